@@ -1,0 +1,53 @@
+"""Which column of an event log holds the case, the activity, the timestamps and the lifecycle."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+__all__ = ["ColumnRoles", "detect_roles", "ROLE_NAMES"]
+
+# Spellings seen in the wild, best first; compared after lower-casing and dropping non-letters.
+ROLE_NAMES: dict[str, tuple[str, ...]] = {
+    "case": ("case:concept:name", "case_id", "caseid", "case", "case_key", "ticket_id", "request_id",
+             "process_instance", "trace_id", "id"),
+    "activity": ("concept:name", "activity", "activity_name", "activityname", "event", "event_name",
+                 "task", "step", "action", "status"),
+    "timestamp": ("time:timestamp", "timestamp", "complete_timestamp", "end_timestamp", "time",
+                  "completed_at", "end_time", "event_time", "datetime", "date"),
+    "start_timestamp": ("start_timestamp", "time:start", "start_time", "started_at", "starttime"),
+    "lifecycle": ("lifecycle:transition", "lifecycle", "transition", "event_type"),
+}
+
+
+@dataclass(frozen=True)
+class ColumnRoles:
+    """The columns that play each role; `start_timestamp` and `lifecycle` are optional."""
+
+    case: str | None = None
+    activity: str | None = None
+    timestamp: str | None = None
+    start_timestamp: str | None = None
+    lifecycle: str | None = None
+    timestamp_format: str | None = None
+
+    def override(self, **given: str | None) -> "ColumnRoles":
+        """These roles with the explicitly given columns taking precedence."""
+        return replace(self, **{key: value for key, value in given.items() if value})
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9:]", "", name.lower())
+
+
+def detect_roles(columns: list[str]) -> ColumnRoles:
+    """Guess each role from the column names; a role no column fits is left as None."""
+    squashed = {_squash(column): column for column in reversed(columns)}
+    found: dict[str, str] = {}
+    for role, names in ROLE_NAMES.items():
+        for name in names:
+            column = squashed.get(_squash(name))
+            if column is not None and column not in found.values():
+                found[role] = column
+                break
+    return ColumnRoles(**found)

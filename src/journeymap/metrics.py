@@ -1,0 +1,200 @@
+"""Every figure of a journey over an event log, computed once, engine-neutral (Narwhals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+from .cases import STATUSES, annotate_neighbours, case_table
+from .engine import as_lazy, collect, order_events, to_pandas
+from .model import Journey
+from .stats import duration_stats
+from .variants import variant_table
+
+__all__ = ["JourneyMetrics", "compute_metrics", "usual_last_activities", "to_epoch_us"]
+
+DEFAULT_STALE_AFTER_S = 30 * 86400.0
+
+
+@dataclass
+class JourneyMetrics:
+    """All figures of one journey over one event log at one `as_of` moment (pandas tables)."""
+
+    journey: Journey | None
+    as_of_us: int
+    n_cases: int
+    n_events: int
+    end_steps: tuple[str, ...]
+    exit_steps: tuple[str, ...]
+    transitions: pd.DataFrame
+    steps: pd.DataFrame
+    cases: pd.DataFrame
+    variants: pd.DataFrame
+    n_variants: int
+    has_start_times: bool
+    status_counts: dict[str, int] = field(default_factory=dict)
+    lead_time: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> dt.datetime:
+        """The moment the statuses are taken at, as a UTC datetime."""
+        return dt.datetime.fromtimestamp(self.as_of_us / 1_000_000, tz=dt.timezone.utc)
+
+    def step_label(self, step: str) -> str:
+        """The human label of a step (off-map steps keep their activity name)."""
+        if self.journey and step in self.journey.steps_by_id:
+            return self.journey.step(step).label
+        return step
+
+
+def to_epoch_us(moment: dt.datetime | dt.date | str) -> int:
+    """A moment as epoch microseconds (UTC); naive datetimes and dates are taken as UTC."""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if not isinstance(moment, dt.datetime):
+        moment = dt.datetime(moment.year, moment.month, moment.day)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return int(round(moment.timestamp() * 1_000_000))
+
+
+def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any = None,
+                    stale_after_s: float | None = None, top_variants: int = 10) -> JourneyMetrics:
+    """Compute transitions, steps, case statuses, lead times and variants for canonical events.
+
+    `events` is a canonical event frame (see `journeymap.engine`) in any supported engine. Without
+    a journey every activity is a step and the usual last activities count as end steps.
+    """
+    ordered = order_events(events)
+    activities = sorted(collect(ordered.select("activity").unique()).get_column("activity").to_list())
+    to_step = _activity_to_step(activities, journey)
+    step_codes = {step: code for code, step in enumerate(sorted(set(to_step.values())))}
+    ordered = ordered.with_columns(step=nw.col("activity").replace_strict(to_step, return_dtype=nw.String))
+    ordered = ordered.with_columns(step_code=nw.col("step").replace_strict(step_codes, return_dtype=nw.Int64))
+    if as_of is not None:
+        as_of_us = as_of if isinstance(as_of, int) else to_epoch_us(as_of)
+        ordered = ordered.filter(nw.col("ts") <= as_of_us)
+    else:
+        as_of_us = _scalar(ordered.select(nw.col("ts").max()))
+    events_nw = annotate_neighbours(ordered)
+
+    if journey is not None:
+        end_steps, exit_steps = journey.end, journey.exit
+        stale = journey.stale_after_s if stale_after_s is None else stale_after_s
+    else:
+        end_steps, exit_steps = usual_last_activities(events_nw), ()
+        stale = DEFAULT_STALE_AFTER_S if stale_after_s is None else stale_after_s
+    has_start = _scalar(events_nw.select((~nw.col("start").is_null()).sum())) or 0
+
+    cases = case_table(events_nw, end_steps, exit_steps, as_of_us or 0, stale)
+    transitions_nw = events_nw.filter(nw.col("next_case") == nw.col("case")).with_columns(
+        duration_s=(nw.col("next_ts") - nw.col("ts")) / 1_000_000,
+        wait_s=(nw.col("next_start") - nw.col("ts")) / 1_000_000,
+    )
+    cases_pd = to_pandas(cases).sort_values("first_ts", kind="stable").reset_index(drop=True)
+    transitions = _transition_table(transitions_nw, journey, bool(has_start))
+    steps = _step_table(events_nw, transitions_nw, cases, journey)
+
+    variants, n_variants = variant_table(cases_pd, events_nw, top_variants)
+    completed = cases_pd.loc[cases_pd["status"] == "completed", "lead_time_s"]
+    return JourneyMetrics(
+        journey=journey, as_of_us=int(as_of_us or 0), n_cases=len(cases_pd),
+        n_events=int(cases_pd["n_events"].sum()), end_steps=tuple(end_steps), exit_steps=tuple(exit_steps),
+        transitions=transitions, steps=steps, cases=cases_pd, variants=variants, n_variants=n_variants,
+        has_start_times=bool(has_start),
+        status_counts={status: int((cases_pd["status"] == status).sum()) for status in STATUSES},
+        lead_time=_summary(completed),
+    )
+
+
+def usual_last_activities(events: nw.LazyFrame[Any], min_share: float = 0.1) -> tuple[str, ...]:
+    """Activities that end at least `min_share` of the cases: the likely end steps of a log."""
+    lasts = collect(events.filter(nw.col("is_last")).group_by("step").agg(nw.len().alias("n"))).to_pandas()
+    if lasts.empty:
+        return ()
+    share = lasts["n"] / lasts["n"].sum()
+    chosen = lasts[share >= min_share].sort_values(["n", "step"], ascending=[False, True])
+    return tuple(chosen["step"]) or (lasts.sort_values("n").iloc[-1]["step"],)
+
+
+def _activity_to_step(activities: list[str], journey: Journey | None) -> dict[str, str]:
+    if journey is None:
+        return {activity: activity for activity in activities}
+    names = journey.activity_map()
+    return {activity: names.get(str(activity).strip().lower(), activity) for activity in activities}
+
+
+def _transition_table(transitions: nw.LazyFrame[Any], journey: Journey | None, has_start: bool) -> pd.DataFrame:
+    extra = [nw.col("wait_s").clip(lower_bound=0).median().alias("wait_median_s"),
+             (nw.col("wait_s") < 0).sum().alias("overlaps")] if has_start else []
+    table = to_pandas(transitions.group_by("step", "next_step").agg(
+        nw.len().alias("count"), nw.col("case").n_unique().alias("cases"), *duration_stats("duration_s"), *extra,
+    )).rename(columns={"step": "from", "next_step": "to"})
+    designed = {(t.source, t.target_step) for t in journey.transitions} if journey else set()
+    table["designed"] = [(a, b) in designed for a, b in zip(table["from"], table["to"])]
+    return table.sort_values(["count", "from", "to"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+
+
+def _step_table(events: nw.LazyFrame[Any], transitions: nw.LazyFrame[Any], cases: nw.LazyFrame[Any],
+                journey: Journey | None) -> pd.DataFrame:
+    visits = events.group_by("case", "step").agg(nw.len().alias("n")).group_by("step").agg(
+        nw.len().alias("reached"), nw.col("n").sum().alias("events"), (nw.col("n") > 1).sum().alias("rework_cases"))
+    arrivals = transitions.group_by("next_step").agg(*duration_stats("duration_s", "arrival_")).rename(
+        {"next_step": "step"})
+    waiting = cases.group_by("last_step").agg(
+        (nw.col("status") == "dropped").sum().alias("dropped"),
+        (nw.col("status") == "in_flight").sum().alias("in_flight")).rename({"last_step": "step"})
+    completed = cases.filter(nw.col("status") == "completed").select("case", "completion_idx")
+    delays = (transitions.join(completed, on="case", how="inner")
+              .filter(nw.col("next_idx") <= nw.col("completion_idx"))
+              .group_by("next_step").agg(nw.col("duration_s").sum().alias("delay_s")).rename({"next_step": "step"}))
+    table = to_pandas(visits)
+    for extra in (arrivals, waiting, delays):
+        table = table.merge(to_pandas(extra), on="step", how="left")
+    table[["dropped", "in_flight"]] = table[["dropped", "in_flight"]].fillna(0).astype("int64")
+    total_lead_s = _scalar(cases.filter(nw.col("status") == "completed").select(nw.col("lead_time_s").sum())) or 0.0
+    table["delay_s"] = table["delay_s"].fillna(0.0)
+    table["delay_share"] = table["delay_s"] / total_lead_s if total_lead_s > 0 else 0.0
+    table["drop_off_rate"] = table["dropped"] / table["reached"]
+    return _with_design(table, journey)
+
+
+def _with_design(table: pd.DataFrame, journey: Journey | None) -> pd.DataFrame:
+    """Designed steps first in definition order (even when unreached), then off-map steps."""
+    if journey is None:
+        table["label"], table["stage"], table["owner"], table["on_map"] = table["step"], "", "", True
+        return table.sort_values(["reached", "step"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    design = pd.DataFrame({
+        "step": [s.id for s in journey.steps], "label": [s.label for s in journey.steps],
+        "stage": [s.stage for s in journey.steps], "owner": [s.owner for s in journey.steps],
+        "target_statistic": [s.target.statistic if s.target else None for s in journey.steps],
+        "target_s": [s.target.seconds if s.target else float("nan") for s in journey.steps],
+        "order": range(len(journey.steps)),
+    })
+    merged = design.merge(table, on="step", how="outer")
+    merged["on_map"] = merged["order"].notna()
+    merged["label"] = merged["label"].fillna(merged["step"])
+    merged[["stage", "owner"]] = merged[["stage", "owner"]].fillna("")
+    for column in ("reached", "events", "rework_cases", "dropped", "in_flight"):
+        merged[column] = merged[column].fillna(0).astype("int64")
+    merged["delay_s"] = merged["delay_s"].fillna(0.0)
+    merged["delay_share"] = merged["delay_share"].fillna(0.0)
+    merged["drop_off_rate"] = merged["drop_off_rate"].fillna(0.0)
+    merged = merged.sort_values(["on_map", "order", "reached", "step"], ascending=[False, True, False, True])
+    return merged.drop(columns="order").reset_index(drop=True)
+
+
+def _summary(seconds: pd.Series) -> dict[str, float | None]:
+    if seconds.empty:
+        return {"count": 0, "median_s": None, "mean_s": None, "p85_s": None, "p95_s": None}
+    return {"count": int(seconds.count()), "median_s": float(seconds.median()), "mean_s": float(seconds.mean()),
+            "p85_s": float(seconds.quantile(0.85)), "p95_s": float(seconds.quantile(0.95))}
+
+
+def _scalar(frame: nw.LazyFrame[Any]) -> Any:
+    value = collect(frame).item()
+    return None if value is None or value != value else value

@@ -1,0 +1,132 @@
+"""The journey as a designed graph: stages, steps, transitions, targets, OKRs and changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+__all__ = ["Journey", "Stage", "Step", "Transition", "Target", "Okr", "Change"]
+
+STATISTICS = ("median", "p85", "p95")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A time limit on a statistic of arrival times, such as p85 within 24 hours."""
+
+    statistic: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A lane of the journey, such as Pre-boarding or Day 1."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One designed step; `aliases` are the activity names in event data that mean it."""
+
+    id: str
+    label: str
+    stage: str
+    owner: str = ""
+    aliases: tuple[str, ...] = ()
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A designed move from one step to the next."""
+
+    source: str
+    target_step: str
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
+class Okr:
+    """A key result on the time between two steps, e.g. offer to first login, p85, 48h -> 2h."""
+
+    name: str
+    from_step: str
+    to_step: str
+    statistic: str
+    baseline_s: float
+    target_s: float
+
+
+@dataclass(frozen=True)
+class Change:
+    """A dated process change that touched some steps."""
+
+    date: dt.date
+    title: str
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A designed journey; build it with `load_journey` or `journey_from_dict`."""
+
+    id: str
+    name: str
+    stages: tuple[Stage, ...]
+    steps: tuple[Step, ...]
+    transitions: tuple[Transition, ...]
+    start: str
+    end: tuple[str, ...]
+    exit: tuple[str, ...] = ()
+    description: str = ""
+    owner: str = ""
+    stale_after_s: float = 30 * 86400.0
+    okrs: tuple[Okr, ...] = ()
+    changes: tuple[Change, ...] = ()
+    _graph: nx.DiGraph = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+
+    def step(self, step_id: str) -> Step:
+        """Return the step with this id."""
+        return self.steps_by_id[step_id]
+
+    @property
+    def steps_by_id(self) -> dict[str, Step]:
+        """Steps keyed by id, in definition order."""
+        return {step.id: step for step in self.steps}
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The designed graph (networkx), steps as nodes with their attributes."""
+        if self._graph is None:
+            graph = nx.DiGraph()
+            for step in self.steps:
+                graph.add_node(step.id, label=step.label, stage=step.stage, owner=step.owner)
+            for transition in self.transitions:
+                graph.add_edge(transition.source, transition.target_step)
+            object.__setattr__(self, "_graph", graph)
+        return self._graph
+
+    def mandatory_steps(self) -> set[str]:
+        """Steps every designed path from start to an end step passes through (dominators)."""
+        graph = self.graph.copy()
+        sink = "__end__"
+        graph.add_edges_from((end, sink) for end in self.end)
+        dominators = nx.immediate_dominators(graph, self.start)
+        mandatory: set[str] = set()
+        node = sink
+        while node != self.start:
+            node = dominators[node]
+            mandatory.add(node)
+        return mandatory
+
+    def activity_map(self) -> dict[str, str]:
+        """Lower-cased activity name -> step id, from ids, labels and aliases."""
+        mapping: dict[str, str] = {}
+        for step in self.steps:
+            for name in (step.id, step.label, *step.aliases):
+                mapping.setdefault(name.strip().lower(), step.id)
+        return mapping
