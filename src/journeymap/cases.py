@@ -5,61 +5,60 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import narwhals as nw
+import numpy as np
 
-from .engine import shifted
+from .engine import collect
 
-__all__ = ["annotate_neighbours", "case_table", "STATUSES"]
+__all__ = ["case_table", "STATUSES"]
 
 STATUSES = ("completed", "exited", "in_flight", "dropped")
 
-# Two independent position weights for the variant fingerprint (see `case_table`). Quadratic in
-# the position so that no simple rearrangement of a path keeps the sum; primes below 2**31 keep
-# every partial sum far inside int64.
-_HASHES = ((2_147_483_647, 1_103_515_245, 12_345, 97), (2_147_483_629, 214_013, 2_531_011, 7_919))
+# Variant fingerprints: a path is the sum over its events of W[position] * V[step], twice, with
+# random weights below 2**20 (so sums stay exact in int64). Two different paths give the same
+# pair of sums with negligible chance; polynomial hashes built from + * % alone do not: paths
+# whose (position, step) codes share sums and sums of squares collide (seen on real data).
+_WEIGHT_SEED = 20261122
+_FINGERPRINTS = 2
 
 
-def annotate_neighbours(ordered: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    """Add each event's successor (`next_*`) and whether it opens or closes its case."""
-    return ordered.with_columns(
-        next_case=shifted("case", 1),
-        next_step=shifted("step", 1),
-        next_ts=shifted("ts", 1),
-        next_start=shifted("start", 1),
-        next_idx=shifted("idx", 1),
-        prev_case=shifted("case", -1),
-    ).with_columns(
-        is_first=nw.col("prev_case").is_null() | (nw.col("prev_case") != nw.col("case")),
-        is_last=nw.col("next_case").is_null() | (nw.col("next_case") != nw.col("case")),
-    )
+def _weights(count: int, salt: int) -> list[list[int]]:
+    rng = np.random.default_rng([_WEIGHT_SEED, salt])
+    return rng.integers(1, 2**20, size=(_FINGERPRINTS, max(count, 1))).tolist()
 
 
 def case_table(events: nw.LazyFrame[Any], end_steps: Sequence[str], exit_steps: Sequence[str],
-               as_of_us: int, stale_after_s: float) -> nw.LazyFrame[Any]:
+               as_of_us: int, stale_after_s: float, n_step_codes: int) -> nw.LazyFrame[Any]:
     """One row per case with its status, lead time, age and a fingerprint of its path.
 
     The fingerprint (`path_h1`, `path_h2`, `n_events`) identifies a variant without string
     aggregation, which not every engine offers: two weighted sums of step codes by position.
     """
-    position = nw.col("idx") - nw.col("idx").min().over("case")
-    fingerprints = []
-    for index, (prime, a, b, c) in enumerate(_HASHES):
-        weight = ((position * position % prime) * a % prime + position * b + c) % prime
-        fingerprints.append(((nw.col("step_code") + 1) * weight).alias(f"path_h{index + 1}"))
-    cases = events.with_columns(*fingerprints).group_by("case").agg(
+    starts = events.filter(nw.col("is_first")).select("case_code", nw.col("idx").alias("first_idx"))
+    events = events.join(starts, on="case_code").with_columns(position=nw.col("idx") - nw.col("first_idx"))
+    n_positions = int(collect(events.select(nw.col("position").max())).item() or 0) + 1
+    by_position, by_step = _weights(n_positions, 1), _weights(n_step_codes, 2)
+    positions, codes = list(range(n_positions)), list(range(max(n_step_codes, 1)))
+    fingerprints = [
+        (nw.col("position").replace_strict(positions, by_position[h], return_dtype=nw.Int64)
+         * nw.col("step_code").replace_strict(codes, by_step[h], return_dtype=nw.Int64)).alias(f"path_h{h + 1}")
+        for h in range(_FINGERPRINTS)
+    ]
+    cases = events.with_columns(*fingerprints).group_by("case_code").agg(
+        nw.col("case").min(),
         nw.col("ts").min().alias("first_ts"),
         nw.col("ts").max().alias("last_ts"),
         nw.len().alias("n_events"),
         nw.col("path_h1").sum(),
         nw.col("path_h2").sum(),
     )
-    firsts = events.filter(nw.col("is_first")).select("case", nw.col("step").alias("first_step"))
-    lasts = events.filter(nw.col("is_last")).select("case", nw.col("step").alias("last_step"))
-    completions = (events.filter(nw.col("step").is_in(list(end_steps))).group_by("case")
+    firsts = events.filter(nw.col("is_first")).select("case_code", nw.col("step").alias("first_step"))
+    lasts = events.filter(nw.col("is_last")).select("case_code", nw.col("step").alias("last_step"))
+    completions = (events.filter(nw.col("step").is_in(list(end_steps))).group_by("case_code")
                    .agg(nw.col("ts").min().alias("completion_ts"), nw.col("idx").min().alias("completion_idx")))
-    exits = (events.filter(nw.col("step").is_in(list(exit_steps))).group_by("case")
+    exits = (events.filter(nw.col("step").is_in(list(exit_steps))).group_by("case_code")
              .agg(nw.col("ts").min().alias("exit_ts")))
     for extra in (firsts, lasts, completions, exits):
-        cases = cases.join(extra, on="case", how="left")
+        cases = cases.join(extra, on="case_code", how="left")
     silent_us = as_of_us - nw.col("last_ts")
     status = (
         nw.when(~nw.col("completion_ts").is_null()).then(nw.lit("completed"))

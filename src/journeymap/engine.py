@@ -1,4 +1,4 @@
-"""Engine-neutral plumbing over Narwhals: canonical events in, ordered lazy frames out.
+"""Engine-neutral plumbing over Narwhals: canonical events in, ordered and annotated events out.
 
 Canonical events have the columns `case` (text), `activity` (text), `ts` and `start` (epoch
 microseconds, UTC; `start` may be null), `row` (file order), and any attribute columns. Integer
@@ -12,20 +12,20 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-__all__ = ["EVENT_COLUMNS", "ORDER_KEYS", "as_lazy", "order_events", "shifted", "collect", "to_pandas",
-           "backend_name"]
+__all__ = ["EVENT_COLUMNS", "as_lazy", "prepare_events", "collect", "to_pandas", "backend_name"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
 # DESIGN.md: events of a case are ordered by timestamp, then start timestamp, then file order.
-ORDER_KEYS = ["case", "ts", "start", "row"]
+# Cases are ordered by an integer code: sorting millions of text ids costs several times more.
+_ORDER_KEYS = ["case_code", "ts", "start", "row"]
+_NEIGHBOURS = {"next_case": "case_code", "next_step": "step", "next_ts": "ts", "next_start": "start",
+               "next_idx": "idx", "prev_case": "case_code"}
 
 
 def as_lazy(frame: Any) -> nw.LazyFrame[Any]:
     """Wrap any supported native frame (pandas, Polars, DuckDB, PySpark) as a Narwhals lazy frame."""
     wrapped = nw.from_native(frame)
-    if isinstance(wrapped, nw.DataFrame):
-        return wrapped.lazy()
-    return wrapped
+    return wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
 
 
 def backend_name(frame: Any) -> str:
@@ -33,22 +33,46 @@ def backend_name(frame: Any) -> str:
     return str(nw.from_native(frame).implementation).lower().split(".")[-1]
 
 
-def order_events(frame: Any) -> nw.LazyFrame[Any]:
-    """Events with a global position `idx`: cases contiguous, each in event order.
+def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, int],
+                   as_of_us: int | None) -> nw.LazyFrame[Any]:
+    """Events in case order, each with its step, its position `idx` and its neighbours.
 
-    Eager frames are sorted once and numbered; lazy ones get the position from a window, since a
-    lazy source has no row order of its own (the `row` column carries file order).
+    Eager frames are sorted once and shifted; lazy ones number events with a window, since a lazy
+    source has no row order of its own. The result is materialised once, in the same engine, so
+    that the many aggregations after it do not redo the ordering.
     """
-    wrapped = nw.from_native(frame)
-    if isinstance(wrapped, nw.DataFrame):
-        ordered = wrapped.sort(ORDER_KEYS, nulls_last=True).with_row_index("idx")
-        return ordered.lazy()
-    return wrapped.with_row_index("idx", order_by=ORDER_KEYS)
+    wrapped = nw.from_native(frame).select(*(nw.col(c) for c in EVENT_COLUMNS))
+    eager = isinstance(wrapped, nw.DataFrame)
+    if as_of_us is not None:
+        wrapped = wrapped.filter(nw.col("ts") <= as_of_us)
+    codes = wrapped.select("case").unique()
+    codes = codes.with_row_index("case_code") if eager else codes.with_row_index("case_code", order_by="case")
+    wrapped = wrapped.join(codes, on="case", how="left").with_columns(
+        step=nw.col("activity").replace_strict(step_of, return_dtype=nw.String),
+        case_code=nw.col("case_code").cast(nw.Int64),
+    ).with_columns(step_code=nw.col("step").replace_strict(step_codes, return_dtype=nw.Int64))
+    if eager:
+        ordered = wrapped.sort(_ORDER_KEYS, nulls_last=True).with_row_index("idx")
+        ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))
+        annotated = ordered.with_columns(**{name: nw.col(col).shift(-1 if name.startswith("next") else 1)
+                                            for name, col in _NEIGHBOURS.items()})
+    else:
+        ordered = wrapped.with_row_index("idx", order_by=_ORDER_KEYS).with_columns(nw.col("idx").cast(nw.Int64))
+        annotated = ordered.with_columns(**{
+            name: nw.col(col).shift(-1 if name.startswith("next") else 1).over(order_by="idx")
+            for name, col in _NEIGHBOURS.items()})
+    annotated = annotated.with_columns(
+        is_first=nw.col("prev_case").is_null() | (nw.col("prev_case") != nw.col("case_code")),
+        is_last=nw.col("next_case").is_null() | (nw.col("next_case") != nw.col("case_code")),
+    )
+    return annotated.lazy() if eager else _materialise(annotated)
 
 
-def shifted(column: str, n: int) -> nw.Expr:
-    """The value `n` events later (negative: earlier) in the global event order."""
-    return nw.col(column).shift(-n).over(order_by="idx")
+def _materialise(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    backend = frame.implementation
+    if backend.is_polars() or backend.is_duckdb():
+        return frame.collect().lazy(backend=backend)
+    return frame  # other engines (PySpark) keep the plan where the data lives
 
 
 def collect(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> nw.DataFrame[Any]:

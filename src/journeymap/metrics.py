@@ -9,8 +9,8 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from .cases import STATUSES, annotate_neighbours, case_table
-from .engine import as_lazy, collect, order_events, to_pandas
+from .cases import STATUSES, case_table
+from .engine import as_lazy, collect, prepare_events, to_pandas
 from .model import Journey
 from .stats import duration_stats
 from .variants import variant_table
@@ -69,19 +69,13 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     `events` is a canonical event frame (see `journeymap.engine`) in any supported engine. Without
     a journey every activity is a step and the usual last activities count as end steps.
     """
-    ordered = order_events(events)
-    activities = sorted(collect(ordered.select("activity").unique()).get_column("activity").to_list())
-    to_step = _activity_to_step(activities, journey)
-    step_codes = {step: code for code, step in enumerate(sorted(set(to_step.values())))}
-    ordered = ordered.with_columns(step=nw.col("activity").replace_strict(to_step, return_dtype=nw.String))
-    ordered = ordered.with_columns(step_code=nw.col("step").replace_strict(step_codes, return_dtype=nw.Int64))
-    if as_of is not None:
-        as_of_us = as_of if isinstance(as_of, int) else to_epoch_us(as_of)
-        ordered = ordered.filter(nw.col("ts") <= as_of_us)
-    else:
-        as_of_us = _scalar(ordered.select(nw.col("ts").max()))
-    events_nw = annotate_neighbours(ordered)
-
+    activities = sorted(collect(as_lazy(events).select("activity").unique()).get_column("activity").to_list())
+    step_of = _activity_to_step(activities, journey)
+    step_codes = {step: code for code, step in enumerate(sorted(set(step_of.values())))}
+    as_of_us = None if as_of is None else as_of if isinstance(as_of, int) else to_epoch_us(as_of)
+    events_nw = prepare_events(events, step_of, step_codes, as_of_us)
+    if as_of_us is None:
+        as_of_us = _scalar(events_nw.select(nw.col("ts").max()))
     if journey is not None:
         end_steps, exit_steps = journey.end, journey.exit
         stale = journey.stale_after_s if stale_after_s is None else stale_after_s
@@ -90,8 +84,8 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
         stale = DEFAULT_STALE_AFTER_S if stale_after_s is None else stale_after_s
     has_start = _scalar(events_nw.select((~nw.col("start").is_null()).sum())) or 0
 
-    cases = case_table(events_nw, end_steps, exit_steps, as_of_us or 0, stale)
-    transitions_nw = events_nw.filter(nw.col("next_case") == nw.col("case")).with_columns(
+    cases = case_table(events_nw, end_steps, exit_steps, as_of_us or 0, stale, len(step_codes))
+    transitions_nw = events_nw.filter(nw.col("next_case") == nw.col("case_code")).with_columns(
         duration_s=(nw.col("next_ts") - nw.col("ts")) / 1_000_000,
         wait_s=(nw.col("next_start") - nw.col("ts")) / 1_000_000,
     )
@@ -132,7 +126,7 @@ def _transition_table(transitions: nw.LazyFrame[Any], journey: Journey | None, h
     extra = [nw.col("wait_s").clip(lower_bound=0).median().alias("wait_median_s"),
              (nw.col("wait_s") < 0).sum().alias("overlaps")] if has_start else []
     table = to_pandas(transitions.group_by("step", "next_step").agg(
-        nw.len().alias("count"), nw.col("case").n_unique().alias("cases"), *duration_stats("duration_s"), *extra,
+        nw.len().alias("count"), nw.col("case_code").n_unique().alias("cases"), *duration_stats("duration_s"), *extra,
     )).rename(columns={"step": "from", "next_step": "to"})
     designed = {(t.source, t.target_step) for t in journey.transitions} if journey else set()
     table["designed"] = [(a, b) in designed for a, b in zip(table["from"], table["to"])]
@@ -141,15 +135,19 @@ def _transition_table(transitions: nw.LazyFrame[Any], journey: Journey | None, h
 
 def _step_table(events: nw.LazyFrame[Any], transitions: nw.LazyFrame[Any], cases: nw.LazyFrame[Any],
                 journey: Journey | None) -> pd.DataFrame:
-    visits = events.group_by("case", "step").agg(nw.len().alias("n")).group_by("step").agg(
-        nw.len().alias("reached"), nw.col("n").sum().alias("events"), (nw.col("n") > 1).sum().alias("rework_cases"))
+    completed_codes = cases.filter(nw.col("status") == "completed").select("case_code", completed=nw.lit(1))
+    visits = (events.group_by("case_code", "step").agg(nw.len().alias("n"))
+              .join(completed_codes, on="case_code", how="left")
+              .group_by("step").agg(nw.len().alias("reached"), nw.col("n").sum().alias("events"),
+                                    (nw.col("n") > 1).sum().alias("rework_cases"),
+                                    nw.col("completed").sum().alias("completed_reached")))
     arrivals = transitions.group_by("next_step").agg(*duration_stats("duration_s", "arrival_")).rename(
         {"next_step": "step"})
     waiting = cases.group_by("last_step").agg(
         (nw.col("status") == "dropped").sum().alias("dropped"),
         (nw.col("status") == "in_flight").sum().alias("in_flight")).rename({"last_step": "step"})
-    completed = cases.filter(nw.col("status") == "completed").select("case", "completion_idx")
-    delays = (transitions.join(completed, on="case", how="inner")
+    completed = cases.filter(nw.col("status") == "completed").select("case_code", "completion_idx")
+    delays = (transitions.join(completed, on="case_code", how="inner")
               .filter(nw.col("next_idx") <= nw.col("completion_idx"))
               .group_by("next_step").agg(nw.col("duration_s").sum().alias("delay_s")).rename({"next_step": "step"}))
     table = to_pandas(visits)
@@ -179,7 +177,7 @@ def _with_design(table: pd.DataFrame, journey: Journey | None) -> pd.DataFrame:
     merged["on_map"] = merged["order"].notna()
     merged["label"] = merged["label"].fillna(merged["step"])
     merged[["stage", "owner"]] = merged[["stage", "owner"]].fillna("")
-    for column in ("reached", "events", "rework_cases", "dropped", "in_flight"):
+    for column in ("reached", "events", "rework_cases", "dropped", "in_flight", "completed_reached"):
         merged[column] = merged[column].fillna(0).astype("int64")
     merged["delay_s"] = merged["delay_s"].fillna(0.0)
     merged["delay_share"] = merged["delay_share"].fillna(0.0)

@@ -1,0 +1,126 @@
+"""Hotspots: the few steps worth fixing, each with one plain sentence an ops lead can repeat."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .durations import format_seconds_as_text
+from .metrics import JourneyMetrics
+
+__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_frame", "KINDS"]
+
+KINDS = ("delay", "target", "drop_off", "rework")
+_DELAY_SHARE = 0.15     # a step taking this share of lead time is a hotspot on its own
+_DROP_OFF_RATE = 0.05   # below this, losing cases is noise rather than a pattern
+_REWORK_RATE = 0.10     # one case in ten doing a step twice is worth a look
+_MIN_CASES = 5          # rates over fewer cases than this say nothing
+_MIN_FLAGGED = 3        # nor do two or fewer dropped or reworked cases
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """A step flagged for one or more reasons (`kinds`), with its sentence."""
+
+    step: str
+    label: str
+    kinds: tuple[str, ...]
+    delay_share: float
+    sentence: str
+
+
+def find_hotspots(metrics: JourneyMetrics, top: int | None = None) -> list[Hotspot]:
+    """Steps ranked by delay share, flagged for delay, a broken target, drop-off or rework."""
+    steps = metrics.steps[metrics.steps["reached"] > 0]
+    if steps.empty:
+        return []
+    top_delay = set(steps.nlargest(3, "delay_share").query("delay_share > 0")["step"])
+    eligible = steps[steps["reached"] >= _MIN_CASES]
+    losing = eligible[(eligible["drop_off_rate"] >= _DROP_OFF_RATE) & (eligible["dropped"] >= _MIN_FLAGGED)]
+    top_drop = set(losing.nlargest(3, "drop_off_rate")["step"])
+    hotspots = []
+    for row in steps.itertuples(index=False):
+        kinds = []
+        if row.step in top_delay or row.delay_share >= _DELAY_SHARE:
+            kinds.append("delay")
+        if _breaks_target(row):
+            kinds.append("target")
+        if row.step in top_drop:
+            kinds.append("drop_off")
+        if (row.reached >= _MIN_CASES and row.rework_cases >= _MIN_FLAGGED
+                and row.rework_cases / row.reached >= _REWORK_RATE):
+            kinds.append("rework")
+        if kinds:
+            hotspots.append(Hotspot(row.step, row.label, tuple(kinds), float(row.delay_share),
+                                    _sentence(row, kinds, metrics)))
+    hotspots.sort(key=lambda h: (-h.delay_share, -len(h.kinds), h.step))
+    return hotspots[:top] if top else hotspots
+
+
+def where_time_goes(metrics: JourneyMetrics) -> str:
+    """One sentence on where the time goes, for the top of a page or a report."""
+    completed = metrics.lead_time.get("count", 0)
+    if not completed:
+        return f"No case has reached an end step yet ({metrics.n_cases:,} cases in the log)."
+    top = metrics.steps.nlargest(3, "delay_share")
+    top = top[top["delay_share"] > 0]
+    parts = [f"{row.label} ({row.delay_share:.0%})" for row in top.itertuples()]
+    share = top["delay_share"].sum()
+    return (f"{completed:,} cases finished in a median of {format_seconds_as_text(metrics.lead_time['median_s'])} "
+            f"(p85 {format_seconds_as_text(metrics.lead_time['p85_s'])}); {share:.0%} of that time is spent "
+            f"waiting to reach {_join(parts)}.")
+
+
+def _end_phrase(metrics: JourneyMetrics) -> str:
+    if len(metrics.end_steps) == 1:
+        return f"time to {metrics.step_label(metrics.end_steps[0]).lower()}"
+    return "lead time"
+
+
+def _sentence(row: object, kinds: list[str], metrics: JourneyMetrics) -> str:
+    parts = []
+    median = getattr(row, "arrival_median_s")
+    if "delay" in kinds or "target" in kinds:
+        parts.append(f"{row.delay_share:.0%} of {_end_phrase(metrics)}")  # type: ignore[attr-defined]
+        if median == median and median is not None:
+            parts.append(f"median {format_seconds_as_text(median)}")
+            if "target" not in kinds:
+                parts.append(f"p85 {format_seconds_as_text(row.arrival_p85_s)}")  # type: ignore[attr-defined]
+    if "target" in kinds:
+        statistic = row.target_statistic  # type: ignore[attr-defined]
+        actual = getattr(row, f"arrival_{statistic}_s")
+        parts.append(f"{statistic} {format_seconds_as_text(actual)} against a target of "
+                     f"{format_seconds_as_text(row.target_s)}")  # type: ignore[attr-defined]
+    if "drop_off" in kinds:
+        parts.append(f"{_cases(row.dropped)} ({row.drop_off_rate:.0%}) went silent here")  # type: ignore[attr-defined]
+    if "rework" in kinds:
+        parts.append(f"{_cases(row.rework_cases)} ({row.rework_cases / row.reached:.0%}) "  # type: ignore[attr-defined]
+                     "did it more than once")
+    return f"{row.label}: {', '.join(parts)}."  # type: ignore[attr-defined]
+
+
+def _breaks_target(row: object) -> bool:
+    statistic = getattr(row, "target_statistic", None)
+    if not isinstance(statistic, str):
+        return False
+    actual = getattr(row, f"arrival_{statistic}_s", float("nan"))
+    return actual is not None and not math.isnan(actual) and actual > row.target_s  # type: ignore[attr-defined]
+
+
+def _cases(count: int) -> str:
+    return f"{count:,} case" if count == 1 else f"{count:,} cases"
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts) or "no step"
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def hotspot_frame(hotspots: list[Hotspot]) -> pd.DataFrame:
+    """Hotspots as a table: rank, step, kinds, delay share, sentence."""
+    return pd.DataFrame({"rank": range(1, len(hotspots) + 1), "step": [h.step for h in hotspots],
+                         "label": [h.label for h in hotspots], "kinds": [", ".join(h.kinds) for h in hotspots],
+                         "delay_share": [h.delay_share for h in hotspots], "sentence": [h.sentence for h in hotspots]})
