@@ -13,6 +13,7 @@ import polars as pl
 
 from .columns import ColumnRoles, detect_roles
 from .errors import JourneyError
+from .xes import read_xes
 
 __all__ = ["EventLog", "read_events", "read_table", "canonical_events", "SUPPORTED_SUFFIXES"]
 
@@ -65,9 +66,7 @@ def read_table(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | 
     lower = name.lower()
     try:
         if lower.endswith((".xes", ".xes.gz")):
-            from .xes import read_xes
-
-            return read_xes(io.BytesIO(data), name=name)
+            return read_xes(data, name=name)
         if lower.endswith(".parquet"):
             return pl.read_parquet(io.BytesIO(data))
         if lower.endswith((".xlsx", ".xls")):

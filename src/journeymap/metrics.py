@@ -15,7 +15,7 @@ from .model import Journey
 from .stats import duration_stats
 from .variants import variant_table
 
-__all__ = ["JourneyMetrics", "compute_metrics", "usual_last_activities", "to_epoch_us"]
+__all__ = ["JourneyMetrics", "compute_metrics", "usual_last_activities", "to_epoch_us", "arrival_histogram"]
 
 DEFAULT_STALE_AFTER_S = 30 * 86400.0
 
@@ -36,6 +36,7 @@ class JourneyMetrics:
     variants: pd.DataFrame
     n_variants: int
     has_start_times: bool
+    arrival_histogram: pd.DataFrame = field(default_factory=pd.DataFrame)
     status_counts: dict[str, int] = field(default_factory=dict)
     lead_time: dict[str, float | None] = field(default_factory=dict)
 
@@ -94,12 +95,13 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     steps = _step_table(events_nw, transitions_nw, cases, journey)
 
     variants, n_variants = variant_table(cases_pd, events_nw, top_variants)
+    histogram = arrival_histogram(transitions_nw)
     completed = cases_pd.loc[cases_pd["status"] == "completed", "lead_time_s"]
     return JourneyMetrics(
         journey=journey, as_of_us=int(as_of_us or 0), n_cases=len(cases_pd),
         n_events=int(cases_pd["n_events"].sum()), end_steps=tuple(end_steps), exit_steps=tuple(exit_steps),
         transitions=transitions, steps=steps, cases=cases_pd, variants=variants, n_variants=n_variants,
-        has_start_times=bool(has_start),
+        has_start_times=bool(has_start), arrival_histogram=histogram,
         status_counts={status: int((cases_pd["status"] == status).sum()) for status in STATUSES},
         lead_time=_summary(completed),
     )
@@ -113,6 +115,21 @@ def usual_last_activities(events: nw.LazyFrame[Any], min_share: float = 0.1) -> 
     share = lasts["n"] / lasts["n"].sum()
     chosen = lasts[share >= min_share].sort_values(["n", "step"], ascending=[False, True])
     return tuple(chosen["step"]) or (lasts.sort_values("n").iloc[-1]["step"],)
+
+
+def arrival_histogram(transitions: nw.LazyFrame[Any], bins_per_decade: int = 4) -> pd.DataFrame:
+    """Arrival times per step counted in log-spaced bins (journey-sized, for distribution charts).
+
+    Bin k holds durations in [10**(k/b), 10**((k+1)/b)) seconds; durations under a second fall in
+    bin 0 together with the first second.
+    """
+    bin_index = (nw.col("duration_s").clip(lower_bound=1.0).log(base=10) * bins_per_decade).floor().cast(nw.Int64)
+    table = to_pandas(transitions.with_columns(bin=bin_index).group_by("next_step", "bin").agg(nw.len().alias("count")))
+    table = table.rename(columns={"next_step": "step"}).sort_values(["step", "bin"]).reset_index(drop=True)
+    table["lower_s"] = 10 ** (table["bin"] / bins_per_decade)
+    table["upper_s"] = 10 ** ((table["bin"] + 1) / bins_per_decade)
+    table.loc[table["bin"] == 0, "lower_s"] = 0.0
+    return table[["step", "bin", "lower_s", "upper_s", "count"]]
 
 
 def _activity_to_step(activities: list[str], journey: Journey | None) -> dict[str, str]:
