@@ -35,12 +35,13 @@ def case_table(events: nw.LazyFrame[Any], end_steps: Sequence[str], exit_steps: 
     """
     starts = events.filter(nw.col("is_first")).select("case_code", nw.col("idx").alias("first_idx"))
     events = events.join(starts, on="case_code").with_columns(position=nw.col("idx") - nw.col("first_idx"))
-    n_positions = int(collect(events.select(nw.col("position").max())).item() or 0) + 1
+    longest = collect(events.select(nw.col("position").max())).item()
+    n_positions = 1 if longest is None or longest != longest else int(longest) + 1  # NaN: an empty log
     by_position, by_step = _weights(n_positions, 1), _weights(n_step_codes, 2)
     positions, codes = list(range(n_positions)), list(range(max(n_step_codes, 1)))
     fingerprints = [
-        (nw.col("position").replace_strict(positions, by_position[h], return_dtype=nw.Int64)
-         * nw.col("step_code").replace_strict(codes, by_step[h], return_dtype=nw.Int64)).alias(f"path_h{h + 1}")
+        (nw.col("position").replace_strict(positions, by_position[h], default=0, return_dtype=nw.Int64)
+         * nw.col("step_code").replace_strict(codes, by_step[h], default=0, return_dtype=nw.Int64)).alias(f"path_h{h + 1}")
         for h in range(_FINGERPRINTS)
     ]
     cases = events.with_columns(*fingerprints).group_by("case_code").agg(

@@ -48,9 +48,9 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     codes = wrapped.select("case").unique()
     codes = codes.with_row_index("case_code") if eager else codes.with_row_index("case_code", order_by="case")
     wrapped = wrapped.join(codes, on="case", how="left").with_columns(
-        step=nw.col("activity").replace_strict(step_of, return_dtype=nw.String),
+        step=nw.col("activity").replace_strict(step_of, default=nw.col("activity"), return_dtype=nw.String),
         case_code=nw.col("case_code").cast(nw.Int64),
-    ).with_columns(step_code=nw.col("step").replace_strict(step_codes, return_dtype=nw.Int64))
+    ).with_columns(step_code=nw.col("step").replace_strict(step_codes, default=-1, return_dtype=nw.Int64))
     if eager:
         ordered = wrapped.sort(_ORDER_KEYS, nulls_last=True).with_row_index("idx")
         ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))

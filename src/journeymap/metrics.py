@@ -18,6 +18,8 @@ from .variants import variant_table
 __all__ = ["JourneyMetrics", "compute_metrics", "usual_last_activities", "to_epoch_us", "arrival_histogram"]
 
 DEFAULT_STALE_AFTER_S = 30 * 86400.0
+# Engine-specific working columns (codes, positions, fingerprints): not part of the contract.
+_INTERNAL_CASE_COLUMNS = ["case_code", "completion_idx", "path_h1", "path_h2"]
 
 
 @dataclass
@@ -97,6 +99,7 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     variants, n_variants = variant_table(cases_pd, events_nw, top_variants)
     histogram = arrival_histogram(transitions_nw)
     completed = cases_pd.loc[cases_pd["status"] == "completed", "lead_time_s"]
+    cases_pd = cases_pd.drop(columns=_INTERNAL_CASE_COLUMNS)
     return JourneyMetrics(
         journey=journey, as_of_us=int(as_of_us or 0), n_cases=len(cases_pd),
         n_events=int(cases_pd["n_events"].sum()), end_steps=tuple(end_steps), exit_steps=tuple(exit_steps),
@@ -140,8 +143,11 @@ def _activity_to_step(activities: list[str], journey: Journey | None) -> dict[st
 
 
 def _transition_table(transitions: nw.LazyFrame[Any], journey: Journey | None, has_start: bool) -> pd.DataFrame:
-    extra = [nw.col("wait_s").clip(lower_bound=0).median().alias("wait_median_s"),
-             (nw.col("wait_s") < 0).sum().alias("overlaps")] if has_start else []
+    extra = [nw.col("wait_clipped_s").median().alias("wait_median_s"),
+             nw.col("overlap").sum().alias("overlaps")] if has_start else []
+    # Derived columns first: engines such as pandas only aggregate plain columns efficiently.
+    transitions = transitions.with_columns(wait_clipped_s=nw.col("wait_s").clip(lower_bound=0),
+                                           overlap=(nw.col("wait_s") < 0).cast(nw.Int64))
     table = to_pandas(transitions.group_by("step", "next_step").agg(
         nw.len().alias("count"), nw.col("case_code").n_unique().alias("cases"), *duration_stats("duration_s"), *extra,
     )).rename(columns={"step": "from", "next_step": "to"})
@@ -155,14 +161,17 @@ def _step_table(events: nw.LazyFrame[Any], transitions: nw.LazyFrame[Any], cases
     completed_codes = cases.filter(nw.col("status") == "completed").select("case_code", completed=nw.lit(1))
     visits = (events.group_by("case_code", "step").agg(nw.len().alias("n"))
               .join(completed_codes, on="case_code", how="left")
+              .with_columns(rework=(nw.col("n") > 1).cast(nw.Int64))
               .group_by("step").agg(nw.len().alias("reached"), nw.col("n").sum().alias("events"),
-                                    (nw.col("n") > 1).sum().alias("rework_cases"),
+                                    nw.col("rework").sum().alias("rework_cases"),
                                     nw.col("completed").sum().alias("completed_reached")))
     arrivals = transitions.group_by("next_step").agg(*duration_stats("duration_s", "arrival_")).rename(
         {"next_step": "step"})
-    waiting = cases.group_by("last_step").agg(
-        (nw.col("status") == "dropped").sum().alias("dropped"),
-        (nw.col("status") == "in_flight").sum().alias("in_flight")).rename({"last_step": "step"})
+    waiting = cases.with_columns(
+        is_dropped=(nw.col("status") == "dropped").cast(nw.Int64),
+        is_in_flight=(nw.col("status") == "in_flight").cast(nw.Int64),
+    ).group_by("last_step").agg(nw.col("is_dropped").sum().alias("dropped"),
+                                nw.col("is_in_flight").sum().alias("in_flight")).rename({"last_step": "step"})
     completed = cases.filter(nw.col("status") == "completed").select("case_code", "completion_idx")
     delays = (transitions.join(completed, on="case_code", how="inner")
               .filter(nw.col("next_idx") <= nw.col("completion_idx"))

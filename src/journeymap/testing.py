@@ -36,4 +36,6 @@ def build_events(cases: dict[str, Sequence[tuple[str, float]]] | Iterable[tuple[
                         "start": None if start is None else base + int(round(start * scale)), "row": row,
                         **(attributes or {}).get(case, {})})
     schema = {"case": pl.String, "activity": pl.String, "ts": pl.Int64, "start": pl.Int64, "row": pl.Int64}
+    if not records:
+        return pl.DataFrame(schema=schema)
     return pl.DataFrame(records, schema_overrides=schema, infer_schema_length=None)

@@ -1,0 +1,240 @@
+"""The metric contract of DESIGN.md, pinned with hand-computed logs on every engine."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from journeymap.definition import journey_from_yaml
+from journeymap.metrics import JourneyMetrics, compute_metrics
+from journeymap.model import Journey
+from journeymap.testing import EPOCH, build_events
+
+HOUR = 3600.0
+DAY = 86400.0
+
+JOURNEY = journey_from_yaml("""
+id: tiny
+name: Tiny
+stale_after: 10d
+stages: [{id: s, label: S}]
+steps:
+  - {id: apply, label: Apply, stage: s, aliases: [application received]}
+  - {id: review, label: Review, stage: s, target: {p85: 2h}}
+  - {id: done, label: Done, stage: s}
+  - {id: withdrawn, label: Withdrawn, stage: s}
+transitions:
+  - {from: apply, to: review}
+  - {from: review, to: review}
+  - {from: review, to: done}
+  - {from: review, to: withdrawn}
+start: apply
+end: [done]
+exit: [withdrawn]
+""", source="tiny.yaml")
+
+Measure = Callable[..., JourneyMetrics]
+
+
+@pytest.fixture
+def measure(engine: Callable[[pl.DataFrame], Any]) -> Measure:
+    """compute_metrics on the engine under test."""
+    def run(events: pl.DataFrame, journey: Journey | None = JOURNEY, **options: Any) -> JourneyMetrics:
+        return compute_metrics(engine(events), journey, **options)
+    return run
+
+
+def transition(metrics: JourneyMetrics, source: str, target: str) -> dict[str, Any]:
+    rows = metrics.transitions[(metrics.transitions["from"] == source) & (metrics.transitions["to"] == target)]
+    assert len(rows) == 1, f"expected one {source}->{target} row, got {len(rows)}"
+    return rows.iloc[0].to_dict()
+
+
+def step(metrics: JourneyMetrics, step_id: str) -> dict[str, Any]:
+    rows = metrics.steps[metrics.steps["step"] == step_id]
+    assert len(rows) == 1
+    return rows.iloc[0].to_dict()
+
+
+def status_of(metrics: JourneyMetrics, case: str) -> str:
+    return metrics.cases.set_index("case").loc[case, "status"]
+
+
+class TestOrder:
+    def test_timestamp_ties_keep_file_order(self, measure: Measure) -> None:
+        """Two events at the same moment follow each other in file order."""
+        metrics = measure(build_events({"c1": [("apply", 0), ("review", 1), ("done", 1)]}))
+        assert transition(metrics, "review", "done")["count"] == 1
+        assert transition(metrics, "review", "done")["median_s"] == 0
+        flipped = measure(build_events([("c1", "apply", 0), ("c1", "done", 1), ("c1", "review", 1)]))
+        assert set(zip(flipped.transitions["from"], flipped.transitions["to"])) == {("apply", "done"), ("done", "review")}
+
+    def test_events_are_ordered_by_time_not_file(self, measure: Measure) -> None:
+        """A file listing a case's events out of order still yields the transitions in time order."""
+        metrics = measure(build_events([("c1", "done", 5), ("c1", "apply", 0), ("c1", "review", 2)]))
+        assert transition(metrics, "apply", "review")["median_s"] == 2 * HOUR
+        assert transition(metrics, "review", "done")["median_s"] == 3 * HOUR
+
+    def test_activities_map_to_steps_through_aliases(self, measure: Measure) -> None:
+        """An alias, in any letter case, counts as its step; an unknown activity stays an off-map step."""
+        metrics = measure(build_events({"c1": [("Application RECEIVED", 0), ("chased by phone", 1), ("REVIEW", 2)]}))
+        assert step(metrics, "apply")["reached"] == 1
+        off_map = step(metrics, "chased by phone")
+        assert off_map["reached"] == 1 and not off_map["on_map"]
+
+
+class TestTransitions:
+    def test_loops_count_every_occurrence(self, measure: Measure) -> None:
+        """A loop taken twice counts twice in `count` but once in `cases`."""
+        metrics = measure(build_events({
+            "c1": [("apply", 0), ("review", 1), ("review", 3), ("review", 6), ("done", 7)],
+            "c2": [("apply", 0), ("review", 2), ("done", 3)],
+        }))
+        loop = transition(metrics, "review", "review")
+        assert (loop["count"], loop["cases"]) == (2, 1)
+        assert (loop["min_s"], loop["max_s"], loop["mean_s"]) == (2 * HOUR, 3 * HOUR, 2.5 * HOUR)
+        assert step(metrics, "review")["rework_cases"] == 1
+        assert step(metrics, "review")["events"] == 4
+
+    def test_statistics_interpolate_linearly(self, measure: Measure) -> None:
+        """Median and p85/p95 of [1, 2, 3, 4] hours are 2.5 h, 3.55 h and 3.85 h (linear interpolation)."""
+        metrics = measure(build_events({f"c{i}": [("apply", 0), ("review", i)] for i in (1, 2, 3, 4)}))
+        row = transition(metrics, "apply", "review")
+        assert row["median_s"] == pytest.approx(2.5 * HOUR)
+        assert row["p85_s"] == pytest.approx(3.55 * HOUR)
+        assert row["p95_s"] == pytest.approx(3.85 * HOUR)
+        assert step(metrics, "review")["arrival_p85_s"] == pytest.approx(3.55 * HOUR)
+
+    def test_wait_from_start_times(self, measure: Measure) -> None:
+        """With start times, wait is start(B) - complete(A), clipped at 0 when the steps overlap."""
+        events = build_events({"c1": [("apply", 0), ("review", 5)], "c2": [("apply", 0), ("review", 5)]},
+                              starts={("c1", 1): 3, ("c2", 1): -1})
+        metrics = measure(events)
+        row = transition(metrics, "apply", "review")
+        assert metrics.has_start_times
+        assert row["overlaps"] == 1
+        assert row["wait_median_s"] == pytest.approx(1.5 * HOUR)  # median of [3 h, 0 (clipped)]
+
+
+class TestCaseStatus:
+    def test_statuses_and_lead_time(self, measure: Measure) -> None:
+        """Completed, exited, in-flight and dropped cases are told apart at as_of (the last event)."""
+        metrics = measure(build_events({
+            "done": [("apply", 0), ("review", 2 * 24), ("done", 3 * 24), ("review", 4 * 24)],
+            "left": [("apply", 0), ("withdrawn", 24)],
+            "slow": [("apply", 25 * 24), ("review", 26 * 24)],
+            "lost": [("apply", 0), ("review", 24)],
+            "last": [("apply", 30 * 24)],
+        }, unit="h"))
+        statuses = {case: status_of(metrics, case) for case in ("done", "left", "slow", "lost", "last")}
+        assert statuses == {"done": "completed", "left": "exited", "slow": "in_flight", "lost": "dropped",
+                            "last": "in_flight"}
+        cases = metrics.cases.set_index("case")
+        assert cases.loc["done", "lead_time_s"] == 3 * DAY  # completion is the first arrival at an end step
+        assert cases.loc["slow", "age_s"] == 5 * DAY
+        assert metrics.status_counts == {"completed": 1, "exited": 1, "in_flight": 2, "dropped": 1}
+
+    def test_stale_after_boundary(self, measure: Measure) -> None:
+        """Silent exactly stale_after is still in flight; one second more is dropped."""
+        as_of = EPOCH.timestamp() + 20 * DAY
+        metrics = measure(build_events({
+            "edge": [("apply", 0), ("review", 10 * DAY)],
+            "past": [("apply", 0), ("review", 10 * DAY - 1)],
+            "anchor": [("apply", 20 * DAY)],
+        }, unit="s"))
+        assert metrics.as_of.timestamp() == as_of
+        assert status_of(metrics, "edge") == "in_flight"
+        assert status_of(metrics, "past") == "dropped"
+
+    def test_as_of_ignores_later_events(self, measure: Measure) -> None:
+        """At an earlier as_of, a case that finished later is still in flight."""
+        events = build_events({"c1": [("apply", 0), ("review", 24), ("done", 48)]})
+        metrics = measure(events, as_of=EPOCH.replace(hour=EPOCH.hour + 1, day=EPOCH.day + 1))
+        assert status_of(metrics, "c1") == "in_flight"
+        assert metrics.n_events == 2
+
+    def test_single_event_case(self, measure: Measure) -> None:
+        """A case with one event is a case: reached its step, no transition, duration zero."""
+        metrics = measure(build_events({"solo": [("apply", 0)]}))
+        assert metrics.n_cases == 1 and metrics.transitions.empty
+        assert step(metrics, "apply")["reached"] == 1
+        assert metrics.cases["duration_s"].tolist() == [0.0]
+
+
+class TestDropOffAndDelay:
+    def test_drop_off_counts_dropped_cases_at_their_last_step(self, measure: Measure) -> None:
+        """Drop-off at a step is dropped cases that went silent there, over cases that reached it."""
+        metrics = measure(build_events({
+            "a": [("apply", 0), ("review", 1)],
+            "b": [("apply", 0)],
+            "c": [("apply", 0), ("review", 1), ("done", 2)],
+            "d": [("apply", 30 * 24)],
+        }))
+        review, apply = step(metrics, "review"), step(metrics, "apply")
+        assert (review["dropped"], review["reached"], review["drop_off_rate"]) == (1, 2, 0.5)
+        assert (apply["dropped"], apply["in_flight"]) == (1, 1)
+
+    def test_delay_shares_add_up_to_one(self, measure: Measure) -> None:
+        """Arrival time into each step, over completed cases, adds up to their total lead time."""
+        metrics = measure(build_events({
+            "a": [("apply", 0), ("review", 1), ("review", 4), ("done", 10), ("review", 50)],
+            "b": [("apply", 0), ("noise", 2), ("review", 3), ("done", 4)],
+            "open": [("apply", 0), ("review", 100)],
+        }))
+        shares = metrics.steps.set_index("step")["delay_share"]
+        assert shares.sum() == pytest.approx(1.0)
+        assert shares["done"] == pytest.approx((6 + 1) / 14)
+        assert shares["noise"] == pytest.approx(2 / 14)  # off-map time is part of the lead time too
+
+    def test_log_matching_no_step(self, measure: Measure) -> None:
+        """Activities that match no step all show as off-map; designed steps are listed with zero cases."""
+        metrics = measure(build_events({"c1": [("x", 0), ("y", 1)]}))
+        designed = metrics.steps[metrics.steps["on_map"]]
+        assert designed["step"].tolist() == ["apply", "review", "done", "withdrawn"]
+        assert designed["reached"].sum() == 0
+        assert sorted(metrics.steps.loc[~metrics.steps["on_map"], "step"]) == ["x", "y"]
+        assert metrics.status_counts["completed"] == 0 and metrics.lead_time["count"] == 0
+
+
+class TestEmptyAndEngines:
+    def test_empty_log(self, measure: Measure) -> None:
+        """An empty log gives zero cases and empty tables, not an error."""
+        empty = build_events({}).head(0)
+        metrics = measure(empty)
+        assert (metrics.n_cases, metrics.n_events, metrics.n_variants) == (0, 0, 0)
+        assert metrics.transitions.empty and metrics.steps["reached"].sum() == 0
+
+    def test_without_journey_every_activity_is_a_step(self, measure: Measure) -> None:
+        """Without a journey, activities are the steps and the usual last activity is the end."""
+        metrics = measure(build_events({f"c{i}": [("open", 0), ("fix", i), ("close", i + 1)] for i in range(5)}),
+                          journey=None)
+        assert metrics.end_steps == ("close",)
+        assert metrics.status_counts["completed"] == 5
+        assert set(metrics.steps["step"]) == {"open", "fix", "close"}
+
+
+def test_engines_agree(engine: Callable[[pl.DataFrame], Any]) -> None:
+    """Polars, lazy Polars, pandas and DuckDB give the same tables on a sample journey."""
+    from journeymap.definition import load_journey
+    from journeymap.events import read_events
+    from journeymap.samples import sample_events_path, sample_journey_path
+
+    journey = load_journey(sample_journey_path("service_desk"))
+    frame = read_events(sample_events_path("service_desk")).frame
+    expected, actual = compute_metrics(frame, journey), compute_metrics(engine(frame), journey)
+    for name in ("transitions", "steps", "variants"):
+        pd.testing.assert_frame_equal(_normal(getattr(actual, name)), _normal(getattr(expected, name)),
+                                      check_dtype=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(_normal(actual.cases), _normal(expected.cases), check_dtype=False, rtol=1e-9)
+    assert (actual.status_counts, actual.n_variants) == (expected.status_counts, expected.n_variants)
+
+
+def _normal(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
+            frame[column] = frame[column].astype(object)
+    return frame.sort_values(list(frame.columns[:2])).reset_index(drop=True)
