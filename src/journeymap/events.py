@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
 
 from .columns import ColumnRoles, detect_roles
@@ -19,6 +20,7 @@ __all__ = ["EventLog", "read_events", "read_table", "canonical_events", "SUPPORT
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".xes", ".xes.gz")
 _GZIP_MAGIC = b"\x1f\x8b"
+_CANONICAL = {"case", "activity", "ts", "start", "row"}
 
 
 @dataclass
@@ -90,14 +92,17 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     start = (_parse_time(frame, roles.start_timestamp, roles.timestamp_format, source)
              if roles.start_timestamp else pl.lit(None, dtype=pl.Int64))
     role_columns = {c for c in (roles.case, roles.activity, roles.timestamp, roles.start_timestamp, roles.lifecycle) if c}
-    attributes = tuple(c for c in table.columns if c not in role_columns and c.strip())
+    kept = [c for c in table.columns if c not in role_columns and c.strip()]
+    # An attribute may share a name with a canonical column (a second "activity" column, say).
+    renamed = {c: f"{c} (attribute)" if c in _CANONICAL else c for c in kept}
+    attributes = tuple(renamed.values())
     frame = frame.select(
         pl.col(roles.case).cast(pl.String).str.strip_chars().alias("case"),
         pl.col(roles.activity).cast(pl.String).str.strip_chars().alias("activity"),
-        ts.alias("ts"), start.alias("start"), pl.col("__row").cast(pl.Int64).alias("row"),
+        pl.lit(ts).alias("ts"), (pl.lit(start) if isinstance(start, pl.Series) else start).alias("start"), pl.col("__row").cast(pl.Int64).alias("row"),
         *(pl.col(roles.lifecycle).cast(pl.String).str.to_lowercase().str.strip_chars().alias("__lifecycle")
           for _ in [0] if roles.lifecycle),
-        *(pl.col(c).cast(pl.String).alias(c) for c in attributes),
+        *(pl.col(c).cast(pl.String).alias(renamed[c]) for c in kept),
     )
     skipped: dict[str, int] = {}
     for reason, bad in (("without a case id", pl.col("case").is_null() | (pl.col("case") == "")),
@@ -165,29 +170,37 @@ def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None
                                f"columns are: {columns}.", source=source)
 
 
-def _parse_time(frame: pl.DataFrame, column: str, fmt: str | None, source: str) -> pl.Expr:
-    """An expression giving epoch microseconds (UTC); fails loudly if no value parses."""
-    dtype = frame.schema[column]
-    col = pl.col(column)
-    if isinstance(dtype, pl.Datetime):
-        moment = col.dt.replace_time_zone("UTC") if dtype.time_zone is None else col.dt.convert_time_zone("UTC")
-    elif dtype == pl.Date:
-        moment = col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-    else:
-        text = col.cast(pl.String).str.strip_chars()
-        try:
-            moment = text.str.to_datetime(format=fmt, time_unit="us", time_zone="UTC", strict=False)
-            parsed = frame.select(moment.is_not_null().sum()).item()
-        except pl.exceptions.PolarsError:
-            parsed = 0
-        present = frame.select(text.is_not_null() & (text != "")).to_series().sum()
-        if present and not parsed:
-            example = frame.filter(text.is_not_null() & (text != "")).select(text).item(0, 0)
-            hint = (f"it does not match the format '{fmt}'" if fmt else
-                    "name its format, e.g. --timestamp-format '%d/%m/%Y %H:%M' for day-first dates")
-            raise JourneyError(f"{source}: column '{column}' has no readable timestamps (for example "
-                               f"'{example}'); {hint}.", source=source)
-    return moment.dt.cast_time_unit("us").dt.epoch("us")
+def _parse_time(frame: pl.DataFrame, column: str, fmt: str | None, source: str) -> pl.Series:
+    """Epoch microseconds (UTC) for a column; values that do not parse become null (and are counted).
+
+    Polars infers one format from the first values, which fails on files that mix offsets and
+    naive times; values it leaves unparsed get a second, per-value ISO-8601 pass (pandas).
+    """
+    values = frame.get_column(column)
+    if isinstance(values.dtype, pl.Datetime):
+        moment = values.dt.replace_time_zone("UTC") if values.dtype.time_zone is None else values.dt.convert_time_zone("UTC")
+        return moment.dt.cast_time_unit("us").dt.epoch("us")
+    if values.dtype == pl.Date:
+        return values.cast(pl.Datetime("us")).dt.epoch("us")
+    text = values.cast(pl.String).str.strip_chars()
+    try:
+        parsed = text.str.to_datetime(format=fmt, time_unit="us", time_zone="UTC", strict=False).dt.epoch("us")
+    except pl.exceptions.PolarsError:
+        parsed = pl.Series(column, [None] * len(text), dtype=pl.Int64)
+    present = text.is_not_null() & (text != "")
+    # Only values with digits get the second pass: pandas would read words such as "today".
+    missed = present & parsed.is_null() & text.str.contains(r"\d")
+    if fmt is None and missed.any():
+        retry = pd.to_datetime(text.filter(missed).to_pandas(), utc=True, format="ISO8601", errors="coerce")
+        fixed = pl.from_pandas(retry).dt.cast_time_unit("us").dt.epoch("us")
+        parsed = parsed.scatter(missed.arg_true(), fixed)
+    if present.any() and parsed.is_null().sum() == len(parsed):
+        example = text.filter(present)[0]
+        hint = (f"it does not match the format '{fmt}'" if fmt else
+                "name its format, e.g. --timestamp-format '%d/%m/%Y %H:%M' for day-first dates")
+        raise JourneyError(f"{source}: column '{column}' has no readable timestamps (for example "
+                           f"'{example}'); {hint}.", source=source)
+    return parsed.alias(column)
 
 
 def _pair_lifecycle(frame: pl.DataFrame, skipped: dict[str, int]) -> pl.DataFrame:

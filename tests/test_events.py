@@ -1,0 +1,174 @@
+"""Reading event logs: formats, column roles, timestamps, lifecycles, and rows set aside."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from journeymap.columns import detect_roles
+from journeymap.errors import JourneyError
+from journeymap.events import read_events
+
+CSV = """case_id,activity,timestamp,department
+c1,Apply,2026-03-01T10:00:00+02:00,Sales
+c1,Review,2026-03-01T12:30:00+02:00,Sales
+c2,Apply,2026-03-02 09:00:00,IT
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestFormats:
+    def test_csv_with_offsets_becomes_utc(self, tmp_path: Path) -> None:
+        """Offsets are converted to UTC; naive times are taken as UTC; attributes are kept."""
+        log = read_events(write(tmp_path, "log.csv", CSV))
+        frame = log.frame.sort("row")
+        assert frame["ts"].to_list()[:2] == [_us("2026-03-01T08:00:00"), _us("2026-03-01T10:30:00")]
+        assert frame["ts"][2] == _us("2026-03-02T09:00:00")
+        assert log.attributes == ("department",) and log.skipped_rows == 0
+
+    @pytest.mark.parametrize("sep", [";", "\t", "|"])
+    def test_delimiter_is_sniffed(self, tmp_path: Path, sep: str) -> None:
+        """Semicolon, tab and pipe files are read without naming the delimiter."""
+        log = read_events(write(tmp_path, "log.csv", CSV.replace(",", sep)))
+        assert log.frame.height == 3 and log.roles.case == "case_id"
+
+    def test_gzipped_csv(self, tmp_path: Path) -> None:
+        """A .csv.gz reads the same as the plain file."""
+        path = tmp_path / "log.csv.gz"
+        path.write_bytes(gzip.compress(CSV.encode()))
+        assert read_events(path).frame.equals(read_events(write(tmp_path, "log.csv", CSV)).frame)
+
+    def test_parquet_with_datetime_column(self, tmp_path: Path) -> None:
+        """Parquet with a real timezone-aware datetime column needs no parsing."""
+        frame = pl.DataFrame({"Case ID": ["a", "a"], "Activity": ["x", "y"],
+                              "Timestamp": pl.Series(["2026-01-01T00:00:00", "2026-01-01T01:00:00"]).str.to_datetime(
+                                  time_zone="Europe/Amsterdam")})
+        frame.write_parquet(tmp_path / "log.parquet")
+        log = read_events(tmp_path / "log.parquet")
+        assert log.frame["ts"].to_list() == [_us("2025-12-31T23:00:00"), _us("2026-01-01T00:00:00")]
+
+    def test_excel(self, tmp_path: Path) -> None:
+        """An Excel sheet is read with its columns detected."""
+        pd.DataFrame({"case": ["a", "a"], "activity": ["x", "y"],
+                      "timestamp": pd.to_datetime(["2026-01-01 08:00", "2026-01-01 09:00"])}
+                     ).to_excel(tmp_path / "log.xlsx", index=False)
+        log = read_events(tmp_path / "log.xlsx")
+        assert log.frame["activity"].to_list() == ["x", "y"]
+        assert log.frame["ts"][1] - log.frame["ts"][0] == 3600 * 1_000_000
+
+    def test_bytes_with_a_name(self) -> None:
+        """An upload (bytes plus file name) reads like the file."""
+        log = read_events(CSV.encode(), name="upload.csv")
+        assert log.source == "upload.csv" and log.frame.height == 3
+
+    def test_xes_through_read_events(self, real_data: Path) -> None:
+        """XES logs get their XES column names detected."""
+        log = read_events(real_data / "helpdesk.xes.gz")
+        assert (log.roles.case, log.roles.activity, log.roles.timestamp) == (
+            "case:concept:name", "concept:name", "time:timestamp")
+        assert log.frame.height == 21348
+
+
+class TestColumns:
+    def test_common_spellings_are_detected(self) -> None:
+        """XES names and common spellings are recognised; a preferred name wins."""
+        roles = detect_roles(["Case ID", "Activity", "Complete Timestamp", "Start Time", "concept:name"])
+        assert (roles.case, roles.activity, roles.timestamp, roles.start_timestamp) == (
+            "Case ID", "concept:name", "Complete Timestamp", "Start Time")
+
+    def test_explicit_columns_override(self, tmp_path: Path) -> None:
+        """Columns given explicitly replace the detected ones."""
+        text = "ticket,status,when,activity\nt1,open,2026-01-01,x\n"
+        log = read_events(write(tmp_path, "log.csv", text), case="ticket", activity="status", timestamp="when")
+        assert log.frame["activity"].to_list() == ["open"]
+
+    def test_missing_timestamp_column(self, tmp_path: Path) -> None:
+        """A file with no timestamp column names the file, lists the columns and says what to do."""
+        with pytest.raises(JourneyError) as caught:
+            read_events(write(tmp_path, "log.csv", "case_id,activity\nc1,x\n"))
+        assert "log.csv: no timestamp column" in str(caught.value) and "--timestamp" in str(caught.value)
+
+    def test_named_column_that_does_not_exist(self, tmp_path: Path) -> None:
+        """Naming a column the file does not have is an error that lists the columns."""
+        with pytest.raises(JourneyError, match="no column 'ts'"):
+            read_events(write(tmp_path, "log.csv", CSV), timestamp="ts")
+
+
+class TestTimestamps:
+    def test_day_first_needs_a_format(self, tmp_path: Path) -> None:
+        """Day-first dates read correctly once their format is named."""
+        text = "case,activity,timestamp\na,x,13/02/2026 09:30\na,y,14/02/2026 10:00\n"
+        log = read_events(write(tmp_path, "log.csv", text), timestamp_format="%d/%m/%Y %H:%M")
+        assert log.frame["ts"][0] == _us("2026-02-13T09:30:00")
+
+    def test_unparseable_column_names_column_and_example(self, tmp_path: Path) -> None:
+        """A column with no readable timestamp names the column and shows a value."""
+        text = "case,activity,timestamp\na,x,yesterday\na,y,today\n"
+        with pytest.raises(JourneyError) as caught:
+            read_events(write(tmp_path, "log.csv", text))
+        assert "'timestamp'" in str(caught.value) and "'yesterday'" in str(caught.value)
+
+    def test_bad_rows_are_counted_not_lost(self, tmp_path: Path) -> None:
+        """Rows without a case or a readable time are skipped, counted by reason, and the rest kept."""
+        text = "case,activity,timestamp\na,x,2026-01-01\n,y,2026-01-02\nb,z,not a date\nb,w,2026-01-03\n"
+        log = read_events(write(tmp_path, "log.csv", text))
+        assert log.frame.height == 2 and log.rows_read == 4
+        assert log.skipped == {"without a case id": 1, "without a readable timestamp in 'timestamp'": 1}
+        assert "2 of 4 rows skipped" in log.skipped_sentence()
+
+
+class TestLifecycle:
+    def test_start_and_complete_are_paired(self, tmp_path: Path) -> None:
+        """Start events become the start time of the next complete of the same case and activity."""
+        text = ("case,activity,timestamp,lifecycle:transition\n"
+                "a,x,2026-01-01 08:00,start\na,x,2026-01-01 09:00,complete\n"
+                "a,y,2026-01-01 09:30,schedule\na,y,2026-01-01 10:00,complete\n"
+                "a,x,2026-01-01 11:00,start\na,x,2026-01-01 12:00,complete\n")
+        log = read_events(write(tmp_path, "log.csv", text))
+        frame = log.frame.sort("ts")
+        assert frame["activity"].to_list() == ["x", "y", "x"]
+        assert frame["start"].to_list() == [_us("2026-01-01T08:00:00"), None, _us("2026-01-01T11:00:00")]
+        assert log.skipped == {"lifecycle events other than start/complete": 1}
+
+
+class TestBadFiles:
+    def test_empty_file(self, tmp_path: Path) -> None:
+        """An empty file is named and the user told to export it again."""
+        with pytest.raises(JourneyError, match="log.csv: the file is empty"):
+            read_events(write(tmp_path, "log.csv", ""))
+
+    def test_header_only(self, tmp_path: Path) -> None:
+        """A header with no rows is an error, not an empty analysis."""
+        with pytest.raises(JourneyError, match="no rows"):
+            read_events(write(tmp_path, "log.csv", "case,activity,timestamp\n"))
+
+    def test_broken_parquet(self, tmp_path: Path) -> None:
+        """A file that is not what its suffix says gets one sentence naming it."""
+        (tmp_path / "log.parquet").write_bytes(b"not parquet at all")
+        with pytest.raises(JourneyError, match="log.parquet: could not be read as Parquet"):
+            read_events(tmp_path / "log.parquet")
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        """A path that does not exist is named."""
+        with pytest.raises(JourneyError, match="no such file"):
+            read_events(tmp_path / "nope.csv")
+
+
+def _us(iso: str) -> int:
+    return int(pd.Timestamp(iso, tz="UTC").value // 1000)
+
+
+def test_upload_bytes_helper_is_plain_io() -> None:
+    """read_events takes bytes, not a file object: callers read uploads themselves."""
+    with pytest.raises(Exception):
+        read_events(io.BytesIO(CSV.encode()))  # type: ignore[arg-type]
