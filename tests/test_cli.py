@@ -1,0 +1,102 @@
+"""The command line: validate, metrics and draft, with readable errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from journeymap.cli import main
+from journeymap.definition import journey_from_yaml
+from journeymap.samples import sample_events_path, sample_journey_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+class TestValidate:
+    def test_good_journey(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A valid journey exits 0 and says ok."""
+        code, out, _ = run(capsys, "validate", sample_journey_path("onboarding"))
+        assert code == 0 and "ok (12 steps" in out
+
+    def test_bad_journey(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """An invalid journey prints the file, line and problem and exits 1."""
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(sample_journey_path("onboarding").read_text().replace("stale_after: 30d", "stale_after: 30 days"))
+        code, _, err = run(capsys, "validate", bad)
+        assert code == 1 and "bad.yaml, line" in err and "'30 days'" in err
+
+
+class TestMetrics:
+    def test_json_contract(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The JSON holds every field the contract names, with consistent totals."""
+        code, out, _ = run(capsys, "metrics", sample_events_path("onboarding"),
+                           "--journey", sample_journey_path("onboarding"))
+        data = json.loads(out)
+        assert code == 0
+        assert sum(data["cases"].values()) == data["n_cases"] == 2400
+        assert set(data["transitions"][0]) >= {"from", "to", "count", "cases", "min_s", "median_s", "mean_s",
+                                                "p85_s", "p95_s", "max_s"}
+        assert set(data["steps"][0]) >= {"step", "reached", "events", "rework_cases", "dropped", "in_flight",
+                                         "drop_off_rate", "arrival_median_s", "arrival_p85_s", "delay_share"}
+        assert set(data["lead_time"]) >= {"median_s", "p85_s", "p95_s"}
+        assert data["variants"]["count"] >= len(data["variants"]["top"]) == 10
+        assert data["hotspots"][0]["step"] == "equipment_shipped" and data["hotspots"][0]["sentence"]
+        assert sum(s["delay_share"] for s in data["steps"]) == pytest.approx(1.0)
+        assert data["skipped_rows"] == 0
+
+    def test_without_journey_uses_activity_names(self, capsys: pytest.CaptureFixture[str], real_data: Path) -> None:
+        """Without --journey, transitions are named by activity and every figure still comes out."""
+        code, out, _ = run(capsys, "metrics", real_data / "running-example.csv")
+        data = json.loads(out)
+        assert code == 0 and data["n_cases"] == 6
+        counts = {(t["from"], t["to"]): t["count"] for t in data["transitions"]}
+        assert counts[("register request", "examine casually")] == 3
+        assert data["lead_time"]["median_s"] is not None
+
+    def test_column_options_and_as_of(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """Named columns, a separator, a day-first format and --as-of are all honoured."""
+        log = tmp_path / "log.txt"
+        log.write_text("id;what;when\na;open;01/02/2026 10:00\na;close;03/02/2026 10:00\nb;open;02/02/2026 09:00\n")
+        code, out, _ = run(capsys, "metrics", log, "--case", "id", "--activity", "what", "--timestamp", "when",
+                           "--sep", ";", "--timestamp-format", "%d/%m/%Y %H:%M", "--as-of", "2026-02-02T12:00:00Z")
+        data = json.loads(out)
+        assert code == 0 and data["n_events"] == 2 and data["as_of"].startswith("2026-02-02T12:00")
+
+    def test_table_format(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The table format reads as text with human durations and the hotspots."""
+        code, out, _ = run(capsys, "metrics", sample_events_path("service_desk"), "--journey",
+                           sample_journey_path("service_desk"), "--format", "table")
+        assert code == 0 and "hotspots:" in out and " d " in out and "1. " in out
+
+    def test_errors_are_one_sentence(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """A log with no timestamp column prints one readable line and exits 1, no traceback."""
+        log = tmp_path / "log.csv"
+        log.write_text("case,activity\na,b\n")
+        code, out, err = run(capsys, "metrics", log)
+        assert code == 1 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+        assert "log.csv: no timestamp column" in err
+
+
+class TestDraft:
+    def test_draft_is_a_valid_journey(self, capsys: pytest.CaptureFixture[str], real_data: Path) -> None:
+        """The drafted YAML loads back, starts where cases start and ends where they end."""
+        code, out, _ = run(capsys, "draft", real_data / "running-example.csv", "--id", "compensation")
+        journey = journey_from_yaml(out)
+        assert code == 0 and journey.id == "compensation"
+        assert journey.step(journey.start).label == "register request"
+        assert {journey.step(e).label for e in journey.end} == {"pay compensation", "reject request"}
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    """`python -m journeymap` is the same command line, exit codes included."""
+    result = subprocess.run([sys.executable, "-m", "journeymap", "validate", "/nonexistent.yaml"],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "no such journey file" in result.stderr
