@@ -26,7 +26,7 @@ def _weights(count: int, salt: int) -> list[list[int]]:
     return rng.integers(1, 2**20, size=(_FINGERPRINTS, max(count, 1))).tolist()
 
 
-def case_table(events: nw.LazyFrame[Any], end_steps: Sequence[str], exit_steps: Sequence[str],
+def case_table(events: nw.LazyFrame[Any], end_codes: Sequence[int], exit_codes: Sequence[int],
                as_of_us: int, stale_after_s: float, n_step_codes: int) -> nw.LazyFrame[Any]:
     """One row per case with its status, lead time, age and a fingerprint of its path.
 
@@ -45,18 +45,17 @@ def case_table(events: nw.LazyFrame[Any], end_steps: Sequence[str], exit_steps: 
         for h in range(_FINGERPRINTS)
     ]
     cases = events.with_columns(*fingerprints).group_by("case_code").agg(
-        nw.col("case").min(),
         nw.col("ts").min().alias("first_ts"),
         nw.col("ts").max().alias("last_ts"),
         nw.len().alias("n_events"),
         nw.col("path_h1").sum(),
         nw.col("path_h2").sum(),
     )
-    firsts = events.filter(nw.col("is_first")).select("case_code", nw.col("step").alias("first_step"))
-    lasts = events.filter(nw.col("is_last")).select("case_code", nw.col("step").alias("last_step"))
-    completions = (events.filter(nw.col("step").is_in(list(end_steps))).group_by("case_code")
+    firsts = events.filter(nw.col("is_first")).select("case_code", "case", nw.col("step_code").alias("first_code"))
+    lasts = events.filter(nw.col("is_last")).select("case_code", nw.col("step_code").alias("last_code"))
+    completions = (events.filter(nw.col("step_code").is_in(list(end_codes))).group_by("case_code")
                    .agg(nw.col("ts").min().alias("completion_ts"), nw.col("idx").min().alias("completion_idx")))
-    exits = (events.filter(nw.col("step").is_in(list(exit_steps))).group_by("case_code")
+    exits = (events.filter(nw.col("step_code").is_in(list(exit_codes))).group_by("case_code")
              .agg(nw.col("ts").min().alias("exit_ts")))
     for extra in (firsts, lasts, completions, exits):
         cases = cases.join(extra, on="case_code", how="left")

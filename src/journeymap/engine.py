@@ -12,14 +12,16 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-__all__ = ["EVENT_COLUMNS", "as_lazy", "prepare_events", "collect", "to_pandas", "backend_name"]
+__all__ = ["EVENT_COLUMNS", "as_lazy", "prepare_events", "materialise", "collect", "to_pandas", "backend_name"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
 # DESIGN.md: events of a case are ordered by timestamp, then start timestamp, then file order.
-# Cases are ordered by an integer code: sorting millions of text ids costs several times more.
-_ORDER_KEYS = ["case_code", "ts", "start", "row"]
-_NEIGHBOURS = {"next_case": "case_code", "next_step": "step", "next_ts": "ts", "next_start": "start",
-               "next_idx": "idx", "prev_case": "case_code"}
+# Cases are ordered by an integer code, and a missing start sorts last through a filled key:
+# sorting by text ids, or by a column with nulls, costs several times more.
+_ORDER_KEYS = ["case_code", "ts", "start_key", "row"]
+_NEIGHBOURS = {"next_case": "case_code", "next_step": "step", "next_step_code": "step_code", "next_ts": "ts",
+               "next_start": "start", "prev_case": "case_code"}
+_LAST = 2**63 - 1
 
 
 def as_lazy(frame: Any) -> nw.LazyFrame[Any]:
@@ -35,7 +37,7 @@ def backend_name(frame: Any) -> str:
 
 def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, int],
                    as_of_us: int | None) -> nw.LazyFrame[Any]:
-    """Events in case order, each with its step, its position `idx` and its neighbours.
+    """Events in case order, each with its step (and integer `step_code`), position `idx` and neighbours.
 
     Eager frames are sorted once and shifted; lazy ones number events with a window, since a lazy
     source has no row order of its own. The result is materialised once, in the same engine, so
@@ -47,12 +49,15 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         wrapped = wrapped.filter(nw.col("ts") <= as_of_us)
     codes = wrapped.select("case").unique()
     codes = codes.with_row_index("case_code") if eager else codes.with_row_index("case_code", order_by="case")
+    activity_codes = {activity: step_codes[step] for activity, step in step_of.items()}
     wrapped = wrapped.join(codes, on="case", how="left").with_columns(
         step=nw.col("activity").replace_strict(step_of, default=nw.col("activity"), return_dtype=nw.String),
+        step_code=nw.col("activity").replace_strict(activity_codes, default=-1, return_dtype=nw.Int64),
         case_code=nw.col("case_code").cast(nw.Int64),
-    ).with_columns(step_code=nw.col("step").replace_strict(step_codes, default=-1, return_dtype=nw.Int64))
+        start_key=nw.col("start").fill_null(_LAST),
+    )
     if eager:
-        ordered = wrapped.sort(_ORDER_KEYS, nulls_last=True).with_row_index("idx")
+        ordered = wrapped.sort(_ORDER_KEYS).with_row_index("idx")
         ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))
         annotated = ordered.with_columns(**{name: nw.col(col).shift(-1 if name.startswith("next") else 1)
                                             for name, col in _NEIGHBOURS.items()})
@@ -62,16 +67,20 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
             name: nw.col(col).shift(-1 if name.startswith("next") else 1).over(order_by="idx")
             for name, col in _NEIGHBOURS.items()})
     annotated = annotated.with_columns(
+        next_idx=nw.col("idx") + 1,  # positions are contiguous: the next event is one further
         is_first=nw.col("prev_case").is_null() | (nw.col("prev_case") != nw.col("case_code")),
         is_last=nw.col("next_case").is_null() | (nw.col("next_case") != nw.col("case_code")),
     )
-    return annotated.lazy() if eager else _materialise(annotated)
+    return annotated.lazy() if eager else materialise(annotated)
 
 
-def _materialise(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+def materialise(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """Compute a lazy frame once and keep it in its engine, so later queries reuse the result."""
     backend = frame.implementation
     if backend.is_polars() or backend.is_duckdb():
         return frame.collect().lazy(backend=backend)
+    if backend.is_pandas():
+        return frame.collect().lazy()
     return frame  # other engines (PySpark) keep the plan where the data lives
 
 

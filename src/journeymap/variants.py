@@ -14,7 +14,8 @@ __all__ = ["variant_table"]
 _KEY = ["path_h1", "path_h2", "n_events"]
 
 
-def variant_table(cases: pd.DataFrame, events: nw.LazyFrame[Any], top: int) -> tuple[pd.DataFrame, int]:
+def variant_table(cases: pd.DataFrame, events: nw.LazyFrame[Any], names: dict[int, str], top: int
+                  ) -> tuple[pd.DataFrame, int]:
     """The `top` variants (path, count, share, median lead time) and the number of variants."""
     if cases.empty:
         return pd.DataFrame(columns=["path", "count", "share", "median_lead_time_s", "example_case"]), 0
@@ -22,7 +23,8 @@ def variant_table(cases: pd.DataFrame, events: nw.LazyFrame[Any], top: int) -> t
         count=("case", "size"), example_case=("case", "min"), median_lead_time_s=("lead_time_s", "median"))
     grouped = grouped.reset_index().sort_values(["count", "example_case"], ascending=[False, True]).head(top)
     examples = grouped["example_case"].tolist()
-    steps = to_pandas(events.filter(nw.col("case").is_in(examples)).select("case", "idx", "step"))
+    steps = to_pandas(events.filter(nw.col("case").is_in(examples)).select("case", "idx", "step_code"))
+    steps["step"] = steps["step_code"].map(names)
     paths = steps.sort_values("idx").groupby("case", sort=False)["step"].agg(tuple)
     table = pd.DataFrame({
         "path": [paths[case] for case in examples],
