@@ -19,8 +19,8 @@ EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
 # Cases are ordered by an integer code, and a missing start sorts last through a filled key:
 # sorting by text ids, or by a column with nulls, costs several times more.
 _ORDER_KEYS = ["case_code", "ts", "start_key", "row"]
-_NEIGHBOURS = {"next_case": "case_code", "next_step": "step", "next_step_code": "step_code", "next_ts": "ts",
-               "next_start": "start", "prev_case": "case_code"}
+_NEIGHBOURS = {"next_case": "case_code", "next_step_code": "step_code", "next_ts": "ts", "next_start": "start",
+               "prev_case": "case_code"}
 _LAST = 2**63 - 1
 
 
@@ -37,7 +37,7 @@ def backend_name(frame: Any) -> str:
 
 def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, int],
                    as_of_us: int | None) -> nw.LazyFrame[Any]:
-    """Events in case order, each with its step (and integer `step_code`), position `idx` and neighbours.
+    """Events in case order, each with its integer `step_code`, its position `idx` and its neighbours.
 
     Eager frames are sorted once and shifted; lazy ones number events with a window, since a lazy
     source has no row order of its own. The result is materialised once, in the same engine, so
@@ -51,7 +51,6 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     codes = codes.with_row_index("case_code") if eager else codes.with_row_index("case_code", order_by="case")
     activity_codes = {activity: step_codes[step] for activity, step in step_of.items()}
     wrapped = wrapped.join(codes, on="case", how="left").with_columns(
-        step=nw.col("activity").replace_strict(step_of, default=nw.col("activity"), return_dtype=nw.String),
         step_code=nw.col("activity").replace_strict(activity_codes, default=-1, return_dtype=nw.Int64),
         case_code=nw.col("case_code").cast(nw.Int64),
         start_key=nw.col("start").fill_null(_LAST),

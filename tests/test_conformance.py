@@ -1,0 +1,59 @@
+"""Designed versus actual: off-map transitions, skipped mandatory steps, rework."""
+
+from __future__ import annotations
+
+from journeymap.conformance import conformance
+from journeymap.definition import journey_from_yaml
+from journeymap.draft import draft_journey
+from journeymap.metrics import compute_metrics
+from journeymap.testing import build_events
+
+JOURNEY = journey_from_yaml("""
+id: buy
+name: Buy
+stages: [{id: s, label: S}]
+steps:
+  - {id: submit, label: Submit, stage: s}
+  - {id: approve, label: Approve, stage: s}
+  - {id: order, label: Order, stage: s}
+  - {id: expedite, label: Expedite, stage: s}
+transitions:
+  - {from: submit, to: approve}
+  - {from: approve, to: order}
+  - {from: approve, to: expedite}
+  - {from: expedite, to: order}
+start: submit
+end: [order]
+""")
+
+
+class TestConformance:
+    def test_off_map_skipped_and_rework(self) -> None:
+        """A jump past approval is off-map and a skip; a repeated approval is rework (and an undesigned loop)."""
+        metrics = compute_metrics(build_events({
+            "ok": [("submit", 0), ("approve", 1), ("order", 2)],
+            "skip": [("submit", 0), ("order", 1)],
+            "again": [("submit", 0), ("approve", 1), ("approve", 2), ("expedite", 3), ("order", 4)],
+        }), JOURNEY)
+        result = conformance(metrics)
+        off_map = set(zip(result.off_map_transitions["from"], result.off_map_transitions["to"]))
+        assert off_map == {("submit", "order"), ("approve", "approve")}
+        assert result.skipped.to_dict("records") == [{"step": "approve", "label": "Approve", "cases": 1}]
+        assert result.rework["step"].tolist() == ["approve"] and result.rework["rework_cases"].tolist() == [1]
+
+    def test_optional_branch_is_not_skipped(self) -> None:
+        """Expedite is on one designed path only, so cases without it did not skip anything."""
+        metrics = compute_metrics(build_events({"ok": [("submit", 0), ("approve", 1), ("order", 2)]}), JOURNEY)
+        assert conformance(metrics).skipped.empty
+
+
+class TestDraft:
+    def test_draft_orders_steps_and_keeps_main_traffic(self) -> None:
+        """Steps come in their typical order; rare activities are left off; every step is reachable."""
+        cases = {f"c{i}": [("open", 0), ("triage", 1), ("fix", 2 + i % 3), ("close", 9)] for i in range(60)}
+        cases["odd"] = [("open", 0), ("escalate to CEO", 1), ("close", 2)]
+        journey = draft_journey(build_events(cases), min_case_share=0.05)
+        assert [s.label for s in journey.steps] == ["open", "triage", "fix", "close"]
+        assert journey.step(journey.start).label == "open" and [journey.step(e).label for e in journey.end] == ["close"]
+        assert {(t.source, t.target_step) for t in journey.transitions} == {
+            ("open", "triage"), ("triage", "fix"), ("fix", "close")}
