@@ -33,8 +33,6 @@ def case_table(events: nw.LazyFrame[Any], end_codes: Sequence[int], exit_codes: 
     The fingerprint (`path_h1`, `path_h2`, `n_events`) identifies a variant without string
     aggregation, which not every engine offers: two weighted sums of step codes by position.
     """
-    starts = events.filter(nw.col("is_first")).select("case_code", nw.col("idx").alias("first_idx"))
-    events = events.join(starts, on="case_code").with_columns(position=nw.col("idx") - nw.col("first_idx"))
     longest = collect(events.select(nw.col("position").max())).item()
     n_positions = 1 if longest is None or longest != longest else int(longest) + 1  # NaN: an empty log
     by_position, by_step = _weights(n_positions, 1), _weights(n_step_codes, 2)

@@ -37,7 +37,8 @@ def backend_name(frame: Any) -> str:
 
 def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, int],
                    as_of_us: int | None) -> nw.LazyFrame[Any]:
-    """Events in case order, each with its integer `step_code`, its position `idx` and its neighbours.
+    """Events in case order: integer `step_code`, global position `idx`, `position` within the case,
+    and the neighbouring events (`next_*`, `prev_case`, `is_first`, `is_last`).
 
     Eager frames are sorted once and shifted; lazy ones number events with a window, since a lazy
     source has no row order of its own. The result is materialised once, in the same engine, so
@@ -70,6 +71,11 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         is_first=nw.col("prev_case").is_null() | (nw.col("prev_case") != nw.col("case_code")),
         is_last=nw.col("next_case").is_null() | (nw.col("next_case") != nw.col("case_code")),
     )
+    # Cases are contiguous, so a case's first position carries forward to its other events.
+    first_idx = nw.when(nw.col("is_first")).then(nw.col("idx"))
+    first_idx = first_idx.fill_null(strategy="forward") if eager else first_idx.fill_null(
+        strategy="forward").over(order_by="idx")
+    annotated = annotated.with_columns(position=nw.col("idx") - first_idx)
     return annotated.lazy() if eager else materialise(annotated)
 
 
