@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--id", default="drafted")
     draft.add_argument("--name", default="Drafted journey")
     add_events_options(draft)
+    from .cli_compare import add_compare_commands  # imported here: cli_compare registers through this module
+    add_compare_commands(commands)
 
     return parser
 
