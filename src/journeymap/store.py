@@ -1,0 +1,300 @@
+"""Workshop persistence: workshops, participants, notes, dot votes and the backlog in a real database.
+
+Every method is one transaction, committed before it returns: what a caller saw acknowledged
+survives a crash. Callers identify themselves with a token: the facilitator's (from
+`create_workshop`) or a participant's (from `join`); a token only ever reaches its own workshop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Insert, Update, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .errors import JourneyError
+from .store_access import (AccessDenied, Actor, BudgetExceeded, actor_for, backlog_item_from, budget_left,
+                           check_note_author, checked_budget, checked_kind, checked_text, count_votes,
+                           facilitator_for, normalise_join_code, now, participant_from, voter_id, workshop_from,
+                           workshop_id_for_code)
+from .store_schema import backlog_items, connect, default_database_url, migrate, notes, participants, votes, workshops
+from .workshop import BacklogItem, Note, Participant, Workshop, check_rice_fields, sort_backlog
+
+__all__ = ["AccessDenied", "BudgetExceeded", "WorkshopStore", "default_database_url", "normalise_join_code"]
+
+_JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read off a projector
+_JOIN_LENGTH = 8  # 31**8 ≈ 8.5e11 codes: not guessable by trying
+_FACILITATOR = "Facilitator"
+
+
+class WorkshopStore:
+    """All workshop data behind one SQLAlchemy engine; the schema is migrated when opened."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_database_url()
+        self._engine, self._writer = connect(self.url)
+        try:
+            migrate(self._writer)
+        except BaseException:
+            self._engine.dispose()  # a refused database leaves no connection behind
+            raise
+
+    def close(self) -> None:
+        """Close the connections (the data stays)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> WorkshopStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Workshops -----------------------------------------------------------------------------------
+    def create_workshop(self, title: str, journey_id: str, *, votes_per_participant: int = 5,
+                        date_range: str = "", filters: str = "") -> Workshop:
+        """A new workshop with a fresh join code; the result carries the facilitator's token."""
+        values = {"title": checked_text(title, "The workshop title", 200),
+                  "journey_id": checked_text(journey_id, "The journey", 200),
+                  "votes_per_participant": checked_budget(votes_per_participant), "tally_revealed": False,
+                  "date_range": checked_text(date_range, "The date range", 200, empty=True),
+                  "filters": checked_text(filters, "The filters", 5000, empty=True), "created_at": now()}
+        for _ in range(5):  # a join code collision is astronomically rare; try a new one
+            values |= {"join_code": "".join(secrets.choice(_JOIN_ALPHABET) for _ in range(_JOIN_LENGTH)),
+                       "facilitator_token": secrets.token_urlsafe(24)}
+            try:
+                with self._writer.begin() as conn:
+                    workshop_id = conn.execute(insert(workshops).values(values).returning(workshops.c.id)).scalar_one()
+                    return workshop_from(conn, workshop_id, facilitator=True)
+            except IntegrityError:
+                continue
+        raise JourneyError("Could not find a free join code; try again.")
+
+    def workshop(self, token: str) -> Workshop:
+        """The caller's workshop; `facilitator_token` is filled only for the facilitator."""
+        with self._engine.connect() as conn:
+            actor = actor_for(conn, token)
+            return workshop_from(conn, actor.workshop_id, facilitator=actor.participant_id is None)
+
+    def get_workshop_for_code(self, join_code: str) -> Workshop:
+        """The workshop a join code opens, as participants see it; AccessDenied for a wrong code."""
+        with self._engine.connect() as conn:
+            return workshop_from(conn, workshop_id_for_code(conn, join_code), facilitator=False)
+
+    def update_workshop(self, token: str, *, title: str | None = None, votes_per_participant: int | None = None,
+                        date_range: str | None = None, filters: str | None = None) -> Workshop:
+        """Change the given settings (facilitator only); None leaves a setting as it is."""
+        changes: dict[str, Any] = {}
+        if title is not None:
+            changes["title"] = checked_text(title, "The workshop title", 200)
+        if votes_per_participant is not None:
+            changes["votes_per_participant"] = checked_budget(votes_per_participant)
+        if date_range is not None:
+            changes["date_range"] = checked_text(date_range, "The date range", 200, empty=True)
+        if filters is not None:
+            changes["filters"] = checked_text(filters, "The filters", 5000, empty=True)
+        return self._facilitator_update(token, changes)
+
+    def reveal_tally(self, token: str, revealed: bool = True) -> Workshop:
+        """Show (or hide again) the vote tally to participants (facilitator only)."""
+        return self._facilitator_update(token, {"tally_revealed": bool(revealed)})
+
+    def set_timer(self, token: str, seconds: float | None) -> Workshop:
+        """Start a countdown of `seconds` from now; None or 0 stops it (facilitator only)."""
+        ends = now() + dt.timedelta(seconds=seconds) if seconds and seconds > 0 else None
+        return self._facilitator_update(token, {"timer_ends_at": ends})
+
+    def timer_remaining(self, token: str) -> float | None:
+        """Seconds left on the workshop's countdown, None when none is running."""
+        return self.workshop(token).timer_remaining()
+
+    # Participants --------------------------------------------------------------------------------
+    def join(self, join_code: str, name: str) -> Participant:
+        """Join with the code on the screen; the participant's `token` is their key from now on."""
+        name = checked_text(name, "Your name", 100)
+        try:
+            with self._writer.begin() as conn:
+                workshop_id = workshop_id_for_code(conn, join_code)
+                row = conn.execute(insert(participants).values(
+                    workshop_id=workshop_id, name=name, token=secrets.token_urlsafe(24), joined_at=now(),
+                ).returning(*participants.c)).one()
+        except IntegrityError:
+            raise JourneyError(f"Someone called {name!r} has already joined; add an initial to your name.") from None
+        return participant_from(row, own=True)
+
+    def participant(self, token: str) -> Participant:
+        """The participant a token belongs to (AccessDenied for the facilitator's token)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(participants).where(participants.c.token == token)).first()
+        if row is None:
+            raise AccessDenied("This is not a participant's link; join with the code on the shared screen.")
+        return participant_from(row, own=True)
+
+    def participants(self, token: str) -> list[Participant]:
+        """Everyone who joined the caller's workshop, in joining order; only the caller's own token shown."""
+        with self._engine.connect() as conn:
+            actor = actor_for(conn, token)
+            rows = conn.execute(select(participants).where(participants.c.workshop_id == actor.workshop_id)
+                                .order_by(participants.c.id)).all()
+        return [participant_from(row, own=row.id == actor.participant_id) for row in rows]
+
+    # Notes ---------------------------------------------------------------------------------------
+    def add_note(self, token: str, step_id: str, kind: str, text: str) -> Note:
+        """A sticky note on a step, written by the caller."""
+        moment = now()
+        values = {"step_id": checked_text(step_id, "The step", 200), "kind": checked_kind(kind),
+                  "text": checked_text(text, "A note", 2000), "created_at": moment, "updated_at": moment}
+        with self._writer.begin() as conn:
+            actor = actor_for(conn, token)
+            note_id = conn.execute(insert(notes).values(
+                workshop_id=actor.workshop_id, participant_id=actor.participant_id, **values,
+            ).returning(notes.c.id)).scalar_one()
+            return self._notes(conn, actor, notes.c.id == note_id)[0]
+
+    def edit_note(self, token: str, note_id: int, *, text: str | None = None, kind: str | None = None) -> Note:
+        """Change the text or kind of one of the caller's own notes."""
+        changes: dict[str, Any] = {"updated_at": now()}
+        if text is not None:
+            changes["text"] = checked_text(text, "A note", 2000)
+        if kind is not None:
+            changes["kind"] = checked_kind(kind)
+        with self._writer.begin() as conn:
+            actor = actor_for(conn, token)
+            check_note_author(conn, actor, note_id, moderate=False)
+            conn.execute(update(notes).where(notes.c.id == note_id).values(changes))
+            return self._notes(conn, actor, notes.c.id == note_id)[0]
+
+    def delete_note(self, token: str, note_id: int) -> None:
+        """Delete one of the caller's own notes; the facilitator may delete any note of the workshop."""
+        with self._writer.begin() as conn:
+            actor = actor_for(conn, token)
+            check_note_author(conn, actor, note_id, moderate=True)
+            moment = now()  # kept as a tombstone so pollers using `since` learn of the deletion
+            conn.execute(update(notes).where(notes.c.id == note_id).values(deleted_at=moment, updated_at=moment))
+
+    def list_notes(self, token: str, *, since: dt.datetime | None = None, step_id: str | None = None,
+                   include_deleted: bool = False) -> list[Note]:
+        """The workshop's notes, oldest first; `since` keeps those changed after that moment."""
+        with self._engine.connect() as conn:
+            actor = actor_for(conn, token)
+            where = [notes.c.updated_at > since] if since is not None else []
+            where += [notes.c.step_id == step_id] if step_id is not None else []
+            return self._notes(conn, actor, *where, include_deleted=include_deleted)
+
+    # Votes ---------------------------------------------------------------------------------------
+    def cast_vote(self, token: str, step_id: str, n: int = 1) -> int:
+        """Place `n` dots on a step, all or none within the budget; returns the dots left."""
+        step_id, n = checked_text(step_id, "The step", 200), int(n)
+        if n < 1:
+            raise JourneyError("Place at least one dot.")
+        with self._writer.begin() as conn:
+            # The row lock (PostgreSQL) or BEGIN IMMEDIATE (SQLite) makes count-then-insert atomic.
+            actor = actor_for(conn, token, lock=True)
+            participant_id = voter_id(actor)
+            left = budget_left(conn, actor.workshop_id, participant_id)
+            if n > left:
+                raise BudgetExceeded(f"You have {left} dot{'s' if left != 1 else ''} left, not {n}; "
+                                     "take a dot off another step first.")
+            moment = now()
+            conn.execute(insert(votes), [{"workshop_id": actor.workshop_id, "participant_id": participant_id,
+                                          "step_id": step_id, "created_at": moment} for _ in range(n)])
+            return left - n
+
+    def retract_vote(self, token: str, step_id: str, n: int = 1) -> int:
+        """Take up to `n` of the caller's dots off a step; returns the dots left."""
+        with self._writer.begin() as conn:
+            actor = actor_for(conn, token, lock=True)
+            participant_id = voter_id(actor)
+            newest = (select(votes.c.id).where(votes.c.participant_id == participant_id, votes.c.step_id == step_id)
+                      .order_by(votes.c.id.desc()).limit(max(int(n), 0)))
+            conn.execute(delete(votes).where(votes.c.id.in_(newest.scalar_subquery())))
+            return budget_left(conn, actor.workshop_id, participant_id)
+
+    def my_votes(self, token: str) -> dict[str, int]:
+        """The caller's dots per step."""
+        with self._engine.connect() as conn:
+            actor = actor_for(conn, token)
+            return count_votes(conn, votes.c.participant_id == voter_id(actor))
+
+    def votes_left(self, token: str) -> int:
+        """How many dots the caller can still place."""
+        with self._engine.connect() as conn:
+            actor = actor_for(conn, token)
+            return budget_left(conn, actor.workshop_id, voter_id(actor))
+
+    def tally(self, token: str) -> dict[str, int] | None:
+        """Dots per step, most first; None for a participant while the facilitator keeps it hidden."""
+        with self._engine.connect() as conn:
+            actor = actor_for(conn, token)
+            revealed = conn.execute(select(workshops.c.tally_revealed)
+                                    .where(workshops.c.id == actor.workshop_id)).scalar_one()
+            if actor.participant_id is not None and not revealed:
+                return None
+            return count_votes(conn, votes.c.workshop_id == actor.workshop_id)
+
+    # Backlog -------------------------------------------------------------------------------------
+    def save_backlog_items(self, token: str, items: Iterable[BacklogItem]) -> list[BacklogItem]:
+        """Add items without an id and update those with one, in one go (facilitator only)."""
+        saved = []
+        with self._writer.begin() as conn:
+            actor = facilitator_for(conn, token)
+            for item in items:
+                check_rice_fields(item.reach, item.impact, item.confidence, item.effort)
+                values = {"step_id": item.step_id, "title": checked_text(item.title, "An opportunity's title", 300),
+                          "reach": item.reach, "impact": item.impact, "confidence": item.confidence,
+                          "effort": item.effort, "notes": checked_text(item.notes, "The notes", 5000, empty=True),
+                          "updated_at": now()}
+                statement: Insert | Update
+                if item.id is None:
+                    statement = insert(backlog_items).values(workshop_id=actor.workshop_id,
+                                                             created_at=values["updated_at"], **values)
+                else:
+                    statement = update(backlog_items).values(values).where(
+                        backlog_items.c.id == item.id, backlog_items.c.workshop_id == actor.workshop_id)
+                row = conn.execute(statement.returning(*backlog_items.c)).first()
+                if row is None:
+                    raise AccessDenied(f"There is no backlog item {item.id} in this workshop.")
+                saved.append(backlog_item_from(row))
+        return saved
+
+    def save_backlog_item(self, token: str, item: BacklogItem) -> BacklogItem:
+        """Add (no id) or update (with id) one backlog item (facilitator only)."""
+        return self.save_backlog_items(token, [item])[0]
+
+    def delete_backlog_item(self, token: str, item_id: int) -> None:
+        """Remove an item from the backlog (facilitator only)."""
+        with self._writer.begin() as conn:
+            actor = facilitator_for(conn, token)
+            result = conn.execute(delete(backlog_items).where(backlog_items.c.id == item_id,
+                                                              backlog_items.c.workshop_id == actor.workshop_id))
+            if result.rowcount == 0:
+                raise AccessDenied(f"There is no backlog item {item_id} in this workshop.")
+
+    def list_backlog(self, token: str) -> list[BacklogItem]:
+        """The workshop's backlog, highest RICE score first."""
+        with self._engine.connect() as conn:
+            actor = actor_for(conn, token)
+            rows = conn.execute(select(backlog_items).where(backlog_items.c.workshop_id == actor.workshop_id)
+                                .order_by(backlog_items.c.id)).all()
+        return sort_backlog(backlog_item_from(row) for row in rows)
+
+    # Helpers that need the connection --------------------------------------------------------------
+    def _facilitator_update(self, token: str, changes: dict[str, Any]) -> Workshop:
+        with self._writer.begin() as conn:
+            actor = facilitator_for(conn, token)
+            if changes:
+                conn.execute(update(workshops).where(workshops.c.id == actor.workshop_id).values(changes))
+            return workshop_from(conn, actor.workshop_id, facilitator=True)
+
+    def _notes(self, conn: Connection, actor: Actor, *where: Any, include_deleted: bool = False) -> list[Note]:
+        query = (select(notes, participants.c.name).outerjoin(participants, notes.c.participant_id == participants.c.id)
+                 .where(notes.c.workshop_id == actor.workshop_id, *where).order_by(notes.c.created_at, notes.c.id))
+        if not include_deleted:
+            query = query.where(notes.c.deleted_at.is_(None))
+        return [Note(id=row.id, workshop_id=row.workshop_id, step_id=row.step_id, kind=row.kind, text=row.text,
+                     author=row.name or _FACILITATOR, participant_id=row.participant_id, created_at=row.created_at,
+                     updated_at=row.updated_at or row.created_at, deleted=row.deleted_at is not None,
+                     mine=row.participant_id == actor.participant_id) for row in conn.execute(query)]
+
