@@ -9,10 +9,11 @@ import pandas as pd
 
 from .durations import format_seconds_as_text
 from .metrics import JourneyMetrics
+from .whatif import P85_IMPACT_KIND, p85_impact_hotspots
 
 __all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_frame", "KINDS"]
 
-KINDS = ("delay", "target", "drop_off", "rework")
+KINDS = ("delay", "target", "drop_off", "rework", P85_IMPACT_KIND)
 _DELAY_SHARE = 0.15     # a step taking this share of lead time is a hotspot on its own
 _DROP_OFF_RATE = 0.05   # below this, losing cases is noise rather than a pattern
 _REWORK_RATE = 0.10     # one case in ten doing a step twice is worth a look
@@ -31,8 +32,14 @@ class Hotspot:
     sentence: str
 
 
-def find_hotspots(metrics: JourneyMetrics, top: int | None = None) -> list[Hotspot]:
-    """Steps ranked by delay share, flagged for delay, a broken target, drop-off or rework."""
+def find_hotspots(metrics: JourneyMetrics, top: int | None = None, impact: pd.DataFrame | None = None
+                  ) -> list[Hotspot]:
+    """Steps ranked by delay share, flagged for delay, a broken target, drop-off or rework.
+
+    With `impact` (`journeymap.whatif.p85_impact`), steps whose halving would cut p85 lead time
+    most are flagged too (kind `p85_impact`).
+    """
+    impact_phrases = p85_impact_hotspots(impact) if impact is not None else {}
     steps = metrics.steps[metrics.steps["reached"] > 0]
     if steps.empty:
         return []
@@ -52,9 +59,11 @@ def find_hotspots(metrics: JourneyMetrics, top: int | None = None) -> list[Hotsp
         if (row.reached >= _MIN_CASES and row.rework_cases >= _MIN_FLAGGED
                 and row.rework_cases / row.reached >= _REWORK_RATE):
             kinds.append("rework")
+        if row.step in impact_phrases:
+            kinds.append(P85_IMPACT_KIND)
         if kinds:
-            hotspots.append(Hotspot(row.step, row.label, tuple(kinds), float(row.delay_share),
-                                    _sentence(row, kinds, metrics)))
+            sentence = _sentence(row, kinds, metrics, impact_phrases.get(row.step))
+            hotspots.append(Hotspot(row.step, row.label, tuple(kinds), float(row.delay_share), sentence))
     hotspots.sort(key=lambda h: (-h.delay_share, -len(h.kinds), h.step))
     return hotspots[:top] if top else hotspots
 
@@ -79,8 +88,8 @@ def _end_phrase(metrics: JourneyMetrics) -> str:
     return "lead time"
 
 
-def _sentence(row: object, kinds: list[str], metrics: JourneyMetrics) -> str:
-    parts = []
+def _sentence(row: object, kinds: list[str], metrics: JourneyMetrics, impact_phrase: str | None = None) -> str:
+    parts: list[str] = []
     median = getattr(row, "arrival_median_s")
     if "delay" in kinds or "target" in kinds:
         parts.append(f"{row.delay_share:.0%} of {_end_phrase(metrics)}")  # type: ignore[attr-defined]
@@ -98,6 +107,8 @@ def _sentence(row: object, kinds: list[str], metrics: JourneyMetrics) -> str:
     if "rework" in kinds:
         parts.append(f"{_cases(row.rework_cases)} ({row.rework_cases / row.reached:.0%}) "  # type: ignore[attr-defined]
                      "did it more than once")
+    if impact_phrase:
+        parts.append(impact_phrase)
     return f"{row.label}: {', '.join(parts)}."  # type: ignore[attr-defined]
 
 
