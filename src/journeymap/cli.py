@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_events_options(draft)
     from .cli_compare import add_compare_commands  # imported here: cli_compare registers through this module
     add_compare_commands(commands)
+    from .cli_export import add_export_commands  # imported here: cli_export registers through this module
+    add_export_commands(commands)
 
     return parser
 

@@ -1,0 +1,142 @@
+"""Charts out of the app: PNG, SVG, PDF and self-contained HTML, rendered by vl-convert (no browser).
+
+Size: charts are laid out at `width` x `height` logical pixels (default 1600 x 900, a 16:9
+slide) with title, legends and padding inside that box. PNG multiplies by `scale` (default 2,
+so 3200 x 1800 pixels: crisp on a projector or a 4K screen); SVG and PDF are vectors of the
+logical size; HTML is the interactive chart with every script inlined, so it opens offline.
+
+Determinism: the same chart gives the same SVG, PNG and HTML bytes. PDF carries no date, but
+vl-convert (1.9) writes its font resources in a varying order, so PDF bytes can differ run to run
+while the rendered page is the same.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import vl_convert as vlc
+
+from .errors import JourneyError
+
+__all__ = ["export_chart", "save_chart", "chart_spec", "format_from_path", "standalone_html", "stable_svg_ids",
+           "CHART_FORMATS", "MIME_TYPES",
+           "DEFAULT_WIDTH", "DEFAULT_HEIGHT", "DEFAULT_SCALE"]
+
+CHART_FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "html")
+MIME_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
+                              "html": "text/html"}
+DEFAULT_WIDTH, DEFAULT_HEIGHT, DEFAULT_SCALE = 1600, 900, 2
+_EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+_ID_NUMBER = re.compile(r"_?\d+$")
+_SCRIPT_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def export_chart(chart: Any, fmt: str, *, width: int | None = None, height: int | None = None,
+                 scale: float = DEFAULT_SCALE) -> bytes:
+    """The chart as `png`, `svg`, `pdf` or `html` bytes, laid out at width x height logical pixels."""
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in CHART_FORMATS:
+        raise JourneyError(f"'{fmt}' is not an export format: use one of {', '.join(CHART_FORMATS)}.")
+    if not 0.5 <= scale <= 8:
+        raise JourneyError(f"A scale of {scale:g} is out of range: use a number from 0.5 to 8 (2 suits projectors).")
+    spec = chart_spec(chart, width=width, height=height)
+    version = _vl_version()
+    if fmt == "png":
+        return vlc.vegalite_to_png(spec, vl_version=version, scale=scale)
+    if fmt == "svg":
+        return stable_svg_ids(vlc.vegalite_to_svg(spec, vl_version=version)).encode("utf-8")
+    if fmt == "pdf":
+        return vlc.vegalite_to_pdf(spec, vl_version=version)
+    return standalone_html(spec).encode("utf-8")
+
+
+def save_chart(chart: Any, path: str | Path, fmt: str | None = None, **options: Any) -> Path:
+    """Write a chart to a file; the format comes from `fmt` or the file's suffix."""
+    path = Path(path)
+    path.write_bytes(export_chart(chart, fmt or format_from_path(path), **options))
+    return path
+
+
+def format_from_path(path: str | Path) -> str:
+    """The export format a file name asks for (`map.png` -> `png`, `map.htm` -> `html`)."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    suffix = "html" if suffix == "htm" else suffix
+    if suffix not in CHART_FORMATS:
+        raise JourneyError(f"Cannot tell the format of '{path}': end the name with "
+                           f"{', '.join('.' + f for f in CHART_FORMATS)}, or give --format.")
+    return suffix
+
+
+def chart_spec(chart: Any, *, width: int | None = None, height: int | None = None) -> dict[str, Any]:
+    """The Vega-Lite spec of a chart sized for export (title, legends and padding inside the box)."""
+    size = {"width": width or DEFAULT_WIDTH, "height": height or DEFAULT_HEIGHT}
+    for name, value in size.items():
+        if not isinstance(value, int) or not 100 <= value <= 10_000:
+            raise JourneyError(f"A {name} of {value} is out of range: use whole pixels from 100 to 10000.")
+    # Our charts are validated by the test suite; skipping Altair's schema check here saves ~0.1 s.
+    spec = (chart.properties(**size).to_dict(validate=False) if isinstance(chart, alt.TopLevelMixin)
+            else dict(chart, **size))
+    spec.setdefault("autosize", {"type": "fit", "contains": "padding"})
+    return spec
+
+
+def stable_svg_ids(svg: str, prefix: str = "") -> str:
+    """Renumber Vega's gradient and clip ids from 0, in order of appearance (after `prefix`).
+
+    Vega numbers them with a counter that lives as long as the renderer, so the same chart
+    rendered twice would otherwise get different ids and different bytes. A prefix keeps the
+    ids of several SVGs inlined in one page apart.
+    """
+    ids = list(dict.fromkeys(re.findall(r'id="((?:gradient|clip|pattern)_?\d+)"', svg)))
+    mapping = {old: prefix + _ID_NUMBER.sub("", old) + f"_{index}" for index, old in enumerate(ids)}
+    if not mapping:
+        return svg
+    return re.sub(r'(?<=id=")[^"]+(?=")|(?<=url\(#)[^)]+(?=\))|(?<=href="#)[^"]+(?=")',
+                  lambda match: mapping.get(match.group(0), match.group(0)), svg)
+
+
+def standalone_html(spec: dict[str, Any]) -> str:
+    """One HTML page showing the chart interactively, with Vega, Vega-Lite and Vega-Embed inlined.
+
+    The spec is written into a script as JSON with `<`, `>` and `&` escaped, so text from the data
+    (a label such as `</script>`) can never end the script or become markup.
+    """
+    spec = {key: value for key, value in spec.items() if key != "$schema"}
+    title = spec.get("title", "")
+    title = title.get("text", "") if isinstance(title, dict) else title
+    title = " ".join(title) if isinstance(title, list) else str(title or "Chart")
+    data = json.dumps(spec, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    options = json.dumps(_EMBED_OPTIONS, separators=(",", ":"))
+    for char, escaped in _SCRIPT_SAFE.items():
+        data = data.replace(char, escaped)
+    return "".join([
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+        f"<title>{html.escape(title or 'Chart')}</title>\n",
+        "<style>body{margin:0;padding:16px;background:#fff}#chart{max-width:100%}</style>\n",
+        f"<script>{_bundle(_vl_version())}</script>\n</head>\n<body>\n<div id=\"chart\"></div>\n<script>\n",
+        f"vegaEmbed('#chart', {data}, {options}).catch(function (error) {{\n",
+        "  document.getElementById('chart').textContent = String(error);\n});\n</script>\n</body>\n</html>\n",
+    ])
+
+
+@functools.lru_cache(maxsize=4)
+def _bundle(version: str | None) -> str:
+    """Vega-Embed, Vega-Lite and Vega as one script (cached: building it takes a second or two)."""
+    bundle = vlc.javascript_bundle(vl_version=version)
+    if "</script" in bundle.lower():
+        raise RuntimeError("The vl-convert JavaScript bundle contains '</script' and cannot be inlined safely.")
+    return bundle
+
+
+@functools.lru_cache(maxsize=1)
+def _vl_version() -> str | None:
+    """The Vega-Lite version Altair writes, in vl-convert's spelling (`6.4`), if vl-convert has it."""
+    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return version if version in vlc.get_vegalite_versions() else None

@@ -1,0 +1,203 @@
+"""Tests for journeymap.export: every format, the right size, offline, deterministic and escaped."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import vl_convert as vlc
+
+from journeymap.charts import funnel_chart, map_chart
+from journeymap.definition import journey_from_yaml, load_journey
+from journeymap.errors import JourneyError
+from journeymap.events import read_events
+from journeymap.export import (CHART_FORMATS, MIME_TYPES, export_chart, format_from_path, save_chart,
+                               stable_svg_ids)
+from journeymap.hotspots import find_hotspots
+from journeymap.metrics import compute_metrics
+from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.testing import build_events
+
+EVIL = "<script>alert(1)</script> & co"
+EVIL_JOURNEY = journey_from_yaml(f"""
+id: evil
+name: "Escapes & <b>tags</b>"
+stages: [{{id: s, label: "Stage <i>one</i>"}}]
+steps:
+  - {{id: apply, label: "{EVIL}", stage: s}}
+  - {{id: review, label: Review, stage: s}}
+  - {{id: done, label: Done, stage: s}}
+transitions:
+  - {{from: apply, to: review}}
+  - {{from: review, to: done}}
+start: apply
+end: [done]
+""")
+# Every http(s) URL in an exported HTML page is one of these strings inside the inlined Vega
+# libraries: XML namespaces, an error message's issue link, the compiled spec's $schema id and
+# the default "Open in Vega Editor" address (that action is switched off). None is fetched.
+LIBRARY_URLS = {"http://www.w3.org/1999/xlink", "http://www.w3.org/2000/svg", "http://www.w3.org/2000/xmlns/",
+                "https://github.com/vega/vega-lite/issues/2415", "https://vega.github.io/editor/",
+                "https://vega.github.io/schema/vega/v6.json"}
+URL = re.compile(r"https?://[^\s\"'<>)\\]+")
+
+
+@pytest.fixture(scope="module")
+def onboarding() -> Any:
+    journey = load_journey(sample_journey_path("onboarding"))
+    return compute_metrics(read_events(sample_events_path("onboarding")).frame, journey)
+
+
+@pytest.fixture(scope="module")
+def onboarding_map(onboarding: Any) -> Any:
+    return map_chart(onboarding, hotspots=find_hotspots(onboarding, top=3), width=1600, height=900)
+
+
+@pytest.fixture(scope="module")
+def evil_map() -> Any:
+    events = build_events({f"c{i}": [("apply", 0), ("review", 5 + i), ("done", 30 + 2 * i)] for i in range(6)})
+    return map_chart(compute_metrics(events, EVIL_JOURNEY))
+
+
+def svg_texts(svg: bytes) -> list[str]:
+    """The text of every <text> element, its lines joined by spaces."""
+    root = ET.fromstring(svg)
+    return [" ".join(part.strip() for part in element.itertext() if part.strip())
+            for element in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+class TestPng:
+    def test_png_has_signature_and_requested_pixel_size(self, onboarding_map):
+        """A PNG of 800 x 450 at scale 2 is a real PNG of exactly 1600 x 900 pixels."""
+        png = export_chart(onboarding_map, "png", width=800, height=450, scale=2)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", png[16:24]) == (1600, 900)
+
+    def test_default_png_is_a_crisp_16_9_slide(self, onboarding_map):
+        """By default a PNG is 1600 x 900 logical pixels at scale 2: 3200 x 1800."""
+        png = export_chart(onboarding_map, "png")
+        assert struct.unpack(">II", png[16:24]) == (3200, 1800)
+
+    def test_png_is_deterministic(self, onboarding_map):
+        """The same chart gives the same PNG bytes."""
+        first = export_chart(onboarding_map, "png", width=800, height=450, scale=1)
+        assert export_chart(onboarding_map, "png", width=800, height=450, scale=1) == first
+
+
+class TestSvg:
+    def test_svg_parses_and_names_every_step(self, onboarding, onboarding_map):
+        """The SVG is well-formed XML, sized 1600 x 900, and every designed step label is in its text."""
+        svg = export_chart(onboarding_map, "svg")
+        root = ET.fromstring(svg)
+        assert (root.get("width"), root.get("height")) == ("1600", "900")
+        text = "\n".join(svg_texts(svg))
+        for step in onboarding.journey.steps:
+            assert step.label in text, step.label
+
+    def test_svg_carries_title_subtitle_and_legend(self, onboarding_map):
+        """Title, the subtitle with range and as-of date, and the legend titles are in the file."""
+        texts = svg_texts(export_chart(onboarding_map, "svg"))
+        assert "Employee onboarding: median time to arrive at each step" in texts
+        assert any(t.startswith("Employee onboarding · events") and t.endswith("as of 2026-10-30") for t in texts)
+        assert {"Transitions", "Median time to arrive"} <= set(texts)
+
+    def test_svg_is_deterministic_across_builds(self, onboarding):
+        """Building and exporting the map twice gives identical SVG bytes (gradient ids renumbered)."""
+        one = export_chart(map_chart(onboarding), "svg")
+        two = export_chart(map_chart(onboarding), "svg")
+        assert one == two
+        assert b'id="gradient_0"' in one
+
+    def test_stable_ids_take_a_prefix_and_keep_references(self):
+        """Renumbered ids and every url(#...) reference to them change together."""
+        svg = '<svg><defs><linearGradient id="gradient_7"/></defs><path fill="url(#gradient_7)"/></svg>'
+        assert stable_svg_ids(svg, prefix="c1-") == ('<svg><defs><linearGradient id="c1-gradient_0"/></defs>'
+                                                     '<path fill="url(#c1-gradient_0)"/></svg>')
+
+
+class TestPdf:
+    def test_pdf_renders_to_a_16_9_page(self, onboarding_map, tmp_path: Path):
+        """pdftoppm renders the PDF to one page of the chart's 16:9 aspect; no creation date is embedded."""
+        pdf = export_chart(onboarding_map, "pdf")
+        assert pdf.startswith(b"%PDF-") and b"/CreationDate" not in pdf
+        if shutil.which("pdftoppm") is None:
+            pytest.fail("pdftoppm is needed to check PDF exports (apt-get install poppler-utils)")
+        (tmp_path / "map.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "36", "-png", str(tmp_path / "map.pdf"), str(tmp_path / "page")],
+                       check=True)
+        (page,) = tmp_path.glob("page*.png")
+        width, height = struct.unpack(">II", page.read_bytes()[16:24])
+        assert width / height == pytest.approx(16 / 9, rel=0.01)
+
+
+class TestHtml:
+    def test_html_is_self_contained(self, onboarding_map):
+        """The page is the inlined Vega libraries plus our markup, which loads nothing from anywhere."""
+        page = export_chart(onboarding_map, "html").decode("utf-8")
+        bundle = vlc.javascript_bundle(vl_version="6.4")
+        assert page.count(bundle) == 1
+        markup = page.replace(bundle, "")
+        assert not re.search(r"\s(src|href)\s*=|<link|@import|url\(", markup, re.I)
+        assert markup.count("<script>") == 2 and "vegaEmbed(" in markup
+
+    def test_html_holds_no_url_to_fetch(self, onboarding_map):
+        """Our markup has no URL at all (not even the spec's $schema); the library's are inert strings."""
+        page = export_chart(onboarding_map, "html").decode("utf-8")
+        bundle = vlc.javascript_bundle(vl_version="6.4")
+        assert URL.findall(page.replace(bundle, "")) == []
+        assert set(URL.findall(page)) == LIBRARY_URLS
+
+    def test_html_is_deterministic(self, onboarding):
+        """Two builds of the same map give the same HTML bytes."""
+        assert export_chart(map_chart(onboarding), "html") == export_chart(map_chart(onboarding), "html")
+
+
+class TestEscaping:
+    def test_svg_escapes_labels(self, evil_map):
+        """A step label with <script> and & is text in the SVG, never markup."""
+        svg = export_chart(evil_map, "svg")
+        assert b"<script" not in svg
+        assert EVIL in "\n".join(svg_texts(svg))
+
+    def test_html_keeps_labels_inside_the_spec(self, evil_map):
+        """In the HTML page the label cannot close the script: < > & are JSON escapes, and only our 2 scripts exist."""
+        page = export_chart(evil_map, "html").decode("utf-8")
+        assert "<script>alert" not in page and "</script> & co" not in page
+        assert page.count("<script") == 2 and page.count("</script>") == 2
+        assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e \\u0026 co" in page
+        assert "<title>Escapes &amp; &lt;b&gt;tags&lt;/b&gt;: median time to arrive at each step</title>" in page
+
+
+class TestFormats:
+    def test_formats_and_mime_types(self):
+        """Four formats, each with the MIME type a download button needs."""
+        assert CHART_FORMATS == ("png", "svg", "pdf", "html")
+        assert MIME_TYPES == {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
+                              "html": "text/html"}
+
+    def test_format_from_file_name(self):
+        """The suffix picks the format; an unknown suffix is a user error."""
+        assert format_from_path("deck/map.PNG") == "png" and format_from_path("wiki/map.htm") == "html"
+        with pytest.raises(JourneyError, match="Cannot tell the format"):
+            format_from_path("map.gif")
+
+    def test_bad_format_size_or_scale(self, onboarding):
+        """Unknown formats, absurd sizes and scales are refused with a sentence, not a stack trace."""
+        chart = funnel_chart(onboarding)
+        with pytest.raises(JourneyError, match="not an export format"):
+            export_chart(chart, "jpeg")
+        with pytest.raises(JourneyError, match="width of 10"):
+            export_chart(chart, "svg", width=10)
+        with pytest.raises(JourneyError, match="scale of 20"):
+            export_chart(chart, "png", scale=20)
+
+    def test_save_chart_writes_by_suffix(self, onboarding, tmp_path: Path):
+        """save_chart writes the format its file name asks for."""
+        path = save_chart(funnel_chart(onboarding), tmp_path / "funnel.svg", width=800, height=450)
+        assert ET.fromstring(path.read_bytes()).get("width") == "800"
