@@ -1,0 +1,98 @@
+"""Data: load your own event log and journey (or draft one from the log), then see its map."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from journeymap.definition import journey_to_yaml
+from journeymap.errors import JourneyError
+from journeymap.samples import SAMPLE_JOURNEYS
+from journeymap.ui import data, page, state, upload
+from journeymap.ui.state import Selection
+from journeymap.ui.text import md
+
+page.ensure_routed()
+HOW = {"draft": "Draft a journey from the log", "yaml": "A journey definition file (YAML)",
+       "sample": "A sample journey's definition"}
+
+st.title("Your data", anchor=False)
+st.write("Load an event log (one row per event: a case id, an activity, a timestamp) and measure it against "
+         "a journey definition, or let journeymap draft one from the log. What you load here stays in this "
+         "browser session and can be picked in the sidebar.")
+
+st.subheader("1 · Event log", anchor=False)
+log_file = st.file_uploader("Event log file", type=upload.LOG_TYPES, key="jm_upload_log",
+                            help="Other columns (department, priority, channel …) become segment filters.")
+st.caption(f"CSV with any delimiter (also .csv.gz), Parquet, Excel or XES (.xes, .xes.gz); up to "
+           f"{upload.limit_mb()} MB per file.")
+if log_file is None:
+    sample_id = st.selectbox("No file at hand? Try with a sample log", SAMPLE_JOURNEYS, key="jm_sample_log",
+                             format_func=lambda key: f"{data.sample_journey(key).name} (sample)")
+    log_upload, table = upload.sample_table(sample_id)
+else:
+    oversize = upload.too_big(log_file.size)
+    if oversize:
+        st.error(oversize)
+        st.stop()
+    log_upload = upload.Upload(log_file.name, log_file.getvalue())
+    try:
+        table = upload.raw_table(log_upload)
+    except JourneyError as error:
+        st.error(md(str(error)))
+        st.stop()
+
+st.subheader("2 · Columns", anchor=False)
+st.caption(f"{log_upload.name}: {table.height:,} rows, {table.width} columns. The roles recognised from the "
+           "column names are preselected; change them if they are wrong.")
+roles = upload.map_columns(table, key=f"jm_roles_{log_upload.key[:10]}")
+st.dataframe(table.head(8).to_pandas(), hide_index=True, width="stretch", height=320)
+
+st.subheader("3 · Journey", anchor=False)
+how = st.radio("Measure the log against", list(HOW), format_func=HOW.get, key="jm_journey_how", horizontal=True)
+yaml_file = sample_journey = None
+if how == "yaml":
+    yaml_file = st.file_uploader("Journey definition", type=upload.JOURNEY_TYPES, key="jm_upload_yaml",
+                                 help="Steps, stages, transitions, start and end; see journeys/*.yaml for examples.")
+elif how == "sample":
+    sample_journey = st.selectbox("Sample journey", SAMPLE_JOURNEYS, key="jm_sample_journey",
+                                  format_func=lambda key: data.sample_journey(key).name)
+else:
+    st.caption("The draft has the usual steps in their usual order, the transitions most cases take and the "
+               "usual last steps as ends; download its YAML below to add stages, owners and targets.")
+
+if st.button("Show the map", type="primary", icon=":material/account_tree:", key="jm_load"):
+    try:
+        if how == "yaml" and yaml_file is None:
+            raise JourneyError("Choose a journey definition file (.yaml) first, or draft one from the log.")
+        log = upload.read_log(log_upload, table, roles)
+        if how == "yaml":
+            journey = upload.read_journey(upload.Upload(yaml_file.name, yaml_file.getvalue()))
+        elif how == "sample":
+            journey = data.sample_journey(sample_journey)
+        else:
+            journey = upload.draft(log, log_upload.name)
+    except JourneyError as error:
+        st.error(md(str(error)), icon=":material/error:")
+    else:
+        key = data.upload_key(log_upload.content, roles, journey)
+        source_id = data.add_source(journey, log, key)
+        state.flash("success" if not log.skipped else "warning",
+                    f"Loaded {log_upload.name} against “{journey.name}”. {log.skipped_sentence()}")
+        share, examples = upload.unmapped_share(log, journey)
+        if share > 0.5:
+            state.flash("warning", f"{share:.0%} of the events have activities that are no step of this journey "
+                        f"(for example: {', '.join(examples[:3])}); they are shown off the map. Check the steps' "
+                        "aliases, or draft a journey from the log.")
+        state.store(Selection(journey=source_id))
+        st.switch_page("pages/map.py")
+
+loaded = [data.get_source(key) for key in data.sources() if key.startswith("upload-")]
+if loaded:
+    st.subheader("Loaded in this session", anchor=False)
+    for source in loaded:
+        cases, events = data.log_counts(source)
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(f"**{md(source.label)}**  \n{md(source.log_name)} · {cases:,} cases · {events:,} events · "
+                      f"{len(source.journey.steps)} steps")
+        right.download_button("Journey YAML", journey_to_yaml(source.journey), file_name=f"{source.journey.id}.yaml",
+                              mime="application/yaml", key=f"jm_yaml_{source.id}", icon=":material/download:")

@@ -1,0 +1,77 @@
+"""Funnel: how many cases reach each step, where they are lost, where they leave, how long before silence."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from journeymap import charts
+from journeymap.durations import format_seconds_as_text as human
+from journeymap.ui import charting, page
+from journeymap.ui.text import md
+
+selection, source, view = page.context()
+metrics = view.metrics
+
+st.title("Funnel", anchor=False)
+st.caption(md(charts.chart_subtitle(metrics, view.case_filter)))
+if view.empty:
+    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
+    st.stop()
+
+counts, total = metrics.status_counts, max(metrics.n_cases, 1)
+cells = st.columns(4)
+for cell, (status, label, help_text) in zip(cells, [
+    ("completed", "Completed", "Reached an end step."),
+    ("in_flight", "In flight", "Not finished, with an event recently enough to still be moving."),
+    ("dropped", "Dropped", f"Silent for longer than {human(source.journey.stale_after_s)} without finishing."),
+    ("exited", "Exited", "Reached a known negative outcome (an exit step)."),
+]):
+    cell.metric(label, f"{counts.get(status, 0):,}", delta=f"{counts.get(status, 0) / total:.0%} of cases",
+                delta_color="off", delta_arrow="off", help=help_text)
+
+charting.show(view, lambda: charts.funnel_chart(metrics, subtitle=charts.chart_subtitle(metrics, view.case_filter)),
+              "funnel", f"{source.journey.id} funnel", "jm_funnel")
+
+steps = metrics.steps[metrics.steps["on_map"]]
+exits = set(metrics.exit_steps)
+flow = steps[~steps["step"].isin(exits)]
+st.subheader("Step by step", anchor=False)
+st.dataframe(pd.DataFrame({
+    "Step": flow["label"], "Cases reached": flow["reached"], "Of all cases": 100 * flow["reached"] / total,
+    "In flight here now": flow["in_flight"], "Dropped here": flow["dropped"],
+    "Drop-off rate": 100 * flow["drop_off_rate"],
+}), hide_index=True, width="stretch", height="content", column_config={
+    "Of all cases": st.column_config.ProgressColumn(format="%.0f%%", min_value=0.0, max_value=100.0),
+    "Drop-off rate": st.column_config.NumberColumn(format="%.1f%%"),
+    "Cases reached": st.column_config.NumberColumn(format="localized"),
+})
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.subheader("Exits by reason", anchor=False)
+    exit_rows = steps[steps["step"].isin(exits)]
+    if exit_rows.empty or not exit_rows["reached"].any():
+        st.caption("No case reached an exit step." if exits else "This journey defines no exit steps.")
+    else:
+        st.dataframe(pd.DataFrame({"Exit": exit_rows["label"], "Cases": exit_rows["reached"],
+                                   "Of all cases": 100 * exit_rows["reached"] / total}),
+                     hide_index=True, width="stretch", height="content",
+                     column_config={"Of all cases": st.column_config.NumberColumn(format="%.1f%%")})
+with right:
+    st.subheader("Before going silent", anchor=False)
+    dropped = metrics.cases[metrics.cases["status"] == "dropped"]
+    if dropped.empty:
+        st.caption("No case has gone silent: every unfinished case had an event recently.")
+    else:
+        st.caption(f"{len(dropped):,} dropped cases were in the journey a median of "
+                   f"{human(dropped['duration_s'].median())} before their last event, and have been silent "
+                   f"for a median of {human(dropped['silent_s'].median())} since.")
+        by_step = dropped.groupby("last_step").agg(cases=("case", "size"), active_s=("duration_s", "median"),
+                                                    silent_s=("silent_s", "median")).sort_values("cases",
+                                                                                                 ascending=False)
+        st.dataframe(pd.DataFrame({
+            "Last step": [view.step_labels.get(step, step) for step in by_step.index], "Cases": by_step["cases"],
+            "Median time in journey": by_step["active_s"].map(human),
+            "Median silent for": by_step["silent_s"].map(human),
+        }), hide_index=True, width="stretch", height="content")

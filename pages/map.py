@@ -1,0 +1,76 @@
+"""Map: the journey drawn from its definition, the measured figures on it, and the hotspots beside it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from journeymap import charts
+from journeymap.ui import charting, page, state, step_details
+from journeymap.ui.text import md
+
+COLOR_KEY, STEP_KEY, OFF_MAP_KEY, CLICK_KEY = "jm_w_color", "jm_w_step", "jm_w_off_map", "jm_map_click"
+TOP = 3
+MAP_WIDTH = 820  # label wrapping is planned for this width: the main column of a 1280-pixel-wide screen
+
+selection, source, view = page.context()
+metrics = view.metrics
+
+st.title(source.journey.name, anchor=False)
+state.show_flash()
+if view.empty:
+    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
+    st.stop()
+st.markdown(f"##### {md(view.summary)}")
+hotspot_slot = st.container()
+
+step_ids = [step for step in metrics.steps["step"] if step in view.step_labels]
+if selection.step and selection.step not in step_ids:
+    st.caption(f"The link opens a step '{md(selection.step[:40])}' that this journey does not have.")
+    selection = state.update(step=None)
+
+
+def _color_changed() -> None:
+    state.update(color_by=st.session_state[COLOR_KEY])
+
+
+def _step_changed() -> None:
+    state.update(step=st.session_state[STEP_KEY] or None)
+
+
+measures = charts.MEASURES
+left, middle, _ = st.columns([3, 2, 2], vertical_alignment="center")
+st.session_state[COLOR_KEY] = selection.color_by
+left.selectbox("Colour steps by", list(measures), format_func=lambda measure: f"Colour steps by: {measures[measure]}",
+               key=COLOR_KEY, on_change=_color_changed, label_visibility="collapsed")
+show_off_map = middle.toggle("Show off-map activity", key=OFF_MAP_KEY,
+                             help="Activities and transitions that are not in the design, drawn grey and dashed.")
+
+hotspots = view.hotspots[:TOP]
+with hotspot_slot:
+    if hotspots:
+        st.caption(f"The top {len(hotspots)} hotspots, marked {' '.join(chr(0x2460 + i) for i in range(len(hotspots)))} "
+                   "on the map:")
+    else:
+        st.caption("No step stands out: no big share of lead time, broken target, drop-off or rework.")
+    for cell, (rank, hotspot) in zip(st.columns(TOP), enumerate(hotspots, start=1)):
+        with cell.container(border=True):
+            sentence = hotspot.sentence.removeprefix(f"{hotspot.label}: ")
+            st.markdown(f"**{chr(0x245F + rank)} {md(hotspot.label)}**  \n{md(sentence[:1].upper() + sentence[1:])}")
+
+event = charting.show(
+    view, lambda: charts.map_chart(metrics, color_by=selection.color_by, hotspots=hotspots, show_off_map=show_off_map,
+                                   subtitle=charts.chart_subtitle(metrics, view.case_filter), width=MAP_WIDTH),
+    ("map", selection.color_by, show_off_map), f"{source.journey.id} map", "jm_map", on_select="rerun",
+    selection_mode=charts.STEP_SELECTION, alt=f"Journey map of {source.journey.name}")
+clicked = [point.get("step") for point in (event.selection.get(charts.STEP_SELECTION) or []) if point.get("step")]
+if clicked and clicked != st.session_state.get(CLICK_KEY):
+    selection = state.update(step=clicked[0])
+    st.toast(f"{md(view.step_labels.get(clicked[0], clicked[0]))}: details below the map", icon=":material/info:")
+st.session_state[CLICK_KEY] = clicked
+
+st.divider()
+st.session_state[STEP_KEY] = selection.step or ""
+st.selectbox("Step details (or click a step on the map)", ["", *step_ids], key=STEP_KEY, on_change=_step_changed,
+             format_func=lambda step: view.step_labels.get(step, step) if step else "Choose a step…")
+if selection.step:
+    step_details.show(view, selection.step)

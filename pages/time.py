@@ -1,0 +1,56 @@
+"""Time: how long cases take end to end, week by week, at each step, and against each OKR."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from journeymap import charts
+from journeymap.durations import format_seconds_as_text as human
+from journeymap.ui import charting, page
+from journeymap.ui.text import md
+
+selection, source, view = page.context()
+metrics = view.metrics
+journey = source.journey
+subtitle = charts.chart_subtitle(metrics, view.case_filter)
+
+st.title("Time", anchor=False)
+st.caption(md(subtitle))
+if view.empty:
+    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
+    st.stop()
+
+lead = metrics.lead_time
+cells = st.columns(4)
+cells[0].metric("Completed cases", f"{lead.get('count') or 0:,}")
+for cell, (name, label) in zip(cells[1:], (("median", "Median lead time"), ("p85", "p85 lead time"),
+                                           ("p95", "p95 lead time"))):
+    cell.metric(label, human(lead.get(f"{name}_s")), help=f"{label.split()[0]} of the time from a case's first event "
+                "to its first end step, over completed cases.")
+
+
+if not lead.get("count"):
+    st.info("No case has reached an end step yet, so there is no lead time to show; arrival times follow.")
+else:
+    charting.show(view, lambda: charts.lead_time_chart(metrics, subtitle=subtitle), "lead time",
+                  f"{journey.id} lead time", "jm_lead_time")
+    charting.show(view, lambda: charts.lead_time_trend_chart(metrics, journey.changes, subtitle=subtitle),
+                  "lead time trend", f"{journey.id} lead time by week", "jm_lead_trend")
+    if journey.changes:
+        st.caption("Process changes marked on the chart: " + "; ".join(
+            f"{change.date:%Y-%m-%d} {md(change.title)}" for change in journey.changes))
+
+st.subheader("Time to arrive at each step", anchor=False)
+charting.show(view, lambda: charts.arrival_chart(metrics, subtitle=subtitle), "arrivals",
+              f"{journey.id} arrival times", "jm_arrivals")
+
+if journey.okrs:
+    st.subheader("OKRs", anchor=False)
+for number, okr in enumerate(journey.okrs):
+    spans_lead_time = okr.from_step == journey.start and okr.to_step in metrics.end_steps
+    current = lead.get(f"{okr.statistic}_s") if spans_lead_time else None
+    st.markdown(f"**{md(okr.name)}** ({okr.statistic}): baseline {human(okr.baseline_s)} → target "
+                f"{human(okr.target_s)} → now **{human(current)}**"
+                + ("" if current is None else " ✓ on target" if current <= okr.target_s else ""))
+    charting.show(view, lambda okr=okr: charts.okr_chart(metrics, okr), ("okr", number),
+                  f"{journey.id} okr {number + 1}", f"jm_okr_{number}")

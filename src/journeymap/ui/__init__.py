@@ -1,0 +1,9 @@
+"""The Streamlit front end: the only part of journeymap that imports streamlit.
+
+Pages under ``pages/`` stay thin; they read the shared selection (:mod:`.state`), the sidebar
+(:mod:`.sidebar`) and the cached figures (:mod:`.data`), and render with the widgets here.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

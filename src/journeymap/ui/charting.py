@@ -1,0 +1,72 @@
+"""Showing a journeymap chart in Streamlit as it looks in its exports, with its download menu underneath."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import streamlit as st
+
+from . import data, downloads
+
+__all__ = ["show", "streamlit_spec"]
+
+
+def streamlit_spec(chart: Any) -> dict[str, Any]:
+    """The chart's Vega-Lite spec, adjusted to what Streamlit's chart element can draw.
+
+    Three things differ from a plain Vega-Lite embed: Streamlit writes `padding.bottom` into the
+    spec (which fails on the numeric shorthand, so padding becomes an object); it ships datasets
+    as Arrow tables, where a list-valued text field (a multi-line label) turns into one string
+    with brackets, so such labels become newline-joined text drawn with `lineBreak`; and it sets
+    the width to the page column's, so a mark placed at a fixed pixel near the right edge of the
+    designed width is placed the same distance from the right edge of the drawn width.
+    """
+    spec = chart.to_dict()
+    designed_width = spec.get("width")
+    if isinstance(designed_width, (int, float)):
+        _anchor_right(spec, float(designed_width))
+    padding = spec.get("padding")
+    if isinstance(padding, (int, float)) and not isinstance(padding, bool):
+        spec["padding"] = {side: padding for side in ("left", "top", "right", "bottom")}
+    joined = False
+    for rows in spec.get("datasets", {}).values():
+        if not isinstance(rows, list):
+            continue
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            for field, value in row.items():
+                if isinstance(value, list) and all(isinstance(item, str) for item in value):
+                    row[field] = "\n".join(value)
+                    joined = True
+    if joined:
+        spec.setdefault("config", {}).setdefault("text", {})["lineBreak"] = "\n"
+    return spec
+
+
+def _anchor_right(node: dict[str, Any], width: float) -> None:
+    for layer in node.get("layer", []):
+        if isinstance(layer, dict):
+            _anchor_right(layer, width)
+    x = node.get("encoding", {}).get("x")
+    if isinstance(x, dict) and set(x) == {"value"} and isinstance(x["value"], (int, float)) and x["value"] > width / 2:
+        x["value"] = {"expr": f"width - {width - float(x['value']):g}"}
+
+
+def show(view: data.View, build: Callable[[], Any], memo_key: Hashable, name: str, key: str,
+         **options: Any) -> Any:
+    """Draw the chart `build` makes (once per view and `memo_key`) with its downloads.
+
+    `options` go to `st.vega_lite_chart`; returns what Streamlit returns (the selection state when
+    `on_select` is given).
+    """
+    chart, spec = view.memo(("chart", memo_key), lambda: _built(build))
+    shown = st.vega_lite_chart(spec=spec, theme=None, key=key, **options)
+    downloads.show(chart, name, key=f"dl_{key}")
+    return shown
+
+
+def _built(build: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
+    chart = build()
+    return chart, streamlit_spec(chart)

@@ -1,0 +1,39 @@
+"""A download menu under a chart: PNG, SVG, PDF and self-contained HTML, made only when asked for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+__all__ = ["show", "file_stem"]
+
+_LABELS = {"png": "PNG image", "svg": "SVG drawing", "pdf": "PDF", "html": "HTML page"}
+
+
+def file_stem(name: str) -> str:
+    """A safe file name stem from a chart name: lower-case words joined by dashes."""
+    stem = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return stem[:80] or "chart"
+
+
+def show(chart: Any, name: str, key: str) -> None:
+    """Buttons that download `chart` in every export format, each file rendered on click."""
+    from .. import export
+
+    stem = file_stem(name)
+    with st.popover("Download chart", icon=":material/download:", key=f"{key}_downloads"):
+        st.caption("The chart as shown here, with its title and filter.")
+        for fmt in export.CHART_FORMATS:
+            st.download_button(_LABELS.get(fmt, fmt.upper()), data=_renderer(export.export_chart, chart, fmt),
+                               file_name=f"{stem}.{fmt}", mime=export.MIME_TYPES[fmt], key=f"{key}_{fmt}",
+                               on_click="ignore", width="stretch")
+
+
+def _renderer(export_chart: Callable[..., bytes], chart: Any, fmt: str) -> Callable[[], bytes]:
+    def render() -> bytes:
+        return export_chart(chart, fmt)
+
+    return render

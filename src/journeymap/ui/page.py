@@ -1,0 +1,41 @@
+"""What every page starts with: make sure it runs inside the app, then the selection and its figures."""
+
+from __future__ import annotations
+
+import runpy
+
+import streamlit as st
+
+from . import data, state
+from .state import Selection
+
+__all__ = ["context", "ensure_routed"]
+
+
+def ensure_routed() -> None:
+    """Run the page through app.py (the router) when Streamlit ran the page file on its own.
+
+    Streamlit treats a folder named `pages/` beside the entry script as an old-style multipage
+    app until some session has called `st.navigation`; a link straight to a page, opened first
+    after the server starts, would run that page without the router and its sidebar. Then the
+    router runs here, in the same script run (so a button click is not lost), and this copy stops.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    except ImportError:  # a later Streamlit without the old mode
+        return
+    ctx = get_script_run_ctx()
+    if not getattr(PagesManager, "uses_pages_directory", False) or ctx is None:
+        return
+    PagesManager.uses_pages_directory = False
+    runpy.run_path(str(ctx.pages_manager.main_script_path), run_name="__main__")
+    st.stop()
+
+
+def context() -> tuple[Selection, data.Source, data.View]:
+    """The selection of this run, its journey and log, and their figures under its filter."""
+    ensure_routed()
+    selection = state.current()
+    source = data.get_source(selection.journey)
+    return selection, source, data.view(source, selection)

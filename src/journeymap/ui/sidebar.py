@@ -1,0 +1,144 @@
+"""The sidebar every page shares: journey, date range and segment filter, bound to the URL.
+
+The selection (:mod:`.state`) is the one source of truth: each widget is set from it before it is
+drawn, and a change to a widget updates it in a callback, so pages, links and widgets never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from . import data, state
+from .state import Selection
+
+__all__ = ["show", "measure_labels", "JOURNEY_KEY", "DATES_KEY", "SEGMENT_KEY", "VALUES_KEY"]
+
+JOURNEY_KEY, DATES_KEY, SEGMENT_KEY, VALUES_KEY = "jm_w_journey", "jm_w_dates", "jm_w_segment", "jm_w_values"
+_NO_SEGMENT = ""
+
+
+def measure_labels() -> dict[str, str]:
+    """Map colour measures: column -> label (from the charts module)."""
+    from ..charts import MEASURES
+
+    return dict(MEASURES)
+
+
+def show() -> Selection:
+    """Draw the sidebar and return the selection of this run (also stored for the pages)."""
+    labels = data.sources()
+    if not state.has_selection() or state.url_changed_outside():
+        selection = state.parse_query(state.read_url(), list(labels), measure_labels())
+    else:
+        selection = state.current()
+        if selection.journey not in labels:
+            selection = Selection(color_by=selection.color_by).with_note(
+                "The journey shown before is no longer available; showing the sample onboarding journey.")
+    source = data.get_source(selection.journey)
+    selection = _checked(selection, source)
+    state.store(selection)
+    with st.sidebar:
+        _journey_widget(selection, labels)
+        st.caption(_source_caption(source))
+        _date_widget(selection, source)
+        _segment_widgets(selection, source)
+        if not selection.case_filter().is_empty():
+            st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:")
+        for note in selection.notes:
+            st.warning(note, icon=":material/link_off:")
+    return selection
+
+
+def _checked(selection: Selection, source: data.Source) -> Selection:
+    """The selection with filter values that fit this source's data (others dropped with a note)."""
+    bounds = data.date_bounds(source)
+    if bounds is not None:
+        low, high = bounds
+        for name, value in (("start", selection.start), ("end", selection.end)):
+            if value is not None and not low <= value <= high:
+                clamped = min(max(value, low), high)
+                selection = replace(selection, **{name: None if clamped in (low, high) else clamped}).with_note(
+                    f"The cases in this log started between {low} and {high}; the date {value} was moved inside.")
+        if selection.start == low:
+            selection = replace(selection, start=None)
+        if selection.end == high:
+            selection = replace(selection, end=None)
+    if selection.segment and selection.segment not in source.log.attributes:
+        selection = replace(selection, segment=None, values=()).with_note(
+            f"This log has no column '{selection.segment}' to filter on; the segment filter was cleared.")
+    if selection.segment and selection.values:
+        known = set(data.segment_options(source, selection.segment))
+        unknown = [value for value in selection.values if value not in known]
+        if unknown:
+            selection = replace(selection, values=tuple(v for v in selection.values if v in known)).with_note(
+                f"No case has {selection.segment} = {', '.join(unknown[:5])}; "
+                f"{'that value was' if len(unknown) == 1 else 'those values were'} left out of the filter.")
+    return selection
+
+
+def _journey_widget(selection: Selection, labels: dict[str, str]) -> None:
+    st.session_state[JOURNEY_KEY] = selection.journey
+    st.selectbox("Journey", list(labels), format_func=lambda key: labels.get(key, key), key=JOURNEY_KEY,
+                 on_change=_journey_changed, help="The sample journeys, and any you loaded on the Data page.")
+
+
+def _journey_changed() -> None:
+    chosen = st.session_state.get(JOURNEY_KEY)
+    state.store(Selection(journey=chosen, color_by=state.current().color_by))
+
+
+def _date_widget(selection: Selection, source: data.Source) -> None:
+    bounds = data.date_bounds(source)
+    if bounds is None:
+        return
+    low, high = bounds
+    st.session_state[DATES_KEY] = (selection.start or low, selection.end or high)
+    st.date_input("Cases started between", min_value=low, max_value=high, key=DATES_KEY,
+                  on_change=_dates_changed, args=(low, high), format="YYYY-MM-DD",
+                  help="Keeps the cases whose first event falls in this range (both days included).")
+
+
+def _dates_changed(low: dt.date, high: dt.date) -> None:
+    chosen: Any = st.session_state.get(DATES_KEY) or ()
+    start = chosen[0] if len(chosen) > 0 else None
+    end = chosen[1] if len(chosen) > 1 else None
+    state.update(start=None if start in (None, low) else start, end=None if end in (None, high) else end)
+
+
+def _segment_widgets(selection: Selection, source: data.Source) -> None:
+    columns = list(source.log.attributes)
+    if not columns:
+        st.caption("This log has no attribute columns to filter on.")
+        return
+    st.session_state[SEGMENT_KEY] = selection.segment or _NO_SEGMENT
+    st.selectbox("Segment", [_NO_SEGMENT, *columns], key=SEGMENT_KEY, on_change=_segment_changed,
+                 format_func=lambda column: column or "All cases (no segment filter)",
+                 help="Filter on any attribute column of the event log.")
+    if not selection.segment:
+        return
+    options = data.segment_options(source, selection.segment)
+    st.session_state[VALUES_KEY] = [value for value in selection.values if value in options]
+    st.multiselect(f"{selection.segment} is any of", options, key=VALUES_KEY, on_change=_values_changed,
+                   placeholder="Choose values (none = all cases)")
+
+
+def _segment_changed() -> None:
+    state.update(segment=st.session_state.get(SEGMENT_KEY) or None, values=())
+
+
+def _values_changed() -> None:
+    state.update(values=tuple(st.session_state.get(VALUES_KEY) or ()))
+
+
+def _clear_filters() -> None:
+    state.update(start=None, end=None, segment=None, values=())
+
+
+def _source_caption(source: data.Source) -> str:
+    cases, events = data.log_counts(source)
+    origin = "sample log" if source.origin == "sample" else "uploaded"
+    return f"Events: {source.log_name} ({origin}) · {cases:,} cases · {events:,} events"

@@ -1,0 +1,161 @@
+"""Who is looking at which workshop: the store, the access keys in the URL, and the workshop's figures.
+
+The facilitator's page carries `?w=<facilitator token>`, a participant's `?p=<participant token>`,
+so a refresh or a restarted server opens the same workshop again. The facilitator's token is only
+ever written into the facilitator's own URL; participants get the join code (`?code=`) instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import urllib.parse
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from ..errors import JourneyError
+from ..store import AccessDenied, WorkshopStore, default_database_url
+from ..workshop import Workshop
+from . import data
+from .state import Selection
+
+if TYPE_CHECKING:
+    from ..model import Journey
+
+__all__ = ["FACILITATOR", "PARTICIPANT", "CODE", "PUBLIC_URL", "WORKSHOP_PARAMS", "chrome_free", "store", "close_stores",
+           "token", "set_token", "forget", "opened", "filter_text", "selection_for", "journey_for", "view_for",
+           "app_address", "unreachable_address", "join_url", "pretty_code", "position", "set_position"]
+
+FACILITATOR, PARTICIPANT, CODE = "w", "p", "code"
+PUBLIC_URL = "JOURNEYMAP_PUBLIC_URL"  # the address shown for joining, when the browser's is not reachable
+WORKSHOP_PARAMS = (FACILITATOR, PARTICIPANT, CODE)  # any of them in the URL: a chrome-free workshop view
+_DATES = re.compile(r"^(\d{4}-\d{2}-\d{2}|…) to (\d{4}-\d{2}-\d{2}|…)$")
+
+
+def chrome_free() -> bool:
+    """True when the URL opens a workshop view: no page menu, no explorer sidebar (for app.py)."""
+    return any(name in st.query_params for name in WORKSHOP_PARAMS)
+
+
+@st.cache_resource(show_spinner=False, on_release=WorkshopStore.close)
+def _store(url: str) -> WorkshopStore:
+    return WorkshopStore(url)
+
+
+def store() -> WorkshopStore:
+    """The workshop store of this server (one per database URL, shared by all sessions)."""
+    return _store(default_database_url())
+
+
+def close_stores() -> None:
+    """Close every store this server opened (the data stays); the next call opens them again."""
+    _store.clear()
+
+
+def token(param: str) -> str | None:
+    """The access key in the URL under `param` (FACILITATOR or PARTICIPANT), if any."""
+    value = st.query_params.get(param)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def set_token(param: str, value: str) -> None:
+    """Put an access key into the URL (and drop the join code it replaces)."""
+    st.query_params.pop(CODE, None)
+    st.query_params[param] = value
+
+
+def forget(param: str) -> None:
+    """Take an access key and what belongs to it out of the URL."""
+    for name in (param, "view", "stage", "spot"):
+        st.query_params.pop(name, None)
+
+
+def opened(param: str) -> tuple[str, Workshop] | None:
+    """The access key in the URL and its workshop; None (with a message shown) when it opens none."""
+    key = token(param)
+    if key is None:
+        return None
+    try:
+        return key, store().workshop(key)
+    except AccessDenied as error:
+        st.error(str(error), icon=":material/lock:")
+        return None
+
+
+def filter_text(selection: Selection) -> tuple[str, str]:
+    """A selection's date range and segment filter as the store keeps them (readable, and read back)."""
+    dates = (f"{selection.start or '…'} to {selection.end or '…'}" if selection.start or selection.end else "")
+    segment = (urllib.parse.urlencode([("segment", selection.segment)] + [("value", v) for v in selection.values])
+               if selection.segment and selection.values else "")
+    return dates, segment
+
+
+def selection_for(workshop: Workshop) -> Selection:
+    """The journey and filter a workshop was created with."""
+    start = end = None
+    found = _DATES.match(workshop.date_range.strip())
+    if found:
+        start, end = (dt.date.fromisoformat(part) if part != "…" else None for part in found.groups())
+    query = urllib.parse.parse_qs(workshop.filters)
+    segment = (query.get("segment") or [None])[0]
+    values = tuple(query.get("value") or ()) if segment else ()
+    return Selection(journey=workshop.journey_id, start=start, end=end, segment=segment, values=values)
+
+
+def journey_for(workshop: Workshop) -> Journey:
+    """The workshop's journey definition; JourneyError when this server does not have it."""
+    return _source(workshop).journey
+
+
+def view_for(workshop: Workshop) -> data.View:
+    """The workshop's figures: its journey's log under the filter it was created with (cached)."""
+    return data.view(_source(workshop), selection_for(workshop))
+
+
+def _source(workshop: Workshop) -> data.Source:
+    try:
+        return data.get_source(workshop.journey_id)
+    except JourneyError:
+        raise JourneyError(f"This workshop runs on the journey '{workshop.journey_id}', which this server does not "
+                           "have (uploaded journeys last only for the session that loaded them).") from None
+
+
+def app_address() -> str:
+    """This app's address as participants reach it: `JOURNEYMAP_PUBLIC_URL`, else the one in the browser."""
+    public = os.environ.get(PUBLIC_URL, "").strip().rstrip("/")
+    if public:
+        return public
+    here = (st.context.url or "").rstrip("/")
+    return re.sub(r"/(workshop|join)$", "", here)
+
+
+def unreachable_address() -> bool:
+    """True when the address shown is this machine's own name (localhost), which laptops cannot reach."""
+    return urllib.parse.urlsplit(app_address()).hostname in ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+
+
+def join_url(join_code: str) -> str:
+    """The address participants type: this app's join page with the code filled in."""
+    return f"{app_address()}/join?{CODE}={join_code}"
+
+
+def pretty_code(join_code: str) -> str:
+    """A join code in two groups of four, easy to read off a projector: ABCD-EFGH."""
+    return f"{join_code[:4]}-{join_code[4:]}" if len(join_code) == 8 else join_code
+
+
+def position(name: str, default: int, upper: int) -> int:
+    """A presentation position kept in the URL (stage shown, hotspot in the spotlight), within 0..upper."""
+    raw = st.query_params.get(name)
+    try:
+        value = int(raw) if raw is not None else default
+    except ValueError:
+        value = default
+    return min(max(value, 0), upper)
+
+
+def set_position(name: str, value: int) -> None:
+    """Keep a presentation position in the URL, so a refresh shows the same stage or hotspot."""
+    st.query_params[name] = str(value)

@@ -1,0 +1,143 @@
+"""The Data page with AppTest: good files open their map, bad files get the right message."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+
+from journeymap.samples import sample_events_path, sample_journey_path
+
+from app_driver import chart_specs, no_exception, open_app
+
+REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+ROLES = ("case", "activity", "timestamp", "start_timestamp", "lifecycle")
+
+
+def upload(at: AppTest, name: str, content: bytes, *, how: str = "draft", journey: tuple[str, bytes] | None = None,
+           load: bool = True) -> AppTest:
+    """Upload an event log (and maybe a journey) on the Data page and press 'Show the map'."""
+    at.file_uploader(key="jm_upload_log").upload(name, content)
+    at.run()
+    no_exception(at)
+    if at.error or not load:
+        return at
+    at.radio(key="jm_journey_how").set_value(how).run()
+    if journey is not None:
+        at.file_uploader(key="jm_upload_yaml").upload(*journey)
+        at.run()
+    at.button(key="jm_load").click().run()
+    no_exception(at)
+    return at
+
+
+def roles_shown(at: AppTest) -> dict[str, str]:
+    """The column picked for each role in the column mapping."""
+    return {role: box.value for role in ROLES for box in at.selectbox
+            if box.key and re.fullmatch(rf"jm_roles_[0-9a-f]+_{role}", box.key)}
+
+
+def messages(at: AppTest) -> str:
+    """Every error, warning and success text on the page, unescaped."""
+    texts = [m.value for kind in (at.error, at.warning, at.success) for m in kind]
+    return " ".join(texts).replace("\\", "")
+
+
+@pytest.fixture
+def data_page() -> AppTest:
+    """The app opened on its Data page."""
+    return open_app("pages/data.py")
+
+
+class TestGoodFiles:
+    def test_xes_with_a_drafted_journey_shows_its_map(self, data_page: AppTest) -> None:
+        """The helpdesk XES log, drafted into a journey, opens its map; it can be picked in the sidebar."""
+        at = upload(data_page, "helpdesk.xes.gz", (REAL / "helpdesk.xes.gz").read_bytes())
+        assert at.title[0].value == "Drafted from helpdesk"
+        assert "All 21,348 rows read." in messages(at)
+        assert chart_specs(at) and '"name": "step"' in chart_specs(at)[0].replace('":"', '": "')
+        assert at.query_params["journey"] == "upload-1"
+        picker = at.selectbox(key="jm_w_journey")
+        assert picker.value == "upload-1" and "Drafted from helpdesk (upload 1)" in picker.options
+
+    def test_csv_with_its_journey_yaml_shows_the_designed_map(self, data_page: AppTest) -> None:
+        """A CSV log with a journey YAML opens that journey's map, hotspots and all."""
+        at = upload(data_page, "my_onboarding.csv.gz", sample_events_path("onboarding").read_bytes(), how="yaml",
+                    journey=("onboarding.yaml", sample_journey_path("onboarding").read_bytes()))
+        assert at.title[0].value == "Employee onboarding"
+        assert at.query_params["journey"] == "upload-1"
+        assert "①" in " ".join(m.value for m in at.markdown)
+
+    def test_detected_roles_are_preselected_with_a_preview(self, data_page: AppTest) -> None:
+        """Column roles found from the names are preselected, start times included, above a preview."""
+        at = upload(data_page, "interval_event_log.csv", (REAL / "interval_event_log.csv").read_bytes(), load=False)
+        assert roles_shown(at) == {"case": "case:concept:name", "activity": "concept:name",
+                                   "timestamp": "time:timestamp", "start_timestamp": "start_timestamp",
+                                   "lifecycle": ""}
+        assert len(at.dataframe[0].value) == 8
+
+    def test_skipped_rows_are_counted(self, data_page: AppTest) -> None:
+        """Rows without a timestamp are skipped and counted in a readable warning."""
+        rows = "case_id,activity,timestamp\n" + "".join(
+            f"C{i},{step},2026-01-0{day}T10:00:00Z\n" for i in range(1, 6) for day, step in ((1, "A"), (2, "B")))
+        at = upload(data_page, "gaps.csv", (rows + "C9,A,\nC9,B,not a time\n").encode())
+        assert "2 of 12 rows skipped: 2 without a readable timestamp in 'timestamp'." in messages(at)
+        assert at.title[0].value == "Drafted from gaps"
+
+
+class TestBadFiles:
+    @pytest.mark.parametrize("name, content, expected", [
+        ("empty.csv", b"", "empty.csv: the file is empty"),
+        ("header_only.csv", b"case_id,activity,timestamp\n", "header_only.csv: has a header but no rows"),
+        ("broken.parquet", b"this is not parquet", "broken.parquet: could not be read as Parquet"),
+        ("broken.xes", b"<log><trace><event>", "broken.xes"),
+    ])
+    def test_unreadable_file(self, data_page: AppTest, name: str, content: bytes, expected: str) -> None:
+        """A file that cannot be read gets one sentence naming it, and no column mapping."""
+        at = upload(data_page, name, content)
+        assert expected in messages(at), messages(at)
+        assert not roles_shown(at), "no column mapping for a file that cannot be read"
+
+    def test_unreadable_timestamps(self, data_page: AppTest) -> None:
+        """Timestamps in an unknown format give an error naming the column and an example value."""
+        at = upload(data_page, "dates.csv", b"case_id,activity,timestamp\n1,A,Monday morning\n1,B,Tuesday noon\n")
+        assert "column 'timestamp' has no readable timestamps (for example 'Monday morning')" in messages(at)
+        assert at.title[0].value == "Your data"
+
+    def test_missing_role_column(self, data_page: AppTest) -> None:
+        """A log whose timestamp column is not recognised asks for it to be picked."""
+        at = upload(data_page, "when.csv", b"case_id,activity,wann\n1,A,2026-01-01\n")
+        assert roles_shown(at)["timestamp"] == ""
+        assert "when.csv: choose a column for Timestamp." in messages(at)
+
+    def test_bad_journey_yaml_names_the_line(self, data_page: AppTest) -> None:
+        """A journey YAML with a syntax error is refused with its file and line."""
+        at = upload(data_page, "log.csv.gz", sample_events_path("onboarding").read_bytes(), how="yaml",
+                    journey=("bad.yaml", b"id: x\nname: [unclosed\nsteps: []\n"))
+        assert "bad.yaml, line" in messages(at)
+        assert at.title[0].value == "Your data"
+
+    def test_yaml_choice_without_a_file(self, data_page: AppTest) -> None:
+        """Choosing a YAML journey but not giving one says what to do."""
+        at = upload(data_page, "log.csv.gz", sample_events_path("onboarding").read_bytes(), how="yaml")
+        assert "Choose a journey definition file (.yaml) first" in messages(at)
+
+    def test_over_the_size_limit(self, data_page: AppTest) -> None:
+        """A file over server.maxUploadSize is refused with its size and the limit."""
+        config.set_option("server.maxUploadSize", 1)
+        try:
+            at = upload(data_page, "big.csv.gz", gzip.compress(b"x" * 10) + b"\0" * 2_200_000)
+        finally:
+            config.set_option("server.maxUploadSize", 200)
+        assert "The file is 2.1 MB; uploads are limited to 1 MB." in messages(at)
+
+
+@pytest.fixture(autouse=True)
+def _restore_upload_limit() -> Iterator[None]:
+    yield
+    config.set_option("server.maxUploadSize", 200)
