@@ -47,6 +47,12 @@ class TestConformance:
         assert conformance(metrics).skipped.empty
 
 
+    def test_no_transitions_at_all(self) -> None:
+        """A log of single-event cases has no transitions, hence nothing off-map (and no error)."""
+        metrics = compute_metrics(build_events({"a": [("submit", 0)], "b": [("order", 1)]}), JOURNEY)
+        assert conformance(metrics).off_map_transitions.empty
+
+
 class TestDraft:
     def test_draft_orders_steps_and_keeps_main_traffic(self) -> None:
         """Steps come in their typical order; rare activities are left off; every step is reachable."""
@@ -57,3 +63,12 @@ class TestDraft:
         assert journey.step(journey.start).label == "open" and [journey.step(e).label for e in journey.end] == ["close"]
         assert {(t.source, t.target_step) for t in journey.transitions} == {
             ("open", "triage"), ("triage", "fix"), ("fix", "close")}
+
+    def test_step_reached_only_by_a_rare_transition(self) -> None:
+        """A step entered only through a minor transition still gets one, so the draft is valid."""
+        cases = {f"c{i}": [("open", 0), ("fix", 1), ("close", 2)] for i in range(40)}
+        cases.update({f"w{i}": [("open", 0), ("fix", 1), ("wait", 2), ("close", 3)] for i in range(2)})
+        journey = draft_journey(build_events(cases), min_case_share=0.01, min_transition_share=0.2)
+        fix = next(s.id for s in journey.steps if s.label == "fix")
+        wait = next(s.id for s in journey.steps if s.label == "wait")
+        assert (fix, wait) in {(t.source, t.target_step) for t in journey.transitions}

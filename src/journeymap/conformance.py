@@ -23,7 +23,8 @@ class Conformance:
 def conformance(metrics: JourneyMetrics) -> Conformance:
     """Compare the measured journey with its definition (without one, nothing is off-map)."""
     transitions, steps = metrics.transitions, metrics.steps
-    off_map = transitions[~transitions["designed"]] if metrics.journey else transitions.iloc[0:0]
+    designed = transitions["designed"].astype(bool)  # an empty column comes back as object dtype
+    off_map = transitions[~designed] if metrics.journey else transitions.iloc[0:0]
     rework = steps[steps["rework_cases"] > 0].assign(rework_share=lambda s: s["rework_cases"] / s["reached"])
     return Conformance(
         off_map_transitions=off_map[["from", "to", "count", "cases", "median_s"]].reset_index(drop=True),

@@ -56,10 +56,11 @@ def _main_transitions(table: Any, names: set[str], start: str, min_share: float)
     kept = table[table["cases"] >= min_share * leaving]
     graph = nx.DiGraph(list(zip(kept["from"], kept["to"])))
     graph.add_nodes_from(names)
-    for row in table.sort_values("cases", ascending=False).itertuples(index=False):
+    ordered = table.sort_values("cases", ascending=False)
+    for source, target in zip(ordered["from"], ordered["to"]):
         reachable = nx.descendants(graph, start) | {start}
-        if row.to not in reachable and getattr(row, "from") in reachable:
-            graph.add_edge(getattr(row, "from"), row.to)
+        if target not in reachable and source in reachable:
+            graph.add_edge(source, target)
     reachable = nx.descendants(graph, start) | {start}
     for name in sorted(names - reachable):  # never seen after a reachable step: hang it off the start
         graph.add_edge(start, name)

@@ -98,10 +98,7 @@ class View:
     @cached_property
     def conformance(self) -> Conformance:
         """Designed versus actual."""
-        metrics = self.metrics
-        if metrics.transitions.empty:  # an empty 'designed' column is object-typed and ~ of it selects columns
-            metrics = replace(metrics, transitions=metrics.transitions.astype({"designed": bool}))
-        return conformance(metrics)
+        return conformance(self.metrics)
 
     @cached_property
     def step_labels(self) -> dict[str, str]:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-from unittest import mock
 
-import networkx as nx
 
 import polars as pl
 import streamlit as st
 
 from ..columns import ColumnRoles, detect_roles
 from ..definition import journey_from_yaml
-from .. import draft as draft_module
 from ..draft import draft_journey
 from ..errors import JourneyError
 from ..events import EventLog, canonical_events, read_table
@@ -128,34 +124,7 @@ def draft(log: EventLog, name: str) -> Journey:
     """A journey drafted from a log (a starting point: one stage, the usual steps and transitions)."""
     stem = name.split(".")[0] or "log"
     journey_id = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_.-") or "drafted"
-    try:
-        return draft_journey(log.frame, journey_id=journey_id, name=f"Drafted from {stem}")
-    except AttributeError:  # TEMPORARY, see _main_transitions_fixed
-        with mock.patch.object(draft_module, "_main_transitions", _main_transitions_fixed):
-            return draft_journey(log.frame, journey_id=journey_id, name=f"Drafted from {stem}")
-
-
-def _main_transitions_fixed(table: Any, names: set[str], start: str, min_share: float) -> list[tuple[str, str]]:
-    """TEMPORARY copy of `journeymap.draft._main_transitions` with one fix, until the library has it.
-
-    The library reads `getattr(row, "from")` from `itertuples()`, whose namedtuples rename the
-    keyword `from` to `_0`; that raises AttributeError on logs where a step is only reachable
-    through a less common transition (the helpdesk log, for one). Reported to the lead.
-    """
-    table = table[table["from"].isin(names) & table["to"].isin(names) & (table["from"] != table["to"])]
-    leaving = table.groupby("from")["cases"].transform("sum")
-    kept = table[table["cases"] >= min_share * leaving]
-    graph = nx.DiGraph(list(zip(kept["from"], kept["to"])))
-    graph.add_nodes_from(names)
-    ordered = table.sort_values("cases", ascending=False)
-    for source, target in zip(ordered["from"], ordered["to"]):
-        reachable = nx.descendants(graph, start) | {start}
-        if target not in reachable and source in reachable:
-            graph.add_edge(source, target)
-    reachable = nx.descendants(graph, start) | {start}
-    for name in sorted(names - reachable):
-        graph.add_edge(start, name)
-    return sorted(graph.edges)
+    return draft_journey(log.frame, journey_id=journey_id, name=f"Drafted from {stem}")
 
 
 def unmapped_share(log: EventLog, journey: Journey) -> tuple[float, list[str]]:
