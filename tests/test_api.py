@@ -12,7 +12,8 @@ PUBLIC = {
     "Okr", "Stage", "Step", "Target", "Transition", "compute_metrics", "conformance", "draft_journey",
     "filter_events", "find_hotspots", "format_seconds_as_text", "journey_from_yaml", "journey_schema",
     "journey_to_yaml", "load_journey", "metrics_summary", "parse_duration", "read_events", "save_journey",
-    "where_time_goes",
+    "where_time_goes", "CaseTimes", "WorkshopStore", "build_report", "case_step_times", "compare_change",
+    "compare_segment", "export_chart", "map_chart", "p85_impact", "what_if",
 }
 PACKAGE = Path(journeymap.__file__).parent
 
