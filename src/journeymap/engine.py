@@ -38,38 +38,41 @@ def backend_name(frame: Any) -> str:
 
 def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, int],
                    as_of_us: int | None) -> nw.LazyFrame[Any]:
-    """Events in case order: integer `step_code`, global position `idx`, `position` within the case,
-    and the neighbouring events (`next_*`, `prev_case`, `is_first`, `is_last`).
+    """Events in case order: `case`, `case_code`, `step_code`, `ts`, global position `idx`,
+    `position` within the case, the next event's `next_step_code` and `next_ts`, and `is_first`
+    / `is_last`; `start` and `next_start` only when the log has start times.
 
     Eager frames are sorted once and shifted; lazy ones number events with a window, since a lazy
     source has no row order of its own. The result is materialised once, in the same engine, so
-    that the many aggregations after it do not redo the ordering.
+    that the many aggregations after it do not redo the ordering. Only these columns are kept:
+    at ten million events every extra column costs most of a hundred megabytes.
     """
     wrapped = nw.from_native(frame).select(*(nw.col(c) for c in EVENT_COLUMNS))
     eager = isinstance(wrapped, nw.DataFrame)
     if as_of_us is not None:
         wrapped = wrapped.filter(nw.col("ts") <= as_of_us)
+    has_start = bool(collect(wrapped.select((~nw.col("start").is_null()).sum())).item())
     activity_codes = {activity: step_codes[step] for activity, step in step_of.items()}
     wrapped = _with_case_codes(wrapped, eager).with_columns(
         step_code=nw.col("activity").replace_strict(activity_codes, default=-1, return_dtype=nw.Int64),
         case_code=nw.col("case_code").cast(nw.Int64),
         start_key=nw.col("start").fill_null(_LAST),
     )
+    keys = _ORDER_KEYS if has_start else [key for key in _ORDER_KEYS if key != "start_key"]
+    kept = ["case", "case_code", "step_code", "ts", *(["start"] if has_start else []), "idx"]
+    neighbours = {name: col for name, col in _NEIGHBOURS.items() if has_start or col != "start"}
     if eager:
-        ordered = wrapped.sort(_ORDER_KEYS).with_row_index("idx")
-        ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))
-        annotated = ordered.with_columns(**{name: nw.col(col).shift(-1 if name.startswith("next") else 1)
-                                            for name, col in _NEIGHBOURS.items()})
+        ordered = wrapped.sort(keys).with_row_index("idx").select(*kept)
+        shift = lambda column, n: nw.col(column).shift(n)  # noqa: E731
     else:
-        ordered = wrapped.with_row_index("idx", order_by=_ORDER_KEYS).with_columns(nw.col("idx").cast(nw.Int64))
-        annotated = ordered.with_columns(**{
-            name: nw.col(col).shift(-1 if name.startswith("next") else 1).over(order_by="idx")
-            for name, col in _NEIGHBOURS.items()})
+        ordered = wrapped.with_row_index("idx", order_by=keys).select(*kept)
+        shift = lambda column, n: nw.col(column).shift(n).over(order_by="idx")  # noqa: E731
+    annotated = ordered.with_columns(nw.col("idx").cast(nw.Int64), **{
+        name: shift(col, -1 if name.startswith("next") else 1) for name, col in neighbours.items()})
     annotated = annotated.with_columns(
-        next_idx=nw.col("idx") + 1,  # positions are contiguous: the next event is one further
         is_first=nw.col("prev_case").is_null() | (nw.col("prev_case") != nw.col("case_code")),
         is_last=nw.col("next_case").is_null() | (nw.col("next_case") != nw.col("case_code")),
-    )
+    ).drop("prev_case", "next_case")
     # Cases are contiguous, so a case's first position carries forward to its other events.
     first_idx = nw.when(nw.col("is_first")).then(nw.col("idx"))
     first_idx = first_idx.fill_null(strategy="forward") if eager else first_idx.fill_null(

@@ -87,14 +87,14 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     else:
         end_steps, exit_steps = usual_last_activities(events_nw, names), ()
         stale = DEFAULT_STALE_AFTER_S if stale_after_s is None else stale_after_s
-    has_start = bool(_scalar(events_nw.select((~nw.col("start").is_null()).sum())))
+    has_start = "next_start" in events_nw.collect_schema().names()
 
     codes_of = lambda steps: [step_codes[s] for s in steps if s in step_codes]  # noqa: E731
     cases = materialise(case_table(events_nw, codes_of(end_steps), codes_of(exit_steps), as_of_us or 0, stale,
                                    len(step_codes)))
-    transitions_nw = events_nw.filter(nw.col("next_case") == nw.col("case_code")).with_columns(
+    transitions_nw = events_nw.filter(~nw.col("is_last")).with_columns(
         duration_s=(nw.col("next_ts") - nw.col("ts")) / 1_000_000,
-        wait_s=(nw.col("next_start") - nw.col("ts")) / 1_000_000,
+        **({"wait_s": (nw.col("next_start") - nw.col("ts")) / 1_000_000} if has_start else {}),
     )
     cases_pd = to_pandas(cases).sort_values("first_ts", kind="stable").reset_index(drop=True)
     cases_pd.insert(1, "first_step", cases_pd.pop("first_code").map(names))
@@ -157,9 +157,9 @@ def _transition_table(transitions: nw.LazyFrame[Any], journey: Journey | None, h
                       names: dict[int, str]) -> pd.DataFrame:
     extra = [nw.col("wait_clipped_s").median().alias("wait_median_s"),
              nw.col("overlap").sum().alias("overlaps")] if has_start else []
-    # Derived columns first: engines such as pandas only aggregate plain columns efficiently.
-    transitions = transitions.with_columns(wait_clipped_s=nw.col("wait_s").clip(lower_bound=0),
-                                           overlap=(nw.col("wait_s") < 0).cast(nw.Int64))
+    if has_start:  # derived columns first: engines such as pandas only aggregate plain columns well
+        transitions = transitions.with_columns(wait_clipped_s=nw.col("wait_s").clip(lower_bound=0),
+                                               overlap=(nw.col("wait_s") < 0).cast(nw.Int64))
     table = to_pandas(transitions.group_by("step_code", "next_step_code").agg(
         nw.len().alias("count"), nw.col("case_code").n_unique().alias("cases"), *duration_stats("duration_s"), *extra,
     ))
@@ -191,7 +191,7 @@ def _step_table(events: nw.LazyFrame[Any], transitions: nw.LazyFrame[Any], cases
     ).group_by("last_code").agg(nw.col("is_dropped").sum().alias("dropped"),
                                 nw.col("is_in_flight").sum().alias("in_flight")).rename({"last_code": "step_code"})
     delays = (transitions.join(completed.select("case_code", "completion_idx"), on="case_code", how="inner")
-              .filter(nw.col("next_idx") <= nw.col("completion_idx"))
+              .filter(nw.col("idx") < nw.col("completion_idx"))  # the next event is at idx + 1
               .group_by("next_step_code").agg(nw.col("duration_s").sum().alias("delay_s"))
               .rename({"next_step_code": "step_code"}))
     table = to_pandas(visits)
