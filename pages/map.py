@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from journeymap import charts
-from journeymap.ui import charting, page, state, step_details
+from journeymap.ui import charting, decide, page, state, step_details
 from journeymap.ui.text import md
 
 COLOR_KEY, STEP_KEY, OFF_MAP_KEY, CLICK_KEY = "jm_w_color", "jm_w_step", "jm_w_off_map", "jm_map_click"
@@ -37,7 +37,7 @@ def _step_changed() -> None:
     state.update(step=st.session_state[STEP_KEY] or None)
 
 
-measures = charts.MEASURES
+measures = decide.MEASURES
 left, middle, _ = st.columns([3, 2, 2], vertical_alignment="center")
 st.session_state[COLOR_KEY] = selection.color_by
 left.selectbox("Colour steps by", list(measures), format_func=lambda measure: f"Colour steps by: {measures[measure]}",
@@ -45,7 +45,7 @@ left.selectbox("Colour steps by", list(measures), format_func=lambda measure: f"
 show_off_map = middle.toggle("Show off-map activity", key=OFF_MAP_KEY,
                              help="Activities and transitions that are not in the design, drawn grey and dashed.")
 
-hotspots = view.hotspots[:TOP]
+hotspots = decide.hotspots(view)[:TOP]
 with hotspot_slot:
     if hotspots:
         st.caption(f"The top {len(hotspots)} hotspots, marked {' '.join(chr(0x2460 + i) for i in range(len(hotspots)))} "
@@ -58,7 +58,8 @@ with hotspot_slot:
             st.markdown(f"**{chr(0x245F + rank)} {md(hotspot.label)}**  \n{md(sentence[:1].upper() + sentence[1:])}")
 
 event = charting.show(
-    view, lambda: charts.map_chart(metrics, color_by=selection.color_by, hotspots=hotspots, show_off_map=show_off_map,
+    view, lambda: charts.map_chart(decide.map_metrics(view, selection.color_by), color_by=selection.color_by,
+                                   hotspots=hotspots, show_off_map=show_off_map,
                                    subtitle=charts.chart_subtitle(metrics, view.case_filter), width=MAP_WIDTH),
     ("map", selection.color_by, show_off_map), f"{source.journey.id} map", "jm_map", on_select="rerun",
     selection_mode=charts.STEP_SELECTION, alt=f"Journey map of {source.journey.name}")

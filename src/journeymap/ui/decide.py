@@ -1,0 +1,193 @@
+"""What the Compare, What if and Flow pages share: per-case times and their results, cached, and page options.
+
+Per-case times (`journeymap.casetimes`) are extracted once per source and filter, as the figures
+of `data.view` are, and every result built on them (a comparison, a replay, the p85 impact) once
+per its inputs. Page options (a change date, a step to fix) live in the URL beside the sidebar's,
+read defensively: a value that does not fit falls back to the default and leaves the URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from .. import charts, flow
+from ..casetimes import CaseTimes, case_step_times
+from ..compare import Comparison, SegmentComparison, compare_change, compare_segment
+from ..durations import format_seconds_as_text as human
+from ..errors import JourneyError
+from ..filters import filter_events
+from ..hotspots import Hotspot, find_hotspots
+from ..metrics import JourneyMetrics, to_epoch_us
+from ..whatif import WhatIf, p85_impact, what_if, with_p85_impact
+from . import data
+
+__all__ = ["MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "hotspots", "map_metrics", "comparison",
+           "segments", "replay", "stuck", "group_sizes", "option", "remember", "forget_other_journeys", "pct",
+           "interval", "pair"]
+
+P85_IMPACT = "p85_impact_s"
+MEASURES: dict[str, str] = {**charts.MEASURES, P85_IMPACT: "p85 impact (time saved if halved)"}
+PAGE_PARAMS = ("change", "window", "by", "fix", "how", "pct", "okr")  # this module's URL options
+_JOURNEY_KEY = "jm_decide_journey"
+_TIMES_ENTRIES = 8  # per-case arrays are ~50 bytes an event: keep few
+_CACHE_ENTRIES = 48
+T = TypeVar("T")
+
+
+def _key(view: data.View) -> tuple[str, tuple[Any, ...]]:
+    found = view.case_filter
+    return view.source.key, (found.start, found.end, tuple(sorted((k, tuple(v)) for k, v in found.segments.items())))
+
+
+def times(view: data.View) -> CaseTimes:
+    """Every case's arrivals, status and segment values under the view's filter (cached)."""
+    return _times(*_key(view), view)
+
+
+@st.cache_resource(show_spinner="Timing each case…", max_entries=_TIMES_ENTRIES)
+def _times(key: str, filter_key: tuple[Any, ...], _view: data.View) -> CaseTimes:
+    source = _view.source
+    events = filter_events(source.log.frame, _view.case_filter)
+    return case_step_times(events, source.journey, segments=tuple(source.log.attributes))
+
+
+def impact(view: data.View) -> pd.DataFrame:
+    """p85 lead time saved if each step's arrival times were halved, largest first (cached)."""
+    return _impact(*_key(view), view)
+
+
+@st.cache_resource(show_spinner="Replaying the cases step by step…", max_entries=_CACHE_ENTRIES)
+def _impact(key: str, filter_key: tuple[Any, ...], _view: data.View) -> pd.DataFrame:
+    return p85_impact(times(_view))
+
+
+def hotspots(view: data.View) -> list[Hotspot]:
+    """The view's hotspots, p85 impact among their reasons (cached)."""
+    return _hotspots(*_key(view), view)
+
+
+@st.cache_resource(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def _hotspots(key: str, filter_key: tuple[Any, ...], _view: data.View) -> list[Hotspot]:
+    return find_hotspots(_view.metrics, impact=impact(_view))
+
+
+def map_metrics(view: data.View, color_by: str) -> JourneyMetrics:
+    """The view's metrics, with each step's p85 impact when the map is coloured by it."""
+    if color_by != P85_IMPACT:
+        return view.metrics
+    return replace(view.metrics, steps=with_p85_impact(view.metrics.steps, impact(view)))
+
+
+def comparison(view: data.View, day: dt.date, window_days: int | None) -> Comparison:
+    """Cases started before a change date against on or after it (cached)."""
+    return _comparison(*_key(view), day, window_days, view)
+
+
+@st.cache_resource(show_spinner="Bootstrapping the intervals…", max_entries=64)
+def _comparison(key: str, filter_key: tuple[Any, ...], day: dt.date, window_days: int | None,
+                _view: data.View) -> Comparison:
+    return compare_change(times(_view), day, window_days=window_days)
+
+
+def segments(view: data.View, column: str) -> SegmentComparison:
+    """Each value of a segment column against the rest (cached)."""
+    return _segments(*_key(view), column, view)
+
+
+@st.cache_resource(show_spinner="Bootstrapping the intervals…", max_entries=64)
+def _segments(key: str, filter_key: tuple[Any, ...], column: str, _view: data.View) -> SegmentComparison:
+    return compare_segment(times(_view), column)
+
+
+def replay(view: data.View, step: str, change: str, pct_cut: float) -> WhatIf:
+    """The completed cases replayed with one step changed (cached)."""
+    return _replay(*_key(view), step, change, float(pct_cut), view)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _replay(key: str, filter_key: tuple[Any, ...], step: str, change: str, pct_cut: float,
+            _view: data.View) -> WhatIf:
+    return what_if(times(_view), step, change, pct_cut)
+
+
+def stuck(view: data.View) -> pd.DataFrame:
+    """In-flight cases, longest waiting first, against their step's usual p85 wait and target (cached)."""
+    return _stuck(*_key(view), view)
+
+
+@st.cache_resource(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def _stuck(key: str, filter_key: tuple[Any, ...], _view: data.View) -> pd.DataFrame:
+    return flow.stuck_cases(times(_view))
+
+
+def group_sizes(case_times: CaseTimes, day: dt.date, window_days: int | None) -> tuple[int, int]:
+    """Cases started before a day and on or after it (within the window either side, if any)."""
+    cut = to_epoch_us(day)
+    span = np.inf if window_days is None else window_days * 86_400_000_000
+    start = case_times.start_us
+    return int(((start < cut) & (start >= cut - span)).sum()), int(((start >= cut) & (start < cut + span)).sum())
+
+
+def option(name: str, key: str, parse: Callable[[str], T | None], default: T) -> T:
+    """A page option from the URL (`?name=`), or the default; sets the widget `key` to it before it is drawn."""
+    raw = st.query_params.get(name)
+    value = None
+    if raw is not None:
+        try:
+            value = parse(raw)
+        except (ValueError, TypeError, JourneyError):
+            value = None
+        if value is None:
+            del st.query_params[name]
+    chosen = default if value is None else value
+    st.session_state[key] = chosen
+    return chosen
+
+
+def remember(name: str, key: str, default: Any, text: Callable[[Any], str] = str) -> None:
+    """Widget callback: keep the widget's value in the URL (left out when it is the default)."""
+    value = st.session_state.get(key)
+    if value is None or value == default:
+        if name in st.query_params:
+            del st.query_params[name]
+    else:
+        st.query_params[name] = text(value)
+
+
+def forget_other_journeys(source_id: str) -> None:
+    """Drop the page options of the journey shown before in this session (a date or step means nothing here)."""
+    shown = st.session_state.get(_JOURNEY_KEY)
+    if shown is not None and shown != source_id:
+        for name in PAGE_PARAMS:
+            if name in st.query_params:
+                del st.query_params[name]
+    st.session_state[_JOURNEY_KEY] = source_id
+
+
+def pct(value: float, points: bool = False) -> str:
+    """A change as "+12%", "−40%" or "+3 pts"; "–" when unknown."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    return (f"{value * 100:+.1f} pts" if points else f"{value:+.0%}").replace("-", "−")
+
+
+def interval(row: Any, prefix: str = "", points: bool = False) -> str:
+    """A change with its 95% interval, marked ◆ when the interval excludes no change."""
+    change = row[f"{prefix}change"]
+    if change is None or not np.isfinite(change):
+        return "too few cases"
+    mark = " ◆" if row[f"{prefix}significant"] else ""
+    return (f"{pct(change, points)} ({pct(row[f'{prefix}ci_low'], points)} to "
+            f"{pct(row[f'{prefix}ci_high'], points)}){mark}")
+
+
+def pair(before: float, after: float) -> str:
+    """Two durations as "6.8 d → 4.0 d"."""
+    return f"{human(before)} → {human(after)}"
