@@ -165,6 +165,14 @@ class TestUrl:
         assert at.query_params == {}
         assert at.selectbox(key="jm_w_segment").value == ""
 
+    def test_p85_impact_colouring_survives_a_link(self) -> None:
+        """A link that colours the map by p85 impact reopens that colouring, without a fallback note."""
+        at = open_app(color="p85_impact_s")
+        no_exception(at)
+        assert at.selectbox(key="jm_w_color").value == "p85_impact_s"
+        shown = [*at.warning, *at.info, *at.caption]
+        assert not any("not a measure" in str(w.value) for w in shown)
+
     @pytest.mark.parametrize("query, note", [
         ({"journey": "../../etc/passwd"}, "not available here"),
         ({"from": "yesterday"}, "is not a date"),

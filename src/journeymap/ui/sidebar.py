@@ -22,8 +22,8 @@ _NO_SEGMENT = ""
 
 
 def measure_labels() -> dict[str, str]:
-    """Map colour measures: column -> label (from the charts module)."""
-    from ..charts import MEASURES
+    """Map colour measures: column -> label (the chart measures plus p85 impact)."""
+    from .decide import MEASURES  # imported late: decide builds on this module's selection
 
     return dict(MEASURES)
 
