@@ -10,23 +10,15 @@ import streamlit as st
 
 from journeymap import charts, flowcharts
 from journeymap.compare import MIN_CASES, latest_change
-from journeymap.ui import charting, decide, page
+from journeymap.ui import charting, decide
 from journeymap.ui.decide import interval, pair
 from journeymap.ui.text import md
 
 DATE_KEY, WINDOW_KEY, SEGMENT_KEY = "jm_cmp_change", "jm_cmp_window", "jm_cmp_by"
 WINDOWS = [0, 30, 60, 90, 180]
 
-selection, source, view = page.context()
+selection, source, view, subtitle = decide.open_page("Compare")
 journey, metrics = source.journey, view.metrics
-subtitle = charts.chart_subtitle(metrics, view.case_filter)
-
-st.title("Compare", anchor=False)
-st.caption(md(subtitle))
-if view.empty:
-    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
-    st.stop()
-decide.forget_other_journeys(source.id)
 times = decide.times(view)
 first_day, last_day = (dt.datetime.fromtimestamp(us / 1e6, tz=dt.UTC).date()
                        for us in (times.start_us.min(), times.start_us.max()))

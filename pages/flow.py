@@ -8,22 +8,14 @@ import streamlit as st
 from journeymap import charts, flow, flowcharts
 from journeymap.durations import format_seconds_as_text as human
 from journeymap.whatif import okr_budget, okr_progress
-from journeymap.ui import charting, decide, page
+from journeymap.ui import charting, decide
 from journeymap.ui.text import md
 
 OKR_KEY = "jm_flow_okr"
 _CASE_ROWS = 1000
 
-selection, source, view = page.context()
+selection, source, view, subtitle = decide.open_page("Flow & stuck")
 journey, metrics = source.journey, view.metrics
-subtitle = charts.chart_subtitle(metrics, view.case_filter)
-
-st.title("Flow & stuck", anchor=False)
-st.caption(md(subtitle))
-if view.empty:
-    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
-    st.stop()
-decide.forget_other_journeys(source.id)
 times = decide.times(view)
 stuck_now, flowing, on_track = st.tabs(["What is stuck now?", "How is the flow?", "Are we on track for the OKR?"])
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from journeymap import charts, flowcharts
 from journeymap.durations import format_seconds_as_text as human
-from journeymap.ui import charting, decide, page, state
+from journeymap.ui import charting, decide, state
 from journeymap.ui.decide import pct
 from journeymap.ui.text import md
 
@@ -16,16 +16,8 @@ STEP_KEY, CHANGE_KEY, PCT_KEY = "jm_wi_step", "jm_wi_change", "jm_wi_pct"
 CHANGES = {"cut": "Cut its time to arrive by …", "cap": "Cap it at its target", "no_rework": "Remove its rework",
            "remove": "Remove the step"}
 
-selection, source, view = page.context()
+selection, source, view, subtitle = decide.open_page("What if we fixed it?")
 journey, metrics = source.journey, view.metrics
-subtitle = charts.chart_subtitle(metrics, view.case_filter)
-
-st.title("What if we fixed it?", anchor=False)
-st.caption(md(subtitle))
-if view.empty:
-    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
-    st.stop()
-decide.forget_other_journeys(source.id)
 impact = decide.impact(view)
 if not metrics.lead_time.get("count"):
     st.info("No case has reached an end step yet, so there is no lead time to replay.")

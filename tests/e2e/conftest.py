@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from appserver import CHROMIUM, CHROMIUM_ARGS
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
+
+WAIT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
@@ -23,3 +25,13 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh tab (its own Streamlit session) at 1280 x 800, downloads allowed."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    yield tab
+    context.close()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from appserver import SHOTS, running_app
 
@@ -17,7 +17,6 @@ pytestmark = pytest.mark.e2e
 
 HELPDESK = Path(__file__).resolve().parents[3] / "shared/data/real/helpdesk.xes.gz"
 SIZES = {"1280": (1280, 800), "1920": (1920, 1080)}
-WAIT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
@@ -25,16 +24,6 @@ def app_url() -> Iterator[str]:
     """The app on a free port, healthy, stopped afterwards."""
     with running_app("streamlit.log") as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser tab (its own Streamlit session) at 1280 x 800, downloads allowed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(WAIT_MS)
-    yield tab
-    context.close()
 
 
 def settle(page: Page) -> None:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 from appserver import SHOTS, running_app
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
 
-WAIT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
@@ -19,16 +18,6 @@ def app_url() -> Iterator[str]:
     """The app on a free port, healthy, stopped afterwards."""
     with running_app("decide-streamlit.log") as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh tab (its own Streamlit session) at 1280 x 800, downloads allowed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(WAIT_MS)
-    yield tab
-    context.close()
 
 
 def settle(page: Page) -> None:

@@ -28,7 +28,7 @@ from ..metrics import JourneyMetrics, to_epoch_us
 from ..whatif import WhatIf, p85_impact, what_if, with_p85_impact
 from . import data
 
-__all__ = ["MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "hotspots", "map_metrics", "comparison",
+__all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "hotspots", "map_metrics", "comparison",
            "segments", "replay", "stuck", "group_sizes", "option", "remember", "forget_other_journeys", "pct",
            "interval", "pair"]
 
@@ -39,6 +39,22 @@ _JOURNEY_KEY = "jm_decide_journey"
 _TIMES_ENTRIES = 8  # per-case arrays are ~50 bytes an event: keep few
 _CACHE_ENTRIES = 48
 T = TypeVar("T")
+
+
+def open_page(title: str) -> tuple[Any, data.Source, data.View, str]:
+    """The start every decide page shares: selection, source, view and subtitle; stops on no cases."""
+    from . import page  # imported late: page builds the selection this module reads
+    from .text import md
+
+    selection, source, view = page.context()
+    subtitle = charts.chart_subtitle(view.metrics, view.case_filter)
+    st.title(title, anchor=False)
+    st.caption(md(subtitle))
+    if view.empty:
+        st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
+        st.stop()
+    forget_other_journeys(source.id)
+    return selection, source, view, subtitle
 
 
 def _key(view: data.View) -> tuple[str, tuple[Any, ...]]:
