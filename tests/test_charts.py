@@ -261,6 +261,11 @@ class TestOtherCharts:
         assert weekly and (weekly[0]["n"] >= 5).all()
         assert "by week of case start" in okr_note(onboarding, okr)
 
+    def test_okr_trend_marks_changes(self, onboarding):
+        """The weekly OKR chart draws the journey's dated change, as every trend chart does."""
+        spec = json.dumps(okr_chart(onboarding, onboarding.journey.okrs[0]).to_dict())
+        assert "01 Jun: Laptops pre-imaged and shipped from regional vendor stock" in spec
+
     def test_okr_that_is_not_lead_time_says_so(self, service_desk):
         """New -> resolved is not measured per case: baseline, target and an upper bound are shown, and it says so."""
         okr = service_desk.journey.okrs[0]

@@ -192,7 +192,8 @@ def okr_chart(metrics: JourneyMetrics, okr: Okr, *, title: str | None = None,
         lines = pd.DataFrame([{"value": v / unit_s, "what": f"{name} {human(v)}", "c": c} for name, v, c in figures])
         rule = alt.Chart(lines).mark_rule(strokeWidth=2, strokeDash=[6, 4]).encode(
             y=y, color=alt.Color("c:N", scale=None))
-        layers = [_finishing_band(metrics, x), line, rule,
+        changes = metrics.journey.changes if metrics.journey else ()
+        layers = [_finishing_band(metrics, x), line, rule, *_change_marks(changes, x),
             *text_labels(lines, {"align": "right", "baseline": "bottom", "dx": -4, "dy": -4, "fontWeight": "bold"},
                      x=alt.value("width"), y=y, text="what:N", color=alt.Color("c:N", scale=None))]
     else:
