@@ -238,3 +238,13 @@ def _normal(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
             frame[column] = frame[column].astype(object)
     return frame.sort_values(list(frame.columns[:2])).reset_index(drop=True)
+
+
+def test_variants_of_long_cases_with_many_activities() -> None:
+    """Paths too long and varied for the pair table use the product weights, and still tell paths apart."""
+    path = [(f"a{i % 500}", i) for i in range(600)]  # 600 positions x 500 activities: over the pair table
+    swapped = path[:10] + [path[11], path[10]] + path[12:]
+    metrics = compute_metrics(build_events({"x": path, "y": path, "z": [(a, t) for (a, _), (_, t) in
+                                                                       zip(swapped, path)]}), None)
+    assert metrics.n_variants == 2
+    assert metrics.variants["count"].tolist() == [2, 1]
