@@ -96,13 +96,13 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
         duration_s=(nw.col("next_ts") - nw.col("ts")) / 1_000_000,
         **({"wait_s": (nw.col("next_start") - nw.col("ts")) / 1_000_000} if has_start else {}),
     )
-    cases_pd = to_pandas(cases).sort_values("first_ts", kind="stable").reset_index(drop=True)
+    cases_pd = to_pandas(cases.sort(["first_ts", "case"]))
     cases_pd.insert(1, "first_step", cases_pd.pop("first_code").map(names))
     cases_pd.insert(2, "last_step", cases_pd.pop("last_code").map(names))
     transitions = _transition_table(transitions_nw, journey, has_start, names)
     steps = _step_table(events_nw, transitions_nw, cases, journey, names)
 
-    variants, n_variants = variant_table(cases_pd, events_nw, names, top_variants)
+    variants, n_variants = variant_table(cases, events_nw, names, top_variants)
     histogram = arrival_histogram(transitions_nw, names)
     completed = cases_pd.loc[cases_pd["status"] == "completed", "lead_time_s"]
     cases_pd = cases_pd.drop(columns=_INTERNAL_CASE_COLUMNS)

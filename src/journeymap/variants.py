@@ -7,31 +7,33 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from .engine import to_pandas
+from .engine import collect, to_pandas
 
 __all__ = ["variant_table"]
 
 _KEY = ["path_h1", "path_h2", "n_events"]
 
 
-def variant_table(cases: pd.DataFrame, events: nw.LazyFrame[Any], names: dict[int, str], top: int
+def variant_table(cases: nw.LazyFrame[Any], events: nw.LazyFrame[Any], names: dict[int, str], top: int
                   ) -> tuple[pd.DataFrame, int]:
     """The `top` variants (path, count, share, median lead time) and the number of variants."""
-    if cases.empty:
+    grouped = cases.group_by(*_KEY).agg(
+        nw.len().alias("count"), nw.col("case").min().alias("example_case"),
+        nw.col("lead_time_s").median().alias("median_lead_time_s"))
+    counts = collect(grouped.select(nw.len().alias("variants"), nw.col("count").sum().alias("cases")))
+    n_variants, n_cases = (int(counts.item(0, column) or 0) for column in ("variants", "cases"))
+    if not n_variants:
         return pd.DataFrame(columns=["path", "count", "share", "median_lead_time_s", "example_case"]), 0
-    grouped = cases.groupby(_KEY, sort=False).agg(
-        count=("case", "size"), example_case=("case", "min"), median_lead_time_s=("lead_time_s", "median"))
-    grouped = grouped.reset_index().sort_values(["count", "example_case"], ascending=[False, True]).head(top)
-    examples = grouped["example_case"].tolist()
+    chosen = to_pandas(grouped.sort(["count", "example_case"], descending=[True, False]).head(top))
+    examples = chosen["example_case"].tolist()
     steps = to_pandas(events.filter(nw.col("case").is_in(examples)).select("case", "idx", "step_code"))
     steps["step"] = steps["step_code"].map(names)
     paths = steps.sort_values("idx").groupby("case", sort=False)["step"].agg(tuple)
     table = pd.DataFrame({
         "path": [paths[case] for case in examples],
-        "count": grouped["count"].to_numpy(),
-        "share": grouped["count"].to_numpy() / len(cases),
-        "median_lead_time_s": grouped["median_lead_time_s"].to_numpy(),
+        "count": chosen["count"].to_numpy(),
+        "share": chosen["count"].to_numpy() / n_cases,
+        "median_lead_time_s": chosen["median_lead_time_s"].to_numpy(),
         "example_case": examples,
     })
-    n_variants = int(cases[_KEY].drop_duplicates().shape[0])
     return table, n_variants
