@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,22 @@ def running_app(log_name: str, env: dict[str, str] | None = None) -> Iterator[st
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+
+def settle(page: Any) -> None:
+    """Wait until the script run is over and every visible chart has drawn."""
+    page.wait_for_selector('[data-testid="stSidebar"]')
+    page.wait_for_selector("h1")
+    page.wait_for_timeout(1000)  # the running indicator shows a moment after a run starts
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    charts = page.locator('[data-testid="stVegaLiteChart"]:visible')
+    for index in range(charts.count()):
+        charts.nth(index).locator("svg, canvas").first.wait_for()
+    page.wait_for_timeout(600)
+
+
+def shoot(page: Any, name: str) -> Path:
+    """Save what the browser shows as tests/e2e/screenshots/<name>.png."""
+    SHOTS.mkdir(exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from appserver import SHOTS, running_app
+from appserver import running_app, settle, shoot
 
 pytestmark = pytest.mark.e2e
 
@@ -26,22 +26,6 @@ def app_url() -> Iterator[str]:
         yield url
 
 
-def settle(page: Page) -> None:
-    """Wait until the script run is over and charts have drawn."""
-    page.wait_for_selector('[data-testid="stSidebar"]')
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-    charts = page.locator('[data-testid="stVegaLiteChart"]')
-    for index in range(charts.count()):
-        charts.nth(index).locator("svg, canvas").first.wait_for()
-    page.wait_for_timeout(600)
-
-
-def shoot(page: Page, name: str) -> Path:
-    """Save what the browser shows as tests/e2e/screenshots/<name>.png."""
-    SHOTS.mkdir(exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
 
 
 def open_page(page: Page, url: str) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from appserver import SHOTS, running_app
+from appserver import running_app, settle, shoot
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -20,24 +20,6 @@ def app_url() -> Iterator[str]:
         yield url
 
 
-def settle(page: Page) -> None:
-    """Wait until the script run is over and every visible chart has drawn."""
-    page.wait_for_selector('[data-testid="stSidebar"]')
-    page.wait_for_selector("h1")
-    page.wait_for_timeout(1000)  # the running indicator shows a moment after a run starts
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-    charts = page.locator('[data-testid="stVegaLiteChart"]:visible')
-    for index in range(charts.count()):
-        charts.nth(index).locator("svg, canvas").first.wait_for()
-    page.wait_for_timeout(600)
-
-
-def shoot(page: Page, name: str) -> Path:
-    """Save what the browser shows as tests/e2e/screenshots/<name>.png."""
-    SHOTS.mkdir(exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
 
 
 def shoot_down(page: Page, name: str, most: int = 8) -> list[Path]:
