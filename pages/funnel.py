@@ -8,16 +8,9 @@ import streamlit as st
 from journeymap import charts
 from journeymap.durations import format_seconds_as_text as human
 from journeymap.ui import charting, page
-from journeymap.ui.text import md
 
-selection, source, view = page.context()
+selection, source, view, subtitle = page.open_page("Funnel")
 metrics = view.metrics
-
-st.title("Funnel", anchor=False)
-st.caption(md(charts.chart_subtitle(metrics, view.case_filter)))
-if view.empty:
-    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
-    st.stop()
 
 counts, total = metrics.status_counts, max(metrics.n_cases, 1)
 cells = st.columns(4)

@@ -18,7 +18,7 @@ metrics = view.metrics
 st.title(source.journey.name, anchor=False)
 state.show_flash()
 if view.empty:
-    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
+    st.info(page.NO_CASES)
     st.stop()
 st.markdown(f"##### {md(view.summary)}")
 hotspot_slot = st.container()

@@ -10,15 +10,9 @@ from journeymap.durations import format_seconds_as_text as human
 from journeymap.ui import charting, page
 from journeymap.ui.text import md
 
-selection, source, view = page.context()
+selection, source, view, subtitle = page.open_page("Paths")
 metrics = view.metrics
 labels = view.step_labels
-
-st.title("Paths", anchor=False)
-st.caption(md(charts.chart_subtitle(metrics, view.case_filter)))
-if view.empty:
-    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
-    st.stop()
 
 variants = metrics.variants
 covered = int(variants["count"].sum()) if len(variants) else 0

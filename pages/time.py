@@ -9,16 +9,9 @@ from journeymap.durations import format_seconds_as_text as human
 from journeymap.ui import charting, page
 from journeymap.ui.text import md
 
-selection, source, view = page.context()
+selection, source, view, subtitle = page.open_page("Time")
 metrics = view.metrics
 journey = source.journey
-subtitle = charts.chart_subtitle(metrics, view.case_filter)
-
-st.title("Time", anchor=False)
-st.caption(md(subtitle))
-if view.empty:
-    st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
-    st.stop()
 
 lead = metrics.lead_time
 cells = st.columns(4)

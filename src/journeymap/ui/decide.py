@@ -42,17 +42,10 @@ T = TypeVar("T")
 
 
 def open_page(title: str) -> tuple[Any, data.Source, data.View, str]:
-    """The start every decide page shares: selection, source, view and subtitle; stops on no cases."""
+    """`page.open_page`, and only this journey's per-case arrays kept in the cache."""
     from . import page  # imported late: page builds the selection this module reads
-    from .text import md
 
-    selection, source, view = page.context()
-    subtitle = charts.chart_subtitle(view.metrics, view.case_filter)
-    st.title(title, anchor=False)
-    st.caption(md(subtitle))
-    if view.empty:
-        st.info("No case matches these filters. Widen the date range or clear the segment filter in the sidebar.")
-        st.stop()
+    selection, source, view, subtitle = page.open_page(title)
     forget_other_journeys(source.id)
     return selection, source, view, subtitle
 

@@ -9,7 +9,9 @@ import streamlit as st
 from . import data, state
 from .state import Selection
 
-__all__ = ["context", "ensure_routed"]
+__all__ = ["context", "ensure_routed", "open_page", "NO_CASES"]
+
+NO_CASES = "No case matches these filters. Widen the date range or clear the segment filter in the sidebar."
 
 
 def ensure_routed() -> None:
@@ -39,3 +41,18 @@ def context() -> tuple[Selection, data.Source, data.View]:
     selection = state.current()
     source = data.get_source(selection.journey)
     return selection, source, data.view(source, selection)
+
+
+def open_page(title: str) -> tuple[Selection, data.Source, data.View, str]:
+    """The start most pages share: the context, a title and subtitle; stops when no case is left."""
+    from ..charts import chart_subtitle
+    from .text import md
+
+    selection, source, view = context()
+    subtitle = chart_subtitle(view.metrics, view.case_filter)
+    st.title(title, anchor=False)
+    st.caption(md(subtitle))
+    if view.empty:
+        st.info(NO_CASES)
+        st.stop()
+    return selection, source, view, subtitle
