@@ -100,8 +100,9 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     steps = tuple(designed + sorted(set(step_of.values()) - set(designed)))
     as_of_us = None if as_of is None else as_of if isinstance(as_of, int) else to_epoch_us(as_of)
     prepared = prepare_events(events, step_of, {step: code for code, step in enumerate(steps)}, as_of_us)
-    table = collect(prepared.select("idx", "step_code", "ts", "is_first")).to_pandas()
-    ids = collect(prepared.filter(nw.col("is_first")).select("idx", "case")).to_pandas()
+    table = collect(prepared.events.select("idx", "step_code", "ts", "is_first")).to_pandas()
+    firsts = prepared.events.filter(nw.col("is_first")).select("idx", *(["pos"] if prepared.eager else ["case"]))
+    ids = collect(prepared.with_case_ids(firsts)).to_pandas()
     if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
         table, ids = table.sort_values("idx"), ids.sort_values("idx")
     event_step = table["step_code"].to_numpy(np.int64)

@@ -3,26 +3,67 @@
 Canonical events have the columns `case` (text), `activity` (text), `ts` and `start` (epoch
 microseconds, UTC; `start` may be null), `row` (file order), and any attribute columns. Integer
 time keeps durations a plain subtraction, which every backend supports.
+
+Eager engines (Polars, pandas) are sorted once and then worked on in that order; lazy engines
+(DuckDB) have no row order of their own, so every order-dependent step names its ordering column
+(`over(order_by=...)`). `in_order` hides that difference from the metric code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
 import pandas as pd
 import polars as pl
 
-__all__ = ["EVENT_COLUMNS", "as_lazy", "prepare_events", "materialise", "collect", "to_pandas", "backend_name"]
+__all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "prepare_events", "in_order", "lookup", "materialise",
+           "collect", "to_pandas", "backend_name"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
 # DESIGN.md: events of a case are ordered by timestamp, then start timestamp, then file order.
 # Cases are ordered by an integer code, and a missing start sorts last through a filled key:
 # sorting by text ids, or by a column with nulls, costs several times more.
 _ORDER_KEYS = ["case_code", "ts", "start_key", "row"]
-_NEIGHBOURS = {"next_case": "case_code", "next_step_code": "step_code", "next_ts": "ts", "next_start": "start",
-               "prev_case": "case_code"}
 _LAST = 2**63 - 1
+# Two independent 64-bit hashes of the case id (Polars): the first orders the events, the second
+# proves that no two different ids share the first (checked after sorting; see `_hash_coded`).
+_HASH_SEEDS = (20261122, 11222026)
+
+
+@dataclass(frozen=True)
+class PreparedEvents:
+    """Events in case order (`events`), and where their case ids live.
+
+    `events` has `case_code` (0..n-1, one per case, contiguous), `step_code`, `ts`, `start` (only
+    when the log has start times), global position `idx`, `position` within the case, the next
+    event's `next_step_code`, `next_ts` (and `next_start`), and `is_first` / `is_last`. Eager
+    engines leave the text case id behind (carrying ten million strings through a sort costs more
+    than the rest of the sort) and keep `pos`, the row of `source` each event came from; lazy
+    engines keep `case`. `with_case_ids` attaches the id to a (small) selection of events.
+    """
+
+    events: nw.LazyFrame[Any]
+    source: nw.DataFrame[Any] | None
+    eager: bool
+
+    def frame(self) -> nw.LazyFrame[Any] | nw.DataFrame[Any]:
+        """The events to work on in order: eager (in case order) on eager engines, else lazy."""
+        return self.events.collect() if self.eager else self.events
+
+    def replace(self, events: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> PreparedEvents:
+        """The same preparation with more columns on `events`, materialised once."""
+        return PreparedEvents(events.lazy() if self.eager else materialise(events), self.source, self.eager)
+
+    def with_case_ids(self, frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+        """`frame` (a selection of `events`, with `pos` on eager engines) plus the `case` id column."""
+        if self.source is None:
+            return frame
+        chosen = frame.collect()
+        ids = self.source.get_column("case")[chosen.get_column("pos")]
+        return chosen.with_columns(ids.alias("case")).drop("pos").lazy()
 
 
 def as_lazy(frame: Any) -> nw.LazyFrame[Any]:
@@ -37,62 +78,144 @@ def backend_name(frame: Any) -> str:
 
 
 def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, int],
-                   as_of_us: int | None) -> nw.LazyFrame[Any]:
-    """Events in case order: `case`, `case_code`, `step_code`, `ts`, global position `idx`,
-    `position` within the case, the next event's `next_step_code` and `next_ts`, and `is_first`
-    / `is_last`; `start` and `next_start` only when the log has start times.
+                   as_of_us: int | None) -> PreparedEvents:
+    """Order and annotate canonical events (see `PreparedEvents` for the columns).
 
-    Eager frames are sorted once and shifted; lazy ones number events with a window, since a lazy
-    source has no row order of its own. The result is materialised once, in the same engine, so
-    that the many aggregations after it do not redo the ordering. Only these columns are kept:
-    at ten million events every extra column costs most of a hundred megabytes.
+    The result is materialised once, in the same engine, so that the many aggregations after it
+    do not redo the ordering. Only these columns are kept: at ten million events every extra
+    column costs most of a hundred megabytes.
     """
     wrapped = nw.from_native(frame).select(*(nw.col(c) for c in EVENT_COLUMNS))
+    if isinstance(wrapped, nw.LazyFrame) and wrapped.implementation.is_polars():
+        wrapped = wrapped.collect()  # a Polars plan is computed here anyway; eager ordering is cheaper
     eager = isinstance(wrapped, nw.DataFrame)
+    source = wrapped.select("case") if eager else None
+    if eager:
+        wrapped = wrapped.with_row_index("pos")
     if as_of_us is not None:
         wrapped = wrapped.filter(nw.col("ts") <= as_of_us)
     has_start = bool(collect(wrapped.select((~nw.col("start").is_null()).sum())).item())
     activity_codes = {activity: step_codes[step] for activity, step in step_of.items()}
-    wrapped = _with_case_codes(wrapped, eager).with_columns(
-        step_code=nw.col("activity").replace_strict(activity_codes, default=-1, return_dtype=nw.Int64),
-        case_code=nw.col("case_code").cast(nw.Int64),
-        start_key=nw.col("start").fill_null(_LAST),
-    )
-    keys = _ORDER_KEYS if has_start else [key for key in _ORDER_KEYS if key != "start_key"]
-    kept = ["case", "case_code", "step_code", "ts", *(["start"] if has_start else []), "idx"]
-    neighbours = {name: col for name, col in _NEIGHBOURS.items() if has_start or col != "start"}
-    if eager:
-        ordered = wrapped.sort(keys).with_row_index("idx").select(*kept)
-        shift = lambda column, n: nw.col(column).shift(n)  # noqa: E731
+    wrapped = wrapped.with_columns(step_code=lookup_expr(nw.col("activity"), activity_codes)).drop("activity")
+    if has_start:
+        wrapped = wrapped.with_columns(start_key=nw.col("start").fill_null(_LAST))
     else:
-        ordered = wrapped.with_row_index("idx", order_by=keys).select(*kept)
-        shift = lambda column, n: nw.col(column).shift(n).over(order_by="idx")  # noqa: E731
-    annotated = ordered.with_columns(nw.col("idx").cast(nw.Int64), **{
-        name: shift(col, -1 if name.startswith("next") else 1) for name, col in neighbours.items()})
-    annotated = annotated.with_columns(
-        is_first=nw.col("prev_case").is_null() | (nw.col("prev_case") != nw.col("case_code")),
-        is_last=nw.col("next_case").is_null() | (nw.col("next_case") != nw.col("case_code")),
-    ).drop("prev_case", "next_case")
+        wrapped = wrapped.drop("start")
+    keys = _ORDER_KEYS if has_start else [key for key in _ORDER_KEYS if key != "start_key"]
+    dropped = ["row", *(["start_key"] if has_start else [])]
+    if eager:
+        ordered = _sorted_by_case(wrapped, keys).drop("case", *dropped).with_row_index("idx")
+    else:
+        ordered = _with_case_codes(wrapped).with_row_index("idx", order_by=keys).drop(*dropped)
+    ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))
+    step = in_order(eager)
+    case_code = nw.col("case_code")
+    annotated = ordered.with_columns(
+        is_first=step(case_code.shift(1)).is_null() | (step(case_code.shift(1)) != case_code),
+        is_last=step(case_code.shift(-1)).is_null() | (step(case_code.shift(-1)) != case_code),
+        next_step_code=step(nw.col("step_code").shift(-1)),
+        next_ts=step(nw.col("ts").shift(-1)),
+        **({"next_start": step(nw.col("start").shift(-1))} if has_start else {}),
+    )
     # Cases are contiguous, so a case's first position carries forward to its other events.
-    first_idx = nw.when(nw.col("is_first")).then(nw.col("idx"))
-    first_idx = first_idx.fill_null(strategy="forward") if eager else first_idx.fill_null(
-        strategy="forward").over(order_by="idx")
+    first_idx = step(nw.when(nw.col("is_first")).then(nw.col("idx")).fill_null(strategy="forward"))
     annotated = annotated.with_columns(position=nw.col("idx") - first_idx)
-    return annotated.lazy() if eager else materialise(annotated)
+    if eager:  # number cases 0..n-1 in order: hash codes are huge, and dense codes make (case, x) keys
+        annotated = annotated.with_columns(case_code=nw.col("is_first").cast(nw.Int64).cum_sum() - 1)
+        return PreparedEvents(annotated.lazy(), source, eager=True)
+    return PreparedEvents(materialise(annotated), None, eager=False)
 
 
-def _with_case_codes(frame: Any, eager: bool) -> Any:
-    """Add an integer `case_code` per distinct case id (any numbering; only equality matters)."""
+def in_order(eager: bool, order_by: str = "idx") -> Callable[[nw.Expr], nw.Expr]:
+    """Make an order-dependent expression (shift, cum_sum, fill) follow `order_by` on lazy engines.
+
+    Eager frames are already in that order, and a window over ten million rows costs several times
+    the plain pass, so there the expression is left as it is.
+    """
+    return (lambda expr: expr) if eager else (lambda expr: expr.over(order_by=order_by))
+
+
+def lookup_expr(key: nw.Expr, table: dict[Any, int]) -> nw.Expr:
+    """The integer `table[key]` of every row (-1 where the key is not in the table)."""
+    return key.replace_strict(table, default=-1, return_dtype=nw.Int64)
+
+
+def lookup(frame: nw.LazyFrame[Any] | nw.DataFrame[Any], key: str, table: Sequence[int], name: str
+           ) -> nw.LazyFrame[Any] | nw.DataFrame[Any]:
+    """Add column `name` = `table[key]` for keys 0..len(table)-1.
+
+    Polars indexes the table directly (a tenth of the cost of its hash-based `replace_strict`,
+    which every other engine uses).
+    """
     if frame.implementation.is_polars():
-        # Polars numbers text in one hashing pass when it builds a categorical; reading its
-        # physical codes is half the cost of the engine-neutral unique-and-join below.
         native = frame.to_native()
-        coded = native.with_columns(case_code=native.get_column("case").cast(pl.Categorical).to_physical()
-                                    if eager else pl.col("case").cast(pl.Categorical).to_physical())
-        return nw.from_native(coded)
+        values = pl.lit(pl.Series(name, list(table), dtype=pl.Int64)).gather(pl.col(key)).alias(name)
+        return nw.from_native(native.with_columns(values))
+    return frame.with_columns(lookup_expr(nw.col(key), dict(enumerate(table))).alias(name))
+
+
+def _sorted_by_case(frame: nw.DataFrame[Any], keys: list[str]) -> nw.DataFrame[Any]:
+    """An eager frame with integer `case_code`s, sorted by `keys` (cases contiguous)."""
+    if frame.implementation.is_polars():
+        native = frame.to_native()
+        ordered = _run_coded(native, keys)
+        if ordered is None:
+            ordered = _hash_coded(native, keys)
+        if ordered is not None:
+            return nw.from_native(ordered)
+    return _with_case_codes(frame).sort(keys)
+
+
+def _run_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
+    """The frame numbered by runs of equal case ids, if each case is one run; else None.
+
+    Logs are often grouped by case already (XES always is: one trace after another). Then a case
+    is a run of equal ids, numbering runs is exact and nearly free, and the sort is skipped when
+    the events of each case are in order too. The runs are the cases exactly when no two runs
+    share an id, which is certain when their ids' hashes all differ (equal ids hash equally).
+    """
+    case = frame.get_column("case")
+    starts = case.ne_missing(case.shift(1)).fill_null(True)
+    n_runs = int(starts.sum())
+    if _case_hash(case, _HASH_SEEDS[0]).filter(starts).n_unique() != n_runs:
+        return None
+    coded = frame.with_columns((starts.cast(pl.Int64).cum_sum() - 1).alias("case_code"))
+    previous = [pl.col(key).shift(1) for key in keys]
+    later, tied = pl.lit(False), pl.lit(True)
+    for key, before in zip(keys, previous):  # lexicographic: each row after the one before it
+        later, tied = later | (tied & (pl.col(key) > before)), tied & (pl.col(key) == before)
+    if coded.select((later | tied).fill_null(True).all()).item():
+        return coded
+    return coded.sort(keys)
+
+
+def _hash_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
+    """Sorted by a 64-bit hash of the case id, or None if two different ids share a hash.
+
+    Hashing ten million ids costs a fortieth of numbering them exactly (a categorical). After the
+    sort, events of one hash are adjacent; a second, independent hash that changes inside such a
+    run shows two ids sharing the first one, and the caller then numbers them exactly.
+    """
+    case = frame.get_column("case")
+    coded = frame.with_columns(_case_hash(case, _HASH_SEEDS[0]).reinterpret(signed=True).alias("case_code"),
+                               _case_hash(case, _HASH_SEEDS[1]).alias("case_check")).sort(keys)
+    same_code = pl.col("case_code") == pl.col("case_code").shift(1)
+    if coded.select((same_code & (pl.col("case_check") != pl.col("case_check").shift(1))).any()).item():
+        return None
+    return coded.drop("case_check")
+
+
+def _case_hash(case: pl.Series, seed: int) -> pl.Series:
+    """A 64-bit hash of every case id (a function of its own so tests can force collisions)."""
+    return case.hash(seed=seed)
+
+
+def _with_case_codes(frame: Any) -> Any:
+    """Add an integer `case_code` per distinct case id (any numbering; only equality matters)."""
     codes = frame.select("case").unique()
+    eager = isinstance(frame, nw.DataFrame)
     codes = codes.with_row_index("case_code") if eager else codes.with_row_index("case_code", order_by="case")
-    return frame.join(codes, on="case", how="left")
+    return frame.join(codes.with_columns(nw.col("case_code").cast(nw.Int64)), on="case", how="left")
 
 
 def materialise(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:

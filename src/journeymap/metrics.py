@@ -9,8 +9,8 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from .cases import STATUSES, case_table
-from .engine import as_lazy, collect, materialise, prepare_events, to_pandas
+from .cases import STATUSES, case_table, mark_cases
+from .engine import PreparedEvents, as_lazy, collect, in_order, materialise, prepare_events, to_pandas
 from .model import Journey
 from .stats import duration_stats
 from .variants import variant_table
@@ -78,7 +78,8 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     step_codes = {step: code for code, step in enumerate(sorted(set(step_of.values())))}
     names = {code: step for step, code in step_codes.items()}
     as_of_us = None if as_of is None else as_of if isinstance(as_of, int) else to_epoch_us(as_of)
-    events_nw = prepare_events(events, step_of, step_codes, as_of_us)
+    prepared = prepare_events(events, step_of, step_codes, as_of_us)
+    events_nw = prepared.events
     if as_of_us is None:
         as_of_us = _scalar(events_nw.select(nw.col("ts").max()))
     if journey is not None:
@@ -90,7 +91,10 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     has_start = "next_start" in events_nw.collect_schema().names()
 
     codes_of = lambda steps: [step_codes[s] for s in steps if s in step_codes]  # noqa: E731
-    cases = materialise(case_table(events_nw, codes_of(end_steps), codes_of(exit_steps), as_of_us or 0, stale,
+    end_codes = codes_of(end_steps)
+    prepared = mark_cases(prepared, end_codes)
+    events_nw = prepared.events
+    cases = materialise(case_table(prepared, end_codes, codes_of(exit_steps), as_of_us or 0, stale,
                                    len(step_codes)))
     transitions_nw = events_nw.filter(~nw.col("is_last")).with_columns(
         duration_s=(nw.col("next_ts") - nw.col("ts")) / 1_000_000,
@@ -100,7 +104,7 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     cases_pd.insert(1, "first_step", cases_pd.pop("first_code").map(names))
     cases_pd.insert(2, "last_step", cases_pd.pop("last_code").map(names))
     transitions = _transition_table(transitions_nw, journey, has_start, names)
-    steps = _step_table(events_nw, transitions_nw, cases, journey, names)
+    steps = _step_table(prepared, transitions_nw, cases, journey, names)
 
     variants, n_variants = variant_table(cases, events_nw, names, top_variants)
     histogram = arrival_histogram(transitions_nw, names)
@@ -160,31 +164,40 @@ def _transition_table(transitions: nw.LazyFrame[Any], journey: Journey | None, h
     if has_start:  # derived columns first: engines such as pandas only aggregate plain columns well
         transitions = transitions.with_columns(wait_clipped_s=nw.col("wait_s").clip(lower_bound=0),
                                                overlap=(nw.col("wait_s") < 0).cast(nw.Int64))
-    table = to_pandas(transitions.group_by("step_code", "next_step_code").agg(
-        nw.len().alias("count"), nw.col("case_code").n_unique().alias("cases"), *duration_stats("duration_s"), *extra,
-    ))
-    table.insert(0, "from", table.pop("step_code").map(names))
-    table.insert(1, "to", table.pop("next_step_code").map(names))
+    # One integer key per (from, to): grouping by one key costs half of grouping by two.
+    n_codes = max(len(names), 1)
+    table = to_pandas(transitions.with_columns(pair=nw.col("step_code") * n_codes + nw.col("next_step_code"))
+                      .group_by("pair").agg(nw.len().alias("count"), nw.col("case_code").n_unique().alias("cases"),
+                                            *duration_stats("duration_s"), *extra))
+    pair = table.pop("pair")
+    table.insert(0, "from", (pair // n_codes).map(names))
+    table.insert(1, "to", (pair % n_codes).map(names))
     designed = {(t.source, t.target_step) for t in journey.transitions} if journey else set()
     table["designed"] = [(a, b) in designed for a, b in zip(table["from"], table["to"])]
     return table.sort_values(["count", "from", "to"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
 
 
-def _step_table(events: nw.LazyFrame[Any], transitions: nw.LazyFrame[Any], cases: nw.LazyFrame[Any],
+def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases: nw.LazyFrame[Any],
                 journey: Journey | None, names: dict[int, str]) -> pd.DataFrame:
     n_codes = max(len(names), 1)
     completed = cases.filter(nw.col("status") == "completed")
-    # One integer key per (case, step): a single-key group-by is several times cheaper than two keys.
-    visit_key = nw.col("case_code") * n_codes + nw.col("step_code")
-    # Sorted first: (case, step) keys are nearly in order already, and grouping a sorted key is
-    # several times cheaper than hashing millions of distinct keys.
-    visits = (events.select(key=visit_key).sort("key").group_by("key").agg(nw.len().alias("n"))
-              .with_columns(case_code=nw.col("key") // n_codes, step_code=nw.col("key") % n_codes)
-              .join(completed.select("case_code", completed=nw.lit(1)), on="case_code", how="left")
-              .with_columns(rework=(nw.col("n") > 1).cast(nw.Int64))
-              .group_by("step_code").agg(nw.len().alias("reached"), nw.col("n").sum().alias("events"),
-                                         nw.col("rework").sum().alias("rework_cases"),
-                                         nw.col("completed").sum().alias("completed_reached")))
+    # One integer key per (case, step), sorted: a case's visits to a step become adjacent, so the
+    # first visit (reach) and the second (rework) are told by comparing neighbours, without
+    # grouping millions of keys. Events are in case order already, so the sort is nearly free.
+    keys = prepared.frame().select(key=nw.col("case_code") * n_codes + nw.col("step_code"),
+                                   completed=nw.col("case_completed").cast(nw.Int64))
+    keys = keys.sort("key") if prepared.eager else keys
+    step = in_order(prepared.eager, order_by="key")
+    previous = [step(nw.col("key").shift(n)) for n in (1, 2)]
+    is_new = (nw.col("key") != previous[0]) | previous[0].is_null()
+    is_second = (nw.col("key") == previous[0]) & ((nw.col("key") != previous[1]) | previous[1].is_null())
+    visits = (keys.with_columns(step_code=nw.col("key") % n_codes, new=is_new.cast(nw.Int64),
+                                second=is_second.cast(nw.Int64))
+              .with_columns(new_completed=nw.col("new") * nw.col("completed"))
+              .group_by("step_code").agg(nw.col("new").sum().alias("reached"), nw.len().alias("events"),
+                                         nw.col("second").sum().alias("rework_cases"),
+                                         nw.col("new_completed").sum().alias("completed_reached"))
+              .with_columns(nw.col("reached", "rework_cases", "completed_reached").cast(nw.Int64)))
     arrivals = transitions.group_by("next_step_code").agg(*duration_stats("duration_s", "arrival_")).rename(
         {"next_step_code": "step_code"})
     waiting = cases.with_columns(
@@ -192,8 +205,8 @@ def _step_table(events: nw.LazyFrame[Any], transitions: nw.LazyFrame[Any], cases
         is_in_flight=(nw.col("status") == "in_flight").cast(nw.Int64),
     ).group_by("last_code").agg(nw.col("is_dropped").sum().alias("dropped"),
                                 nw.col("is_in_flight").sum().alias("in_flight")).rename({"last_code": "step_code"})
-    delays = (transitions.join(completed.select("case_code", "completion_idx"), on="case_code", how="inner")
-              .filter(nw.col("idx") < nw.col("completion_idx"))  # the next event is at idx + 1
+    # A transition idx -> idx + 1 is inside the lead time when no end event comes at or before idx.
+    delays = (transitions.filter(nw.col("case_completed") & (nw.col("ends_so_far") == 0))
               .group_by("next_step_code").agg(nw.col("duration_s").sum().alias("delay_s"))
               .rename({"next_step_code": "step_code"}))
     table = to_pandas(visits)

@@ -26,11 +26,14 @@ def variant_table(cases: nw.LazyFrame[Any], events: nw.LazyFrame[Any], names: di
         return pd.DataFrame(columns=["path", "count", "share", "median_lead_time_s", "example_case"]), 0
     chosen = to_pandas(grouped.sort(["count", "example_case"], descending=[True, False]).head(top))
     examples = chosen["example_case"].tolist()
-    steps = to_pandas(events.filter(nw.col("case").is_in(examples)).select("case", "idx", "step_code"))
+    codes = to_pandas(cases.filter(nw.col("case").is_in(examples)).select("case", "case_code"))
+    code_of = dict(zip(codes["case"], codes["case_code"]))
+    steps = to_pandas(events.filter(nw.col("case_code").is_in([code_of[case] for case in examples]))
+                      .select("case_code", "idx", "step_code"))
     steps["step"] = steps["step_code"].map(names)
-    paths = steps.sort_values("idx").groupby("case", sort=False)["step"].agg(tuple)
+    paths = steps.sort_values("idx").groupby("case_code", sort=False)["step"].agg(tuple)
     table = pd.DataFrame({
-        "path": [paths[case] for case in examples],
+        "path": [paths[code_of[case]] for case in examples],
         "count": chosen["count"].to_numpy(),
         "share": chosen["count"].to_numpy() / n_cases,
         "median_lead_time_s": chosen["median_lead_time_s"].to_numpy(),
