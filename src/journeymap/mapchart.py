@@ -68,23 +68,25 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = "arrival_median_s", ho
     if not edges.empty:
         kinds = [kind for kind in EDGE_KINDS if kind in set(edges["kind"])]
         legend = alt.Legend(title="Transitions", symbolType="stroke", symbolStrokeWidth=3, orient="right")
+        # Edges, arrows and rings fade through the opacity of their only paint (stroke or fill), not
+        # through mark opacity: it looks the same, and a rasteriser need not composite each as a layer.
         layers.append(alt.Chart(data["edges"]).mark_line(interpolate="linear", strokeCap="round").encode(
             x=x, y=y, order="i:Q", detail="edge:N", strokeWidth=alt.StrokeWidth("width:Q", scale=None),
-            opacity=alt.Opacity("opacity:Q", scale=None),
+            strokeOpacity=alt.StrokeOpacity("opacity:Q", scale=None),
             stroke=alt.Stroke("kind:N", scale=alt.Scale(domain=kinds, range=[EDGE_KINDS[c][0] for c in kinds]),
                               legend=legend),
             strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=kinds, range=[EDGE_KINDS[c][1] for c in kinds]),
                                       legend=legend),
             tooltip=[alt.Tooltip("name:N", title="Transition"), alt.Tooltip("count_text:N", title="Times taken"),
                      alt.Tooltip("median_text:N", title="Median time"), alt.Tooltip("p85_text:N", title="p85 time")]))
-        arrow = alt.Chart(data["arrows"]).mark_point(shape="triangle-right", filled=True, strokeWidth=0)
+        arrow = alt.Chart(data["arrows"]).mark_point(shape="triangle-right", filled=True, strokeWidth=0, opacity=1)
         layers.append(arrow.transform_calculate(
             angle=f"atan2(datum.ty * height / {bottom}, datum.tx * width / {layout.n_layers + 0.6}) * 180 / PI"
         ).encode(x=x, y=y, angle=alt.Angle("angle:Q", scale=None), size=alt.Size("size:Q", scale=None),
-                 color=alt.Color("color:N", scale=None), opacity=alt.Opacity("opacity:Q", scale=None)))
-    layers.append(alt.Chart(data["rings"]).mark_point(shape="circle", filled=False, color=INK).encode(
+                 color=alt.Color("color:N", scale=None), fillOpacity=alt.FillOpacity("opacity:Q", scale=None)))
+    layers.append(alt.Chart(data["rings"]).mark_point(shape="circle", filled=False, color=INK, opacity=1).encode(
         x=x, y=y, size=alt.Size("ring_size:Q", scale=None), strokeWidth=alt.StrokeWidth("ring:Q", scale=None),
-        opacity=alt.Opacity("opacity:Q", scale=None)))
+        strokeOpacity=alt.StrokeOpacity("opacity:Q", scale=None)))
     selected = alt.selection_point(name=STEP_SELECTION, fields=["step"], on="click", clear="dblclick")
     color = _measure_color(color_by, measure, nodes, k)
     layers.append(alt.Chart(data["nodes"]).mark_circle(stroke=INK, opacity=1).encode(
