@@ -90,7 +90,10 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
         "case_code", nw.col("ts").alias("completion_ts"), nw.col("idx").alias("completion_idx"))
     exits = (events.filter(nw.col("step_code").is_in(list(exit_codes))).group_by("case_code")
              .agg(nw.col("ts").min().alias("exit_ts")))
-    cases = firsts.lazy().join(lasts.lazy(), on="case_code")
+    if prepared.eager:  # first and last events come in the same case order: side by side, no join
+        cases = nw.concat([firsts, lasts.drop("case_code")], how="horizontal").lazy()
+    else:
+        cases = firsts.join(lasts, on="case_code")
     for extra in (completions, exits):
         cases = cases.join(extra.lazy(), on="case_code", how="left")
     cases = prepared.with_case_ids(cases).select(

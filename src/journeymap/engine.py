@@ -104,7 +104,8 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     keys = _ORDER_KEYS if has_start else [key for key in _ORDER_KEYS if key != "start_key"]
     dropped = ["row", *(["start_key"] if has_start else [])]
     if eager:
-        ordered = _sorted_by_case(wrapped, keys).drop("case", *dropped).with_row_index("idx")
+        ordered, numbered = _sorted_by_case(wrapped, keys)
+        ordered = ordered.drop("case", *dropped).with_row_index("idx")
     else:
         ordered = _with_case_codes(wrapped).with_row_index("idx", order_by=keys).drop(*dropped)
     ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))
@@ -120,8 +121,9 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     # Cases are contiguous, so a case's first position carries forward to its other events.
     first_idx = step(nw.when(nw.col("is_first")).then(nw.col("idx")).fill_null(strategy="forward"))
     annotated = annotated.with_columns(position=nw.col("idx") - first_idx)
-    if eager:  # number cases 0..n-1 in order: hash codes are huge, and dense codes make (case, x) keys
-        annotated = annotated.with_columns(case_code=nw.col("is_first").cast(nw.Int64).cum_sum() - 1)
+    if eager:
+        if not numbered:  # number cases 0..n-1 in order: hash codes are huge; (case, x) keys need small codes
+            annotated = annotated.with_columns(case_code=nw.col("is_first").cast(nw.Int64).cum_sum() - 1)
         return PreparedEvents(annotated.lazy(), source, eager=True)
     return PreparedEvents(materialise(annotated), None, eager=False)
 
@@ -154,16 +156,18 @@ def lookup(frame: nw.LazyFrame[Any] | nw.DataFrame[Any], key: str, table: Sequen
     return frame.with_columns(lookup_expr(nw.col(key), dict(enumerate(table))).alias(name))
 
 
-def _sorted_by_case(frame: nw.DataFrame[Any], keys: list[str]) -> nw.DataFrame[Any]:
-    """An eager frame with integer `case_code`s, sorted by `keys` (cases contiguous)."""
+def _sorted_by_case(frame: nw.DataFrame[Any], keys: list[str]) -> tuple[nw.DataFrame[Any], bool]:
+    """An eager frame with integer `case_code`s, sorted by `keys` (cases contiguous), and whether
+    the codes already number the cases 0..n-1 in that order."""
     if frame.implementation.is_polars():
         native = frame.to_native()
         ordered = _run_coded(native, keys)
-        if ordered is None:
-            ordered = _hash_coded(native, keys)
         if ordered is not None:
-            return nw.from_native(ordered)
-    return _with_case_codes(frame).sort(keys)
+            return nw.from_native(ordered), True
+        ordered = _hash_coded(native, keys)
+        if ordered is not None:
+            return nw.from_native(ordered), False
+    return _with_case_codes(frame).sort(keys), False
 
 
 def _run_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:

@@ -183,34 +183,36 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     completed = cases.filter(nw.col("status") == "completed")
     # One integer key per (case, step), sorted: a case's visits to a step become adjacent, so the
     # first visit (reach) and the second (rework) are told by comparing neighbours, without
-    # grouping millions of keys. Events are in case order already, so the sort is nearly free.
-    keys = prepared.frame().select(key=nw.col("case_code") * n_codes + nw.col("step_code"),
-                                   completed=nw.col("case_completed").cast(nw.Int64))
+    # grouping millions of keys. Events are in case order already, so the sort is nearly free;
+    # the completion flag rides in the lowest bit, as sorting one column beats sorting two.
+    keys = prepared.frame().select(
+        key=(nw.col("case_code") * n_codes + nw.col("step_code")) * 2 + nw.col("case_completed").cast(nw.Int64))
     keys = keys.sort("key") if prepared.eager else keys
     step = in_order(prepared.eager, order_by="key")
-    previous = [step(nw.col("key").shift(n)) for n in (1, 2)]
-    is_new = (nw.col("key") != previous[0]) | previous[0].is_null()
-    is_second = (nw.col("key") == previous[0]) & ((nw.col("key") != previous[1]) | previous[1].is_null())
-    visits = (keys.with_columns(step_code=nw.col("key") % n_codes, new=is_new.cast(nw.Int64),
-                                second=is_second.cast(nw.Int64))
-              .with_columns(new_completed=nw.col("new") * nw.col("completed"))
+    visit = nw.col("key") // 2
+    previous = [step(nw.col("key").shift(n)) // 2 for n in (1, 2)]
+    is_new = (visit != previous[0]) | previous[0].is_null()
+    is_second = (visit == previous[0]) & ((visit != previous[1]) | previous[1].is_null())
+    visits = (keys.with_columns(step_code=visit % n_codes, new=is_new.cast(nw.Int64), second=is_second.cast(nw.Int64))
+              .with_columns(new_completed=nw.col("new") * (nw.col("key") % 2))
               .group_by("step_code").agg(nw.col("new").sum().alias("reached"), nw.len().alias("events"),
                                          nw.col("second").sum().alias("rework_cases"),
                                          nw.col("new_completed").sum().alias("completed_reached"))
               .with_columns(nw.col("reached", "rework_cases", "completed_reached").cast(nw.Int64)))
-    arrivals = transitions.group_by("next_step_code").agg(*duration_stats("duration_s", "arrival_")).rename(
-        {"next_step_code": "step_code"})
+    # Arrival times and the lead time spent arriving, in one pass: a transition idx -> idx + 1 is
+    # inside the lead time when its case completes and no end event comes at or before idx.
+    in_lead = nw.col("case_completed") & (nw.col("ends_so_far") == 0)
+    arrivals = (transitions.with_columns(lead_s=nw.when(in_lead).then(nw.col("duration_s")).otherwise(0.0))
+                .group_by("next_step_code").agg(*duration_stats("duration_s", "arrival_"),
+                                                nw.col("lead_s").sum().alias("delay_s"))
+                .rename({"next_step_code": "step_code"}))
     waiting = cases.with_columns(
         is_dropped=(nw.col("status") == "dropped").cast(nw.Int64),
         is_in_flight=(nw.col("status") == "in_flight").cast(nw.Int64),
     ).group_by("last_code").agg(nw.col("is_dropped").sum().alias("dropped"),
                                 nw.col("is_in_flight").sum().alias("in_flight")).rename({"last_code": "step_code"})
-    # A transition idx -> idx + 1 is inside the lead time when no end event comes at or before idx.
-    delays = (transitions.filter(nw.col("case_completed") & (nw.col("ends_so_far") == 0))
-              .group_by("next_step_code").agg(nw.col("duration_s").sum().alias("delay_s"))
-              .rename({"next_step_code": "step_code"}))
     table = to_pandas(visits)
-    for extra in (arrivals, waiting, delays):
+    for extra in (arrivals, waiting):
         table = table.merge(to_pandas(extra), on="step_code", how="left")
     table.insert(0, "step", table.pop("step_code").map(names))
     table[["dropped", "in_flight"]] = table[["dropped", "in_flight"]].fillna(0).astype("int64")
