@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import shutil
 import struct
@@ -17,8 +18,9 @@ from journeymap.charts import funnel_chart, map_chart
 from journeymap.definition import journey_from_yaml, load_journey
 from journeymap.errors import JourneyError
 from journeymap.events import read_events
-from journeymap.export import (CHART_FORMATS, MIME_TYPES, export_chart, format_from_path, save_chart,
+from journeymap.export import (CHART_FORMATS, MIME_TYPES, chart_spec, export_chart, format_from_path, save_chart,
                                stable_svg_ids)
+from journeymap.exporttext import Halo, draw_halos, split_halos, text_after_layout
 from journeymap.hotspots import find_hotspots
 from journeymap.metrics import compute_metrics
 from journeymap.samples import sample_events_path, sample_journey_path
@@ -201,3 +203,82 @@ class TestFormats:
         """save_chart writes the format its file name asks for."""
         path = save_chart(funnel_chart(onboarding), tmp_path / "funnel.svg", width=800, height=450)
         assert ET.fromstring(path.read_bytes()).get("width") == "800"
+
+
+class TestShortcuts:
+    """The exporter draws text halos itself and lays labels out once: the picture must not change."""
+
+    @pytest.mark.parametrize("size", [(1600, 900), (800, 450)])  # labels overlap at 800 x 450
+    def test_png_is_the_picture_vl_convert_draws_of_the_whole_spec(self, onboarding_map, size):
+        """Halos drawn by the exporter, no ARIA and labels measured once give the very same PNG bytes."""
+        width, height = size
+        assert export_chart(onboarding_map, "png", width=width, height=height, scale=1) == vlc.vegalite_to_png(
+            chart_spec(onboarding_map, width=width, height=height), vl_version="6.4", scale=1)
+
+    def test_svg_is_what_vega_draws_but_for_the_names_of_the_label_marks(self, onboarding_map):
+        """The halo stays a white copy of the labels just under them, as Vega draws the halo layer."""
+        ours = export_chart(onboarding_map, "svg").decode("utf-8")
+        vegas = stable_svg_ids(vlc.vegalite_to_svg(chart_spec(onboarding_map), vl_version="6.4"))
+        assert ours != vegas and "haloed_text_0_halo_marks" in ours and "haloed_text_0_marks" in ours
+        unnamed = re.compile(r'class="mark-text role-mark [^"]*"')
+        assert unnamed.sub("", ours) == unnamed.sub("", vegas)
+
+    def test_a_label_mark_vega_named_otherwise_falls_back_to_the_halo_layers(self, onboarding_map, monkeypatch):
+        """If a label group cannot be found in the SVG, the whole spec is drawn as it came."""
+        import journeymap.export as export
+
+        split = export.split_halos
+        monkeypatch.setattr(export, "split_halos",
+                            lambda spec: (split(spec)[0], [Halo("no_such_marks", 4.0, "round")]))
+        vegas = stable_svg_ids(vlc.vegalite_to_svg(chart_spec(onboarding_map), vl_version="6.4"))
+        assert export_chart(onboarding_map, "svg").decode("utf-8") == vegas
+
+    def test_chart_spec_is_altairs(self, onboarding_map):
+        """Copying the named datasets in directly gives the spec Altair's to_dict gives."""
+        altairs = onboarding_map.properties(width=1000, height=600).to_dict(validate=False)
+        altairs.setdefault("autosize", {"type": "fit", "contains": "padding"})
+        assert chart_spec(onboarding_map, width=1000, height=600) == altairs
+
+    def test_split_halos_takes_out_the_outline_layer_only(self, onboarding_map):
+        """The map's one halo layer goes, its labels get a name; the spec given is left as it was."""
+        spec = chart_spec(onboarding_map)
+        before = copy.deepcopy(spec)
+        unhaloed, halos = split_halos(spec)
+        assert spec == before
+        assert halos == [Halo("haloed_text_0", 4.0, "round")]
+        assert len(unhaloed["layer"]) == len(spec["layer"]) - 1
+        assert [layer.get("name") for layer in unhaloed["layer"]].count("haloed_text_0") == 1
+
+    def test_split_halos_leaves_unlike_or_named_pairs(self):
+        """A white text layer over different text, or a named one, is not taken for a halo."""
+        text = {"mark": {"type": "text", "dy": 4}, "encoding": {"text": {"field": "a", "type": "nominal"}}}
+        halo = {"mark": {"type": "text", "dy": 4, "stroke": "white", "strokeWidth": 4, "strokeJoin": "round",
+                         "color": "white"}, "encoding": {"text": {"field": "a", "type": "nominal"}}}
+        other = {**text, "encoding": {"text": {"field": "b", "type": "nominal"}}}
+        assert split_halos({"layer": [halo, other]}) == ({"layer": [halo, other]}, [])
+        assert split_halos({"layer": [{**halo, "name": "mine"}, text]})[1] == []
+        unhaloed, halos = split_halos({"layer": [{"layer": [halo, {**text, "mark": {**text["mark"], "color": "red"}}]}]})
+        assert halos == [Halo("haloed_text_0", 4.0, "round")] and len(unhaloed["layer"][0]["layer"]) == 1
+
+    def test_draw_halos(self):
+        """Each label group gets a white, stroked copy of its text elements just before it."""
+        group = ('<g class="mark-text role-mark t_marks" role="graphics-object"><text x="1" fill="#111" '
+                 'opacity="1">A &amp; B</text><text x="2" opacity="0.25"><tspan>C</tspan></text></g>')
+        halo = ('<g class="mark-text role-mark t_halo_marks" role="graphics-object"><text x="1" fill="white" '
+                'stroke="white" stroke-width="4" stroke-linejoin="round" opacity="1">A &amp; B</text><text x="2" '
+                'opacity="0.25" fill="white" stroke="white" stroke-width="4" stroke-linejoin="round">'
+                '<tspan>C</tspan></text></g>')
+        assert draw_halos(f"<svg>{group}<g/></svg>", [Halo("t", 4.0, "round")]) == f"<svg>{halo}{group}<g/></svg>"
+        with pytest.raises(LookupError):
+            draw_halos("<svg></svg>", [Halo("t", 4.0, "round")])
+
+    def test_text_waits_for_the_layout_only_where_the_width_must_shrink(self):
+        """Text marks are blank at the first width only under fit with padding inside; else untouched."""
+        mark = {"type": "text", "encode": {"update": {"text": {"signal": "datum.a"}}}}
+        spec = {"width": 500, "autosize": {"type": "fit", "contains": "padding"}, "padding": 5, "marks": [mark]}
+        lazy = text_after_layout(spec)
+        assert lazy["marks"][0]["encode"]["update"]["text"] == {"signal": "width === 500 ? '' : (datum.a)"}
+        assert spec["marks"][0] is mark and mark["encode"]["update"]["text"] == {"signal": "datum.a"}
+        for other in ({**spec, "autosize": {"type": "pad"}}, {**spec, "padding": 0},
+                      {**spec, "autosize": {"type": "fit", "contains": "content"}}):
+            assert text_after_layout(other) == other

@@ -78,7 +78,12 @@ RULE_LABEL = {"align": "left", "dx": 5, "baseline": "top", "fontWeight": "bold"}
 
 
 def text_labels(data: Any, mark: dict[str, Any], halo: float = 4, **encoding: Any) -> list[alt.Chart]:
-    """A text layer over a white outline of itself, so labels stay readable where they cross lines."""
+    """A text layer over a white outline of itself, so labels stay readable where they cross lines.
+
+    Exports recognise this pair (`exporttext.split_halos`: the outline directly before its text,
+    the same mark and encoding but for the white stroke and colour) and draw the outline from the
+    labels instead of having Vega lay the text out twice.
+    """
     text = alt.Chart(data).mark_text(**mark).encode(**encoding)
     if not halo:
         return [text]
