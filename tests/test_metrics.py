@@ -78,6 +78,13 @@ class TestOrder:
         assert transition(metrics, "apply", "review")["median_s"] == 2 * HOUR
         assert transition(metrics, "review", "done")["median_s"] == 3 * HOUR
 
+    def test_cases_are_listed_by_first_event_then_id(self, measure: Measure) -> None:
+        """Cases starting at the same moment are listed by id as text, whatever the file order."""
+        metrics = measure(build_events({"c2": [("apply", 0)], "c3": [("apply", 2)], "c10": [("apply", 0)],
+                                        "c1": [("apply", 1)]}))
+        assert metrics.cases["case"].tolist() == ["c10", "c2", "c1", "c3"]
+        assert metrics.cases.index.tolist() == [0, 1, 2, 3]
+
     def test_activities_map_to_steps_through_aliases(self, measure: Measure) -> None:
         """An alias, in any letter case, counts as its step; an unknown activity stays an off-map step."""
         metrics = measure(build_events({"c1": [("Application RECEIVED", 0), ("chased by phone", 1), ("REVIEW", 2)]}))

@@ -96,7 +96,7 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         wrapped = wrapped.filter(nw.col("ts") <= as_of_us)
     has_start = bool(collect(wrapped.select((~nw.col("start").is_null()).sum())).item())
     activity_codes = {activity: step_codes[step] for activity, step in step_of.items()}
-    wrapped = wrapped.with_columns(step_code=lookup_expr(nw.col("activity"), activity_codes)).drop("activity")
+    wrapped = wrapped.with_columns(step_code=lookup_expr(nw.col("activity"), activity_codes, nw.Int32)).drop("activity")
     if has_start:
         wrapped = wrapped.with_columns(start_key=nw.col("start").fill_null(_LAST))
     else:
@@ -120,10 +120,10 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     )
     # Cases are contiguous, so a case's first position carries forward to its other events.
     first_idx = step(nw.when(nw.col("is_first")).then(nw.col("idx")).fill_null(strategy="forward"))
-    annotated = annotated.with_columns(position=nw.col("idx") - first_idx)
+    annotated = annotated.with_columns(position=(nw.col("idx") - first_idx).cast(nw.Int32))
     if eager:
         if not numbered:  # number cases 0..n-1 in order: hash codes are huge; (case, x) keys need small codes
-            annotated = annotated.with_columns(case_code=nw.col("is_first").cast(nw.Int64).cum_sum() - 1)
+            annotated = annotated.with_columns(case_code=nw.col("is_first").cast(nw.Int32).cum_sum() - 1)
         return PreparedEvents(annotated.lazy(), source, eager=True)
     return PreparedEvents(materialise(annotated), None, eager=False)
 
@@ -137,9 +137,9 @@ def in_order(eager: bool, order_by: str = "idx") -> Callable[[nw.Expr], nw.Expr]
     return (lambda expr: expr) if eager else (lambda expr: expr.over(order_by=order_by))
 
 
-def lookup_expr(key: nw.Expr, table: dict[Any, int]) -> nw.Expr:
+def lookup_expr(key: nw.Expr, table: dict[Any, int], dtype: Any = nw.Int64) -> nw.Expr:
     """The integer `table[key]` of every row (-1 where the key is not in the table)."""
-    return key.replace_strict(table, default=-1, return_dtype=nw.Int64)
+    return key.replace_strict(table, default=-1, return_dtype=dtype)
 
 
 def lookup(frame: nw.LazyFrame[Any] | nw.DataFrame[Any], key: str, table: Sequence[int], name: str
@@ -183,7 +183,7 @@ def _run_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
     n_runs = int(starts.sum())
     if _case_hash(case, _HASH_SEEDS[0]).filter(starts).n_unique() != n_runs:
         return None
-    coded = frame.with_columns((starts.cast(pl.Int64).cum_sum() - 1).alias("case_code"))
+    coded = frame.with_columns((starts.cast(pl.Int32).cum_sum() - 1).alias("case_code"))
     previous = [pl.col(key).shift(1) for key in keys]
     later, tied = pl.lit(False), pl.lit(True)
     for key, before in zip(keys, previous):  # lexicographic: each row after the one before it
