@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 import polars as pl
 
-__all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "prepare_events", "in_order", "lookup", "materialise",
-           "collect", "to_pandas", "backend_name"]
+__all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "prepare_events", "in_order", "lookup", "sorted_column",
+           "materialise", "collect", "to_pandas", "backend_name"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
 # DESIGN.md: events of a case are ordered by timestamp, then start timestamp, then file order.
@@ -128,7 +129,7 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     return PreparedEvents(materialise(annotated), None, eager=False)
 
 
-def in_order(eager: bool, order_by: str = "idx") -> Callable[[nw.Expr], nw.Expr]:
+def in_order(eager: bool, order_by: str | list[str] = "idx") -> Callable[[nw.Expr], nw.Expr]:
     """Make an order-dependent expression (shift, cum_sum, fill) follow `order_by` on lazy engines.
 
     Eager frames are already in that order, and a window over ten million rows costs several times
@@ -154,6 +155,16 @@ def lookup(frame: nw.LazyFrame[Any] | nw.DataFrame[Any], key: str, table: Sequen
         values = pl.lit(pl.Series(name, list(table), dtype=pl.Int64)).gather(pl.col(key)).alias(name)
         return nw.from_native(native.with_columns(values))
     return frame.with_columns(lookup_expr(nw.col(key), dict(enumerate(table))).alias(name))
+
+
+def sorted_column(frame: nw.DataFrame[Any], name: str) -> nw.DataFrame[Any]:
+    """An eager frame of one integer column, sorted.
+
+    Keys built along the case order are sorted in long stretches; numpy's stable sort (a timsort)
+    runs along them and takes a fifth of the CPU of a general sort, such as Polars' pdqsort.
+    """
+    values = np.sort(frame.get_column(name).to_numpy(), kind="stable")  # other columns are left behind
+    return nw.new_series(name, values, backend=frame.implementation).to_frame()
 
 
 def _sorted_by_case(frame: nw.DataFrame[Any], keys: list[str]) -> tuple[nw.DataFrame[Any], bool]:

@@ -10,7 +10,8 @@ import narwhals as nw
 import pandas as pd
 
 from .cases import STATUSES, case_table, mark_cases
-from .engine import PreparedEvents, as_lazy, collect, in_order, materialise, prepare_events, to_pandas
+from .engine import (PreparedEvents, as_lazy, collect, in_order, materialise, prepare_events, sorted_column,
+                     to_pandas)
 from .model import Journey
 from .stats import duration_stats
 from .variants import variant_table
@@ -191,16 +192,17 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     # grouping millions of keys. Events are in case order already, so the sort is nearly free;
     # the completion flag rides in the lowest bit, as sorting one column beats sorting two.
     keys = prepared.frame().select(
-        key=(nw.col("case_code").cast(nw.Int64) * n_codes + nw.col("step_code")) * 2
+        "idx", key=(nw.col("case_code").cast(nw.Int64) * n_codes + nw.col("step_code")) * 2
         + nw.col("case_completed").cast(nw.Int64))
-    keys = keys.sort("key") if prepared.eager else keys
-    step = in_order(prepared.eager, order_by="key")
-    visit = nw.col("key") // 2
-    previous = [step(nw.col("key").shift(n)) // 2 for n in (1, 2)]
-    is_new = (visit != previous[0]) | previous[0].is_null()
-    is_second = (visit == previous[0]) & ((visit != previous[1]) | previous[1].is_null())
-    visits = (keys.with_columns(step_code=visit % n_codes, new=is_new.cast(nw.Int64), second=is_second.cast(nw.Int64))
-              .with_columns(new_completed=nw.col("new") * (nw.col("key") % 2))
+    # Lazy engines order ties of equal keys by event, so that every window sees the same order.
+    keys = sorted_column(keys, "key") if prepared.eager else keys
+    step = in_order(prepared.eager, order_by=["key", "idx"])
+    visit, previous = nw.col("key") // 2, step(nw.col("key").shift(1)) // 2
+    keys = keys.with_columns(step_code=visit % n_codes, new=(visit != previous) | previous.is_null(),
+                             completed=nw.col("key") % 2)
+    visits = (keys.with_columns(second=~nw.col("new") & step(nw.col("new").shift(1)))  # the 2nd visit of a run
+              .with_columns(new=nw.col("new").cast(nw.Int64), second=nw.col("second").cast(nw.Int64))
+              .with_columns(new_completed=nw.col("new") * nw.col("completed"))
               .group_by("step_code").agg(nw.col("new").sum().alias("reached"), nw.len().alias("events"),
                                          nw.col("second").sum().alias("rework_cases"),
                                          nw.col("new_completed").sum().alias("completed_reached"))
