@@ -106,7 +106,7 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     dropped = ["row", *(["start_key"] if has_start else [])]
     if eager:
         ordered, numbered = _sorted_by_case(wrapped, keys)
-        ordered = ordered.drop("case", *dropped).with_row_index("idx")
+        ordered = ordered.drop(*dropped).with_row_index("idx")
     else:
         ordered = _with_case_codes(wrapped).with_row_index("idx", order_by=keys).drop(*dropped)
     ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))
@@ -178,7 +178,7 @@ def _sorted_by_case(frame: nw.DataFrame[Any], keys: list[str]) -> tuple[nw.DataF
         ordered = _hash_coded(native, keys)
         if ordered is not None:
             return nw.from_native(ordered), False
-    return _with_case_codes(frame).sort(keys), False
+    return _with_case_codes(frame).drop("case").sort(keys), False
 
 
 def _run_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
@@ -194,14 +194,8 @@ def _run_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
     n_runs = int(starts.sum())
     if _case_hash(case, _HASH_SEEDS[0]).filter(starts).n_unique() != n_runs:
         return None
-    coded = frame.with_columns((starts.cast(pl.Int32).cum_sum() - 1).alias("case_code"))
-    previous = [pl.col(key).shift(1) for key in keys]
-    later, tied = pl.lit(False), pl.lit(True)
-    for key, before in zip(keys, previous):  # lexicographic: each row after the one before it
-        later, tied = later | (tied & (pl.col(key) > before)), tied & (pl.col(key) == before)
-    if coded.select((later | tied).fill_null(True).all()).item():
-        return coded
-    return coded.sort(keys)
+    coded = frame.drop("case").with_columns((starts.cast(pl.Int32).cum_sum() - 1).alias("case_code"))
+    return coded if _is_sorted(coded, keys) else coded.sort(keys)
 
 
 def _hash_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
@@ -212,12 +206,24 @@ def _hash_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
     run shows two ids sharing the first one, and the caller then numbers them exactly.
     """
     case = frame.get_column("case")
-    coded = frame.with_columns(_case_hash(case, _HASH_SEEDS[0]).reinterpret(signed=True).alias("case_code"),
-                               _case_hash(case, _HASH_SEEDS[1]).alias("case_check")).sort(keys)
+    coded = frame.drop("case").with_columns(
+        _case_hash(case, _HASH_SEEDS[0]).reinterpret(signed=True).alias("case_code"),
+        _case_hash(case, _HASH_SEEDS[1]).alias("case_check"))
+    # A log in time order needs only a stable sort by case, which is half the cost of sorting by all keys.
+    coded = coded.sort("case_code", maintain_order=True) if _is_sorted(coded, keys[1:]) else coded.sort(keys)
     same_code = pl.col("case_code") == pl.col("case_code").shift(1)
     if coded.select((same_code & (pl.col("case_check") != pl.col("case_check").shift(1))).any()).item():
         return None
     return coded.drop("case_check")
+
+
+def _is_sorted(frame: pl.DataFrame, keys: list[str]) -> bool:
+    """Whether every row comes after the one before it by `keys` (lexicographically)."""
+    later, tied = pl.lit(False), pl.lit(True)
+    for key in keys:
+        before = pl.col(key).shift(1)
+        later, tied = later | (tied & (pl.col(key) > before)), tied & (pl.col(key) == before)
+    return bool(frame.select((later | tied).fill_null(True).all()).item())
 
 
 def _case_hash(case: pl.Series, seed: int) -> pl.Series:
