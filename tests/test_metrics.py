@@ -78,12 +78,14 @@ class TestOrder:
         assert transition(metrics, "apply", "review")["median_s"] == 2 * HOUR
         assert transition(metrics, "review", "done")["median_s"] == 3 * HOUR
 
-    def test_cases_are_listed_by_first_event_then_id(self, measure: Measure) -> None:
-        """Cases starting at the same moment are listed by id as text, whatever the file order."""
-        metrics = measure(build_events({"c2": [("apply", 0)], "c3": [("apply", 2)], "c10": [("apply", 0)],
-                                        "c1": [("apply", 1)]}))
+    def test_cases_are_listed_by_first_event_then_file_order(self, measure: Measure) -> None:
+        """Cases starting at the same moment are listed in the file order of those first events."""
+        metrics = measure(build_events([("c2", "review", 3), ("c3", "apply", 2), ("c10", "apply", 0),
+                                        ("c1", "apply", 1), ("c2", "apply", 0)]))
         assert metrics.cases["case"].tolist() == ["c10", "c2", "c1", "c3"]
         assert metrics.cases.index.tolist() == [0, 1, 2, 3]
+        assert list(metrics.cases.columns[:6]) == ["case", "first_ts", "last_ts", "n_events", "first_step",
+                                                   "last_step"]
 
     def test_activities_map_to_steps_through_aliases(self, measure: Measure) -> None:
         """An alias, in any letter case, counts as its step; an unknown activity stays an off-map step."""

@@ -74,7 +74,7 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
     events = prepared.frame()
     step = in_order(prepared.eager)
     firsts = events.filter(nw.col("is_first")).select(
-        "case_code", *(["pos"] if prepared.eager else ["case"]), nw.col("ts").alias("first_ts"),
+        "case_code", *(["pos"] if prepared.eager else ["case", "row"]), nw.col("ts").alias("first_ts"),
         nw.col("step_code").alias("first_code"))
     longest = collect(events.select(nw.col("position").max())).item()
     n_positions = 1 if longest is None or longest != longest else int(longest) + 1  # NaN: an empty log
@@ -97,7 +97,8 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
     for extra in (completions, exits):
         cases = cases.join(extra.lazy(), on="case_code", how="left")
     cases = prepared.with_case_ids(cases).select(
-        "case_code", "first_ts", "last_ts", "n_events", "path_h1", "path_h2", "case", "first_code", "last_code",
+        "case_code", "case", nw.col("row").alias("first_row"), "first_ts", "last_ts",
+        nw.col("n_events").cast(nw.Int64), "path_h1", "path_h2", "first_code", "last_code",
         "completion_ts", "completion_idx", "exit_ts")
     silent_us = as_of_us - nw.col("last_ts")
     status = (

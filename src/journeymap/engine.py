@@ -43,7 +43,8 @@ class PreparedEvents:
     event's `next_step_code`, `next_ts` (and `next_start`), and `is_first` / `is_last`. Eager
     engines leave the text case id behind (carrying ten million strings through a sort costs more
     than the rest of the sort) and keep `pos`, the row of `source` each event came from; lazy
-    engines keep `case`. `with_case_ids` attaches the id to a (small) selection of events.
+    engines keep `case` and `row`. `with_case_ids` attaches the id and the file `row` to a (small)
+    selection of events.
     """
 
     events: nw.LazyFrame[Any]
@@ -59,12 +60,14 @@ class PreparedEvents:
         return PreparedEvents(events.lazy() if self.eager else materialise(events), self.source, self.eager)
 
     def with_case_ids(self, frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-        """`frame` (a selection of `events`, with `pos` on eager engines) plus the `case` id column."""
+        """`frame` (a selection of `events`, with `pos` on eager engines, with `case` and `row` on
+        lazy ones) with the `case` id and file `row` of each event."""
         if self.source is None:
             return frame
         chosen = frame.collect()
-        ids = self.source.get_column("case")[chosen.get_column("pos")]
-        return chosen.with_columns(ids.alias("case")).drop("pos").lazy()
+        at = chosen.get_column("pos")
+        return chosen.with_columns(self.source.get_column("case")[at].alias("case"),
+                                   self.source.get_column("row")[at].alias("row")).drop("pos").lazy()
 
 
 def as_lazy(frame: Any) -> nw.LazyFrame[Any]:
@@ -90,7 +93,7 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     if isinstance(wrapped, nw.LazyFrame) and wrapped.implementation.is_polars():
         wrapped = wrapped.collect()  # a Polars plan is computed here anyway; eager ordering is cheaper
     eager = isinstance(wrapped, nw.DataFrame)
-    source = wrapped.select("case") if eager else None
+    source = wrapped.select("case", "row") if eager else None
     if eager:
         wrapped = wrapped.with_row_index("pos")
     if as_of_us is not None:
@@ -103,10 +106,10 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     else:
         wrapped = wrapped.drop("start")
     keys = _ORDER_KEYS if has_start else [key for key in _ORDER_KEYS if key != "start_key"]
-    dropped = ["row", *(["start_key"] if has_start else [])]
+    dropped = ["start_key"] if has_start else []
     if eager:
         ordered, numbered = _sorted_by_case(wrapped, keys)
-        ordered = ordered.drop(*dropped).with_row_index("idx")
+        ordered = ordered.drop("row", *dropped).with_row_index("idx")
     else:
         ordered = _with_case_codes(wrapped).with_row_index("idx", order_by=keys).drop(*dropped)
     ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))

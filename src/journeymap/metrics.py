@@ -19,8 +19,8 @@ from .variants import variant_table
 __all__ = ["JourneyMetrics", "compute_metrics", "usual_last_activities", "to_epoch_us", "arrival_histogram"]
 
 DEFAULT_STALE_AFTER_S = 30 * 86400.0
-# Engine-specific working columns (codes, positions, fingerprints): not part of the contract.
-_INTERNAL_CASE_COLUMNS = ["case_code", "completion_idx", "path_h1", "path_h2"]
+_CASE_COLUMNS = ["case", "first_ts", "last_ts", "n_events", "first_step", "last_step", "completion_ts", "exit_ts",
+                 "status", "lead_time_s", "age_s", "duration_s", "silent_s"]
 
 
 @dataclass
@@ -101,20 +101,13 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
         duration_s=(nw.col("next_ts") - nw.col("ts")) / 1_000_000,
         **({"wait_s": (nw.col("next_start") - nw.col("ts")) / 1_000_000} if has_start else {}),
     )
-    # Cases by first event, then id. Ordering by the id text costs three times the time alone,
-    # and first events rarely tie, so the id is only consulted when some do.
-    cases_pd = to_pandas(cases.sort("first_ts"))
-    if cases_pd["first_ts"].duplicated().any():
-        cases_pd = cases_pd.sort_values(["first_ts", "case"], kind="stable", ignore_index=True)
-    cases_pd.insert(1, "first_step", cases_pd.pop("first_code").map(names))
-    cases_pd.insert(2, "last_step", cases_pd.pop("last_code").map(names))
+    cases_pd = _case_frame(cases, names)
     transitions = _transition_table(transitions_nw, journey, has_start, names)
     steps = _step_table(prepared, transitions_nw, cases, journey, names)
 
     variants, n_variants = variant_table(cases, events_nw, names, top_variants)
     histogram = arrival_histogram(transitions_nw, names)
     completed = cases_pd.loc[cases_pd["status"] == "completed", "lead_time_s"]
-    cases_pd = cases_pd.drop(columns=_INTERNAL_CASE_COLUMNS)
     return JourneyMetrics(
         journey=journey, as_of_us=int(as_of_us or 0), n_cases=len(cases_pd),
         n_events=int(cases_pd["n_events"].sum()), end_steps=tuple(end_steps), exit_steps=tuple(exit_steps),
@@ -123,6 +116,16 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
         status_counts={status: int((cases_pd["status"] == status).sum()) for status in STATUSES},
         lead_time=_summary(completed),
     )
+
+
+def _case_frame(cases: nw.LazyFrame[Any], names: dict[int, str]) -> pd.DataFrame:
+    """The case table users see: by first event, ties in file order, steps named, and none of the
+    working columns (codes, fingerprints)."""
+    table = to_pandas(cases.sort(["first_ts", "first_row"]))
+    labels = pd.array([names.get(code) for code in range(max(names, default=-1) + 1)], dtype="str")
+    for column in ("first", "last"):  # taking from the few step names spares a million dictionary lookups
+        table[f"{column}_step"] = labels.take(table[f"{column}_code"].to_numpy())
+    return table[_CASE_COLUMNS].reset_index(drop=True)
 
 
 def usual_last_activities(events: nw.LazyFrame[Any], names: dict[int, str], min_share: float = 0.1
