@@ -128,6 +128,19 @@ class TestTransitions:
         assert row["wait_median_s"] == pytest.approx(1.5 * HOUR)  # median of [3 h, 0 (clipped)]
 
 
+    def test_arrival_histogram_counts_log_spaced_bins(self, measure: Measure) -> None:
+        """Bin k of 4 a decade holds [10**(k/4), 10**((k+1)/4)) s; under a second joins bin 0."""
+        metrics = measure(build_events({"c1": [("apply", 0), ("review", 0.5)], "c2": [("apply", 0), ("review", 30)],
+                                        "c3": [("apply", 0), ("review", 7200)], "c4": [("apply", 0), ("review", 31)]},
+                                       unit="s"))
+        review = metrics.arrival_histogram.query("step == 'review'")
+        assert review["bin"].tolist() == [0, 5, 15]  # 4 * log10 of 1 (clipped), 30 and 31 (5.9, 5.97), 7200 (15.4)
+        assert review["count"].tolist() == [1, 2, 1]
+        assert review["lower_s"].tolist() == pytest.approx([0.0, 10 ** 1.25, 10 ** 3.75])
+        assert review["upper_s"].tolist() == pytest.approx([10 ** 0.25, 10 ** 1.5, 10 ** 4])
+        assert set(metrics.arrival_histogram["step"]) == {"review"}  # first events arrive nowhere
+
+
 class TestCaseStatus:
     def test_statuses_and_lead_time(self, measure: Measure) -> None:
         """Completed, exited, in-flight and dropped cases are told apart at as_of (the last event)."""
