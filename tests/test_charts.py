@@ -110,7 +110,8 @@ class TestMapChart:
         spec = map_chart(onboarding).to_dict()
         dash = next(layer["encoding"]["strokeDash"] for layer in spec["layer"]
                     if "strokeDash" in layer.get("encoding", {}))
-        assert dash["scale"]["range"][dash["scale"]["domain"].index("Loop back (rework)")] != [1, 0]
+        ranges = dict(zip(dash["scale"]["domain"], dash["scale"]["range"]))
+        assert ranges["Loop back (rework)"] == [7, 4] and ranges["Designed transition"] == []  # [] = solid
 
     def test_edge_width_grows_with_count(self, onboarding):
         """The busiest transition is drawn wider than a rare one."""

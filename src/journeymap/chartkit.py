@@ -22,8 +22,10 @@ FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 SCHEME = "orangered"  # sequential, lightness-monotone: readable with every colour-vision deficiency
 OUTCOMES = {"Moved on": "#0072B2", "Completed": "#009E73", "In flight here": "#E69F00",  # Okabe-Ito
             "Dropped here": "#D55E00", "Exited here": "#CC79A7"}
-EDGE_KINDS = {"Designed transition": ("#52606d", [1, 0]), "Loop back (rework)": ("#52606d", [7, 4]),
-              "Designed, never taken": ("#c3cad2", [1, 0]), "Not in the design": ("#9aa5b1", [2, 3])}
+# Edge colour and dash; [] is a solid line (a [1, 0] "dash" looks the same but cuts every edge
+# into 1-pixel dashes for the rasteriser).
+EDGE_KINDS = {"Designed transition": ("#52606d", []), "Loop back (rework)": ("#52606d", [7, 4]),
+              "Designed, never taken": ("#c3cad2", []), "Not in the design": ("#9aa5b1", [2, 3])}
 QUANTILE = {"median": 0.5, "p85": 0.85, "p95": 0.95}
 NICE_TICKS_S = [1, 10, 60, 600, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 28 * 86400, 91 * 86400, 365 * 86400]
 
