@@ -112,7 +112,8 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         ordered = ordered.drop("row", *dropped).with_row_index("idx")
     else:
         ordered = _with_case_codes(wrapped).with_row_index("idx", order_by=keys).drop(*dropped)
-    ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))
+    if not eager:
+        ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))
     step = in_order(eager)
     case_code = nw.col("case_code")
     annotated = ordered.with_columns(

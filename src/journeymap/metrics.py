@@ -121,7 +121,8 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
 def _case_frame(cases: nw.LazyFrame[Any], names: dict[int, str]) -> pd.DataFrame:
     """The case table users see: by first event, ties in file order, steps named, and none of the
     working columns (codes, fingerprints)."""
-    table = to_pandas(cases.sort(["first_ts", "first_row"]))
+    table = to_pandas(cases.select(*(c for c in _CASE_COLUMNS if not c.endswith("_step")), "first_code", "last_code",
+                                   "first_row").sort(["first_ts", "first_row"]))
     labels = pd.array([names.get(code) for code in range(max(names, default=-1) + 1)], dtype="str")
     for column in ("first", "last"):  # taking from the few step names spares a million dictionary lookups
         table[f"{column}_step"] = labels.take(table[f"{column}_code"].to_numpy())
@@ -198,17 +199,19 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     # first visit (reach) and the second (rework) are told by comparing neighbours, without
     # grouping millions of keys. Events are in case order already, so the sort is nearly free;
     # the completion flag rides in the lowest bit, as sorting one column beats sorting two.
-    keys = prepared.frame().select(
-        "idx", key=(nw.col("case_code").cast(nw.Int64) * n_codes + nw.col("step_code")) * 2
-        + nw.col("case_completed").cast(nw.Int64))
-    # Lazy engines order ties of equal keys by event, so that every window sees the same order.
-    keys = sorted_column(keys, "key") if prepared.eager else keys
+    key = (nw.col("case_code").cast(nw.Int64) * n_codes + nw.col("step_code")) * 2 + nw.col("case_completed").cast(
+        nw.Int64)
+    if prepared.eager:
+        keys = sorted_column(prepared.frame().select(key=key), "key")
+    else:  # lazy engines order ties of equal keys by event, so that every window sees the same order
+        keys = prepared.frame().select("idx", key=key)
     step = in_order(prepared.eager, order_by=["key", "idx"])
     visit, previous = nw.col("key") // 2, step(nw.col("key").shift(1)) // 2
-    keys = keys.with_columns(step_code=visit % n_codes, new=(visit != previous) | previous.is_null(),
-                             completed=nw.col("key") % 2)
+    keys = keys.with_columns(step_code=(visit % n_codes).cast(nw.Int32), new=(visit != previous) | previous.is_null(),
+                             completed=(nw.col("key") % 2).cast(nw.Int32))
+    keys = keys.drop("key") if prepared.eager else keys  # lazy engines still order by it
     visits = (keys.with_columns(second=~nw.col("new") & step(nw.col("new").shift(1)))  # the 2nd visit of a run
-              .with_columns(new=nw.col("new").cast(nw.Int64), second=nw.col("second").cast(nw.Int64))
+              .with_columns(new=nw.col("new").cast(nw.Int32), second=nw.col("second").cast(nw.Int32))
               .with_columns(new_completed=nw.col("new") * nw.col("completed"))
               .group_by("step_code").agg(nw.col("new").sum().alias("reached"), nw.len().alias("events"),
                                          nw.col("second").sum().alias("rework_cases"),
