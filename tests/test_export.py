@@ -257,6 +257,9 @@ class TestShortcuts:
         other = {**text, "encoding": {"text": {"field": "b", "type": "nominal"}}}
         assert split_halos({"layer": [halo, other]}) == ({"layer": [halo, other]}, [])
         assert split_halos({"layer": [{**halo, "name": "mine"}, text]})[1] == []
+        stroked = {"stroke": {"field": "c", "type": "nominal"}}
+        assert split_halos({"layer": [{**halo, "encoding": {**halo["encoding"], **stroked}},
+                                      {**text, "encoding": {**text["encoding"], **stroked}}]})[1] == []
         unhaloed, halos = split_halos({"layer": [{"layer": [halo, {**text, "mark": {**text["mark"], "color": "red"}}]}]})
         assert halos == [Halo("haloed_text_0", 4.0, "round")] and len(unhaloed["layer"][0]["layer"]) == 1
 

@@ -31,6 +31,7 @@ class Halo:
 
 _HALO_MARK = {"stroke": "white", "color": "white"}
 _HALO_NAME = "haloed_text_{}"
+_PAINT = {"fill", "stroke", "strokeWidth", "strokeJoin", "strokeDash", "strokeOpacity"}  # the outline's own
 
 
 def split_halos(spec: dict[str, Any]) -> tuple[dict[str, Any], list[Halo]]:
@@ -73,7 +74,9 @@ def _outlines(halo: dict[str, Any], label: dict[str, Any]) -> bool:
     mark, text = halo.get("mark"), label.get("mark")
     if not (isinstance(mark, dict) and isinstance(text, dict) and mark.get("type") == "text" == text.get("type")):
         return False
-    if any(mark.get(key) != value for key, value in _HALO_MARK.items()) or "stroke" in text:
+    if any(mark.get(key) != value for key, value in _HALO_MARK.items()) or "stroke" in text or "fill" in mark:
+        return False
+    if _PAINT & set(label.get("encoding", {})):  # an encoded paint would paint the outline too
         return False
     if not isinstance(mark.get("strokeWidth"), (int, float)) or mark["strokeWidth"] <= 0:
         return False
