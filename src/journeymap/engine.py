@@ -39,8 +39,8 @@ class PreparedEvents:
     """Events in case order (`events`), and where their case ids live.
 
     `events` has `case_code` (0..n-1, one per case, contiguous), `step_code`, `ts`, `start` (only
-    when the log has start times), global position `idx`, `position` within the case, the next
-    event's `next_step_code`, `next_ts` (and `next_start`), and `is_first` / `is_last`. Eager
+    when the log has start times), global position `idx`, `position` within the case, and
+    `is_first` / `is_last`. Eager
     engines leave the text case id behind (carrying ten million strings through a sort costs more
     than the rest of the sort) and keep `pos`, the row of `source` each event came from; lazy
     engines keep `case` and `row`. `with_case_ids` attaches the id and the file `row` to a (small)
@@ -119,9 +119,6 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     annotated = ordered.with_columns(
         is_first=step(case_code.shift(1)).is_null() | (step(case_code.shift(1)) != case_code),
         is_last=step(case_code.shift(-1)).is_null() | (step(case_code.shift(-1)) != case_code),
-        next_step_code=step(nw.col("step_code").shift(-1)),
-        next_ts=step(nw.col("ts").shift(-1)),
-        **({"next_start": step(nw.col("start").shift(-1))} if has_start else {}),
     )
     # Cases are contiguous, so a case's first position carries forward to its other events.
     first_idx = step(nw.when(nw.col("is_first")).then(nw.col("idx")).fill_null(strategy="forward"))

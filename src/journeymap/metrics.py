@@ -89,7 +89,7 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     else:
         end_steps, exit_steps = usual_last_activities(events_nw, names), ()
         stale = DEFAULT_STALE_AFTER_S if stale_after_s is None else stale_after_s
-    has_start = "next_start" in events_nw.collect_schema().names()
+    has_start = "start" in events_nw.collect_schema().names()
 
     codes_of = lambda steps: [step_codes[s] for s in steps if s in step_codes]  # noqa: E731
     end_codes = codes_of(end_steps)
@@ -97,16 +97,7 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     events_nw = prepared.events
     cases = materialise(case_table(prepared, end_codes, codes_of(exit_steps), as_of_us or 0, stale,
                                    len(step_codes)))
-    # Every event but a case's last begins a transition. They are taken out once, with only the
-    # columns the tables read: three tables group them, and filtering ten million events three
-    # times costs more than keeping one copy. A transition idx -> idx + 1 is inside the lead time
-    # when its case completes and no end event comes at or before idx.
-    transitions_nw = materialise(events_nw.filter(~nw.col("is_last")).select(
-        "case_code", "step_code", "next_step_code",
-        duration_s=(nw.col("next_ts") - nw.col("ts")) / 1_000_000,
-        in_lead=nw.col("case_completed") & (nw.col("ends_so_far") == 0),
-        **({"wait_s": (nw.col("next_start") - nw.col("ts")) / 1_000_000} if has_start else {}),
-    ))
+    transitions_nw = _transitions(prepared, has_start)
     cases_pd = _case_frame(cases, names)
     transitions = _transition_table(transitions_nw, journey, has_start, names)
     steps = _step_table(prepared, transitions_nw, cases, journey, names)
@@ -122,6 +113,25 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
         status_counts={status: int((cases_pd["status"] == status).sum()) for status in STATUSES},
         lead_time=_summary(completed),
     )
+
+
+def _transitions(prepared: PreparedEvents, has_start: bool) -> nw.LazyFrame[Any]:
+    """Every event but a case's last begins a transition to the next event.
+
+    They are taken out once, with only the columns the tables read: three tables group them, and
+    filtering ten million events three times costs more than keeping one copy; the next event's
+    step and time are read here rather than kept on every event. A transition idx -> idx + 1 is
+    inside the lead time when its case completes and no end event comes at or before idx.
+    """
+    step = in_order(prepared.eager)
+    following = prepared.frame().with_columns(
+        next_step_code=step(nw.col("step_code").shift(-1)),
+        duration_s=(step(nw.col("ts").shift(-1)) - nw.col("ts")) / 1_000_000,
+        **({"wait_s": (step(nw.col("start").shift(-1)) - nw.col("ts")) / 1_000_000} if has_start else {}),
+    )
+    return materialise(following.lazy().filter(~nw.col("is_last")).select(
+        "case_code", "step_code", "next_step_code", "duration_s", *(["wait_s"] if has_start else []),
+        in_lead=nw.col("case_completed") & (nw.col("ends_so_far") == 0)))
 
 
 def _case_frame(cases: nw.LazyFrame[Any], names: dict[int, str]) -> pd.DataFrame:
