@@ -54,18 +54,16 @@ def mark_cases(prepared: PreparedEvents, end_codes: Sequence[int]) -> PreparedEv
     first event and back from its last, replaces a group-by and a join of millions of events by
     case; lazy (SQL) engines compute windows per case well, and orderly fills badly.
     """
-    events = prepared.frame()
-    step = in_order(prepared.eager)
     # 32-bit counts: at ten million events each column pass moves half the memory.
-    events = events.with_columns(is_end=nw.col("step_code").is_in(list(end_codes)).cast(nw.Int32))
+    events = prepared.frame().with_columns(is_end=nw.col("step_code").is_in(list(end_codes)).cast(nw.Int32))
     if not prepared.eager:
         return prepared.replace(events.with_columns(
             ends_so_far=nw.col("is_end").cum_sum().over("case_code", order_by="idx").cast(nw.Int32),
             case_completed=nw.col("is_end").max().over("case_code") > 0).drop("is_end"))
-    events = events.with_columns(run_end=step(nw.col("is_end").cum_sum()).cast(nw.Int32))
-    before = step(nw.when(nw.col("is_first")).then(nw.col("run_end") - nw.col("is_end")).fill_null(strategy="forward"))
+    events = events.with_columns(run_end=nw.col("is_end").cum_sum().cast(nw.Int32))
+    before = nw.when(nw.col("is_first")).then(nw.col("run_end") - nw.col("is_end")).fill_null(strategy="forward")
     events = events.with_columns(ends_so_far=(nw.col("run_end") - before).cast(nw.Int32)).drop("is_end", "run_end")
-    completed = step(nw.when(nw.col("is_last")).then(nw.col("ends_so_far") > 0).fill_null(strategy="backward"))
+    completed = nw.when(nw.col("is_last")).then(nw.col("ends_so_far") > 0).fill_null(strategy="backward")
     return prepared.replace(events.with_columns(case_completed=completed))
 
 

@@ -92,10 +92,9 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     wrapped = nw.from_native(frame).select(*(nw.col(c) for c in EVENT_COLUMNS))
     if isinstance(wrapped, nw.LazyFrame) and wrapped.implementation.is_polars():
         wrapped = wrapped.collect()  # a Polars plan is computed here anyway; eager ordering is cheaper
-    eager = isinstance(wrapped, nw.DataFrame)
-    source = wrapped.select("case", "row") if eager else None
-    if eager:
-        wrapped = wrapped.with_row_index("pos")
+    eager, source = isinstance(wrapped, nw.DataFrame), None
+    if eager:  # ids stay behind in `source`; events keep their position in it
+        source, wrapped = wrapped.select("case", "row"), wrapped.with_row_index("pos")
     if as_of_us is not None:
         wrapped = wrapped.filter(nw.col("ts") <= as_of_us)
     has_start = bool(collect(wrapped.select((~nw.col("start").is_null()).sum())).item())
@@ -111,9 +110,8 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         ordered, numbered = _sorted_by_case(wrapped, keys)
         ordered = ordered.drop("row", *dropped).with_row_index("idx")
     else:
-        ordered = _with_case_codes(wrapped).with_row_index("idx", order_by=keys).drop(*dropped)
-    if not eager:
-        ordered = ordered.with_columns(nw.col("idx").cast(nw.Int64))
+        ordered = (_with_case_codes(wrapped).with_row_index("idx", order_by=keys).drop(*dropped)
+                   .with_columns(nw.col("idx").cast(nw.Int64)))
     step = in_order(eager)
     case_code = nw.col("case_code")
     annotated = ordered.with_columns(
