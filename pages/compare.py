@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journeymap import charts, flowcharts
+from journeymap import flowcharts
 from journeymap.compare import MIN_CASES, latest_change
 from journeymap.ui import charting, decide
 from journeymap.ui.decide import interval, pair

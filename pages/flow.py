@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from journeymap import charts, flow, flowcharts
+from journeymap import flow, flowcharts
 from journeymap.durations import format_seconds_as_text as human
 from journeymap.whatif import okr_budget, okr_progress
 from journeymap.ui import charting, decide

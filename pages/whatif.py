@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journeymap import charts, flowcharts
+from journeymap import flowcharts
 from journeymap.durations import format_seconds_as_text as human
 from journeymap.ui import charting, decide, state
 from journeymap.ui.decide import pct

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .cases import STATUSES
-from .engine import as_lazy, collect, prepare_events
+from .engine import EVENT_COLUMNS, as_lazy, collect, prepare_events
 from .errors import JourneyError
-from .metrics import DEFAULT_STALE_AFTER_S, to_epoch_us
+from .metrics import activity_to_step, as_of_epoch_us, case_rules
 from .model import Journey
 
 __all__ = ["CaseTimes", "case_step_times", "NO_TIME"]
@@ -94,11 +94,10 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     lazy = as_lazy(events)
     _check_segments(lazy, segments)
     activities = collect(lazy.select("activity").unique()).get_column("activity").to_list()
-    names = journey.activity_map() if journey else {}
-    step_of = {a: names.get(str(a).strip().lower(), a) for a in activities}
+    step_of = activity_to_step(activities, journey)
     designed = [s.id for s in journey.steps] if journey else []
     steps = tuple(designed + sorted(set(step_of.values()) - set(designed)))
-    as_of_us = None if as_of is None else as_of if isinstance(as_of, int) else to_epoch_us(as_of)
+    as_of_us = as_of_epoch_us(as_of)
     prepared = prepare_events(events, step_of, {step: code for code, step in enumerate(steps)}, as_of_us)
     table = collect(prepared.events.select("idx", "step_code", "ts", "is_first")).to_pandas()
     firsts = prepared.events.filter(nw.col("is_first")).select("idx", *(["pos"] if prepared.eager else ["case"]))
@@ -109,13 +108,7 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     event_ts = table["ts"].to_numpy(np.int64)
     first = table["is_first"].to_numpy(bool)
     as_of_us = int(event_ts.max(initial=0)) if as_of_us is None else as_of_us
-    if journey is not None:
-        end_steps, exit_steps = tuple(journey.end), tuple(journey.exit)
-        stale = journey.stale_after_s if stale_after_s is None else stale_after_s
-    else:
-        end_steps, exit_steps = _usual_last_steps(event_step[np.r_[first[1:], True]] if len(first) else event_step,
-                                                  steps), ()
-        stale = DEFAULT_STALE_AFTER_S if stale_after_s is None else stale_after_s
+    end_steps, exit_steps, stale = case_rules(journey, prepared.events, dict(enumerate(steps)), stale_after_s)
     event_case = np.cumsum(first) - 1
     case_ids = ids["case"].to_numpy(object)
     return _assemble(journey, as_of_us, steps, end_steps, exit_steps, stale, case_ids, event_case, event_step,
@@ -163,20 +156,11 @@ def _first_event(event_case: np.ndarray, chosen: np.ndarray, n_cases: int) -> np
     return found
 
 
-def _usual_last_steps(last_steps: np.ndarray, steps: tuple[str, ...], min_share: float = 0.1) -> tuple[str, ...]:
-    """Steps that end at least `min_share` of the cases (as `metrics.usual_last_activities`)."""
-    counts = np.bincount(last_steps, minlength=len(steps))
-    if not counts.sum():
-        return ()
-    chosen = sorted((-n, steps[code]) for code, n in enumerate(counts) if n and n / counts.sum() >= min_share)
-    return tuple(step for _, step in chosen) or (steps[int(counts.argmax())],)
-
-
 def _check_segments(lazy: nw.LazyFrame[Any], segments: Sequence[str]) -> None:
     columns = lazy.collect_schema().names()
     for column in segments:
         if column not in columns:
-            others = [c for c in columns if c not in ("case", "activity", "ts", "start", "row")]
+            others = [c for c in columns if c not in EVENT_COLUMNS]
             raise JourneyError(f"No segment column '{column}' in the event log; its attribute columns are: "
                                f"{', '.join(others) or 'none'}.", source=column)
 

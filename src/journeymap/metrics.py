@@ -16,7 +16,8 @@ from .model import Journey
 from .stats import duration_stats
 from .variants import variant_table
 
-__all__ = ["JourneyMetrics", "compute_metrics", "usual_last_activities", "to_epoch_us", "arrival_histogram"]
+__all__ = ["JourneyMetrics", "compute_metrics", "usual_last_activities", "to_epoch_us", "arrival_histogram",
+           "activity_to_step", "as_of_epoch_us", "case_rules"]
 
 DEFAULT_STALE_AFTER_S = 30 * 86400.0
 _CASE_COLUMNS = ["case", "first_ts", "last_ts", "n_events", "first_step", "last_step", "completion_ts", "exit_ts",
@@ -75,20 +76,15 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     are grouped by integer step codes (cheaper than text on every engine) and named at the end.
     """
     activities = sorted(collect(as_lazy(events).select("activity").unique()).get_column("activity").to_list())
-    step_of = _activity_to_step(activities, journey)
+    step_of = activity_to_step(activities, journey)
     step_codes = {step: code for code, step in enumerate(sorted(set(step_of.values())))}
     names = {code: step for step, code in step_codes.items()}
-    as_of_us = None if as_of is None else as_of if isinstance(as_of, int) else to_epoch_us(as_of)
+    as_of_us = as_of_epoch_us(as_of)
     prepared = prepare_events(events, step_of, step_codes, as_of_us)
     events_nw = prepared.events
     if as_of_us is None:
         as_of_us = _scalar(events_nw.select(nw.col("ts").max()))
-    if journey is not None:
-        end_steps, exit_steps = journey.end, journey.exit
-        stale = journey.stale_after_s if stale_after_s is None else stale_after_s
-    else:
-        end_steps, exit_steps = usual_last_activities(events_nw, names), ()
-        stale = DEFAULT_STALE_AFTER_S if stale_after_s is None else stale_after_s
+    end_steps, exit_steps, stale = case_rules(journey, events_nw, names, stale_after_s)
     has_start = "start" in events_nw.collect_schema().names()
 
     codes_of = lambda steps: [step_codes[s] for s in steps if s in step_codes]  # noqa: E731
@@ -179,7 +175,24 @@ def arrival_histogram(transitions: nw.LazyFrame[Any], names: dict[int, str], bin
     return table[["step", "bin", "lower_s", "upper_s", "count"]]
 
 
-def _activity_to_step(activities: list[str], journey: Journey | None) -> dict[str, str]:
+def as_of_epoch_us(as_of: Any) -> int | None:
+    """`as_of` (None, epoch microseconds, a datetime, a date or ISO text) as epoch microseconds."""
+    return None if as_of is None else as_of if isinstance(as_of, int) else to_epoch_us(as_of)
+
+
+def case_rules(journey: Journey | None, events: nw.LazyFrame[Any], names: dict[int, str],
+               stale_after_s: float | None) -> tuple[tuple[str, ...], tuple[str, ...], float]:
+    """End steps, exit steps and the silence after which a case counts as dropped: the journey's,
+    or for a bare log its usual last activities, no exits and 30 days."""
+    if journey is not None:
+        stale = journey.stale_after_s if stale_after_s is None else stale_after_s
+        return tuple(journey.end), tuple(journey.exit), stale
+    stale = DEFAULT_STALE_AFTER_S if stale_after_s is None else stale_after_s
+    return usual_last_activities(events, names), (), stale
+
+
+def activity_to_step(activities: list[str], journey: Journey | None) -> dict[str, str]:
+    """Each activity's step: through the journey's ids and aliases (any letter case), else itself."""
     if journey is None:
         return {activity: activity for activity in activities}
     names = journey.activity_map()
