@@ -15,7 +15,7 @@ import pytest
 import vl_convert as vlc
 
 from journeymap.charts import funnel_chart, map_chart
-from journeymap.definition import journey_from_yaml, load_journey
+from journeymap.definition import load_journey
 from journeymap.errors import JourneyError
 from journeymap.events import read_events
 from journeymap.export import (CHART_FORMATS, MIME_TYPES, chart_spec, export_chart, format_from_path, save_chart,
@@ -24,23 +24,10 @@ from journeymap.exporttext import Halo, draw_halos, split_halos, text_after_layo
 from journeymap.hotspots import find_hotspots
 from journeymap.metrics import compute_metrics
 from journeymap.samples import sample_events_path, sample_journey_path
-from journeymap.testing import build_events
+from journeymap.testing import EVIL_LABEL, build_events, markup_journey
 
-EVIL = "<script>alert(1)</script> & co"
-EVIL_JOURNEY = journey_from_yaml(f"""
-id: evil
-name: "Escapes & <b>tags</b>"
-stages: [{{id: s, label: "Stage <i>one</i>"}}]
-steps:
-  - {{id: apply, label: "{EVIL}", stage: s}}
-  - {{id: review, label: Review, stage: s}}
-  - {{id: done, label: Done, stage: s}}
-transitions:
-  - {{from: apply, to: review}}
-  - {{from: review, to: done}}
-start: apply
-end: [done]
-""")
+EVIL = EVIL_LABEL
+EVIL_JOURNEY = markup_journey("Escapes & <b>tags</b>", stage_label="Stage <i>one</i>")
 # Every http(s) URL in an exported HTML page is one of these strings inside the inlined Vega
 # libraries: XML namespaces, an error message's issue link, the compiled spec's $schema id and
 # the default "Open in Vega Editor" address (that action is switched off). None is fetched.

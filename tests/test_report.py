@@ -9,32 +9,19 @@ from typing import Any
 
 import pytest
 
-from journeymap.definition import journey_from_yaml, load_journey
+from journeymap.definition import load_journey
 from journeymap.events import read_events
 from journeymap.filters import CaseFilter
 from journeymap.hotspots import find_hotspots, where_time_goes
 from journeymap.metrics import compute_metrics
 from journeymap.report import build_report
 from journeymap.samples import sample_events_path, sample_journey_path
-from journeymap.testing import build_events
+from journeymap.testing import EVIL_LABEL, build_events, markup_journey
 
 # Inline SVG declares its namespaces; these are identifiers, never fetched. Nothing else may appear.
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
-EVIL = "<script>alert(1)</script> & co"
-EVIL_JOURNEY = journey_from_yaml(f"""
-id: evil
-name: "Onboarding <b>&</b> more"
-stages: [{{id: s, label: S}}]
-steps:
-  - {{id: apply, label: "{EVIL}", stage: s}}
-  - {{id: review, label: Review, stage: s}}
-  - {{id: done, label: Done, stage: s}}
-transitions:
-  - {{from: apply, to: review}}
-  - {{from: review, to: done}}
-start: apply
-end: [done]
-""")
+EVIL = EVIL_LABEL
+EVIL_JOURNEY = markup_journey("Onboarding <b>&</b> more")
 
 
 class _Tags(HTMLParser):

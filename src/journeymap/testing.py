@@ -1,4 +1,5 @@
-"""Helpers for tests (ours and users'): build small canonical event logs by hand."""
+"""Helpers for tests (ours and users'): build small canonical event logs by hand, and a journey
+whose texts carry markup, for checking that labels come out as text."""
 
 from __future__ import annotations
 
@@ -7,11 +8,33 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
+from .definition import journey_from_yaml
 from .metrics import to_epoch_us
+from .model import Journey
 
-__all__ = ["build_events", "EPOCH"]
+__all__ = ["build_events", "EPOCH", "EVIL_LABEL", "markup_journey"]
 
 EPOCH = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+EVIL_LABEL = "<script>alert(1)</script> & co"
+
+
+def markup_journey(name: str, stage_label: str = "S") -> Journey:
+    """Steps apply -> review -> done, the first labelled `EVIL_LABEL`; the journey's name and its
+    stage's label as given (put markup in them too)."""
+    return journey_from_yaml(f"""
+id: evil
+name: "{name}"
+stages: [{{id: s, label: "{stage_label}"}}]
+steps:
+  - {{id: apply, label: "{EVIL_LABEL}", stage: s}}
+  - {{id: review, label: Review, stage: s}}
+  - {{id: done, label: Done, stage: s}}
+transitions:
+  - {{from: apply, to: review}}
+  - {{from: review, to: done}}
+start: apply
+end: [done]
+""", source="markup.yaml")
 
 
 def build_events(cases: dict[str, Sequence[tuple[str, float]]] | Iterable[tuple[str, str, float]],
