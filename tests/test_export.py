@@ -20,11 +20,13 @@ from journeymap.errors import JourneyError
 from journeymap.events import read_events
 from journeymap.export import (CHART_FORMATS, MIME_TYPES, chart_spec, export_chart, format_from_path, save_chart,
                                stable_svg_ids)
+from journeymap.exportfont import with_export_font
 from journeymap.exporttext import Halo, draw_halos, split_halos, text_after_layout
 from journeymap.hotspots import find_hotspots
 from journeymap.metrics import compute_metrics
 from journeymap.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EVIL_LABEL, build_events, markup_journey
+from pictures import assert_same_picture, png_pixels
 
 EVIL = EVIL_LABEL
 EVIL_JOURNEY = markup_journey("Escapes & <b>tags</b>", stage_label="Stage <i>one</i>")
@@ -196,11 +198,30 @@ class TestShortcuts:
     """The exporter draws text halos itself and lays labels out once: the picture must not change."""
 
     @pytest.mark.parametrize("size", [(1600, 900), (800, 450)])  # labels overlap at 800 x 450
-    def test_png_is_the_picture_vl_convert_draws_of_the_whole_spec(self, onboarding_map, size):
-        """Halos drawn by the exporter, no ARIA and labels measured once give the very same PNG bytes."""
+    def test_png_is_the_picture_vl_convert_draws_of_the_whole_spec(self, onboarding_map, size, monkeypatch):
+        """Halos drawn by the exporter, no ARIA and labels measured once give the very same PNG bytes.
+
+        (With the labels drawn as text by vl-convert: `test_exportfont` compares the outlines with that.)
+        """
+        import journeymap.export as export
+
+        monkeypatch.setattr(export, "text_as_paths", lambda svg: svg)
         width, height = size
         assert export_chart(onboarding_map, "png", width=width, height=height, scale=1) == vlc.vegalite_to_png(
-            chart_spec(onboarding_map, width=width, height=height), vl_version="6.4", scale=1)
+            with_export_font(chart_spec(onboarding_map, width=width, height=height)), vl_version="6.4", scale=1)
+
+    def test_png_draws_every_label_as_outlines_and_looks_as_vl_convert_draws_it(self, onboarding_map, monkeypatch):
+        """The default PNG gets no text to lay out; its pixels differ from vl-convert's by anti-aliasing only."""
+        import journeymap.export as export
+
+        drawn: list[str] = []
+        to_png = vlc.svg_to_png
+        monkeypatch.setattr(export.vlc, "svg_to_png", lambda svg, scale: drawn.append(svg) or to_png(svg, scale))
+        ours = png_pixels(export_chart(onboarding_map, "png", width=800, height=450))
+        assert re.findall(r"<text\b[^>]*(?<!/)>", drawn[0]) == [] and drawn[0].count("<path") > 50
+        theirs = png_pixels(vlc.vegalite_to_png(with_export_font(chart_spec(onboarding_map, width=800, height=450)),
+                                                vl_version="6.4", scale=2))
+        assert_same_picture(ours, theirs)
 
     def test_svg_is_what_vega_draws_but_for_the_names_of_the_label_marks(self, onboarding_map):
         """The halo stays a white copy of the labels just under them, as Vega draws the halo layer."""

@@ -30,6 +30,7 @@ import altair as alt
 import vl_convert as vlc
 
 from .errors import JourneyError
+from .exportfont import text_as_paths, with_export_font, with_screen_fonts
 from .exporttext import draw_halos, split_halos, text_after_layout
 
 __all__ = ["export_chart", "save_chart", "chart_spec", "format_from_path", "standalone_html", "stable_svg_ids",
@@ -56,16 +57,17 @@ def export_chart(chart: Any, fmt: str, *, width: int | None = None, height: int 
     spec = chart_spec(chart, width=width, height=height)
     if fmt == "html":
         return standalone_html(spec).encode("utf-8")
+    spec = with_export_font(spec)
     if fmt != "svg":  # no reader of a PNG or PDF sees ARIA descriptions
-        spec["config"] = {**spec.get("config", {}), "aria": False}
+        spec["config"] = {**spec["config"], "aria": False}
     unhaloed, halos = split_halos(spec)
     try:
         svg = draw_halos(_vega_svg(unhaloed), halos)
     except LookupError:  # Vega named a label mark otherwise: draw the halos as layers after all
         svg = _vega_svg(spec)
     if fmt == "svg":
-        return stable_svg_ids(svg).encode("utf-8")
-    return vlc.svg_to_png(svg, scale=scale) if fmt == "png" else vlc.svg_to_pdf(svg)
+        return stable_svg_ids(with_screen_fonts(svg)).encode("utf-8")
+    return vlc.svg_to_png(text_as_paths(svg), scale=scale) if fmt == "png" else vlc.svg_to_pdf(svg)
 
 
 def _vega_svg(spec: dict[str, Any]) -> str:

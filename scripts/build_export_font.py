@@ -1,0 +1,74 @@
+"""Build the export font, `src/journeymap/fonts/JourneymapSans*.ttf`, from DejaVu Sans.
+
+    python3 -m venv /tmp/fontvenv && /tmp/fontvenv/bin/pip install fonttools==4.68.0
+    /tmp/fontvenv/bin/python scripts/build_export_font.py [--dejavu /usr/share/fonts/truetype/dejavu]
+
+The files are committed; this script records how they were made (Debian's fonts-dejavu-core 2.37
+was the source). Exports lay charts out and draw them with this font whatever the machine has
+installed, so a PNG looks the same on every machine. It is DejaVu Sans (the charts' first font on
+screen), with the same glyphs and metrics, cut down to the scripts and symbols labels use (Latin,
+Greek, Cyrillic, punctuation, arrows, maths, enclosed numbers, shapes, dingbats) and without
+hinting, which the renderer does not use. A smaller font file is cheaper for vl-convert to open,
+and it opens it for every glyph it measures. Characters outside the cut fall back to the
+machine's fonts as before.
+
+The Bitstream Vera licence lets a modified font be distributed under a name without "Bitstream"
+or "Vera"; its notice goes beside the files (`LICENSE-DejaVu.txt`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+FAMILY = "Journeymap Sans"
+OUT = Path(__file__).resolve().parents[1] / "src" / "journeymap" / "fonts"
+UNICODES = ",".join([
+    "U+0020-007E", "U+00A0-024F",  # Basic Latin, Latin-1, Latin Extended-A and -B
+    "U+02B0-036F",                 # spacing modifiers, combining diacritics
+    "U+0370-03FF", "U+0400-04FF",  # Greek, Cyrillic
+    "U+1E00-1EFF",                 # Latin Extended Additional (Vietnamese, Welsh ...)
+    "U+2000-206F", "U+20A0-20CF",  # punctuation, currency
+    "U+2100-218F", "U+2190-21FF",  # letterlike (No., TM), number forms, arrows
+    "U+2200-23FF",                 # maths operators, technical
+    "U+2460-24FF", "U+2500-25FF",  # enclosed numbers (hotspot markers), box drawing, shapes
+    "U+2600-27BF",                 # symbols, dingbats (check marks)
+    "U+FB00-FB06", "U+FFFD",       # Latin ligatures, replacement character
+])
+STYLES = {"DejaVuSans.ttf": ("Regular", "JourneymapSans.ttf"),
+          "DejaVuSans-Bold.ttf": ("Bold", "JourneymapSans-Bold.ttf")}
+
+
+def build(source: Path, style: str, target: Path) -> None:
+    subset.main([str(source), f"--unicodes={UNICODES}", f"--output-file={target}",
+                 "--layout-features=*", "--no-hinting", "--name-IDs=*", "--notdef-outline"])
+    font = TTFont(target)
+    full = FAMILY if style == "Regular" else f"{FAMILY} {style}"
+    postscript = FAMILY.replace(" ", "") + ("" if style == "Regular" else f"-{style}")
+    names = {1: FAMILY, 2: style, 3: f"{full}; subset of DejaVu Sans", 4: full, 6: postscript,
+             16: FAMILY, 17: style}
+    table = font["name"]
+    for record in list(table.names):
+        if record.nameID in (1, 2, 3, 4, 6, 16, 17):
+            table.removeNames(nameID=record.nameID)
+    for name_id, value in names.items():
+        table.setName(value, name_id, 3, 1, 0x409)  # Windows, Unicode BMP, English
+        table.setName(value, name_id, 1, 0, 0)      # Mac, Roman, English
+    font.save(target)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dejavu", type=Path, default=Path("/usr/share/fonts/truetype/dejavu"))
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    for source, (style, target) in STYLES.items():
+        build(args.dejavu / source, style, OUT / target)
+        print(f"{OUT / target}: {(OUT / target).stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main()

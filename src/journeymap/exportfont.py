@@ -1,0 +1,214 @@
+"""The export font: exported charts are laid out and drawn in a font journeymap ships.
+
+Journeymap Sans (`fonts/`) is DejaVu Sans, the charts' first font on screen, cut down to the
+characters labels use (see `scripts/build_export_font.py`). Exports name it first
+(`with_export_font`), so a PNG, SVG or PDF has the same text whatever fonts the machine has;
+characters it lacks fall back to the machine's fonts, as they do on screen. An exported SVG is
+opened on other machines, so it names the screen fonts again (`with_screen_fonts`).
+
+PNGs draw their text as outlines (`text_as_paths`). vl-convert (1.9) opens and maps the font file
+again for every glyph it draws, which took half of a map's PNG time. Here the font file is read
+once, each line is shaped by HarfBuzz (resvg, vl-convert's renderer, shapes with rustybuzz, a port
+of it), and each glyph's outline is kept after its first use; each label becomes one path at the
+place of its text. The pixels differ from vl-convert's own text by anti-aliasing only.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import uharfbuzz as hb
+import vl_convert as vlc
+
+__all__ = ["FAMILY", "FONT_DIR", "with_export_font", "with_screen_fonts", "text_as_paths"]
+
+FAMILY = "Journeymap Sans"
+FONT_DIR = Path(__file__).with_name("fonts")
+_FILES = {False: FONT_DIR / "JourneymapSans.ttf", True: FONT_DIR / "JourneymapSans-Bold.ttf"}
+_VEGA_DEFAULT_FONT = "sans-serif"
+
+
+def with_export_font(spec: dict[str, Any]) -> dict[str, Any]:
+    """A Vega-Lite spec whose text is set in Journeymap Sans before its own fonts (registered with vl-convert)."""
+    _register()
+    config = spec.get("config", {})
+    return {**spec, "config": {**config, "font": f"{FAMILY}, {config.get('font') or _VEGA_DEFAULT_FONT}"}}
+
+
+def with_screen_fonts(svg: str) -> str:
+    """An SVG from a spec of `with_export_font` naming only the chart's own fonts (same glyphs and widths)."""
+    return svg.replace(f'font-family="{FAMILY}, ', 'font-family="')
+
+
+@functools.cache
+def _register() -> None:
+    vlc.register_font_directory(str(FONT_DIR))
+
+
+class _PathPen:
+    """A glyph's outline as SVG path data in font units (y up): the first point absolute, the rest relative.
+
+    Relative after the first point, so a glyph is placed by writing only its first point; font
+    units are whole numbers, so the relative steps add up exactly.
+    """
+
+    def __init__(self) -> None:
+        self.start: tuple[int, int] | None = None
+        self.data: list[str] = []
+        self._at = self._subpath = (0, 0)
+
+    def _steps(self, points: tuple[tuple[float, float], ...]) -> str:
+        x0, y0 = self._at
+        steps = [(round(x), round(y)) for x, y in points]
+        self._at = steps[-1]
+        return " ".join(f"{x - x0} {y - y0}" for x, y in steps)
+
+    def moveTo(self, point: tuple[float, float]) -> None:  # noqa: N802 (the pen protocol's names)
+        if self.start is None:
+            self.start = self._at = (round(point[0]), round(point[1]))
+        else:
+            self.data.append("m" + self._steps((point,)))
+        self._subpath = self._at
+
+    def lineTo(self, point: tuple[float, float]) -> None:  # noqa: N802
+        self.data.append("l" + self._steps((point,)))
+
+    def qCurveTo(self, *points: tuple[float, float]) -> None:  # noqa: N802
+        self.data.append("q" + self._steps(points))
+
+    def curveTo(self, *points: tuple[float, float]) -> None:  # noqa: N802
+        self.data.append("c" + self._steps(points))
+
+    def closePath(self) -> None:  # noqa: N802
+        self.data.append("z")
+        self._at = self._subpath
+
+
+class _Font:
+    """One face of the export font: HarfBuzz shaping and glyph outlines, each outline drawn once."""
+
+    def __init__(self, path: Path) -> None:
+        self.font = hb.Font(hb.Face(hb.Blob.from_file_path(str(path))))
+        self.units_per_em = self.font.face.upem
+        self._outlines: dict[int, tuple[tuple[int, int], str] | None] = {}
+
+    def covers(self, text: str) -> bool:
+        return all(self.font.get_nominal_glyph(ord(char)) is not None for char in text)
+
+    def outline(self, glyph: int) -> tuple[tuple[int, int], str] | None:
+        """The glyph's first point and the path data after it, in font units; None for a blank glyph."""
+        if glyph not in self._outlines:
+            pen = _PathPen()
+            self.font.draw_glyph_with_pen(glyph, pen)
+            self._outlines[glyph] = None if pen.start is None else (pen.start, "".join(pen.data))
+        return self._outlines[glyph]
+
+    def path_data(self, text: str, x: float, y: float, anchor: str) -> str:
+        """Path data of one line of text, its baseline at y and `anchor`ed at x, all in font units."""
+        buffer = hb.Buffer()
+        buffer.add_str(text)
+        buffer.guess_segment_properties()
+        hb.shape(self.font, buffer)
+        positions = buffer.glyph_positions
+        width = sum(position.x_advance for position in positions)
+        pen_x = x - (width / 2 if anchor == "middle" else width if anchor == "end" else 0)
+        data = []
+        for info, position in zip(buffer.glyph_infos, positions):
+            outline = self.outline(info.codepoint)
+            if outline is not None:
+                (start_x, start_y), rest = outline
+                data.append(f"M{_number(pen_x + position.x_offset + start_x)} "
+                            f"{_number(y + position.y_offset + start_y)}{rest}")
+            pen_x += position.x_advance
+        return "".join(data)
+
+
+@functools.cache
+def _font(bold: bool) -> _Font:
+    return _Font(_FILES[bold])
+
+
+def _number(value: float) -> str:
+    return f"{value:.7g}"
+
+
+_TEXT = re.compile(r"<text\b([^>]*)(?<!/)>(.*?)</text>", re.S)  # not an empty <text .../>
+_ATTRIBUTE = re.compile(r'\s*([a-z:-]+)="([^"]*)"')
+_LINE = re.compile(r'<tspan((?: x="0")?(?: dy="[-0-9.e]+")?)>([^<]*)</tspan>')
+_SPACING = re.compile(r"^ | $|  |[\t\n\r]")  # text the renderer would re-space (xml:space="default")
+_FONT_ATTRIBUTES = {"font-family", "font-size", "font-weight", "font-style", "font-variant", "text-anchor"}
+_PAINT_ATTRIBUTES = {"transform", "fill", "fill-opacity", "opacity", "stroke", "stroke-width", "stroke-opacity",
+                     "stroke-linejoin", "stroke-linecap", "stroke-miterlimit"}
+
+
+def text_as_paths(svg: str) -> str:
+    """The SVG (as Vega draws it) with each label set in the export font drawn as a path instead.
+
+    A `<text>` element becomes a `<path>` with the same transform and paint when the export font
+    comes first in its family list, in a face the font has (regular or bold, upright) and with
+    every character in the font; its lines are Vega's `<tspan x="0" dy="...">`. Anything else
+    (another font, italics, a character outside the font, spacing the renderer would change, an
+    attribute not known here) stays text, for vl-convert to draw as before.
+    """
+    return _TEXT.sub(_label_as_path, svg)
+
+
+def _label_as_path(match: re.Match[str]) -> str:
+    text_element = match.group(0)
+    attributes = dict(_ATTRIBUTE.findall(match.group(1)))
+    if (not set(attributes) <= _FONT_ATTRIBUTES | _PAINT_ATTRIBUTES
+            or attributes.get("font-family", "").split(",")[0].strip().strip("'\"") != FAMILY
+            or attributes.get("font-style", "normal") != "normal"
+            or attributes.get("font-variant", "normal") != "normal"
+            or attributes.get("text-anchor", "start") not in ("start", "middle", "end")):
+        return text_element
+    lines = _lines(match.group(2))
+    size = _pixels(attributes.get("font-size", ""))
+    if lines is None or size is None or any(_SPACING.search(line) for _, line in lines):
+        return text_element
+    font = _font(_is_bold(attributes.get("font-weight", "normal")))
+    if not all(font.covers(line) for _, line in lines):
+        return text_element
+    scale = size / font.units_per_em
+    data, baseline = [], 0.0
+    for dy, line in lines:
+        baseline += dy
+        data.append(font.path_data(line, 0.0, -baseline / scale, attributes.get("text-anchor", "start")))
+    paint = {name: value for name, value in attributes.items() if name in _PAINT_ATTRIBUTES}
+    paint["transform"] = f"{paint.get('transform', '')} scale({_number(scale)},{_number(-scale)})".strip()
+    if "stroke-width" in paint:  # the path is drawn in font units: the outline keeps its width in pixels
+        width = _pixels(paint["stroke-width"])
+        if width is None:
+            return text_element
+        paint["stroke-width"] = _number(width / scale)
+    painted = "".join(f' {name}="{value}"' for name, value in paint.items())
+    return f'<path{painted} d="{"".join(data)}"/>' if any(data) else ""
+
+
+def _lines(body: str) -> list[tuple[float, str]] | None:
+    """(dy, text) of each line of a text element's content; None for content other than Vega's."""
+    if "<" not in body:
+        return [(0.0, html.unescape(body))]
+    lines = _LINE.findall(body)
+    if "".join(f"<tspan{attributes}>{text}</tspan>" for attributes, text in lines) != body:
+        return None
+    steps = [re.search(r'dy="([^"]+)"', attributes) for attributes, _ in lines]
+    if any(not attributes.startswith(' x="0"') for attributes, _ in lines[1:]):
+        return None  # a line that does not start again at the left is not a line of Vega's
+    return [(float(step.group(1)) if step else 0.0, html.unescape(text)) for step, (_, text) in zip(steps, lines)]
+
+
+def _pixels(value: str) -> float | None:
+    try:
+        return float(value.removesuffix("px"))
+    except ValueError:
+        return None
+
+
+def _is_bold(weight: str) -> bool:
+    """CSS font matching with a regular (400) and a bold (700) face: bold above 500."""
+    return weight in ("bold", "bolder") or (weight.isdigit() and int(weight) > 500)
