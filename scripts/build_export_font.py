@@ -12,8 +12,9 @@ hinting, which the renderer does not use. A smaller font file is cheaper for vl-
 and it opens it for every glyph it measures. Characters outside the cut fall back to the
 machine's fonts as before.
 
-The Bitstream Vera licence lets a modified font be distributed under a name without "Bitstream"
-or "Vera"; its notice goes beside the files (`LICENSE-DejaVu.txt`).
+The Bitstream Vera and Arev licences let a modified font be distributed under a name without
+"Bitstream", "Vera", "Arev" or "Tavmjong Bah"; DejaVu's licence text (the font's own, name ID 13)
+goes beside the files (`LICENSE-DejaVu.txt`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ UNICODES = ",".join([
     "U+2600-27BF",                 # symbols, dingbats (check marks)
     "U+FB00-FB06", "U+FFFD",       # Latin ligatures, replacement character
 ])
+LICENCE_HEADER = """\
+JourneymapSans.ttf and JourneymapSans-Bold.ttf are DejaVu Sans and DejaVu Sans Bold 2.37
+(https://dejavu-fonts.github.io/), cut down to fewer characters and renamed, as the licences
+below require of a modified font. scripts/build_export_font.py makes them. DejaVu's licence,
+as the fonts carry it:
+
+"""
 STYLES = {"DejaVuSans.ttf": ("Regular", "JourneymapSans.ttf"),
           "DejaVuSans-Bold.ttf": ("Bold", "JourneymapSans-Bold.ttf")}
 
@@ -65,6 +73,8 @@ def main() -> None:
     parser.add_argument("--dejavu", type=Path, default=Path("/usr/share/fonts/truetype/dejavu"))
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
+    licence = TTFont(args.dejavu / "DejaVuSans.ttf")["name"].getDebugName(13)
+    (OUT / "LICENSE-DejaVu.txt").write_text(LICENCE_HEADER + licence.strip() + "\n", encoding="utf-8")
     for source, (style, target) in STYLES.items():
         build(args.dejavu / source, style, OUT / target)
         print(f"{OUT / target}: {(OUT / target).stat().st_size:,} bytes")

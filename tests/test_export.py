@@ -283,6 +283,13 @@ class TestShortcuts:
         with pytest.raises(LookupError):
             draw_halos("<svg></svg>", [Halo("t", 4.0, "round")])
 
+    def test_draw_halos_keeps_an_empty_text_element_well_formed(self):
+        """A label Vega left empty (`<text .../>`, no fill) gets its halo paint inside the tag."""
+        group = '<g class="mark-text role-mark t_marks"><text x="1"/></g>'
+        drawn = draw_halos(f"<svg>{group}</svg>", [Halo("t", 4.0, "round")])
+        assert '<text x="1" fill="white" stroke="white" stroke-width="4" stroke-linejoin="round"/>' in drawn
+        ET.fromstring(drawn)
+
     def test_text_waits_for_the_layout_only_where_the_width_must_shrink(self):
         """Text marks are blank at the first width only under fit with padding inside; else untouched."""
         mark = {"type": "text", "encode": {"update": {"text": {"signal": "datum.a"}}}}

@@ -49,6 +49,12 @@ DRAWN_ALIKE = {
     "turned": label("Week 12", transform="translate(150,60) rotate(-30)"),
     "see-through": label("Faded edge label", attributes=' opacity="0.4" fill-opacity="0.7"'),
     "large": label("Employee onboarding").replace('font-size="13px"', 'font-size="22px"'),
+    "an in-between weight": label("Median time", attributes=' font-weight="550"'),  # resvg: regular
+    "outlined, 1 px by default": label("Outlined label", attributes=' stroke="#d55e00"'),
+    "lines from the start, turned": label('<tspan>Equipment</tspan><tspan x="0" dy="16">returned</tspan>',
+                                          transform="translate(120,20) rotate(20)").replace('"middle"', '"start"', 1),
+    "lines to the end": label('<tspan>Offer</tspan><tspan x="0" dy="-16">withdrawn</tspan>',
+                              transform="translate(250,70)").replace('"middle"', '"end"', 1),
 }
 
 
@@ -91,6 +97,13 @@ STAYS_TEXT = {
     "content other than lines": label("<title>Tip</title>Contract signed"),
     "a line that does not start at the left": label('<tspan>one</tspan><tspan x="5" dy="16">two</tspan>'),
     "a size that is not pixels": label("Contract signed").replace('font-size="13px"', 'font-size="1em"'),
+    "no size": label("Contract signed").replace('font-size="13px"', 'font-size="0px"'),
+    "a size that is not a number": label("Contract signed").replace('font-size="13px"', 'font-size="NaNpx"'),
+    "a negative size": label("Contract signed").replace('font-size="13px"', 'font-size="-13px"'),
+    "a right-to-left override": label("abc\u202edef"),
+    "right-to-left letters": label("שלום"),
+    "a character reference": label("&#233;t&#233;"),
+    "an attribute in single quotes": label("Contract signed", attributes=" dy='20'"),
 }
 
 
@@ -99,6 +112,12 @@ def test_labels_it_cannot_draw_alike_stay_text(body):
     """vl-convert then draws them as before (and falls back to the machine's fonts where it must)."""
     svg = f"<g>{body}<text font-family=\"{FONT}\"/></g>"
     assert text_as_paths(svg) == svg
+
+
+def test_an_empty_label_draws_nothing():
+    """A text element with no content (or an empty line of it) becomes nothing, as it draws nothing."""
+    assert text_as_paths(label("")) == ""
+    assert text_as_paths(label('<tspan></tspan><tspan x="0" dy="16">two</tspan>')).startswith("<path ")
 
 
 def test_only_text_elements_change():
@@ -122,12 +141,15 @@ def test_every_character_journeymap_writes_into_charts_is_in_the_font():
 
 
 def test_the_font_is_dejavu_sans_renamed_with_its_licence():
-    """The shipped faces are named Journeymap Sans and carry the Bitstream Vera notice, as the licence asks."""
+    """The faces are named Journeymap Sans, no name says Vera, Bitstream or Arev, and DejaVu's licence is beside them."""
     licence = (FONT_DIR / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
-    assert "Bitstream" in licence and 'names not containing either the words "Bitstream"' in licence
-    for face in ("JourneymapSans.ttf", "JourneymapSans-Bold.ttf"):
-        data = (FONT_DIR / face).read_bytes()
-        assert FAMILY.encode("utf-16-be") in data and "Vera".encode("utf-16-be") not in data.split(b"name")[0]
+    assert 'names not containing either the words "Bitstream"' in licence and "Arev Fonts Copyright" in licence
+    for face_file, style in (("JourneymapSans.ttf", "Regular"), ("JourneymapSans-Bold.ttf", "Bold")):
+        face = hb.Face(hb.Blob.from_file_path(str(FONT_DIR / face_file)))
+        names = {name_id: face.get_name(name_id) for name_id in (1, 2, 3, 4, 6, 16, 17)}
+        assert (names[1], names[2], names[16]) == (FAMILY, style, FAMILY)
+        assert not [name for name in names.values() if re.search("Vera|Bitstream|Arev|Tavmjong", name)]
+        assert "Bitstream" in face.get_name(0)  # the copyright notices stay in the font
 
 
 @pytest.fixture(scope="module")
@@ -144,10 +166,11 @@ def test_exports_are_set_in_the_shipped_font(onboarding):
 
 
 def test_screen_fonts_only_drop_the_export_font():
-    """Only the export font's name goes; a label in another font is left alone."""
-    svg = f'<text font-family="{FONT}">a</text><text font-family="Arial">b</text>'
+    """Only the export font's name goes, from tags only; a label in another font, or about fonts, is left alone."""
+    about = f'uses font-family="{FAMILY}, Arial" here'
+    svg = f'<text font-family="{FONT}">a</text><text font-family="Arial">b</text><text x="1">{about}</text>'
     assert with_screen_fonts(svg) == ('<text font-family="DejaVu Sans, Verdana, Arial, sans-serif">a</text>'
-                                      '<text font-family="Arial">b</text>')
+                                      f'<text font-family="Arial">b</text><text x="1">{about}</text>')
 
 
 def test_the_export_font_goes_first_and_the_spec_is_not_changed():

@@ -16,8 +16,9 @@ place of its text. The pixels differ from vl-convert's own text by anti-aliasing
 from __future__ import annotations
 
 import functools
-import html
+import math
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ FAMILY = "Journeymap Sans"
 FONT_DIR = Path(__file__).with_name("fonts")
 _FILES = {False: FONT_DIR / "JourneymapSans.ttf", True: FONT_DIR / "JourneymapSans-Bold.ttf"}
 _VEGA_DEFAULT_FONT = "sans-serif"
+_EXPORT_FONT_NAMED = re.compile(rf'(<text\b[^>]*? font-family="){re.escape(FAMILY)}, ')
 
 
 def with_export_font(spec: dict[str, Any]) -> dict[str, Any]:
@@ -40,8 +42,11 @@ def with_export_font(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_screen_fonts(svg: str) -> str:
-    """An SVG from a spec of `with_export_font` naming only the chart's own fonts (same glyphs and widths)."""
-    return svg.replace(f'font-family="{FAMILY}, ', 'font-family="')
+    """An SVG from a spec of `with_export_font` naming only the chart's own fonts (same glyphs and widths).
+
+    Only in text elements' tags: a label's own text is left as it is, whatever it says.
+    """
+    return _EXPORT_FONT_NAMED.sub(r"\1", svg)
 
 
 @functools.cache
@@ -112,8 +117,9 @@ class _Font:
         buffer = hb.Buffer()
         buffer.add_str(text)
         buffer.guess_segment_properties()
+        buffer.language = "en"  # not the process's locale: the same glyphs on every machine
         hb.shape(self.font, buffer)
-        positions = buffer.glyph_positions
+        positions = buffer.glyph_positions or []  # None for an empty line
         width = sum(position.x_advance for position in positions)
         pen_x = x - (width / 2 if anchor == "middle" else width if anchor == "end" else 0)
         data = []
@@ -137,9 +143,16 @@ def _number(value: float) -> str:
 
 
 _TEXT = re.compile(r"<text\b([^>]*)(?<!/)>(.*?)</text>", re.S)  # not an empty <text .../>
-_ATTRIBUTE = re.compile(r'\s*([a-z:-]+)="([^"]*)"')
-_LINE = re.compile(r'<tspan((?: x="0")?(?: dy="[-0-9.e]+")?)>([^<]*)</tspan>')
+_ATTRIBUTES = re.compile(r'(?:\s+[a-z-]+="[^"]*")*\s*')  # all double-quoted, as Vega writes them
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+_NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
+_LINE = re.compile(rf'<tspan((?: x="0")?(?: dy="{_NUMBER}")?)>([^<]*)</tspan>')
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
+_ENTITY = re.compile("|".join(_ENTITIES))
 _SPACING = re.compile(r"^ | $|  |[\t\n\r]")  # text the renderer would re-space (xml:space="default")
+# Characters that make a renderer reorder text (right-to-left letters, bidi controls): one
+# left-to-right run of glyphs would put them in the wrong order.
+_REORDERING = {"R", "AL", "AN", "LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
 _FONT_ATTRIBUTES = {"font-family", "font-size", "font-weight", "font-style", "font-variant", "text-anchor"}
 _PAINT_ATTRIBUTES = {"transform", "fill", "fill-opacity", "opacity", "stroke", "stroke-width", "stroke-opacity",
                      "stroke-linejoin", "stroke-linecap", "stroke-miterlimit"}
@@ -149,16 +162,19 @@ def text_as_paths(svg: str) -> str:
     """The SVG (as Vega draws it) with each label set in the export font drawn as a path instead.
 
     A `<text>` element becomes a `<path>` with the same transform and paint when the export font
-    comes first in its family list, in a face the font has (regular or bold, upright) and with
-    every character in the font; its lines are Vega's `<tspan x="0" dy="...">`. Anything else
-    (another font, italics, a character outside the font, spacing the renderer would change, an
-    attribute not known here) stays text, for vl-convert to draw as before.
+    comes first in its family list, in a face the font has (regular or bold, upright), at a size
+    above 0, with every character in the font and none that reorders text; its lines are Vega's
+    `<tspan x="0" dy="...">`. Anything else (another font, italics, a character outside the font,
+    right-to-left text, spacing the renderer would change, an attribute or entity not known here)
+    stays text, for vl-convert to draw as before.
     """
     return _TEXT.sub(_label_as_path, svg)
 
 
 def _label_as_path(match: re.Match[str]) -> str:
     text_element = match.group(0)
+    if not _ATTRIBUTES.fullmatch(match.group(1)):
+        return text_element
     attributes = dict(_ATTRIBUTE.findall(match.group(1)))
     if (not set(attributes) <= _FONT_ATTRIBUTES | _PAINT_ATTRIBUTES
             or attributes.get("font-family", "").split(",")[0].strip().strip("'\"") != FAMILY
@@ -168,7 +184,7 @@ def _label_as_path(match: re.Match[str]) -> str:
         return text_element
     lines = _lines(match.group(2))
     size = _pixels(attributes.get("font-size", ""))
-    if lines is None or size is None or any(_SPACING.search(line) for _, line in lines):
+    if lines is None or size is None or size <= 0 or not all(_drawable(line) for _, line in lines):
         return text_element
     font = _font(_is_bold(attributes.get("font-weight", "normal")))
     if not all(font.covers(line) for _, line in lines):
@@ -180,35 +196,47 @@ def _label_as_path(match: re.Match[str]) -> str:
         data.append(font.path_data(line, 0.0, -baseline / scale, attributes.get("text-anchor", "start")))
     paint = {name: value for name, value in attributes.items() if name in _PAINT_ATTRIBUTES}
     paint["transform"] = f"{paint.get('transform', '')} scale({_number(scale)},{_number(-scale)})".strip()
-    if "stroke-width" in paint:  # the path is drawn in font units: the outline keeps its width in pixels
-        width = _pixels(paint["stroke-width"])
-        if width is None:
+    if "stroke" in paint or "stroke-width" in paint:
+        # The path is drawn in font units: its outline keeps its width (1 by default) in pixels.
+        width = _pixels(paint.get("stroke-width", "1"))
+        if width is None or width < 0:
             return text_element
         paint["stroke-width"] = _number(width / scale)
     painted = "".join(f' {name}="{value}"' for name, value in paint.items())
     return f'<path{painted} d="{"".join(data)}"/>' if any(data) else ""
 
 
+def _drawable(line: str) -> bool:
+    """True for a line drawn as one left-to-right run, spaced as written."""
+    return not _SPACING.search(line) and not any(unicodedata.bidirectional(char) in _REORDERING for char in line)
+
+
 def _lines(body: str) -> list[tuple[float, str]] | None:
     """(dy, text) of each line of a text element's content; None for content other than Vega's."""
     if "<" not in body:
-        return [(0.0, html.unescape(body))]
-    lines = _LINE.findall(body)
-    if "".join(f"<tspan{attributes}>{text}</tspan>" for attributes, text in lines) != body:
-        return None
+        lines = [("", body)]
+    else:
+        lines = _LINE.findall(body)
+        if "".join(f"<tspan{attributes}>{text}</tspan>" for attributes, text in lines) != body:
+            return None
+        if any(not attributes.startswith(' x="0"') for attributes, _ in lines[1:]):
+            return None  # a line that does not start again at the left is not a line of Vega's
+    texts = [_ENTITY.sub(lambda entity: _ENTITIES[entity.group(0)], text) for _, text in lines]
+    if "&" in _ENTITY.sub("", "".join(text for _, text in lines)):
+        return None  # character references: Vega writes none, and XML reads them otherwise than HTML
     steps = [re.search(r'dy="([^"]+)"', attributes) for attributes, _ in lines]
-    if any(not attributes.startswith(' x="0"') for attributes, _ in lines[1:]):
-        return None  # a line that does not start again at the left is not a line of Vega's
-    return [(float(step.group(1)) if step else 0.0, html.unescape(text)) for step, (_, text) in zip(steps, lines)]
+    return [(float(step.group(1)) if step else 0.0, text) for step, text in zip(steps, texts)]
 
 
 def _pixels(value: str) -> float | None:
+    """A finite length in pixels (`13px` or `13`), or None."""
     try:
-        return float(value.removesuffix("px"))
+        pixels = float(value.removesuffix("px"))
     except ValueError:
         return None
+    return pixels if math.isfinite(pixels) else None
 
 
 def _is_bold(weight: str) -> bool:
-    """CSS font matching with a regular (400) and a bold (700) face: bold above 500."""
-    return weight in ("bold", "bolder") or (weight.isdigit() and int(weight) > 500)
+    """The bold face for `bold`, `bolder` and 600 to 900, as resvg picks between a regular and a bold face."""
+    return weight in ("bold", "bolder", "600", "700", "800", "900")

@@ -118,7 +118,10 @@ def _outlined(labels: str, halo: Halo) -> str:
              f'stroke-linejoin="{html.escape(halo.join)}"')
 
     def white(tag: str) -> str:
-        return _FILL.sub(paint, tag, count=1) if _FILL.search(tag) else tag[:-1] + paint + ">"
+        if _FILL.search(tag):
+            return _FILL.sub(paint, tag, count=1)
+        end = -2 if tag.endswith("/>") else -1  # an empty <text .../> stays empty
+        return tag[:end] + paint + tag[end:]
 
     under = _TEXT_TAG.sub(lambda tag: white(tag.group(0)), labels)
     return under.replace(f" {halo.name}_marks\"", f" {halo.name}_halo_marks\"", 1) + labels
