@@ -1,7 +1,7 @@
 """Export times of the journey map of every sample journey, per format, beside the targets.
 
-    python benchmarks/bench_export.py            # 5 timed runs per format after one warm-up
-    python benchmarks/bench_export.py --runs 9
+    python benchmarks/bench_export.py            # 9 timed runs per format after one warm-up
+    python benchmarks/bench_export.py --runs 15
 
 For each sample journey the metrics are computed once and the map (top three hotspots marked)
 is built once; building it is timed on its own. Each format is then exported once to warm up
@@ -51,7 +51,7 @@ def measure(run: Callable[[], Any], runs: int) -> tuple[float, float, float, int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start; {args.runs} runs after warm-up\n")
     header = (f"{'journey':18} {'what':6} {'median s':>9} {'cpu s':>7} {'target s':>9} {'ok':>3} {'peak MB':>8} "

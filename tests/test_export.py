@@ -283,6 +283,19 @@ class TestShortcuts:
         with pytest.raises(LookupError):
             draw_halos("<svg></svg>", [Halo("t", 4.0, "round")])
 
+    def test_halos_of_opaque_labels_can_be_outlines_only(self):
+        """For a PNG the white inside goes where a solid, opaque label covers it, and only there.
+
+        (The PNG test above draws the map so and still gets vl-convert's bytes: the picture is the same.)
+        """
+        group = ('<g class="mark-text role-mark t_marks"><text fill="#1f2933" opacity="1">A</text>'
+                 '<text fill="#1f2933" opacity="0.4">B</text><text fill="#123" fill-opacity="0.5">C</text>'
+                 '<text fill="white">D</text><text>E</text></g>')
+        drawn = draw_halos(f"<svg>{group}</svg>", [Halo("t", 4.0, "round")], outline_only=True)
+        halo = re.search(r'<g class="mark-text role-mark t_halo_marks">(.*?)</g>', drawn).group(1)
+        assert re.findall(r' fill="(\w+)"', halo) == ["none", "white", "white", "white", "white"]
+        assert draw_halos(f"<svg>{group}</svg>", [Halo("t", 4.0, "round")]).count('fill="none"') == 0
+
     def test_draw_halos_keeps_an_empty_text_element_well_formed(self):
         """A label Vega left empty (`<text .../>`, no fill) gets its halo paint inside the tag."""
         group = '<g class="mark-text role-mark t_marks"><text x="1"/></g>'

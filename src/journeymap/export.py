@@ -62,7 +62,7 @@ def export_chart(chart: Any, fmt: str, *, width: int | None = None, height: int 
         spec["config"] = {**spec["config"], "aria": False}
     unhaloed, halos = split_halos(spec)
     try:
-        svg = draw_halos(_vega_svg(unhaloed), halos)
+        svg = draw_halos(_vega_svg(unhaloed), halos, outline_only=fmt == "png")
     except LookupError:  # Vega named a label mark otherwise: draw the halos as layers after all
         svg = _vega_svg(spec)
     if fmt == "svg":
