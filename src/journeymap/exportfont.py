@@ -55,26 +55,34 @@ def _register() -> None:
 
 
 class _PathPen:
-    """A glyph's outline as SVG path data in font units (y up): the first point absolute, the rest relative.
+    """A glyph's outline as SVG path data in pixels at one font size (y down): the first point
+    absolute, the rest relative.
 
-    Relative after the first point, so a glyph is placed by writing only its first point; font
-    units are whole numbers, so the relative steps add up exactly.
+    Relative after the first point, so a glyph is placed by writing only its first point. Points
+    are rounded to thousandths of a pixel first (finer than the renderer's 1/64 grid, mostly) and
+    the steps taken between rounded points, so the steps add up exactly. (Pixels, not font units: resvg works out a stroke's bounds in the
+    path's own units, and a halo's round joins measured in font units cost it a hundred times
+    the segments.)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pixels_per_unit: float) -> None:
+        self.scale = pixels_per_unit * _STEPS_PER_PIXEL
         self.start: tuple[int, int] | None = None
         self.data: list[str] = []
         self._at = self._subpath = (0, 0)
 
+    def _point(self, point: tuple[float, float]) -> tuple[int, int]:
+        return round(point[0] * self.scale), round(-point[1] * self.scale)
+
     def _steps(self, points: tuple[tuple[float, float], ...]) -> str:
         x0, y0 = self._at
-        steps = [(round(x), round(y)) for x, y in points]
+        steps = [self._point(point) for point in points]
         self._at = steps[-1]
-        return " ".join(f"{x - x0} {y - y0}" for x, y in steps)
+        return " ".join(f"{_pixels_text(x - x0)} {_pixels_text(y - y0)}" for x, y in steps)
 
     def moveTo(self, point: tuple[float, float]) -> None:  # noqa: N802 (the pen protocol's names)
         if self.start is None:
-            self.start = self._at = (round(point[0]), round(point[1]))
+            self.start = self._at = self._point(point)
         else:
             self.data.append("m" + self._steps((point,)))
         self._subpath = self._at
@@ -93,42 +101,56 @@ class _PathPen:
         self._at = self._subpath
 
 
+_STEPS_PER_PIXEL = 1000
+
+
+def _pixels_text(steps: int) -> str:
+    """Thousandths of a pixel as a decimal number of pixels: -12340 -> '-12.34', 500 -> '0.5'."""
+    if steps % _STEPS_PER_PIXEL == 0:
+        return str(steps // _STEPS_PER_PIXEL)
+    return f"{steps / _STEPS_PER_PIXEL:.3f}".rstrip("0")
+
+
 class _Font:
-    """One face of the export font: HarfBuzz shaping and glyph outlines, each outline drawn once."""
+    """One face of the export font: HarfBuzz shaping and glyph outlines, each outline drawn once per size."""
 
     def __init__(self, path: Path) -> None:
         self.font = hb.Font(hb.Face(hb.Blob.from_file_path(str(path))))
         self.units_per_em = self.font.face.upem
-        self._outlines: dict[int, tuple[tuple[int, int], str] | None] = {}
+        self._outlines: dict[tuple[int, float], tuple[tuple[int, int], str] | None] = {}
 
     def covers(self, text: str) -> bool:
         return all(self.font.get_nominal_glyph(ord(char)) is not None for char in text)
 
-    def outline(self, glyph: int) -> tuple[tuple[int, int], str] | None:
-        """The glyph's first point and the path data after it, in font units; None for a blank glyph."""
-        if glyph not in self._outlines:
-            pen = _PathPen()
+    def outline(self, glyph: int, size: float) -> tuple[tuple[int, int], str] | None:
+        """The glyph's first point (thousandths of a pixel) and the path data after it; None for a blank glyph."""
+        key = (glyph, size)
+        if key not in self._outlines:
+            pen = _PathPen(size / self.units_per_em)
             self.font.draw_glyph_with_pen(glyph, pen)
-            self._outlines[glyph] = None if pen.start is None else (pen.start, "".join(pen.data))
-        return self._outlines[glyph]
+            self._outlines[key] = None if pen.start is None else (pen.start, "".join(pen.data))
+        return self._outlines[key]
 
-    def path_data(self, text: str, x: float, y: float, anchor: str) -> str:
-        """Path data of one line of text, its baseline at y and `anchor`ed at x, all in font units."""
+    def path_data(self, text: str, size: float, baseline: float, anchor: str) -> str:
+        """Path data of one line of text at `size` pixels, its baseline at y = `baseline`, `anchor`ed at x = 0."""
         buffer = hb.Buffer()
         buffer.add_str(text)
         buffer.guess_segment_properties()
         buffer.language = "en"  # not the process's locale: the same glyphs on every machine
         hb.shape(self.font, buffer)
         positions = buffer.glyph_positions or []  # None for an empty line
+        scale = size / self.units_per_em * _STEPS_PER_PIXEL  # font units to steps
         width = sum(position.x_advance for position in positions)
-        pen_x = x - (width / 2 if anchor == "middle" else width if anchor == "end" else 0)
+        pen_x = -(width / 2 if anchor == "middle" else width if anchor == "end" else 0)
+        origin_y = baseline * _STEPS_PER_PIXEL
         data = []
         for info, position in zip(buffer.glyph_infos, positions):
-            outline = self.outline(info.codepoint)
+            outline = self.outline(info.codepoint, size)
             if outline is not None:
                 (start_x, start_y), rest = outline
-                data.append(f"M{_number(pen_x + position.x_offset + start_x)} "
-                            f"{_number(y + position.y_offset + start_y)}{rest}")
+                x = round((pen_x + position.x_offset) * scale) + start_x
+                y = round(origin_y - position.y_offset * scale) + start_y
+                data.append(f"M{_pixels_text(x)} {_pixels_text(y)}{rest}")
             pen_x += position.x_advance
         return "".join(data)
 
@@ -136,10 +158,6 @@ class _Font:
 @functools.cache
 def _font(bold: bool) -> _Font:
     return _Font(_FILES[bold])
-
-
-def _number(value: float) -> str:
-    return f"{value:.7g}"
 
 
 _TEXT = re.compile(r"<text\b([^>]*)(?<!/)>(.*?)</text>", re.S)  # not an empty <text .../>
@@ -161,7 +179,8 @@ _PAINT_ATTRIBUTES = {"transform", "fill", "fill-opacity", "opacity", "stroke", "
 def text_as_paths(svg: str) -> str:
     """The SVG (as Vega draws it) with each label set in the export font drawn as a path instead.
 
-    A `<text>` element becomes a `<path>` with the same transform and paint when the export font
+    A `<text>` element becomes a `<path>` with the same transform and paint (drawn in the same
+    pixels, so a stroke keeps its width) when the export font
     comes first in its family list, in a face the font has (regular or bold, upright), at a size
     above 0, with every character in the font and none that reorders text; its lines are Vega's
     `<tspan x="0" dy="...">`. Anything else (another font, italics, a character outside the font,
@@ -189,20 +208,11 @@ def _label_as_path(match: re.Match[str]) -> str:
     font = _font(_is_bold(attributes.get("font-weight", "normal")))
     if not all(font.covers(line) for _, line in lines):
         return text_element
-    scale = size / font.units_per_em
     data, baseline = [], 0.0
     for dy, line in lines:
         baseline += dy
-        data.append(font.path_data(line, 0.0, -baseline / scale, attributes.get("text-anchor", "start")))
-    paint = {name: value for name, value in attributes.items() if name in _PAINT_ATTRIBUTES}
-    paint["transform"] = f"{paint.get('transform', '')} scale({_number(scale)},{_number(-scale)})".strip()
-    if "stroke" in paint or "stroke-width" in paint:
-        # The path is drawn in font units: its outline keeps its width (1 by default) in pixels.
-        width = _pixels(paint.get("stroke-width", "1"))
-        if width is None or width < 0:
-            return text_element
-        paint["stroke-width"] = _number(width / scale)
-    painted = "".join(f' {name}="{value}"' for name, value in paint.items())
+        data.append(font.path_data(line, size, baseline, attributes.get("text-anchor", "start")))
+    painted = "".join(f' {name}="{value}"' for name, value in attributes.items() if name in _PAINT_ATTRIBUTES)
     return f'<path{painted} d="{"".join(data)}"/>' if any(data) else ""
 
 
