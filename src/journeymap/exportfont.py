@@ -117,19 +117,17 @@ class _Font:
     def __init__(self, path: Path) -> None:
         self.font = hb.Font(hb.Face(hb.Blob.from_file_path(str(path))))
         self.units_per_em = self.font.face.upem
-        self._outlines: dict[tuple[int, float], tuple[tuple[int, int], str] | None] = {}
+        # Bounded: a chart could size its labels from data, with a size per label.
+        self.outline = functools.lru_cache(maxsize=20_000)(self._outline)
 
     def covers(self, text: str) -> bool:
         return all(self.font.get_nominal_glyph(ord(char)) is not None for char in text)
 
-    def outline(self, glyph: int, size: float) -> tuple[tuple[int, int], str] | None:
+    def _outline(self, glyph: int, size: float) -> tuple[tuple[int, int], str] | None:
         """The glyph's first point (thousandths of a pixel) and the path data after it; None for a blank glyph."""
-        key = (glyph, size)
-        if key not in self._outlines:
-            pen = _PathPen(size / self.units_per_em)
-            self.font.draw_glyph_with_pen(glyph, pen)
-            self._outlines[key] = None if pen.start is None else (pen.start, "".join(pen.data))
-        return self._outlines[key]
+        pen = _PathPen(size / self.units_per_em)
+        self.font.draw_glyph_with_pen(glyph, pen)
+        return None if pen.start is None else (pen.start, "".join(pen.data))
 
     def path_data(self, text: str, size: float, baseline: float, anchor: str) -> str:
         """Path data of one line of text at `size` pixels, its baseline at y = `baseline`, `anchor`ed at x = 0."""
