@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from journeymap import charts
+from journeymap.hotspots import hotspot_marker
 from journeymap.ui import charting, decide, page, state, step_details
 from journeymap.ui.text import md
 
@@ -48,14 +49,14 @@ show_off_map = middle.toggle("Show off-map activity", key=OFF_MAP_KEY,
 hotspots = decide.hotspots(view)[:TOP]
 with hotspot_slot:
     if hotspots:
-        st.caption(f"The top {len(hotspots)} hotspots, marked {' '.join(chr(0x2460 + i) for i in range(len(hotspots)))} "
+        st.caption(f"The top {len(hotspots)} hotspots, marked {' '.join(hotspot_marker(rank) for rank in range(1, len(hotspots) + 1))} "
                    "on the map:")
     else:
         st.caption("No step stands out: no big share of lead time, broken target, drop-off or rework.")
     for cell, (rank, hotspot) in zip(st.columns(TOP), enumerate(hotspots, start=1)):
         with cell.container(border=True):
             sentence = hotspot.sentence.removeprefix(f"{hotspot.label}: ")
-            st.markdown(f"**{chr(0x245F + rank)} {md(hotspot.label)}**  \n{md(sentence[:1].upper() + sentence[1:])}")
+            st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}**  \n{md(sentence[:1].upper() + sentence[1:])}")
 
 event = charting.show(
     view, lambda: charts.map_chart(decide.map_metrics(view, selection.color_by), color_by=selection.color_by,

@@ -18,7 +18,7 @@ from journeymap.durations import format_seconds_as_text
 from journeymap.errors import JourneyError
 from journeymap.events import read_events
 from journeymap.filters import CaseFilter, filter_events
-from journeymap.hotspots import find_hotspots
+from journeymap.hotspots import Hotspot, find_hotspots, hotspot_marker
 from journeymap.metrics import compute_metrics
 from journeymap.samples import sample_events_path, sample_journey_path
 
@@ -100,6 +100,15 @@ class TestMapChart:
         assert "①\u00a0" + first.label in nodes.loc[first.step, "lines"].replace("\n", " ")
         ringed = set(nodes.index[nodes["ring"] > 0])
         assert ringed == {h.step for h in hotspots}
+
+    def test_hotspots_past_the_tenth_are_numbered_in_brackets(self, onboarding):
+        """The charts' font has circled numbers to ten only: the 11th hotspot is "(11) Label"."""
+        ranked = [Hotspot(step, onboarding.step_label(step), ("delay",), 0.0, "")
+                  for step in onboarding.journey.graph.nodes][:12]
+        nodes = nodes_of(map_chart(onboarding, hotspots=ranked))
+        lines = {step: nodes.loc[step, "lines"].replace("\n", " ") for step in nodes.index}
+        assert lines[ranked[9].step].startswith("⑩\u00a0") and lines[ranked[10].step].startswith("(11)\u00a0")
+        assert [hotspot_marker(rank) for rank in (1, 10, 11, 21)] == ["①", "⑩", "(11)", "(21)"]
 
     def test_loops_are_dashed_and_designed_transitions_solid(self, onboarding):
         """Back edges are of the dashed "loop" kind; forward designed ones are solid."""

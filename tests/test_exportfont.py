@@ -13,6 +13,7 @@ from journeymap.charts import funnel_chart, map_chart
 from journeymap.definition import load_journey
 from journeymap.events import read_events
 from journeymap.export import export_chart
+from journeymap.hotspots import hotspot_marker
 from journeymap.exportfont import FAMILY, FONT_DIR, text_as_paths, with_export_font, with_screen_fonts
 from journeymap.metrics import compute_metrics
 from journeymap.samples import sample_events_path, sample_journey_path
@@ -131,8 +132,7 @@ def test_only_text_elements_change():
 def test_every_character_journeymap_writes_into_charts_is_in_the_font():
     """Separators, arrows, markers and signs in the chart code are drawn as outlines, in both faces."""
     code = "".join(path.read_text(encoding="utf-8") for path in [*SOURCE.glob("*.py"), *SOURCE.glob("ui/*.py")])
-    # Hotspot markers: DejaVu Sans has (1) to (10) circled; from the 11th on they fall back to the machine's fonts.
-    written = {char for char in code if ord(char) > 127} | {chr(0x2460 + rank) for rank in range(10)}
+    written = {char for char in code if ord(char) > 127} | {hotspot_marker(rank) for rank in range(1, 11)}
     assert {"·", "→", "…", "①", "−", "≥"} <= written
     for face in ("JourneymapSans.ttf", "JourneymapSans-Bold.ttf"):
         font = hb.Font(hb.Face(hb.Blob.from_file_path(str(FONT_DIR / face))))

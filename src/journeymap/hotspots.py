@@ -11,7 +11,7 @@ from .durations import format_seconds_as_text
 from .metrics import JourneyMetrics
 from .whatif import P85_IMPACT_KIND, p85_impact_hotspots
 
-__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_frame", "KINDS"]
+__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_frame", "hotspot_marker", "KINDS"]
 
 KINDS = ("delay", "target", "drop_off", "rework", P85_IMPACT_KIND)
 _DELAY_SHARE = 0.15     # a step taking this share of lead time is a hotspot on its own
@@ -19,6 +19,15 @@ _DROP_OFF_RATE = 0.05   # below this, losing cases is noise rather than a patter
 _REWORK_RATE = 0.10     # one case in ten doing a step twice is worth a look
 _MIN_CASES = 5          # rates over fewer cases than this say nothing
 _MIN_FLAGGED = 3        # nor do two or fewer dropped or reworked cases
+
+
+def hotspot_marker(rank: int) -> str:
+    """The mark of the rank-th hotspot on the map and beside its sentence: ① to ⑩, then (11), (12) ...
+
+    Circled numbers past ten are not in the charts' font (DejaVu Sans, which exports ship), so
+    they would come out as empty boxes; Unicode has none past twenty.
+    """
+    return chr(0x245F + rank) if 1 <= rank <= 10 else f"({rank})"
 
 
 @dataclass(frozen=True)

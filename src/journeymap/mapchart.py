@@ -15,7 +15,7 @@ from .chartkit import (
 )
 from .durations import format_seconds_as_text as human
 from .errors import JourneyError
-from .hotspots import Hotspot
+from .hotspots import Hotspot, hotspot_marker
 from .layout import OFF_MAP_LANE, edge_curve, journey_layout
 from .metrics import JourneyMetrics
 
@@ -132,7 +132,7 @@ def _map_nodes(metrics: JourneyMetrics, layout: Any, color_by: str, hotspots: Se
         x, y = layout.positions[row.step]
         radius = (7 + 19 * math.sqrt(row.reached / peak)) * k
         rank = ranks.get(row.step)
-        label = f"{chr(0x245F + rank)}\u00a0{row.label}" if rank else row.label  # no break after the number
+        label = f"{hotspot_marker(rank)}\u00a0{row.label}" if rank else row.label  # no break after the number
         value = getattr(row, color_by)
         lines = textwrap.wrap(label, wrap, break_long_words=False) or [""]
         if counts:  # else the count is in the node's size and tooltip (projectors, small charts)

@@ -14,7 +14,7 @@ import streamlit as st
 from .. import charts
 from ..durations import format_seconds_as_text as human
 from ..errors import JourneyError
-from ..hotspots import Hotspot
+from ..hotspots import Hotspot, hotspot_marker
 from ..metrics import JourneyMetrics
 from ..store import AccessDenied
 from ..workshop import Workshop
@@ -148,7 +148,7 @@ def spotlight(view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> None:
     sentence = hotspot.sentence.removeprefix(f"{hotspot.label}: ")
     sentence = sentence[:1].upper() + sentence[1:]
     if on_map:
-        st.markdown(f"**{chr(0x245F + rank)} {md(hotspot.label)}:** {md(sentence)}")
+        st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}:** {md(sentence)}")
         show_map(lambda large, height: charts.map_chart(view.metrics, hotspots=hotspots, spotlight=hotspot.step,
                                                         large=large, width=MAP_WIDTH, height=height - 40, title="",
                                                         subtitle=""),
@@ -156,7 +156,7 @@ def spotlight(view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> None:
         return
     words, figure = st.columns([2, 3], gap="medium")
     with words:
-        st.markdown(f"## {chr(0x245F + rank)} {md(hotspot.label)}")
+        st.markdown(f"## {hotspot_marker(rank)} {md(hotspot.label)}")
         st.markdown(f"**{md(sentence)}**")
         _numbers(view.metrics, hotspot.step)
     chart = charts.titled(charts.arrival_chart(view.metrics, step=hotspot.step, title="", subtitle=""),
