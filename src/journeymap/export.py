@@ -9,12 +9,17 @@ Determinism: the same chart gives the same SVG, PNG and HTML bytes. PDF carries 
 vl-convert (1.9) writes its font resources in a varying order, so PDF bytes can differ run to run
 while the rendered page is the same.
 
+Text: exports are set in the shipped export font (`exportfont`), so they look the same on every
+machine; the SVG names the screen fonts again for whoever opens it.
+
 Speed: PNG, SVG and PDF all start from one SVG drawn by Vega, which PNG and PDF then rasterise
-(`svg_to_png`) or convert (`svg_to_pdf`). Measuring text is the dear part of Vega's work in
-vl-convert, so text halos are drawn from their labels and labels are laid out once
-(`exporttext`), and PNG and PDF carry no ARIA descriptions (nothing reads them there, so
-Vega-Lite need not build one per mark; the SVG keeps them). A PNG is the same bytes vl-convert
-makes of the whole spec (the tests check it).
+(`svg_to_png`) or convert (`svg_to_pdf`). Text is the dear part of vl-convert's work, so text
+halos are drawn from their labels and labels are laid out once (`exporttext`); PNG and PDF
+carry no ARIA descriptions (nothing reads them there, so Vega-Lite need not build one per
+mark; the SVG keeps them); and a PNG gets its labels as outlines (`exportfont.text_as_paths`),
+with halos of opaque labels as outlines only. Drawn with its labels as text, a PNG is the same
+bytes vl-convert makes of the whole spec; with outlines, the same picture but for anti-aliasing
+(the tests check both).
 """
 
 from __future__ import annotations
