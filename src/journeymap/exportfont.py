@@ -170,18 +170,18 @@ _SPACING = re.compile(r"^ | $|  |[\t\n\r]")  # text the renderer would re-space 
 # left-to-right run of glyphs would put them in the wrong order.
 _REORDERING = {"R", "AL", "AN", "LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
 _FONT_ATTRIBUTES = {"font-family", "font-size", "font-weight", "font-style", "font-variant", "text-anchor"}
-_PAINT_ATTRIBUTES = {"transform", "fill", "fill-opacity", "opacity", "stroke", "stroke-width", "stroke-opacity",
-                     "stroke-linejoin", "stroke-linecap", "stroke-miterlimit"}
+# Kept on the path: where and how it is painted.
+_KEPT_ATTRIBUTES = {"transform", "fill", "fill-opacity", "opacity", "stroke", "stroke-width", "stroke-opacity",
+                    "stroke-linejoin", "stroke-linecap", "stroke-miterlimit"}
 
 
 def text_as_paths(svg: str) -> str:
     """The SVG (as Vega draws it) with each label set in the export font drawn as a path instead.
 
-    A `<text>` element becomes a `<path>` with the same transform and paint (drawn in the same
-    pixels, so a stroke keeps its width) when the export font
-    comes first in its family list, in a face the font has (regular or bold, upright), at a size
-    above 0, with every character in the font and none that reorders text; its lines are Vega's
-    `<tspan x="0" dy="...">`. Anything else (another font, italics, a character outside the font,
+    A `<text>` element becomes a `<path>` with the same transform and paint (drawn in pixels, so a
+    stroke keeps its width) when the export font comes first in its family list, in a face the
+    font has (regular or bold, upright), at a size above 0, with every character in the font and
+    none that reorders text; its lines are Vega's `<tspan x="0" dy="...">`. Anything else (another font, italics, a character outside the font,
     right-to-left text, spacing the renderer would change, an attribute or entity not known here)
     stays text, for vl-convert to draw as before.
     """
@@ -193,7 +193,7 @@ def _label_as_path(match: re.Match[str]) -> str:
     if not _ATTRIBUTES.fullmatch(match.group(1)):
         return text_element
     attributes = dict(_ATTRIBUTE.findall(match.group(1)))
-    if (not set(attributes) <= _FONT_ATTRIBUTES | _PAINT_ATTRIBUTES
+    if (not set(attributes) <= _FONT_ATTRIBUTES | _KEPT_ATTRIBUTES
             or attributes.get("font-family", "").split(",")[0].strip().strip("'\"") != FAMILY
             or attributes.get("font-style", "normal") != "normal"
             or attributes.get("font-variant", "normal") != "normal"
@@ -210,7 +210,7 @@ def _label_as_path(match: re.Match[str]) -> str:
     for dy, line in lines:
         baseline += dy
         data.append(font.path_data(line, size, baseline, attributes.get("text-anchor", "start")))
-    painted = "".join(f' {name}="{value}"' for name, value in attributes.items() if name in _PAINT_ATTRIBUTES)
+    painted = "".join(f' {name}="{value}"' for name, value in attributes.items() if name in _KEPT_ATTRIBUTES)
     return f'<path{painted} d="{"".join(data)}"/>' if any(data) else ""
 
 
