@@ -78,7 +78,7 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
     events = prepared.frame()
     step = in_order(prepared.eager)
     firsts = events.filter(nw.col("is_first")).select(
-        "case_code", *(["pos"] if prepared.eager else ["case", "row"]), nw.col("ts").alias("first_ts"),
+        "case_code", *prepared.id_columns, nw.col("ts").alias("first_ts"),
         nw.col("step_code").alias("first_code"))
     longest = collect(events.select(nw.col("position").max())).item()
     n_positions = 1 if longest is None or longest != longest else int(longest) + 1  # NaN: an empty log
@@ -91,7 +91,7 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
         (nw.col("position") + 1).alias("n_events"),
         *(step(nw.col(f"run_h{h}").diff()).fill_null(nw.col(f"run_h{h}")).alias(f"path_h{h}") for h in (1, 2)))
     completions = events.filter(nw.col("step_code").is_in(list(end_codes)) & (nw.col("ends_so_far") == 1)).select(
-        "case_code", nw.col("ts").alias("completion_ts"), nw.col("idx").alias("completion_idx"))
+        "case_code", nw.col("ts").alias("completion_ts"))
     exits = (events.filter(nw.col("step_code").is_in(list(exit_codes))).group_by("case_code")
              .agg(nw.col("ts").min().alias("exit_ts")))
     if prepared.eager:  # first and last events come in the same case order: side by side, no join
@@ -103,7 +103,7 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
     cases = prepared.with_case_ids(cases).select(
         "case_code", "case", nw.col("row").alias("first_row"), "first_ts", "last_ts",
         nw.col("n_events").cast(nw.Int64), "path_h1", "path_h2", "first_code", "last_code",
-        "completion_ts", "completion_idx", "exit_ts")
+        "completion_ts", "exit_ts")
     silent_us = as_of_us - nw.col("last_ts")
     status = (
         nw.when(~nw.col("completion_ts").is_null()).then(nw.lit("completed"))

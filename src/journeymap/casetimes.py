@@ -100,7 +100,7 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     as_of_us = as_of_epoch_us(as_of)
     prepared = prepare_events(events, step_of, {step: code for code, step in enumerate(steps)}, as_of_us)
     table = collect(prepared.events.select("idx", "step_code", "ts", "is_first")).to_pandas()
-    firsts = prepared.events.filter(nw.col("is_first")).select("idx", *(["pos"] if prepared.eager else ["case"]))
+    firsts = prepared.events.filter(nw.col("is_first")).select("idx", *prepared.id_columns)
     ids = collect(prepared.with_case_ids(firsts)).to_pandas()
     if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
         table, ids = table.sort_values("idx"), ids.sort_values("idx")

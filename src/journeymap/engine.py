@@ -59,6 +59,11 @@ class PreparedEvents:
         """The same preparation with more columns on `events`, materialised once."""
         return PreparedEvents(events.lazy() if self.eager else materialise(events), self.source, self.eager)
 
+    @property
+    def id_columns(self) -> tuple[str, ...]:
+        """The columns of `events` that `with_case_ids` needs on a selection of them."""
+        return ("pos",) if self.eager else ("case", "row")
+
     def with_case_ids(self, frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         """`frame` (a selection of `events`, with `pos` on eager engines, with `case` and `row` on
         lazy ones) with the `case` id and file `row` of each event."""
