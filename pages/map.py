@@ -49,8 +49,8 @@ show_off_map = middle.toggle("Show off-map activity", key=OFF_MAP_KEY,
 hotspots = decide.hotspots(view)[:TOP]
 with hotspot_slot:
     if hotspots:
-        st.caption(f"The top {len(hotspots)} hotspots, marked {' '.join(hotspot_marker(rank) for rank in range(1, len(hotspots) + 1))} "
-                   "on the map:")
+        markers = " ".join(hotspot_marker(rank) for rank in range(1, len(hotspots) + 1))
+        st.caption(f"The top {len(hotspots)} hotspots, marked {markers} on the map:")
     else:
         st.caption("No step stands out: no big share of lead time, broken target, drop-off or rework.")
     for cell, (rank, hotspot) in zip(st.columns(TOP), enumerate(hotspots, start=1)):

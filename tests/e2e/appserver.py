@@ -14,8 +14,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,6 +66,7 @@ def running_app(log_name: str, env: dict[str, str] | None = None) -> Iterator[st
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+
 
 def settle(page: Any) -> None:
     """Wait until the script run is over and every visible chart has drawn."""

@@ -26,8 +26,6 @@ def app_url() -> Iterator[str]:
         yield url
 
 
-
-
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
     settle(page)

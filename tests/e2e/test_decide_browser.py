@@ -12,14 +12,11 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 
-
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     """The app on a free port, healthy, stopped afterwards."""
     with running_app("decide-streamlit.log") as url:
         yield url
-
-
 
 
 def shoot_down(page: Page, name: str, most: int = 8) -> list[Path]:
