@@ -7,10 +7,11 @@
 Logs come from the sample generator (onboarding journey), stored once as canonical Parquet under
 benchmarks/data/, in two row orders: as generated, one case after another (as XES files and many
 exports are), and sorted by timestamp (as an export of a busy system often is). Ordering events
-by case is cheaper on the first, so both are measured. Every measurement runs in a fresh process so that its peak memory (max RSS,
-interpreter and libraries included) is its own, after one warm-up run on the small sample log
-(as in a running app, where libraries and thread pools have started). "metrics" is what the map needs: transitions,
-steps, statuses, lead times, variants and hotspots. The baseline is a straightforward pandas
+by case is cheaper on the first, so both are measured. Every measurement runs in a fresh process
+so that its peak memory (max RSS, interpreter and libraries included) is its own, after one
+warm-up run on the small sample log (as in a running app, where libraries and thread pools have
+started). "metrics" is what the map needs: transitions, steps, statuses, lead times, variants and
+hotspots. The baseline is a straightforward pandas
 pass (sort, shift, group-by) for transitions, case spans and reach, run on the same file.
 """
 
