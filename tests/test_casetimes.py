@@ -138,6 +138,21 @@ class TestExtraction:
         assert int(times.status_is("completed").sum()) == metrics.status_counts["completed"]
 
 
+    def test_without_a_journey_lead_time_is_case_duration(self):
+        """A bare log's cases complete with their last event, as in `compute_metrics`: last - first."""
+        events = build_events({
+            "reopened": [("open", 0), ("close", 2), ("fix", 30), ("close", 50)],
+            "still_working": [("open", 0), ("close", 1), ("fix", 5)],
+            "plain": [("open", 0), ("fix", 3), ("close", 4)],
+        })
+        times, metrics = case_step_times(events), compute_metrics(events)
+        lead = dict(zip(times.case, times.lead_time_s()))
+        assert lead["reopened"] == 50 * 3600 and lead["plain"] == 4 * 3600
+        assert np.isnan(lead["still_working"])
+        expected = metrics.cases.set_index("case")["lead_time_s"]
+        assert all(lead[c] == expected[c] or (np.isnan(lead[c]) and np.isnan(expected[c])) for c in lead)
+
+
 class TestLookups:
     def test_step_code_by_id_or_label(self, tiny):
         """A step is found by id or by label, whatever the case of the letters."""

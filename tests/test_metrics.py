@@ -186,6 +186,79 @@ class TestCaseStatus:
         assert metrics.cases["duration_s"].tolist() == [0.0]
 
 
+class TestCompletionRule:
+    """Which event completes a case: DESIGN.md "Case status", as issue 11 ruled it."""
+
+    LOG = {
+        # closes, is reopened and closes again: its last event is at the end step
+        "reopened": [("open", 0), ("close", 2), ("fix", 30), ("close", 50)],
+        # closed early, then more work: its last event is not at an end step
+        "still_working": [("open", 0), ("close", 1), ("fix", 5)],
+        "plain": [("open", 0), ("fix", 3), ("close", 4)],
+    }
+
+    def test_bare_log_lead_time_is_case_duration(self, measure: Measure) -> None:
+        """Without a journey a case completes when its last event is at an end step; lead time = last - first."""
+        metrics = measure(build_events(self.LOG), journey=None)
+        assert metrics.end_steps == ("close",) and metrics.completion == "last_event"
+        cases = metrics.cases.set_index("case")
+        assert cases.loc["reopened", "lead_time_s"] == 50 * HOUR
+        assert cases.loc["reopened", "lead_time_s"] == cases.loc["reopened", "duration_s"]
+        assert cases.loc["plain", "lead_time_s"] == 4 * HOUR
+        assert cases.loc["still_working", "status"] != "completed"
+        assert metrics.lead_time["median_s"] == pytest.approx(27 * HOUR)
+
+    def test_bare_log_delay_shares_cover_the_whole_case(self, measure: Measure) -> None:
+        """Every transition of a completed case counts in its lead time, so shares still add up to 1."""
+        metrics = measure(build_events(self.LOG), journey=None)
+        shares = metrics.steps.set_index("step")["delay_share"]
+        assert shares.sum() == pytest.approx(1.0)
+        # into close: 2 + 20 (reopened) + 1 (plain); into fix: 28 (reopened) + 3 (plain); of 54 h
+        assert shares["close"] == pytest.approx(23 / 54)
+        assert shares["fix"] == pytest.approx(31 / 54)
+
+    def test_journey_with_last_event_completion(self, measure: Measure) -> None:
+        """A journey that says `completion: last_event` (what a draft writes) gets the bare-log meaning."""
+        journey = journey_from_yaml("""
+id: drafted
+name: Drafted
+completion: last_event
+stages: [{id: s, label: S}]
+steps:
+  - {id: open, label: open, stage: s}
+  - {id: fix, label: fix, stage: s}
+  - {id: close, label: close, stage: s}
+transitions: [{from: open, to: close}, {from: close, to: fix}, {from: fix, to: close}, {from: open, to: fix}]
+start: open
+end: [close]
+""", source="drafted.yaml")
+        metrics = measure(build_events(self.LOG), journey=journey)
+        cases = metrics.cases.set_index("case")
+        assert cases.loc["reopened", "lead_time_s"] == 50 * HOUR
+        assert cases.loc["still_working", "status"] != "completed"
+
+    def test_designed_journey_completes_at_first_arrival(self, measure: Measure) -> None:
+        """A designed journey keeps the documented rule: its goal is met at the first end step."""
+        journey = journey_from_yaml("""
+id: designed
+name: Designed
+stages: [{id: s, label: S}]
+steps:
+  - {id: open, label: open, stage: s}
+  - {id: fix, label: fix, stage: s}
+  - {id: close, label: close, stage: s}
+transitions: [{from: open, to: close}, {from: close, to: fix}, {from: fix, to: close}, {from: open, to: fix}]
+start: open
+end: [close]
+""", source="designed.yaml")
+        metrics = measure(build_events(self.LOG), journey=journey)
+        cases = metrics.cases.set_index("case")
+        assert metrics.completion == "first_end"
+        assert cases.loc["reopened", "lead_time_s"] == 2 * HOUR
+        assert cases.loc["still_working", "status"] == "completed"
+        assert cases.loc["still_working", "lead_time_s"] == 1 * HOUR
+
+
 class TestDropOffAndDelay:
     def test_drop_off_counts_dropped_cases_at_their_last_step(self, measure: Measure) -> None:
         """Drop-off at a step is dropped cases that went silent there, over cases that reached it."""

@@ -46,16 +46,22 @@ def _with_weights(events: Any, n_positions: int, n_codes: int) -> Any:
     return events
 
 
-def mark_cases(prepared: PreparedEvents, end_codes: Sequence[int]) -> PreparedEvents:
+def mark_cases(prepared: PreparedEvents, end_codes: Sequence[int], *, at_last_event: bool = False) -> PreparedEvents:
     """Add to every event `ends_so_far`, the end events of its case up to and including this one
     (0 before completion), and `case_completed`, whether its case has an end event.
+
+    With `at_last_event` only a case's last event can be its end event: the case completes when
+    it finishes at an end step, and every earlier event is before completion.
 
     On eager engines a running count along the contiguous cases, filled forward from each case's
     first event and back from its last, replaces a group-by and a join of millions of events by
     case; lazy (SQL) engines compute windows per case well, and orderly fills badly.
     """
     # 32-bit counts: at ten million events each column pass moves half the memory.
-    events = prepared.frame().with_columns(is_end=nw.col("step_code").is_in(list(end_codes)).cast(nw.Int32))
+    is_end = nw.col("step_code").is_in(list(end_codes))
+    if at_last_event:
+        is_end = is_end & nw.col("is_last")
+    events = prepared.frame().with_columns(is_end=is_end.cast(nw.Int32))
     if not prepared.eager:
         return prepared.replace(events.with_columns(
             ends_so_far=nw.col("is_end").cum_sum().over("case_code", order_by="idx").cast(nw.Int32),
@@ -90,6 +96,8 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
         "case_code", nw.col("ts").alias("last_ts"), nw.col("step_code").alias("last_code"),
         (nw.col("position") + 1).alias("n_events"),
         *(step(nw.col(f"run_h{h}").diff()).fill_null(nw.col(f"run_h{h}")).alias(f"path_h{h}") for h in (1, 2)))
+    # The first end event that counts (ends_so_far steps from 0 to 1 there): with completion at
+    # the last event, an end step visited earlier in the case has ends_so_far 0.
     completions = events.filter(nw.col("step_code").is_in(list(end_codes)) & (nw.col("ends_so_far") == 1)).select(
         "case_code", nw.col("ts").alias("completion_ts"))
     exits = (events.filter(nw.col("step_code").is_in(list(exit_codes))).group_by("case_code")

@@ -19,7 +19,7 @@ import pandas as pd
 from .cases import STATUSES
 from .engine import EVENT_COLUMNS, as_lazy, collect, prepare_events
 from .errors import JourneyError
-from .metrics import activity_to_step, as_of_epoch_us, case_rules
+from .metrics import CaseRules, activity_to_step, as_of_epoch_us, case_rules
 from .model import Journey
 
 __all__ = ["CaseTimes", "case_step_times", "NO_TIME"]
@@ -108,18 +108,18 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     event_ts = table["ts"].to_numpy(np.int64)
     first = table["is_first"].to_numpy(bool)
     as_of_us = int(event_ts.max(initial=0)) if as_of_us is None else as_of_us
-    end_steps, exit_steps, stale = case_rules(journey, prepared.events, dict(enumerate(steps)), stale_after_s)
+    rules = case_rules(journey, prepared.events, dict(enumerate(steps)), stale_after_s)
     event_case = np.cumsum(first) - 1
     case_ids = ids["case"].to_numpy(object)
-    return _assemble(journey, as_of_us, steps, end_steps, exit_steps, stale, case_ids, event_case, event_step,
+    return _assemble(journey, as_of_us, steps, rules, case_ids, event_case, event_step,
                      event_ts, first, _segment_values(lazy, segments, case_ids))
 
 
-def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], end_steps: tuple[str, ...],
-              exit_steps: tuple[str, ...], stale_after_s: float, case_ids: np.ndarray, event_case: np.ndarray,
-              event_step: np.ndarray, event_ts: np.ndarray, first: np.ndarray,
-              segments: dict[str, np.ndarray]) -> CaseTimes:
+def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], rules: CaseRules,
+              case_ids: np.ndarray, event_case: np.ndarray, event_step: np.ndarray, event_ts: np.ndarray,
+              first: np.ndarray, segments: dict[str, np.ndarray]) -> CaseTimes:
     """Statuses as DESIGN.md defines them (pinned against `compute_metrics` by the tests), and arrivals."""
+    end_steps, exit_steps, stale_after_s = rules.end_steps, rules.exit_steps, rules.stale_after_s
     n_cases, n_events = len(case_ids), len(event_ts)
     last = np.r_[first[1:], True] if n_events else first
     arrival_s = np.r_[np.nan, np.diff(event_ts) / 1_000_000] if n_events else np.zeros(0)
@@ -127,8 +127,8 @@ def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], en
     prev_step = np.r_[-1, event_step[:-1]] if n_events else event_step.copy()
     prev_step[first] = -1
     position = np.arange(n_events) - np.flatnonzero(first)[event_case]
-    completion = _first_event(event_case, np.isin(event_step, [steps.index(s) for s in end_steps if s in steps]),
-                              n_cases)
+    at_end = np.isin(event_step, [steps.index(s) for s in end_steps if s in steps])
+    completion = _first_event(event_case, at_end & last if rules.at_last_event else at_end, n_cases)
     exit_ = _first_event(event_case, np.isin(event_step, [steps.index(s) for s in exit_steps if s in steps]), n_cases)
     start_us, last_us = event_ts[first], event_ts[last]
     status = np.where(completion >= 0, 0, np.where(exit_ >= 0, 1, np.where(

@@ -95,6 +95,8 @@ def journey_to_dict(journey: Journey) -> dict[str, Any]:
     if journey.owner:
         data["owner"] = journey.owner
     data["stale_after"] = format_duration(journey.stale_after_s)
+    if journey.completion != "first_end":
+        data["completion"] = journey.completion
     data["stages"] = [{"id": s.id, "label": s.label} for s in journey.stages]
     data["steps"] = [_step_to_dict(step) for step in journey.steps]
     data["transitions"] = [
@@ -136,10 +138,12 @@ def _build(data: dict[str, Any]) -> Journey:
         description=data.get("description", ""),
         owner=data.get("owner", ""),
         stale_after_s=parse_duration(data.get("stale_after", "30d")),
+        completion=data.get("completion", "first_end"),
         stages=tuple(Stage(s["id"], s["label"]) for s in data["stages"]),
         steps=tuple(
             Step(id=s["id"], label=s["label"], stage=s["stage"], owner=s.get("owner", ""),
-                 aliases=tuple(s.get("aliases", ())), target=_target(s.get("target")))
+                 aliases=tuple(s.get("aliases", ())), target=_target(s.get("target")),
+                 automatic=bool(s.get("automatic", False)))
             for s in data["steps"]
         ),
         transitions=tuple(Transition(t["from"], t["to"], _target(t.get("target"))) for t in data["transitions"]),
@@ -275,4 +279,6 @@ def _step_to_dict(step: Step) -> dict[str, Any]:
         data["aliases"] = list(step.aliases)
     if step.target:
         data["target"] = _target_to_dict(step.target)
+    if step.automatic:
+        data["automatic"] = True
     return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import narwhals as nw
 import pandas as pd
@@ -13,11 +13,12 @@ from .cases import STATUSES, case_table, mark_cases
 from .engine import (PreparedEvents, as_lazy, collect, in_order, materialise, prepare_events, sorted_column,
                      to_pandas)
 from .model import Journey
+from .outcomes import log_outcomes
 from .stats import duration_stats
 from .variants import variant_table
 
-__all__ = ["JourneyMetrics", "compute_metrics", "usual_last_activities", "to_epoch_us", "arrival_histogram",
-           "activity_to_step", "as_of_epoch_us", "case_rules"]
+__all__ = ["JourneyMetrics", "compute_metrics", "to_epoch_us", "arrival_histogram",
+           "activity_to_step", "as_of_epoch_us", "case_rules", "CaseRules"]
 
 DEFAULT_STALE_AFTER_S = 30 * 86400.0
 _CASE_COLUMNS = ["case", "first_ts", "last_ts", "n_events", "first_step", "last_step", "completion_ts", "exit_ts",
@@ -43,6 +44,7 @@ class JourneyMetrics:
     arrival_histogram: pd.DataFrame = field(default_factory=pd.DataFrame)
     status_counts: dict[str, int] = field(default_factory=dict)
     lead_time: dict[str, float | None] = field(default_factory=dict)
+    completion: str = "first_end"
 
     @property
     def as_of(self) -> dt.datetime:
@@ -72,7 +74,8 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     """Compute transitions, steps, case statuses, lead times and variants for canonical events.
 
     `events` is a canonical event frame (see `journeymap.engine`) in any supported engine. Without
-    a journey every activity is a step and the usual last activities count as end steps. Tables
+    a journey every activity is a step, the usual last activities count as end steps and a case
+    completes with its last event (`case_rules`). Tables
     are grouped by integer step codes (cheaper than text on every engine) and named at the end.
     """
     activities = sorted(collect(as_lazy(events).select("activity").unique()).get_column("activity").to_list())
@@ -84,12 +87,13 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     events_nw = prepared.events
     if as_of_us is None:
         as_of_us = _scalar(events_nw.select(nw.col("ts").max()))
-    end_steps, exit_steps, stale = case_rules(journey, events_nw, names, stale_after_s)
+    rules = case_rules(journey, events_nw, names, stale_after_s)
+    end_steps, exit_steps, stale = rules.end_steps, rules.exit_steps, rules.stale_after_s
     has_start = "start" in events_nw.collect_schema().names()
 
     codes_of = lambda steps: [step_codes[s] for s in steps if s in step_codes]  # noqa: E731
     end_codes = codes_of(end_steps)
-    prepared = mark_cases(prepared, end_codes)
+    prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
     events_nw = prepared.events
     cases = materialise(case_table(prepared, end_codes, codes_of(exit_steps), as_of_us or 0, stale,
                                    len(step_codes)))
@@ -107,7 +111,7 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
         transitions=transitions, steps=steps, cases=cases_pd, variants=variants, n_variants=n_variants,
         has_start_times=has_start, arrival_histogram=histogram,
         status_counts={status: int((cases_pd["status"] == status).sum()) for status in STATUSES},
-        lead_time=_summary(completed),
+        lead_time=_summary(completed), completion=rules.completion,
     )
 
 
@@ -141,18 +145,6 @@ def _case_frame(cases: nw.LazyFrame[Any], names: dict[int, str]) -> pd.DataFrame
     return table[_CASE_COLUMNS].reset_index(drop=True)
 
 
-def usual_last_activities(events: nw.LazyFrame[Any], names: dict[int, str], min_share: float = 0.1
-                          ) -> tuple[str, ...]:
-    """Activities that end at least `min_share` of the cases: the likely end steps of a log."""
-    lasts = to_pandas(events.filter(nw.col("is_last")).group_by("step_code").agg(nw.len().alias("n")))
-    if lasts.empty:
-        return ()
-    lasts["step"] = lasts["step_code"].map(names)
-    share = lasts["n"] / lasts["n"].sum()
-    chosen = lasts[share >= min_share].sort_values(["n", "step"], ascending=[False, True])
-    return tuple(chosen["step"]) or (lasts.sort_values("n").iloc[-1]["step"],)
-
-
 def arrival_histogram(transitions: nw.LazyFrame[Any], names: dict[int, str], bins_per_decade: int = 4
                       ) -> pd.DataFrame:
     """Arrival times per step counted in log-spaced bins (journey-sized, for distribution charts).
@@ -180,15 +172,32 @@ def as_of_epoch_us(as_of: Any) -> int | None:
     return None if as_of is None else as_of if isinstance(as_of, int) else to_epoch_us(as_of)
 
 
+class CaseRules(NamedTuple):
+    """What decides a case's status: end and exit steps, the silence after which it is dropped,
+    and the completion rule (`journeymap.model.COMPLETION_RULES`)."""
+
+    end_steps: tuple[str, ...]
+    exit_steps: tuple[str, ...]
+    stale_after_s: float
+    completion: str
+
+    @property
+    def at_last_event(self) -> bool:
+        """True when a case completes with its last event (lead time = case duration)."""
+        return self.completion == "last_event"
+
+
 def case_rules(journey: Journey | None, events: nw.LazyFrame[Any], names: dict[int, str],
-               stale_after_s: float | None) -> tuple[tuple[str, ...], tuple[str, ...], float]:
-    """End steps, exit steps and the silence after which a case counts as dropped: the journey's,
-    or for a bare log its usual last activities, no exits and 30 days."""
+               stale_after_s: float | None) -> CaseRules:
+    """The journey's rules, or for a bare log: the end and exit steps its cases really end at
+    (`outcomes.log_outcomes`), 30 days, and completion with the last event (case duration, as
+    pm4py and Disco measure it)."""
     if journey is not None:
         stale = journey.stale_after_s if stale_after_s is None else stale_after_s
-        return tuple(journey.end), tuple(journey.exit), stale
+        return CaseRules(tuple(journey.end), tuple(journey.exit), stale, journey.completion)
     stale = DEFAULT_STALE_AFTER_S if stale_after_s is None else stale_after_s
-    return usual_last_activities(events, names), (), stale
+    outcomes = log_outcomes(events, names)
+    return CaseRules(outcomes.end_steps, outcomes.exit_steps, stale, "last_event")
 
 
 def activity_to_step(activities: list[str], journey: Journey | None) -> dict[str, str]:

@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-__all__ = ["Journey", "Stage", "Step", "Transition", "Target", "Okr", "Change"]
+__all__ = ["Journey", "Stage", "Step", "Transition", "Target", "Okr", "Change", "COMPLETION_RULES"]
 
 STATISTICS = ("median", "p85", "p95")
+# When a case counts as completed, and so where its lead time ends (DESIGN.md, "Case status"):
+# "first_end": at its first arrival at an end step (a designed journey: its goal is met);
+# "last_event": when its last event is at an end step, lead time = last − first event (case
+# duration, as pm4py and Disco measure it: a bare log and a drafted journey).
+COMPLETION_RULES = ("first_end", "last_event")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,9 @@ class Step:
     owner: str = ""
     aliases: tuple[str, ...] = ()
     target: Target | None = None
+    # A system step (an automatic close after 15 days, say): the wait to reach it is a rule, not
+    # work, so it counts in lead time but is never ranked as a hotspot to fix.
+    automatic: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class Journey:
     stale_after_s: float = 30 * 86400.0
     okrs: tuple[Okr, ...] = ()
     changes: tuple[Change, ...] = ()
+    completion: str = "first_end"
     _graph: nx.DiGraph = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
 
     def step(self, step_id: str) -> Step:

@@ -1,0 +1,62 @@
+"""How a log's cases end: the end and exit steps proposed from the data (journeymap.outcomes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from journeymap.metrics import compute_metrics
+from journeymap.outcomes import looks_like_exit
+from journeymap.testing import build_events
+
+
+def log(pattern: dict[tuple[str, ...], int]) -> object:
+    """A log with `count` cases following each path, one hour between events."""
+    cases = {}
+    for path, count in pattern.items():
+        for i in range(count):
+            cases[f"{'-'.join(path)}-{i}"] = [(activity, hour) for hour, activity in enumerate(path)]
+    return build_events(cases)
+
+
+class TestExitWords:
+    @pytest.mark.parametrize("name", ["Application rejected", "A_DECLINED", "Order Cancelled", "Offer withdrawn",
+                                      "Aanvraag afgewezen", "Antrag abgelehnt", "INVALID", "Payment failed",
+                                      "Request canceled by customer", "no-show"])
+    def test_negative_outcomes_are_exits(self, name: str) -> None:
+        """Rejections, cancellations and withdrawals, in several languages and spellings, read as exits."""
+        assert looks_like_exit(name)
+
+    @pytest.mark.parametrize("name", ["Closed", "Resolve ticket", "Approved", "First login", "Dispatched",
+                                      "Payment received", "Validate"])
+    def test_ordinary_steps_are_not(self, name: str) -> None:
+        """Words inside other words do not count (a 'fail' must start a word)."""
+        assert not looks_like_exit(name)
+
+
+class TestProposedEnds:
+    def test_an_end_really_ends_cases(self) -> None:
+        """An activity that often comes last but is mostly followed by more work is not an end step."""
+        events = log({("open", "fix", "close"): 8, ("open", "close", "fix", "close"): 4, ("open", "fix"): 3,
+                      ("open", "close", "fix"): 1})
+        metrics = compute_metrics(events)
+        # fix ends 4 of 16 cases (25%) but is followed by more in 12 of the 16 that reach it
+        assert metrics.end_steps == ("close",)
+        assert metrics.status_counts["completed"] == 12
+
+    def test_rejections_are_exits_not_ends(self) -> None:
+        """Cases ending in a rejection are exited, and their time is not lead time."""
+        events = log({("apply", "review", "approved"): 6, ("apply", "review", "rejected"): 4})
+        metrics = compute_metrics(events)
+        assert metrics.end_steps == ("approved",) and metrics.exit_steps == ("rejected",)
+        assert metrics.status_counts == {"completed": 6, "exited": 4, "in_flight": 0, "dropped": 0}
+
+    def test_rare_last_activities_are_not_ends(self) -> None:
+        """An activity that ends under 5% of cases is not proposed as an end."""
+        events = log({("a", "b", "done"): 40, ("a", "odd"): 1})
+        assert compute_metrics(events).end_steps == ("done",)
+
+    def test_only_exits_end_the_log(self) -> None:
+        """When every case ends in an exit-named activity, the commonest one is still the end (something must be)."""
+        events = log({("a", "cancelled"): 3, ("a", "b", "rejected"): 2})
+        metrics = compute_metrics(events)
+        assert metrics.end_steps == ("cancelled",) and metrics.exit_steps == ("rejected",)
