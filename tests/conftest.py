@@ -1,4 +1,4 @@
-"""Shared fixtures: where the real logs live, and the engines every metric test runs on."""
+"""Shared fixtures: where the test logs live, and the engines every metric test runs on."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+REAL_DATA = TEST_DATA / "real"  # public logs that may be redistributed (CC BY 4.0), with attribution
+OWN_DATA = TEST_DATA / "own"  # logs written for these tests, by tests/data/own/make_logs.py
 
 ENGINES: dict[str, Callable[[pl.DataFrame], Any]] = {
     "polars": lambda frame: frame,
@@ -28,10 +30,14 @@ def engine(request: pytest.FixtureRequest) -> Callable[[pl.DataFrame], Any]:
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
-    """The folder of real event logs beside the checkout (../shared/data/real)."""
-    if not REAL_DATA.is_dir():
-        pytest.fail(f"The real event logs are missing: expected {REAL_DATA} (../shared beside the checkout).")
+    """The folder of real event logs in the repository (tests/data/real)."""
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def own_data() -> Path:
+    """The folder of event logs written for the tests (tests/data/own)."""
+    return OWN_DATA
 
 
 def as_pandas(frame: Any) -> pd.DataFrame:

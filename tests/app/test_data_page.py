@@ -15,7 +15,9 @@ from journeymap.samples import sample_events_path, sample_journey_path
 
 from app_driver import chart_specs, no_exception, open_app
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
+REAL = TEST_DATA / "real"  # public logs in the repository (CC BY 4.0)
+OWN = TEST_DATA / "own"  # logs written for the tests
 ROLES = ("case", "activity", "timestamp", "start_timestamp", "lifecycle")
 
 
@@ -75,7 +77,7 @@ class TestGoodFiles:
 
     def test_detected_roles_are_preselected_with_a_preview(self, data_page: AppTest) -> None:
         """Column roles found from the names are preselected, start times included, above a preview."""
-        at = upload(data_page, "interval_event_log.csv", (REAL / "interval_event_log.csv").read_bytes(), load=False)
+        at = upload(data_page, "interval.csv", (OWN / "interval.csv").read_bytes(), load=False)
         assert roles_shown(at) == {"case": "case:concept:name", "activity": "concept:name",
                                    "timestamp": "time:timestamp", "start_timestamp": "start_timestamp",
                                    "lifecycle": ""}

@@ -15,7 +15,7 @@ from appserver import running_app, settle, shoot
 
 pytestmark = pytest.mark.e2e
 
-HELPDESK = Path(__file__).resolve().parents[3] / "shared/data/real/helpdesk.xes.gz"
+HELPDESK = Path(__file__).resolve().parents[1] / "data" / "real" / "helpdesk.xes.gz"  # in the repository
 SIZES = {"1280": (1280, 800), "1920": (1920, 1080)}
 
 
