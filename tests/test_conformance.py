@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from journeymap.conformance import conformance
 from journeymap.definition import journey_from_yaml
-from journeymap.draft import draft_journey
 from journeymap.metrics import compute_metrics
 from journeymap.testing import build_events
 
@@ -51,24 +50,3 @@ class TestConformance:
         """A log of single-event cases has no transitions, hence nothing off-map (and no error)."""
         metrics = compute_metrics(build_events({"a": [("submit", 0)], "b": [("order", 1)]}), JOURNEY)
         assert conformance(metrics).off_map_transitions.empty
-
-
-class TestDraft:
-    def test_draft_orders_steps_and_keeps_main_traffic(self) -> None:
-        """Steps come in their typical order; rare activities are left off; every step is reachable."""
-        cases = {f"c{i}": [("open", 0), ("triage", 1), ("fix", 2 + i % 3), ("close", 9)] for i in range(60)}
-        cases["odd"] = [("open", 0), ("escalate to CEO", 1), ("close", 2)]
-        journey = draft_journey(build_events(cases), min_case_share=0.05)
-        assert [s.label for s in journey.steps] == ["open", "triage", "fix", "close"]
-        assert journey.step(journey.start).label == "open" and [journey.step(e).label for e in journey.end] == ["close"]
-        assert {(t.source, t.target_step) for t in journey.transitions} == {
-            ("open", "triage"), ("triage", "fix"), ("fix", "close")}
-
-    def test_step_reached_only_by_a_rare_transition(self) -> None:
-        """A step entered only through a minor transition still gets one, so the draft is valid."""
-        cases = {f"c{i}": [("open", 0), ("fix", 1), ("close", 2)] for i in range(40)}
-        cases.update({f"w{i}": [("open", 0), ("fix", 1), ("wait", 2), ("close", 3)] for i in range(2)})
-        journey = draft_journey(build_events(cases), min_case_share=0.01, min_transition_share=0.2)
-        fix = next(s.id for s in journey.steps if s.label == "fix")
-        wait = next(s.id for s in journey.steps if s.label == "wait")
-        assert (fix, wait) in {(t.source, t.target_step) for t in journey.transitions}

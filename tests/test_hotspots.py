@@ -42,6 +42,55 @@ def shipping_log():
     return build_events(cases)
 
 
+def drafted(cases: dict[str, list[tuple[str, float]]], automatic: tuple[str, ...] = ()):
+    """Metrics of a hand-made log against its own draft, with some steps marked automatic."""
+    from dataclasses import replace
+
+    from journeymap.draft import draft_journey
+
+    events = build_events(cases)
+    journey = draft_journey(events)
+    steps = tuple(replace(s, automatic=s.label in automatic) for s in journey.steps)
+    return compute_metrics(events, replace(journey, steps=steps))
+
+
+class TestSentencesThatHold:
+    def test_many_short_visits_say_so(self) -> None:
+        """A share built from many short repeats says how many visits and how short most are."""
+        cases = {}
+        for i in range(10):
+            # 20 one-minute visits to "check" and one 10-hour visit, then a 2-hour wait for "done"
+            visits = [("check", 1 / 60 * (k + 1)) for k in range(20)] + [("check", 10 + 20 / 60)]
+            cases[f"c{i}"] = [("open", 0), *visits, ("done", 12.5)]
+        metrics = drafted(cases)
+        check = next(h for h in find_hotspots(metrics) if h.label == "check")
+        assert check.sentence.startswith("check: 83% of lead time over 210 visits (21.0 per case), half of them within")
+        assert "within 1 min, the longest 10.0 h" in check.sentence
+
+    def test_a_few_long_waits_say_so(self) -> None:
+        """A big share with a short median comes from a long tail, and the sentence names it."""
+        cases = {f"c{i}": [("open", 0), ("review", 0.01), ("done", 0.02)] for i in range(18)}
+        cases.update({f"slow{i}": [("open", 0), ("review", 100), ("done", 100.01)] for i in range(2)})
+        metrics = drafted(cases)
+        review = next(h for h in find_hotspots(metrics) if h.label == "review")
+        assert "mostly from a few long waits: median 36 s, p95" in review.sentence
+
+    def test_automatic_wait_is_not_a_hotspot(self) -> None:
+        """A step reached by a timer holds lead time but is never ranked; the headline says it is automatic."""
+        cases = {f"c{i}": [("open", 0), ("resolve", 2 + i), ("closed", 2 + i + 15 * 24)] for i in range(30)}
+        metrics = drafted(cases, automatic=("closed",))
+        hotspots = find_hotspots(metrics)
+        assert hotspots and hotspots[0].label == "resolve"
+        assert "closed" not in [h.label for h in hotspots]
+        assert "is the automatic wait for closed" in where_time_goes(metrics)
+
+    def test_ranking_follows_delay_share(self) -> None:
+        """The first marker goes to the step with the largest share of lead time (the map's default colour)."""
+        metrics = compute_metrics(shipping_log(), JOURNEY)
+        top = find_hotspots(metrics)[0]
+        assert top.step == metrics.steps.loc[metrics.steps["delay_share"].idxmax(), "step"]
+
+
 class TestFindHotspots:
     def test_ranked_by_delay_share_with_sentence(self) -> None:
         """The step holding most of the lead time comes first, its sentence in the user's words."""

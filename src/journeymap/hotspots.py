@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -11,7 +12,7 @@ from .durations import format_seconds_as_text
 from .metrics import JourneyMetrics
 from .whatif import P85_IMPACT_KIND, p85_impact_hotspots
 
-__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_frame", "hotspot_marker", "KINDS"]
+__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_frame", "hotspot_marker", "automatic_steps", "KINDS"]
 
 KINDS = ("delay", "target", "drop_off", "rework", P85_IMPACT_KIND)
 _DELAY_SHARE = 0.15     # a step taking this share of lead time is a hotspot on its own
@@ -19,6 +20,9 @@ _DROP_OFF_RATE = 0.05   # below this, losing cases is noise rather than a patter
 _REWORK_RATE = 0.10     # one case in ten doing a step twice is worth a look
 _MIN_CASES = 5          # rates over fewer cases than this say nothing
 _MIN_FLAGGED = 3        # nor do two or fewer dropped or reworked cases
+_REPEATS = 1.5          # visits per case from which a share is "over many repeats"
+_LONG_TAIL = 10.0       # p95 this many times the median: the share comes from a few long waits ...
+_LONG_TAIL_MEAN = 3.0   # ... as it does when the mean is this many times the median
 
 
 def hotspot_marker(rank: int) -> str:
@@ -52,14 +56,16 @@ def find_hotspots(metrics: JourneyMetrics, top: int | None = None, impact: pd.Da
     steps = metrics.steps[metrics.steps["reached"] > 0]
     if steps.empty:
         return []
-    top_delay = set(steps.nlargest(3, "delay_share").query("delay_share > 0")["step"])
+    automatic = automatic_steps(metrics)
+    worked = steps[~steps["step"].isin(automatic)]  # waiting for a timer is a rule, not work to fix
+    top_delay = set(worked.nlargest(3, "delay_share").query("delay_share > 0")["step"])
     eligible = steps[steps["reached"] >= _MIN_CASES]
     losing = eligible[(eligible["drop_off_rate"] >= _DROP_OFF_RATE) & (eligible["dropped"] >= _MIN_FLAGGED)]
     top_drop = set(losing.nlargest(3, "drop_off_rate")["step"])
     hotspots = []
     for row in steps.itertuples(index=False):
         kinds = []
-        if row.step in top_delay or row.delay_share >= _DELAY_SHARE:
+        if row.step in top_delay or (row.delay_share >= _DELAY_SHARE and row.step not in automatic):
             kinds.append("delay")
         if _breaks_target(row):
             kinds.append("target")
@@ -73,7 +79,8 @@ def find_hotspots(metrics: JourneyMetrics, top: int | None = None, impact: pd.Da
         if kinds:
             sentence = _sentence(row, kinds, metrics, impact_phrases.get(row.step))
             hotspots.append(Hotspot(row.step, row.label, tuple(kinds), float(row.delay_share), sentence))
-    hotspots.sort(key=lambda h: (-h.delay_share, -len(h.kinds), h.step))
+    # Ranked by the share of lead time a fix could win: a timer's share is none of it.
+    hotspots.sort(key=lambda h: (-(0.0 if h.step in automatic else h.delay_share), -len(h.kinds), h.step))
     return hotspots[:top] if top else hotspots
 
 
@@ -82,51 +89,84 @@ def where_time_goes(metrics: JourneyMetrics) -> str:
     completed = metrics.lead_time.get("count", 0)
     if not completed:
         return f"No case has reached an end step yet ({metrics.n_cases:,} cases in the log)."
-    top = metrics.steps.nlargest(3, "delay_share")
-    top = top[top["delay_share"] > 0]
+    automatic = automatic_steps(metrics)
+    steps = metrics.steps[metrics.steps["delay_share"] > 0]
+    timers = steps[steps["step"].isin(automatic)]
+    top = steps[~steps["step"].isin(automatic)].nlargest(3, "delay_share")
     parts = [f"{row.label} ({row.delay_share:.0%})" for row in top.itertuples()]
-    share = top["delay_share"].sum()
-    return (f"{completed:,} cases finished in a median of {format_seconds_as_text(metrics.lead_time['median_s'])} "
-            f"(p85 {format_seconds_as_text(metrics.lead_time['p85_s'])}); {share:.0%} of that time is spent "
-            f"waiting to reach {_join(parts)}.")
+    finished = (f"{completed:,} cases finished in a median of {format_seconds_as_text(metrics.lead_time['median_s'])} "
+                f"(p85 {format_seconds_as_text(metrics.lead_time['p85_s'])})")
+    if timers.empty:
+        return f"{finished}; {top['delay_share'].sum():.0%} of that time is spent waiting to reach {_join(parts)}."
+    waits = (timers["label"].iloc[0] if len(timers) == 1 else
+             _join([f"{row.label} ({row.delay_share:.0%})" for row in timers.itertuples()]))
+    return (f"{finished}; {timers['delay_share'].sum():.0%} of that time is the automatic wait for {waits}, and "
+            f"{top['delay_share'].sum():.0%} is spent waiting to reach {_join(parts)}.")
+
+
+def automatic_steps(metrics: JourneyMetrics) -> set[str]:
+    """Steps the journey marks `automatic` (reached by a system timer, not by work)."""
+    journey = metrics.journey
+    return {step.id for step in journey.steps if step.automatic} if journey else set()
 
 
 def _end_phrase(metrics: JourneyMetrics) -> str:
-    if len(metrics.end_steps) == 1:
+    """'time to first login' where a designed journey's goal is one step; else 'lead time'."""
+    if len(metrics.end_steps) == 1 and metrics.completion == "first_end":
         return f"time to {metrics.step_label(metrics.end_steps[0]).lower()}"
     return "lead time"
 
 
-def _sentence(row: object, kinds: list[str], metrics: JourneyMetrics, impact_phrase: str | None = None) -> str:
+def _sentence(row: Any, kinds: list[str], metrics: JourneyMetrics, impact_phrase: str | None = None) -> str:
     parts: list[str] = []
-    median = getattr(row, "arrival_median_s")
     if "delay" in kinds or "target" in kinds:
-        parts.append(f"{row.delay_share:.0%} of {_end_phrase(metrics)}")  # type: ignore[attr-defined]
-        if median == median and median is not None:
-            parts.append(f"median {format_seconds_as_text(median)}")
-            if "target" not in kinds:
-                parts.append(f"p85 {format_seconds_as_text(row.arrival_p85_s)}")  # type: ignore[attr-defined]
+        parts.append(_delay_phrase(row, metrics, with_spread="target" not in kinds))
     if "target" in kinds:
-        statistic = row.target_statistic  # type: ignore[attr-defined]
+        statistic = row.target_statistic
         actual = getattr(row, f"arrival_{statistic}_s")
         parts.append(f"{statistic} {format_seconds_as_text(actual)} against a target of "
-                     f"{format_seconds_as_text(row.target_s)}")  # type: ignore[attr-defined]
+                     f"{format_seconds_as_text(row.target_s)}")
     if "drop_off" in kinds:
-        parts.append(f"{_cases(row.dropped)} ({row.drop_off_rate:.0%}) went silent here")  # type: ignore[attr-defined]
+        parts.append(f"{_cases(row.dropped)} ({row.drop_off_rate:.0%}) went silent here")
     if "rework" in kinds:
-        parts.append(f"{_cases(row.rework_cases)} ({row.rework_cases / row.reached:.0%}) "  # type: ignore[attr-defined]
-                     "did it more than once")
+        parts.append(f"{_cases(row.rework_cases)} ({row.rework_cases / row.reached:.0%}) did it more than once")
     if impact_phrase:
         parts.append(impact_phrase)
-    return f"{row.label}: {', '.join(parts)}."  # type: ignore[attr-defined]
+    return f"{row.label}: {', '.join(parts)}."
 
 
-def _breaks_target(row: object) -> bool:
+def _delay_phrase(row: Any, metrics: JourneyMetrics, with_spread: bool) -> str:
+    """The share of lead time and where it comes from, so that a big share and a short median agree.
+
+    A share can come from one long wait per case (median and p85 say it), from many short
+    visits that add up (say how many), or from a few very long waits (say the tail).
+    """
+    share = f"{row.delay_share:.0%} of {_end_phrase(metrics)}"
+    median, mean, p95 = row.arrival_median_s, row.arrival_mean_s, row.arrival_p95_s
+    if median is None or median != median:
+        return share
+    visits_per_case = row.events / row.reached if row.reached else 0.0
+    floor = max(median, 1.0)
+    # The mean far above the median: a long tail holds the time, not the typical arrival.
+    long_tail = mean > _LONG_TAIL_MEAN * floor or p95 > _LONG_TAIL * floor
+    tail = (f"p95 {format_seconds_as_text(p95)}" if p95 > _LONG_TAIL * floor
+            else f"the longest {format_seconds_as_text(row.arrival_max_s)}")
+    if visits_per_case >= _REPEATS and long_tail:
+        return (f"{share} over {row.events:,} visits ({visits_per_case:.1f} per case), half of them within "
+                f"{format_seconds_as_text(median)}, {tail}")
+    if long_tail and with_spread:
+        return f"{share}, mostly from a few long waits: median {format_seconds_as_text(median)}, {tail}"
+    if not with_spread:
+        return f"{share}, median {format_seconds_as_text(median)}"
+    return f"{share}, median {format_seconds_as_text(median)}, p85 {format_seconds_as_text(row.arrival_p85_s)}"
+
+
+def _breaks_target(row: Any) -> bool:
     statistic = getattr(row, "target_statistic", None)
     if not isinstance(statistic, str):
         return False
     actual = getattr(row, f"arrival_{statistic}_s", float("nan"))
-    return actual is not None and not math.isnan(actual) and actual > row.target_s  # type: ignore[attr-defined]
+    return actual is not None and not math.isnan(actual) and actual > row.target_s
 
 
 def _cases(count: int) -> str:

@@ -26,8 +26,9 @@ EXIT_WORDS = (
     "zurückgezogen", "rechaz", "cancelad", "anulad", "rifiut", "respint",
 )
 _EXIT = re.compile(r"(?<![a-z])(" + "|".join(re.escape(word) for word in EXIT_WORDS) + ")", re.IGNORECASE)
-END_MIN_SHARE = 0.05     # an end step ends at least this share of the cases ...
-END_MIN_TERMINAL = 0.5   # ... and is the last event of at least half of the cases that reach it
+END_MIN_SHARE = 0.02     # an end step ends at least this share of the cases ...
+END_MIN_TERMINAL = 0.5   # ... and is the last event of at least half of the cases that reach it,
+END_ALWAYS_SHARE = 0.2   # ... or, whatever follows it elsewhere, ends this share of all cases
 
 
 def looks_like_exit(activity: str) -> bool:
@@ -68,8 +69,9 @@ def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str]) -> Outcomes:
     `step_code`, `is_last`).
 
     An end step ends at least `END_MIN_SHARE` of the cases and is the last event of most cases that
-    reach it: a usual last activity that also happens early ("Closed", later reopened) still ends
-    cases, while "fix", mostly followed by more work, does not. Ending activities named like a
+    reach it, or ends `END_ALWAYS_SHARE` of all cases: a usual last activity that also happens
+    early ("Closed", later reopened) still ends cases, while "fix", mostly followed by more work
+    and only now and then the last event, does not. Ending activities named like a
     negative outcome (`looks_like_exit`) are exits instead. With no such activity, the most common
     last one that is not an exit is the end.
     """
@@ -85,8 +87,9 @@ def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str]) -> Outcomes:
     table = table.sort_values(["ending", "step"], ascending=[False, True])
     outcomes = [Outcome(row.step, int(row.ending), int(row.reached)) for row in table.itertuples()]
     exits = tuple(o for o in outcomes if looks_like_exit(o.step))
-    ends = tuple(o for o in outcomes if not looks_like_exit(o.step) and o.ending >= END_MIN_SHARE * n_cases
-                 and o.ending >= END_MIN_TERMINAL * o.reached)
+    ends = tuple(o for o in outcomes if not looks_like_exit(o.step) and (
+        o.ending >= END_ALWAYS_SHARE * n_cases
+        or (o.ending >= END_MIN_SHARE * n_cases and o.ending >= END_MIN_TERMINAL * o.reached)))
     if not ends:
         fallback = [o for o in outcomes if not looks_like_exit(o.step)] or outcomes
         ends = (fallback[0],)

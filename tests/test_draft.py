@@ -1,0 +1,102 @@
+"""Drafting a journey from a log: trusted ends and exits, every observed move on the map, timers marked."""
+
+from __future__ import annotations
+
+import pytest
+
+from journeymap.conformance import conformance
+from journeymap.definition import journey_from_yaml, journey_to_yaml
+from journeymap.draft import draft_journey, propose_draft, timer_steps
+from journeymap.errors import JourneyError
+from journeymap.metrics import compute_metrics
+from journeymap.testing import build_events
+
+
+def loan_log():
+    """Applications: most approved, some rejected, some cancelled after an offer, a few reopened."""
+    cases = {}
+    for i in range(20):
+        cases[f"ok{i}"] = [("submitted", 0), ("checked", 2 + i % 3), ("offer sent", 30), ("approved", 80 + i)]
+    for i in range(8):
+        cases[f"no{i}"] = [("submitted", 0), ("checked", 3), ("Application rejected", 5 + i)]
+    for i in range(5):
+        cases[f"cx{i}"] = [("submitted", 0), ("checked", 2), ("offer sent", 20), ("Offer cancelled", 200)]
+    for i in range(3):  # checked twice: a loop
+        cases[f"re{i}"] = [("submitted", 0), ("checked", 2), ("checked", 4), ("offer sent", 9), ("approved", 50)]
+    cases["odd"] = [("submitted", 0), ("escalated to board", 1), ("approved", 400)]
+    return build_events(cases)
+
+
+class TestProposal:
+    def test_ends_and_exits_with_counts(self) -> None:
+        """Approvals are proposed as the end, rejections and cancellations as exits, each with its cases."""
+        proposal = propose_draft(loan_log())
+        assert proposal.start == "submitted" and proposal.starts[0] == ("submitted", 37)
+        assert [(o.step, o.ending) for o in proposal.outcomes.end] == [("approved", 24)]
+        assert [(o.step, o.ending) for o in proposal.outcomes.exit] == [("Application rejected", 8),
+                                                                        ("Offer cancelled", 5)]
+
+    def test_draft_uses_the_proposal(self) -> None:
+        """The draft ends where cases end, exits where they fail, and measures case duration."""
+        journey = draft_journey(loan_log())
+        labels = {s.id: s.label for s in journey.steps}
+        assert [labels[e] for e in journey.end] == ["approved"]
+        assert sorted(labels[e] for e in journey.exit) == ["Application rejected", "Offer cancelled"]
+        assert journey.completion == "last_event"
+        metrics = compute_metrics(loan_log(), journey)
+        assert metrics.status_counts == {"completed": 24, "exited": 13, "in_flight": 0, "dropped": 0}
+        cases = metrics.cases.set_index("case")
+        assert cases.loc["ok0", "lead_time_s"] == 80 * 3600
+
+    def test_user_choice_wins(self) -> None:
+        """Ends and exits the user confirms replace the proposal; an unknown name is a readable error."""
+        journey = draft_journey(loan_log(), end=["approved", "Offer cancelled"], exit=[])
+        labels = {s.id: s.label for s in journey.steps}
+        assert sorted(labels[e] for e in journey.end) == ["Offer cancelled", "approved"] and not journey.exit
+        with pytest.raises(JourneyError, match="'closed' is no activity of the log"):
+            draft_journey(loan_log(), end=["closed"])
+
+
+class TestNoOffMapOnItsOwnLog:
+    def test_every_observed_transition_is_designed(self) -> None:
+        """A drafted journey on its own log has no off-map transitions (loops included)."""
+        events = loan_log()
+        journey = draft_journey(events)
+        assert conformance(compute_metrics(events, journey)).off_map_transitions.empty
+        assert journey_from_yaml(journey_to_yaml(journey)) == journey
+
+    def test_hidden_rare_steps_show_off_map(self) -> None:
+        """Leaving rare activities out (the user's choice) is the only way to get off-map traffic."""
+        events = loan_log()
+        journey = draft_journey(events, min_case_share=0.05)
+        assert "escalated to board" not in [s.label for s in journey.steps]
+        off = conformance(compute_metrics(events, journey)).off_map_transitions
+        assert not off.empty
+
+    def test_steps_in_typical_order_and_all_reachable(self) -> None:
+        """Steps come in the order cases meet them, and a definition loads (every step reachable)."""
+        journey = draft_journey(loan_log())
+        labels = [s.label for s in journey.steps]
+        assert labels.index("submitted") < labels.index("checked") < labels.index("offer sent") < labels.index(
+            "approved")
+
+    def test_empty_log_is_a_readable_error(self) -> None:
+        """Nothing to draft from gives one sentence."""
+        with pytest.raises(JourneyError, match="no events"):
+            draft_journey(build_events({}).head(0))
+
+
+class TestTimers:
+    def test_a_fixed_wait_is_a_timer(self) -> None:
+        """Closing exactly 15 days after resolution is a timer; human work spread over days is not."""
+        cases = {f"c{i}": [("open", 0), ("resolve", 3 + 7 * i % 50), ("closed", 3 + 7 * i % 50 + 15 * 24)]
+                 for i in range(40)}
+        events = build_events(cases)
+        assert timer_steps(events) == ("closed",)
+        journey = draft_journey(events)
+        assert [s.label for s in journey.steps if s.automatic] == ["closed"]
+
+    def test_short_fixed_gaps_are_not_timers(self) -> None:
+        """Events a few seconds apart (one system writing two rows) are under the hour a timer needs."""
+        cases = {f"c{i}": [("open", i), ("logged", i + 0.001)] for i in range(40)}
+        assert timer_steps(build_events(cases)) == ()
