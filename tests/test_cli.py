@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from journeymap.cli import main
+from journeymap.cli import _COMMANDS, build_parser, main
 from journeymap.definition import journey_from_yaml
+from journeymap.errors import JourneyError
 from journeymap.samples import sample_events_path, sample_journey_path
 
 
@@ -105,3 +109,102 @@ def test_python_dash_m_runs_the_cli() -> None:
     result = subprocess.run([sys.executable, "-m", "journeymap", "validate", "/nonexistent.yaml"],
                             capture_output=True, text=True)
     assert result.returncode == 1 and "no such journey file" in result.stderr
+
+
+def _subcommands() -> list[str]:
+    """Every sub-command the parser registers."""
+    (choices,) = [action.choices for action in build_parser()._actions
+                  if isinstance(action, argparse._SubParsersAction)]
+    return sorted(choices)
+
+
+class TestUnixBehaviour:
+    """Help on every command, quiet exits on a closed pipe or a bug, as a Unix tool behaves."""
+
+    def test_every_registered_command_has_a_handler(self) -> None:
+        """The parser's sub-commands and the registered handlers are the same set (none forgotten)."""
+        assert set(_subcommands()) == set(_COMMANDS) >= {"validate", "metrics", "draft", "export", "report"}
+
+    def test_help_through_the_console_script(self) -> None:
+        """`journeymap --help` (the installed script) prints its usage and every command, exit 0."""
+        script = Path(sys.executable).with_name("journeymap")
+        result = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+        assert (result.returncode, result.stderr) == (0, "")
+        assert result.stdout.startswith("usage: journeymap")
+        assert all(name in result.stdout for name in _subcommands())
+        assert "95% CIs" in result.stdout  # the '%' that used to crash the help
+
+    @pytest.mark.parametrize("name", _subcommands())
+    def test_help_on_every_command(self, name: str) -> None:
+        """`python -m journeymap <command> --help` prints that command's usage line and exits 0."""
+        result = subprocess.run([sys.executable, "-m", "journeymap", name, "--help"], capture_output=True, text=True)
+        assert (result.returncode, result.stderr) == (0, "")
+        assert result.stdout.startswith(f"usage: journeymap {name} ")
+
+    @pytest.mark.parametrize("args, exit_code", [
+        (["metrics", "{events}", "--format", "table"], 141),
+        (["metrics", "{events}", "--journey", "{journey}"], 141),
+        (["draft", "{events}"], 141),
+        (["export", "{journey}", "--events", "{events}", "--chart", "funnel", "--format", "svg",
+          "--out", "/dev/stdout"], 141),
+        (["--help"], 0),  # argparse itself ignores a failed write of the help, and exits 0
+    ], ids=["metrics-table", "metrics-json", "draft", "export-svg", "help"])
+    def test_closed_pipe_exits_quietly(self, args: list[str], exit_code: int) -> None:
+        """Writing into a pipe whose reader is gone exits 141 (128 + SIGPIPE) with nothing on stderr:
+        no traceback, no 'Exception ignored', no 'Broken pipe' sentence."""
+        paths = {"events": str(sample_events_path("service_desk")), "journey": str(sample_journey_path("service_desk"))}
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # closed before the command starts: its first write meets a closed pipe
+        try:
+            result = subprocess.run([sys.executable, "-m", "journeymap", *(a.format(**paths) for a in args)],
+                                    stdout=write_end, stderr=subprocess.PIPE, text=True)
+        finally:
+            os.close(write_end)
+        assert (result.returncode, result.stderr) == (exit_code, "")
+
+    def test_head_in_a_shell_pipeline(self) -> None:
+        """`journeymap metrics LOG | head -1` prints the first line only and nothing on stderr; the JSON
+        (80 KB) outgrows the pipe buffer, so journeymap is still writing when head leaves."""
+        command = f"{shlex.quote(sys.executable)} -m journeymap metrics " \
+                  f"{shlex.quote(str(sample_events_path('onboarding')))} | head -1"
+        result = subprocess.run(["bash", "-c", "set -o pipefail; " + command], capture_output=True, text=True)
+        assert (result.stdout, result.stderr) == ("{\n", "")
+        assert result.returncode in (0, 141)
+
+    def test_unexpected_error_is_one_sentence(self, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+        """A bug (an exception no one anticipated) gets one sentence asking for a report, exit 70."""
+        def broken(args: argparse.Namespace) -> int:
+            raise KeyError("steps")
+        monkeypatch.setitem(_COMMANDS, "validate", broken)
+        monkeypatch.delenv("JOURNEYMAP_DEBUG", raising=False)
+        code, out, err = run(capsys, "validate", "any.yaml")
+        assert (code, out) == (70, "") and err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith("journeymap: unexpected error (KeyError: 'steps'); please report it")
+
+    def test_debug_shows_the_traceback(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With JOURNEYMAP_DEBUG=1 the unexpected exception is raised, for the person fixing it."""
+        def broken(args: argparse.Namespace) -> int:
+            raise KeyError("steps")
+        monkeypatch.setitem(_COMMANDS, "validate", broken)
+        monkeypatch.setenv("JOURNEYMAP_DEBUG", "1")
+        with pytest.raises(KeyError):
+            main(["validate", "any.yaml"])
+
+    def test_journey_errors_keep_their_message(self, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+        """A JourneyError is the user's to fix: its sentence is printed as it is, exit 1, never 'unexpected'."""
+        def refuses(args: argparse.Namespace) -> int:
+            raise JourneyError("log.csv, line 3: the case id is empty; fill it in or drop the row.")
+        monkeypatch.setitem(_COMMANDS, "validate", refuses)
+        code, _, err = run(capsys, "validate", "any.yaml")
+        assert (code, err) == (1, "journeymap: log.csv, line 3: the case id is empty; fill it in or drop the row.\n")
+
+    def test_ctrl_c_exits_130_without_a_traceback(self, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+        """Ctrl-C stops with the shell's code for an interrupt and one line."""
+        def interrupted(args: argparse.Namespace) -> int:
+            raise KeyboardInterrupt
+        monkeypatch.setitem(_COMMANDS, "validate", interrupted)
+        code, _, err = run(capsys, "validate", "any.yaml")
+        assert (code, err) == (130, "journeymap: interrupted\n")

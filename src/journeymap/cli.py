@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -133,13 +134,46 @@ def _table(metrics: JourneyMetrics, summary: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; errors print one sentence and exit 1."""
-    args = build_parser().parse_args(argv)
+    """Run the command line; errors print one sentence and exit 1.
+
+    Like a Unix tool it stops quietly when the reader of its output goes away (`| head`: exit 141,
+    the shell's code for a closed pipe) or on Ctrl-C (exit 130). Anything else that goes wrong is a
+    bug: one sentence asks for a report, and JOURNEYMAP_DEBUG=1 shows the traceback.
+    """
     try:
-        return _COMMANDS[args.command](args)
-    except JourneyError as error:
+        args = build_parser().parse_args(argv)
+        code = _COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, while the handler below can still catch it
+        return code
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("journeymap: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (JourneyError, OSError, ValueError) as error:
         print(f"journeymap: {error}", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as error:
-        print(f"journeymap: {error}", file=sys.stderr)
-        return 1
+    except Exception as error:  # the last resort: a bug, not the user's input
+        if os.environ.get("JOURNEYMAP_DEBUG"):
+            raise
+        print(f"journeymap: unexpected error ({type(error).__name__}: {error}); please report it with the "
+              "command you ran (JOURNEYMAP_DEBUG=1 shows the details).", file=sys.stderr)
+        return EXIT_BUG
+
+
+EXIT_BUG = 70  # EX_SOFTWARE of sysexits.h: an internal error
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report `yes | head`
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at interpreter exit does not fail on the closed
+    pipe again and print "Exception ignored ..." (the recipe of Python's signal module docs)."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture): nothing to flush
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)

@@ -36,7 +36,7 @@ _DIFF_FIELDS = ("change", "ci_low", "ci_high", "significant", "p85_change", "p85
 
 def add_compare_commands(commands: Any) -> None:
     """Add `compare` and `whatif` to the sub-parsers of `journeymap`."""
-    compare = commands.add_parser("compare", help="cases before/after a change, or a segment's values, with 95% CIs")
+    compare = commands.add_parser("compare", help="cases before/after a change, or a segment's values, with 95%% CIs")
     compare.add_argument("events")
     compare.add_argument("--journey")
     group = compare.add_mutually_exclusive_group()
