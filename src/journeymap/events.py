@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
 import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import polars as pl
 
-from .columns import ColumnRoles, detect_roles
+from .columns import ColumnRoles
+from .contentroles import detect_table_roles
+from .csvrows import read_rows
 from .errors import JourneyError
+from .limits import GZIP_MAGIC, gunzip, max_decompressed_bytes
+from .textfile import sniff_delimiter, utf8_text
+from .timestamps import parse_timestamps
 from .xes import read_xes
 
 __all__ = ["EventLog", "read_events", "read_table", "canonical_events", "SUPPORTED_SUFFIXES"]
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".xes", ".xes.gz")
-_GZIP_MAGIC = b"\x1f\x8b"
+_ECHO = 100  # characters of a value or parser message shown in an error
 _CANONICAL = {"case", "activity", "ts", "start", "row"}
 
 
@@ -50,37 +52,53 @@ class EventLog:
 def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = None, case: str | None = None,
                 activity: str | None = None, timestamp: str | None = None, start_timestamp: str | None = None,
                 lifecycle: str | None = None, timestamp_format: str | None = None,
-                sep: str | None = None) -> EventLog:
-    """Read an event log file (or its bytes plus `name`) and make canonical events of it."""
+                sep: str | None = None, max_decompressed_mb: float | None = None) -> EventLog:
+    """Read an event log file (or its bytes plus `name`) and make canonical events of it.
+
+    Columns not given are found from their names, else from their values (`detect_table_roles`).
+    Day-first or month-first dates are told apart by their values; when none tells (03/04/2024
+    only), a JourneyError asks for `timestamp_format`. Text files may be UTF-8 (with or without
+    BOM), UTF-16/32 with a BOM, or a legacy code page such as Windows-1252, with any delimiter.
+    Gzip input is refused once it expands past `max_decompressed_mb` (default: the environment
+    variable JOURNEYMAP_MAX_DECOMPRESSED_MB, else 2,048 MB). Every problem with the file is a
+    JourneyError of one sentence naming the file (and the line or column when known).
+    """
     label = name or Path(str(source)).name if not isinstance(source, bytes) else (name or "upload")
-    table = read_table(source, name=label, sep=sep)
-    roles = detect_roles(table.columns).override(
-        case=case, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp, lifecycle=lifecycle)
+    table = read_table(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb)
+    roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
+                               start_timestamp=start_timestamp, lifecycle=lifecycle)
     roles = ColumnRoles(**{**roles.__dict__, "timestamp_format": timestamp_format})
     return canonical_events(table, roles, source=label)
 
 
-def read_table(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None) -> pl.DataFrame:
-    """Read a file's rows as they are, by its suffix; CSV columns stay text."""
+def read_table(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
+               max_decompressed_mb: float | None = None) -> pl.DataFrame:
+    """Read a file's rows as they are, by its suffix; CSV columns stay text.
+
+    Gzip data (CSV or XES) is decompressed as a stream and refused past `max_decompressed_mb`
+    (default: JOURNEYMAP_MAX_DECOMPRESSED_MB, else 2,048 MB).
+    """
+    limit = max_decompressed_bytes(max_decompressed_mb)
     data = source if isinstance(source, bytes) else _read_bytes(Path(source), name)
-    if not data.strip():
+    if not data or data.isspace():
         raise JourneyError(f"{name}: the file is empty; export the event log again with its rows.", source=name)
     lower = name.lower()
     try:
         if lower.endswith((".xes", ".xes.gz")):
-            return read_xes(data, name=name)
+            return read_xes(data, name=name, max_decompressed_bytes=limit)
         if lower.endswith(".parquet"):
             return pl.read_parquet(io.BytesIO(data))
         if lower.endswith((".xlsx", ".xls")):
             return _read_excel(data)
-        return _read_csv(data, name, sep)
+        return _read_csv(data, name, sep, limit)
     except JourneyError:
         raise
     except ValueError as error:
-        raise JourneyError(str(error) if name in str(error) else f"{name}: {error}", source=name) from None
-    except Exception as error:  # every reader has its own error types; the user needs one sentence
-        raise JourneyError(f"{name}: could not be read as {_kind(lower)} ({error}). Check the file type and "
-                           "that the file is complete.", source=name) from None
+        message = _first_line(error)
+        raise JourneyError(message if name in message else f"{name}: {message}", source=name) from None
+    except (Exception, pl.exceptions.PanicException) as error:  # each reader has its own errors; a user needs one sentence
+        raise JourneyError(f"{name}: could not be read as {_kind(lower)} ({_first_line(error)}). Check the file "
+                           "type and that the file is complete.", source=name) from None
 
 
 def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "events") -> EventLog:
@@ -127,19 +145,22 @@ def _read_bytes(path: Path, name: str) -> bytes:
         raise JourneyError(f"{name}: is a folder; give an event log file.", source=name) from None
 
 
-def _read_csv(data: bytes, name: str, sep: str | None) -> pl.DataFrame:
-    if data[:2] == _GZIP_MAGIC:
-        data = gzip.decompress(data)
-    if not data.strip():
+def _read_csv(data: bytes, name: str, sep: str | None, limit: int) -> pl.DataFrame:
+    if data[:2] == GZIP_MAGIC:
+        data = gunzip(data, name, limit)
+    data, _ = utf8_text(data)
+    if not data or data.isspace():
         raise JourneyError(f"{name}: the file is empty; export the event log again with its rows.", source=name)
-    sample = data[:65536].decode("utf-8", errors="replace")
-    if sep is None:
-        try:
-            sep = csv.Sniffer().sniff(sample.split("\n", 1)[0] + "\n", delimiters=",;\t|").delimiter
-        except csv.Error:
-            sep = ","
-    table = pl.read_csv(io.BytesIO(data), separator=sep, infer_schema=False, encoding="utf8-lossy",
-                        truncate_ragged_lines=False)
+    sep = sep or sniff_delimiter(data)
+    if len(sep) != 1:
+        raise JourneyError(f"{name}: the delimiter must be one character, not '{sep[:10]}'.", source=name)
+    try:
+        table = pl.read_csv(io.BytesIO(data), separator=sep, infer_schema=False, encoding="utf8",
+                            truncate_ragged_lines=False)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+        # Polars' message is a parser dump; a second, row-by-row reading names the broken line, or
+        # reads what Polars is stricter about than the csv module (a quote inside a value).
+        table = read_rows(data, sep, name)
     if table.height == 0:
         raise JourneyError(f"{name}: has a header but no rows.", source=name)
     return table
@@ -171,32 +192,15 @@ def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None
 
 
 def _parse_time(frame: pl.DataFrame, column: str, fmt: str | None, source: str) -> pl.Series:
-    """Epoch microseconds (UTC) for a column; values that do not parse become null (and are counted).
-
-    Polars infers one format from the first values, which fails on files that mix offsets and
-    naive times; values it leaves unparsed get a second, per-value ISO-8601 pass (pandas).
-    """
-    values = frame.get_column(column)
-    if isinstance(values.dtype, pl.Datetime):
-        moment = values.dt.replace_time_zone("UTC") if values.dtype.time_zone is None else values.dt.convert_time_zone("UTC")
-        return moment.dt.cast_time_unit("us").dt.epoch("us")
-    if values.dtype == pl.Date:
-        return values.cast(pl.Datetime("us")).dt.epoch("us")
-    text = values.cast(pl.String).str.strip_chars()
-    try:
-        parsed = text.str.to_datetime(format=fmt, time_unit="us", time_zone="UTC", strict=False).dt.epoch("us")
-    except pl.exceptions.PolarsError:
-        parsed = pl.Series(column, [None] * len(text), dtype=pl.Int64)
-    present = text.is_not_null() & (text != "")
-    # Only values with digits get the second pass: pandas would read words such as "today".
-    missed = present & parsed.is_null() & text.str.contains(r"\d")
-    if fmt is None and missed.any():
-        retry = pd.to_datetime(text.filter(missed).to_pandas(), utc=True, format="ISO8601", errors="coerce")
-        fixed = pl.from_pandas(retry).dt.cast_time_unit("us").dt.epoch("us")
-        parsed = parsed.scatter(missed.arg_true(), fixed)
+    """Epoch microseconds (UTC) for a column; values that do not parse become null (and are counted)."""
+    text = frame.get_column(column)
+    parsed = parse_timestamps(text, fmt, source=source, column=column)
+    present = text.is_not_null()
+    if text.dtype == pl.String:
+        present = present & (text.str.strip_chars() != "")
     if present.any() and parsed.is_null().sum() == len(parsed):
-        example = text.filter(present)[0]
-        hint = (f"it does not match the format '{fmt}'" if fmt else
+        example = _cut(str(text.filter(present)[0]))
+        hint = (f"it does not match the format '{_cut(fmt)}'" if fmt else
                 "name its format, e.g. --timestamp-format '%d/%m/%Y %H:%M' for day-first dates")
         raise JourneyError(f"{source}: column '{column}' has no readable timestamps (for example "
                            f"'{example}'); {hint}.", source=source)
@@ -218,6 +222,17 @@ def _pair_lifecycle(frame: pl.DataFrame, skipped: dict[str, int]) -> pl.DataFram
         skipped["start events with no matching complete"] = unmatched
     paired = paired.with_columns(pl.coalesce("start", "__s").alias("start"))
     return paired.drop("__nth", "__s", "__lifecycle").sort("row")
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an error message, cut to about 100 characters (parsers echo the file)."""
+    lines = str(error).strip().splitlines()
+    return _cut(lines[0] if lines else type(error).__name__)
+
+
+def _cut(text: str | None) -> str:
+    text = text or ""
+    return text if len(text) <= _ECHO else text[:_ECHO] + "…"
 
 
 def _kind(name: str) -> str:

@@ -19,6 +19,9 @@ from xml.parsers.expat import ErrorString, errors
 
 import polars as pl
 
+from .limits import CappedGzipReader
+from .limits import max_decompressed_bytes as max_decompressed
+
 __all__ = ["read_xes"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -63,23 +66,31 @@ def _frame(columns: dict[str, list[str | None]], n_rows: int) -> pl.DataFrame:
     return pl.DataFrame([pl.Series(key, col, dtype=pl.String) for key, col in columns.items()])
 
 
-def _open(source: Path | bytes) -> IO[bytes]:
-    """Open a file or in-memory bytes for reading, decompressing when it starts with the gzip magic."""
+def _open(source: Path | bytes, name: str, limit: int) -> IO[bytes]:
+    """Open a file or in-memory bytes for reading, decompressing when it starts with the gzip magic.
+
+    Decompression is a stream that stops with a JourneyError once it passes `limit` bytes.
+    """
     # Sniff the content rather than trust the suffix: logs get renamed and re-compressed.
     if isinstance(source, bytes):
         raw: IO[bytes] = io.BytesIO(source)
-        return gzip.GzipFile(fileobj=raw) if source[:2] == _GZIP_MAGIC else raw
-    with open(source, "rb") as file:
-        magic = file.read(2)
-    if magic == _GZIP_MAGIC:
-        return gzip.open(source, "rb")
-    return open(source, "rb")  # noqa: SIM115 - the caller closes it
+        return CappedGzipReader(raw, name, limit) if source[:2] == _GZIP_MAGIC else raw
+    file = open(source, "rb")  # noqa: SIM115 - the caller closes it
+    magic = file.read(2)
+    file.seek(0)
+    return CappedGzipReader(file, name, limit) if magic == _GZIP_MAGIC else file
 
 
-def read_xes(source: str | os.PathLike[str] | bytes, name: str | None = None) -> pl.DataFrame:
-    """Read an ``.xes`` or ``.xes.gz`` file (or its bytes) into a DataFrame, one string row per event."""
+def read_xes(source: str | os.PathLike[str] | bytes, name: str | None = None, *,
+             max_decompressed_bytes: int | None = None) -> pl.DataFrame:
+    """Read an ``.xes`` or ``.xes.gz`` file (or its bytes) into a DataFrame, one string row per event.
+
+    Gzip data is refused once it expands past `max_decompressed_bytes` (default: the limit of
+    `journeymap.limits.max_decompressed_bytes`, 2,048 MB unless JOURNEYMAP_MAX_DECOMPRESSED_MB says).
+    """
     path = source if isinstance(source, bytes) else Path(source)
     name = name or (path.name if isinstance(path, Path) else "upload.xes")
+    limit = max_decompressed_bytes if max_decompressed_bytes is not None else max_decompressed()
     # Columns grow as plain lists (not a list of row dicts) and are handed to polars per chunk.
     event_cols: dict[str, list[str | None]] = {}
     case_cols: dict[str, list[str | None]] = {}
@@ -106,7 +117,7 @@ def read_xes(source: str | os.PathLike[str] | bytes, name: str | None = None) ->
         case_cols.clear()
         n_rows = 0
 
-    with _open(path) as stream:
+    with _open(path, name, limit) as stream:
         try:
             for event, elem in iterparse(stream, events=("start", "end")):
                 if event == "start":

@@ -1,0 +1,125 @@
+"""How far a compressed log may expand: gzip is read in a stream and refused past a size limit.
+
+A few megabytes of gzip can expand to many gigabytes (a decompression bomb); reading it whole would
+exhaust the memory of the machine or of a shared server. The default limit, 2,048 MB of decompressed
+data, holds an event log of some 20 million CSV rows while Polars' copy of it still fits a 24 GB
+machine; it is raised with the environment variable JOURNEYMAP_MAX_DECOMPRESSED_MB or, in Python,
+with `max_decompressed_mb=` on `read_events` / `read_table`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zlib
+from typing import IO
+
+from .errors import JourneyError
+
+__all__ = ["DEFAULT_MAX_DECOMPRESSED_MB", "MAX_DECOMPRESSED_ENV", "GZIP_MAGIC", "max_decompressed_bytes",
+           "gunzip", "CappedGzipReader"]
+
+DEFAULT_MAX_DECOMPRESSED_MB = 2048
+MAX_DECOMPRESSED_ENV = "JOURNEYMAP_MAX_DECOMPRESSED_MB"
+GZIP_MAGIC = b"\x1f\x8b"
+_PIECE = 1 << 20  # decompressed bytes produced per step, so the limit is checked every megabyte
+_MB = 1024 * 1024
+
+
+def max_decompressed_bytes(given_mb: float | None = None) -> int:
+    """The decompression limit in bytes: the given megabytes, else the environment variable, else 2,048 MB."""
+    if given_mb is None:
+        setting = os.environ.get(MAX_DECOMPRESSED_ENV, "").strip()
+        if not setting:
+            return DEFAULT_MAX_DECOMPRESSED_MB * _MB
+        try:
+            given_mb = float(setting)
+        except ValueError:
+            raise JourneyError(f"{MAX_DECOMPRESSED_ENV} is '{setting[:40]}'; set it to a number of megabytes, "
+                               f"e.g. {MAX_DECOMPRESSED_ENV}=4096.") from None
+    if not given_mb > 0:
+        raise JourneyError(f"The decompression limit must be a positive number of megabytes, not {given_mb}.")
+    return int(given_mb * _MB)
+
+
+def gunzip(data: bytes, name: str, limit: int) -> bytes:
+    """The decompressed content of gzip data (every member), refused once it passes `limit` bytes."""
+    reader = CappedGzipReader(io.BytesIO(data), name, limit)
+    out = bytearray()
+    while piece := reader.read(_PIECE):
+        out += piece
+    return bytes(out)
+
+
+class CappedGzipReader(io.RawIOBase):
+    """A readable stream of gzip data's decompressed bytes that refuses to go past `limit` bytes."""
+
+    def __init__(self, raw: IO[bytes], name: str, limit: int) -> None:
+        super().__init__()
+        self._raw, self._name, self._limit = raw, name, limit
+        self._inflate = zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer around deflate data
+        self._pending = b""  # compressed bytes read but not yet fed to zlib
+        self._produced = 0
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        wanted = min(len(buffer), _PIECE)
+        piece = self._next(wanted)
+        buffer[: len(piece)] = piece
+        return len(piece)
+
+    def _next(self, wanted: int) -> bytes:
+        while not self._ended:
+            if self._inflate.unconsumed_tail:
+                compressed = self._inflate.unconsumed_tail
+            else:
+                compressed = self._pending or self._raw.read(_PIECE)
+                self._pending = b""
+            if not compressed:
+                if not self._inflate.eof:
+                    raise JourneyError(f"{self._name}: the gzip data is truncated; check that the file downloaded "
+                                       "completely.", source=self._name)
+                self._ended = True
+                break
+            try:
+                piece = self._inflate.decompress(compressed, wanted)
+            except zlib.error:
+                raise JourneyError(f"{self._name}: the gzip data is damaged; check that the file downloaded "
+                                   "completely.", source=self._name) from None
+            if self._inflate.eof:
+                self._next_member()
+            if piece:
+                self._produced += len(piece)
+                if self._produced > self._limit:
+                    raise self._too_big()
+                return piece
+        return b""
+
+    def _next_member(self) -> None:
+        """Start on the next gzip member if one follows (concatenated gzip files are one stream)."""
+        rest = self._inflate.unused_data
+        if not rest:
+            rest = self._raw.read(_PIECE)
+        if rest[:2] == GZIP_MAGIC:
+            self._inflate = zlib.decompressobj(wbits=31)
+            self._pending = rest
+        elif rest.strip(b"\0"):
+            raise JourneyError(f"{self._name}: has data after the end of its gzip stream; check that it is one "
+                               "complete .gz file.", source=self._name)
+        else:
+            self._ended = True
+
+    def _too_big(self) -> JourneyError:
+        limit_mb = self._limit / _MB
+        return JourneyError(
+            f"{self._name}: decompresses to more than {limit_mb:,.0f} MB, the limit for compressed files; if it "
+            f"is a genuine event log, raise the limit with the environment variable {MAX_DECOMPRESSED_ENV} "
+            f"(e.g. {MAX_DECOMPRESSED_ENV}={max(int(limit_mb) * 2, 1)}) or max_decompressed_mb= in read_events.",
+            source=self._name)
