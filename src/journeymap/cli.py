@@ -133,6 +133,11 @@ def _table(metrics: JourneyMetrics, summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+EXIT_BUG = 70  # EX_SOFTWARE of sysexits.h: an internal error
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report `yes | head`
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; errors print one sentence and exit 1.
 
@@ -157,14 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last resort: a bug, not the user's input
         if os.environ.get("JOURNEYMAP_DEBUG"):
             raise
-        print(f"journeymap: unexpected error ({type(error).__name__}: {error}); please report it with the "
+        detail = " ".join(str(error).split())  # on one line, whatever the exception's text
+        print(f"journeymap: unexpected error ({type(error).__name__}: {detail}); please report it with the "
               "command you ran (JOURNEYMAP_DEBUG=1 shows the details).", file=sys.stderr)
         return EXIT_BUG
-
-
-EXIT_BUG = 70  # EX_SOFTWARE of sysexits.h: an internal error
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report `yes | head`
 
 
 def _discard_stdout() -> None:
