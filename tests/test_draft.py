@@ -53,6 +53,8 @@ class TestProposal:
         journey = draft_journey(loan_log(), end=["approved", "Offer cancelled"], exit=[])
         labels = {s.id: s.label for s in journey.steps}
         assert sorted(labels[e] for e in journey.end) == ["Offer cancelled", "approved"] and not journey.exit
+        with pytest.raises(JourneyError, match="at least one end step"):  # the only proposed end made an exit
+            draft_journey(loan_log(), exit=["approved"])
         with pytest.raises(JourneyError, match="'closed' is no activity of the log"):
             draft_journey(loan_log(), end=["closed"])
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import narwhals as nw
@@ -24,7 +24,7 @@ from .metrics import DEFAULT_STALE_AFTER_S, JourneyMetrics, compute_metrics
 from .model import Journey, Stage, Step, Transition
 from .outcomes import Outcome, Outcomes, log_outcomes
 
-__all__ = ["DraftProposal", "propose_draft", "draft_journey", "timer_steps"]
+__all__ = ["DraftProposal", "propose_draft", "draft_journey", "draft_header", "timer_steps"]
 
 # A step is reached by a timer when at least this share of its arrivals (and this many) take the
 # same time to within 1%, and that time is at least an hour: people's work spreads out over
@@ -44,6 +44,7 @@ class DraftProposal:
     outcomes: Outcomes
     automatic: tuple[str, ...]
     activities: tuple[str, ...]   # every activity, most cases first
+    metrics: JourneyMetrics = field(repr=False, compare=False)  # the bare log's, which the draft reuses
 
     @property
     def start(self) -> str:
@@ -58,20 +59,19 @@ def propose_draft(events: Any) -> DraftProposal:
 
 def draft_journey(events: Any, journey_id: str = "drafted", name: str = "Drafted journey", *,
                   start: str | None = None, end: Sequence[str] | None = None, exit: Sequence[str] | None = None,
-                  min_case_share: float = 0.0) -> Journey:
+                  min_case_share: float = 0.0, proposal: DraftProposal | None = None) -> Journey:
     """A journey drafted from canonical events: steps in their typical order, all observed transitions.
 
     `start`, `end` and `exit` are activity names the user chose (default: the proposal). Activities
     reached by fewer than `min_case_share` of the cases are left out (they show as off-map steps);
-    the chosen start, end and exit steps always stay.
+    the chosen start, end and exit steps always stay. `proposal` is `propose_draft(events)` when
+    the caller has it already (it is the costly part).
     """
-    metrics = compute_metrics(events)
-    if metrics.n_cases == 0:
-        raise JourneyError("The event log has no events to draft a journey from.")
-    proposal = _proposal(metrics, events)
+    proposal = proposal or propose_draft(events)
+    metrics = proposal.metrics
     start = start or proposal.start
-    end = tuple(end) if end else proposal.outcomes.end_steps
     exit = tuple(exit) if exit is not None else proposal.outcomes.exit_steps
+    end = tuple(end) if end else tuple(s for s in proposal.outcomes.end_steps if s not in exit)
     _check_chosen(proposal, start, end, exit)
     reached = dict(zip(metrics.steps["step"], metrics.steps["reached"]))
     chosen = {start, *end, *exit}
@@ -89,6 +89,31 @@ def draft_journey(events: Any, journey_id: str = "drafted", name: str = "Drafted
         start=ids[start], end=tuple(ids[s] for s in end), exit=tuple(ids[s] for s in exit if s not in end),
         stale_after_s=DEFAULT_STALE_AFTER_S, completion="last_event",
     )
+
+
+def draft_header(proposal: DraftProposal, journey: Journey, source: str) -> str:
+    """YAML comment lines that say what the draft chose and from how many cases, to check before editing."""
+    labels = {step.id: step.label for step in journey.steps}
+    ending = {o.step: o for o in proposal.outcomes.last_steps}
+    starting = dict(proposal.starts)
+
+    def counted(ids: Sequence[str], counts: str) -> str:
+        named = [labels[i] for i in ids]
+        if counts == "start":
+            return "; ".join(f"{n} ({starting.get(n, 0):,} cases start here)" for n in named) or "none"
+        return "; ".join(f"{n} ({ending[n].ending:,} cases end here)" if n in ending else n for n in named) or "none"
+
+    automatic = [step.label for step in journey.steps if step.automatic]
+    lines = [f"Drafted by journeymap from {source}: {proposal.n_cases:,} cases, {len(journey.steps)} steps, "
+             f"{len(journey.transitions)} transitions.",
+             f"start: {counted([journey.start], 'start')}",
+             f"end: {counted(journey.end, 'end')}",
+             f"exit: {counted(journey.exit, 'end')}",
+             "completion: last_event = a case is completed when its last event is at an end step; lead time is "
+             "its last event minus its first.",
+             *([f"automatic (reached by a timer, not ranked as hotspots): {', '.join(automatic)}"] if automatic else []),
+             "Change them with --start/--end/--exit, or edit below; add stages, owners and targets."]
+    return "".join(f"# {line}\n" for line in lines)
 
 
 def timer_steps(events: Any) -> tuple[str, ...]:
@@ -109,13 +134,15 @@ def timer_steps(events: Any) -> tuple[str, ...]:
 
 
 def _proposal(metrics: JourneyMetrics, events: Any) -> DraftProposal:
+    if metrics.n_cases == 0:
+        raise JourneyError("The event log has no events to draft a journey from.")
     firsts = metrics.cases["first_step"].value_counts()
     starts = tuple((str(step), int(count)) for step, count in firsts.items())
     ending = {o.step: o for o in _outcomes_of(metrics)}
     outcomes = Outcomes(tuple(ending[s] for s in metrics.end_steps if s in ending),
                         tuple(ending[s] for s in metrics.exit_steps if s in ending), tuple(ending.values()))
     activities = tuple(metrics.steps.sort_values(["reached", "step"], ascending=[False, True])["step"])
-    return DraftProposal(metrics.n_cases, starts, outcomes, timer_steps(events), activities)
+    return DraftProposal(metrics.n_cases, starts, outcomes, timer_steps(events), activities, metrics)
 
 
 def _outcomes_of(metrics: JourneyMetrics) -> list[Outcome]:
