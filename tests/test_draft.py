@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from journeymap.conformance import conformance
@@ -102,3 +103,20 @@ class TestTimers:
         """Events a few seconds apart (one system writing two rows) are under the hour a timer needs."""
         cases = {f"c{i}": [("open", i), ("logged", i + 0.001)] for i in range(40)}
         assert timer_steps(build_events(cases)) == ()
+
+
+class TestCommandLine:
+    def test_draft_header_and_choices(self, tmp_path, capsys) -> None:
+        """`journeymap draft` names its start, ends and exits with case counts, and takes the user's choice."""
+        from journeymap.cli import main
+
+        log = tmp_path / "loans.csv"
+        frame = loan_log().with_columns(timestamp=pl.from_epoch("ts", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S"))
+        frame.select("case", "activity", "timestamp").write_csv(log)
+        assert main(["draft", str(log), "--exit", "Offer cancelled"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("# Drafted by journeymap from loans.csv: 37 cases")
+        assert "# end: approved (24 cases end here)" in out
+        assert "# exit: Offer cancelled (5 cases end here)" in out
+        journey = journey_from_yaml(out)
+        assert [journey.step(e).label for e in journey.exit] == ["Offer cancelled"]

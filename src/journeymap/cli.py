@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .definition import journey_to_yaml, load_journey
-from .draft import draft_journey
+from .draft import draft_header, draft_journey, propose_draft
 from .durations import format_seconds_as_text
 from .errors import JourneyError
 from .events import EventLog, read_events
@@ -77,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("events")
     draft.add_argument("--id", default="drafted")
     draft.add_argument("--name", default="Drafted journey")
+    draft.add_argument("--start", help="the start activity (default: where most cases start)")
+    draft.add_argument("--end", action="append", metavar="ACTIVITY",
+                       help="an end activity; repeat for several (default: the activities cases really end at)")
+    draft.add_argument("--exit", action="append", metavar="ACTIVITY",
+                       help="an exit activity (a negative outcome); repeat for several (default: ending "
+                            "activities named like a rejection, cancellation or withdrawal)")
+    draft.add_argument("--no-exits", action="store_true", help="propose no exit steps")
+    draft.add_argument("--min-case-share", type=float, default=0.0, metavar="SHARE",
+                       help="leave out activities reached by fewer than this share of cases, e.g. 0.02 "
+                            "(they show as off-map); default 0 keeps every activity")
     add_events_options(draft)
     from .cli_compare import add_compare_commands  # imported here: cli_compare registers through this module
     add_compare_commands(commands)
@@ -115,7 +125,11 @@ def _metrics(args: argparse.Namespace) -> int:
 @command("draft")
 def _draft(args: argparse.Namespace) -> int:
     log = read_log(args, args.events)
-    sys.stdout.write(journey_to_yaml(draft_journey(log.frame, journey_id=args.id, name=args.name)))
+    proposal = propose_draft(log.frame)
+    journey = draft_journey(log.frame, journey_id=args.id, name=args.name, start=args.start, end=args.end,
+                            exit=[] if args.no_exits else args.exit, min_case_share=args.min_case_share,
+                            proposal=proposal)
+    sys.stdout.write(draft_header(proposal, journey, log.source) + journey_to_yaml(journey))
     return 0
 
 
