@@ -7,7 +7,7 @@ import streamlit as st
 from journeymap.definition import journey_to_yaml
 from journeymap.errors import JourneyError
 from journeymap.samples import SAMPLE_JOURNEYS
-from journeymap.ui import data, page, state, upload
+from journeymap.ui import data, draft_choice, page, state, upload
 from journeymap.ui.state import Selection
 from journeymap.ui.text import md
 
@@ -49,7 +49,7 @@ st.dataframe(table.head(8).to_pandas(), hide_index=True, width="stretch", height
 
 st.subheader("3 · Journey", anchor=False)
 how = st.radio("Measure the log against", list(HOW), format_func=HOW.get, key="jm_journey_how", horizontal=True)
-yaml_file = sample_journey = None
+yaml_file = sample_journey = choice = None
 if how == "yaml":
     yaml_file = st.file_uploader("Journey definition", type=upload.JOURNEY_TYPES, key="jm_upload_yaml",
                                  help="Steps, stages, transitions, start and end; see journeys/*.yaml for examples.")
@@ -57,20 +57,28 @@ elif how == "sample":
     sample_journey = st.selectbox("Sample journey", SAMPLE_JOURNEYS, key="jm_sample_journey",
                                   format_func=lambda key: data.sample_journey(key).name)
 else:
-    st.caption("The draft has the usual steps in their usual order, the transitions most cases take and the "
-               "usual last steps as ends; download its YAML below to add stages, owners and targets.")
+    st.caption("The draft has every activity as a step in its usual order and every transition the cases take; "
+               "the map's detail sliders hide the rare ones. Download its YAML below to add stages, owners "
+               "and targets.")
+    try:
+        log_key = f"jm_draft_{log_upload.key[:10]}"
+        choice = draft_choice.show(draft_choice.read_log(log_upload, table, roles), log_key)
+    except JourneyError as error:
+        st.error(md(str(error)), icon=":material/error:")
 
 if st.button("Show the map", type="primary", icon=":material/account_tree:", key="jm_load"):
     try:
         if how == "yaml" and yaml_file is None:
             raise JourneyError("Choose a journey definition file (.yaml) first, or draft one from the log.")
-        log = upload.read_log(log_upload, table, roles)
+        log = draft_choice.read_log(log_upload, table, roles)
         if how == "yaml":
             journey = upload.read_journey(upload.Upload(yaml_file.name, yaml_file.getvalue()))
         elif how == "sample":
             journey = data.sample_journey(sample_journey)
+        elif choice is not None:
+            journey = draft_choice.draft(log, log_upload.name, choice)
         else:
-            journey = upload.draft(log, log_upload.name)
+            raise JourneyError(f"{log_upload.name}: fix the column step above before drafting a journey.")
     except JourneyError as error:
         st.error(md(str(error)), icon=":material/error:")
     else:

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
+from dataclasses import dataclass, replace
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from ..columns import ColumnRoles, detect_roles
+from ..columns import ColumnRoles
+from ..contentroles import detect_table_roles
 from ..definition import journey_from_yaml
 from ..draft import draft_journey
 from ..errors import JourneyError
 from ..events import EventLog, canonical_events, read_table
 from ..model import Journey
 from ..samples import sample_events_path
+from ..timestamps import DAY_FIRST, MONTH_FIRST, AmbiguousDatesError, day_month, parse_timestamps
 from . import data
 
 __all__ = ["LOG_TYPES", "JOURNEY_TYPES", "Upload", "limit_mb", "too_big", "raw_table", "sample_table",
-           "map_columns", "read_log", "read_journey", "draft", "unmapped_share", "ROLE_LABELS"]
+           "map_columns", "read_log", "read_journey", "draft", "unmapped_share", "ROLE_LABELS", "DateChoice",
+           "ambiguous_dates"]
 
 LOG_TYPES = ["csv", "tsv", "txt", "gz", "parquet", "xlsx", "xls", "xes"]
 JOURNEY_TYPES = ["yaml", "yml"]
@@ -77,9 +80,33 @@ def sample_table(journey_id: str) -> tuple[Upload, pl.DataFrame]:
     return upload, raw_table(upload)
 
 
+@dataclass(frozen=True)
+class DateChoice:
+    """A date column that reads day-first and month-first alike, with the format and reading of each."""
+
+    column: str
+    example: str
+    formats: dict[str, str]  # DAY_FIRST / MONTH_FIRST -> the format that reads the column that way
+    readings: dict[str, str]  # DAY_FIRST / MONTH_FIRST -> the example read that way, e.g. "3 April 2024"
+
+
+def ambiguous_dates(table: pl.DataFrame, roles: ColumnRoles) -> DateChoice | None:
+    """The first timestamp column whose dates no value tells to be day-first or month-first, if any."""
+    if roles.timestamp_format:
+        return None
+    for column in (roles.timestamp, roles.start_timestamp):
+        if column is None or column not in table.columns or table.schema[column] != pl.String:
+            continue
+        found = day_month(table.get_column(column))
+        if found.order == "ambiguous" and found.example and found.formats:
+            readings = {order: _reading(found.example, fmt) for order, fmt in found.formats.items()}
+            return DateChoice(column, found.example, found.formats, readings)
+    return None
+
+
 def map_columns(table: pl.DataFrame, key: str) -> ColumnRoles:
-    """Column-role pickers, preselected with the detected roles."""
-    detected = detect_roles(table.columns)
+    """Column-role pickers, preselected with the detected roles; a day-first/month-first choice when needed."""
+    detected = _detected_roles(table, key)
     columns = list(table.columns)
     chosen: dict[str, str | None] = {}
     cells = st.columns(len(ROLE_LABELS), vertical_alignment="bottom")
@@ -92,7 +119,42 @@ def map_columns(table: pl.DataFrame, key: str) -> ColumnRoles:
     fmt = st.text_input("Timestamp format (only if the timestamps are not read right)", key=f"{key}_format",
                         placeholder="e.g. %d/%m/%Y %H:%M for day-first dates",
                         help="Python/chrono strftime codes. Left empty, common formats and ISO 8601 are detected.")
-    return ColumnRoles(**chosen, timestamp_format=fmt.strip() or None)
+    roles = ColumnRoles(**chosen, timestamp_format=fmt.strip() or None)
+    choice = _date_choice(table, roles, key)
+    if choice is not None:
+        order = st.radio(f"The dates in '{choice.column}' read two ways (for example '{choice.example}'); they are",
+                         [DAY_FIRST, MONTH_FIRST], index=None, horizontal=True, key=f"{key}_day_month",
+                         format_func=lambda order: f"{order}: {choice.readings[order]}")
+        if order is not None:
+            roles = replace(roles, timestamp_format=choice.formats[order])
+    return roles
+
+
+def _detected_roles(table: pl.DataFrame, key: str) -> ColumnRoles:
+    """Roles from names and values, worked out once per table (the page reruns on every click)."""
+    memo = f"{key}_detected"
+    if memo not in st.session_state:
+        st.session_state[memo] = detect_table_roles(table)
+    return st.session_state[memo]
+
+
+def _date_choice(table: pl.DataFrame, roles: ColumnRoles, key: str) -> DateChoice | None:
+    """`ambiguous_dates`, remembered per column pair (it reads every value of the columns)."""
+    if roles.timestamp_format:
+        return None
+    memo = f"{key}_dates_{roles.timestamp}_{roles.start_timestamp}"
+    if memo not in st.session_state:
+        st.session_state[memo] = ambiguous_dates(table, roles)
+    return st.session_state[memo]
+
+
+def _reading(example: str, fmt: str) -> str:
+    """A date as words, e.g. '3 April 2024 14:05', read with a format."""
+    moment = pl.from_epoch(parse_timestamps(pl.Series([example]), fmt), time_unit="us")[0]
+    if moment is None:
+        return example
+    text = f"{moment.day} {moment:%B %Y}"
+    return text + (f" {moment:%H:%M}" if (moment.hour, moment.minute) != (0, 0) else "")
 
 
 def read_log(upload: Upload, table: pl.DataFrame, roles: ColumnRoles) -> EventLog:
@@ -105,7 +167,11 @@ def read_log(upload: Upload, table: pl.DataFrame, roles: ColumnRoles) -> EventLo
     if twice:
         raise JourneyError(f"{upload.name}: the column '{twice[0]}' is picked for two roles; give each role "
                            "its own column.")
-    log = canonical_events(table, roles, source=upload.name)
+    try:
+        log = canonical_events(table, roles, source=upload.name)
+    except AmbiguousDatesError as error:
+        raise JourneyError(f"{upload.name}: the dates in '{error.column}' read day-first or month-first alike; "
+                           "choose which in the column step.", source=upload.name) from None
     if log.frame.height == 0:
         raise JourneyError(f"{upload.name}: no usable events. {log.skipped_sentence()}")
     return log
@@ -120,11 +186,12 @@ def read_journey(upload: Upload) -> Journey:
     return journey_from_yaml(text, source=upload.name)
 
 
-def draft(log: EventLog, name: str) -> Journey:
-    """A journey drafted from a log (a starting point: one stage, the usual steps and transitions)."""
+def draft(log: EventLog, name: str, **choices: Any) -> Journey:
+    """A journey drafted from a log (a starting point: one stage, every step and transition);
+    `choices` are `draft_journey`'s start, end, exit and proposal."""
     stem = name.split(".")[0] or "log"
     journey_id = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_.-") or "drafted"
-    return draft_journey(log.frame, journey_id=journey_id, name=f"Drafted from {stem}")
+    return draft_journey(log.frame, journey_id=journey_id, name=f"Drafted from {stem}", **choices)
 
 
 def unmapped_share(log: EventLog, journey: Journey) -> tuple[float, list[str]]:
