@@ -29,6 +29,11 @@ __all__ = [
 ]
 
 _Path = tuple[Any, ...]
+# A journey is a few hundred lines; these bounds refuse hostile YAML (anchor bombs, deep nesting)
+# at once instead of letting it expand to billions of nodes or overflow the parser's recursion.
+MAX_YAML_BYTES = 5_000_000
+MAX_YAML_DEPTH = 50
+MAX_YAML_NODES = 200_000  # after expanding aliases
 
 
 @cache
@@ -56,13 +61,18 @@ def journey_from_yaml(text: str, source: str = "<journey>") -> Journey:
         raise JourneyError(f"{source}: the file is empty; a journey needs id, name, stages, steps, "
                            "transitions, start and end.", source=source)
     try:
+        _check_bounds(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_expansion(node, source)
         data = yaml.load(text, Loader=yaml.SafeLoader)  # safe: only plain YAML types
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        # Where the trouble began (an opening quote, say) beats where the parser gave up.
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        problem = getattr(error, "problem", None) or str(error)
-        where = f", line {line}" if line else ""
+        context = getattr(error, "context", None) if getattr(error, "context_mark", None) else None
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        problem = " ".join((f"{context}: {problem}" if context else str(problem)).split())[:160]
+        where = f", line {line}, column {mark.column + 1}" if mark else ""
         raise JourneyError(f"{source}{where}: YAML syntax error ({problem}). Check indentation, "
                            "colons and quotes on that line.", source=source, line=line) from None
     lines = _line_numbers(node)
@@ -70,6 +80,49 @@ def journey_from_yaml(text: str, source: str = "<journey>") -> Journey:
         raise JourneyError(f"{source}, line 1: a journey must be a mapping of keys such as id, name, "
                            "steps.", source=source, line=1)
     return journey_from_dict(_dates_as_text(data), source=source, lines=lines)
+
+
+def _check_bounds(text: str, source: str) -> None:
+    """Refuse YAML too large or nested too deep, streaming its events (no recursion, no nodes built)."""
+    if len(text) > MAX_YAML_BYTES:
+        raise JourneyError(f"{source}: {len(text):,} characters is more than a journey definition holds "
+                           f"({MAX_YAML_BYTES:,} at most); check that this is the right file.", source=source)
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                line = event.start_mark.line + 1
+                raise JourneyError(f"{source}, line {line}: nested more than {MAX_YAML_DEPTH} levels deep; a "
+                                   "journey needs a few levels only.", source=source, line=line)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _check_expansion(node: yaml.Node | None, source: str) -> None:
+    """Refuse YAML whose aliases expand to more than `MAX_YAML_NODES` nodes (a "billion laughs" file).
+
+    Aliases share one node, so counting each node once with its expanded size is linear in the
+    file, however large the expansion would be.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)] if node is not None else []
+    while stack:
+        current, done = stack.pop()
+        if id(current) in sizes:
+            continue
+        children = ([n for pair in current.value for n in pair] if isinstance(current, yaml.MappingNode) else
+                    list(current.value) if isinstance(current, yaml.SequenceNode) else [])
+        if done:
+            sizes[id(current)] = 1 + sum(sizes.get(id(child), 1) for child in children)
+            if sizes[id(current)] > MAX_YAML_NODES:
+                line = current.start_mark.line + 1
+                raise JourneyError(f"{source}, line {line}: its anchors and aliases expand to more than "
+                                   f"{MAX_YAML_NODES:,} values; write the journey out without them.",
+                                   source=source, line=line)
+        else:
+            stack.append((current, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
 
 
 def journey_from_dict(data: dict[str, Any], source: str = "<journey>",
