@@ -29,6 +29,8 @@ def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dic
         "skipped_rows": log.skipped_rows if log else 0,
         "skipped": dict(log.skipped) if log else {},
         "end_steps": list(metrics.end_steps),
+        "exit_steps": list(metrics.exit_steps),
+        "completion": metrics.completion,
         "summary": where_time_goes(metrics),
         "cases": {status: metrics.status_counts[status] for status in ("completed", "in_flight", "dropped", "exited")},
         "lead_time": {key: _plain(metrics.lead_time.get(key)) for key in ("count", "median_s", "p85_s", "p95_s")},
