@@ -158,6 +158,45 @@ class TestBadFiles:
         with pytest.raises(JourneyError, match="log.parquet: could not be read as Parquet"):
             read_events(tmp_path / "log.parquet")
 
+    def test_unbalanced_quote_names_line_and_column(self) -> None:
+        """A quote that is never closed is one sentence with the line it opens on and its column, no dump."""
+        text = "case_id,activity,timestamp\nc1,Apply,2026-01-01\nc1,\"Review,2026-01-02\n" + "c2,Apply,2026-01-03\n" * 50
+        with pytest.raises(JourneyError) as caught:
+            read_events(text.encode(), name="log.csv")
+        message = str(caught.value)
+        assert message.startswith("log.csv, line 3, column 'activity': a quote (\") opens a value")
+        assert "\n" not in message and "c2,Apply" not in message and len(message) < 200
+
+    def test_text_after_a_closing_quote_names_its_line(self) -> None:
+        """A quoted value followed by more text is named by line and column."""
+        text = 'case_id,activity,timestamp\nc1,Apply,2026-01-01\nc1,"Re"view,2026-01-02\n'
+        with pytest.raises(JourneyError, match=r"^log\.csv, line 3, column 'activity': a quote"):
+            read_events(text.encode(), name="log.csv")
+
+    def test_quote_inside_a_value_is_text(self) -> None:
+        """A quote in the middle of an unquoted value (5" screen) is part of the value, as Excel reads it."""
+        text = 'case_id,activity,timestamp\nc1,Order 5" screen,2026-01-01\nc1,Ship,2026-01-02\n'
+        assert read_events(text.encode(), name="log.csv").frame["activity"].to_list() == ['Order 5" screen', "Ship"]
+
+    def test_ragged_row_names_its_line(self) -> None:
+        """A row with more values than the header names its line and the delimiter to check."""
+        text = "case_id,activity,timestamp\nc1,Apply,2026-01-01\nc1,Review,extra,2026-01-02\n"
+        with pytest.raises(JourneyError, match=r"^log\.csv, line 3: 4 values where the header has 3 columns; "
+                                               r"check that the delimiter is ','"):
+            read_events(text.encode(), name="log.csv")
+
+    def test_line_numbers_count_quoted_line_breaks(self) -> None:
+        """A value spanning two lines moves the line numbers of the rows after it."""
+        text = 'case_id,activity,timestamp\nc1,"Apply\nonline",2026-01-01\nc1,Review,x,2026-01-02\n'
+        with pytest.raises(JourneyError, match=r"^log\.csv, line 4: "):
+            read_events(text.encode(), name="log.csv")
+
+    def test_delimiter_after_every_row_is_no_extra_value(self) -> None:
+        """Rows that end with a delimiter the header lacks read as if it were not there."""
+        text = "case_id,activity,timestamp\nc1,Apply,2026-01-01,\nc1,Review,2026-01-02,\n"
+        log = read_events(text.encode(), name="log.csv")
+        assert log.frame["activity"].to_list() == ["Apply", "Review"] and log.skipped_rows == 0
+
     def test_missing_file(self, tmp_path: Path) -> None:
         """A path that does not exist is named."""
         with pytest.raises(JourneyError, match="no such file"):

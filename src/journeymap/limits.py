@@ -118,8 +118,9 @@ class CappedGzipReader(io.RawIOBase):
 
     def _too_big(self) -> JourneyError:
         limit_mb = self._limit / _MB
+        shown = f"{limit_mb:,.0f}" if limit_mb >= 1 else f"{limit_mb:.2g}"
         return JourneyError(
-            f"{self._name}: decompresses to more than {limit_mb:,.0f} MB, the limit for compressed files; if it "
+            f"{self._name}: decompresses to more than {shown} MB, the limit for compressed files; if it "
             f"is a genuine event log, raise the limit with the environment variable {MAX_DECOMPRESSED_ENV} "
             f"(e.g. {MAX_DECOMPRESSED_ENV}={max(int(limit_mb) * 2, 1)}) or max_decompressed_mb= in read_events.",
             source=self._name)

@@ -25,6 +25,7 @@ _SAMPLE_BYTES = 64 << 10  # bytes of non-ASCII lines charset-normalizer gets to 
 _SNIFF_BYTES = 64 << 10
 _SNIFF_LINES = 50
 _WESTERN = "cp1252"
+_LATIN_PAGES = ("cp1252", "cp1250", "cp1254", "cp1257", "iso8859_15")
 
 
 def utf8_text(data: bytes) -> tuple[bytes, str]:
@@ -118,7 +119,12 @@ def _guess_encoding(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     sample = _non_ascii_lines(data)
-    results = list(from_bytes(sample, steps=1, chunk_size=len(sample), explain=False))
+    # Accented letters of a Latin-script code page stand alone between ASCII letters (Pr\xfcfung);
+    # Cyrillic, Greek or CJK text is runs of such bytes. A short sample of the first reads as
+    # anything without complaint ("Sm\xf8rrebr\xf8d" as Big5, "Pr\xfcfung" as cp775), so lone
+    # bytes narrow the guess to the Latin code pages Windows and Excel write.
+    latin = list(_LATIN_PAGES) if _lone_high_bytes(sample) >= 0.8 else None
+    results = list(from_bytes(sample, steps=1, chunk_size=len(sample), cp_isolation=latin, explain=False))
     if not results:
         return _WESTERN
     # Short samples often fit several code pages equally well; charset-normalizer then lists the
@@ -129,6 +135,16 @@ def _guess_encoding(data: bytes) -> str:
         if _WESTERN in (result.encoding, *result.could_be_from_charset):
             return _decodes(data, _WESTERN)
     return _decodes(data, tied[0].encoding)
+
+
+def _lone_high_bytes(sample: bytes) -> float:
+    """Share of the bytes over 0x7F that have no such byte on either side."""
+    high = np.frombuffer(sample, dtype=np.uint8) >= 0x80
+    if not high.any():
+        return 0.0
+    before = np.concatenate(([False], high[:-1]))
+    after = np.concatenate((high[1:], [False]))
+    return float((high & ~before & ~after).sum() / high.sum())
 
 
 def _decodes(data: bytes, encoding: str) -> str:

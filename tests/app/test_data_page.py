@@ -113,7 +113,7 @@ class TestBadFiles:
 
     def test_missing_role_column(self, data_page: AppTest) -> None:
         """A log whose timestamp column is not recognised asks for it to be picked."""
-        at = upload(data_page, "when.csv", b"case_id,activity,wann\n1,A,2026-01-01\n")
+        at = upload(data_page, "when.csv", b"case_id,activity,wann\n1,A,Montag\n")
         assert roles_shown(at)["timestamp"] == ""
         assert "when.csv: choose a column for Timestamp." in messages(at)
 

@@ -1,0 +1,116 @@
+"""Column roles: names first, then the values (case repeats over time, timestamp parses, activity few-valued)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from journeymap.contentroles import detect_table_roles
+from journeymap.events import read_events, read_table
+
+
+def roles_of(table: pl.DataFrame, **given: str) -> tuple[str | None, str | None, str | None]:
+    roles = detect_table_roles(table, **given)
+    return roles.case, roles.activity, roles.timestamp
+
+
+# A service-desk export as a ticket system writes it: no column carries a name from the usual lists.
+SERVICE_DESK = pl.DataFrame({
+    "sys_id": [f"a{i:03d}" for i in range(9)],  # one per row: an event id, not a case id
+    "number": ["INC001", "INC001", "INC001", "INC002", "INC002", "INC003", "INC003", "INC003", "INC003"],
+    "state": ["New", "In Progress", "Resolved", "New", "Resolved", "New", "In Progress", "On Hold", "Resolved"],
+    "priority": ["2", "2", "2", "4", "4", "1", "1", "1", "1"],
+    "short_description": ["Printer jam"] * 3 + ["VPN down"] * 2 + ["Laptop slow"] * 4,
+    "opened_at": ["2024-04-02 08:00"] * 3 + ["2024-04-03 09:00"] * 2 + ["2024-04-04 10:00"] * 4,
+    "sys_updated_at": ["23/04/2024 14:05", "24/04/2024 09:10", "25/04/2024 16:00", "23/04/2024 10:00",
+                       "26/04/2024 11:30", "24/04/2024 08:00", "24/04/2024 12:00", "29/04/2024 09:00",
+                       "30/04/2024 17:45"],
+})
+
+
+class TestByContent:
+    def test_service_desk_export(self) -> None:
+        """`number` repeats over time (case), `sys_updated_at` differs per event (not `opened_at`), `state` changes."""
+        assert roles_of(SERVICE_DESK) == ("number", "state", "sys_updated_at")
+
+    def test_siebel_style_names(self) -> None:
+        """'SR Number', 'Status' and 'Change Date+Time' (day-first) are found and read."""
+        table = SERVICE_DESK.rename({"number": "SR Number", "state": "Status", "sys_updated_at": "Change Date+Time"})
+        assert roles_of(table) == ("SR Number", "Status", "Change Date+Time")
+        log = read_events(table.write_csv().encode(), name="sr.csv")
+        assert log.frame.height == 9 and log.frame["case"].n_unique() == 3
+        assert pl.from_epoch(log.frame["ts"], "us")[0].isoformat() == "2024-04-23T14:05:00"
+
+    def test_process_as_the_case(self) -> None:
+        """A case column called 'process' with an 'Activity' and a 'Time stamp' column."""
+        table = SERVICE_DESK.select(pl.col("number").alias("process"), pl.col("state").alias("Activity"),
+                                    pl.col("sys_updated_at").alias("Time stamp"), "priority")
+        assert roles_of(table) == ("process", "Activity", "Time stamp")
+
+    def test_who_did_it_is_not_the_activity(self) -> None:
+        """A resource that stays over several events loses to the activity that changes every event."""
+        table = pl.DataFrame({
+            "ticket": ["T1"] * 4 + ["T2"] * 4,
+            "who": ["ann", "ann", "ann", "bob", "bob", "bob", "cy", "cy"],
+            "what": ["open", "triage", "fix", "close", "open", "triage", "fix", "close"],
+            "at": [f"2024-05-0{d} 10:00" for d in range(1, 9)],
+        })
+        assert roles_of(table) == ("ticket", "what", "at")
+
+    def test_case_needs_events_at_different_times(self) -> None:
+        """An import batch (more distinct values, all its events at one moment) is not the case; the id is."""
+        rows = [(f"B{k}", f"R{ref}", f"2024-01-0{k + 1} 08:00") for k in range(6) for ref in (k % 3, (k + 1) % 3)]
+        table = pl.DataFrame(rows, schema=["batch", "ref", "when"], orient="row").with_columns(
+            pl.Series("step", ["receive", "check", "send", "file"] * 3))
+        assert roles_of(table) == ("ref", "step", "when")
+
+
+class TestNamesFirst:
+    def test_names_win_over_values(self) -> None:
+        """Columns found by name are kept even where another column's values would also fit."""
+        table = SERVICE_DESK.rename({"number": "case_id", "short_description": "activity"})
+        assert roles_of(table)[:2] == ("case_id", "activity")
+
+    def test_activity_named_column_of_numbers_gives_way(self) -> None:
+        """An 'activity' column holding numbers (a code, a count) yields to the text column that changes."""
+        table = SERVICE_DESK.rename({"priority": "activity"})
+        assert roles_of(table)[1] == "state"
+
+    def test_case_named_column_whose_values_never_repeat_gives_way(self) -> None:
+        """An 'id' column with a new value on every row is an event id; the repeating column is the case."""
+        table = SERVICE_DESK.rename({"sys_id": "id"})
+        assert roles_of(table)[0] == "number"
+
+    def test_timestamp_named_column_that_does_not_parse_gives_way(self) -> None:
+        """A 'date' column of words yields to the column that holds the times."""
+        table = SERVICE_DESK.with_columns(pl.lit("see notes").alias("date"))
+        assert roles_of(table)[2] == "sys_updated_at"
+
+    def test_misnamed_column_is_kept_when_nothing_else_fits(self) -> None:
+        """With no better column, the named one stays (so the error about it names it and a value)."""
+        table = pl.DataFrame({"case": ["a", "a"], "activity": ["x", "y"], "timestamp": ["soon", "later"]})
+        assert roles_of(table) == ("case", "activity", "timestamp")
+
+    def test_given_columns_are_never_changed(self) -> None:
+        """An explicitly given role stays, even on a column whose values look wrong for it."""
+        assert roles_of(SERVICE_DESK, case="sys_id")[0] == "sys_id"
+        assert roles_of(SERVICE_DESK, activity="priority")[1] == "priority"
+
+
+class TestRealLogsRenamed:
+    @pytest.mark.parametrize("names", [
+        {"case:concept:name": "process", "concept:name": "state", "time:timestamp": "sys_updated_at"},
+        {"case:concept:name": "x1", "concept:name": "x2", "time:timestamp": "x3", "lifecycle:transition": "x4"},
+    ])
+    def test_receipt_without_its_names(self, real_data: Path, names: dict[str, str]) -> None:
+        """On the receipt log, with five other date columns and four other text columns, the values decide."""
+        table = read_table(real_data / "receipt.csv", name="receipt.csv").rename(names)
+        assert roles_of(table) == tuple(names[c] for c in ("case:concept:name", "concept:name", "time:timestamp"))
+
+    def test_helpdesk_without_its_names(self, real_data: Path) -> None:
+        """On the helpdesk log (resources, workgroups, customers beside the activity) the values decide."""
+        table = read_table(real_data / "helpdesk.xes.gz", name="helpdesk.xes.gz").rename(
+            {"case:concept:name": "SR Number", "concept:name": "what", "time:timestamp": "Change Date+Time"})
+        assert roles_of(table) == ("SR Number", "what", "Change Date+Time")

@@ -1,0 +1,79 @@
+"""Decompression bombs: gzip is read as a stream and refused past a limit the user can raise."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+
+import pytest
+
+from journeymap.errors import JourneyError
+from journeymap.events import read_events, read_table
+from journeymap.limits import DEFAULT_MAX_DECOMPRESSED_MB, MAX_DECOMPRESSED_ENV, gunzip, max_decompressed_bytes
+
+MB = 1024 * 1024
+LOG = b"case,activity,timestamp\n" + b"".join(b"c%d,step,2024-01-01 10:00\n" % i for i in range(2000))
+
+
+def zeros_gzip(megabytes: int) -> bytes:
+    """A gzip of `megabytes` zero bytes: about a thousandth of that size, as a bomb is."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b"\0" * MB
+    return b"".join(packer.compress(block) for _ in range(megabytes)) + packer.flush()
+
+
+class TestLimit:
+    def test_bomb_csv_is_refused_naming_file_limit_and_remedy(self, tmp_path: Path) -> None:
+        """64 MB of zeros behind 64 KB of gzip, with a 16 MB limit: one sentence, not a read of it all."""
+        path = tmp_path / "bomb.csv.gz"
+        path.write_bytes(zeros_gzip(64))
+        assert path.stat().st_size < 100_000
+        with pytest.raises(JourneyError) as caught:
+            read_events(path, max_decompressed_mb=16)
+        message = str(caught.value)
+        assert message.startswith("bomb.csv.gz: decompresses to more than 16 MB")
+        assert f"{MAX_DECOMPRESSED_ENV}=" in message and "max_decompressed_mb=" in message
+
+    def test_bomb_xes_is_refused(self) -> None:
+        """A gzip XES that expands past the limit is refused the same way, while it streams."""
+        bomb = gzip.compress(b"<log>" + b" " * (8 * MB) + b"</log>")
+        with pytest.raises(JourneyError, match=r"^bomb\.xes\.gz: decompresses to more than 2 MB"):
+            read_table(bomb, name="bomb.xes.gz", max_decompressed_mb=2)
+
+    def test_environment_variable_sets_the_limit(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """JOURNEYMAP_MAX_DECOMPRESSED_MB lowers (or raises) the limit; the keyword wins over it."""
+        monkeypatch.setenv(MAX_DECOMPRESSED_ENV, "0.01")
+        with pytest.raises(JourneyError, match="more than 0.01 MB"):
+            read_events(gzip.compress(LOG), name="log.csv.gz")
+        assert read_events(gzip.compress(LOG), name="log.csv.gz", max_decompressed_mb=1).frame.height == 2000
+
+    def test_default_limit(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without a setting the limit is 2,048 MB; a setting that is not a number is named."""
+        monkeypatch.delenv(MAX_DECOMPRESSED_ENV, raising=False)
+        assert max_decompressed_bytes() == DEFAULT_MAX_DECOMPRESSED_MB * MB == 2048 * MB
+        monkeypatch.setenv(MAX_DECOMPRESSED_ENV, "lots")
+        with pytest.raises(JourneyError, match=f"{MAX_DECOMPRESSED_ENV} is 'lots'"):
+            max_decompressed_bytes()
+
+    def test_under_the_limit_reads_whole(self) -> None:
+        """A log under the limit reads completely, concatenated gzip members included."""
+        half = len(LOG) // 2
+        cut = LOG.rindex(b"\n", 0, half) + 1
+        two_members = gzip.compress(LOG[:cut]) + gzip.compress(LOG[cut:])
+        assert gunzip(two_members, "x.gz", MB) == LOG
+        assert read_events(two_members, name="log.csv.gz").frame.height == 2000
+
+
+class TestDamagedGzip:
+    def test_truncated(self) -> None:
+        """A gzip cut short says so, naming the file."""
+        with pytest.raises(JourneyError, match=r"^log\.csv\.gz: the gzip data is truncated"):
+            read_events(gzip.compress(LOG)[:-200], name="log.csv.gz")
+
+    def test_corrupted(self) -> None:
+        """Flipped bytes in the deflate data are a damaged file, not a traceback."""
+        data = bytearray(gzip.compress(LOG))
+        data[40:60] = b"\xff" * 20
+        with pytest.raises(JourneyError, match=r"^log\.csv\.gz: the gzip data is damaged"):
+            read_events(bytes(data), name="log.csv.gz")

@@ -1,0 +1,166 @@
+"""Property tests: the readers give the right events or one JourneyError, never another exception.
+
+Valid logs written in any encoding, delimiter, line ending and date style read back to the events
+they were written from; damaged CSV, XES and gzip bytes give a result or a JourneyError.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+from xml.sax.saxutils import quoteattr
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from journeymap.errors import JourneyError
+from journeymap.events import EventLog, read_events, read_table
+from journeymap.timestamps import AmbiguousDatesError
+
+SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+# Words as Western exports carry them, cp1252-encodable (a code page cannot be told from random text).
+WORDS = ["Apply", "Review", "Prüfung", "Übergabe an Büro", "Café crème", "Größe prüfen", "façade", "Niño",
+         "Smørrebrød", "naïve", "résumé", "Ärger", "5 € fee", "“quoted” step", "dash – step", "a, b", 'say "hi"',
+         "semi;colon", "pipe|step", "tab\tstep", "two\nlines"]
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-be-bom", "cp1252"]
+STYLES = {"iso": "%Y-%m-%d %H:%M:%S", "iso-t": "%Y-%m-%dT%H:%M:%SZ", "day-first": "%d/%m/%Y %H:%M",
+          "month-first": "%m/%d/%Y %H:%M", "dots": "%d.%m.%Y %H:%M"}
+MOMENTS = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 12, 31)).map(
+    lambda moment: moment.replace(second=0, microsecond=0))
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> list[tuple[str, str, dt.datetime]]:
+    """Events (case, activity, moment) of a few cases with two or more events each."""
+    n_cases = draw(st.integers(1, 5))
+    events = []
+    for number in range(n_cases):
+        for _ in range(draw(st.integers(2, 4))):
+            events.append((f"C-{number}", draw(st.sampled_from(WORDS)), draw(MOMENTS)))
+    return events
+
+
+def encode(text: str, encoding: str) -> bytes:
+    if encoding == "utf-16-be-bom":
+        return b"\xfe\xff" + text.encode("utf-16-be")
+    return text.encode(encoding)
+
+
+def as_csv(events: list[tuple[str, str, dt.datetime]], sep: str, newline: str, style: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["case_id", "activity", "timestamp"])
+    for case, activity, moment in events:
+        writer.writerow([case, activity, moment.strftime(STYLES[style])])
+    return out.getvalue()
+
+
+def only_journey_errors(read) -> EventLog | None:
+    """Call a reader: its result, None for a JourneyError; any other exception fails the test."""
+    try:
+        return read()
+    except JourneyError as error:
+        assert str(error).strip() and len(str(error)) < 700, "a short sentence, not a dump"
+        return None
+
+
+class TestRoundTrip:
+    @SETTINGS
+    @given(events=logs(), encoding=st.sampled_from(ENCODINGS), sep=st.sampled_from([",", ";", "\t", "|"]),
+           newline=st.sampled_from(["\n", "\r\n"]), style=st.sampled_from(sorted(STYLES)),
+           compress=st.booleans())
+    def test_written_log_reads_back(self, events: list[tuple[str, str, dt.datetime]], encoding: str, sep: str,
+                                    newline: str, style: str, compress: bool) -> None:
+        """Any encoding, delimiter, line ending and date style gives back the events as written.
+
+        Day/month dates that no value tells apart (every day and month 12 or under, not all equal)
+        must be refused as ambiguous instead.
+        """
+        data = encode(as_csv(events, sep, newline, style), encoding)
+        name = "log.csv.gz" if compress else "log.csv"
+        if compress:
+            data = gzip.compress(data)
+        numeric = style in ("day-first", "month-first", "dots")
+        tells = any(moment.day > 12 for _, _, moment in events) or all(m.day == m.month for _, _, m in events)
+        if numeric and not tells:
+            with pytest.raises(AmbiguousDatesError):
+                read_events(data, name=name)
+            return
+        log = read_events(data, name=name)
+        frame = log.frame.sort("row")
+        assert frame["case"].to_list() == [case for case, _, _ in events]
+        assert frame["activity"].to_list() == [activity.strip() for _, activity, _ in events]
+        written = [moment.replace(tzinfo=dt.timezone.utc) for _, _, moment in events]
+        assert pl.from_epoch(frame["ts"], "us").dt.replace_time_zone("UTC").to_list() == written
+        assert log.skipped_rows == 0
+
+
+class TestDamagedInput:
+    @SETTINGS
+    @given(data=st.binary(max_size=400), suffix=st.sampled_from(["csv", "txt", "tsv", "csv.gz", "xes", "xes.gz",
+                                                                   "parquet", "xlsx"]))
+    def test_random_bytes(self, data: bytes, suffix: str) -> None:
+        """Arbitrary bytes under any supported name read or raise a JourneyError."""
+        only_journey_errors(lambda: read_events(data, name=f"random.{suffix}"))
+
+    @SETTINGS
+    @given(events=logs(), cuts=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 8),
+                                                  st.sampled_from(['"', ",", ";", "\n", "\r", "\0", "\ufeff", "é",
+                                                                   "\\", "", "\t", "'"])), min_size=1, max_size=4),
+           encoding=st.sampled_from(ENCODINGS))
+    def test_damaged_csv(self, events: list[tuple[str, str, dt.datetime]],
+                         cuts: list[tuple[int, int, str]], encoding: str) -> None:
+        """A valid CSV with bytes cut out and quotes, delimiters or line breaks put in reads or raises a JourneyError."""
+        text = as_csv(events, ",", "\n", "iso")
+        for at, length, insert in cuts:
+            at %= len(text) + 1
+            text = text[:at] + insert + text[at + length:]
+        data = encode(text, encoding) if encoding != "cp1252" else text.encode("cp1252", errors="replace")
+        log = only_journey_errors(lambda: read_events(data, name="damaged.csv"))
+        if log is not None:
+            assert log.frame.height + log.skipped_rows <= log.rows_read
+
+    @SETTINGS
+    @given(events=logs(), cut=st.integers(0, 10_000), length=st.integers(0, 40),
+           insert=st.sampled_from(["", "<", ">", "&", '"', "<event>", "</trace>", "&bogus;", "\0", "<!--"]),
+           compress=st.booleans())
+    def test_damaged_xes(self, events: list[tuple[str, str, dt.datetime]], cut: int, length: int, insert: str,
+                         compress: bool) -> None:
+        """An XES log with a slice cut out or markup put in reads or raises a JourneyError."""
+        text = as_xes(events)
+        cut %= len(text) + 1
+        data = (text[:cut] + insert + text[cut + length:]).encode()
+        data = gzip.compress(data) if compress else data
+        only_journey_errors(lambda: read_events(data, name="damaged.xes.gz" if compress else "damaged.xes"))
+
+    @SETTINGS
+    @given(events=logs(), cut=st.integers(0, 10_000), flip=st.binary(min_size=1, max_size=8))
+    def test_damaged_gzip(self, events: list[tuple[str, str, dt.datetime]], cut: int, flip: bytes) -> None:
+        """A gzip CSV with bytes overwritten or cut short reads or raises a JourneyError."""
+        data = bytearray(gzip.compress(as_csv(events, ",", "\n", "iso").encode()))
+        cut %= len(data)
+        data[cut:cut + len(flip)] = flip
+        only_journey_errors(lambda: read_table(bytes(data), name="damaged.csv.gz"))
+        only_journey_errors(lambda: read_table(bytes(data[:cut]), name="cut.csv.gz"))
+
+
+def as_xes(events: list[tuple[str, str, dt.datetime]]) -> str:
+    traces: dict[str, list[str]] = {}
+    for case, activity, moment in events:
+        traces.setdefault(case, []).append(
+            f"<event><string key='concept:name' value={quoteattr(activity)}/>"
+            f"<date key='time:timestamp' value='{moment.isoformat()}'/></event>")
+    body = "".join(f"<trace><string key='concept:name' value='{case}'/>{''.join(items)}</trace>\n"
+                   for case, items in traces.items())
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<log xmlns="http://www.xes-standard.org/">\n{body}</log>\n'
+
+
+def test_xes_round_trip_sample() -> None:
+    """The XES the damage tests start from reads back to its events (so damage is what they test)."""
+    events = [("C-1", "Prüfung", dt.datetime(2024, 1, 2, 10, 0)), ("C-1", 'say "hi"', dt.datetime(2024, 1, 3))]
+    frame = read_events(as_xes(events).encode(), name="ok.xes").frame
+    assert frame["activity"].to_list() == ["Prüfung", 'say "hi"'] and frame["case"].to_list() == ["C-1", "C-1"]

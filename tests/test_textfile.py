@@ -1,0 +1,93 @@
+"""Text files as Excel, Windows and Unix write them: encodings, BOMs, delimiters and line endings."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from journeymap.events import read_events, read_table
+from journeymap.textfile import sniff_delimiter, utf8_text
+
+ROWS = [("C-1", "Prüfung", "2024-01-02 10:00"), ("C-1", "Übergabe an Büro", "2024-01-03 11:00"),
+        ("C-2", "Café crème", "2024-01-04 12:00")]
+ACTIVITIES = [row[1] for row in ROWS]
+
+
+def text(sep: str = ",", newline: str = "\n") -> str:
+    lines = [sep.join(("Case", "Activity", "Timestamp"))] + [sep.join(row) for row in ROWS]
+    return newline.join(lines) + newline
+
+
+class TestEncodings:
+    @pytest.mark.parametrize("encoding, bom", [
+        ("utf-8", b""), ("utf-8", codecs.BOM_UTF8),
+        ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+        ("utf-32-le", codecs.BOM_UTF32_LE),
+        ("cp1252", b""), ("latin-1", b""),
+    ])
+    def test_each_encoding_reads_the_same(self, encoding: str, bom: bytes) -> None:
+        """UTF-8 with or without BOM, UTF-16/32 with BOM, Windows-1252 and Latin-1 give the same events."""
+        log = read_events(bom + text().encode(encoding), name="log.csv")
+        assert log.roles.case == "Case"  # no BOM left in the first column's name
+        assert log.frame["activity"].to_list() == ACTIVITIES
+
+    @pytest.mark.parametrize("name", ["export.txt", "export.csv"])
+    def test_excel_unicode_text(self, name: str) -> None:
+        """Excel's "Unicode Text": UTF-16 LE with BOM, tab-separated, CRLF, saved as .txt or .csv."""
+        data = codecs.BOM_UTF16_LE + text("\t", "\r\n").encode("utf-16-le")
+        log = read_events(data, name=name)
+        assert log.frame["activity"].to_list() == ACTIVITIES and log.frame.height == 3
+
+    def test_utf16_without_bom(self) -> None:
+        """UTF-16 without a BOM is recognised by its zero bytes."""
+        assert read_events(text().encode("utf-16-le"), name="log.csv").frame["activity"].to_list() == ACTIVITIES
+
+    def test_windows_1252_punctuation(self) -> None:
+        """Curly quotes, dashes and the euro sign of cp1252 (bytes 0x80-0x9F) come out as written."""
+        data = "case,activity,timestamp\nc1,Naïve “check” – 5 €,2024-01-01\n".encode("cp1252")
+        assert read_events(data, name="log.csv").frame["activity"][0] == "Naïve “check” – 5 €"
+
+    def test_valid_utf8_is_never_reinterpreted(self) -> None:
+        """Bytes that are valid UTF-8 pass untouched (no detection guess over a correct file)."""
+        data = text().encode("utf-8")
+        assert utf8_text(data) == (data, "utf-8")
+
+    def test_bom_file_from_disk_has_a_clean_first_name(self, tmp_path: Path) -> None:
+        """A UTF-8 BOM file read from disk keeps its first column's name clean."""
+        path = tmp_path / "bom.csv"
+        path.write_bytes(codecs.BOM_UTF8 + text(";").encode())
+        assert read_table(path, name="bom.csv").columns[0] == "Case"
+
+
+class TestDelimiters:
+    @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+    def test_each_delimiter(self, sep: str) -> None:
+        """Comma, semicolon, tab and pipe are found without being named."""
+        log = read_events(text(sep).encode(), name="log.csv")
+        assert log.frame["activity"].to_list() == ACTIVITIES
+
+    def test_sniffed_over_several_lines_with_quotes(self) -> None:
+        """Commas inside quoted values of a semicolon file do not win: every line splits the same by ';'."""
+        data = b'case;activity;note\nc1;"Check, then file";"a, b, c"\nc1;Send;"x, y"\nc2;"Wait, again";z\n'
+        assert sniff_delimiter(data) == ";"
+
+    def test_header_alone_does_not_decide(self) -> None:
+        """A header with a comma in a quoted name is split as its rows are."""
+        data = b'"Case, id"\t"Activity"\ttime\nc1\tx\t2024-01-01\nc1\ty\t2024-01-02\n'
+        assert sniff_delimiter(data) == "\t"
+
+    def test_given_delimiter_wins(self) -> None:
+        """--sep names the delimiter when sniffing would choose another."""
+        data = b"a;b,c\n1;2,3\n4;5,6\n"
+        assert read_table(data, name="x.csv", sep=";").columns == ["a", "b,c"]
+
+
+class TestLineEndings:
+    @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+    def test_unix_windows_and_old_mac(self, newline: str) -> None:
+        """LF, CRLF and a lone CR (old Mac OS) all end lines; no CR is left in a value."""
+        log = read_events(text(",", newline).encode("cp1252"), name="log.csv")
+        assert log.frame["activity"].to_list() == ACTIVITIES
+        assert not any("\r" in value for value in log.frame["case"].to_list())

@@ -1,0 +1,141 @@
+"""Timestamps: day-first or month-first decided by the values, ambiguous dates refused, a given format winning."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from journeymap.cli import main
+from journeymap.columns import ColumnRoles
+from journeymap.errors import JourneyError
+from journeymap.events import read_events
+from journeymap.timestamps import DAY_FIRST, MONTH_FIRST, AmbiguousDatesError, day_month, parse_timestamps
+from journeymap.ui.upload import Upload, ambiguous_dates, read_log
+
+
+def moments(values: list[str | None], fmt: str | None = None) -> list[dt.datetime | None]:
+    return pl.from_epoch(parse_timestamps(pl.Series("t", values), fmt, source="log.csv"), "us").to_list()
+
+
+def csv_with(*times: str) -> bytes:
+    rows = "".join(f"c{i % 2},step{i},{time}\n" for i, time in enumerate(times))
+    return ("case,activity,timestamp\n" + rows).encode()
+
+
+class TestDayOrMonthFirst:
+    @pytest.mark.parametrize("values, expected", [
+        (["03/04/2024 14:05", "23/04/2024 09:00"], dt.datetime(2024, 4, 3, 14, 5)),  # 23 proves day-first
+        (["03/04/2024 14:05", "04/23/2024 09:00"], dt.datetime(2024, 3, 4, 14, 5)),  # 23 proves month-first
+        (["03.04.2024", "13.04.2024"], dt.datetime(2024, 4, 3)),  # dots, no time
+        (["03-04-24 8:15", "03-30-24 9:00"], dt.datetime(2024, 3, 4, 8, 15)),  # dashes, two-digit year
+        (["3/4/99", "31/4/99"], dt.datetime(1999, 4, 3)),  # %y: 69-99 are the 1900s
+        (["03/04/2024 14:05:33.250", "13/04/2024 00:00:00"], dt.datetime(2024, 4, 3, 14, 5, 33, 250000)),
+        (["04/03/2024 2:05 PM", "04/13/2024 12:00 AM"], dt.datetime(2024, 4, 3, 14, 5)),  # US, 12-hour clock
+    ])
+    def test_order_from_any_value(self, values: list[str], expected: dt.datetime) -> None:
+        """One value with a first field over 12 makes the column day-first, one with a second field over 12 month-first."""
+        assert moments(values)[0] == expected
+
+    def test_proof_may_be_far_down_the_column(self) -> None:
+        """The order is decided over every value, not the first rows only."""
+        values = ["03/04/2024 10:00"] * 10_000 + ["04/30/2024 10:00"]
+        assert moments(values)[0] == dt.datetime(2024, 3, 4, 10, 0)
+
+    def test_same_day_and_month_is_not_ambiguous(self) -> None:
+        """01/01 and 02/02 read the same either way, so nothing needs choosing."""
+        assert moments(["01/01/2024", "02/02/2024"]) == [dt.datetime(2024, 1, 1), dt.datetime(2024, 2, 2)]
+
+    def test_iso_is_never_ambiguous(self) -> None:
+        """Year-first dates are read as they are, offsets converted to UTC."""
+        assert moments(["2024-03-04 10:00", "2024-03-05T10:00:00+02:00"]) == [
+            dt.datetime(2024, 3, 4, 10, 0), dt.datetime(2024, 3, 5, 8, 0)]
+        assert day_month(pl.Series(["2024-03-04", "2024-04-03"])).order is None
+
+    def test_invalid_dates_are_null_not_shifted(self) -> None:
+        """31/02 does not roll over into March; it is unreadable (and counted as such by the reader)."""
+        assert moments(["31/02/2024", "13/02/2024"]) == [None, dt.datetime(2024, 2, 13)]
+
+
+class TestAmbiguous:
+    def test_library_refuses_and_names_both_formats(self) -> None:
+        """03/04/2024-only dates raise naming the file, the column, a value and the two formats to choose."""
+        with pytest.raises(AmbiguousDatesError) as caught:
+            read_events(csv_with("03/04/2024 14:05", "05/06/2024 09:00"), name="tickets.csv")
+        message = str(caught.value)
+        assert message.startswith("tickets.csv: column 'timestamp' has dates such as '03/04/2024 14:05'")
+        assert "--timestamp-format '%d/%m/%Y %H:%M' (day-first)" in message
+        assert "--timestamp-format '%m/%d/%Y %H:%M' (month-first)" in message
+        assert caught.value.formats == {DAY_FIRST: "%d/%m/%Y %H:%M", MONTH_FIRST: "%m/%d/%Y %H:%M"}
+
+    def test_formats_follow_the_shape_of_the_values(self) -> None:
+        """Dots, two-digit years and seconds give formats of that shape."""
+        found = day_month(pl.Series(["03.04.24 10:11:12", "05.06.24 10:11:12"]))
+        assert found.order == "ambiguous"
+        assert found.formats == {DAY_FIRST: "%d.%m.%y %H:%M:%S", MONTH_FIRST: "%m.%d.%y %H:%M:%S"}
+
+    def test_given_format_wins(self) -> None:
+        """With --timestamp-format the values are read that way, ambiguous or not."""
+        times = ("03/04/2024 14:05", "05/06/2024 09:00")
+        month_first = read_events(csv_with(*times), name="t.csv", timestamp_format="%m/%d/%Y %H:%M")
+        assert pl.from_epoch(month_first.frame["ts"], "us")[0] == dt.datetime(2024, 3, 4, 14, 5)
+        day_first = read_events(csv_with(*times), name="t.csv", timestamp_format="%d/%m/%Y %H:%M")
+        assert pl.from_epoch(day_first.frame["ts"], "us")[0] == dt.datetime(2024, 4, 3, 14, 5)
+
+    def test_given_format_wins_over_the_values(self) -> None:
+        """A format that contradicts the values is obeyed: the values it cannot read are counted as skipped."""
+        log = read_events(csv_with("03/04/2024 14:05", "23/04/2024 09:00"), name="t.csv",
+                          timestamp_format="%m/%d/%Y %H:%M")
+        assert log.frame.height == 1 and log.skipped_rows == 1
+
+    def test_contradicting_values_are_refused(self) -> None:
+        """A column with 23/04 and 04/23 holds two formats; the error shows one of each."""
+        with pytest.raises(JourneyError, match="day-first dates such as '23/04/2024' and month-first ones such as "
+                                               "'04/23/2024'"):
+            read_events(csv_with("23/04/2024", "04/23/2024"), name="t.csv")
+
+    def test_cli_says_which_option_to_use(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """`journeymap metrics` on ambiguous dates exits 1 with the sentence naming --timestamp-format."""
+        path = tmp_path / "tickets.csv"
+        path.write_bytes(csv_with("03/04/2024 14:05", "05/06/2024 09:00"))
+        assert main(["metrics", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert "tickets.csv: column 'timestamp'" in err and "--timestamp-format '%d/%m/%Y %H:%M'" in err
+        assert main(["metrics", str(path), "--timestamp-format", "%d/%m/%Y %H:%M"]) == 0
+
+
+class TestAppChoice:
+    TABLE = pl.DataFrame({"case": ["a", "a", "b"], "activity": ["x", "y", "x"],
+                          "timestamp": ["03/04/2024 14:05", "05/04/2024 09:00", "06/04/2024 10:00"]})
+    ROLES = ColumnRoles(case="case", activity="activity", timestamp="timestamp")
+
+    def test_column_step_offers_both_readings(self) -> None:
+        """The helper behind the column step's choice names the column, an example and each reading."""
+        choice = ambiguous_dates(self.TABLE, self.ROLES)
+        assert choice is not None and choice.column == "timestamp" and choice.example == "03/04/2024 14:05"
+        assert choice.readings == {DAY_FIRST: "3 April 2024 14:05", MONTH_FIRST: "4 March 2024 14:05"}
+
+    def test_the_chosen_format_reads_the_log(self) -> None:
+        """Passing the chosen order's format reads the dates that way."""
+        choice = ambiguous_dates(self.TABLE, self.ROLES)
+        assert choice is not None
+        roles = ColumnRoles(**{**self.ROLES.__dict__, "timestamp_format": choice.formats[MONTH_FIRST]})
+        log = read_log(Upload("t.csv", b""), self.TABLE, roles)
+        assert pl.from_epoch(log.frame["ts"], "us")[0] == dt.datetime(2024, 3, 4, 14, 5)
+
+    def test_no_choice_when_the_values_tell(self) -> None:
+        """Day-first proven by a value, ISO dates, or a format already given: nothing to choose."""
+        proven = self.TABLE.with_columns(pl.Series("timestamp", ["03/04/2024", "05/04/2024", "23/04/2024"]))
+        assert ambiguous_dates(proven, self.ROLES) is None
+        iso = self.TABLE.with_columns(pl.Series("timestamp", ["2024-04-03", "2024-04-05", "2024-04-06"]))
+        assert ambiguous_dates(iso, self.ROLES) is None
+        given = ColumnRoles(**{**self.ROLES.__dict__, "timestamp_format": "%d/%m/%Y %H:%M"})
+        assert ambiguous_dates(self.TABLE, given) is None
+
+    def test_unchosen_order_asks_in_the_column_step(self) -> None:
+        """Loading without a choice says to choose in the column step (not a command-line option)."""
+        with pytest.raises(JourneyError, match="t.csv: the dates in 'timestamp' read day-first or month-first alike; "
+                                               "choose which in the column step."):
+            read_log(Upload("t.csv", b""), self.TABLE, self.ROLES)
