@@ -143,7 +143,7 @@ class TestMapChart:
 
     def test_human_durations_in_labels_and_tooltips(self, onboarding):
         """Times read like "5.2 d", never as raw seconds."""
-        nodes = nodes_of(map_chart(onboarding))
+        nodes = nodes_of(map_chart(onboarding, color_by="arrival_median_s"))
         shipped = onboarding.steps.set_index("step").loc["equipment_shipped"]
         assert nodes.loc["equipment_shipped", "value_text"] == format_seconds_as_text(shipped["arrival_median_s"])
         assert re.fullmatch(r"\d+(\.\d)? (s|min|h|d|w)", nodes.loc["equipment_shipped", "p85_text"])
@@ -200,7 +200,7 @@ class TestMapChart:
     def test_titles_and_subtitle(self, onboarding):
         """The default title names the journey and measure; the subtitle names the data range and as-of date."""
         spec = map_chart(onboarding).to_dict()
-        assert spec["title"]["text"] == "Employee onboarding: median time to arrive at each step"
+        assert spec["title"]["text"] == "Employee onboarding: share of lead time at each step"
         assert spec["title"]["subtitle"] == chart_subtitle(onboarding)
         assert "title" not in map_chart(onboarding, title="", subtitle="").to_dict()
 

@@ -162,11 +162,14 @@ class TestEdgeCurves:
         assert min(math.dist(point, shipped) for point in points[2:-2]) > 0.3
 
     def test_self_loop_is_a_small_closed_arc(self):
-        """A step's transition to itself starts and ends at the step and rises above it."""
+        """A step's transition to itself starts and ends at the step and arcs out to its upper right, as far as asked."""
         layout = journey_layout(LOOPY)
-        points = edge_curve(layout, "c", "c")
-        assert points[0] == pytest.approx(layout.positions["c"]) and points[-1] == pytest.approx(layout.positions["c"])
-        assert min(y for _, y in points) < layout.positions["c"][1] - 0.3
+        points = edge_curve(layout, "c", "c", loop=(0.2, 0.4))
+        x, y = layout.positions["c"]
+        assert points[0] == pytest.approx((x, y)) and points[-1] == pytest.approx((x, y))
+        assert min(py for _, py in points) < y - 0.3 and max(px for px, _ in points) > x + 0.15
+        assert all(py <= y + 1e-9 and px >= x - 1e-9 for px, py in points)  # never below or left of the step
+        assert max(math.dist((px / 0.2, py / 0.4), (x / 0.2, y / 0.4)) for px, py in points) <= 1.0 + 1e-9
 
     def test_curves_stay_on_the_map(self):
         """No transition of a sample journey is bent out of the lanes (above the first or below the last)."""
