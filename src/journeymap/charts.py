@@ -68,20 +68,32 @@ def lead_time_chart(metrics: JourneyMetrics, *, title: str | None = None,
     seconds = _completed(metrics)["lead_time_s"]
     unit, unit_s = time_unit(seconds.median() if len(seconds) else 86400.0)
     values = seconds.to_numpy() / unit_s
-    edges = np.histogram_bin_edges(values, bins=int(np.clip(np.sqrt(len(values)), 8, 40)),
-                                   range=(0.0, float(values.max()) if len(values) else 1.0))
+    # Bins from 0 to the longest lead time; when every case took 0 s, over the first unit, so the
+    # bar is not the width of a numerical rounding (and the axis never runs below 0).
+    longest = float(values.max()) if len(values) and values.max() > 0 else 1.0
+    edges = np.histogram_bin_edges(values, bins=int(np.clip(np.sqrt(len(values)), 8, 40)), range=(0.0, longest))
     counts, _ = np.histogram(values, bins=edges)
     bars = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts,
                          "range": [f"{human(a * unit_s)} to {human(b * unit_s)}"
                                    for a, b in zip(edges[:-1], edges[1:])]})
-    x = alt.X("start:Q", title=f"Lead time of completed cases ({unit})", scale=alt.Scale(nice=False))
+    x = alt.X("start:Q", title=f"Lead time of completed cases ({unit})",
+              scale=alt.Scale(domain=[0.0, longest * 1.1], nice=False))  # room right of the last bar for its labels
+    y = alt.Y("count:Q", title="Cases", scale=alt.Scale(domain=[0, max(int(counts.max(initial=0)), 1) * 1.15]))
     chart = alt.Chart(bars).mark_rect(color="#3b6ea8", stroke="white", strokeWidth=0.5).encode(
-        x=x, x2="end:Q", y=alt.Y("count:Q", title="Cases"), y2=alt.datum(0),
+        x=x, x2="end:Q", y=y, y2=alt.datum(0),
         tooltip=[alt.Tooltip("range:N", title="Lead time"), alt.Tooltip("count:Q", title="Cases", format=",")])
-    marks = pd.DataFrame([{"start": metrics.lead_time[f"{name}_s"] / unit_s, "ypos": 6 + 20 * i,
-                           "text": f"{'median' if name == 'median' else name} {human(metrics.lead_time[f'{name}_s'])}"}
-                          for i, name in enumerate(("median", "p85", "p95")) if metrics.lead_time.get(f"{name}_s")])
+    marks = pd.DataFrame([{"start": value / unit_s, "ypos": 6 + 20 * i, "text": f"{name} {human(value)}"}
+                          for i, name in enumerate(("median", "p85", "p95"))
+                          if pd.notna(value := metrics.lead_time.get(f"{name}_s"))])
     layers = [chart]
+    if len(seconds) and seconds.min() == seconds.max():  # one bar: say what it means
+        same = float(seconds.iloc[0])
+        text = ("every case finished at once (0 s)" if same == 0 else
+                f"all {len(seconds):,} completed case{'s' if len(seconds) != 1 else ''} took {human(same)}")
+        note = pd.DataFrame([{"start": float(edges[np.searchsorted(edges, same / unit_s, side="right") - 1])
+                              if same else 0.0, "count": int(counts.max()), "text": text}])
+        layers += text_labels(note, {"align": "left" if same / unit_s < longest / 2 else "right", "baseline": "bottom",
+                                     "dy": -6, "fontWeight": "bold"}, x=x, y=y, text="text:N")
     if not marks.empty:
         layers += [alt.Chart(marks).mark_rule(color=INK, strokeDash=[6, 4], strokeWidth=1.5).encode(x=x),
                    *text_labels(marks, RULE_LABEL, x=x, y=alt.Y("ypos:Q", scale=None), text="text:N")]
@@ -118,60 +130,138 @@ def lead_time_trend_chart(metrics: JourneyMetrics, changes: Sequence[Change] | N
 
 def arrival_chart(metrics: JourneyMetrics, step: str | None = None, *, title: str | None = None,
                   subtitle: str | None = None) -> alt.LayerChart:
-    """How long cases take to arrive at each step (log time axis); with `step`, that step alone."""
+    """How long cases take to arrive at each step (log time axis); with `step`, that step alone.
+
+    Degenerate data still draws a readable chart: the axis spans at least two decades around the
+    data (one bin of identical durations is a bar, not the whole plot), durations under a second sit
+    at the left edge labelled 0 s, a step whose arrivals all took the same time says so in words,
+    and a chart with no arrivals at all says why it is empty.
+    """
     table = metrics.arrival_histogram.copy()
-    table["lower_s"] = table["lower_s"].clip(lower=1.0)
     table["range"] = [f"{human(a)} to {human(b)}" for a, b in zip(table["lower_s"], table["upper_s"])]
-    ticks = [t for t in NICE_TICKS_S if table.empty or table["lower_s"].min() <= t <= table["upper_s"].max()]
-    x = alt.X("lower_s:Q", title="Time to arrive (log scale)", scale=alt.Scale(type="log", nice=False),
-              axis=alt.Axis(values=ticks, labelExpr=duration_expr(trim=True), grid=True))
+    table["lower_s"] = table["lower_s"].clip(lower=_LOG_FLOOR_S)
     steps = metrics.steps.set_index("step")
     if step is not None:
         if step not in steps.index:
             raise JourneyError(f"'{step}' is not a step of this journey or log.")
-        row = steps.loc[step]
-        bars = alt.Chart(table[table["step"] == step]).mark_rect(color="#3b6ea8", stroke="white",
-                                                                 strokeWidth=0.5).encode(
-            x=x, x2="upper_s:Q", y=alt.Y("count:Q", title="Arrivals"), y2=alt.datum(0),
-            tooltip=[alt.Tooltip("range:N", title="Time to arrive"), alt.Tooltip("count:Q", title="Arrivals")])
-        marks = [("median", row["arrival_median_s"], INK, [6, 4]), ("p85", row["arrival_p85_s"], INK, [2, 3])]
-        if isinstance(row["target_statistic"], str):
-            marks.append((f"target {row['target_statistic']}", row["target_s"], "#D55E00", [1, 0]))
-        rules = pd.DataFrame([{"lower_s": v, "text": f"{name} {human(v)}", "color": c, "dash": d, "ypos": 6 + 20 * i}
-                              for i, (name, v, c, d) in enumerate(marks) if pd.notna(v)])
-        layers = [bars]
-        if not rules.empty:
-            layers += [alt.Chart(rules).mark_rule(strokeWidth=2).encode(
-                x=x, color=alt.Color("color:N", scale=None), strokeDash=alt.StrokeDash("dash:N", scale=None)),
-                *text_labels(rules, RULE_LABEL, x=x, y=alt.Y("ypos:Q", scale=None), text="text:N",
-                         color=alt.Color("color:N", scale=None))]
-        label = metrics.step_label(step)
-        return titled(alt.layer(*layers).properties(width=1200, height=675), or_default(title, f"Time to arrive at {label}"),
-                      or_default(subtitle, chart_subtitle(metrics)))
+        return _step_arrival_chart(metrics, step, table[table["step"] == step], steps.loc[step], title, subtitle)
     order = [s for s in metrics.steps.loc[metrics.steps["on_map"], "step"] if s in set(table["step"])]
     labels = dict(zip(order, _unique_labels(steps.loc[order].reset_index())))
     table = table[table["step"].isin(order)].assign(label=lambda t: t["step"].map(labels))
     table["share"] = table["count"] / table.groupby("step")["count"].transform("sum")
+    figures = [{"label": labels[s], "lower_s": max(float(value), _LOG_FLOOR_S), "figure": name,
+                "text": f"{name} {human(value)}"}
+               for s in order for name, column in (("median", "arrival_median_s"), ("target", "target_s"))
+               if pd.notna(value := steps.loc[s].get(column))]  # a bare log's steps have no target column
+    table_figures = pd.DataFrame(figures, columns=["label", "lower_s", "figure", "text"])
+    low, high = _arrival_domain(table, table_figures["lower_s"])
+    x = _arrival_x(low, high)
+    legends = bool(order)  # no legend of "NaN%" over an empty chart
     y = alt.Y("label:N", sort=[labels[s] for s in order], title=None, axis=alt.Axis(labelLimit=320, labelColor=INK))
     cells = alt.Chart(table).mark_rect().encode(
         x=x, x2="upper_s:Q", y=y, color=alt.Color("share:Q", title="Share of arrivals", scale=alt.Scale(scheme="blues"),
-                                                  legend=alt.Legend(format=".0%", orient="right")),
+                                                  legend=alt.Legend(format=".0%", orient="right") if legends else None),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("range:N", title="Time to arrive"),
                  alt.Tooltip("count:Q", title="Arrivals", format=","), alt.Tooltip("share:Q", format=".0%")])
-    figures = [{"label": labels[s], "lower_s": steps.loc[s, column], "figure": name,
-                "text": f"{name} {human(steps.loc[s, column])}"}
-               for s in order for name, column in (("median", "arrival_median_s"), ("target", "target_s"))
-               if pd.notna(steps.loc[s, column])]
-    table_figures = pd.DataFrame(figures, columns=["label", "lower_s", "figure", "text"])
     table_figures["color"] = table_figures["figure"].map({"median": INK, "target": "#D55E00"})
     marks = alt.Chart(table_figures).mark_point(filled=True, size=120, stroke="white", strokeWidth=1, opacity=1).encode(
         x=x, y=y, color=alt.Color("color:N", scale=None),
         shape=alt.Shape("figure:N", title=None, scale=alt.Scale(domain=["median", "target"],
-                                                                range=["circle", "triangle-down"])),
+                                                                range=["circle", "triangle-down"]),
+                        legend=alt.Legend() if legends else None),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Figure")])
-    chart = alt.layer(cells, marks).resolve_scale(color="independent").properties(width=1200, height=675)
+    layers = [cells, marks]
+    # A lone cell does not say its value: words beside it do, right of it, or left of it when the
+    # cell is near the right edge (where the words would run into the legend).
+    beside: dict[bool, list[dict]] = {True: [], False: []}
+    for s in order:
+        if _same_every_time(steps.loc[s]):
+            cell = table[table["step"] == s]
+            right = np.log(high / cell["upper_s"].max()) >= 0.25 * np.log(high / low)
+            beside[right].append({"label": labels[s], "text": f"all {human(steps.loc[s, 'arrival_min_s'])}",
+                                  "lower_s": float(cell["upper_s"].max() if right else cell["lower_s"].min())})
+    for right, rows in beside.items():
+        if rows:
+            layers += text_labels(pd.DataFrame(rows), {"align": "left" if right else "right", "dx": 6 if right else -6,
+                                                       "fontWeight": "bold"}, x=x, y=y, text="text:N")
+    if not order:
+        layers.append(_empty_note("No arrival times yet: no case has moved from one step to another."))
+    chart = alt.layer(*layers).resolve_scale(color="independent").properties(width=1200, height=675)
     return titled(chart, or_default(title, "How long cases take to arrive at each step"),
                   or_default(subtitle, chart_subtitle(metrics)))
+
+
+_LOG_FLOOR_S = 1.0  # durations under a second (0 s included) are drawn from here, the axis's "0 s"
+_MIN_DECADES = 2.0  # a log axis spans at least this many powers of ten
+
+
+def _step_arrival_chart(metrics: JourneyMetrics, step: str, table: pd.DataFrame, row: pd.Series,
+                        title: str | None, subtitle: str | None) -> alt.LayerChart:
+    """One step's arrival times as a histogram, with median, p85 and target marked."""
+    marks = [("median", row.get("arrival_median_s"), INK, [6, 4]), ("p85", row.get("arrival_p85_s"), INK, [2, 3])]
+    if isinstance(row.get("target_statistic"), str):
+        marks.append((f"target {row['target_statistic']}", row["target_s"], "#D55E00", [1, 0]))
+    rules = pd.DataFrame([{"lower_s": max(float(v), _LOG_FLOOR_S), "text": f"{name} {human(v)}", "color": c,
+                           "dash": d, "ypos": 6 + 20 * i} for i, (name, v, c, d) in enumerate(marks) if pd.notna(v)],
+                         columns=["lower_s", "text", "color", "dash", "ypos"])
+    x = _arrival_x(*_arrival_domain(table, rules["lower_s"]))
+    top = float(table["count"].max()) if len(table) else 1.0
+    y = alt.Y("count:Q", title="Arrivals", scale=alt.Scale(domain=[0, top * 1.15], nice=False))
+    layers = [alt.Chart(table).mark_rect(color="#3b6ea8", stroke="white", strokeWidth=0.5).encode(
+        x=x, x2="upper_s:Q", y=y, y2=alt.datum(0),
+        tooltip=[alt.Tooltip("range:N", title="Time to arrive"), alt.Tooltip("count:Q", title="Arrivals")])]
+    if not rules.empty:
+        layers += [alt.Chart(rules).mark_rule(strokeWidth=2).encode(
+            x=x, color=alt.Color("color:N", scale=None), strokeDash=alt.StrokeDash("dash:N", scale=None)),
+            *text_labels(rules, RULE_LABEL, x=x, y=alt.Y("ypos:Q", scale=None), text="text:N",
+                         color=alt.Color("color:N", scale=None))]
+    label = metrics.step_label(step)
+    if table.empty:
+        layers.append(_empty_note(f"No arrival times at {label}: no case came here from an earlier step."))
+    elif _same_every_time(row):  # one bar: say what it means above it
+        seconds, arrivals = float(row["arrival_min_s"]), int(table["count"].sum())
+        text = ("every case arrived at once (0 s)" if seconds == 0
+                else f"all {arrivals:,} arrival{'s' if arrivals != 1 else ''} took {human(seconds)}")
+        note = pd.DataFrame([{"lower_s": float(table["lower_s"].min()), "count": top, "text": text}])
+        layers += text_labels(note, {"align": "left", "baseline": "bottom", "dy": -6, "fontWeight": "bold"},
+                              x=x, y=y, text="text:N")
+    return titled(alt.layer(*layers).properties(width=1200, height=675), or_default(title, f"Time to arrive at {label}"),
+                  or_default(subtitle, chart_subtitle(metrics)))
+
+
+def _arrival_domain(table: pd.DataFrame, figures: pd.Series) -> tuple[float, float]:
+    """The seconds a log arrival axis spans: the bins and figures drawn, at least two decades."""
+    values = pd.concat([table["lower_s"], table["upper_s"], figures]).astype(float)
+    values = values[np.isfinite(values) & (values > 0)]
+    low, high = (float(values.min()), float(values.max())) if len(values) else (_LOG_FLOOR_S, 86400.0)
+    if high / low < 10 ** _MIN_DECADES:  # widen around the middle, never below the floor
+        middle = np.sqrt(low * high)
+        low = max(middle / 10 ** (_MIN_DECADES / 2), _LOG_FLOOR_S)
+        high = max(middle * 10 ** (_MIN_DECADES / 2), low * 10 ** _MIN_DECADES)
+    return low, high
+
+
+def _arrival_x(low: float, high: float) -> alt.X:
+    """The log time axis of arrival charts from `low` to `high` seconds, ticks at nice durations."""
+    ticks = [t for t in NICE_TICKS_S if low <= t <= high]
+    if len(ticks) < 2:  # beyond the nice ticks (years): the ends of the axis
+        ticks = sorted({low, *ticks, high})
+    labels = f"datum.value <= {_LOG_FLOOR_S} ? '0 s' : " + duration_expr(trim=True)
+    return alt.X("lower_s:Q", title="Time to arrive (log scale)",
+                 scale=alt.Scale(type="log", domain=[low, high], nice=False, clamp=True),
+                 axis=alt.Axis(values=ticks, labelExpr=labels, grid=True))
+
+
+def _same_every_time(row: pd.Series) -> bool:
+    """True when every arrival at the step took the same time (all at once, or a fixed delay)."""
+    low, high = row.get("arrival_min_s"), row.get("arrival_max_s")
+    return bool(pd.notna(low) and pd.notna(high) and low == high)
+
+
+def _empty_note(text: str) -> alt.Chart:
+    """A sentence in the middle of a chart that has nothing to draw, instead of a blank plot."""
+    return alt.Chart(pd.DataFrame([{"text": text}])).mark_text(fontSize=16, color=INK).encode(
+        x=alt.value({"expr": "width / 2"}), y=alt.value({"expr": "height / 2"}), text="text:N")
 
 
 def okr_chart(metrics: JourneyMetrics, okr: Okr, *, title: str | None = None,
