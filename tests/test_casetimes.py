@@ -144,6 +144,7 @@ class TestExtraction:
             "reopened": [("open", 0), ("close", 2), ("fix", 30), ("close", 50)],
             "still_working": [("open", 0), ("close", 1), ("fix", 5)],
             "plain": [("open", 0), ("fix", 3), ("close", 4)],
+            **{f"plain{i}": [("open", 0), ("fix", 3), ("close", 4)] for i in range(2, 6)},
         })
         times, metrics = case_step_times(events), compute_metrics(events)
         lead = dict(zip(times.case, times.lead_time_s()))

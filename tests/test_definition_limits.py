@@ -27,9 +27,20 @@ class TestHostileYaml:
 
     def test_small_aliases_still_work(self) -> None:
         """An anchor reused a few times is ordinary YAML and loads."""
-        text = sample_journey_path("onboarding").read_text("utf-8").replace(
-            "stale_after: 30d", "stale_after: &month 30d\ndescription: *month")
-        assert journey_from_yaml(text).description == "30d"
+        text = """
+id: tiny
+name: &name Tiny
+description: *name
+stages: [{id: s, label: S}]
+steps:
+  - {id: a, label: A, stage: s, target: &quick {p85: 2h}}
+  - {id: b, label: B, stage: s, target: *quick}
+transitions: [{from: a, to: b}]
+start: a
+end: b
+"""
+        journey = journey_from_yaml(text)
+        assert journey.description == "Tiny" and journey.step("b").target == journey.step("a").target
 
     def test_deep_nesting_is_refused(self) -> None:
         """Nesting thousands deep names the file and line instead of overflowing the parser."""
@@ -42,6 +53,48 @@ class TestHostileYaml:
             journey_from_yaml('id: x\nname: "never closed\nsteps: []\n', source="quote.yaml")
         message = str(caught.value)
         assert message.startswith("quote.yaml, line 2, column 7: YAML syntax error") and "\n" not in message
+
+
+TINY = """
+id: tiny
+name: Tiny
+stages: [{id: s, label: S}]
+steps:
+  - {id: a, label: A, stage: s}
+  - {id: b, label: B, stage: s}
+transitions: [{from: a, to: b}]
+start: a
+end: b
+"""
+
+
+class TestValuesTheSchemaLetsThrough:
+    def test_duplicate_keys_are_refused(self) -> None:
+        """A key given twice names both lines instead of keeping the last silently."""
+        with pytest.raises(JourneyError, match=r"dup\.yaml, line 4: the key 'name' is given twice .*first on line 3"):
+            journey_from_yaml(TINY.replace("name: Tiny", "name: Tiny\nname: Other"), source="dup.yaml")
+
+    def test_id_with_a_line_break_is_refused(self) -> None:
+        """A step id ending in a newline (a quoted "a\\n") fails validation with its line."""
+        text = TINY.replace("{id: b, label: B", '{id: "b\\n", label: B').replace("to: b}", 'to: "b\\n"}')
+        with pytest.raises(JourneyError, match=r"nl\.yaml, line 7: steps\.1\.id is 'b\\n': ids use letters"):
+            journey_from_yaml(text.replace("end: b", 'end: "b\\n"'), source="nl.yaml")
+
+    def test_absurd_duration_is_refused_at_validation(self) -> None:
+        """99999999999w passes the pattern but is refused by line, so metrics never overflow on it."""
+        with pytest.raises(JourneyError, match=r"long\.yaml, line \d+: stale_after: '99999999999w' is longer than 100"):
+            journey_from_yaml(TINY + "stale_after: 99999999999w\n", source="long.yaml")
+
+    def test_impossible_date_is_refused(self) -> None:
+        """A change dated 2026-02-30 names the line, not a Python traceback."""
+        text = TINY + "changes: [{date: 2026-02-30, title: New form, steps: [a]}]\n"
+        with pytest.raises(JourneyError, match=r"date\.yaml, line \d+: changes\.0\.date is '2026-02-30', which is no date"):
+            journey_from_yaml(text, source="date.yaml")
+
+    def test_dates_still_load(self) -> None:
+        """An ordinary change date reads as a date."""
+        journey = journey_from_yaml(TINY + "changes: [{date: 2026-02-28, title: New form}]\n")
+        assert journey.changes[0].date.isoformat() == "2026-02-28"
 
 
 SAMPLE = sample_journey_path("onboarding").read_text("utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -34,6 +35,17 @@ _Path = tuple[Any, ...]
 MAX_YAML_BYTES = 5_000_000
 MAX_YAML_DEPTH = 50
 MAX_YAML_NODES = 200_000  # after expanding aliases
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # the schema's id pattern, matched whole (its $ allows a "\n")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text: the schema and `_check_values` check them, with their line,
+    where PyYAML would raise a bare ValueError for 2026-02-30."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 @cache
@@ -62,9 +74,10 @@ def journey_from_yaml(text: str, source: str = "<journey>") -> Journey:
                            "transitions, start and end.", source=source)
     try:
         _check_bounds(text, source)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
         _check_expansion(node, source)
-        data = yaml.load(text, Loader=yaml.SafeLoader)  # safe: only plain YAML types
+        _check_duplicate_keys(node, source)
+        data = yaml.load(text, Loader=_Loader)  # safe: only plain YAML types
     except yaml.YAMLError as error:
         # Where the trouble began (an opening quote, say) beats where the parser gave up.
         mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
@@ -79,7 +92,7 @@ def journey_from_yaml(text: str, source: str = "<journey>") -> Journey:
     if not isinstance(data, dict):
         raise JourneyError(f"{source}, line 1: a journey must be a mapping of keys such as id, name, "
                            "steps.", source=source, line=1)
-    return journey_from_dict(_dates_as_text(data), source=source, lines=lines)
+    return journey_from_dict(data, source=source, lines=lines)
 
 
 def _check_bounds(text: str, source: str) -> None:
@@ -125,6 +138,30 @@ def _check_expansion(node: yaml.Node | None, source: str) -> None:
             stack.extend((child, False) for child in children if id(child) not in sizes)
 
 
+def _check_duplicate_keys(node: yaml.Node | None, source: str) -> None:
+    """Refuse a mapping that repeats a key: YAML would keep the last one silently."""
+    seen_nodes: set[int] = set()
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if id(current) in seen_nodes:
+            continue
+        seen_nodes.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            keys: dict[Any, int] = {}
+            for key, value in current.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                if name is not None and name in keys:
+                    line = key.start_mark.line + 1
+                    raise JourneyError(f"{source}, line {line}: the key '{name}' is given twice in one mapping "
+                                       f"(first on line {keys[name]}); keep one.", source=source, line=line)
+                if name is not None:
+                    keys[name] = key.start_mark.line + 1
+                stack += [key, value]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
+
+
 def journey_from_dict(data: dict[str, Any], source: str = "<journey>",
                       lines: dict[_Path, int] | None = None) -> Journey:
     """Validate a journey given as plain data and build it."""
@@ -135,6 +172,7 @@ def journey_from_dict(data: dict[str, Any], source: str = "<journey>",
         error = errors[0]
         path = tuple(error.absolute_path)
         raise _error(source, lines, path, _schema_message(error, path))
+    _check_values(data, source, lines)
     journey = _build(data)
     _check_graph(journey, data, source, lines)
     return journey
@@ -209,10 +247,37 @@ def _build(data: dict[str, Any]) -> Journey:
             for o in data.get("okrs", ())
         ),
         changes=tuple(
-            Change(dt.date.fromisoformat(c["date"]), c["title"], tuple(c.get("steps", ())))
+            Change(dt.date.fromisoformat(str(c["date"])[:10]), c["title"], tuple(c.get("steps", ())))
             for c in data.get("changes", ())
         ),
     )
+
+
+def _check_values(data: dict[str, Any], source: str, lines: dict[_Path, int]) -> None:
+    """What the schema's patterns let through: ids with a trailing newline, impossible dates,
+    durations too long to compute with."""
+    ids: list[tuple[_Path, Any]] = [(("id",), data["id"])]
+    ids += [((kind, i, "id"), item["id"]) for kind in ("stages", "steps") for i, item in enumerate(data[kind])]
+    for path, value in ids:
+        if not _ID.fullmatch(str(value)):
+            raise _error(source, lines, path, f"{'.'.join(map(str, path))} is {value!r}: ids use letters, digits, "
+                         "'_', '.' and '-' only, with no spaces or line breaks.")
+    durations: list[tuple[_Path, Any]] = [(("stale_after",), data["stale_after"])] if "stale_after" in data else []
+    for kind in ("steps", "transitions"):
+        durations += [((kind, i, "target", k), v) for i, item in enumerate(data[kind])
+                      for k, v in (item.get("target") or {}).items()]
+    durations += [(("okrs", i, k), okr[k]) for i, okr in enumerate(data.get("okrs", ())) for k in ("baseline", "target")]
+    for path, value in durations:
+        try:
+            parse_duration(value)
+        except ValueError as error:
+            raise _error(source, lines, path, f"{'.'.join(map(str, path))}: {error}") from None
+    for i, change in enumerate(data.get("changes", ())):
+        try:
+            dt.date.fromisoformat(str(change["date"])[:10])
+        except ValueError:
+            raise _error(source, lines, ("changes", i, "date"), f"changes.{i}.date is '{change['date']}', which is "
+                         "no date in the calendar; write it as YYYY-MM-DD, e.g. 2026-02-28.") from None
 
 
 def _check_graph(journey: Journey, data: dict[str, Any], source: str, lines: dict[_Path, int]) -> None:
@@ -300,17 +365,6 @@ def _line_numbers(node: yaml.Node | None, path: _Path = ()) -> dict[_Path, int]:
         for index, item in enumerate(node.value):
             found.update(_line_numbers(item, (*path, index)))
     return found
-
-
-def _dates_as_text(value: Any) -> Any:
-    """YAML reads 2026-06-01 as a date; the schema and the model want ISO text."""
-    if isinstance(value, dict):
-        return {key: _dates_as_text(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_dates_as_text(item) for item in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    return value
 
 
 def _target(value: dict[str, str] | None) -> Target | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["parse_duration", "format_duration", "format_seconds_as_text", "SECONDS"]
+__all__ = ["parse_duration", "format_duration", "format_seconds_as_text", "SECONDS", "MAX_DURATION_S"]
 
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+# No journey waits a century; beyond this, epoch-microsecond arithmetic would overflow int64.
+MAX_DURATION_S = 100 * 365.25 * 86400
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 
 
@@ -22,7 +24,10 @@ def parse_duration(text: str | int | float) -> float:
         raise ValueError(
             f"'{text}' is not a duration: write a number and a unit, such as 90m, 48h, 3d or 2w."
         )
-    return float(match.group(1)) * SECONDS[match.group(2)]
+    seconds = float(match.group(1)) * SECONDS[match.group(2)]
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"'{text}' is longer than 100 years; write a duration a journey can take, such as 30d.")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:
