@@ -22,12 +22,14 @@ journey, metrics = source.journey, view.metrics
 times = decide.times(view)
 first_day, last_day = (dt.datetime.fromtimestamp(us / 1e6, tz=dt.UTC).date()
                        for us in (times.start_us.min(), times.start_us.max()))
-worked, worse = st.tabs(["Did our change work?", "Who is it worse for?"])
 
-with worked:
+
+def did_our_change_work() -> None:
+    """The first tab: before and after a change date. Returns early (not st.stop, which would
+    blank the second tab too) when there is nothing to compare."""
     if last_day <= first_day:
         st.info("Every case here started on the same day: there is no before and after to compare.")
-        st.stop()
+        return
     latest = latest_change(journey)
     middle = dt.datetime.fromtimestamp(float(np.median(times.start_us)) / 1e6, tz=dt.UTC).date()
     default = (latest.date if latest and first_day < latest.date <= last_day
@@ -78,11 +80,13 @@ with worked:
     charting.show(view, lambda: flowcharts.comparison_chart(result, subtitle=subtitle), ("compare", day, window),
                   f"{journey.id} before and after {day}", "jm_cmp_chart")
 
-with worse:
+
+def who_is_it_worse_for() -> None:
+    """The second tab: each segment value against the rest."""
     columns = list(source.log.attributes)
     if not columns:
         st.info("This log has no attribute columns (department, priority, channel …) to compare cases by.")
-        st.stop()
+        return
     column = decide.option("by", SEGMENT_KEY, lambda text: text if text in columns else None, columns[0])
     st.selectbox("Compare the values of", columns, key=SEGMENT_KEY, on_change=decide.remember,
                  args=("by", SEGMENT_KEY, columns[0]), help="Each value against all other cases.")
@@ -125,3 +129,10 @@ with worse:
                                                                        max_value=100.0, width="small")
                                 for value in funnel.columns})
     st.caption("Share of each value's cases that reached the step.")
+
+
+worked, worse = st.tabs(["Did our change work?", "Who is it worse for?"])
+with worked:
+    did_our_change_work()
+with worse:
+    who_is_it_worse_for()
