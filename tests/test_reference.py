@@ -16,7 +16,8 @@ import pytest
 from journeymap.events import read_events
 from journeymap.metrics import JourneyMetrics, compute_metrics
 
-from conftest import OWN_DATA, REAL_DATA
+REAL_DATA = Path(__file__).resolve().parent / "data" / "real"  # as the real_data fixture gives it
+OWN_DATA = Path(__file__).resolve().parent / "data" / "own"
 
 # Real logs and the pm4py figures stored beside them (tests/data/real/reference).
 PM4PY = {"helpdesk": "helpdesk.xes.gz", "receipt": "receipt.csv"}
