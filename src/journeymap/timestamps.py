@@ -51,7 +51,8 @@ class DayMonth:
 
 def day_month(values: pl.Series) -> DayMonth:
     """Whether a column's dates such as 03/04/2024 are day-first, month-first, or cannot tell."""
-    return _day_month(_numeric_parts(values.cast(pl.String)))
+    text = values.cast(pl.String).str.strip_chars()
+    return _day_month(_numeric_parts(text.filter(_maybe_numeric(text))))
 
 
 def _day_month(parts: pl.DataFrame) -> DayMonth:
@@ -95,15 +96,21 @@ def parse_timestamps(values: pl.Series, fmt: str | None = None, *, source: str =
     if fmt is not None:
         return _with_format(text, fmt, column)
     parsed = pl.Series(column, [None] * len(text), dtype=pl.Int64)
-    parts = _numeric_parts(text)
-    numeric = parts["first"].is_not_null()
-    if numeric.any():
-        order = _order_or_raise(parts, source, column)
-        parsed = _from_parts(parts, order).alias(column)
+    numeric = pl.Series([False] * len(text))
+    maybe = _maybe_numeric(text)
+    if maybe.any():
+        where = maybe.arg_true()
+        parts = _numeric_parts(text.gather(where))
+        matched = parts["first"].is_not_null()
+        if matched.any():
+            order = _order_or_raise(parts, source, column)
+            parsed = parsed.scatter(where, _from_parts(parts, order))
+            numeric = numeric.scatter(where, matched)
+    if not numeric.any():
+        return _inferred(text).alias(column)
     rest = text.is_not_null() & (text != "") & ~numeric
     if rest.any():
-        others = text.filter(rest)
-        parsed = parsed.scatter(rest.arg_true(), _inferred(others))
+        parsed = parsed.scatter(rest.arg_true(), _inferred(text.filter(rest)))
     return parsed
 
 
@@ -121,12 +128,21 @@ def timestamp_share(values: pl.Series) -> float:
     dated = present.filter(present.str.contains(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"))
     if dated.len() == 0:
         return 0.0
-    parts = _numeric_parts(dated)
-    numeric = parts["first"].is_not_null()
+    numeric = _maybe_numeric(dated)
+    if numeric.any():
+        numeric = numeric.scatter(numeric.arg_true(), _numeric_parts(dated.filter(numeric))["first"].is_not_null())
     readable = int(numeric.sum())
     if readable < dated.len():
         readable += int(_inferred(dated.filter(~numeric)).is_not_null().sum())
     return readable / present.len()
+
+
+def _maybe_numeric(text: pl.Series) -> pl.Series:
+    """Values that may be numeric day/month dates: a separator second or third (ISO has digits there).
+
+    A cheap test on two characters, so that ISO columns skip the pattern match.
+    """
+    return text.str.slice(1, 2).str.contains(r"[/.\-]").fill_null(False)
 
 
 def _numeric_parts(text: pl.Series) -> pl.DataFrame:
@@ -187,12 +203,15 @@ def _inferred(text: pl.Series) -> pl.Series:
         parsed = text.str.to_datetime(time_unit="us", time_zone="UTC", strict=False).dt.epoch("us")
     except pl.exceptions.PolarsError:  # no format fits the first values
         parsed = pl.Series(text.name, [None] * len(text), dtype=pl.Int64)
-    # Only values with digits get the second pass: pandas would read words such as "today".
-    missed = parsed.is_null() & text.is_not_null() & text.str.contains(r"\d")
+    missed = parsed.is_null() & text.is_not_null()
     if missed.any():
-        retry = pd.to_datetime(text.filter(missed).to_pandas(), utc=True, format="ISO8601", errors="coerce")
-        fixed = pl.from_pandas(retry).dt.cast_time_unit("us").dt.epoch("us")
-        parsed = parsed.scatter(missed.arg_true(), fixed)
+        where = missed.arg_true()
+        # Only values with digits get the second pass: pandas would read words such as "today".
+        digits = text.gather(where).str.contains(r"\d")
+        where = where.filter(digits)
+        if where.len():
+            retry = pd.to_datetime(text.gather(where).to_pandas(), utc=True, format="ISO8601", errors="coerce")
+            parsed = parsed.scatter(where, pl.from_pandas(retry).dt.cast_time_unit("us").dt.epoch("us"))
     return parsed.cast(pl.Int64)
 
 
