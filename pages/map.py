@@ -7,11 +7,15 @@ import streamlit as st
 from journeymap import charts
 from journeymap.hotspots import hotspot_marker
 from journeymap.ui import charting, decide, page, state, step_details
+from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
 
 COLOR_KEY, STEP_KEY, OFF_MAP_KEY, CLICK_KEY = "jm_w_color", "jm_w_step", "jm_w_off_map", "jm_map_click"
 TOP = 3
-MAP_WIDTH = 820  # label wrapping is planned for this width: the main column of a 1280-pixel-wide screen
+# Labels and the default detail are planned for this size: the main column of a 1280 x 720 screen
+# with the sidebar open is 820 pixels wide (measured in Chromium). The chart stretches to the
+# column it gets, so on a wider screen its columns only get wider.
+MAP_WIDTH, MAP_HEIGHT = 820, 675
 
 selection, source, view = page.context()
 metrics = view.metrics
@@ -58,12 +62,15 @@ with hotspot_slot:
             sentence = hotspot.sentence.removeprefix(f"{hotspot.label}: ")
             st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}**  \n{md(sentence[:1].upper() + sentence[1:])}")
 
+detail = detail_control(selection, source, view, hotspots, show_off_map, MAP_WIDTH, MAP_HEIGHT)
 event = charting.show(
     view, lambda: charts.map_chart(decide.map_metrics(view, selection.color_by), color_by=selection.color_by,
-                                   hotspots=hotspots, show_off_map=show_off_map,
-                                   subtitle=charts.chart_subtitle(metrics, view.case_filter), width=MAP_WIDTH),
-    ("map", selection.color_by, show_off_map), f"{source.journey.id} map", "jm_map", on_select="rerun",
-    selection_mode=charts.STEP_SELECTION, alt=f"Journey map of {source.journey.name}")
+                                   hotspots=hotspots, show_off_map=show_off_map, detail=detail,
+                                   subtitle=charts.chart_subtitle(metrics, view.case_filter), width=MAP_WIDTH,
+                                   height=MAP_HEIGHT),
+    ("map", selection.color_by, show_off_map, detail.steps, detail.edges), f"{source.journey.id} map", "jm_map",
+    on_select="rerun", selection_mode=charts.STEP_SELECTION, width="stretch",
+    alt=f"Journey map of {source.journey.name}")
 clicked = [point.get("step") for point in (event.selection.get(charts.STEP_SELECTION) or []) if point.get("step")]
 if clicked and clicked != st.session_state.get(CLICK_KEY):
     selection = state.update(step=clicked[0])

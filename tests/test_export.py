@@ -94,9 +94,9 @@ class TestSvg:
     def test_svg_carries_title_subtitle_and_legend(self, onboarding_map):
         """Title, the subtitle with range and as-of date, and the legend titles are in the file."""
         texts = svg_texts(export_chart(onboarding_map, "svg"))
-        assert "Employee onboarding: median time to arrive at each step" in texts
+        assert "Employee onboarding: share of lead time at each step" in texts
         assert any(t.startswith("Employee onboarding · events") and t.endswith("as of 2026-10-30") for t in texts)
-        assert {"Transitions", "Median time to arrive"} <= set(texts)
+        assert {"Transitions", "Share of lead time"} <= set(texts)
 
     def test_svg_is_deterministic_across_builds(self, onboarding):
         """Building and exporting the map twice gives identical SVG bytes (gradient ids renumbered)."""
@@ -162,7 +162,7 @@ class TestEscaping:
         assert "<script>alert" not in page and "</script> & co" not in page
         assert page.count("<script") == 2 and page.count("</script>") == 2
         assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e \\u0026 co" in page
-        assert "<title>Escapes &amp; &lt;b&gt;tags&lt;/b&gt;: median time to arrive at each step</title>" in page
+        assert "<title>Escapes &amp; &lt;b&gt;tags&lt;/b&gt;: share of lead time at each step</title>" in page
 
 
 class TestFormats:

@@ -14,6 +14,8 @@ from .errors import JourneyError
 from .export import CHART_FORMATS, DEFAULT_HEIGHT, DEFAULT_SCALE, DEFAULT_WIDTH, export_chart, format_from_path
 from .filters import CaseFilter, filter_events
 from .hotspots import find_hotspots
+from .mapchart import DEFAULT_MEASURE
+from .mapdetail import map_detail, parse_steps, parse_transitions
 from .metrics import JourneyMetrics, compute_metrics
 from .model import Journey
 from .report import build_report
@@ -31,9 +33,11 @@ def add_export_commands(commands: Any) -> None:
     export.add_argument("--chart", choices=CHARTS, default="map")
     export.add_argument("--format", choices=CHART_FORMATS, help="default: from the --out file's suffix")
     export.add_argument("--out", required=True, help="file to write")
-    export.add_argument("--color-by", default="arrival_median_s",
-                        help=f"map colour: {', '.join(MEASURES)} or another numeric step column")
+    export.add_argument("--color-by", default=DEFAULT_MEASURE,
+                        help=f"map colour: {', '.join(MEASURES)} or another numeric step column "
+                             f"(default {DEFAULT_MEASURE})")
     export.add_argument("--show-off-map", action="store_true", help="map: draw off-map steps and transitions")
+    _add_detail_options(export)
     export.add_argument("--step", help="arrival: one step (id or label)")
     export.add_argument("--okr", default="1", help="okr: which OKR of the journey, 1 = the first")
     export.add_argument("--width", type=int, default=DEFAULT_WIDTH, help=f"logical pixels (default {DEFAULT_WIDTH})")
@@ -46,8 +50,27 @@ def add_export_commands(commands: Any) -> None:
     report.add_argument("journey", help="journey definition (YAML)")
     report.add_argument("--events", required=True, help="event log (CSV, Parquet, Excel or XES)")
     report.add_argument("--out", required=True, help="HTML file to write")
+    _add_detail_options(report)
     _add_filter_options(report)
     add_events_options(report)
+
+
+def _add_detail_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("map detail (default: the most that fits, at least the 8 busiest steps)")
+    group.add_argument("--steps", type=_detail(parse_steps), metavar="N|PCT",
+                       help="steps to draw, most cases reached first: a number, a percentage (60%%) or 'all'")
+    group.add_argument("--transitions", type=_detail(parse_transitions), metavar="PCT",
+                       help="percentage of the transitions between drawn steps to draw, busiest first, or 'all'")
+
+
+def _detail(parse: Any) -> Any:
+    """An argparse type from a detail parser: its JourneyError becomes argparse's one-line usage error."""
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except JourneyError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return convert
 
 
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -62,8 +85,8 @@ def _add_filter_options(parser: argparse.ArgumentParser) -> None:
 @command("export")
 def _export(args: argparse.Namespace) -> int:
     fmt = args.format or format_from_path(args.out)
-    metrics, journey, case_filter = _measure(args)
-    chart = _chart(args, metrics, journey, chart_subtitle(metrics, case_filter))
+    metrics, journey, case_filter, reference = _measure(args)
+    chart = _chart(args, metrics, journey, chart_subtitle(metrics, case_filter), reference)
     data = export_chart(chart, fmt, width=args.width, height=args.height, scale=args.scale)
     Path(args.out).write_bytes(data)
     print(f"{args.out}: {args.chart} chart as {fmt.upper()} ({len(data):,} bytes)")
@@ -72,15 +95,20 @@ def _export(args: argparse.Namespace) -> int:
 
 @command("report")
 def _report(args: argparse.Namespace) -> int:
-    metrics, journey, case_filter = _measure(args)
-    page = build_report(metrics, journey, case_filter=case_filter)
+    metrics, journey, case_filter, reference = _measure(args)
+    page = build_report(metrics, journey, case_filter=case_filter, steps=args.steps, transitions=args.transitions,
+                        reference=reference)
     Path(args.out).write_text(page, encoding="utf-8")
     print(f"{args.out}: report on {metrics.n_cases:,} cases ({len(page.encode('utf-8')):,} bytes)")
     return 0
 
 
-def _measure(args: argparse.Namespace) -> tuple[JourneyMetrics, Journey, CaseFilter]:
-    """Read the journey and log, keep the cases the filter asks for, and compute their metrics."""
+def _measure(args: argparse.Namespace) -> tuple[JourneyMetrics, Journey, CaseFilter, JourneyMetrics]:
+    """Read the journey and log, keep the cases the filter asks for, and compute their metrics.
+
+    Also the metrics of the whole log, which rank the map's steps and transitions (as in the
+    app, a filter changes the figures on the map, not which steps it draws).
+    """
     log, journey = load_inputs(args, args.events, args.journey)
     if journey is None:  # load_inputs returns one whenever a journey path is given, as it always is here
         raise JourneyError("These commands need a journey definition.")
@@ -89,7 +117,10 @@ def _measure(args: argparse.Namespace) -> tuple[JourneyMetrics, Journey, CaseFil
     metrics = compute_metrics(events, journey, as_of=args.as_of)
     if metrics.n_cases == 0:
         raise JourneyError(f"No case in {args.events} matches {case_filter.describe()}: widen the dates or segments.")
-    return metrics, journey, case_filter
+    map_drawn = getattr(args, "chart", "map") == "map"
+    reference = metrics if case_filter.is_empty() or not map_drawn else compute_metrics(log.frame, journey,
+                                                                                       as_of=args.as_of)
+    return metrics, journey, case_filter, reference
 
 
 def parse_case_filter(date_from: str | None, date_to: str | None, segments: list[str],
@@ -120,11 +151,16 @@ def _date(option: str, text: str | None) -> dt.date | None:
         raise JourneyError(f"{option} '{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-06-01.") from None
 
 
-def _chart(args: argparse.Namespace, metrics: JourneyMetrics, journey: Journey, subtitle: str) -> Any:
+def _chart(args: argparse.Namespace, metrics: JourneyMetrics, journey: Journey, subtitle: str,
+           reference: JourneyMetrics) -> Any:
     """The chart the command line asks for."""
     if args.chart == "map":
-        return map_chart(metrics, color_by=args.color_by, hotspots=find_hotspots(metrics, top=3),
-                         show_off_map=args.show_off_map, width=args.width, height=args.height, subtitle=subtitle)
+        hotspots = find_hotspots(metrics, top=3)
+        detail = map_detail(metrics, steps=args.steps, transitions=args.transitions, hotspots=hotspots,
+                            show_off_map=args.show_off_map, reference=reference, width=args.width,
+                            height=args.height)
+        return map_chart(metrics, color_by=args.color_by, hotspots=hotspots, show_off_map=args.show_off_map,
+                         width=args.width, height=args.height, subtitle=subtitle, detail=detail)
     if args.chart == "arrival":
         return arrival_chart(metrics, _step_id(metrics, args.step) if args.step else None, subtitle=subtitle)
     if args.chart == "okr":

@@ -132,7 +132,7 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     layers += text_labels(data["nodes"], {"fontSize": font, "baseline": "bottom", "fontWeight": "bold"}, halo=0,
                           x=x, y=value_y, text="value_text:N", opacity=alt.Opacity("opacity:Q", scale=None))
     layers += text_labels(data["nodes"], {"fontSize": font, "baseline": "top", "lineHeight": geometry.line_px},
-                          halo=3 * k, x=x, y=label_y, text="lines:N", opacity=alt.Opacity("opacity:Q", scale=None))
+                          halo=4 * k, x=x, y=label_y, text="lines:N", opacity=alt.Opacity("opacity:Q", scale=None))
     chart = alt.layer(*layers).resolve_scale(color="independent").properties(datasets=datasets)
     chart = chart.properties(width=width, height=height)
     default_title = f"{journey.name}: {measure.lower()} at each step"

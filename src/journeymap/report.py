@@ -16,6 +16,7 @@ from .durations import format_seconds_as_text
 from .export import export_chart, stable_svg_ids
 from .filters import CaseFilter
 from .hotspots import find_hotspots, where_time_goes
+from .mapdetail import map_detail
 from .metrics import JourneyMetrics
 from .model import Journey
 
@@ -38,19 +39,30 @@ ol.hotspots li { margin-bottom: 8px; } footer { margin-top: 40px; color: #52606d
 """
 
 
-def build_report(metrics: JourneyMetrics, journey: Journey, *, case_filter: CaseFilter | None = None) -> str:
-    """The report page as one HTML string (deterministic: no dates but the data's own)."""
+def build_report(metrics: JourneyMetrics, journey: Journey, *, case_filter: CaseFilter | None = None,
+                 steps: int | float | None = None, transitions: int | None = None,
+                 reference: JourneyMetrics | None = None) -> str:
+    """The report page as one HTML string (deterministic: no dates but the data's own).
+
+    `steps` and `transitions` set the map's detail as `mapdetail.map_detail` reads them (default:
+    the most that fits); `reference`, the unfiltered log's metrics, ranks what the map draws.
+    """
     subtitle = chart_subtitle(metrics, case_filter)
     hotspots = find_hotspots(metrics, top=_TOP_HOTSPOTS)
+    marked = hotspots[:_MARKED_HOTSPOTS]
+    detail = map_detail(metrics, steps=steps, transitions=transitions, hotspots=marked, reference=reference,
+                        width=REPORT_WIDTH, height=REPORT_HEIGHT, titled=False)
+    hidden = detail.caption(hint="")
     charts = _Charts()
     parts = [
         f"<h1>{_e(journey.name)}</h1>", f'<p class="sub">{_e(subtitle)}</p>',
         f'<p class="lead">{_e(where_time_goes(metrics))}</p>', _summary_table(metrics),
         "<h2>The journey map</h2>",
-        "<p>Steps sized by the cases that reached them and coloured by the median time to arrive; "
-        "numbered rings mark the top hotspots, dashed lines are loops back.</p>",
-        charts.figure(map_chart(metrics, hotspots=hotspots[:_MARKED_HOTSPOTS], title="", subtitle="",
-                                width=REPORT_WIDTH, height=REPORT_HEIGHT), "Journey map"),
+        "<p>Steps sized by the cases that reached them and coloured by their share of lead time; "
+        "numbered rings mark the top hotspots, dashed lines are loops back."
+        + (f" {_e(hidden)} The busiest are drawn.</p>" if hidden else "</p>"),
+        charts.figure(map_chart(metrics, hotspots=marked, title="", subtitle="", width=REPORT_WIDTH,
+                                height=REPORT_HEIGHT, detail=detail, note=False), "Journey map"),
         "<h2>Hotspots</h2>", _hotspot_list(hotspots),
         "<h2>How many cases reach each step</h2>",
         charts.figure(funnel_chart(metrics, title="", subtitle=""), "Funnel"),

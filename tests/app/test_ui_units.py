@@ -46,7 +46,7 @@ class TestParseQuery:
         backwards = parse_query({"from": "2026-05-01", "to": "2026-01-01"}, JOURNEYS, MEASURES)
         assert (backwards.start, backwards.end) == (None, None) and "backwards" in backwards.notes[0]
         colour = parse_query({"color": "__class__"}, JOURNEYS, MEASURES)
-        assert colour.color_by == "arrival_median_s" and colour.notes
+        assert colour.color_by == "delay_share" and colour.notes
 
     def test_values_need_a_segment_and_have_limits(self) -> None:
         """Values without a segment are dropped; very long or very many values are cut, with notes."""

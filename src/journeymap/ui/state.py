@@ -21,7 +21,7 @@ __all__ = ["Selection", "parse_query", "to_query", "current", "store", "update",
            "flash", "show_flash", "has_selection", "url_changed_outside", "DEFAULT_JOURNEY", "DEFAULT_COLOR", "PARAMS"]
 
 DEFAULT_JOURNEY = "onboarding"
-DEFAULT_COLOR = "arrival_median_s"
+DEFAULT_COLOR = "delay_share"  # the map's default (mapchart.DEFAULT_MEASURE): the ① hotspot is the darkest step
 PARAMS = ("journey", "from", "to", "segment", "value", "color", "step")
 _SESSION_KEY = "jm_selection"
 _WRITTEN_KEY = "jm_url_written"
@@ -98,7 +98,7 @@ def parse_query(params: Mapping[str, str | Sequence[str]], journeys: Sequence[st
     if color not in measure_list:
         if measure_list:
             notes.append(f"The link asks to colour the map by '{_short(color)}', which is not a measure here; "
-                         "colouring by median arrival time.")
+                         "colouring by share of lead time.")
         color = DEFAULT_COLOR if DEFAULT_COLOR in measure_list or not measure_list else measure_list[0]
     return Selection(journey, start, end, segment, values, color, one("step"), tuple(notes))
 
