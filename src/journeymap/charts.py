@@ -168,7 +168,7 @@ def arrival_chart(metrics: JourneyMetrics, step: str | None = None, *, title: st
         x=x, y=y, color=alt.Color("color:N", scale=None),
         shape=alt.Shape("figure:N", title=None, scale=alt.Scale(domain=["median", "target"],
                                                                 range=["circle", "triangle-down"]),
-                        legend=alt.Legend() if legends else None),
+                        legend=alt.Undefined if legends else None),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("text:N", title="Figure")])
     layers = [cells, marks]
     # A lone cell does not say its value: words beside it do, right of it, or left of it when the
