@@ -41,6 +41,13 @@ class TestLimit:
         with pytest.raises(JourneyError, match=r"^bomb\.xes\.gz: decompresses to more than 2 MB"):
             read_table(bomb, name="bomb.xes.gz", max_decompressed_mb=2)
 
+    def test_a_trailer_that_understates_the_size_is_not_trusted(self) -> None:
+        """The gzip trailer's size (forged to 0 here) only speeds refusals up; the stream is still counted."""
+        bomb = zeros_gzip(8)
+        forged = bomb[:-4] + (0).to_bytes(4, "little")
+        with pytest.raises(JourneyError, match="more than 4 MB"):
+            read_table(forged, name="forged.csv.gz", max_decompressed_mb=4)
+
     def test_environment_variable_sets_the_limit(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """JOURNEYMAP_MAX_DECOMPRESSED_MB lowers (or raises) the limit; the keyword wins over it."""
         monkeypatch.setenv(MAX_DECOMPRESSED_ENV, "0.01")
@@ -63,6 +70,17 @@ class TestLimit:
         two_members = gzip.compress(LOG[:cut]) + gzip.compress(LOG[cut:])
         assert gunzip(two_members, "x.gz", MB) == LOG
         assert read_events(two_members, name="log.csv.gz").frame.height == 2000
+
+
+    def test_data_that_expands_like_a_bomb_but_fits_is_read_whole(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Counting a suspiciously compressible file first does not lose it: under the limit it reads whole."""
+        monkeypatch.setattr("journeymap.limits._SUSPECT_BYTES", 1024)
+        repetitive = LOG.splitlines(keepends=True)[0] + b"c1,step,2024-01-01 10:00\n" * 200_000
+        packed = gzip.compress(repetitive)
+        assert len(repetitive) > 50 * len(packed)
+        assert gunzip(packed, "x.csv.gz", 64 * MB) == repetitive
+        with pytest.raises(JourneyError, match="more than 1 MB"):
+            gunzip(packed, "x.csv.gz", MB)
 
 
 class TestDamagedGzip:

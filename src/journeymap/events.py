@@ -68,7 +68,12 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
     roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
                                start_timestamp=start_timestamp, lifecycle=lifecycle)
     roles = ColumnRoles(**{**roles.__dict__, "timestamp_format": timestamp_format})
-    return canonical_events(table, roles, source=label)
+    try:
+        return canonical_events(table, roles, source=label)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as error:
+        # Damaged input must end in a sentence, not a traceback, even where no check foresaw it.
+        raise JourneyError(f"{label}: the events could not be made from its columns ({_first_line(error)}).",
+                           source=label) from None
 
 
 def read_table(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
@@ -105,7 +110,10 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     """Canonical events from a raw table whose column roles are known."""
     _require_roles(table, roles, source)
     rows_read = table.height
-    frame = table.with_row_index("__row")
+    row_index = "__row"
+    while row_index in table.columns:  # a file may have a column of that name, too
+        row_index += "_"
+    frame = table.with_row_index(row_index)
     ts = _parse_time(frame, roles.timestamp, roles.timestamp_format, source)
     start = (_parse_time(frame, roles.start_timestamp, roles.timestamp_format, source)
              if roles.start_timestamp else pl.lit(None, dtype=pl.Int64))
@@ -117,7 +125,7 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     frame = frame.select(
         pl.col(roles.case).cast(pl.String).str.strip_chars().alias("case"),
         pl.col(roles.activity).cast(pl.String).str.strip_chars().alias("activity"),
-        pl.lit(ts).alias("ts"), (pl.lit(start) if isinstance(start, pl.Series) else start).alias("start"), pl.col("__row").cast(pl.Int64).alias("row"),
+        pl.lit(ts).alias("ts"), (pl.lit(start) if isinstance(start, pl.Series) else start).alias("start"), pl.col(row_index).cast(pl.Int64).alias("row"),
         *(pl.col(roles.lifecycle).cast(pl.String).str.to_lowercase().str.strip_chars().alias("__lifecycle")
           for _ in [0] if roles.lifecycle),
         *(pl.col(c).cast(pl.String).alias(renamed[c]) for c in kept),

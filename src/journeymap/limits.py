@@ -4,7 +4,9 @@ A few megabytes of gzip can expand to many gigabytes (a decompression bomb); rea
 exhaust the memory of the machine or of a shared server. The default limit, 2,048 MB of decompressed
 data, holds an event log of some 20 million CSV rows while Polars' copy of it still fits a 24 GB
 machine; it is raised with the environment variable JOURNEYMAP_MAX_DECOMPRESSED_MB or, in Python,
-with `max_decompressed_mb=` on `read_events` / `read_table`.
+with `max_decompressed_mb=` on `read_events` / `read_table`. A file whose gzip trailer states a
+size over the limit is refused before any decompression; data expanding like a bomb is counted
+before it is kept, so refusing it takes seconds and little memory.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ MAX_DECOMPRESSED_ENV = "JOURNEYMAP_MAX_DECOMPRESSED_MB"
 GZIP_MAGIC = b"\x1f\x8b"
 _PIECE = 1 << 20  # decompressed bytes produced per step, so the limit is checked every megabyte
 _MB = 1024 * 1024
+# Event logs as text compress some 5 to 20 times; data expanding over 50 times past 64 MB is
+# counted before it is kept.
+_SUSPECT_RATIO = 50
+_SUSPECT_BYTES = 64 * _MB
 
 
 def max_decompressed_bytes(given_mb: float | None = None) -> int:
@@ -43,11 +49,26 @@ def max_decompressed_bytes(given_mb: float | None = None) -> int:
 
 
 def gunzip(data: bytes, name: str, limit: int) -> bytes:
-    """The decompressed content of gzip data (every member), refused once it passes `limit` bytes."""
+    """The decompressed content of gzip data (every member), refused once it passes `limit` bytes.
+
+    Data that expands far more than text does (over 50 times) is first only counted, without keeping
+    it, and decompressed a second time if it fits: a bomb is refused with little memory used.
+    """
+    out = _inflate(data, name, limit, watch=True)
+    return out if out is not None else _inflate(data, name, limit, watch=False) or b""
+
+
+def _inflate(data: bytes, name: str, limit: int, *, watch: bool) -> bytes | None:
+    """The decompressed bytes; None (when watching) for data that expanded like a bomb but fits."""
     reader = CappedGzipReader(io.BytesIO(data), name, limit)
     out = bytearray()
     while piece := reader.read(_PIECE):
         out += piece
+        if watch and len(out) > _SUSPECT_BYTES and len(out) > _SUSPECT_RATIO * len(data):
+            out = bytearray()
+            while reader.read(_PIECE):  # raises once past the limit
+                pass
+            return None
     return bytes(out)
 
 
@@ -61,6 +82,29 @@ class CappedGzipReader(io.RawIOBase):
         self._pending = b""  # compressed bytes read but not yet fed to zlib
         self._produced = 0
         self._ended = False
+        if self._trailer_size() > limit:
+            raise self._too_big()
+
+    def _trailer_size(self) -> int:
+        """The size the gzip trailer states for the last member: a lower bound of the whole (0 if unknown).
+
+        It is the true size modulo 4 GiB, so it can be wrong only by being too small: a file it puts
+        over the limit is over it, and is refused before any decompression; others are still counted.
+        """
+        try:
+            if not self._raw.seekable():
+                return 0
+            start = self._raw.tell()
+            end = self._raw.seek(0, io.SEEK_END)
+            if end - start < 18:  # header and trailer of the smallest gzip member
+                self._raw.seek(start)
+                return 0
+            self._raw.seek(end - 4)
+            size = int.from_bytes(self._raw.read(4), "little")
+            self._raw.seek(start)
+            return size
+        except OSError:
+            return 0
 
     def readable(self) -> bool:
         return True
