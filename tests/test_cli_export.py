@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,7 +12,12 @@ import pytest
 
 from journeymap.cli import main
 from journeymap.cli_export import parse_case_filter
+from journeymap.definition import load_journey
 from journeymap.errors import JourneyError
+from journeymap.events import read_events
+from journeymap.hotspots import find_hotspots
+from journeymap.mapdetail import map_detail
+from journeymap.metrics import compute_metrics
 from journeymap.samples import generate_events, sample_journey_path
 
 JOURNEY = sample_journey_path("onboarding")
@@ -99,6 +105,9 @@ class TestErrors:
         (["--chart", "arrival", "--step", "teleport"], "--step 'teleport' is not a step"),
         (["--width", "5"], "A width of 5 is out of range"),
         (["--segment", "department=Nobody"], "No case in"),
+        (["--steps", "many"], "--steps 'many' is not a number of steps or a percentage"),
+        (["--steps", "0"], "--steps '0' is not a number of steps"),
+        (["--transitions", "150%"], "--transitions '150%' is not a percentage from 0 to 100"),
     ])
     def test_bad_values_give_one_sentence_and_exit_1(self, capsys, log, tmp_path, args, message):
         """A bad option value prints one line naming the problem and exits 1, writing no file."""
@@ -107,6 +116,30 @@ class TestErrors:
         assert code == 1 and message in err
         assert err.count("\n") == 1 and err.startswith("journeymap: ")
         assert not out.exists()
+
+    def test_map_detail_options(self, capsys, log, tmp_path):
+        """--steps and --transitions choose what the map draws, and the subtitle says what is hidden."""
+        out = tmp_path / "map.svg"
+        code, _, _ = run(capsys, "export", JOURNEY, "--events", log, "--out", out, "--steps", 5,
+                         "--transitions", "0%", "--width", 1600, "--height", 900)
+        assert code == 0
+        svg = out.read_text(encoding="utf-8")
+        shown = set(re.findall(r"Step: ([^;\"]+)", svg))  # the steps' marks carry their tooltip as ARIA text
+        assert shown <= {step.label for step in load_journey(JOURNEY).steps}
+        assert 5 <= len(shown) < 12 and {"Offer accepted", "First login"} <= shown  # busiest five, start, end
+        assert re.search(r"\d+ of 12 steps and \d+ of 16 transitions are hidden[.;]", svg)
+        code, _, _ = run(capsys, "export", JOURNEY, "--events", log, "--out", out, "--steps", "all",
+                         "--transitions", "all", "--width", 1600, "--height", 900)
+        assert code == 0 and "are hidden" not in out.read_text(encoding="utf-8")
+
+    def test_map_default_detail_matches_the_library(self, capsys, log, tmp_path):
+        """Without detail options the export draws what map_detail picks for that size (the app's rule)."""
+        out = tmp_path / "map.svg"
+        assert run(capsys, "export", JOURNEY, "--events", log, "--out", out, "--width", 820, "--height", 675)[0] == 0
+        metrics = compute_metrics(read_events(log).frame, load_journey(JOURNEY))
+        detail = map_detail(metrics, hotspots=find_hotspots(metrics, top=3), width=820, height=675)
+        svg = out.read_text(encoding="utf-8")
+        assert set(re.findall(r"Step: ([^;\"]+)", svg)) == {metrics.step_label(step) for step in detail.steps}
 
     def test_unknown_suffix(self, capsys, log, tmp_path):
         """An --out name whose suffix is no format, without --format, says how to fix it."""

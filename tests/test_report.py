@@ -126,3 +126,17 @@ class TestEscaping:
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
         assert "<h1>Onboarding &lt;b&gt;&amp;&lt;/b&gt; more</h1>" in page
         assert [tag for tag, _ in tags(page) if tag in ("script", "b")] == []
+
+
+class TestMapDetail:
+    def test_report_map_hides_and_says_so(self, onboarding, report):
+        """With fewer steps asked, the report's map draws fewer and its text says how many are hidden."""
+        metrics, journey = onboarding
+        page = build_report(metrics, journey, steps=4, transitions=0)
+        assert re.search(r"<p>Steps sized[^<]*\d+ of 12 steps and \d+ of 16 transitions are hidden", page)
+        def steps_on_the_map(html: str) -> set[str]:
+            figure = re.search(r'<figure><svg role="img" aria-label="Journey map".*?</figure>', html, re.S).group(0)
+            return set(re.findall(r"Step: ([^;\"]+)", figure))
+
+        assert 4 <= len(steps_on_the_map(page)) < 12 and len(steps_on_the_map(report)) == 12
+        assert "are hidden" not in report

@@ -57,20 +57,17 @@ def add_export_commands(commands: Any) -> None:
 
 def _add_detail_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("map detail (default: the most that fits, at least the 8 busiest steps)")
-    group.add_argument("--steps", type=_detail(parse_steps), metavar="N|PCT",
+    group.add_argument("--steps", metavar="N|PCT",
                        help="steps to draw, most cases reached first: a number, a percentage (60%%) or 'all'")
-    group.add_argument("--transitions", type=_detail(parse_transitions), metavar="PCT",
+    group.add_argument("--transitions", metavar="PCT",
                        help="percentage of the transitions between drawn steps to draw, busiest first, or 'all'")
 
 
-def _detail(parse: Any) -> Any:
-    """An argparse type from a detail parser: its JourneyError becomes argparse's one-line usage error."""
-    def convert(text: str) -> Any:
-        try:
-            return parse(text)
-        except JourneyError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-    return convert
+def _detail(args: argparse.Namespace) -> tuple[int | float | None, int | None]:
+    """The map detail the options ask for (None: the default); a bad value is one sentence, exit 1."""
+    steps = parse_steps(args.steps) if args.steps is not None else None
+    transitions = parse_transitions(args.transitions) if args.transitions is not None else None
+    return steps, transitions
 
 
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -85,6 +82,7 @@ def _add_filter_options(parser: argparse.ArgumentParser) -> None:
 @command("export")
 def _export(args: argparse.Namespace) -> int:
     fmt = args.format or format_from_path(args.out)
+    _detail(args)  # a bad value says so before the log is read
     metrics, journey, case_filter, reference = _measure(args)
     chart = _chart(args, metrics, journey, chart_subtitle(metrics, case_filter), reference)
     data = export_chart(chart, fmt, width=args.width, height=args.height, scale=args.scale)
@@ -95,8 +93,9 @@ def _export(args: argparse.Namespace) -> int:
 
 @command("report")
 def _report(args: argparse.Namespace) -> int:
+    steps, transitions = _detail(args)
     metrics, journey, case_filter, reference = _measure(args)
-    page = build_report(metrics, journey, case_filter=case_filter, steps=args.steps, transitions=args.transitions,
+    page = build_report(metrics, journey, case_filter=case_filter, steps=steps, transitions=transitions,
                         reference=reference)
     Path(args.out).write_text(page, encoding="utf-8")
     print(f"{args.out}: report on {metrics.n_cases:,} cases ({len(page.encode('utf-8')):,} bytes)")
@@ -156,7 +155,8 @@ def _chart(args: argparse.Namespace, metrics: JourneyMetrics, journey: Journey, 
     """The chart the command line asks for."""
     if args.chart == "map":
         hotspots = find_hotspots(metrics, top=3)
-        detail = map_detail(metrics, steps=args.steps, transitions=args.transitions, hotspots=hotspots,
+        steps, transitions = _detail(args)
+        detail = map_detail(metrics, steps=steps, transitions=transitions, hotspots=hotspots,
                             show_off_map=args.show_off_map, reference=reference, width=args.width,
                             height=args.height)
         return map_chart(metrics, color_by=args.color_by, hotspots=hotspots, show_off_map=args.show_off_map,

@@ -219,8 +219,9 @@ def _bridges(shown: list[str], candidates: list[Edge], traffic: dict[Edge, int],
         if a != b and traffic.get((a, b), 0) > 0:
             out_of.setdefault(a, []).append((b, traffic[(a, b)]))
             into.setdefault(b, []).append((a, traffic[(a, b)]))
-    has_in = {b for a, b in kept if a != b}
-    has_out = {a for a, b in kept if a != b}
+    # A designed transition nobody took is drawn, but it is no way in or out.
+    has_in = {b for a, b in kept if a != b and traffic.get((a, b), 0) > 0}
+    has_out = {a for a, b in kept if a != b and traffic.get((a, b), 0) > 0}
     bridges: dict[Edge, tuple[str, ...]] = {}
     for step in shown:
         if step != start and step not in has_in:

@@ -1,0 +1,137 @@
+"""The map's labels, as drawn: none overlaps another, none is under 12 px, no line runs through one.
+
+Each map is exported to SVG (Vega through vl-convert, as `journeymap export` does) and its text
+read back with positions, font sizes and widths measured in the shipped font (`svg_labels`), at
+the app's width (820 x 675: the Map page's column on a 1280 x 720 screen), at slide size
+(1920 x 1080), at the export default (1600 x 900) and at the report's size (1200 x 675).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from journeymap.definition import load_journey
+from journeymap.draft import draft_journey
+from journeymap.events import read_events
+from journeymap.export import export_chart
+from journeymap.hotspots import find_hotspots
+from journeymap.mapchart import map_chart
+from journeymap.mapdetail import map_detail
+from journeymap.metrics import compute_metrics
+from journeymap.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+
+from map_cases import every_activity_journey, generated_log
+from svg_labels import Box, line_paths, overlapping, text_boxes
+
+SIZES = [(820, 675), (1920, 1080), (1600, 900), (1200, 675)]
+
+
+@cache
+def _sample(journey_id: str):
+    return compute_metrics(read_events(sample_events_path(journey_id)).frame, load_journey(sample_journey_path(journey_id)))
+
+
+@cache
+def _real(path: Path, every_activity: bool):
+    events = read_events(path).frame
+    journey = every_activity_journey(events) if every_activity else draft_journey(events)
+    return compute_metrics(events, journey)
+
+
+@cache
+def _generated():
+    events = generated_log()
+    return compute_metrics(events, every_activity_journey(events))
+
+
+def _boxes(metrics, width: int, height: int, **options) -> tuple[list[Box], str]:
+    chart = map_chart(metrics, hotspots=find_hotspots(metrics, top=3), width=width, height=height, **options)
+    svg = export_chart(chart, "svg", width=width, height=height).decode("utf-8")
+    return text_boxes(svg), svg
+
+
+def _assert_readable(metrics, width: int, height: int, lines_clear: bool = True, **options) -> None:
+    boxes, svg = _boxes(metrics, width, height, **options)
+    assert len(boxes) > 10, "the map has too few labels to be a map"
+    clashes = [(a.text, b.text) for a, b in overlapping(boxes)]
+    assert not clashes, f"labels overlap at {width}x{height}: {clashes}"
+    small = sorted({(box.text, box.size) for box in boxes if box.size < 12})
+    assert not small, f"labels under 12 px: {small}"
+    outside = [box.text for box in boxes if box.left < 0 or box.top < 0 or box.right > width or box.bottom > height]
+    assert not outside, f"labels cut off at the edge: {outside}"
+    crossed = sorted({box.text for path in line_paths(svg) for a, b in zip(path, path[1:])
+                      for box in boxes if box.crossed_by(a, b)})
+    assert not lines_clear or not crossed, f"transitions run through labels: {crossed}"
+
+
+class TestSamples:
+    @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+    @pytest.mark.parametrize("journey_id", SAMPLE_JOURNEYS)
+    def test_labels_apart(self, journey_id: str, size: tuple[int, int]) -> None:
+        """Every sample map: labels apart, 12 px or more, inside the picture, no transition through one."""
+        _assert_readable(_sample(journey_id), *size)
+
+    def test_with_off_map_activity(self) -> None:
+        """Off-map steps and transitions, drawn on request, keep the labels apart too.
+
+        (Lines to off-map steps are bent around steps, not routed between columns: they may
+        still cross a label.)
+        """
+        _assert_readable(_sample("onboarding"), 820, 675, lines_clear=False, show_off_map=True)
+        _assert_readable(_sample("service_desk"), 1920, 1080, lines_clear=False, show_off_map=True)
+
+    def test_projector_size(self) -> None:
+        """The large type of the workshop's projector view keeps labels apart."""
+        _assert_readable(_sample("onboarding"), 1600, 900, large=True)
+
+    def test_the_checker_sees_a_clash(self) -> None:
+        """The test would notice: two labels drawn on one spot are reported, with their texts."""
+        svg = ('<svg xmlns="http://www.w3.org/2000/svg"><g transform="translate(10,10)">'
+               '<text transform="translate(50,20)" font-size="13px" text-anchor="middle">Equipment ordered</text>'
+               '<text transform="translate(90,24)" font-size="13px">Equipment shipped</text>'
+               '<text transform="translate(300,200) rotate(270)" font-size="13px">Far away</text></g></svg>')
+        boxes = text_boxes(svg)
+        assert [(a.text, b.text) for a, b in overlapping(boxes)] == [("Equipment ordered", "Equipment shipped")]
+        far = next(box for box in boxes if box.text == "Far away")
+        assert far.bottom - far.top > far.right - far.left  # turned upright
+
+
+class TestRealLogs:
+    @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+    def test_drafted_helpdesk(self, real_data: Path, size: tuple[int, int]) -> None:
+        """The drafted journey of the helpdesk log, on that log."""
+        _assert_readable(_real(real_data / "helpdesk.xes.gz", False), *size)
+
+    @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+    @pytest.mark.parametrize("log", ["helpdesk.xes.gz", "receipt.csv"])
+    def test_every_activity(self, real_data: Path, log: str, size: tuple[int, int]) -> None:
+        """Every activity of a real log as a step (14 and 27 steps, 47 and 98 transitions), at the default detail."""
+        metrics = _real(real_data / log, True)
+        assert len(metrics.journey.steps) >= 14 and len(metrics.journey.transitions) >= 45
+        _assert_readable(metrics, *size)
+
+    def test_every_step_of_receipt_at_slide_size(self, real_data: Path) -> None:
+        """All 27 steps of the receipt log on one slide, with the default share of transitions, still readable."""
+        metrics = _real(real_data / "receipt.csv", True)
+        detail = map_detail(metrics, steps=1.0, width=1920, height=1080)
+        assert len(detail.steps) == 27
+        _assert_readable(metrics, 1920, 1080, detail=detail)
+
+
+class TestGenerated:
+    @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+    def test_25_steps_70_transitions(self, size: tuple[int, int]) -> None:
+        """A generated journey of 25 steps and about 70 transitions, at the default detail."""
+        metrics = _generated()
+        assert len(metrics.journey.steps) == 25 and 60 <= len(metrics.journey.transitions) <= 80
+        _assert_readable(metrics, *size)
+
+    def test_everything_shown(self) -> None:
+        """Every step and transition of the generated journey drawn at once at slide size: still apart."""
+        metrics = _generated()
+        detail = map_detail(metrics, steps=1.0, transitions=100, width=1920, height=1080)
+        assert len(detail.steps) == 25
+        _assert_readable(metrics, 1920, 1080, detail=detail)
