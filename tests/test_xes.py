@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from journeymap.errors import JourneyError
 from journeymap.xes import read_xes
 
 REAL_DATA = Path(__file__).resolve().parent / "data" / "real"  # in the repository, CC BY 4.0
@@ -292,6 +293,29 @@ class TestErrors:
         text = f"<log {XES_NS}><trace><string key='concept:name' value='c'/></trace></log>"
         with pytest.raises(ValueError, match=r"^none\.xes: the XES file contains no events\.$"):
             read_xes(_write(tmp_path, text, "none.xes"))
+
+
+class TestHostileXml:
+    """Entity tricks in an XES file are refused, not expanded or followed."""
+
+    def test_entity_bomb_is_refused(self, tmp_path: Path) -> None:
+        """Nested entities that would expand to a billion characters stop with a sentence naming the place."""
+        entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10))
+        text = (f'<?xml version="1.0"?><!DOCTYPE log [<!ENTITY e0 "lol">{entities}]>'
+                "<log><trace><event><string key='concept:name' value='&e9;'/></event></trace></log>")
+        with pytest.raises(JourneyError, match=r"^lol\.xes: not valid XES at line 1, column \d+ \(limit on input "
+                                               r"amplification factor"):
+            read_xes(_write(tmp_path, text, "lol.xes"))
+
+    def test_external_entity_is_not_read(self, tmp_path: Path) -> None:
+        """An entity pointing at a local file is an error, and the file's content appears nowhere."""
+        secret = tmp_path / "secret.txt"
+        secret.write_text("top secret")
+        text = (f'<?xml version="1.0"?><!DOCTYPE log [<!ENTITY x SYSTEM "{secret.as_uri()}">]>'
+                "<log><trace><event><string key='concept:name' value='&x;'/></event></trace></log>")
+        with pytest.raises(JourneyError) as caught:
+            read_xes(_write(tmp_path, text, "ext.xes"))
+        assert "external entity" in str(caught.value) and "top secret" not in str(caught.value)
 
 
 @pytest.fixture(scope="module")

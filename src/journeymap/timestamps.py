@@ -210,7 +210,9 @@ def _inferred(text: pl.Series) -> pl.Series:
         digits = text.gather(where).str.contains(r"\d")
         where = where.filter(digits)
         if where.len():
-            retry = pd.to_datetime(text.gather(where).to_pandas(), utc=True, format="ISO8601", errors="coerce")
+            # Named plainly: a column name with a NUL byte cannot cross to pandas.
+            values = text.gather(where).alias("timestamp").to_pandas()
+            retry = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
             parsed = parsed.scatter(where, pl.from_pandas(retry).dt.cast_time_unit("us").dt.epoch("us"))
     return parsed.cast(pl.Int64)
 

@@ -19,6 +19,7 @@ from xml.parsers.expat import ErrorString, errors
 
 import polars as pl
 
+from .errors import JourneyError
 from .limits import CappedGzipReader
 from .limits import max_decompressed_bytes as max_decompressed
 
@@ -159,20 +160,20 @@ def read_xes(source: str | os.PathLike[str] | bytes, name: str | None = None, *,
         except ParseError as exc:
             line, column = exc.position
             if root is None and exc.code == errors.codes[errors.XML_ERROR_NO_ELEMENTS]:
-                raise ValueError(f"{name}: the XES file contains no events.") from None
-            raise ValueError(
+                raise JourneyError(f"{name}: the XES file contains no events.", source=name) from None
+            raise JourneyError(
                 f"{name}: not valid XES at line {line}, column {column} ({ErrorString(exc.code)}). "
-                "Check that the file is complete and not truncated."
-            ) from exc
+                "Check that the file is complete and not truncated.", source=name, line=line
+            ) from None
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise ValueError(
+            raise JourneyError(
                 f"{name}: the gzip data is damaged or truncated ({exc}). "
-                "Check that the file downloaded completely."
-            ) from exc
+                "Check that the file downloaded completely.", source=name
+            ) from None
     flush()
 
     if not chunks:
-        raise ValueError(f"{name}: the XES file contains no events.")
+        raise JourneyError(f"{name}: the XES file contains no events.", source=name)
     # Order: case id first, then event attributes as first seen, then the other case attributes.
     order = [_CASE_ID]
     order += [k for k in event_order if k not in case_order and k != _CASE_ID]
