@@ -3,38 +3,49 @@
 Every method is one transaction, committed before it returns: what a caller saw acknowledged
 survives a crash. Callers identify themselves with a token: the facilitator's (from
 `create_workshop`) or a participant's (from `join`); a token only ever reaches its own workshop.
+
+Joining is honest: one person per name as it looks on screen (see `workshop_names`), the same
+participant again for the key a browser kept, reserved names refused, a cap and a closed door the
+facilitator sets, and at most `joins_per_minute` joins per workshop in any minute.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Update, delete, insert, select, update
+from sqlalchemy import Connection, Insert, Update, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .errors import JourneyError
-from .store_access import (AccessDenied, Actor, BudgetExceeded, actor_for, backlog_item_from, budget_left,
-                           check_note_author, checked_budget, checked_kind, checked_text, count_votes,
-                           facilitator_for, normalise_join_code, now, participant_from, voter_id, workshop_from,
-                           workshop_id_for_code)
-from .store_schema import backlog_items, connect, default_database_url, migrate, notes, participants, votes, workshops
+from .store_access import (REMOVED, AccessDenied, Actor, BudgetExceeded, JoinRefused, actor_for, backlog_item_from,
+                           budget_left, check_note_author, checked_budget, checked_cap, checked_kind, checked_text,
+                           count_votes, facilitator_for, normalise_join_code, now, participant_from, voter_id,
+                           workshop_from, workshop_id_for_code)
+from .store_schema import (backlog_items, connect, default_database_url, durability_settings, migrate, notes,
+                           participants, votes, workshops)
 from .workshop import BacklogItem, Note, Participant, Workshop, check_rice_fields, sort_backlog
+from .workshop_names import check_name
 
-__all__ = ["AccessDenied", "BudgetExceeded", "WorkshopStore", "default_database_url", "normalise_join_code"]
+__all__ = ["AccessDenied", "BudgetExceeded", "JOINS_PER_MINUTE", "JoinRefused", "WorkshopStore",
+           "default_database_url", "normalise_join_code"]
 
 _JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read off a projector
 _JOIN_LENGTH = 8  # 31**8 ≈ 8.5e11 codes: not guessable by trying
 _FACILITATOR = "Facilitator"
+JOINS_PER_MINUTE = "JOURNEYMAP_JOINS_PER_MINUTE"  # the server's setting; a room of 30 joins within a minute
+_JOINS_PER_MINUTE = 30
 
 
 class WorkshopStore:
     """All workshop data behind one SQLAlchemy engine; the schema is migrated when opened."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, joins_per_minute: int | None = None) -> None:
         self.url = url or default_database_url()
+        self.joins_per_minute = joins_per_minute or _joins_per_minute()
         self._engine, self._writer = connect(self.url)
         try:
             migrate(self._writer)
@@ -46,6 +57,10 @@ class WorkshopStore:
         """Close the connections (the data stays)."""
         self._engine.dispose()
 
+    def durability(self) -> dict[str, dict[str, str]]:
+        """The durability settings the store's reading and writing connections run with, read back."""
+        return {"reader": durability_settings(self._engine), "writer": durability_settings(self._writer)}
+
     def __enter__(self) -> WorkshopStore:
         return self
 
@@ -54,13 +69,14 @@ class WorkshopStore:
 
     # Workshops -----------------------------------------------------------------------------------
     def create_workshop(self, title: str, journey_id: str, *, votes_per_participant: int = 5,
-                        date_range: str = "", filters: str = "") -> Workshop:
-        """A new workshop with a fresh join code; the result carries the facilitator's token."""
+                        date_range: str = "", filters: str = "", max_participants: int | None = None) -> Workshop:
+        """A new workshop with a fresh join code, open for joining; the result carries the facilitator's token."""
         values = {"title": checked_text(title, "The workshop title", 200),
                   "journey_id": checked_text(journey_id, "The journey", 200),
                   "votes_per_participant": checked_budget(votes_per_participant), "tally_revealed": False,
                   "date_range": checked_text(date_range, "The date range", 200, empty=True),
-                  "filters": checked_text(filters, "The filters", 5000, empty=True), "created_at": now()}
+                  "filters": checked_text(filters, "The filters", 5000, empty=True), "created_at": now(),
+                  "max_participants": checked_cap(max_participants), "joining_open": True}
         for _ in range(5):  # a join code collision is astronomically rare; try a new one
             values |= {"join_code": "".join(secrets.choice(_JOIN_ALPHABET) for _ in range(_JOIN_LENGTH)),
                        "facilitator_token": secrets.token_urlsafe(24)}
@@ -84,9 +100,17 @@ class WorkshopStore:
             return workshop_from(conn, workshop_id_for_code(conn, join_code), facilitator=False)
 
     def update_workshop(self, token: str, *, title: str | None = None, votes_per_participant: int | None = None,
-                        date_range: str | None = None, filters: str | None = None) -> Workshop:
-        """Change the given settings (facilitator only); None leaves a setting as it is."""
+                        date_range: str | None = None, filters: str | None = None,
+                        max_participants: int | None = None, joining_open: bool | None = None) -> Workshop:
+        """Change the given settings (facilitator only); None leaves a setting as it is.
+
+        `max_participants` 0 lifts the cap; a cap below those already in the room only stops new joins.
+        """
         changes: dict[str, Any] = {}
+        if max_participants is not None:
+            changes["max_participants"] = checked_cap(max_participants)
+        if joining_open is not None:
+            changes["joining_open"] = bool(joining_open)
         if title is not None:
             changes["title"] = checked_text(title, "The workshop title", 200)
         if votes_per_participant is not None:
@@ -111,34 +135,110 @@ class WorkshopStore:
         return self.workshop(token).timer_remaining()
 
     # Participants --------------------------------------------------------------------------------
-    def join(self, join_code: str, name: str) -> Participant:
-        """Join with the code on the screen; the participant's `token` is their key from now on."""
-        name = checked_text(name, "Your name", 100)
+    def join(self, join_code: str, name: str, *, known_token: str | None = None) -> Participant:
+        """Join with the code on the screen; the participant's `token` is their key from now on.
+
+        `known_token` is the key this browser kept from an earlier join: when it belongs to this
+        workshop the same participant comes back (same dots, same notes), whatever name was typed.
+        """
+        code = normalise_join_code(join_code)
         try:
-            with self._writer.begin() as conn:
-                workshop_id = workshop_id_for_code(conn, join_code)
-                row = conn.execute(insert(participants).values(
-                    workshop_id=workshop_id, name=name, token=secrets.token_urlsafe(24), joined_at=now(),
-                ).returning(*participants.c)).one()
-        except IntegrityError:
-            raise JourneyError(f"Someone called {name!r} has already joined; add an initial to your name.") from None
+            return self._join(code, name, known_token)
+        except IntegrityError:  # the unique index, should two joins ever get past the lock together
+            raise JourneyError(f"Someone called {str(name).strip()!r} has already joined; add an initial to your name.") \
+                from None
+
+    def _join(self, code: str, name: str, known_token: str | None) -> Participant:
+        with self._writer.begin() as conn:
+            # The workshop row is locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+            # writers), so the cap and the rate limit count every join before this one.
+            room = conn.execute(select(workshops).where(workshops.c.join_code == code).with_for_update()).first()
+            if not code or room is None:
+                raise AccessDenied("No workshop has that join code; check the code on the shared screen.")
+            if known_token:
+                row = conn.execute(select(participants).where(participants.c.token == known_token,
+                                                              participants.c.workshop_id == room.id)).first()
+                if row is not None:
+                    if row.removed_at is not None:
+                        raise AccessDenied(REMOVED)
+                    return participant_from(row, own=True)
+            shown, key = check_name(name)
+            self._check_door(conn, room)
+            same = conn.execute(select(participants.c.name).where(participants.c.workshop_id == room.id,
+                                                                  participants.c.name_key == key)).scalar()
+            if same is not None:
+                raise JourneyError(f"Someone called {same!r} has already joined; add an initial to your name. If "
+                                   "that was you, open the workshop from the browser you joined with.")
+            row = conn.execute(insert(participants).values(
+                workshop_id=room.id, name=shown, name_key=key, token=secrets.token_urlsafe(24), joined_at=now(),
+            ).returning(*participants.c)).one()
         return participant_from(row, own=True)
 
+    def _check_door(self, conn: Connection, room: Any) -> None:
+        """JoinRefused when joining is closed, the room is full, or too many joined in the last minute."""
+        if not room.joining_open:
+            raise JoinRefused("The facilitator has closed joining for this workshop; ask them to open it again.")
+        if room.max_participants is not None:
+            present = conn.execute(select(func.count()).select_from(participants).where(
+                participants.c.workshop_id == room.id, participants.c.removed_at.is_(None))).scalar_one()
+            if present >= room.max_participants:
+                raise JoinRefused(f"This workshop is full: {room.max_participants} people have joined, the most the "
+                                  "facilitator allows; ask them to raise the limit.")
+        moment = now()
+        recent = conn.execute(select(participants.c.joined_at).where(
+            participants.c.workshop_id == room.id, participants.c.joined_at > moment - dt.timedelta(minutes=1))
+            .order_by(participants.c.joined_at)).scalars().all()
+        if len(recent) >= self.joins_per_minute:
+            wait = max(1, round((recent[0] + dt.timedelta(minutes=1) - moment).total_seconds()))
+            raise JoinRefused(f"{len(recent)} people joined this workshop in the last minute, as many as it takes; "
+                              f"try again in {wait} second{'s' if wait != 1 else ''}.")
+
     def participant(self, token: str) -> Participant:
-        """The participant a token belongs to (AccessDenied for the facilitator's token)."""
+        """The participant a token belongs to (AccessDenied for the facilitator's token or a removed participant)."""
         with self._engine.connect() as conn:
             row = conn.execute(select(participants).where(participants.c.token == token)).first()
         if row is None:
             raise AccessDenied("This is not a participant's link; join with the code on the shared screen.")
+        if row.removed_at is not None:
+            raise AccessDenied(REMOVED)
         return participant_from(row, own=True)
 
-    def participants(self, token: str) -> list[Participant]:
-        """Everyone who joined the caller's workshop, in joining order; only the caller's own token shown."""
+    def participants(self, token: str, *, include_removed: bool = False) -> list[Participant]:
+        """Everyone in the caller's workshop, in joining order; only the caller's own token shown.
+
+        `include_removed` (the facilitator's) lists those taken out too, marked `removed`.
+        """
         with self._engine.connect() as conn:
             actor = actor_for(conn, token)
-            rows = conn.execute(select(participants).where(participants.c.workshop_id == actor.workshop_id)
-                                .order_by(participants.c.id)).all()
+            query = select(participants).where(participants.c.workshop_id == actor.workshop_id)
+            if not (include_removed and actor.is_facilitator):
+                query = query.where(participants.c.removed_at.is_(None))
+            rows = conn.execute(query.order_by(participants.c.id)).all()
         return [participant_from(row, own=row.id == actor.participant_id) for row in rows]
+
+    def dots_by_participant(self, token: str) -> dict[int, int]:
+        """Participant id -> dots placed (facilitator only), to spot a double or an empty seat."""
+        with self._engine.connect() as conn:
+            actor = facilitator_for(conn, token)
+            rows = conn.execute(select(votes.c.participant_id, func.count()).where(
+                votes.c.workshop_id == actor.workshop_id).group_by(votes.c.participant_id)).all()
+        return {int(participant_id): int(count) for participant_id, count in rows}
+
+    def remove_participant(self, token: str, participant_id: int) -> None:
+        """Take someone out (facilitator only): their key stops working, their dots and notes are gone."""
+        with self._writer.begin() as conn:
+            actor = facilitator_for(conn, token)
+            row = conn.execute(select(participants.c.removed_at).where(
+                participants.c.id == participant_id, participants.c.workshop_id == actor.workshop_id)).first()
+            if row is None:
+                raise AccessDenied(f"There is no participant {participant_id} in this workshop.")
+            if row.removed_at is not None:
+                return
+            moment = now()
+            conn.execute(update(participants).where(participants.c.id == participant_id).values(removed_at=moment))
+            conn.execute(delete(votes).where(votes.c.participant_id == participant_id))
+            conn.execute(update(notes).where(notes.c.participant_id == participant_id, notes.c.deleted_at.is_(None))
+                         .values(text="", deleted_at=moment, updated_at=moment))
 
     # Notes ---------------------------------------------------------------------------------------
     def add_note(self, token: str, step_id: str, kind: str, text: str) -> Note:
@@ -171,8 +271,10 @@ class WorkshopStore:
         with self._writer.begin() as conn:
             actor = actor_for(conn, token)
             check_note_author(conn, actor, note_id, moderate=True)
-            moment = now()  # kept as a tombstone so pollers using `since` learn of the deletion
-            conn.execute(update(notes).where(notes.c.id == note_id).values(deleted_at=moment, updated_at=moment))
+            # Kept as a tombstone so pollers using `since` learn of the deletion; the words are gone.
+            moment = now()
+            conn.execute(update(notes).where(notes.c.id == note_id).values(text="", deleted_at=moment,
+                                                                            updated_at=moment))
 
     def list_notes(self, token: str, *, since: dt.datetime | None = None, step_id: str | None = None,
                    include_deleted: bool = False) -> list[Note]:
@@ -298,3 +400,13 @@ class WorkshopStore:
                      updated_at=row.updated_at or row.created_at, deleted=row.deleted_at is not None,
                      mine=row.participant_id == actor.participant_id) for row in conn.execute(query)]
 
+
+def _joins_per_minute() -> int:
+    """The server's join rate limit per workshop: JOURNEYMAP_JOINS_PER_MINUTE, else 30."""
+    raw = os.environ.get(JOINS_PER_MINUTE, "").strip()
+    if not raw:
+        return _JOINS_PER_MINUTE
+    if not raw.isdigit() or int(raw) < 1:
+        raise JourneyError(f"{JOINS_PER_MINUTE} is {raw!r}; set it to a whole number of joins per minute, such as "
+                           f"{_JOINS_PER_MINUTE}.")
+    return int(raw)

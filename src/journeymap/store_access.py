@@ -12,11 +12,14 @@ from .errors import JourneyError
 from .store_schema import notes, participants, votes, workshops
 from .workshop import NOTE_KINDS, BacklogItem, Participant, Workshop
 
-__all__ = ["AccessDenied", "Actor", "BudgetExceeded", "actor_for", "backlog_item_from", "budget_left",
-           "check_note_author", "checked_budget", "checked_kind", "checked_text", "count_votes", "facilitator_for",
-           "normalise_join_code", "now", "participant_from", "voter_id", "workshop_from", "workshop_id_for_code"]
+__all__ = ["AccessDenied", "Actor", "BudgetExceeded", "JoinRefused", "actor_for", "backlog_item_from",
+           "budget_left", "check_note_author", "checked_budget", "checked_cap", "checked_kind", "checked_text",
+           "count_votes", "facilitator_for", "normalise_join_code", "now", "participant_from", "voter_id",
+           "workshop_from", "workshop_id_for_code"]
 
 _MAX_VOTES = 100
+_MAX_CAP = 1000
+REMOVED = "The facilitator has taken you out of this workshop; ask them if that was a mistake."
 
 
 class AccessDenied(JourneyError):
@@ -25,6 +28,10 @@ class AccessDenied(JourneyError):
 
 class BudgetExceeded(JourneyError):
     """A participant tried to place more dots than they have left."""
+
+
+class JoinRefused(JourneyError):
+    """Joining is closed, full, or too many joined in the last minute; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -58,11 +65,13 @@ def actor_for(conn: Connection, token: str, *, lock: bool = False) -> Actor:
     workshop_id = conn.execute(select(workshops.c.id).where(workshops.c.facilitator_token == token)).scalar()
     if workshop_id is not None:
         return Actor(workshop_id, None, "Facilitator")
-    query = select(participants.c.id, participants.c.workshop_id, participants.c.name).where(
-        participants.c.token == token)
+    query = select(participants.c.id, participants.c.workshop_id, participants.c.name,
+                   participants.c.removed_at).where(participants.c.token == token)
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise AccessDenied("This access key belongs to no workshop; join again with the code on the shared screen.")
+    if row.removed_at is not None:
+        raise AccessDenied(REMOVED)
     return Actor(row.workshop_id, row.id, row.name)
 
 
@@ -131,6 +140,16 @@ def checked_kind(kind: str) -> str:
     return kind
 
 
+def checked_cap(cap: int | None) -> int | None:
+    """How many may join: None (or 0) for no limit, else a whole number from 1 to 1000."""
+    if cap is None or cap == 0:
+        return None
+    if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= _MAX_CAP:
+        raise JourneyError(f"The number of participants is a whole number from 1 to {_MAX_CAP}, or 0 for no limit "
+                           f"(got {cap!r}).")
+    return cap
+
+
 def checked_budget(count: int) -> int:
     """Dots per participant: a whole number from 0 to 100."""
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= _MAX_VOTES:
@@ -144,13 +163,14 @@ def workshop_from(conn: Connection, workshop_id: int, *, facilitator: bool) -> W
     return Workshop(id=row.id, title=row.title, journey_id=row.journey_id, join_code=row.join_code,
                     votes_per_participant=row.votes_per_participant, tally_revealed=bool(row.tally_revealed),
                     timer_ends_at=row.timer_ends_at, date_range=row.date_range, filters=row.filters,
-                    created_at=row.created_at, facilitator_token=row.facilitator_token if facilitator else None)
+                    created_at=row.created_at, facilitator_token=row.facilitator_token if facilitator else None,
+                    max_participants=row.max_participants, joining_open=bool(row.joining_open))
 
 
 def participant_from(row: Row[Any], *, own: bool) -> Participant:
     """A participant row as a value; the token only when it is the caller's own."""
     return Participant(id=row.id, workshop_id=row.workshop_id, name=row.name, token=row.token if own else None,
-                       joined_at=row.joined_at)
+                       joined_at=row.joined_at, removed=row.removed_at is not None)
 
 
 def backlog_item_from(row: Row[Any]) -> BacklogItem:

@@ -45,7 +45,10 @@ IMPACT_SCALE: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 3.0)  # minimal, low, me
 _DELAY_RUNGS = ((0.30, 3.0), (0.15, 2.0), (0.05, 1.0), (0.01, 0.5))      # share of lead time
 _DROP_OFF_RUNGS = ((0.20, 3.0), (0.10, 2.0), (0.05, 1.0), (0.01, 0.5))   # share of cases lost here
 _QUARTER_DAYS = 91
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]#|~])")
+# Backslashed, these cannot start emphasis, code, links, tables, maths ($) or an e-mail link (@); a
+# colon before a letter (http:, :material/x:, :smile:) and the dot of "www." are backslashed too,
+# so times and dates read as typed; html.escape takes care of < > &.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]#|~$@]|:(?=[^\s\d])|(?<=www)\.)", re.IGNORECASE)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
 
 
@@ -64,6 +67,8 @@ class Workshop:
     filters: str
     created_at: dt.datetime
     facilitator_token: str | None = None
+    max_participants: int | None = None  # None: anyone with the code may join
+    joining_open: bool = True
 
     def timer_remaining(self, now: dt.datetime | None = None) -> float | None:
         """Seconds left on the countdown (0 when it has run out), None when no timer is set."""
@@ -82,6 +87,7 @@ class Participant:
     name: str
     token: str | None
     joined_at: dt.datetime
+    removed: bool = False  # taken out by the facilitator: their key opens nothing, their dots and notes are gone
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,11 @@ class Note:
     updated_at: dt.datetime
     deleted: bool = False
     mine: bool = False  # written by whoever asked for it, so they may edit or delete it
+
+    @property
+    def by_facilitator(self) -> bool:
+        """True for the facilitator's notes: from who wrote it (no participant), never from the name shown."""
+        return self.participant_id is None
 
     @property
     def kind_label(self) -> str:
@@ -227,7 +238,7 @@ def workshop_markdown(workshop: Workshop, *, journey_name: str, hotspots: Sequen
             by_step.setdefault(note.step_id, []).append(note)
     for step, step_notes in by_step.items():
         lines += [f"### {label(step)}", ""]
-        lines += [f"- **{note.kind_label}** ({escape_markdown(note.author)}): {escape_markdown(note.text)}"
+        lines += [f"- **{note.kind_label}** ({_author(note)}): {escape_markdown(note.text)}"
                   for note in step_notes] + [""]
     if not by_step:
         lines += ["No notes.", ""]
@@ -254,6 +265,11 @@ def backlog_csv(items: Iterable[BacklogItem], step_labels: Mapping[str, str] | N
                          _cell(labels.get(item.step_id or "", item.step_id or "")),
                          *("" if value is None else _plain(value) for value in numbers), _cell(item.notes)])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _author(note: Note) -> str:
+    """Who wrote a note, for the summary: the facilitator in bold (a mark no escaped name can make)."""
+    return "**Facilitator**" if note.by_facilitator else escape_markdown(note.author)
 
 
 def _labeller(step_labels: Mapping[str, str] | None) -> Callable[[str], str]:
