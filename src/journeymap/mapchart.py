@@ -158,9 +158,9 @@ class _Geometry:
         self.line_px = round(self.font * LINE_HEIGHT, 2)
         self.gap_px = max(10 * k, 0.12 * self.column_px)  # between the labels of two columns, where lines bend
         self.label_px = self.column_px - self.gap_px
-        # Around a step: the value line above, 3 px either side of the step, 5 px more for a
-        # hotspot ring, and 4 px spare.
-        fixed = 3 * k + self.line_px + 3 * k + 6 * k + 4 * k
+        # Around a step: the value line above, 3 px either side of the step, 6 px more either
+        # side for a hotspot ring, and 4 px spare.
+        fixed = 3 * k + self.line_px + 3 * k + 12 * k + 4 * k
 
         def radius(lines: int) -> float:
             return min(26 * k, (self.row_px - fixed - lines * self.line_px) / 2)
@@ -171,7 +171,7 @@ class _Geometry:
         self.r_min = min(7 * k, self.r_max * 0.5)
         # Lift steps above the middle of their slot by as much as the label under them outweighs
         # the value above, so both fit in the row.
-        below = self.r_max + 3 * k + (self.max_lines + self.counts) * self.line_px
+        below = self.r_max + 9 * k + (self.max_lines + self.counts) * self.line_px  # clear of a ring
         above = self.r_max + 9 * k + self.line_px  # clear of a hotspot ring
         self.lift = (below - above) / 2 / self.row_px
 
@@ -234,7 +234,7 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         rows.append({
             "step": row.step, "label": row.label, "x": x, "y": y, "lines": "\n".join(lines), "radius": radius,
             "value_y": y - g.rows(radius + (9 if rank or row.step == spotlight else 3) * k) - loop_lift,
-            "label_y": y + g.rows(radius + 3 * k),
+            "label_y": y + g.rows(radius + (9 if rank or row.step == spotlight else 3) * k),
             "half_width_px": max([text_width(line, g.font) for line in lines]
                                  + [text_width(value_text, g.font, bold=True), 2 * radius]) / 2,
             "size": (2 * radius) ** 2, "measure": 0.0 if pd.isna(value) else float(value), "valid": pd.notna(value),

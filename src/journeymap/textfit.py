@@ -91,6 +91,8 @@ def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool =
             current = ""
         else:  # one piece alone is too wide: cut it by characters, with a hyphen
             cut = _longest_prefix(piece, width, size, bold, hyphen=True)
+            if 3 < cut and len(piece) - cut < 3:  # no "Confirmatio-" / "n": carry three letters over
+                cut = max(3, len(piece) - 3)
             lines.append(piece[:cut] + ("-" if piece[cut - 1].isalpha() and piece[cut:cut + 1].isalpha() else ""))
             pieces[index] = (piece[cut:], False)
     if index == len(pieces):

@@ -1,0 +1,51 @@
+"""Tests for journeymap.textfit: label widths in the shipped font, and labels fitted to a slot."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from journeymap.textfit import ELLIPSIS, fit_label, text_width
+
+
+class TestWidth:
+    def test_widths_follow_the_font(self):
+        """Longer, bigger and bolder text is wider; DejaVu Sans at 13 px puts 'Equipment' near 71 px."""
+        assert 65 < text_width("Equipment", 13) < 78
+        assert text_width("Equipment shipped", 13) > text_width("Equipment", 13)
+        assert text_width("Equipment", 13, bold=True) > text_width("Equipment", 13)
+        assert text_width("Equipment", 26) == 2 * text_width("Equipment", 13)
+
+    def test_characters_outside_the_font_count_wide(self):
+        """A character the export font lacks is counted as 0.62 em, not as nothing."""
+        assert text_width("漢字", 10) == 2 * 0.62 * 10
+
+
+class TestFit:
+    def test_wraps_between_words(self):
+        assert fit_label("Take in charge ticket", 100, 13, 3) == ["Take in charge", "ticket"]
+
+    def test_breaks_after_underscores_slashes_and_hyphens(self):
+        """Real activity names without spaces break where they are joined ("A_" / "SUBMITTED")."""
+        assert fit_label("A_SUBMITTED/DECLINED", 110, 13, 3) == ["A_SUBMITTED/", "DECLINED"]
+
+    def test_too_long_ends_in_an_ellipsis(self):
+        lines = fit_label("Determine necessity of stop advice for the customer", 90, 12, 2)
+        assert len(lines) == 2 and lines[-1].endswith(ELLIPSIS)
+
+    def test_a_word_wider_than_the_slot_is_hyphenated_keeping_three_letters(self):
+        lines = fit_label("Confirmation", 60, 12, 3)
+        assert lines[0].endswith("-") and len(lines[-1]) >= 3 and "".join(lines).replace("-", "") == "Confirmation"
+
+    def test_no_break_after_a_hotspot_number(self):
+        """The no-break space after ① keeps the number with the first word."""
+        assert fit_label("①\u00a0Equipment shipped", 95, 12, 2)[0] == "①\u00a0Equipment"
+
+    @settings(max_examples=150, deadline=None)
+    @given(text=st.text(alphabet=st.sampled_from("abcdefghij KLMNOP_/-.é①\u00a0"), min_size=1, max_size=60),
+           width=st.floats(min_value=30, max_value=300), lines=st.integers(min_value=1, max_value=4))
+    def test_every_line_fits(self, text, width, lines):
+        """Whatever the text, at most `lines` lines, each no wider than the slot (or one character)."""
+        fitted = fit_label(text, width, 12, lines)
+        assert 1 <= len(fitted) <= lines
+        assert all(text_width(line, 12) <= width or len(line) <= 2 for line in fitted)
