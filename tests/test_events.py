@@ -160,7 +160,8 @@ class TestBadFiles:
 
     def test_unbalanced_quote_names_line_and_column(self) -> None:
         """A quote that is never closed is one sentence with the line it opens on and its column, no dump."""
-        text = "case_id,activity,timestamp\nc1,Apply,2026-01-01\nc1,\"Review,2026-01-02\n" + "c2,Apply,2026-01-03\n" * 50
+        text = ("case_id,activity,timestamp\nc1,Apply,2026-01-01\nc1,\"Review,2026-01-02\n"
+                + "c2,Apply,2026-01-03\n" * 50)
         with pytest.raises(JourneyError) as caught:
             read_events(text.encode(), name="log.csv")
         message = str(caught.value)

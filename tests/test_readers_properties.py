@@ -24,8 +24,8 @@ from journeymap.timestamps import AmbiguousDatesError
 SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 # Words as Western exports carry them, cp1252-encodable (a code page cannot be told from random text).
 WORDS = ["Apply", "Review", "Prüfung", "Übergabe an Büro", "Café crème", "Größe prüfen", "façade", "Niño",
-         "Smørrebrød", "naïve", "résumé", "Ärger", "5 € fee", "“quoted” step", "dash – step", "a, b", 'say "hi"',
-         "semi;colon", "pipe|step", "tab\tstep", "two\nlines"]
+         "Smørrebrød", "naïve", "résumé", "Ärger", "5 € fee", "“quoted” step", "dash – step", "a, b",
+         'say "hi"', "semi;colon", "pipe|step", "tab\tstep", "two\nlines"]
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-be-bom", "cp1252"]
 STYLES = {"iso": "%Y-%m-%d %H:%M:%S", "iso-t": "%Y-%m-%dT%H:%M:%SZ", "day-first": "%d/%m/%Y %H:%M",
           "month-first": "%m/%d/%Y %H:%M", "dots": "%d.%m.%Y %H:%M"}
@@ -114,7 +114,7 @@ class TestDamagedInput:
            encoding=st.sampled_from(ENCODINGS))
     def test_damaged_csv(self, events: list[tuple[str, str, dt.datetime]],
                          cuts: list[tuple[int, int, str]], encoding: str) -> None:
-        """A valid CSV with bytes cut out and quotes, delimiters or line breaks put in reads or raises a JourneyError."""
+        """A CSV with text cut out and quotes, delimiters or line breaks put in reads or raises a JourneyError."""
         text = as_csv(events, ",", "\n", "iso")
         for at, length, insert in cuts:
             at %= len(text) + 1

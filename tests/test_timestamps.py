@@ -36,7 +36,7 @@ class TestDayOrMonthFirst:
         (["04/03/2024 2:05 PM", "04/13/2024 12:00 AM"], dt.datetime(2024, 4, 3, 14, 5)),  # US, 12-hour clock
     ])
     def test_order_from_any_value(self, values: list[str], expected: dt.datetime) -> None:
-        """One value with a first field over 12 makes the column day-first, one with a second field over 12 month-first."""
+        """A value with a first field over 12 makes the column day-first, a second field over 12 month-first."""
         assert moments(values)[0] == expected
 
     def test_proof_may_be_far_down_the_column(self) -> None:

@@ -15,6 +15,7 @@ does not parse), is looked for in the values of the first few thousand rows:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 import polars as pl
@@ -24,6 +25,7 @@ from .timestamps import timestamp_share
 
 __all__ = ["detect_table_roles", "SAMPLE_ROWS"]
 
+Dates = Callable[[str], float]  # a column's share of values that read as timestamps (remembered)
 SAMPLE_ROWS = 5_000  # rows whose values the content checks look at
 _DATES = 0.8  # share of values that must read as timestamps for a column to count as one
 _NAMED_DATES = 0.5  # below this share a column named as the timestamp is taken to be misnamed
@@ -74,7 +76,7 @@ def _free(table: pl.DataFrame, roles: ColumnRoles) -> list[str]:
     return [column for column in table.columns if column not in taken]
 
 
-def _timestamp_column(sample: pl.DataFrame, columns: list[str], dates) -> str | None:
+def _timestamp_column(sample: pl.DataFrame, columns: list[str], dates: Dates) -> str | None:
     found = [column for column in columns if dates(column) >= _DATES]
     if not found:
         return None
@@ -82,7 +84,7 @@ def _timestamp_column(sample: pl.DataFrame, columns: list[str], dates) -> str | 
     return max(found, key=lambda column: (sample.get_column(column).n_unique(), -columns.index(column)))
 
 
-def _case_column(sample: pl.DataFrame, columns: list[str], timestamp: str | None, dates) -> str | None:
+def _case_column(sample: pl.DataFrame, columns: list[str], timestamp: str | None, dates: Dates) -> str | None:
     best, best_score = None, None
     for column in columns:
         values = sample.get_column(column).cast(pl.String)
@@ -111,7 +113,7 @@ def _spans_time(sample: pl.DataFrame, column: str, timestamp: str) -> bool:
     return spread.height > 0 and (spread.get_column("times") > 1).mean() >= 0.5
 
 
-def _activity_column(sample: pl.DataFrame, columns: list[str], case: str | None, dates) -> str | None:
+def _activity_column(sample: pl.DataFrame, columns: list[str], case: str | None, dates: Dates) -> str | None:
     best, best_score = None, None
     for column in columns:
         if not _could_be_activity(sample, column, dates):
@@ -130,7 +132,7 @@ def _activity_column(sample: pl.DataFrame, columns: list[str], case: str | None,
     return best
 
 
-def _could_be_activity(sample: pl.DataFrame, column: str, dates) -> bool:
+def _could_be_activity(sample: pl.DataFrame, column: str, dates: Dates) -> bool:
     """Text that is mostly present, not numbers and not dates."""
     values = sample.get_column(column)
     if values.dtype.is_numeric() or isinstance(values.dtype, (pl.Datetime, pl.Date)):

@@ -101,7 +101,7 @@ def read_table(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | 
     except ValueError as error:
         message = _first_line(error)
         raise JourneyError(message if name in message else f"{name}: {message}", source=name) from None
-    except (Exception, pl.exceptions.PanicException) as error:  # each reader has its own errors; a user needs one sentence
+    except (Exception, pl.exceptions.PanicException) as error:  # each reader has its own errors; one sentence
         raise JourneyError(f"{name}: could not be read as {_kind(lower)} ({_first_line(error)}). Check the file "
                            "type and that the file is complete.", source=name) from None
 
@@ -117,7 +117,8 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     ts = _parse_time(frame, roles.timestamp, roles.timestamp_format, source)
     start = (_parse_time(frame, roles.start_timestamp, roles.timestamp_format, source)
              if roles.start_timestamp else pl.lit(None, dtype=pl.Int64))
-    role_columns = {c for c in (roles.case, roles.activity, roles.timestamp, roles.start_timestamp, roles.lifecycle) if c}
+    role_columns = {c for c in (roles.case, roles.activity, roles.timestamp, roles.start_timestamp, roles.lifecycle)
+                    if c}
     kept = [c for c in table.columns if c not in role_columns and c.strip()]
     # An attribute may share a name with a canonical column (a second "activity" column, say).
     renamed = {c: f"{c} (attribute)" if c in _CANONICAL else c for c in kept}
@@ -125,7 +126,8 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     frame = frame.select(
         pl.col(roles.case).cast(pl.String).str.strip_chars().alias("case"),
         pl.col(roles.activity).cast(pl.String).str.strip_chars().alias("activity"),
-        pl.lit(ts).alias("ts"), (pl.lit(start) if isinstance(start, pl.Series) else start).alias("start"), pl.col(row_index).cast(pl.Int64).alias("row"),
+        pl.lit(ts).alias("ts"), (pl.lit(start) if isinstance(start, pl.Series) else start).alias("start"),
+        pl.col(row_index).cast(pl.Int64).alias("row"),
         *(pl.col(roles.lifecycle).cast(pl.String).str.to_lowercase().str.strip_chars().alias("__lifecycle")
           for _ in [0] if roles.lifecycle),
         *(pl.col(c).cast(pl.String).alias(renamed[c]) for c in kept),

@@ -1,4 +1,4 @@
-"""The Data page's column step: roles found from the values, and a day-first/month-first choice when dates can't tell."""
+"""The Data page's column step: roles found from the values, a day-first/month-first choice where dates can't tell."""
 
 from __future__ import annotations
 
