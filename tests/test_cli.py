@@ -209,3 +209,31 @@ class TestUnixBehaviour:
         monkeypatch.setitem(_COMMANDS, "validate", interrupted)
         code, _, err = run(capsys, "validate", "any.yaml")
         assert (code, err) == (130, "journeymap: interrupted\n")
+
+
+class TestLazyCommands:
+    """The parser lists every command without importing its module; a command loads its own module only."""
+
+    def test_listed_help_lines_are_the_modules_own(self) -> None:
+        """journeymap.cli repeats each command's help line (so that --help imports no command module):
+        the lines agree with the ones the command modules give their sub-parsers."""
+        from journeymap.cli import _MODULES
+
+        (full,) = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
+        (listed,) = [action for action in build_parser(())._actions
+                     if isinstance(action, argparse._SubParsersAction)]
+        own = {choice.dest: choice.help for choice in full._choices_actions}
+        assert {choice.dest: choice.help for choice in listed._choices_actions} == own
+        assert own == {name: line for _, _, lines in _MODULES for name, line in lines.items()}
+
+    def test_parser_for_one_command_parses_it(self) -> None:
+        """build_parser({'whatif'}) knows whatif's own options (and refuses a missing change as before)."""
+        args = build_parser({"whatif"}).parse_args(["whatif", "log.csv", "--impact"])
+        assert (args.command, args.impact, args.format) == ("whatif", True, "json")
+
+    def test_unknown_command_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A misspelt command is argparse's 'invalid choice', exit 2, naming the commands there are."""
+        with pytest.raises(SystemExit) as done:
+            main(["metric", "log.csv"])
+        err = capsys.readouterr().err
+        assert done.value.code == 2 and "invalid choice: 'metric'" in err and "'metrics'" in err

@@ -1,150 +1,65 @@
-"""The `journeymap` command: validate journeys, measure event logs, draft definitions."""
+"""The `journeymap` command: validate journeys, measure event logs, draft definitions, compare, export."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Collection, Sequence
+from importlib import import_module
 
-from .definition import journey_to_yaml, load_journey
-from .draft import draft_header, draft_journey, propose_draft
-from .durations import format_seconds_as_text
+from .cli_options import HANDLERS, Command
 from .errors import JourneyError
-from .events import EventLog, read_events
-from .metrics import JourneyMetrics, compute_metrics
-from .model import Journey
-from .summary import metrics_summary
 
-__all__ = ["main", "build_parser", "add_events_options", "load_inputs", "command", "read_log"]
+__all__ = ["main", "build_parser"]
 
-Command = Callable[[argparse.Namespace], int]
-_COMMANDS: dict[str, Command] = {}
-
-
-def command(name: str) -> Callable[[Command], Command]:
-    """Register a sub-command handler (other modules add theirs the same way)."""
-    def register(handler: Command) -> Command:
-        _COMMANDS[name] = handler
-        return handler
-    return register
-
-
-def add_events_options(parser: argparse.ArgumentParser) -> None:
-    """The column options every command that reads an event log shares."""
-    group = parser.add_argument_group("event log columns (detected when not given)")
-    group.add_argument("--case", help="column with the case id")
-    group.add_argument("--activity", help="column with the activity name")
-    group.add_argument("--timestamp", help="column with the (completion) timestamp")
-    group.add_argument("--start-timestamp", help="column with the start timestamp, if any")
-    group.add_argument("--lifecycle", help="column with start/complete lifecycle values, if any")
-    group.add_argument("--timestamp-format", help="strftime format, e.g. '%%d/%%m/%%Y %%H:%%M' for day-first dates")
-    group.add_argument("--sep", help="CSV delimiter (sniffed when not given)")
+# Each command module with the function that adds its sub-parsers and the line `journeymap --help`
+# shows for each of its commands. A module is imported only when one of its commands runs (or asks
+# for its own --help): `validate` never loads a dataframe library, `metrics` no chart or database.
+# The lines repeat the modules' own help texts so that the listing needs no module; a test pins them.
+_MODULES: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("cli_validate", "add_validate_command", {"validate": "check a journey definition"}),
+    ("cli_measure", "add_measure_commands", {"metrics": "every figure of an event log, as JSON or a table",
+                                             "draft": "draft a journey YAML from an event log"}),
+    ("cli_compare", "add_compare_commands", {
+        "compare": "cases before/after a change, or a segment's values, with 95%% CIs",
+        "whatif": "replay completed cases with one step changed; --impact for all steps"}),
+    ("cli_export", "add_export_commands", {
+        "export": "draw a chart to PNG, SVG, PDF or self-contained HTML",
+        "report": "one self-contained HTML page: map, hotspots, funnel, lead time, OKRs"}),
+)
 
 
-def read_log(args: argparse.Namespace, path: str) -> EventLog:
-    """Read the event log named on the command line with its column options."""
-    return read_events(path, case=args.case, activity=args.activity, timestamp=args.timestamp,
-                       start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
-                       timestamp_format=args.timestamp_format, sep=args.sep)
+def _lazy(name: str, module: str) -> Command:
+    """The handler of `name`, run after importing the module that registers it."""
+    def run(args: argparse.Namespace) -> int:
+        import_module(f".{module}", __package__)
+        return HANDLERS[name](args)
+    return run
 
 
-def load_inputs(args: argparse.Namespace, events_path: str, journey_path: str | None
-                ) -> tuple[EventLog, Journey | None]:
-    """The event log and (optional) journey of a command line."""
-    journey = load_journey(journey_path) if journey_path else None
-    return read_log(args, events_path), journey
+_COMMANDS: dict[str, Command] = {name: _lazy(name, module) for module, _, lines in _MODULES for name in lines}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command."""
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of `journeymap`, with the arguments of `commands` (default: every command's,
+    which imports every command module); any other command is there by its name and help line only."""
     parser = argparse.ArgumentParser(prog="journeymap", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    validate = commands.add_parser("validate", help="check a journey definition")
-    validate.add_argument("journey", nargs="+")
-
-    metrics = commands.add_parser("metrics", help="every figure of an event log, as JSON or a table")
-    metrics.add_argument("events")
-    metrics.add_argument("--journey")
-    metrics.add_argument("--as-of", help="ISO moment the statuses are taken at (default: the last event)")
-    metrics.add_argument("--format", choices=["json", "table"], default="json")
-    add_events_options(metrics)
-
-    draft = commands.add_parser("draft", help="draft a journey YAML from an event log")
-    draft.add_argument("events")
-    draft.add_argument("--id", default="drafted")
-    draft.add_argument("--name", default="Drafted journey")
-    draft.add_argument("--start", help="the start activity (default: where most cases start)")
-    draft.add_argument("--end", action="append", metavar="ACTIVITY",
-                       help="an end activity; repeat for several (default: the activities cases really end at)")
-    draft.add_argument("--exit", action="append", metavar="ACTIVITY",
-                       help="an exit activity (a negative outcome); repeat for several (default: ending "
-                            "activities named like a rejection, cancellation or withdrawal)")
-    draft.add_argument("--no-exits", action="store_true", help="propose no exit steps")
-    draft.add_argument("--min-case-share", type=float, default=0.0, metavar="SHARE",
-                       help="leave out activities reached by fewer than this share of cases, e.g. 0.02 "
-                            "(they show as off-map); default 0 keeps every activity")
-    add_events_options(draft)
-    from .cli_compare import add_compare_commands  # imported here: cli_compare registers through this module
-    add_compare_commands(commands)
-    from .cli_export import add_export_commands  # imported here: cli_export registers through this module
-    add_export_commands(commands)
-
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module, add_commands, lines in _MODULES:
+        if commands is None or not set(commands).isdisjoint(lines):
+            getattr(import_module(f".{module}", __package__), add_commands)(subparsers)
+        else:
+            for name, line in lines.items():
+                subparsers.add_parser(name, help=line, add_help=False)
     return parser
 
 
-@command("validate")
-def _validate(args: argparse.Namespace) -> int:
-    failed = 0
-    for path in args.journey:
-        try:
-            journey = load_journey(path)
-            print(f"{path}: ok ({len(journey.steps)} steps, {len(journey.transitions)} transitions)")
-        except JourneyError as error:
-            print(error, file=sys.stderr)
-            failed += 1
-    return 1 if failed else 0
-
-
-@command("metrics")
-def _metrics(args: argparse.Namespace) -> int:
-    log, journey = load_inputs(args, args.events, args.journey)
-    metrics = compute_metrics(log.frame, journey, as_of=args.as_of)
-    summary = metrics_summary(metrics, log)
-    if args.format == "json":
-        json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
-        print()
-    else:
-        print(_table(metrics, summary))
-    return 0
-
-
-@command("draft")
-def _draft(args: argparse.Namespace) -> int:
-    log = read_log(args, args.events)
-    proposal = propose_draft(log.frame)
-    journey = draft_journey(log.frame, journey_id=args.id, name=args.name, start=args.start, end=args.end,
-                            exit=[] if args.no_exits else args.exit, min_case_share=args.min_case_share,
-                            proposal=proposal)
-    sys.stdout.write(draft_header(proposal, journey, log.source) + journey_to_yaml(journey))
-    return 0
-
-
-def _table(metrics: JourneyMetrics, summary: dict[str, Any]) -> str:
-    lines = [summary["summary"], "",
-             f"{summary['n_cases']:,} cases, {summary['n_events']:,} events, {summary['skipped_rows']:,} rows skipped",
-             "cases: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary["cases"].items()), "",
-             f"{'step':32} {'reached':>8} {'median in':>10} {'p85 in':>10} {'dropped':>8} {'delay':>6}"]
-    for step in summary["steps"]:
-        lines.append(f"{str(step['label'])[:32]:32} {step['reached']:>8,} "
-                     f"{format_seconds_as_text(step['arrival_median_s']):>10} "
-                     f"{format_seconds_as_text(step['arrival_p85_s']):>10} {step['dropped']:>8,} "
-                     f"{step['delay_share']:>6.0%}")
-    lines += ["", "hotspots:"] + [f"  {i}. {h['sentence']}" for i, h in enumerate(summary["hotspots"], 1)]
-    return "\n".join(lines)
+def _asked_for(argv: Sequence[str]) -> set[str]:
+    """The command a command line runs: its first word that is not an option (the only options before
+    it are -h/--help), or none."""
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return {first} if first in _COMMANDS else set()
 
 
 EXIT_BUG = 70  # EX_SOFTWARE of sysexits.h: an internal error
@@ -159,8 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     the shell's code for a closed pipe) or on Ctrl-C (exit 130). Anything else that goes wrong is a
     bug: one sentence asks for a report, and JOURNEYMAP_DEBUG=1 shows the traceback.
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_asked_for(argv)).parse_args(argv)
         code = _COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, while the handler below can still catch it
         return code

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .casetimes import CaseTimes, case_step_times
-from .cli import add_events_options, command, load_inputs
+from .cli_options import add_events_options, command, load_inputs
 from .compare import (
     LEVEL,
     MIN_CASES,

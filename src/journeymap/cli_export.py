@@ -9,7 +9,7 @@ from typing import Any
 
 from .charts import (MEASURES, arrival_chart, chart_subtitle, funnel_chart, lead_time_chart, lead_time_trend_chart,
                      map_chart, okr_chart, okr_note, paths_chart)
-from .cli import add_events_options, command, load_inputs
+from .cli_options import add_events_options, command, load_inputs
 from .errors import JourneyError
 from .export import CHART_FORMATS, DEFAULT_HEIGHT, DEFAULT_SCALE, DEFAULT_WIDTH, export_chart, format_from_path
 from .filters import CaseFilter, filter_events
