@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import deque
 from datetime import UTC, date, datetime, timedelta
+from fnmatch import fnmatch
+from pathlib import Path
 
 import polars as pl
 import pytest
 import yaml
 
+import journeymap
 from journeymap.samples import (
     COLUMNS,
     SAMPLE_JOURNEYS,
@@ -92,10 +96,17 @@ def sample(request: pytest.FixtureRequest) -> tuple[str, dict, pl.DataFrame]:
 
 
 class TestPaths:
-    def test_journeys_dir_is_repo_folder(self) -> None:
-        """journeys_dir() is the repository's journeys/ folder, next to src/."""
-        assert journeys_dir().is_dir()
-        assert (journeys_dir().parent / "src" / "journeymap" / "samples.py").is_file()
+    def test_journeys_dir_is_package_data(self) -> None:
+        """journeys_dir() is the journeys/ folder inside the imported package (not a folder of the
+        repository), it holds the sample files and nothing else, and the package data the wheel ships
+        names every one of them (tests/test_wheel.py installs a wheel and reads them from there)."""
+        assert journeys_dir() == Path(journeymap.__file__).parent / "journeys"
+        names = {path.name for path in journeys_dir().iterdir()}
+        assert names == {f"{journey_id}{suffix}" for journey_id in SAMPLE_JOURNEYS
+                         for suffix in (".yaml", ".events.csv.gz")}
+        pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+        shipped = pyproject["tool"]["setuptools"]["package-data"]["journeymap"]
+        assert all(any(fnmatch(f"journeys/{name}", pattern) for pattern in shipped) for name in names)
 
     @pytest.mark.parametrize("journey_id", SAMPLE_JOURNEYS)
     def test_sample_files_exist(self, journey_id: str) -> None:

@@ -1,7 +1,7 @@
 """Sample journeys and a seeded, vectorised event-log generator.
 
-The three sample journeys (``journeys/<id>.yaml``) come with event logs
-(``journeys/<id>.events.csv.gz``) made by :func:`generate_events`. Each log is built
+The three sample journeys (``journeymap/journeys/<id>.yaml``, package data) come with event logs
+(``journeymap/journeys/<id>.events.csv.gz``) made by :func:`generate_events`. Each log is built
 to hold something true for the analysis to find: lognormal step times with one or two
 bottlenecks, rework loops, exits, drop-offs, off-map activities, cases still in flight,
 segments that are slower at one step, and a dated process change after which one
@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -238,17 +239,22 @@ _SIMS: dict[str, JourneySim] = {
 
 
 def journeys_dir() -> Path:
-    """The repository's ``journeys/`` folder (definitions and sample logs)."""
-    return Path(__file__).resolve().parents[2] / "journeys"
+    """The folder of the sample definitions and logs: ``journeys/`` inside the installed package.
+
+    Found through importlib.resources, so it is the same in a checkout (editable install) and in an
+    installed wheel. A package is always unpacked on disk when pip installs it, so the folder is a
+    real path that the readers (and people) can open by name.
+    """
+    return Path(str(resources.files("journeymap").joinpath("journeys")))
 
 
 def sample_journey_path(journey_id: str) -> Path:
-    """Path of a sample journey definition, ``journeys/<id>.yaml``."""
+    """Path of a sample journey definition, ``journeys/<id>.yaml`` in the package."""
     return journeys_dir() / f"{journey_id}.yaml"
 
 
 def sample_events_path(journey_id: str) -> Path:
-    """Path of a sample journey's event log, ``journeys/<id>.events.csv.gz``."""
+    """Path of a sample journey's event log, ``journeys/<id>.events.csv.gz`` in the package."""
     return journeys_dir() / f"{journey_id}.events.csv.gz"
 
 
@@ -445,7 +451,8 @@ def sample_log_bytes(journey_id: str) -> bytes:
 
 
 def write_sample_logs() -> None:
-    """Regenerate ``journeys/<id>.events.csv.gz`` for every sample journey (byte-reproducible)."""
+    """Regenerate ``journeys/<id>.events.csv.gz`` in the package for every sample journey
+    (byte-reproducible; meant for a checkout: `python -m journeymap.samples`)."""
     for journey_id in SAMPLE_JOURNEYS:
         sample_events_path(journey_id).write_bytes(sample_log_bytes(journey_id))
 
