@@ -135,3 +135,16 @@ class TestGenerated:
         detail = map_detail(metrics, steps=1.0, transitions=100, width=1920, height=1080)
         assert len(detail.steps) == 25
         _assert_readable(metrics, 1920, 1080, detail=detail)
+
+
+class TestWholeNames:
+    @pytest.mark.parametrize("size", [(820, 675), (1920, 1080)], ids=lambda size: f"{size[0]}x{size[1]}")
+    @pytest.mark.parametrize("journey_id", SAMPLE_JOURNEYS)
+    def test_sample_names_are_not_cut(self, journey_id: str, size: tuple[int, int]) -> None:
+        """On the samples every step's name is drawn whole (wrapped, never cut), at the app's size and on a slide."""
+        metrics = _sample(journey_id)
+        chart = map_chart(metrics, hotspots=find_hotspots(metrics, top=3), width=size[0], height=size[1])
+        for row in chart.datasets["journey_nodes"]:
+            drawn = row["lines"].split("\n")
+            name = " ".join(line for line in drawn if not line.endswith(" cases")).split("\u00a0")[-1]
+            assert name == row["label"], (row["label"], drawn)

@@ -158,21 +158,21 @@ class _Geometry:
         self.line_px = round(self.font * LINE_HEIGHT, 2)
         self.gap_px = max(10 * k, 0.12 * self.column_px)  # between the labels of two columns, where lines bend
         self.label_px = self.column_px - self.gap_px
-        # Around a step: the value line above, 3 px either side of the step, 6 px more either
-        # side for a hotspot ring, and 4 px spare.
-        fixed = 3 * k + self.line_px + 3 * k + 12 * k + 4 * k
+        # Around a step: the value line above, 3 px either side of the step, 4 px more either
+        # side for a hotspot ring (4 px out, 2.5 px wide), and 4 px spare.
+        fixed = 3 * k + self.line_px + 3 * k + 8 * k + 4 * k
 
         def radius(lines: int) -> float:
             return min(26 * k, (self.row_px - fixed - lines * self.line_px) / 2)
 
-        self.max_lines = 3 if radius(3) >= 16 * k else 2 if radius(2) >= 10 * k else 1
+        self.max_lines = 3 if radius(3) >= 16 * k else 2 if radius(2) >= 8 * k else 1
         self.counts = k == 1.0 and radius(self.max_lines + 1) >= 18 * k  # a "1,234 cases" line fits
         self.r_max = max(radius(self.max_lines + self.counts), 4 * k)
         self.r_min = min(7 * k, self.r_max * 0.5)
         # Lift steps above the middle of their slot by as much as the label under them outweighs
         # the value above, so both fit in the row.
-        below = self.r_max + 9 * k + (self.max_lines + self.counts) * self.line_px  # clear of a ring
-        above = self.r_max + 9 * k + self.line_px  # clear of a hotspot ring
+        below = self.r_max + 7 * k + (self.max_lines + self.counts) * self.line_px  # clear of a ring
+        above = self.r_max + 7 * k + self.line_px
         self.lift = (below - above) / 2 / self.row_px
 
     def rows(self, px: float) -> float:
@@ -233,14 +233,14 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         dimmed = spotlight is not None and row.step != spotlight
         rows.append({
             "step": row.step, "label": row.label, "x": x, "y": y, "lines": "\n".join(lines), "radius": radius,
-            "value_y": y - g.rows(radius + (9 if rank or row.step == spotlight else 3) * k) - loop_lift,
-            "label_y": y + g.rows(radius + (9 if rank or row.step == spotlight else 3) * k),
+            "value_y": y - g.rows(radius + (7 if rank or row.step == spotlight else 3) * k) - loop_lift,
+            "label_y": y + g.rows(radius + (7 if rank or row.step == spotlight else 3) * k),
             "half_width_px": max([text_width(line, g.font) for line in lines]
                                  + [text_width(value_text, g.font, bold=True), 2 * radius]) / 2,
             "size": (2 * radius) ** 2, "measure": 0.0 if pd.isna(value) else float(value), "valid": pd.notna(value),
             "value_text": value_text, "opacity": 0.25 if dimmed else 1.0,
             "ring": 4 * k if row.step == spotlight else 2.5 * k if rank else 0.0,
-            "ring_size": (2 * radius + 12 * k) ** 2, "stage_label": stage_label.get(row.stage, "Off the map"),
+            "ring_size": (2 * radius + 8 * k) ** 2, "stage_label": stage_label.get(row.stage, "Off the map"),
             "owner": row.owner or "–", "reached_text": f"{row.reached:,}", "median_text": human(row.arrival_median_s),
             "p85_text": human(row.arrival_p85_s), "target_text": target,
             "dropped_text": f"{row.dropped:,} ({row.drop_off_rate:.0%})", "in_flight_text": f"{row.in_flight:,}",

@@ -27,7 +27,7 @@ __all__ = ["MapDetail", "map_detail", "parse_steps", "parse_transitions", "MIN_S
 
 MIN_STEPS = 8  # a default never shows fewer than the eight busiest steps
 MIN_COLUMN_PX = 84  # a layer of the map needs this many pixels: a label slot ("Background" at 12 px) and a gap
-MIN_ROW_PX = 80  # a row: the measure above a step, the step, two lines of label under it
+MIN_ROW_PX = 84  # a row: the measure above a step, the step (8 px or more), two lines of label under it
 OFF_MAP_MIN_SHARE = 0.01  # off-map transitions taken by fewer cases than this are never drawn
 _EDGES_PER_STEP = 1.6  # by default, about this many transitions per drawn step: more reads as spaghetti
 Edge = tuple[str, str]
