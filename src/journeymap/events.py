@@ -188,7 +188,8 @@ def _read_excel(data: bytes) -> pl.DataFrame:
 
 
 def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None:
-    columns = ", ".join(table.columns[:12]) + (" ..." if len(table.columns) > 12 else "")
+    # Names are cut short: a file with no line breaks has its whole text as the header.
+    columns = ", ".join(_cut(c, 40) for c in table.columns[:12]) + (" ..." if len(table.columns) > 12 else "")
     for role, flag in (("case", "--case"), ("activity", "--activity"), ("timestamp", "--timestamp")):
         column = getattr(roles, role)
         if column is None:
@@ -197,7 +198,7 @@ def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None
     for role in ("case", "activity", "timestamp", "start_timestamp", "lifecycle"):
         column = getattr(roles, role)
         if column is not None and column not in table.columns:
-            raise JourneyError(f"{source}: there is no column '{column}' for the {role.replace('_', ' ')}; the "
+            raise JourneyError(f"{source}: there is no column '{_cut(column, 40)}' for the {role.replace('_', ' ')}; the "
                                f"columns are: {columns}.", source=source)
 
 
@@ -240,9 +241,9 @@ def _first_line(error: BaseException) -> str:
     return _cut(lines[0] if lines else type(error).__name__)
 
 
-def _cut(text: str | None) -> str:
+def _cut(text: str | None, limit: int = _ECHO) -> str:
     text = text or ""
-    return text if len(text) <= _ECHO else text[:_ECHO] + "…"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _kind(name: str) -> str:
