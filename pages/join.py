@@ -1,7 +1,9 @@
 """Join a workshop (participant): enter the code on the shared screen, then write notes and place dots.
 
 After joining, the participant's own key is in the URL (`?p=`), so a refresh or a restarted server
-brings them back to the same workshop. Nothing of a workshop shows without its join code.
+brings them back to the same workshop, and in a cookie of their browser, so opening the join link
+again (a new tab, the next morning) brings back the same participant rather than a new one with a
+fresh budget of dots. Nothing of a workshop shows without its join code.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ page.ensure_routed()
 def _join() -> None:
     code, name = str(st.session_state.get("jm_join_code") or ""), str(st.session_state.get("jm_join_name") or "")
     try:
-        participant = ws.store().join(code, name)
+        participant = ws.store().join(code, name, known_token=ws.kept_key(code))
     except JourneyError as error:  # a wrong code says so, and shows nothing of any workshop
         board.say("jm_join", "error", str(error))
         return
@@ -31,6 +33,10 @@ def _join() -> None:
 def _join_form() -> None:
     st.title("Join a workshop", anchor=False)
     code = st.query_params.get(ws.CODE)
+    again = ws.rejoin_from_browser(code) if code else None
+    if again is not None:  # this browser joined before: the same participant, not a second one
+        ws.set_token(ws.PARTICIPANT, again)
+        st.rerun()
     if code and "jm_join_code" not in st.session_state:
         st.session_state["jm_join_code"] = ws.pretty_code(code)
     with st.form("jm_join_form"):
@@ -55,6 +61,7 @@ except JourneyError as error:
     st.stop()
 steps, stages = board.step_choices(journey), board.stage_of(journey)
 present.sticky_style()
+ws.keep_in_browser(workshop.join_code, token)
 
 title, clock = st.columns([5, 1], vertical_alignment="center")
 title.title(md(workshop.title), anchor=False)

@@ -2,7 +2,7 @@
 
 Without `?w=` the page offers to start a workshop on the journey and filter chosen in the sidebar.
 With the facilitator's key in the URL it is the projector view: stage-by-stage map, hotspot
-spotlight, notes and votes, backlog, and the take-home exports, in large type without app chrome.
+spotlight, notes and votes, who joined (and the door), backlog, and the take-home exports, in large type without app chrome.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from journeymap.errors import JourneyError
 from journeymap.ui import data, page, state
 from journeymap.ui import workshop_backlog as backlog
 from journeymap.ui import workshop_board as board
+from journeymap.ui import workshop_people as people
 from journeymap.ui import workshop_present as present
 from journeymap.ui import workshop_state as ws
 from journeymap.ui.text import md
@@ -101,6 +102,8 @@ elif part == "board":
         board.note_form(token, steps, "jm_ws_note")
     board.live_board(token, steps, stages, facilitator=True)
     present.live_map(token, view, hotspots)
+elif part == "people":
+    people.show(token, workshop)
 elif part == "backlog":
     backlog.show(token, view, steps)
 else:

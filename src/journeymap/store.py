@@ -11,10 +11,12 @@ facilitator sets, and at most `joins_per_minute` joins per workshop in any minut
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Update, delete, func, insert, select, update
@@ -47,6 +49,11 @@ class WorkshopStore:
         self.url = url or default_database_url()
         self.joins_per_minute = joins_per_minute or _joins_per_minute()
         self._engine, self._writer = connect(self.url)
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps, so
+        # under twenty writers an unlucky one waits seconds; writers of this process queue here
+        # instead and go the moment the one before commits (other processes still meet at the
+        # file lock). PostgreSQL locks rows, not the database: no queue.
+        self._queue = threading.Lock() if self._engine.dialect.name == "sqlite" else contextlib.nullcontext()
         try:
             migrate(self._writer)
         except BaseException:
@@ -56,6 +63,12 @@ class WorkshopStore:
     def close(self) -> None:
         """Close the connections (the data stays)."""
         self._engine.dispose()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction, committed when the block ends (rolled back if it raises)."""
+        with self._queue, self._writer.begin() as conn:
+            yield conn
 
     def durability(self) -> dict[str, dict[str, str]]:
         """The durability settings the store's reading and writing connections run with, read back."""
@@ -81,7 +94,7 @@ class WorkshopStore:
             values |= {"join_code": "".join(secrets.choice(_JOIN_ALPHABET) for _ in range(_JOIN_LENGTH)),
                        "facilitator_token": secrets.token_urlsafe(24)}
             try:
-                with self._writer.begin() as conn:
+                with self._write() as conn:
                     workshop_id = conn.execute(insert(workshops).values(values).returning(workshops.c.id)).scalar_one()
                     return workshop_from(conn, workshop_id, facilitator=True)
             except IntegrityError:
@@ -149,7 +162,7 @@ class WorkshopStore:
                 from None
 
     def _join(self, code: str, name: str, known_token: str | None) -> Participant:
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             # The workshop row is locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
             # writers), so the cap and the rate limit count every join before this one.
             room = conn.execute(select(workshops).where(workshops.c.join_code == code).with_for_update()).first()
@@ -226,7 +239,7 @@ class WorkshopStore:
 
     def remove_participant(self, token: str, participant_id: int) -> None:
         """Take someone out (facilitator only): their key stops working, their dots and notes are gone."""
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             actor = facilitator_for(conn, token)
             row = conn.execute(select(participants.c.removed_at).where(
                 participants.c.id == participant_id, participants.c.workshop_id == actor.workshop_id)).first()
@@ -246,7 +259,7 @@ class WorkshopStore:
         moment = now()
         values = {"step_id": checked_text(step_id, "The step", 200), "kind": checked_kind(kind),
                   "text": checked_text(text, "A note", 2000), "created_at": moment, "updated_at": moment}
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             actor = actor_for(conn, token)
             note_id = conn.execute(insert(notes).values(
                 workshop_id=actor.workshop_id, participant_id=actor.participant_id, **values,
@@ -260,7 +273,7 @@ class WorkshopStore:
             changes["text"] = checked_text(text, "A note", 2000)
         if kind is not None:
             changes["kind"] = checked_kind(kind)
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             actor = actor_for(conn, token)
             check_note_author(conn, actor, note_id, moderate=False)
             conn.execute(update(notes).where(notes.c.id == note_id).values(changes))
@@ -268,7 +281,7 @@ class WorkshopStore:
 
     def delete_note(self, token: str, note_id: int) -> None:
         """Delete one of the caller's own notes; the facilitator may delete any note of the workshop."""
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             actor = actor_for(conn, token)
             check_note_author(conn, actor, note_id, moderate=True)
             # Kept as a tombstone so pollers using `since` learn of the deletion; the words are gone.
@@ -291,7 +304,7 @@ class WorkshopStore:
         step_id, n = checked_text(step_id, "The step", 200), int(n)
         if n < 1:
             raise JourneyError("Place at least one dot.")
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             # The row lock (PostgreSQL) or BEGIN IMMEDIATE (SQLite) makes count-then-insert atomic.
             actor = actor_for(conn, token, lock=True)
             participant_id = voter_id(actor)
@@ -306,7 +319,7 @@ class WorkshopStore:
 
     def retract_vote(self, token: str, step_id: str, n: int = 1) -> int:
         """Take up to `n` of the caller's dots off a step; returns the dots left."""
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             actor = actor_for(conn, token, lock=True)
             participant_id = voter_id(actor)
             newest = (select(votes.c.id).where(votes.c.participant_id == participant_id, votes.c.step_id == step_id)
@@ -340,7 +353,7 @@ class WorkshopStore:
     def save_backlog_items(self, token: str, items: Iterable[BacklogItem]) -> list[BacklogItem]:
         """Add items without an id and update those with one, in one go (facilitator only)."""
         saved = []
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             actor = facilitator_for(conn, token)
             for item in items:
                 check_rice_fields(item.reach, item.impact, item.confidence, item.effort)
@@ -367,7 +380,7 @@ class WorkshopStore:
 
     def delete_backlog_item(self, token: str, item_id: int) -> None:
         """Remove an item from the backlog (facilitator only)."""
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             actor = facilitator_for(conn, token)
             result = conn.execute(delete(backlog_items).where(backlog_items.c.id == item_id,
                                                               backlog_items.c.workshop_id == actor.workshop_id))
@@ -384,7 +397,7 @@ class WorkshopStore:
 
     # Helpers that need the connection --------------------------------------------------------------
     def _facilitator_update(self, token: str, changes: dict[str, Any]) -> Workshop:
-        with self._writer.begin() as conn:
+        with self._write() as conn:
             actor = facilitator_for(conn, token)
             if changes:
                 conn.execute(update(workshops).where(workshops.c.id == actor.workshop_id).values(changes))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,11 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
+from journeymap.errors import JourneyError
 from journeymap.store import AccessDenied, WorkshopStore
 from journeymap.ui import workshop_state
+from journeymap.ui.text import md
+from journeymap.ui.workshop_board import FACILITATOR_MARK
 from journeymap.ui.workshop_backlog import apply_edits
 from journeymap.workshop import IMPACT_SCALE, BacklogItem, Workshop
 
@@ -169,7 +173,20 @@ class TestPresenting:
         click(at, "jm_ws_timer_start")
         remaining = store.timer_remaining(workshop.facilitator_token or "")
         assert remaining is not None and 590 < remaining <= 600
-        assert any(text.endswith(("10:00", "09:59", "09:58")) for text in texts(at))
+        clocks = [str(element.proto.body) for element in at.get("html") if 'role="timer"' in str(element.proto.body)]
+        assert len(clocks) == 1 and any(f">{shown}</div>" in clocks[0] for shown in ("10:00", "09:59", "09:58"))
+
+    def test_a_participant_sees_a_timer_started_after_they_opened_the_page(self, store: WorkshopStore,
+                                                                           workshop: Workshop) -> None:
+        """The board's refresh notices the new countdown and redraws the page, clock included."""
+        ana = store.join(workshop.join_code, "Ana")
+        at = participant(ana.token or "")
+        assert not [element for element in at.get("html") if 'role="timer"' in str(element.proto.body)]
+        store.set_timer(workshop.facilitator_token or "", 300)
+        at.run()  # the board's refresh; it asks for a full rerun, which AppTest runs next
+        at.run()
+        no_exception(at)
+        assert [element for element in at.get("html") if 'role="timer"' in str(element.proto.body)]
 
 
 class TestNotesAndVotes:
@@ -337,3 +354,120 @@ class TestApplyEdits:
         """A row added and left empty saves nothing."""
         assert apply_edits(self.ITEMS, {"added_rows": [{}], "edited_rows": {}, "deleted_rows": []},
                            self.LABELS) == ([], [])
+
+
+# One of each kind of markup a renderer could act on; none may survive as markup.
+HOSTILE = {"url": "http://evil.example/x", "www": "www.evil.example", "email": "ann@evil.example",
+           "icon": ":material/home:", "maths": "$x^2$", "colour": ":red[red]", "html": "<b>bold</b>",
+           "bold": "**bold**", "link": "[link](http://evil.example)"}
+
+
+def rendered(at: AppTest) -> list[str]:
+    """The Markdown source of every element Streamlit renders as Markdown, and every widget's label and tooltip."""
+    found = [str(element.value) for kind in ("markdown", "caption", "title", "header", "subheader", "success",
+                                             "error", "info", "warning") for element in at.get(kind)]
+    for widget in list(at.button) + list(at.get("toggle")) + list(at.number_input):
+        found += [str(getattr(widget, "label", "") or ""), str(getattr(widget, "help", "") or "")]
+    return found
+
+
+def assert_literal(at: AppTest, raw: str) -> None:
+    """`raw` reaches the page only escaped (md), never as markup, and no element allows HTML."""
+    sources = rendered(at)
+    assert any(md(raw) in source for source in sources), f"{raw!r} is not on the page escaped"
+    assert not any(raw in source for source in sources), f"{raw!r} reaches Markdown unescaped"
+    assert not any(element.proto.allow_html for element in at.get("markdown"))
+
+
+class TestTextIsText:
+    @pytest.mark.parametrize("kind", sorted(HOSTILE))
+    def test_titles_and_names_render_literally(self, store: WorkshopStore, kind: str) -> None:
+        """A workshop title and a participant name with markup show as typed on both pages (no link, icon,
+        maths, colour or HTML), and the facilitator's board carries the name escaped too."""
+        raw = HOSTILE[kind]
+        workshop = store.create_workshop(f"Retro {raw}", "onboarding")
+        ana = store.join(workshop.join_code, f"Ana {raw}")
+        store.add_note(ana.token or "", "first_login", "idea", f"note {raw}")
+        laptop = participant(ana.token or "")
+        assert_literal(laptop, f"Retro {raw}")
+        assert_literal(laptop, f"Ana {raw}")
+        assert f"note {raw}" in [text.value for text in laptop.text], "note text is drawn with st.text"
+        for view in ("board", "people"):
+            screen = facilitator(workshop, view=view)
+            assert_literal(screen, f"Retro {raw}")
+            assert_literal(screen, f"Ana {raw}")
+
+    @pytest.mark.parametrize("kind", sorted(HOSTILE))
+    def test_step_labels_render_literally(self, store: WorkshopStore, workshop: Workshop,
+                                          monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+        """A step label with markup shows as typed in the dots panel (label and tooltip) and on the board."""
+        raw = f"Laptop {HOSTILE[kind]}"
+        journey = workshop_state.journey_for(workshop)
+        steps = tuple(replace(step, label=raw) if step.id == "laptop_setup" else step for step in journey.steps)
+        monkeypatch.setattr(workshop_state, "journey_for", lambda _workshop: replace(journey, steps=steps))
+        ana = store.join(workshop.join_code, "Ana")
+        store.add_note(ana.token or "", "laptop_setup", "pain", "slow")
+        laptop = participant(ana.token or "")
+        assert_literal(laptop, raw)
+        assert laptop.button(key="jm_ws_vote_add_laptop_setup").help == f"Put a dot on {md(raw)}"
+
+
+class TestHonestRoom:
+    def test_the_facilitators_notes_carry_a_mark_no_name_can_make(self, store: WorkshopStore,
+                                                                   workshop: Workshop) -> None:
+        """The facilitator's note shows the mark; a participant's never does, and 'Facilitator' cannot join."""
+        store.add_note(workshop.facilitator_token or "", "first_login", "question", "From the front")
+        ana = store.join(workshop.join_code, "Ana")
+        store.add_note(ana.token or "", "first_login", "idea", "From Ana")
+        at = participant(ana.token or "")
+        captions = [str(c.value) for c in at.caption]
+        assert sum(FACILITATOR_MARK in caption for caption in captions) == 1
+        assert any(caption.endswith("Ana (you)") for caption in captions)
+        join = open_page("pages/join.py", code=workshop.join_code)
+        join.text_input(key="jm_join_name").input("Facilitator")
+        next(b for b in join.button if b.key and "jm_join_form" in b.key).click().run()
+        assert "p" not in join.query_params and any("kept for the people" in e.value for e in join.error)
+
+    def test_the_facilitator_takes_someone_out_and_closes_the_door(self, store: WorkshopStore,
+                                                                   workshop: Workshop) -> None:
+        """The People part lists who joined; Take out removes one; closing joining refuses the next."""
+        ana, ben = store.join(workshop.join_code, "Ana"), store.join(workshop.join_code, "Ben")
+        store.cast_vote(ben.token or "", "first_login", 2)
+        at = facilitator(workshop, view="people")
+        assert any(text.startswith("**2 participants**") for text in texts(at))
+        assert "2 dots" in texts(at)
+        click(at, f"jm_ws_people_out_{ben.id}")
+        assert [p.name for p in store.participants(workshop.facilitator_token or "")] == ["Ana"]
+        assert any("Ben is out of the workshop" in message.value for message in at.success)
+        at.get("toggle")[0].set_value(False).run()
+        no_exception(at)
+        assert not store.workshop(workshop.facilitator_token or "").joining_open
+        with pytest.raises(JourneyError, match="closed joining"):
+            store.join(workshop.join_code, "Cem")
+        assert store.participant(ana.token or "").name == "Ana"
+
+    def test_the_same_browser_rejoins_as_the_same_participant(self, store: WorkshopStore, workshop: Workshop,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+        """Opening the join link again in a browser that kept the key (its cookie) brings back the same person,
+        with no second participant and no fresh dots; typing a new name from it changes nothing either."""
+        ana = store.join(workshop.join_code, "Ana")
+        store.cast_vote(ana.token or "", "first_login", 2)
+        monkeypatch.setattr(workshop_state, "kept_key", lambda code: ana.token if code else None)
+        at = open_page("pages/join.py", code=workshop.join_code)
+        assert at.query_params["p"] == ana.token and at.title[0].value == "Onboarding retro"
+        assert any("0 of 2 dots left" in text for text in texts(at))
+        at = open_page("pages/join.py")
+        at.text_input(key="jm_join_code").input(workshop.join_code)
+        at.text_input(key="jm_join_name").input("Ana Two")
+        next(b for b in at.button if b.key and "jm_join_form" in b.key).click().run()
+        assert at.query_params["p"] == ana.token
+        assert [p.name for p in store.participants(workshop.facilitator_token or "")] == ["Ana"]
+
+    def test_the_participant_page_keeps_the_key_in_the_browser(self, store: WorkshopStore,
+                                                               workshop: Workshop) -> None:
+        """After joining, the page sets the cookie that `kept_key` reads: jm_p_<code>, the participant's key."""
+        ana = store.join(workshop.join_code, "Ana")
+        at = participant(ana.token or "")
+        scripts = [str(element.proto.body) for element in at.get("html") if "document.cookie" in
+                   str(element.proto.body)]
+        assert len(scripts) == 1 and f"jm_p_{workshop.join_code}={ana.token}; path=/" in scripts[0]

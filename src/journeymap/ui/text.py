@@ -6,8 +6,9 @@ import re
 
 __all__ = ["md"]
 
-# Markdown, Streamlit directives (:red[...], :material/x:) and LaTeX ($...$) all start with one of these.
-_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:^=])")
+# Markdown, Streamlit directives (:red[...], :material/x:), LaTeX ($...$) and autolinks (http:, www.,
+# name@host) all start with one of these.
+_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:^=@])")
 
 
 def md(text: object) -> str:

@@ -2,7 +2,9 @@
 
 Every change goes through the store first; a message says "saved" only after the store call has
 returned, and a refused change keeps what was typed. Note text is always drawn with `st.text`,
-so markup or script in a note shows as the characters typed.
+so markup or script in a note shows as the characters typed; names and labels go through `md`.
+The facilitator's notes carry a badge and a dark edge that come from who wrote them (no
+participant), never from a name, so a participant cannot look like the facilitator.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ import streamlit as st
 
 from ..errors import JourneyError
 from ..model import Journey
-from ..workshop import NOTE_KINDS, Note
+from ..workshop import NOTE_KINDS, Note, Workshop
 from . import workshop_state as ws
 from .text import md
 
-__all__ = ["REFRESH_S", "KIND_ICONS", "step_choices", "stage_of", "say", "message", "note_form", "my_notes", "vote_panel",
-           "live_board", "tally_lines", "remove_note", "vote_badges", "BADGE_KEY"]
+__all__ = ["REFRESH_S", "KIND_ICONS", "FACILITATOR_MARK", "step_choices", "stage_of", "say", "message", "note_form", "my_notes", "vote_panel",
+           "live_board", "clock_drawn", "tally_lines", "remove_note", "vote_badges", "BADGE_KEY"]
 
 REFRESH_S = 3  # notes and votes reach every screen within this many seconds
 KIND_ICONS = {"pain": ":material/sentiment_dissatisfied:", "idea": ":material/lightbulb:",
               "question": ":material/help:"}  # a shape as well as a colour for each kind
+FACILITATOR_MARK = ":material/verified: **Facilitator**"  # on the facilitator's notes only
 _MSG = "jm_ws_msg_"
 _MAX_DOTS_DRAWN = 15
 
@@ -145,10 +148,10 @@ def vote_panel(token: str, steps: Mapping[str, str], budget: int, key: str = "jm
         name, dots, add, take = st.columns([6, 3, 1, 1], vertical_alignment="center")
         name.markdown(md(label))
         dots.markdown("●" * min(placed, _MAX_DOTS_DRAWN) + (f" {placed}" if placed else ""))
-        add.button("", icon=":material/add:", key=f"{key}_add_{step}", help=f"Put a dot on {label}", disabled=left <= 0,
-                   on_click=_vote, args=(token, step, 1, key))
-        take.button("", icon=":material/remove:", key=f"{key}_take_{step}", help=f"Take a dot off {label}", disabled=placed <= 0,
-                    on_click=_vote, args=(token, step, -1, key))
+        add.button("", icon=":material/add:", key=f"{key}_add_{step}", help=f"Put a dot on {md(label)}",
+                   disabled=left <= 0, on_click=_vote, args=(token, step, 1, key))
+        take.button("", icon=":material/remove:", key=f"{key}_take_{step}", help=f"Take a dot off {md(label)}",
+                    disabled=placed <= 0, on_click=_vote, args=(token, step, -1, key))
 
 
 def _vote(token: str, step: str, n: int, key: str) -> None:
@@ -167,15 +170,29 @@ def tally_lines(tally: Mapping[str, int], steps: Mapping[str, str]) -> list[str]
     return [f"**{md(steps.get(step, step))}** {'●' * min(count, _MAX_DOTS_DRAWN)} {count}" for count, step in ranked]
 
 
+_CLOCK_SHOWN = "jm_ws_clock_ends"
+
+
+def clock_drawn(workshop: Workshop) -> None:
+    """Note which countdown the page's header shows, so the board's refresh can tell when it changes."""
+    st.session_state[_CLOCK_SHOWN] = workshop.timer_ends_at
+
+
 @st.fragment(run_every=REFRESH_S)
 def live_board(token: str, steps: Mapping[str, str], stages: Mapping[str, str], *, facilitator: bool) -> None:
-    """Everyone's notes by stage and step, and the tally once revealed; redrawn every few seconds."""
+    """Everyone's notes by stage and step, and the tally once revealed; redrawn every few seconds.
+
+    It is the page's only poll: a countdown started or stopped since the header was drawn reruns
+    the whole page once, so the header's clock follows within REFRESH_S.
+    """
     store = ws.store()
     try:
         workshop, notes, tally = store.workshop(token), store.list_notes(token), store.tally(token)
     except JourneyError as error:
         st.error(md(str(error)))
         return
+    if _CLOCK_SHOWN in st.session_state and st.session_state[_CLOCK_SHOWN] != workshop.timer_ends_at:
+        st.rerun(scope="app")
     placed = sum((tally or {}).values())
     if tally is not None and (workshop.tally_revealed or not facilitator):
         lines = tally_lines(tally, steps)
@@ -204,10 +221,16 @@ def _notes_by_stage(notes: list[Note], steps: Mapping[str, str], stages: Mapping
             for step in sorted(by_step, key=lambda s: list(steps).index(s) if s in steps else len(steps)):
                 st.markdown(f"**{md(steps.get(step, step))}**")
                 for note in by_step[step]:
-                    with st.container(key=f"jm_sticky_{note.kind}_{note.id}"):
-                        who = f"{md(note.author)}{' (you)' if note.mine else ''}"
-                        st.caption(f"{KIND_ICONS.get(note.kind, '')} {note.kind_label} · {who}")
-                        st.text(note.text)
+                    _sticky(note)
+
+
+def _sticky(note: Note) -> None:
+    """One note: kind, who wrote it (the facilitator's mark from the author, not the name), the text as typed."""
+    sticky = "facnote" if note.by_facilitator else "sticky"
+    with st.container(key=f"jm_{sticky}_{note.kind}_{note.id}"):
+        who = FACILITATOR_MARK if note.by_facilitator else f"{md(note.author)}{' (you)' if note.mine else ''}"
+        st.caption(f"{KIND_ICONS.get(note.kind, '')} {note.kind_label} · {who}")
+        st.text(note.text)
 
 
 BADGE_KEY = "● dots · ✎ notes"

@@ -27,8 +27,8 @@ __all__ = ["SECTIONS", "projector_style", "sticky_style", "header", "timer", "se
            "annotated_map", "live_map", "show_map", "show_chart", "controls", "reveal_button", "TOP"]
 
 TOP = 3  # hotspots in the spotlight
-SECTIONS = {"map": "Map", "spotlight": "Hotspots", "board": "Notes & votes", "backlog": "Backlog",
-            "export": "Export"}
+SECTIONS = {"map": "Map", "spotlight": "Hotspots", "board": "Notes & votes", "people": "People",
+            "backlog": "Backlog", "export": "Export"}
 SECTION_KEY, SECTION_PARAM = "jm_ws_view", "view"
 MAP_WIDTH, SPOT_HEIGHT, BIG_SPOT_HEIGHT = 1200, 480, 700
 # Map heights that fit under the header: up to 1599 pixels wide (a 1280×720 projector) the map is
@@ -63,10 +63,13 @@ def projector_style() -> None:
 
 def sticky_style(render: bool = True) -> str:
     """Sticky-note colours per kind (containers keyed `jm_sticky_<kind>_<id>`) and a big clock; returns the CSS."""
-    rules = "".join(f'[class*="st-key-jm_sticky_{kind}_"] {{background: {colour}; color: {INK}; '
+    rules = "".join(f'[class*="st-key-jm_{sticky}_{kind}_"] {{background: {colour}; color: {INK}; '
                     f"padding: 0.5rem 0.7rem; border-radius: 0.25rem; box-shadow: 0 1px 3px #0004;}}\n"
-                    for kind, colour in _STICKY.items())
-    clock = ".st-key-jm_ws_clock p {font-size: 2.3rem; font-weight: 700; line-height: 1.1; margin: 0;}"
+                    for kind, colour in _STICKY.items() for sticky in ("sticky", "facnote"))
+    # The facilitator's notes also carry a thick dark edge (and a badge), whatever the author's name.
+    rules += f'[class*="st-key-jm_facnote_"] {{border-left: 0.4rem solid {INK};}}\n'
+    clock = (".jm-clock {font-size: 2.3rem; font-weight: 700; line-height: 1.1; margin: 0;} "
+             ".jm-clock.up {color: #b00020;}")
     css = f"<style>{rules}{clock}</style>"
     if render:
         st.html(css)
@@ -85,20 +88,46 @@ def header(token: str, workshop: Workshop, journey_name: str) -> None:
         timer(token)
 
 
-@st.fragment(run_every=1)
+# The browser ticks the clock from the seconds left (not from its own wall clock, which may be
+# off). The server draws it only in full runs; the board's refresh (every REFRESH_S) notices a
+# timer started or stopped and reruns the page. A fragment rerun each second per screen cost the
+# server tens of milliseconds each: with twenty laptops that alone filled a core and left every
+# "saved" waiting behind the ticks.
+_CLOCK = """<div class="jm-clock{up}" role="timer" aria-live="off">{text}</div><script>(() => {{
+  const me = document.currentScript, shown = me && me.previousElementSibling, left_s = {left};
+  if (!shown) return;
+  const end = performance.now() + left_s * 1000;
+  window.clearInterval(window.__jmClock);
+  const draw = () => {{
+    if (!shown.isConnected) {{ window.clearInterval(window.__jmClock); return; }}
+    const left = Math.ceil((end - performance.now()) / 1000);
+    if (left <= 0) {{ shown.textContent = "Time is up"; shown.classList.add("up"); return; }}
+    shown.textContent = String(Math.floor(left / 60)).padStart(2, "0") + ":" + String(left % 60).padStart(2, "0");
+  }};
+  window.__jmClock = window.setInterval(draw, 250);
+}})();</script>"""
+
+
+def clock_html(left: float) -> str:
+    """The countdown's HTML: mm:ss as the server sees it now, and the script that ticks it in the browser."""
+    if left <= 0:
+        return _CLOCK.format(up=" up", text="Time is up", left=0)
+    minutes, seconds = divmod(math.ceil(left), 60)
+    return _CLOCK.format(up="", text=f"{minutes:02d}:{seconds:02d}", left=round(left, 1))
+
+
 def timer(token: str) -> None:
-    """The countdown as mm:ss, redrawn every second; nothing while no timer runs."""
+    """The countdown as mm:ss, ticking in the browser; nothing while no timer runs."""
     try:
-        left = ws.store().timer_remaining(token)
+        workshop = ws.store().workshop(token)
     except AccessDenied:
         return
+    board.clock_drawn(workshop)
+    left = workshop.timer_remaining()
     if left is None:
         return
-    if left <= 0:
-        st.container(key="jm_ws_clock").markdown(":red[Time is up]")
-        return
-    minutes, seconds = divmod(math.ceil(left), 60)
-    st.container(key="jm_ws_clock").markdown(f":material/timer: {minutes:02d}:{seconds:02d}")
+    with st.container(key="jm_ws_clock"):
+        st.html(clock_html(left), unsafe_allow_javascript=True, width="content")
 
 
 def section() -> str:

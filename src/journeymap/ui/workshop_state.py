@@ -3,11 +3,19 @@
 The facilitator's page carries `?w=<facilitator token>`, a participant's `?p=<participant token>`,
 so a refresh or a restarted server opens the same workshop again. The facilitator's token is only
 ever written into the facilitator's own URL; participants get the join code (`?code=`) instead.
+
+A reload keeps the URL but not `st.session_state` (a reload is a new Streamlit session), and a
+participant who opens the join link again in a new tab has neither. So the participant's key is
+also kept in a cookie of their browser, one per workshop (`jm_p_<join code>`, two days): Streamlit
+cannot set cookies from Python, so a one-line script sets it, and `st.context.cookies` reads it
+back when the browser next opens a session. Joining again from that browser returns the same
+participant, with their dots and notes, instead of a new one with a fresh budget.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import urllib.parse
@@ -16,21 +24,25 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from ..errors import JourneyError
-from ..store import AccessDenied, WorkshopStore, default_database_url
+from ..store import AccessDenied, WorkshopStore, default_database_url, normalise_join_code
 from ..workshop import Workshop
 from . import data
 from .state import Selection
+from .text import md
 
 if TYPE_CHECKING:
     from ..model import Journey
 
 __all__ = ["FACILITATOR", "PARTICIPANT", "CODE", "PUBLIC_URL", "WORKSHOP_PARAMS", "chrome_free", "store", "close_stores",
            "token", "set_token", "forget", "opened", "filter_text", "selection_for", "journey_for", "view_for",
-           "app_address", "unreachable_address", "join_url", "pretty_code", "position", "set_position"]
+           "app_address", "unreachable_address", "join_url", "pretty_code", "position", "set_position",
+           "kept_key", "keep_in_browser", "rejoin_from_browser"]
 
 FACILITATOR, PARTICIPANT, CODE = "w", "p", "code"
 PUBLIC_URL = "JOURNEYMAP_PUBLIC_URL"  # the address shown for joining, when the browser's is not reachable
 WORKSHOP_PARAMS = (FACILITATOR, PARTICIPANT, CODE)  # any of them in the URL: a chrome-free workshop view
+_COOKIE_PREFIX, _COOKIE_DAYS = "jm_p_", 2
+_KEY_CHARS = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # what secrets.token_urlsafe makes; anything else is not ours
 _DATES = re.compile(r"^(\d{4}-\d{2}-\d{2}|…) to (\d{4}-\d{2}-\d{2}|…)$")
 
 
@@ -80,7 +92,7 @@ def opened(param: str) -> tuple[str, Workshop] | None:
     try:
         return key, store().workshop(key)
     except AccessDenied as error:
-        st.error(str(error), icon=":material/lock:")
+        st.error(md(str(error)), icon=":material/lock:")
         return None
 
 
@@ -159,3 +171,37 @@ def position(name: str, default: int, upper: int) -> int:
 def set_position(name: str, value: int) -> None:
     """Keep a presentation position in the URL, so a refresh shows the same stage or hotspot."""
     st.query_params[name] = str(value)
+
+
+def _cookie_name(join_code: str) -> str:
+    return _COOKIE_PREFIX + normalise_join_code(join_code)
+
+
+def kept_key(join_code: str) -> str | None:
+    """The participant key this browser kept for a workshop's join code, if any."""
+    if not normalise_join_code(join_code):
+        return None
+    value = st.context.cookies.get(_cookie_name(join_code))
+    return value if isinstance(value, str) and _KEY_CHARS.match(value) else None
+
+
+def keep_in_browser(join_code: str, key: str) -> None:
+    """Keep a participant's key in a cookie of their browser (once per session), for `kept_key` to find."""
+    marker = f"jm_ws_kept_{key}"
+    if st.session_state.get(marker) or not _KEY_CHARS.match(key):
+        return
+    cookie = json.dumps(f"{_cookie_name(join_code)}={key}; path=/; max-age={_COOKIE_DAYS * 86_400}; samesite=strict")
+    st.html(f"<script>document.cookie = {cookie};</script>", unsafe_allow_javascript=True, width="content")
+    st.session_state[marker] = True
+
+
+def rejoin_from_browser(join_code: str) -> str | None:
+    """The key of the participant this browser joined a workshop as, when it still opens that workshop."""
+    key = kept_key(join_code)
+    if key is None:
+        return None
+    try:
+        me, room = store().participant(key), store().get_workshop_for_code(join_code)
+    except AccessDenied:  # a removed participant's key: the join page says so when they try again
+        return None
+    return key if me.workshop_id == room.id else None
