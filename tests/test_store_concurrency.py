@@ -100,6 +100,31 @@ class TestThreads:
         assert Counter(store.tally(workshop.facilitator_token or "")) == sum(expected, Counter())
 
 
+class TestTwentyWriters:
+    def test_every_writer_gets_its_confirmation_and_every_note_is_stored(self, store: WorkshopStore) -> None:
+        """20 participants each press "Add note" 5 times at the same moment: every press returns its note (the
+        page's "saved"), and the 100 notes are all stored, each with its author and words."""
+        workshop = store.create_workshop("Crowd", "onboarding")
+        people = [store.join(workshop.join_code, f"P{i}") for i in range(PEOPLE)]
+        start = threading.Barrier(PEOPLE)
+
+        def press(i: int) -> list[tuple[int, str, str]]:
+            start.wait()
+            confirmed = []
+            for n in range(5):
+                note = store.add_note(people[i].token or "", STEPS[n % len(STEPS)], "pain", f"{i}-{n}")
+                store.workshop(people[i].token or "")  # the rerun that draws "saved" reads as it writes
+                confirmed.append((note.id, note.author, note.text))
+            return confirmed
+
+        with ThreadPoolExecutor(PEOPLE) as pool:
+            confirmed = [c for result in pool.map(press, range(PEOPLE)) for c in result]
+        stored = {(n.id, n.author, n.text) for n in store.list_notes(workshop.facilitator_token or "")}
+        assert len(confirmed) == 5 * PEOPLE and set(confirmed) == stored
+        assert {text for _, _, text in stored} == {f"{i}-{n}" for i in range(PEOPLE) for n in range(5)}
+        assert all(author == f"P{text.split('-')[0]}" for _, author, text in stored)
+
+
 class TestProcesses:
     def run_voters(self, url: str, groups: list[list[str]], attempts: int) -> dict[str, list[int]]:
         """Start one process per group of tokens, release them together, and merge what they report."""
