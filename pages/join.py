@@ -73,9 +73,7 @@ with clock:
 write, vote = st.columns([3, 2], gap="large")
 with write:
     st.subheader("Add a note", anchor=False)
-    board.note_form(token, steps, "jm_join_note")
-    with st.expander("Your notes: edit or delete", icon=":material/edit_note:"):
-        board.my_notes(token, steps)
+    board.write_panel(token, steps, "jm_join_note")
 with vote:
     st.subheader("Your dots", anchor=False)
     st.caption("Put your dots on the steps most worth fixing; several on one step is fine.")

@@ -19,7 +19,8 @@ from ..workshop import NOTE_KINDS, Note, Workshop
 from . import workshop_state as ws
 from .text import md
 
-__all__ = ["REFRESH_S", "KIND_ICONS", "FACILITATOR_MARK", "step_choices", "stage_of", "say", "message", "note_form", "my_notes", "vote_panel",
+__all__ = ["REFRESH_S", "KIND_ICONS", "FACILITATOR_MARK", "step_choices", "stage_of", "say", "message", "note_form",
+           "write_panel", "my_notes", "vote_panel",
            "live_board", "clock_drawn", "tally_lines", "remove_note", "vote_badges", "BADGE_KEY"]
 
 REFRESH_S = 3  # notes and votes reach every screen within this many seconds
@@ -55,7 +56,11 @@ def message(key: str) -> None:
                                                          else ":material/error:")
 
 
-def note_form(token: str, steps: Mapping[str, str], key: str) -> None:
+# The note form, one's own notes and the dots are fragments: pressing "Add note" or a dot reruns
+# only that part, so its "saved" is drawn after the store call and a few widgets, not after the
+# whole page (vote rows, the board, the map); with twenty laptops pressing at once the whole
+# page's rerun was what kept confirmations waiting.
+def _note_form(token: str, steps: Mapping[str, str], key: str) -> None:
     """Write a sticky note on a step: pain point, idea or question."""
     with st.form(f"{key}_form", border=True):
         st.selectbox("Step", list(steps), format_func=lambda step: steps.get(step, step), key=f"{key}_step")
@@ -67,6 +72,9 @@ def note_form(token: str, steps: Mapping[str, str], key: str) -> None:
     message(key)
 
 
+note_form = st.fragment(_note_form)
+
+
 def _add_note(token: str, key: str) -> None:
     text = str(st.session_state.get(f"{key}_text") or "")
     try:
@@ -76,6 +84,14 @@ def _add_note(token: str, key: str) -> None:
         return
     st.session_state[f"{key}_text"] = ""
     say(key, "success", f"{note.kind_label} saved.")
+
+
+@st.fragment
+def write_panel(token: str, steps: Mapping[str, str], key: str) -> None:
+    """The participant's writing: the note form, then their own notes to edit or delete (one fragment)."""
+    _note_form(token, steps, key)  # inside this fragment, not a fragment of its own
+    with st.expander("Your notes: edit or delete", icon=":material/edit_note:"):
+        my_notes(token, steps)
 
 
 def my_notes(token: str, steps: Mapping[str, str], key: str = "jm_ws_mine") -> None:
@@ -137,6 +153,7 @@ def _remove(token: str, key: str) -> None:
         _delete_note(token, int(note_id), key)
 
 
+@st.fragment
 def vote_panel(token: str, steps: Mapping[str, str], budget: int, key: str = "jm_ws_vote") -> None:
     """The caller's dots: how many are left, and + / − beside every step."""
     store = ws.store()
