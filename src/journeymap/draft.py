@@ -9,30 +9,20 @@ rare activities out. Steps whose arrival is a system timer are marked `automatic
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import narwhals as nw
 import networkx as nx
 
-from .engine import to_pandas
 from .errors import JourneyError
-from .metrics import DEFAULT_STALE_AFTER_S, JourneyMetrics, compute_metrics
+from .logfacts import LogFacts, log_facts
+from .metrics import DEFAULT_STALE_AFTER_S
 from .model import Journey, Stage, Step, Transition
-from .outcomes import Outcome, Outcomes, log_outcomes
+from .outcomes import Outcomes
 
 __all__ = ["DraftProposal", "propose_draft", "draft_journey", "draft_header", "timer_steps"]
-
-# A step is reached by a timer when at least this share of its arrivals (and this many) take the
-# same time to within 1%, and that time is at least an hour: people's work spreads out over
-# hours and days, a rule such as "close 15 days after resolution" does not.
-_TIMER_SHARE = 0.2
-_TIMER_MIN_ARRIVALS = 20
-_TIMER_MIN_S = 3600.0
-_TIMER_BIN = math.log(1.02)  # bins 2% wide: a value within 1% of a bin's middle
 
 
 @dataclass(frozen=True)
@@ -44,7 +34,7 @@ class DraftProposal:
     outcomes: Outcomes
     automatic: tuple[str, ...]
     activities: tuple[str, ...]   # every activity, most cases first
-    metrics: JourneyMetrics = field(repr=False, compare=False)  # the bare log's, which the draft reuses
+    facts: LogFacts = field(repr=False, compare=False)  # what the draft is built from
 
     @property
     def start(self) -> str:
@@ -54,7 +44,12 @@ class DraftProposal:
 
 def propose_draft(events: Any) -> DraftProposal:
     """The start, end, exit and automatic steps a draft of this log would propose."""
-    return _proposal(compute_metrics(events), events)
+    facts = log_facts(events)
+    if facts.n_cases == 0:
+        raise JourneyError("The event log has no events to draft a journey from.")
+    starts = tuple(sorted(facts.starting.items(), key=lambda item: (-item[1], item[0])))
+    activities = tuple(sorted(facts.reached, key=lambda a: (-facts.reached[a], a)))
+    return DraftProposal(facts.n_cases, starts, facts.outcomes, facts.timers, activities, facts)
 
 
 def draft_journey(events: Any, journey_id: str = "drafted", name: str = "Drafted journey", *,
@@ -68,19 +63,17 @@ def draft_journey(events: Any, journey_id: str = "drafted", name: str = "Drafted
     the caller has it already (it is the costly part).
     """
     proposal = proposal or propose_draft(events)
-    metrics = proposal.metrics
+    facts = proposal.facts
     start = start or proposal.start
     exit = tuple(exit) if exit is not None else proposal.outcomes.exit_steps
     end = tuple(end) if end else tuple(s for s in proposal.outcomes.end_steps if s not in exit)
     _check_chosen(proposal, start, end, exit)
-    reached = dict(zip(metrics.steps["step"], metrics.steps["reached"]))
     chosen = {start, *end, *exit}
-    names_kept = {s for s, n in reached.items() if n >= min_case_share * metrics.n_cases or s in chosen}
-    order = _typical_position(events)
-    names = sorted(names_kept, key=lambda s: (order.get(s, 0.0), s))
+    kept = {s for s, n in facts.reached.items() if n >= min_case_share * facts.n_cases or s in chosen}
+    names = sorted(kept, key=lambda s: (facts.first_position.get(s, 0.0), s))
     ids = _unique_ids(names)
     automatic = set(proposal.automatic)
-    transitions = _observed_transitions(metrics, set(names), start)
+    transitions = _observed_transitions(facts.transitions, set(names), start)
     return Journey(
         id=journey_id, name=name, description="Drafted from an event log; edit stages, owners and targets.",
         stages=(Stage("journey", "Journey"),),
@@ -117,39 +110,8 @@ def draft_header(proposal: DraftProposal, journey: Journey, source: str) -> str:
 
 
 def timer_steps(events: Any) -> tuple[str, ...]:
-    """Activities whose arrival looks like a system timer (see `_TIMER_SHARE`), by name."""
-    frame = nw.from_native(events).lazy().select("case", "activity", "ts", "row")
-    gaps = frame.with_columns(
-        gap_s=(nw.col("ts") - nw.col("ts").shift(1).over("case", order_by=["ts", "row"])) / 1_000_000)
-    gaps = gaps.filter(nw.col("gap_s") >= _TIMER_MIN_S).with_columns(
-        bin=(nw.col("gap_s").log() / _TIMER_BIN).round(0).cast(nw.Int64))
-    counts = to_pandas(gaps.group_by("activity", "bin").agg(nw.len().alias("n")))
-    totals = to_pandas(frame.with_columns(first=nw.col("ts").shift(1).over("case", order_by=["ts", "row"]).is_null())
-                       .filter(~nw.col("first")).group_by("activity").agg(nw.len().alias("arrivals")))
-    if counts.empty:
-        return ()
-    peak = counts.groupby("activity")["n"].max().rename("peak").reset_index().merge(totals, on="activity")
-    timed = peak[(peak["peak"] >= _TIMER_MIN_ARRIVALS) & (peak["peak"] >= _TIMER_SHARE * peak["arrivals"])]
-    return tuple(sorted(timed["activity"]))
-
-
-def _proposal(metrics: JourneyMetrics, events: Any) -> DraftProposal:
-    if metrics.n_cases == 0:
-        raise JourneyError("The event log has no events to draft a journey from.")
-    firsts = metrics.cases["first_step"].value_counts()
-    starts = tuple((str(step), int(count)) for step, count in firsts.items())
-    ending = {o.step: o for o in _outcomes_of(metrics)}
-    outcomes = Outcomes(tuple(ending[s] for s in metrics.end_steps if s in ending),
-                        tuple(ending[s] for s in metrics.exit_steps if s in ending), tuple(ending.values()))
-    activities = tuple(metrics.steps.sort_values(["reached", "step"], ascending=[False, True])["step"])
-    return DraftProposal(metrics.n_cases, starts, outcomes, timer_steps(events), activities, metrics)
-
-
-def _outcomes_of(metrics: JourneyMetrics) -> list[Outcome]:
-    """Every step cases end at, with its counts, from the measured tables (no second pass)."""
-    lasts = metrics.cases["last_step"].value_counts()
-    reached = dict(zip(metrics.steps["step"], metrics.steps["reached"]))
-    return [Outcome(step, int(count), int(reached[step])) for step, count in lasts.items()]
+    """Activities whose arrival looks like a system timer (`logfacts.TIMER_SHARE`), by name."""
+    return log_facts(events).timers
 
 
 def _check_chosen(proposal: DraftProposal, start: str, end: Sequence[str], exit: Sequence[str]) -> None:
@@ -163,19 +125,9 @@ def _check_chosen(proposal: DraftProposal, start: str, end: Sequence[str], exit:
         raise JourneyError("Choose at least one end step: an activity that completes a case.")
 
 
-def _typical_position(events: Any) -> dict[str, float]:
-    """Mean position of each activity's first occurrence within its case (0 = first event)."""
-    frame = nw.from_native(events).select("case", "activity", "ts", "row")
-    ranked = frame.with_columns(position=nw.col("ts").rank("ordinal").over("case", order_by=["ts", "row"]))
-    firsts = ranked.group_by("case", "activity").agg(nw.col("position").min())
-    table = to_pandas(firsts.group_by("activity").agg(nw.col("position").mean()))
-    return dict(zip(table["activity"], table["position"]))
-
-
-def _observed_transitions(metrics: JourneyMetrics, names: set[str], start: str) -> list[tuple[str, str]]:
+def _observed_transitions(table: Any, names: set[str], start: str) -> list[tuple[str, str]]:
     """Every observed transition between kept steps (loops included), and for a step no kept step
     leads to, one from the start, so that every step is reachable as a definition requires."""
-    table = metrics.transitions
     kept = table[table["from"].isin(names) & table["to"].isin(names)]
     graph = nx.DiGraph(list(zip(kept["from"], kept["to"])))
     graph.add_nodes_from(names)

@@ -64,7 +64,8 @@ class Outcomes:
         return tuple(outcome.step for outcome in self.exit)
 
 
-def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str]) -> Outcomes:
+def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str], reached: dict[str, int] | None = None
+                 ) -> Outcomes:
     """Propose end and exit steps from prepared events (`engine.prepare_events`: `case_code`,
     `step_code`, `is_last`).
 
@@ -73,17 +74,20 @@ def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str]) -> Outcomes:
     early ("Closed", later reopened) still ends cases, while "fix", mostly followed by more work
     and only now and then the last event, does not. Ending activities named like a
     negative outcome (`looks_like_exit`) are exits instead. With no such activity, the most common
-    last one that is not an exit is the end.
+    last one that is not an exit is the end. `reached` (cases per step name), when the caller has
+    counted it, spares a pass over the events.
     """
     lasts = to_pandas(events.filter(nw.col("is_last")).group_by("step_code").agg(nw.len().alias("ending")))
     if lasts.empty:
         return Outcomes((), (), ())
     n_cases = int(lasts["ending"].sum())
-    codes = lasts["step_code"].tolist()
-    reached = to_pandas(events.filter(nw.col("step_code").is_in(codes)).group_by("step_code")
-                        .agg(nw.col("case_code").n_unique().alias("reached")))
-    table = lasts.merge(reached, on="step_code")
-    table["step"] = table["step_code"].map(names)
+    table = lasts.assign(step=lasts["step_code"].map(names))
+    if reached is None:
+        counted = to_pandas(events.filter(nw.col("step_code").is_in(table["step_code"].tolist()))
+                            .group_by("step_code").agg(nw.col("case_code").n_unique().alias("reached")))
+        table = table.merge(counted, on="step_code")
+    else:
+        table["reached"] = table["step"].map(reached)
     table = table.sort_values(["ending", "step"], ascending=[False, True])
     outcomes = [Outcome(row.step, int(row.ending), int(row.reached)) for row in table.itertuples()]
     exits = tuple(o for o in outcomes if looks_like_exit(o.step))
