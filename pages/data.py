@@ -43,7 +43,7 @@ else:
 
 st.subheader("2 · Columns", anchor=False)
 st.caption(f"{log_upload.name}: {table.height:,} rows, {table.width} columns. The roles recognised from the "
-           "column names are preselected; change them if they are wrong.")
+           "column names, or else from the values, are preselected; change them if they are wrong.")
 roles = upload.map_columns(table, key=f"jm_roles_{log_upload.key[:10]}")
 st.dataframe(table.head(8).to_pandas(), hide_index=True, width="stretch", height=320)
 
@@ -52,7 +52,7 @@ how = st.radio("Measure the log against", list(HOW), format_func=HOW.get, key="j
 yaml_file = sample_journey = choice = None
 if how == "yaml":
     yaml_file = st.file_uploader("Journey definition", type=upload.JOURNEY_TYPES, key="jm_upload_yaml",
-                                 help="Steps, stages, transitions, start and end; see journeys/*.yaml for examples.")
+                                 help="Steps, stages, transitions, start and end; see the sample journeys' YAML (Data page: A sample journey's definition) for examples.")
 elif how == "sample":
     sample_journey = st.selectbox("Sample journey", SAMPLE_JOURNEYS, key="jm_sample_journey",
                                   format_func=lambda key: data.sample_journey(key).name)
