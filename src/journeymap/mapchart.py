@@ -35,7 +35,8 @@ MEASURES: dict[str, str] = {"arrival_median_s": "Median time to arrive", "arriva
 # Hotspots are ranked by share of lead time, so colouring by it makes the ① step the darkest.
 DEFAULT_MEASURE = "delay_share"
 STEP_SELECTION = "step"  # the point selection on map nodes; Streamlit returns it as event.selection["step"]
-_GUTTER_PX = 24  # left of the lanes, for their names (turned to read upwards)
+_GUTTER_PX = 24  # left of the lanes, for their names (turned to read upwards) ...
+_GUTTER_TWO_LINES_PX = 40  # ... or for names that need two lines in a short lane
 
 
 def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotspots: Sequence[Hotspot] | None = None,
@@ -149,12 +150,18 @@ class _Geometry:
 
     def __init__(self, layout: JourneyLayout, plot_width: float, plot_height: float, k: float) -> None:
         self.k = k
-        self.column_px = plot_width / max(layout.n_layers, 1)
-        self.left = -0.5 - _GUTTER_PX * k / self.column_px
         self.bottom = max(layout.height, 1.0)
         self.row_px = plot_height / self.bottom
-        self.font = 13 * k if self.column_px >= 110 * k else 12 * k  # never under 12 px
         self.lane_font = 13 * k
+        # A lane's name reads along its height; where a short lane cannot hold it on one line it
+        # takes two (a wider gutter) rather than being cut to "Equipmen…".
+        self.lane_lines = 1 if all(
+            fit_label(lane.label, self.lane_room(lane), self.lane_font, 1, bold=True) == [lane.label]
+            for lane in layout.lanes) else 2
+        self.gutter_px = (_GUTTER_PX if self.lane_lines == 1 else _GUTTER_TWO_LINES_PX) * k
+        self.column_px = (plot_width - self.gutter_px + _GUTTER_PX * k) / max(layout.n_layers, 1)
+        self.left = -0.5 - self.gutter_px / self.column_px
+        self.font = 13 * k if self.column_px >= 110 * k else 12 * k  # never under 12 px
         self.line_px = round(self.font * LINE_HEIGHT, 2)
         self.gap_px = max(10 * k, 0.12 * self.column_px)  # between the labels of two columns, where lines bend
         self.label_px = self.column_px - self.gap_px
@@ -175,6 +182,10 @@ class _Geometry:
         above = self.r_max + 7 * k + self.line_px
         self.lift = (below - above) / 2 / self.row_px
 
+    def lane_room(self, lane: Any) -> float:
+        """Pixels along a lane's height for its name."""
+        return (lane.bottom - lane.top) * self.row_px - 8 * self.k
+
     def rows(self, px: float) -> float:
         return px / self.row_px
 
@@ -184,10 +195,10 @@ class _Geometry:
 
 def _band(lane: Any, index: int, left: float, right: float, geometry: _Geometry) -> dict[str, Any]:
     """A lane's band and its name, turned to read upwards in the gutter and cut to the lane's height."""
-    room = (lane.bottom - lane.top) * geometry.row_px - 8 * geometry.k
-    label = fit_label(lane.label, room, geometry.lane_font, 1, bold=True)[0]
+    label = "\n".join(fit_label(lane.label, geometry.lane_room(lane), geometry.lane_font, geometry.lane_lines,
+                                 bold=True))
     return {"x": left, "x2": right, "y": lane.top, "y2": lane.bottom, "label": label, "full_label": lane.label,
-            "label_x": left + geometry.layers(_GUTTER_PX * geometry.k) / 2, "label_y": lane.middle,
+            "label_x": left + geometry.layers(geometry.gutter_px) / 2, "label_y": lane.middle,
             "stripe": index % 2}
 
 

@@ -141,7 +141,7 @@ class TestPresenting:
         assert at.button(key="jm_ws_stage_back").disabled
         click(at, "jm_ws_stage_next")
         assert at.query_params["stage"] == "2"
-        assert map_lanes(at) == ["Pre-boarding", "Equipment &\naccess"]
+        assert map_lanes(at) == ["Pre-boarding", "Equipment\n& access"]
         click(at, "jm_ws_stage_next")
         assert at.button(key="jm_ws_stage_next").disabled, "no stage after the last"
         click(at, "jm_ws_stage_back")
