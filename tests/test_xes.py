@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from journeymap.errors import JourneyError
-from journeymap.xes import read_xes
+from journeymap.limits import Limits
+from journeymap.xes import read_xes, scan_xes
 
 REAL_DATA = Path(__file__).resolve().parent / "data" / "real"  # in the repository, CC BY 4.0
 HELPDESK = REAL_DATA / "helpdesk.xes.gz"
@@ -303,8 +304,7 @@ class TestHostileXml:
         entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10))
         text = (f'<?xml version="1.0"?><!DOCTYPE log [<!ENTITY e0 "lol">{entities}]>'
                 "<log><trace><event><string key='concept:name' value='&e9;'/></event></trace></log>")
-        with pytest.raises(JourneyError, match=r"^lol\.xes: not valid XES at line 1, column \d+ \(limit on input "
-                                               r"amplification factor"):
+        with pytest.raises(JourneyError, match=r"^lol\.xes: declares entities; XES needs none"):
             read_xes(_write(tmp_path, text, "lol.xes"))
 
     def test_external_entity_is_not_read(self, tmp_path: Path) -> None:
@@ -315,7 +315,13 @@ class TestHostileXml:
                 "<log><trace><event><string key='concept:name' value='&x;'/></event></trace></log>")
         with pytest.raises(JourneyError) as caught:
             read_xes(_write(tmp_path, text, "ext.xes"))
-        assert "external entity" in str(caught.value) and "top secret" not in str(caught.value)
+        assert "declares entities" in str(caught.value) and "top secret" not in str(caught.value)
+
+    def test_a_doctype_without_entities_reads(self, tmp_path: Path) -> None:
+        """A bare DOCTYPE is harmless and the log reads."""
+        text = ('<?xml version="1.0"?><!DOCTYPE log><log><trace><string key="concept:name" value="c"/>'
+                "<event><string key='concept:name' value='a'/></event></trace></log>")
+        assert read_xes(_write(tmp_path, text, "doc.xes"))["concept:name"].to_list() == ["a"]
 
 
 @pytest.fixture(scope="module")
@@ -346,3 +352,61 @@ class TestHelpdesk:
         assert first["case:concept:name"] == "Case 1"
         assert first["concept:name"] == "Assign seriousness"
         assert first["time:timestamp"] == "2012-10-09T14:50:17+00:00"
+
+
+def _event(value: str) -> str:
+    return f"<event><string key='concept:name' value='{value}'/></event>"
+
+
+class TestBounded:
+    """Depth, value length and column count are capped while the file is read; events outside a trace are counted."""
+
+    def test_event_outside_a_trace_is_counted(self) -> None:
+        """An event directly under <log> is no row of any case, and is counted as set aside."""
+        text = f"<log>{_event('stray')}<trace><string key='concept:name' value='c'/>{_event('a')}</trace></log>"
+        table = scan_xes(text.encode(), "stray.xes")
+        assert table.frame["concept:name"].to_list() == ["a"]
+        assert table.skipped == {"events outside a trace": 1}
+
+    def test_only_events_outside_traces_say_so(self) -> None:
+        with pytest.raises(JourneyError, match=r"^o\.xes: the XES file contains no events \(2 events outside any "
+                                               r"trace\)\.$"):
+            read_xes(f"<log>{_event('x')}{_event('y')}</log>".encode(), "o.xes")
+
+    def test_deep_nesting_is_refused_at_its_level(self) -> None:
+        """5,000 nested containers stop at the depth limit with a sentence, not a recursion error."""
+        text = "<log><trace>" + "<container key='k'>" * 5000 + "</container>" * 5000 + "</trace></log>"
+        with pytest.raises(JourneyError, match=r"^deep\.xes: nests elements too deeply \(<container> at level 101\) "
+                                               r"\(the limit is 100 levels\); .*JOURNEYMAP_MAX_XML_DEPTH=200"):
+            read_xes(text.encode(), "deep.xes")
+
+    def test_depth_limit_can_be_raised(self) -> None:
+        text = "<log><trace>" + "<container key='k'>" * 150 + "</container>" * 150 + _event("a") + "</trace></log>"
+        assert read_xes(text.encode(), "deep.xes", limits=Limits(xml_depth=200)).height == 1
+
+    def test_long_value_is_refused_before_it_is_read_whole(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A 4 MB value over a 1 MB limit is refused naming the line; under a raised limit it reads whole."""
+        text = "<log><trace>\n" + _event("v" * (4 << 20)) + "</trace></log>"
+        with pytest.raises(JourneyError, match=r"^long\.xes, line 2: has a value or tag too long to read \(the "
+                                               r"limit is 1,024 KB\); .*JOURNEYMAP_MAX_CELL_KB=2048"):
+            read_xes(text.encode(), "long.xes")
+        monkeypatch.setenv("JOURNEYMAP_MAX_CELL_KB", "8192")
+        assert read_xes(text.encode(), "long.xes")["concept:name"].str.len_bytes().to_list() == [4 << 20]
+
+    def test_long_value_fed_in_growing_pieces_reads_the_same(self) -> None:
+        """Values that span many pieces of input (pieces double while a token is open) arrive intact."""
+        values = ["x" * 300_000, "y" * 70_000, "z"]
+        text = "<log><trace>" + "".join(_event(v) for v in values) + "</trace></log>"
+        assert read_xes(text.encode(), "v.xes")["concept:name"].to_list() == values
+
+    def test_too_many_attribute_keys_is_refused(self) -> None:
+        keys = "".join(f"<string key='k{i}' value='v'/>" for i in range(50))
+        text = f"<log><trace><event>{keys}</event></trace></log>"
+        with pytest.raises(JourneyError, match=r"^wide\.xes: has too many different attribute keys \(columns\) "
+                                               r"\(the limit is 20 columns\)"):
+            read_xes(text.encode(), "wide.xes", limits=Limits(columns=20))
+
+    def test_whitespace_between_elements_costs_no_memory(self) -> None:
+        """Megabytes of whitespace (a text node ElementTree would keep) are skipped by the parser."""
+        text = "<log>" + " " * (8 << 20) + f"<trace>{_event('a')}</trace></log>"
+        assert read_xes(text.encode(), "ws.xes").height == 1

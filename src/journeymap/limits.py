@@ -1,12 +1,28 @@
-"""How far a compressed log may expand: gzip is read in a stream and refused past a size limit.
+"""How much work one input may cost: every limit of the readers, its default and how to raise it.
 
-A few megabytes of gzip can expand to many gigabytes (a decompression bomb); reading it whole would
-exhaust the memory of the machine or of a shared server. The default limit, 2,048 MB of decompressed
-data, holds an event log of some 20 million CSV rows while Polars' copy of it still fits a 24 GB
-machine; it is raised with the environment variable JOURNEYMAP_MAX_DECOMPRESSED_MB or, in Python,
-with `max_decompressed_mb=` on `read_events` / `read_table`. A file whose gzip trailer states a
-size over the limit is refused before any decompression; data expanding like a bomb is counted
-before it is kept, so refusing it takes seconds and little memory.
+A small file can ask for a lot: a few megabytes of gzip or xlsx (a zip) can expand to many
+gigabytes (a decompression bomb), a header line can hold 100,000 columns, a value can run for
+megabytes, XML can nest without end. Each reader checks the limits below while it reads, so a
+file past one is refused with one sentence naming the file, the limit and how to raise it, in
+seconds and with little memory. A genuine file past a limit reads once the limit is raised:
+
+| limit                                    | default  | environment variable               | `Limits(...)`    |
+|------------------------------------------|----------|------------------------------------|------------------|
+| decompressed size of gzip, xlsx, Parquet | 2,048 MB | JOURNEYMAP_MAX_DECOMPRESSED_MB     | decompressed_mb  |
+| columns of a table                       | 2,000    | JOURNEYMAP_MAX_COLUMNS             | columns          |
+| length of one value (cell, attribute)    | 1,024 KB | JOURNEYMAP_MAX_CELL_KB             | cell_kb          |
+| nesting depth of XES elements            | 100      | JOURNEYMAP_MAX_XML_DEPTH           | xml_depth        |
+| cells of an Excel workbook               | 20 M     | JOURNEYMAP_MAX_EXCEL_CELLS         | excel_cells      |
+
+In Python, `read_events(..., limits=Limits(columns=5000))` (fields left None fall back to the
+environment, then to the default); `max_decompressed_mb=` is still taken as before. The server's
+own budget for reading one upload (memory, time; see `journeymap.isolate`) and the pixel cap of
+exports (`journeymap.export`) are set the same way, by environment variables named there.
+
+Gzip is read in a stream: a file whose gzip trailer states a size over the limit is refused
+before any decompression; data expanding like a bomb is counted before it is kept. 2,048 MB of
+decompressed data holds an event log of some 20 million CSV rows while Polars' copy of it still
+fits a 24 GB machine.
 """
 
 from __future__ import annotations
@@ -14,12 +30,13 @@ from __future__ import annotations
 import io
 import os
 import zlib
+from dataclasses import dataclass, fields, replace
 from typing import IO
 
 from .errors import JourneyError
 
 __all__ = ["DEFAULT_MAX_DECOMPRESSED_MB", "MAX_DECOMPRESSED_ENV", "GZIP_MAGIC", "max_decompressed_bytes",
-           "gunzip", "CappedGzipReader"]
+           "gunzip", "CappedGzipReader", "Limits", "ENV", "env_number", "over_limit"]
 
 DEFAULT_MAX_DECOMPRESSED_MB = 2048
 MAX_DECOMPRESSED_ENV = "JOURNEYMAP_MAX_DECOMPRESSED_MB"
@@ -30,6 +47,81 @@ _MB = 1024 * 1024
 # counted before it is kept.
 _SUSPECT_RATIO = 50
 _SUSPECT_BYTES = 64 * _MB
+
+
+# Limit name -> (environment variable, default, unit shown in messages).
+ENV: dict[str, tuple[str, float, str]] = {
+    "decompressed_mb": (MAX_DECOMPRESSED_ENV, DEFAULT_MAX_DECOMPRESSED_MB, "MB"),
+    "columns": ("JOURNEYMAP_MAX_COLUMNS", 2000, "columns"),
+    "cell_kb": ("JOURNEYMAP_MAX_CELL_KB", 1024, "KB"),
+    "xml_depth": ("JOURNEYMAP_MAX_XML_DEPTH", 100, "levels"),
+    "excel_cells": ("JOURNEYMAP_MAX_EXCEL_CELLS", 20_000_000, "cells"),
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The reader limits of one reading; a field left None is taken from its environment variable, else its default."""
+
+    decompressed_mb: float | None = None
+    columns: int | None = None
+    cell_kb: float | None = None
+    xml_depth: int | None = None
+    excel_cells: int | None = None
+
+    def resolved(self) -> "Limits":
+        """These limits with every field filled in (given, else environment, else default); checked positive."""
+        values = {}
+        for field in fields(self):
+            given = getattr(self, field.name)
+            env, default, _ = ENV[field.name]
+            value = env_number(env, default) if given is None else given
+            if not value > 0:
+                raise JourneyError(f"The limit {field.name} must be a positive number, not {value}.")
+            values[field.name] = value
+        return replace(self, **values)
+
+    @property
+    def decompressed_bytes(self) -> int:
+        return int(self.resolved().decompressed_mb * _MB)  # type: ignore[operator]
+
+    @property
+    def cell_bytes(self) -> int:
+        return int(self.resolved().cell_kb * 1024)  # type: ignore[operator]
+
+
+def env_number(env: str, default: float) -> float:
+    """The number an environment variable holds, `default` when it is unset; a sentence when it is no number."""
+    setting = os.environ.get(env, "").strip()
+    if not setting:
+        return default
+    try:
+        value = float(setting.replace("_", ""))
+    except ValueError:
+        raise JourneyError(f"{env} is '{setting[:40]}'; set it to a number, e.g. {env}={_shown(default * 2)}."
+                           ) from None
+    if not value > 0:
+        raise JourneyError(f"{env} is {setting[:40]}; set it to a positive number, e.g. {env}={_shown(default)}.")
+    return value
+
+
+def over_limit(name: str, found: str, limit: str, value: float) -> JourneyError:
+    """The sentence for a file past a limit: what was found, the limit, and how to raise it.
+
+    `found` says what the file has ("has 100,000 columns"), `limit` is the key of ENV and `value`
+    the limit's current value; the suggestion doubles it.
+    """
+    env, _, unit = ENV[limit]
+    suggestion = _shown(value * 2)
+    return JourneyError(
+        f"{name}: {found} (the limit is {_shown(value, grouped=True)} {unit}); if it is a genuine event log, "
+        f"raise the limit with the environment variable {env} (e.g. {env}={suggestion}) or "
+        f"limits=Limits({limit}={suggestion}) in read_events.", source=name)
+
+
+def _shown(value: float, *, grouped: bool = False) -> str:
+    """A limit as a user writes it: whole numbers, or two digits under 1 (0.01); thousands grouped in prose."""
+    return (f"{value:,.0f}" if grouped else f"{value:.0f}") if value >= 1 else f"{value:.2g}"
 
 
 def max_decompressed_bytes(given_mb: float | None = None) -> int:
