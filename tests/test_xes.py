@@ -366,7 +366,7 @@ class TestBounded:
         text = f"<log>{_event('stray')}<trace><string key='concept:name' value='c'/>{_event('a')}</trace></log>"
         table = scan_xes(text.encode(), "stray.xes")
         assert table.frame["concept:name"].to_list() == ["a"]
-        assert table.skipped == {"events outside a trace": 1}
+        assert table.skipped == {"outside any trace": 1}
 
     def test_only_events_outside_traces_say_so(self) -> None:
         with pytest.raises(JourneyError, match=r"^o\.xes: the XES file contains no events \(2 events outside any "

@@ -38,15 +38,22 @@ def add_events_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--lifecycle", help="column with start/complete lifecycle values, if any")
     group.add_argument("--timestamp-format", help="strftime format, e.g. '%%d/%%m/%%Y %%H:%%M' for day-first dates")
     group.add_argument("--sep", help="CSV delimiter (sniffed when not given)")
+    group.add_argument("--sheet", help="Excel: the sheet to read, or '*' for all sheets of the same columns "
+                                       "(default: the sheet(s) with the event columns)")
 
 
 def read_log(args: argparse.Namespace, path: str) -> EventLog:
     """Read the event log named on the command line with its column options."""
     from .events import read_events
 
-    return read_events(path, case=args.case, activity=args.activity, timestamp=args.timestamp,
-                       start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
-                       timestamp_format=args.timestamp_format, sep=args.sep)
+    import sys
+
+    log = read_events(path, case=args.case, activity=args.activity, timestamp=args.timestamp,
+                      start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
+                      timestamp_format=args.timestamp_format, sep=args.sep, sheet=getattr(args, "sheet", None))
+    for note in log.notes:  # what reading changed or left out (sheets, converted columns), beside the output
+        print(f"journeymap: note: {note}", file=sys.stderr)
+    return log
 
 
 def load_inputs(args: argparse.Namespace, events_path: str, journey_path: str | None

@@ -16,7 +16,7 @@ import polars as pl
 
 from .errors import JourneyError
 
-__all__ = ["read_rows"]
+__all__ = ["read_rows", "unique_names"]
 
 _ECHO = 100  # characters of the file a message may show
 _SCAN_LINES = 10_000  # lines looked through for the quote that opened a value that never closes
@@ -37,7 +37,7 @@ def read_rows(data: bytes, sep: str, name: str) -> pl.DataFrame:
             if not row:
                 continue
             if header is None:
-                header = _names(row)
+                header = unique_names(row)
                 columns = [[] for _ in header]
                 continue
             if len(row) > len(header):
@@ -67,7 +67,7 @@ def read_rows(data: bytes, sep: str, name: str) -> pl.DataFrame:
                         schema={column: pl.String for column in header})
 
 
-def _names(row: list[str]) -> list[str]:
+def unique_names(row: list[str]) -> list[str]:
     """Header names made unique the way Polars makes them (a second 'a' becomes 'a_duplicated_0')."""
     seen: dict[str, int] = {}
     names = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -13,12 +13,15 @@ from .columns import ColumnRoles
 from .contentroles import detect_table_roles
 from .csvrows import read_rows
 from .errors import JourneyError
-from .limits import GZIP_MAGIC, gunzip, max_decompressed_bytes
+from .excel import Sheet, choose_sheets, read_sheets
+from .limits import GZIP_MAGIC, Limits, gunzip, over_limit
+from .parquetfile import read_parquet
 from .textfile import sniff_delimiter, utf8_text
 from .timestamps import parse_timestamps
-from .xes import read_xes
+from .xes import scan_xes
 
-__all__ = ["EventLog", "read_events", "read_table", "canonical_events", "SUPPORTED_SUFFIXES"]
+__all__ = ["EventLog", "RawFile", "RawTable", "read_events", "read_file", "read_raw", "read_table",
+           "canonical_events", "with_reading", "SUPPORTED_SUFFIXES"]
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".xes", ".xes.gz")
 _ECHO = 100  # characters of a value or parser message shown in an error
@@ -35,6 +38,7 @@ class EventLog:
     attributes: tuple[str, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
     rows_read: int = 0
+    notes: tuple[str, ...] = ()  # what reading the file changed or left out besides rows (sheets, columns)
 
     @property
     def skipped_rows(self) -> int:
@@ -49,53 +53,119 @@ class EventLog:
         return f"{self.skipped_rows:,} of {self.rows_read:,} rows skipped: {reasons}."
 
 
+@dataclass
+class RawTable:
+    """A file's rows as they are, what reading them noted (sheets chosen, columns converted) and rows set aside."""
+
+    frame: pl.DataFrame
+    notes: tuple[str, ...] = ()
+    skipped: dict[str, int] = field(default_factory=dict)
+    sheets: tuple[str, ...] = ()  # every sheet's name, for a workbook
+
+
+@dataclass
+class RawFile:
+    """What the reader of a file made of it: one table, or one per sheet of a workbook."""
+
+    name: str
+    frame: pl.DataFrame | None = None
+    sheets: list[Sheet] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def table(self, sheet: str | None = None) -> RawTable:
+        """The table to read events from: the file's, or the sheet(s) `excel.choose_sheets` takes for `sheet`."""
+        if self.frame is not None:
+            if sheet is not None:
+                raise JourneyError(f"{self.name}: is not a workbook, so it has no sheet '{sheet[:40]}'.",
+                                   source=self.name)
+            return RawTable(self.frame, tuple(self.notes), dict(self.skipped))
+        frame, notes = choose_sheets(self.sheets, self.name, sheet)
+        return RawTable(frame, (*self.notes, *notes), dict(self.skipped), tuple(s.name for s in self.sheets))
+
+
 def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = None, case: str | None = None,
                 activity: str | None = None, timestamp: str | None = None, start_timestamp: str | None = None,
                 lifecycle: str | None = None, timestamp_format: str | None = None,
-                sep: str | None = None, max_decompressed_mb: float | None = None) -> EventLog:
+                sep: str | None = None, max_decompressed_mb: float | None = None, sheet: str | None = None,
+                limits: Limits | None = None) -> EventLog:
     """Read an event log file (or its bytes plus `name`) and make canonical events of it.
 
     Columns not given are found from their names, else from their values (`detect_table_roles`).
     Day-first or month-first dates are told apart by their values; when none tells (03/04/2024
     only), a JourneyError asks for `timestamp_format`. Text files may be UTF-8 (with or without
     BOM), UTF-16/32 with a BOM, or a legacy code page such as Windows-1252, with any delimiter.
-    Gzip input is refused once it expands past `max_decompressed_mb` (default: the environment
-    variable JOURNEYMAP_MAX_DECOMPRESSED_MB, else 2,048 MB). Every problem with the file is a
-    JourneyError of one sentence naming the file (and the line or column when known).
+    Every reading is bounded by `limits` (see `journeymap.limits`: decompressed size, columns,
+    value length, XML depth, Excel cells; each raisable by an environment variable);
+    `max_decompressed_mb` still sets the first. Of a workbook every sheet is read and `sheet`
+    (a name, or "*" for all sheets with the same columns) picks which, else `excel.choose_sheets`
+    does and `notes` says what it chose. Every problem with the file is a JourneyError of one
+    sentence naming the file (and the line or column when known).
     """
     label = name or Path(str(source)).name if not isinstance(source, bytes) else (name or "upload")
-    table = read_table(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb)
+    raw = read_raw(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet, limits=limits)
+    table = raw.frame
     roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
                                start_timestamp=start_timestamp, lifecycle=lifecycle)
     roles = ColumnRoles(**{**roles.__dict__, "timestamp_format": timestamp_format})
     try:
-        return canonical_events(table, roles, source=label)
+        return with_reading(canonical_events(table, roles, source=label), raw)
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as error:
         # Damaged input must end in a sentence, not a traceback, even where no check foresaw it.
         raise JourneyError(f"{label}: the events could not be made from its columns ({_first_line(error)}).",
                            source=label) from None
 
 
-def read_table(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
-               max_decompressed_mb: float | None = None) -> pl.DataFrame:
-    """Read a file's rows as they are, by its suffix; CSV columns stay text.
+def with_reading(log: EventLog, raw: RawTable) -> EventLog:
+    """The log with what reading its file set aside (events outside a trace) and noted."""
+    if raw.skipped:
+        log.skipped = {**raw.skipped, **log.skipped}
+        log.rows_read += sum(raw.skipped.values())
+    log.notes = (*raw.notes, *log.notes)
+    return log
 
-    Gzip data (CSV or XES) is decompressed as a stream and refused past `max_decompressed_mb`
-    (default: JOURNEYMAP_MAX_DECOMPRESSED_MB, else 2,048 MB).
-    """
-    limit = max_decompressed_bytes(max_decompressed_mb)
+
+def read_table(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
+               max_decompressed_mb: float | None = None, sheet: str | None = None,
+               limits: Limits | None = None) -> pl.DataFrame:
+    """Read a file's rows as they are, by its suffix; CSV columns stay text (`read_raw` with its notes)."""
+    return read_raw(source, name=name, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet,
+                    limits=limits).frame
+
+
+def read_raw(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
+             max_decompressed_mb: float | None = None, sheet: str | None = None,
+             limits: Limits | None = None) -> RawTable:
+    """A file's rows as they are, with what reading them noted; `sheet` picks a workbook's sheet."""
+    return read_file(source, name=name, sep=sep, max_decompressed_mb=max_decompressed_mb, limits=limits).table(sheet)
+
+
+def read_file(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
+              max_decompressed_mb: float | None = None, limits: Limits | None = None) -> RawFile:
+    """Everything a file holds (a workbook: every sheet), read within `limits`; the costly, risky part of reading."""
+    limits = replace(limits or Limits(), **({"decompressed_mb": max_decompressed_mb} if max_decompressed_mb else {}))
+    limits = limits.resolved()
     data = source if isinstance(source, bytes) else _read_bytes(Path(source), name)
     if not data or data.isspace():
         raise JourneyError(f"{name}: the file is empty; export the event log again with its rows.", source=name)
     lower = name.lower()
     try:
+        if lower.endswith((".xlsx", ".xls", ".xlsm")):
+            sheets = read_sheets(data, name, limits)
+            for found in sheets:
+                _check_table(found.frame, f"{name}, sheet '{found.name}'", limits)
+            return RawFile(name, sheets=sheets)
+        notes: list[str] = []
+        skipped: dict[str, int] = {}
         if lower.endswith((".xes", ".xes.gz")):
-            return read_xes(data, name=name, max_decompressed_bytes=limit)
-        if lower.endswith(".parquet"):
-            return pl.read_parquet(io.BytesIO(data))
-        if lower.endswith((".xlsx", ".xls")):
-            return _read_excel(data)
-        return _read_csv(data, name, sep, limit)
+            xes = scan_xes(data, name=name, limits=limits)
+            frame, skipped = xes.frame, xes.skipped
+        elif lower.endswith(".parquet"):
+            frame, notes = read_parquet(data, name, limits)
+        else:
+            frame = _read_csv(data, name, sep, limits)
+        _check_table(frame, name, limits)
+        return RawFile(name, frame=frame, notes=notes, skipped=skipped)
     except JourneyError:
         raise
     except ValueError as error:
@@ -155,15 +225,16 @@ def _read_bytes(path: Path, name: str) -> bytes:
         raise JourneyError(f"{name}: is a folder; give an event log file.", source=name) from None
 
 
-def _read_csv(data: bytes, name: str, sep: str | None, limit: int) -> pl.DataFrame:
+def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> pl.DataFrame:
     if data[:2] == GZIP_MAGIC:
-        data = gunzip(data, name, limit)
+        data = gunzip(data, name, limits.decompressed_bytes)
     data, _ = utf8_text(data)
     if not data or data.isspace():
         raise JourneyError(f"{name}: the file is empty; export the event log again with its rows.", source=name)
     sep = sep or sniff_delimiter(data)
     if len(sep) != 1:
         raise JourneyError(f"{name}: the delimiter must be one character, not '{sep[:10]}'.", source=name)
+    _check_header(data, name, sep, limits)
     try:
         table = pl.read_csv(io.BytesIO(data), separator=sep, infer_schema=False, encoding="utf8",
                             truncate_ragged_lines=False)
@@ -176,15 +247,37 @@ def _read_csv(data: bytes, name: str, sep: str | None, limit: int) -> pl.DataFra
     return table
 
 
-def _read_excel(data: bytes) -> pl.DataFrame:
-    import pandas as pd
+def _check_header(data: bytes, name: str, sep: str, limits: Limits) -> None:
+    """Refuse a header of more columns than the limit, or holding a NUL byte, before the rows are parsed.
 
-    frame = pd.read_excel(io.BytesIO(data), engine="openpyxl")
-    for column in frame.columns:
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(lambda v: None if v is None or v != v else str(v))
-    frame.columns = [str(c) for c in frame.columns]
-    return pl.from_pandas(frame)
+    Polars takes minutes and gigabytes over 100,000 columns; counting the header's delimiters takes
+    milliseconds (a delimiter inside quotes counts too, which can only overstate by a few).
+    """
+    end = data.find(b"\n")
+    header = data[: end if end >= 0 else len(data)]
+    columns = header.count(sep.encode()) + 1
+    if columns > limits.columns:  # type: ignore[operator]
+        raise over_limit(f"{name}, line 1", f"has {columns:,} columns", "columns", limits.columns)  # type: ignore
+    if b"\0" in header:
+        column = header[: header.index(b"\0")].count(sep.encode()) + 1
+        raise JourneyError(f"{name}, line 1, column {column}: the header holds a NUL byte, which no text file has; "
+                           "export the log again as CSV (UTF-8), or check that this is the right file.", source=name,
+                           line=1)
+
+
+def _check_table(frame: pl.DataFrame, name: str, limits: Limits) -> None:
+    """Refuse a table past the column limit or with a text value past the cell limit (naming column and row)."""
+    if frame.width > limits.columns:  # type: ignore[operator]
+        raise over_limit(name, f"has {frame.width:,} columns", "columns", limits.columns)  # type: ignore[arg-type]
+    text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    if not text or not frame.height:
+        return
+    longest = frame.select(pl.col(text).str.len_bytes().max()).row(0)
+    for column, length in zip(text, longest):
+        if length is not None and length > limits.cell_bytes:
+            row = frame.get_column(column).str.len_bytes().arg_max()
+            raise over_limit(f"{name}, column '{_cut(column, 40)}', row {(row or 0) + 1:,}",
+                             f"has a value of {length / 1024:,.0f} KB", "cell_kb", limits.cell_kb)  # type: ignore
 
 
 def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None:
@@ -200,6 +293,14 @@ def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None
         if column is not None and column not in table.columns:
             raise JourneyError(f"{source}: there is no column '{_cut(column, 40)}' for the {role.replace('_', ' ')}; the "
                                f"columns are: {columns}.", source=source)
+    given = [(role, getattr(roles, role)) for role in ("case", "activity", "timestamp", "start_timestamp", "lifecycle")
+             if getattr(roles, role)]
+    for index, (role, column) in enumerate(given):
+        first = next((other for other, again in given[:index] if again == column), None)
+        if first:
+            raise JourneyError(f"{source}: the column '{_cut(column, 40)}' is given for both the {first.replace('_', ' ')} "
+                               f"and the {role.replace('_', ' ')}; each role needs a column of its own (--case, "
+                               "--activity, --timestamp, or the column mapping).", source=source)
 
 
 def _parse_time(frame: pl.DataFrame, column: str, fmt: str | None, source: str) -> pl.Series:

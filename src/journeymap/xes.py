@@ -40,7 +40,7 @@ _CASE_ID = "case:concept:name"
 _CHUNK_ROWS = 50_000
 _PIECE = 64 << 10  # bytes fed to expat at a time while it makes progress
 _MAX_PIECE = 64 << 20
-_OUTSIDE = "events outside a trace"
+_OUTSIDE = "outside any trace"
 
 
 @dataclass
