@@ -7,7 +7,7 @@ import streamlit as st
 
 from journeymap import flow, flowcharts
 from journeymap.durations import format_seconds_as_text as human
-from journeymap.whatif import okr_budget, okr_progress
+from journeymap.whatif import okr_budget
 from journeymap.ui import charting, decide
 from journeymap.ui.text import md
 
@@ -74,16 +74,14 @@ with on_track:
     if len(okrs) > 1:
         st.selectbox("OKR", range(len(okrs)), key=OKR_KEY, format_func=lambda i: okrs[i].name,
                      on_change=decide.remember, args=("okr", OKR_KEY, 0))
-    okr = okrs[number]
-    progress = okr_progress(times, okr)
+    status = view.story.okrs[number]
+    okr, last = status.okr, status.latest
     st.markdown(f"**{md(okr.name)}**: {okr.statistic} from baseline {human(okr.baseline_s)} to target "
-                f"{human(okr.target_s)}.")
-    weeks = progress[progress["cases"] >= 5]
-    if len(weeks):
-        last = weeks.iloc[-1]
+                f"{human(okr.target_s)}. {md(status.sentence)}")
+    if last is not None:
         st.markdown(f"##### Week of {last['week']:%d %b %Y}: {okr.statistic} {human(last['value_s'])}, "
                     f"{last['progress']:.0%} of the way from baseline to target.")
-    charting.show(view, lambda: flowcharts.okr_progress_chart(progress, okr, journey.changes, subtitle=subtitle),
+    charting.show(view, lambda: flowcharts.okr_progress_chart(status.weekly, okr, journey.changes, subtitle=subtitle),
                   ("okr progress", number), f"{journey.id} okr {number + 1} progress", "jm_flow_okr_progress")
     st.subheader("Budget per step", anchor=False)
     budget = okr_budget(times, okr)

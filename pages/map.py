@@ -6,12 +6,12 @@ import streamlit as st
 
 from journeymap import charts
 from journeymap.hotspots import hotspot_marker
+from journeymap.story import MARKED_HOTSPOTS
 from journeymap.ui import charting, decide, page, state, step_details
 from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
 
 COLOR_KEY, STEP_KEY, OFF_MAP_KEY, CLICK_KEY = "jm_w_color", "jm_w_step", "jm_w_off_map", "jm_map_click"
-TOP = 3
 # Labels and the default detail are planned for this size: the main column of a 1280 x 720 screen
 # with the sidebar open is 820 pixels wide (measured in Chromium). The chart stretches to the
 # column it gets, so on a wider screen its columns only get wider.
@@ -50,17 +50,16 @@ left.selectbox("Colour steps by", list(measures), format_func=lambda measure: f"
 show_off_map = middle.toggle("Show off-map activity", key=OFF_MAP_KEY,
                              help="Activities and transitions that are not in the design, drawn grey and dashed.")
 
-hotspots = decide.hotspots(view)[:TOP]
+hotspots = list(view.story.marked)
 with hotspot_slot:
     if hotspots:
         markers = " ".join(hotspot_marker(rank) for rank in range(1, len(hotspots) + 1))
         st.caption(f"The top {len(hotspots)} hotspots, marked {markers} on the map:")
     else:
         st.caption("No step stands out: no big share of lead time, broken target, drop-off or rework.")
-    for cell, (rank, hotspot) in zip(st.columns(TOP), enumerate(hotspots, start=1)):
+    for cell, (rank, hotspot) in zip(st.columns(MARKED_HOTSPOTS), enumerate(hotspots, start=1)):
         with cell.container(border=True):
-            sentence = hotspot.sentence.removeprefix(f"{hotspot.label}: ")
-            st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}**  \n{md(sentence[:1].upper() + sentence[1:])}")
+            st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}**  \n{md(hotspot.detail)}")
 
 detail = detail_control(selection, source, view, hotspots, show_off_map, MAP_WIDTH, MAP_HEIGHT)
 event = charting.show(

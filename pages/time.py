@@ -6,6 +6,7 @@ import streamlit as st
 
 from journeymap import charts
 from journeymap.durations import format_seconds_as_text as human
+from journeymap.story import lead_time_rule
 from journeymap.ui import charting, page
 from journeymap.ui.text import md
 
@@ -18,8 +19,8 @@ cells = st.columns(4)
 cells[0].metric("Completed cases", f"{lead.get('count') or 0:,}")
 for cell, (name, label) in zip(cells[1:], (("median", "Median lead time"), ("p85", "p85 lead time"),
                                            ("p95", "p95 lead time"))):
-    cell.metric(label, human(lead.get(f"{name}_s")), help=f"{label.split()[0]} of the time from a case's first event "
-                "to its first end step, over completed cases.")
+    cell.metric(label, human(lead.get(f"{name}_s")),
+                help=f"{label.split()[0]} of the time {lead_time_rule(metrics)}, over completed cases.")
 
 
 if not lead.get("count"):
@@ -39,11 +40,10 @@ charting.show(view, lambda: charts.arrival_chart(metrics, subtitle=subtitle), "a
 
 if journey.okrs:
     st.subheader("OKRs", anchor=False)
-for number, okr in enumerate(journey.okrs):
-    spans_lead_time = okr.from_step == journey.start and okr.to_step in metrics.end_steps
-    current = lead.get(f"{okr.statistic}_s") if spans_lead_time else None
+for number, status in enumerate(view.story.okrs):
+    okr = status.okr
     st.markdown(f"**{md(okr.name)}** ({okr.statistic}): baseline {human(okr.baseline_s)} → target "
-                f"{human(okr.target_s)} → now **{human(current)}**"
-                + ("" if current is None else " ✓ on target" if current <= okr.target_s else ""))
+                f"{human(okr.target_s)} → now **{human(status.current_s)}**" + (" ✓ on target" if status.met else ""))
+    st.caption(md(status.sentence))
     charting.show(view, lambda okr=okr: charts.okr_chart(metrics, okr), ("okr", number),
                   f"{journey.id} okr {number + 1}", f"jm_okr_{number}")

@@ -12,7 +12,7 @@ import pytest
 import vl_convert as vlc
 
 from journeymap.charts import (MEASURES, STEP_SELECTION, arrival_chart, chart_subtitle, duration_expr, funnel_chart,
-                               lead_time_chart, lead_time_trend_chart, map_chart, okr_chart, okr_note, paths_chart)
+                               lead_time_chart, lead_time_trend_chart, map_chart, okr_chart, paths_chart)
 from journeymap.definition import load_journey
 from journeymap.durations import format_seconds_as_text
 from journeymap.errors import JourneyError
@@ -262,27 +262,31 @@ class TestOtherCharts:
         with pytest.raises(JourneyError, match="not a step"):
             arrival_chart(onboarding, "teleport")
 
-    def test_okr_on_lead_time_is_weekly(self, onboarding):
-        """Offer accepted -> first login is the lead time, so the OKR chart plots it week by week."""
+    def test_okr_is_weekly_by_week_of_reaching_its_to_step(self, onboarding):
+        """The OKR chart plots the OKR's own weekly series (weeks with five cases or more) and says where it stands."""
+        from journeymap.okr import okr_status
+
         okr = onboarding.journey.okrs[0]
         chart = okr_chart(onboarding, okr)
         weekly = [layer.data for layer in chart.layer if isinstance(layer.data, pd.DataFrame) and "week" in layer.data
                   and "value_s" in layer.data]
-        assert weekly and (weekly[0]["n"] >= 5).all()
-        assert "by week of case start" in okr_note(onboarding, okr)
+        status = okr_status(onboarding, okr)
+        assert weekly and (weekly[0]["cases"] >= 5).all()
+        assert list(weekly[0]["value_s"]) == list(status.weekly["value_s"])
+        spec = json.dumps(chart.to_dict(), ensure_ascii=False)
+        assert "Week the cases reached First login" in spec and status.sentence in spec
 
     def test_okr_trend_marks_changes(self, onboarding):
         """The weekly OKR chart draws the journey's dated change, as every trend chart does."""
         spec = json.dumps(okr_chart(onboarding, onboarding.journey.okrs[0]).to_dict())
         assert "01 Jun: Laptops pre-imaged and shipped from regional vendor stock" in spec
 
-    def test_okr_that_is_not_lead_time_says_so(self, service_desk):
-        """New -> resolved is not measured per case: baseline, target and an upper bound are shown, and it says so."""
+    def test_okr_that_is_not_lead_time_is_measured_per_case(self, service_desk):
+        """New -> resolved is not the lead time, yet it is measured per case: no upper bound in its place."""
         okr = service_desk.journey.okrs[0]
-        note = okr_note(service_desk, okr)
-        assert "not measured per case" in note and "upper bound" in note
-        bars = frame_of(okr_chart(service_desk, okr), 0)
-        assert list(bars["bar"]) == ["baseline", "target", "measured: p85 lead time"]
+        spec = json.dumps(okr_chart(service_desk, okr).to_dict(), ensure_ascii=False)
+        assert "not measured per case" not in spec and "upper bound" not in spec
+        assert "The p85 time from New to Resolved: now 9.9 d over" in spec
 
     def test_paths_describe_variants_against_the_most_common(self, onboarding):
         """Paths read as differences from path #1 ("skips Day-1 orientation"), with counts and lead times."""
@@ -308,4 +312,5 @@ class TestSparseData:
                       okr_chart(metrics, journey.okrs[0]), paths_chart(metrics)):
             chart.to_dict()
             assert export_chart(chart, "svg", width=600, height=400).startswith(b"<svg")
-        assert "no case has completed yet" in okr_note(metrics, journey.okrs[0])
+        from journeymap.okr import okr_status
+        assert "no completed case has gone from one to the other yet" in okr_status(metrics, journey.okrs[0]).sentence

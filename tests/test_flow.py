@@ -19,13 +19,13 @@ from journeymap.flow import (
     stuck_by_step,
     stuck_cases,
     stuck_cases_csv,
-    week_start,
     weekly_throughput,
     work_in_progress,
 )
 from journeymap.metrics import compute_metrics, to_epoch_us
 from journeymap.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EPOCH, build_events
+from journeymap.weeks import week_start
 
 DAY_US = 86_400_000_000
 JOURNEY = """

@@ -115,17 +115,6 @@ class TestFindHotspots:
         assert find_hotspots(metrics, top=3)[0].step == "equipment_shipped"
         assert "Equipment shipped" in where_time_goes(metrics)
 
-    def test_p85_impact_kind(self) -> None:
-        """With p85 impact given, the step whose halving cuts p85 lead time most is flagged and says so."""
-        from journeymap.casetimes import case_step_times
-        from journeymap.whatif import p85_impact
-
-        events = shipping_log()
-        impact = p85_impact(case_step_times(events, JOURNEY))
-        ship = next(h for h in find_hotspots(compute_metrics(events, JOURNEY), impact=impact) if h.step == "ship")
-        assert "p85_impact" in ship.kinds
-        assert "halving it would cut p85 lead time by" in ship.sentence
-
     def test_nothing_completed(self) -> None:
         """With no completed case the summary says so instead of dividing by zero."""
         metrics = compute_metrics(build_events({"a": [("order", 0)]}), JOURNEY)

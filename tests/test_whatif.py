@@ -17,10 +17,8 @@ from journeymap.whatif import (
     CHANGES,
     okr_budget,
     okr_gaps,
-    okr_progress,
     okr_times,
     p85_impact,
-    p85_impact_hotspots,
     what_if,
     with_p85_impact,
 )
@@ -169,11 +167,6 @@ class TestImpact:
         assert "p85_impact_s" in coloured and "p85_impact_s" not in metrics.steps
         assert coloured["p85_impact_s"].notna().all() and len(coloured) == len(metrics.steps)
 
-    def test_hotspot_phrases(self, onboarding):
-        """The p85-impact hotspots are the steps worth at least 5% of p85, with a phrase each."""
-        spots = p85_impact_hotspots(p85_impact(onboarding[0]))
-        assert list(spots)[0] == "equipment_shipped"
-        assert spots["equipment_shipped"].startswith("halving it would cut p85 lead time by ")
 
 
 class TestOkr:
@@ -206,16 +199,6 @@ class TestOkr:
         budget = okr_budget(times, min_reach=0.0)
         p85 = okr_gaps(times).iloc[0]["before_s"]
         assert budget["actual_s"].sum() == pytest.approx(p85, rel=0.05)
-
-    def test_weekly_progress(self, onboarding):
-        """Each week's OKR statistic is placed between baseline (0) and target (1)."""
-        times, _ = onboarding
-        progress = okr_progress(times)
-        okr = times.journey.okrs[0]
-        assert progress["cases"].sum() == times.status_is("completed").sum()
-        row = progress.iloc[-1]
-        assert row["progress"] == pytest.approx((okr.baseline_s - row["value_s"]) / (okr.baseline_s - okr.target_s))
-        assert (pd.to_datetime(progress["week"]).dt.day_of_week == 0).all()
 
     def test_no_okr_is_a_readable_error(self, onboarding):
         """A journey without OKRs says where to add one."""

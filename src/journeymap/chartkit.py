@@ -13,7 +13,7 @@ import pandas as pd
 from .filters import CaseFilter
 from .metrics import JourneyMetrics
 
-__all__ = ["FONT", "INK", "MUTED", "FAINT", "SCHEME", "OUTCOMES", "EDGE_KINDS", "QUANTILE", "NICE_TICKS_S",
+__all__ = ["FONT", "INK", "MUTED", "FAINT", "SCHEME", "OUTCOMES", "EDGE_KINDS", "NICE_TICKS_S",
            "RULE_LABEL", "duration_expr", "titled", "chart_subtitle", "duration_ticks", "text_labels", "records",
            "or_default", "time_unit", "shorten", "date_text"]
 
@@ -27,7 +27,6 @@ OUTCOMES = {"Moved on": "#0072B2", "Completed": "#009E73", "In flight here": "#E
 EDGE_KINDS = {"Designed transition": ("#52606d", []), "Loop back (rework)": ("#52606d", [7, 4]),
               "Designed, never taken": ("#c3cad2", []), "Not in the design": ("#9aa5b1", [2, 3]),
               "Through hidden steps": ("#7b8794", [1, 5])}  # the map's stand-in for a path through hidden steps
-QUANTILE = {"median": 0.5, "p85": 0.85, "p95": 0.95}
 NICE_TICKS_S = [1, 10, 60, 600, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 28 * 86400, 91 * 86400, 365 * 86400]
 
 

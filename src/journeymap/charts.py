@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .chartkit import (
-    INK, FAINT, OUTCOMES, QUANTILE, NICE_TICKS_S, RULE_LABEL, duration_expr, titled, chart_subtitle,
+    INK, FAINT, OUTCOMES, NICE_TICKS_S, RULE_LABEL, duration_expr, titled, chart_subtitle,
     text_labels, or_default, time_unit, shorten,
 )
 from .durations import format_seconds_as_text as human
@@ -24,9 +24,12 @@ from .errors import JourneyError
 from .metrics import JourneyMetrics
 from .mapchart import MEASURES, STEP_SELECTION, map_chart
 from .model import Change, Okr
+from .okr import MIN_WEEK_CASES, okr_status
+from .stats import quantile_of
+from .weeks import week_start
 
 __all__ = ["MEASURES", "map_chart", "funnel_chart", "lead_time_chart", "lead_time_trend_chart", "arrival_chart",
-           "okr_chart", "okr_note", "paths_chart", "titled", "chart_subtitle", "duration_expr", "STEP_SELECTION"]
+           "okr_chart", "paths_chart", "titled", "chart_subtitle", "duration_expr", "STEP_SELECTION"]
 
 
 def funnel_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: str | None = None) -> alt.LayerChart:
@@ -107,7 +110,7 @@ def lead_time_trend_chart(metrics: JourneyMetrics, changes: Sequence[Change] | N
     """Weekly median and p85 lead time by week of case start, with dated process changes marked."""
     if changes is None:
         changes = metrics.journey.changes if metrics.journey else ()
-    weekly = _weekly(metrics, {"median": 0.5, "p85": 0.85})
+    weekly = _weekly(metrics, {name: quantile_of(name) for name in ("median", "p85")})
     unit, unit_s = time_unit(metrics.lead_time.get("median_s") or 86400.0)
     long = weekly.melt(id_vars=["week", "n"], value_vars=["median", "p85"], var_name="statistic", value_name="s")
     long["value"] = long["s"] / unit_s
@@ -123,7 +126,7 @@ def lead_time_trend_chart(metrics: JourneyMetrics, changes: Sequence[Change] | N
     layers = [_finishing_band(metrics, x), base.mark_line(strokeWidth=2.5),
               base.mark_point(filled=True, size=40).encode(shape=alt.Shape("statistic:N", legend=None))]
     layers += _change_marks(changes, x)
-    note = f"weeks with at least {_MIN_WEEK} completed cases; grey: recent starts, many not finished yet"
+    note = f"weeks with at least {MIN_WEEK_CASES} completed cases; grey: recent starts, many not finished yet"
     return titled(alt.layer(*layers).properties(width=1200, height=675), or_default(title, "Lead time week by week"),
                   or_default(subtitle, [chart_subtitle(metrics), note]))
 
@@ -265,65 +268,28 @@ def _empty_note(text: str) -> alt.Chart:
 
 
 def okr_chart(metrics: JourneyMetrics, okr: Okr, *, title: str | None = None,
-              subtitle: str | None = None) -> alt.LayerChart:
-    """An OKR's statistic week by week against its baseline and target, or the closest honest figure."""
+              subtitle: str | Sequence[str] | None = None) -> alt.LayerChart:
+    """An OKR's statistic week by week (by the week its cases reached the to-step) against its baseline and
+    target; `okr.okr_status` is the one source of the figures."""
+    status = okr_status(metrics, okr)
     unit, unit_s = time_unit(okr.baseline_s)
-    current = _okr_current(metrics, okr)
     figures = [("baseline", okr.baseline_s, FAINT), ("target", okr.target_s, "#009E73")]
-    if _okr_spans_lead_time(metrics, okr):
-        weekly = _weekly(metrics, {"value_s": QUANTILE.get(okr.statistic, 0.85)})
-        weekly["value"], weekly["text"] = weekly["value_s"] / unit_s, [human(v) for v in weekly["value_s"]]
-        x = alt.X("week:T", title="Week the cases started", scale=alt.Scale(type="utc"),
-                  axis=alt.Axis(format="%d %b %Y", labelAngle=0))
-        y = alt.Y("value:Q", title=f"{okr.statistic} lead time ({unit})", scale=alt.Scale(zero=True))
-        line = alt.Chart(weekly).mark_line(point=True, color="#0072B2", strokeWidth=2.5).encode(
-            x=x, y=y, tooltip=[alt.Tooltip("week:N", title="Week of"), alt.Tooltip("text:N", title=okr.statistic),
-                               alt.Tooltip("n:Q", title="Completed cases", format=",")])
-        lines = pd.DataFrame([{"value": v / unit_s, "what": f"{name} {human(v)}", "c": c} for name, v, c in figures])
-        rule = alt.Chart(lines).mark_rule(strokeWidth=2, strokeDash=[6, 4]).encode(
-            y=y, color=alt.Color("c:N", scale=None))
-        changes = metrics.journey.changes if metrics.journey else ()
-        layers = [_finishing_band(metrics, x), line, rule, *_change_marks(changes, x),
-            *text_labels(lines, {"align": "right", "baseline": "bottom", "dx": -4, "dy": -4, "fontWeight": "bold"},
-                     x=alt.value("width"), y=y, text="what:N", color=alt.Color("c:N", scale=None))]
-    else:
-        y = alt.Y("value:Q", title=f"{okr.statistic} ({unit})", scale=alt.Scale(zero=True))
-        if current is not None:
-            figures.append((f"measured: {okr.statistic} lead time", current, "#3b6ea8"))
-        bars = pd.DataFrame([{"bar": name, "value": v / unit_s, "text": human(v), "c": c} for name, v, c in figures])
-        xb = alt.X("bar:N", title=None, sort=list(bars["bar"]), axis=alt.Axis(labelAngle=0, labelLimit=400))
-        layers = [alt.Chart(bars).mark_bar(size=90).encode(x=xb, y=y, color=alt.Color("c:N", scale=None)),
-                  alt.Chart(bars).mark_text(baseline="bottom", dy=-4, fontWeight="bold").encode(
-                      x=xb, y=y, text="text:N")]
+    weekly = status.weekly.assign(week=status.weekly["week"].dt.strftime("%Y-%m-%d"))
+    weekly["value"], weekly["text"] = weekly["value_s"] / unit_s, [human(v) for v in weekly["value_s"]]
+    x = alt.X("week:T", title=f"Week the cases reached {metrics.step_label(okr.to_step)}", scale=alt.Scale(type="utc"),
+              axis=alt.Axis(format="%d %b %Y", labelAngle=0))
+    y = alt.Y("value:Q", title=f"{okr.statistic} time ({unit})", scale=alt.Scale(zero=True))
+    line = alt.Chart(weekly).mark_line(point=True, color="#0072B2", strokeWidth=2.5).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("week:N", title="Week of"), alt.Tooltip("text:N", title=okr.statistic),
+                           alt.Tooltip("cases:Q", title="Completed cases", format=",")])
+    lines = pd.DataFrame([{"value": v / unit_s, "what": f"{name} {human(v)}", "c": c} for name, v, c in figures])
+    rule = alt.Chart(lines).mark_rule(strokeWidth=2, strokeDash=[6, 4]).encode(y=y, color=alt.Color("c:N", scale=None))
+    changes = metrics.journey.changes if metrics.journey else ()
+    layers = [line, rule, *_change_marks(changes, x),
+              *text_labels(lines, {"align": "right", "baseline": "bottom", "dx": -4, "dy": -4, "fontWeight": "bold"},
+                           x=alt.value("width"), y=y, text="what:N", color=alt.Color("c:N", scale=None))]
     chart = alt.layer(*layers).properties(width=1200, height=675)
-    return titled(chart, or_default(title, okr.name), or_default(subtitle, [chart_subtitle(metrics), okr_note(metrics, okr)]))
-
-
-def okr_note(metrics: JourneyMetrics, okr: Okr) -> str:
-    """One sentence saying what an OKR chart shows, and what it cannot measure."""
-    name = f"{okr.statistic} time from {metrics.step_label(okr.from_step)} to {metrics.step_label(okr.to_step)}"
-    current = _okr_current(metrics, okr)
-    if _okr_spans_lead_time(metrics, okr):
-        now = f"now {human(current)} over all completed cases" if current is not None else "no case has completed yet"
-        return (f"The {name}, by week of case start: {now}; baseline {human(okr.baseline_s)}, "
-                f"target {human(okr.target_s)}.")
-    journey = metrics.journey
-    upper = journey is not None and okr.from_step == journey.start and okr.to_step in journey.mandatory_steps()
-    end = " or ".join(metrics.step_label(s) for s in metrics.end_steps)
-    return (f"The {name} is not measured per case yet; the measured bar is the {okr.statistic} time from the first "
-            f"event to {end}, {'an upper bound' if upper else 'a different span'}.")
-
-
-def _okr_spans_lead_time(metrics: JourneyMetrics, okr: Okr) -> bool:
-    """True when the OKR runs from the start step to an end step, i.e. it is the lead time."""
-    journey = metrics.journey
-    return journey is not None and okr.from_step == journey.start and okr.to_step in metrics.end_steps
-
-
-def _okr_current(metrics: JourneyMetrics, okr: Okr) -> float | None:
-    """The OKR's statistic of lead time over all completed cases, if any completed."""
-    seconds = _completed(metrics)["lead_time_s"]
-    return float(seconds.quantile(QUANTILE.get(okr.statistic, 0.85))) if len(seconds) else None
+    return titled(chart, or_default(title, okr.name), or_default(subtitle, [chart_subtitle(metrics), status.sentence]))
 
 
 def paths_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: str | None = None) -> alt.LayerChart:
@@ -356,9 +322,6 @@ def paths_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: 
                   or_default(subtitle, [chart_subtitle(metrics), f"{shown}; {head}"]))
 
 
-_MIN_WEEK = 5  # weekly figures over fewer completed cases than this are left out
-
-
 def _completed(metrics: JourneyMetrics) -> pd.DataFrame:
     """The completed cases of the metrics, with their lead times."""
     cases = metrics.cases
@@ -368,12 +331,11 @@ def _completed(metrics: JourneyMetrics) -> pd.DataFrame:
 def _weekly(metrics: JourneyMetrics, quantiles: dict[str, float]) -> pd.DataFrame:
     """Quantiles of lead time per week of case start (Monday, UTC), weeks with enough cases only."""
     done = _completed(metrics)
-    started = pd.to_datetime(done["first_ts"], unit="us", utc=True).dt.tz_localize(None).dt.normalize()
-    week = (started - pd.to_timedelta(started.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+    week = pd.Series(week_start(done["first_ts"].to_numpy(np.int64)), index=done.index).dt.strftime("%Y-%m-%d")
     grouped = done.groupby(week)["lead_time_s"]
     table = pd.DataFrame({name: grouped.quantile(q) for name, q in quantiles.items()})
     table["n"] = grouped.size()
-    table = table[table["n"] >= _MIN_WEEK].rename_axis("week").reset_index()
+    table = table[table["n"] >= MIN_WEEK_CASES].rename_axis("week").reset_index()
     return table.astype({"week": str})
 
 

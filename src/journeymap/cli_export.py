@@ -8,17 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from .charts import (MEASURES, arrival_chart, chart_subtitle, funnel_chart, lead_time_chart, lead_time_trend_chart,
-                     map_chart, okr_chart, okr_note, paths_chart)
+                     map_chart, okr_chart, paths_chart)
 from .cli_options import add_events_options, command, load_inputs
 from .errors import JourneyError
 from .export import CHART_FORMATS, DEFAULT_HEIGHT, DEFAULT_SCALE, DEFAULT_WIDTH, export_chart, format_from_path
 from .filters import CaseFilter, filter_events
-from .hotspots import find_hotspots
 from .mapchart import DEFAULT_MEASURE
 from .mapdetail import map_detail, parse_steps, parse_transitions
 from .metrics import JourneyMetrics, compute_metrics
 from .model import Journey
+from .okr import okr_status
 from .report import build_report
+from .story import journey_story
 
 __all__ = ["add_export_commands", "CHARTS", "parse_case_filter"]
 
@@ -154,7 +155,7 @@ def _chart(args: argparse.Namespace, metrics: JourneyMetrics, journey: Journey, 
            reference: JourneyMetrics) -> Any:
     """The chart the command line asks for."""
     if args.chart == "map":
-        hotspots = find_hotspots(metrics, top=3)
+        hotspots = list(journey_story(metrics).marked)
         steps, transitions = _detail(args)
         detail = map_detail(metrics, steps=steps, transitions=transitions, hotspots=hotspots,
                             show_off_map=args.show_off_map, reference=reference, width=args.width,
@@ -165,7 +166,7 @@ def _chart(args: argparse.Namespace, metrics: JourneyMetrics, journey: Journey, 
         return arrival_chart(metrics, _step_id(metrics, args.step) if args.step else None, subtitle=subtitle)
     if args.chart == "okr":
         okr = _okr(journey, args.okr)
-        return okr_chart(metrics, okr, subtitle=[subtitle, okr_note(metrics, okr)])
+        return okr_chart(metrics, okr, subtitle=[subtitle, okr_status(metrics, okr).sentence])
     if args.chart == "lead-time-trend":
         return lead_time_trend_chart(metrics, journey.changes, subtitle=subtitle)
     builders = {"funnel": funnel_chart, "lead-time": lead_time_chart, "paths": paths_chart}

@@ -81,4 +81,6 @@ def _table(metrics: JourneyMetrics, summary: dict[str, Any]) -> str:
                      f"{format_seconds_as_text(step['arrival_p85_s']):>10} {step['dropped']:>8,} "
                      f"{step['delay_share']:>6.0%}")
     lines += ["", "hotspots:"] + [f"  {i}. {h['sentence']}" for i, h in enumerate(summary["hotspots"], 1)]
+    if summary["okrs"]:
+        lines += ["", "OKRs:"] + [f"  {okr['name']}: {okr['sentence']}" for okr in summary["okrs"]]
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from .casetimes import CaseTimes
 from .durations import format_seconds_as_text
 from .metrics import to_epoch_us
 from .model import Change, Journey
+from .stats import quantile_of
 
 __all__ = ["Comparison", "SegmentComparison", "compare_change", "compare_groups", "compare_segment",
            "bootstrap_quantile", "latest_change", "LEVEL", "MIN_CASES", "RESAMPLES", "OPEN_CAUTION"]
@@ -28,7 +29,7 @@ LEVEL = 0.95
 MIN_CASES = 30
 RESAMPLES = 1000
 OPEN_CAUTION = 0.1  # above this share of a group still in flight, its lead times lean fast
-_STATS = {"median": 0.5, "p85": 0.85}
+_STATS = {name: quantile_of(name) for name in ("median", "p85")}  # the statistics compared
 
 
 @dataclass(frozen=True)

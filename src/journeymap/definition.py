@@ -17,7 +17,7 @@ import yaml
 
 from .durations import format_duration, parse_duration
 from .errors import JourneyError
-from .model import Change, Journey, Okr, Stage, Step, Target, Transition
+from .model import DEFAULT_STALE_AFTER_S, Change, Journey, Okr, Stage, Step, Target, Transition
 
 __all__ = [
     "load_journey",
@@ -228,7 +228,7 @@ def _build(data: dict[str, Any]) -> Journey:
         name=data["name"],
         description=data.get("description", ""),
         owner=data.get("owner", ""),
-        stale_after_s=parse_duration(data.get("stale_after", "30d")),
+        stale_after_s=parse_duration(data["stale_after"]) if "stale_after" in data else DEFAULT_STALE_AFTER_S,
         completion=data.get("completion", "first_end"),
         stages=tuple(Stage(s["id"], s["label"]) for s in data["stages"]),
         steps=tuple(

@@ -18,8 +18,7 @@ import networkx as nx
 
 from .errors import JourneyError
 from .logfacts import LogFacts, log_facts
-from .metrics import DEFAULT_STALE_AFTER_S
-from .model import Journey, Stage, Step, Transition
+from .model import DEFAULT_STALE_AFTER_S, Journey, Stage, Step, Transition
 from .outcomes import Outcomes
 
 __all__ = ["DraftProposal", "propose_draft", "draft_journey", "draft_header", "timer_steps"]

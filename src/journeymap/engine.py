@@ -21,7 +21,7 @@ import pandas as pd
 import polars as pl
 
 __all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "prepare_events", "in_order", "lookup", "sorted_column",
-           "materialise", "collect", "to_pandas", "backend_name"]
+           "materialise", "collect", "to_pandas"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
 # DESIGN.md: events of a case are ordered by timestamp, then start timestamp, then file order.
@@ -79,11 +79,6 @@ def as_lazy(frame: Any) -> nw.LazyFrame[Any]:
     """Wrap any supported native frame (pandas, Polars, DuckDB, PySpark) as a Narwhals lazy frame."""
     wrapped = nw.from_native(frame)
     return wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
-
-
-def backend_name(frame: Any) -> str:
-    """The engine behind a native frame, e.g. `polars`, `pandas`, `duckdb`."""
-    return str(nw.from_native(frame).implementation).lower().split(".")[-1]
 
 
 def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, int],

@@ -18,8 +18,10 @@ import pandas as pd
 
 from .casetimes import CaseTimes
 from .durations import format_seconds_as_text
+from .stats import quantile_of
+from .weeks import week_start
 
-__all__ = ["Forecast", "week_start", "weekly_throughput", "work_in_progress", "cumulative_flow", "forecast_wip",
+__all__ = ["Forecast", "weekly_throughput", "work_in_progress", "cumulative_flow", "forecast_wip",
            "stuck_cases", "stuck_by_step", "stuck_cases_csv"]
 
 _DAY_US = 86_400_000_000
@@ -36,12 +38,6 @@ class Forecast:
     weeks: dict[int, float]
     dates: dict[int, dt.date | None]
     sentence: str
-
-
-def week_start(us: np.ndarray) -> np.ndarray:
-    """The Monday (UTC) of each epoch-microsecond moment, as datetime64 days."""
-    days = np.asarray(us, dtype=np.int64) // _DAY_US
-    return (days - (days + 3) % 7).astype("datetime64[D]")  # 1970-01-01 was a Thursday
 
 
 def weekly_throughput(times: CaseTimes) -> pd.DataFrame:
@@ -136,7 +132,7 @@ def _usual_wait_p85(times: CaseTimes) -> np.ndarray:
     """Per step, the p85 of the time from an event at the step to the case's next event."""
     has = times.prev_step >= 0
     frame = pd.DataFrame({"step": times.prev_step[has], "wait_s": times.arrival_s[has]})
-    p85 = frame.groupby("step")["wait_s"].quantile(0.85)
+    p85 = frame.groupby("step")["wait_s"].quantile(quantile_of("p85"))
     waits = np.full(len(times.steps), np.nan)
     waits[p85.index.to_numpy(np.int64)] = p85.to_numpy()
     return waits

@@ -6,15 +6,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from .durations import format_seconds_as_text
 from .metrics import JourneyMetrics
-from .whatif import P85_IMPACT_KIND, p85_impact_hotspots
 
-__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_frame", "hotspot_marker", "automatic_steps", "KINDS"]
+__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_marker", "automatic_steps", "KINDS"]
 
-KINDS = ("delay", "target", "drop_off", "rework", P85_IMPACT_KIND)
+KINDS = ("delay", "target", "drop_off", "rework")
 _DELAY_SHARE = 0.15     # a step taking this share of lead time is a hotspot on its own
 _DROP_OFF_RATE = 0.05   # below this, losing cases is noise rather than a pattern
 _REWORK_RATE = 0.10     # one case in ten doing a step twice is worth a look
@@ -44,15 +41,19 @@ class Hotspot:
     delay_share: float
     sentence: str
 
+    @property
+    def detail(self) -> str:
+        """The sentence without its leading label, capitalised: what a card under the label says."""
+        rest = self.sentence.removeprefix(f"{self.label}: ")
+        return rest[:1].upper() + rest[1:]
 
-def find_hotspots(metrics: JourneyMetrics, top: int | None = None, impact: pd.DataFrame | None = None
-                  ) -> list[Hotspot]:
-    """Steps ranked by delay share, flagged for delay, a broken target, drop-off or rework.
 
-    With `impact` (`journeymap.whatif.p85_impact`), steps whose halving would cut p85 lead time
-    most are flagged too (kind `p85_impact`).
+def find_hotspots(metrics: JourneyMetrics, top: int | None = None) -> list[Hotspot]:
+    """Steps ranked by delay share, flagged for delay, a broken target, drop-off or rework (DESIGN.md).
+
+    Every surface shows this one ranking, through `journeymap.story.journey_story`. The p85
+    impact of halving a step is a What-if figure and a map colour, not a reason here.
     """
-    impact_phrases = p85_impact_hotspots(impact) if impact is not None else {}
     steps = metrics.steps[metrics.steps["reached"] > 0]
     if steps.empty:
         return []
@@ -74,10 +75,8 @@ def find_hotspots(metrics: JourneyMetrics, top: int | None = None, impact: pd.Da
         if (row.reached >= _MIN_CASES and row.rework_cases >= _MIN_FLAGGED
                 and row.rework_cases / row.reached >= _REWORK_RATE):
             kinds.append("rework")
-        if row.step in impact_phrases:
-            kinds.append(P85_IMPACT_KIND)
         if kinds:
-            sentence = _sentence(row, kinds, metrics, impact_phrases.get(row.step))
+            sentence = _sentence(row, kinds, metrics)
             hotspots.append(Hotspot(row.step, row.label, tuple(kinds), float(row.delay_share), sentence))
     # Ranked by the share of lead time a fix could win: a timer's share is none of it.
     hotspots.sort(key=lambda h: (-(0.0 if h.step in automatic else h.delay_share), -len(h.kinds), h.step))
@@ -117,7 +116,7 @@ def _end_phrase(metrics: JourneyMetrics) -> str:
     return "lead time"
 
 
-def _sentence(row: Any, kinds: list[str], metrics: JourneyMetrics, impact_phrase: str | None = None) -> str:
+def _sentence(row: Any, kinds: list[str], metrics: JourneyMetrics) -> str:
     parts: list[str] = []
     if "delay" in kinds or "target" in kinds:
         parts.append(_delay_phrase(row, metrics, with_spread="target" not in kinds))
@@ -130,8 +129,6 @@ def _sentence(row: Any, kinds: list[str], metrics: JourneyMetrics, impact_phrase
         parts.append(f"{_cases(row.dropped)} ({row.drop_off_rate:.0%}) went silent here")
     if "rework" in kinds:
         parts.append(f"{_cases(row.rework_cases)} ({row.rework_cases / row.reached:.0%}) did it more than once")
-    if impact_phrase:
-        parts.append(impact_phrase)
     return f"{row.label}: {', '.join(parts)}."
 
 
@@ -178,9 +175,3 @@ def _join(parts: list[str]) -> str:
         return "".join(parts) or "no step"
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
-
-def hotspot_frame(hotspots: list[Hotspot]) -> pd.DataFrame:
-    """Hotspots as a table: rank, step, kinds, delay share, sentence."""
-    return pd.DataFrame({"rank": range(1, len(hotspots) + 1), "step": [h.step for h in hotspots],
-                         "label": [h.label for h in hotspots], "kinds": [", ".join(h.kinds) for h in hotspots],
-                         "delay_share": [h.delay_share for h in hotspots], "sentence": [h.sentence for h in hotspots]})

@@ -12,15 +12,15 @@ import pandas as pd
 from .cases import STATUSES, case_table, mark_cases
 from .engine import (PreparedEvents, as_lazy, collect, in_order, materialise, prepare_events, sorted_column,
                      to_pandas)
-from .model import Journey
+from .model import DEFAULT_STALE_AFTER_S, Journey
+from .okr import OKR_CASE_COLUMNS, okr_case_times
 from .outcomes import log_outcomes
-from .stats import duration_stats
+from .stats import duration_stats, quantile_of
 from .variants import variant_table
 
 __all__ = ["JourneyMetrics", "compute_metrics", "to_epoch_us", "arrival_histogram",
            "activity_to_step", "as_of_epoch_us", "case_rules", "CaseRules"]
 
-DEFAULT_STALE_AFTER_S = 30 * 86400.0
 _CASE_COLUMNS = ["case", "first_ts", "last_ts", "n_events", "first_step", "last_step", "completion_ts", "exit_ts",
                  "status", "lead_time_s", "age_s", "duration_s", "silent_s"]
 
@@ -45,6 +45,7 @@ class JourneyMetrics:
     status_counts: dict[str, int] = field(default_factory=dict)
     lead_time: dict[str, float | None] = field(default_factory=dict)
     completion: str = "first_end"
+    okr_cases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OKR_CASE_COLUMNS))
 
     @property
     def as_of(self) -> dt.datetime:
@@ -104,6 +105,7 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
 
     variants, n_variants = variant_table(cases, events_nw, names, top_variants)
     histogram = arrival_histogram(transitions_nw, names)
+    okr_cases = okr_case_times(prepared, journey.okrs if journey else (), step_codes, end_codes, cases)
     completed = cases_pd.loc[cases_pd["status"] == "completed", "lead_time_s"]
     return JourneyMetrics(
         journey=journey, as_of_us=int(as_of_us or 0), n_cases=len(cases_pd),
@@ -111,7 +113,7 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
         transitions=transitions, steps=steps, cases=cases_pd, variants=variants, n_variants=n_variants,
         has_start_times=has_start, arrival_histogram=histogram,
         status_counts={status: int((cases_pd["status"] == status).sum()) for status in STATUSES},
-        lead_time=_summary(completed), completion=rules.completion,
+        lead_time=_summary(completed), completion=rules.completion, okr_cases=okr_cases,
     )
 
 
@@ -306,7 +308,7 @@ def _summary(seconds: pd.Series) -> dict[str, float | None]:
     if seconds.empty:
         return {"count": 0, "median_s": None, "mean_s": None, "p85_s": None, "p95_s": None}
     return {"count": int(seconds.count()), "median_s": float(seconds.median()), "mean_s": float(seconds.mean()),
-            "p85_s": float(seconds.quantile(0.85)), "p95_s": float(seconds.quantile(0.95))}
+            "p85_s": float(seconds.quantile(quantile_of("p85"))), "p95_s": float(seconds.quantile(quantile_of("p95")))}
 
 
 def _scalar(frame: nw.LazyFrame[Any]) -> Any:

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-__all__ = ["Journey", "Stage", "Step", "Transition", "Target", "Okr", "Change", "COMPLETION_RULES"]
+__all__ = ["DEFAULT_STALE_AFTER_S", "Journey", "Stage", "Step", "Transition", "Target", "Okr", "Change", "COMPLETION_RULES"]
 
-STATISTICS = ("median", "p85", "p95")
 # When a case counts as completed, and so where its lead time ends (DESIGN.md, "Case status"):
 # "first_end": at its first arrival at an end step (a designed journey: its goal is met);
 # "last_event": when its last event is at an end step, lead time = last − first event (case
 # duration, as pm4py and Disco measure it: a bare log and a drafted journey).
 COMPLETION_RULES = ("first_end", "last_event")
+DEFAULT_STALE_AFTER_S = 30 * 86400.0  # a case silent this long is dropped, unless the journey says otherwise
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Journey:
     exit: tuple[str, ...] = ()
     description: str = ""
     owner: str = ""
-    stale_after_s: float = 30 * 86400.0
+    stale_after_s: float = DEFAULT_STALE_AFTER_S
     okrs: tuple[Okr, ...] = ()
     changes: tuple[Change, ...] = ()
     completion: str = "first_end"

@@ -10,21 +10,20 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .charts import (chart_subtitle, funnel_chart, lead_time_chart, lead_time_trend_chart, map_chart, okr_chart,
-                     okr_note)
+from .charts import chart_subtitle, funnel_chart, lead_time_chart, lead_time_trend_chart, map_chart, okr_chart
 from .durations import format_seconds_as_text
 from .export import export_chart, stable_svg_ids
 from .filters import CaseFilter
-from .hotspots import find_hotspots, where_time_goes
+from .hotspots import Hotspot
 from .mapdetail import map_detail
 from .metrics import JourneyMetrics
 from .model import Journey
+from .okr import MIN_WEEK_CASES
+from .story import journey_story
 
 __all__ = ["build_report", "REPORT_WIDTH", "REPORT_HEIGHT"]
 
 REPORT_WIDTH, REPORT_HEIGHT = 1200, 675  # logical size of each chart; the page scales them to fit
-_TOP_HOTSPOTS = 5    # listed with their sentences
-_MARKED_HOTSPOTS = 3  # marked on the map
 _KIND_WORDS = {"delay": "slow", "target": "misses its target", "drop_off": "loses cases", "rework": "rework"}
 
 _STYLE = """
@@ -48,35 +47,35 @@ def build_report(metrics: JourneyMetrics, journey: Journey, *, case_filter: Case
     the most that fits); `reference`, the unfiltered log's metrics, ranks what the map draws.
     """
     subtitle = chart_subtitle(metrics, case_filter)
-    hotspots = find_hotspots(metrics, top=_TOP_HOTSPOTS)
-    marked = hotspots[:_MARKED_HOTSPOTS]
+    story = journey_story(metrics)
+    marked = list(story.marked)
     detail = map_detail(metrics, steps=steps, transitions=transitions, hotspots=marked, reference=reference,
                         width=REPORT_WIDTH, height=REPORT_HEIGHT, titled=False)
     hidden = detail.caption(hint="")
     charts = _Charts()
     parts = [
         f"<h1>{_e(journey.name)}</h1>", f'<p class="sub">{_e(subtitle)}</p>',
-        f'<p class="lead">{_e(where_time_goes(metrics))}</p>', _summary_table(metrics),
+        f'<p class="lead">{_e(story.summary)}</p>', _summary_table(metrics),
         "<h2>The journey map</h2>",
         "<p>Steps sized by the cases that reached them and coloured by their share of lead time; "
         "numbered rings mark the top hotspots, dashed lines are loops back."
         + (f" {_e(hidden)} The busiest are drawn.</p>" if hidden else "</p>"),
         charts.figure(map_chart(metrics, hotspots=marked, title="", subtitle="", width=REPORT_WIDTH,
                                 height=REPORT_HEIGHT, detail=detail, note=False), "Journey map"),
-        "<h2>Hotspots</h2>", _hotspot_list(hotspots),
+        "<h2>Hotspots</h2>", _hotspot_list(story.listed),
         "<h2>How many cases reach each step</h2>",
         charts.figure(funnel_chart(metrics, title="", subtitle=""), "Funnel"),
         "<h2>Lead time</h2>", charts.figure(lead_time_chart(metrics, title="", subtitle=""), "Lead time"),
-        "<p>Week by week, by the week the cases started (weeks with at least five completed cases). The grey "
+        f"<p>Week by week, by the week the cases started (weeks with at least {MIN_WEEK_CASES} completed cases). The grey "
         "band covers recent starts: many of those cases have not finished, so those weeks look faster than they "
         "will end up.</p>",
         charts.figure(lead_time_trend_chart(metrics, journey.changes, title="", subtitle=""), "Lead time by week"),
         "<h2>Objectives and key results</h2>",
     ]
-    if journey.okrs:
-        for okr in journey.okrs:
-            parts += [f"<h3>{_e(okr.name)}</h3>", f"<p>{_e(okr_note(metrics, okr))}</p>",
-                      charts.figure(okr_chart(metrics, okr, title="", subtitle=""), okr.name)]
+    if story.okrs:
+        for status in story.okrs:
+            parts += [f"<h3>{_e(status.okr.name)}</h3>", f'<p class="okr">{_e(status.sentence)}</p>',
+                      charts.figure(okr_chart(metrics, status.okr, title="", subtitle=""), status.okr.name)]
     else:
         parts.append("<p>The journey definition names no OKRs.</p>")
     parts.append(f"<footer>Made with journeymap from {metrics.n_events:,} events of {metrics.n_cases:,} cases; "
@@ -116,7 +115,7 @@ def _summary_table(metrics: JourneyMetrics) -> str:
     return f"<table>{body}</table>"
 
 
-def _hotspot_list(hotspots: list[Any]) -> str:
+def _hotspot_list(hotspots: tuple[Hotspot, ...]) -> str:
     """The hotspots as a numbered list of their sentences."""
     if not hotspots:
         return "<p>No step stands out: no hotspot was found.</p>"

@@ -1,12 +1,24 @@
-"""The duration statistics every figure uses: count, min, median, mean, p85, p95, max."""
+"""The duration statistics every figure uses: count, min, median, mean, p85, p95, max, and the named quantiles."""
 
 from __future__ import annotations
 
 import narwhals as nw
 
-__all__ = ["duration_stats", "QUANTILES"]
+from .errors import JourneyError
 
-QUANTILES = {"p85": 0.85, "p95": 0.95}
+__all__ = ["duration_stats", "STATISTICS", "QUANTILES", "quantile_of"]
+
+# The statistics targets and OKRs may name (the schema's enum), as quantiles.
+STATISTICS: dict[str, float] = {"median": 0.5, "p85": 0.85, "p95": 0.95}
+QUANTILES = {name: q for name, q in STATISTICS.items() if name != "median"}  # the median has its own aggregation
+
+
+def quantile_of(statistic: str) -> float:
+    """The quantile a statistic names ("p85" -> 0.85)."""
+    try:
+        return STATISTICS[statistic]
+    except KeyError:
+        raise JourneyError(f"Unknown statistic '{statistic}'; use one of {', '.join(STATISTICS)}.") from None
 
 
 def duration_stats(column: str, prefix: str = "") -> list[nw.Expr]:

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 
 from .events import EventLog
-from .hotspots import find_hotspots, where_time_goes
 from .metrics import JourneyMetrics
+from .story import journey_story
 
 __all__ = ["metrics_summary"]
 
@@ -21,6 +21,7 @@ STEP_FIELDS = ["step", "label", "reached", "events", "rework_cases", "dropped", 
 def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dict[str, Any]:
     """Every headline figure of a journey, with plain types (no NaN: missing is None)."""
     transitions = metrics.transitions.assign(designed=metrics.transitions["designed"])
+    story = journey_story(metrics)
     return {
         "journey": metrics.journey.id if metrics.journey else None,
         "as_of": metrics.as_of.isoformat(),
@@ -31,7 +32,7 @@ def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dic
         "end_steps": list(metrics.end_steps),
         "exit_steps": list(metrics.exit_steps),
         "completion": metrics.completion,
-        "summary": where_time_goes(metrics),
+        "summary": story.summary,
         "cases": {status: metrics.status_counts[status] for status in ("completed", "in_flight", "dropped", "exited")},
         "lead_time": {key: _plain(metrics.lead_time.get(key)) for key in ("count", "median_s", "p85_s", "p95_s")},
         "transitions": _records(transitions, TRANSITION_FIELDS + ["designed"]),
@@ -43,7 +44,14 @@ def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dic
                     for row in metrics.variants.itertuples(index=False)],
         },
         "hotspots": [{"step": h.step, "label": h.label, "kinds": list(h.kinds), "delay_share": h.delay_share,
-                      "sentence": h.sentence} for h in find_hotspots(metrics)],
+                      "sentence": h.sentence} for h in story.hotspots],
+        "okrs": [{"name": s.okr.name, "from": s.okr.from_step, "to": s.okr.to_step, "statistic": s.okr.statistic,
+                  "baseline_s": s.okr.baseline_s, "target_s": s.okr.target_s, "cases": s.cases,
+                  "current_s": s.current_s, "progress": s.progress, "met": s.met, "sentence": s.sentence,
+                  "latest_week": None if s.latest is None else {
+                      "week": s.latest["week"].strftime("%Y-%m-%d"), "cases": int(s.latest["cases"]),
+                      "value_s": float(s.latest["value_s"]), "progress": _plain(s.latest["progress"])}}
+                 for s in story.okrs],
     }
 
 

@@ -18,16 +18,13 @@ import pandas as pd
 from .casetimes import CaseTimes
 from .durations import format_seconds_as_text
 from .errors import JourneyError
-from .flow import week_start
 from .model import Okr
+from .stats import quantile_of
 
-__all__ = ["WhatIf", "CHANGES", "P85_IMPACT_KIND", "what_if", "p85_impact", "with_p85_impact",
-           "p85_impact_hotspots", "okr_gaps", "okr_budget", "okr_progress", "okr_times"]
+__all__ = ["WhatIf", "CHANGES", "what_if", "p85_impact", "with_p85_impact", "okr_gaps", "okr_budget", "okr_times"]
 
 CHANGES = ("cut", "cap", "no_rework", "remove")
-P85_IMPACT_KIND = "p85_impact"
-QUANTILES = {"p50": 0.5, "p85": 0.85, "p95": 0.95}
-_STATISTIC_Q = {"median": 0.5, "p50": 0.5, "p85": 0.85, "p95": 0.95}
+QUANTILES = {"p50": "median", "p85": "p85", "p95": "p95"}  # a replay table's rows: label -> statistic
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,7 @@ def p85_impact(times: CaseTimes, share: float = 0.5, chunk: int = 16) -> pd.Data
     """For every step, how much p85 lead time would fall if its arrival times were cut by `share` (halved)."""
     replay, k = _Replay.of(times), len(times.steps)
     lead = replay.total(replay.arrival_s)
-    base = float(np.quantile(lead, 0.85)) if replay.n else float("nan")
+    base = float(np.quantile(lead, quantile_of("p85"))) if replay.n else float("nan")
     after = np.full(k, np.nan)
     codes = np.unique(replay.step[replay.arrival_s > 0])
     for start in range(0, len(codes), chunk):
@@ -132,7 +129,7 @@ def p85_impact(times: CaseTimes, share: float = 0.5, chunk: int = 16) -> pd.Data
         sel = (column < len(part)) & (part[np.minimum(column, len(part) - 1)] == replay.step)
         totals = np.bincount(replay.case[sel] * len(part) + column[sel], replay.arrival_s[sel],
                              minlength=replay.n * len(part)).reshape(replay.n, len(part))
-        after[part] = np.quantile(lead[:, None] - share * totals, 0.85, axis=0)
+        after[part] = np.quantile(lead[:, None] - share * totals, quantile_of("p85"), axis=0)
     after = np.where(np.isnan(after), base, after)
     table = pd.DataFrame({"step": times.steps, "label": times.labels, "p85_before_s": base, "p85_after_s": after})
     table["p85_impact_s"] = table["p85_before_s"] - table["p85_after_s"]
@@ -144,13 +141,6 @@ def with_p85_impact(steps: pd.DataFrame, impact: pd.DataFrame) -> pd.DataFrame:
     """A copy of a steps frame with `p85_impact_s` (0 for steps absent from completed cases), for colouring."""
     values = impact.set_index("step")["p85_impact_s"]
     return steps.assign(p85_impact_s=steps["step"].map(values).fillna(0.0).astype(float))
-
-
-def p85_impact_hotspots(impact: pd.DataFrame, top: int = 3, min_share: float = 0.05) -> dict[str, str]:
-    """Steps whose halving would cut p85 lead time by at least `min_share`, largest first, with a phrase."""
-    chosen = impact[impact["impact_share"] >= min_share].head(top)
-    return {row.step: f"halving it would cut p85 lead time by {format_seconds_as_text(row.p85_impact_s)} "
-                      f"({row.impact_share:.0%})" for row in chosen.itertuples(index=False)}
 
 
 def okr_times(times: CaseTimes, okr: Okr) -> np.ndarray:
@@ -184,7 +174,7 @@ def _code(times: CaseTimes, step: str) -> int:
 def _okr_gaps(times: CaseTimes, replay: _Replay, arrival_s: np.ndarray | None) -> pd.DataFrame:
     rows = []
     for okr in times.journey.okrs if times.journey else ():
-        q = _STATISTIC_Q[okr.statistic]
+        q = quantile_of(okr.statistic)
         window = _okr_window(times, okr, replay)
         now = _quantile(_okr_times(times, okr, replay, window=window), q)
         then = _quantile(_okr_times(times, okr, replay, arrival_s, window), q) if arrival_s is not None else now
@@ -205,7 +195,7 @@ def okr_budget(times: CaseTimes, okr: Okr | None = None, min_reach: float = 0.5,
     as the budgets add up to the target. Over budget: `actual_s` above `budget_s`.
     """
     okr = okr or _first_okr(times)
-    replay, q = _Replay.of(times), _STATISTIC_Q[okr.statistic]
+    replay, q = _Replay.of(times), quantile_of(okr.statistic)
     window = _okr_window(times, okr, replay)
     durations = _okr_times(times, okr, replay, window=window)
     valid = ~np.isnan(durations)
@@ -233,29 +223,6 @@ def okr_budget(times: CaseTimes, okr: Okr | None = None, min_reach: float = 0.5,
     return table
 
 
-def okr_progress(times: CaseTimes, okr: Okr | None = None) -> pd.DataFrame:
-    """Per week of reaching the OKR's to-step: its statistic against baseline and target (1 = target met)."""
-    okr = okr or _first_okr(times)
-    replay = _Replay.of(times)
-    durations = _okr_times(times, okr, replay)
-    valid = ~np.isnan(durations)
-    cases = np.flatnonzero(times.status_is("completed"))[valid]
-    end_us = times.start_us[cases] + np.round(_okr_end_offsets(times, okr, replay)[valid] * 1e6).astype(np.int64)
-    frame = pd.DataFrame({"week": week_start(end_us), "seconds": durations[valid]})
-    q = _STATISTIC_Q[okr.statistic]
-    table = frame.groupby("week")["seconds"].agg(cases="count", value_s=lambda s: s.quantile(q)).reset_index()
-    table["baseline_s"], table["target_s"] = okr.baseline_s, okr.target_s
-    span = okr.baseline_s - okr.target_s
-    table["progress"] = (okr.baseline_s - table["value_s"]) / span if span else float("nan")
-    return table
-
-
-def _okr_end_offsets(times: CaseTimes, okr: Okr, replay: _Replay) -> np.ndarray:
-    """Per completed case, seconds from its first event to its first arrival at the OKR's to-step."""
-    last = _first_position(replay, _code(times, okr.to_step))
-    return replay.total(replay.arrival_s, replay.position <= last[replay.case])
-
-
 def _first_okr(times: CaseTimes) -> Okr:
     if not times.journey or not times.journey.okrs:
         raise JourneyError("This journey has no OKR; add one under `okrs:` in its YAML (from, to, statistic, "
@@ -279,8 +246,8 @@ def _quantile(values: np.ndarray, q: float) -> float:
 
 
 def _quantile_table(before_s: np.ndarray, after_s: np.ndarray) -> pd.DataFrame:
-    rows = [{"statistic": name, "before_s": _quantile(before_s, q), "after_s": _quantile(after_s, q)}
-            for name, q in QUANTILES.items()]
+    rows = [{"statistic": name, "before_s": _quantile(before_s, quantile_of(statistic)),
+             "after_s": _quantile(after_s, quantile_of(statistic))} for name, statistic in QUANTILES.items()]
     table = pd.DataFrame(rows)
     table["change_s"] = table["after_s"] - table["before_s"]
     table["change"] = table["after_s"] / table["before_s"] - 1

@@ -230,11 +230,13 @@ class TestMapPage:
         assert "P85 impact" in chart_specs(at)[0]
         assert at.query_params["color"] == "p85_impact_s"
 
-    def test_hotspots_include_p85_impact(self) -> None:
-        """The hotspot list flags steps whose halving would cut p85 lead time most."""
+    def test_hotspots_are_ranked_without_p85_impact(self) -> None:
+        """The Map page's hotspots are DESIGN.md's ranking, as on every other surface: p85 impact is a colour
+        and the What-if page's ranking, not a reason in a hotspot's sentence."""
         at = open_app()
         no_exception(at)
-        assert "halving it would cut p85 lead time by" in text_of(at)
+        assert "halving it would cut p85 lead time by" not in text_of(at)
+        assert "① Equipment shipped" in text_of(at)
 
     def test_the_what_if_page_leads_to_the_map_coloured_by_impact(self) -> None:
         """'Colour the map by p85 impact' opens the map with that colouring."""

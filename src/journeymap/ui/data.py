@@ -25,10 +25,11 @@ from ..definition import journey_to_yaml, load_journey
 from ..errors import JourneyError
 from ..events import EventLog, read_events
 from ..filters import CaseFilter, filter_events, segment_values
-from ..hotspots import Hotspot, find_hotspots, where_time_goes
+from ..hotspots import Hotspot
 from ..metrics import JourneyMetrics, compute_metrics
 from ..model import Journey
 from ..samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from ..story import JourneyStory, journey_story
 from .state import Selection
 
 __all__ = ["Source", "View", "sources", "get_source", "add_source", "upload_key", "view", "date_bounds",
@@ -58,7 +59,7 @@ class Source:
 
 
 class View:
-    """Every figure of a source for one filter: metrics, hotspots, the headline sentence."""
+    """Every figure of a source for one filter: metrics and their story (headline, hotspots, OKRs)."""
 
     def __init__(self, source: Source, case_filter: CaseFilter, metrics: JourneyMetrics) -> None:
         self.source = source
@@ -86,14 +87,19 @@ class View:
         return self.metrics.n_cases == 0
 
     @cached_property
-    def hotspots(self) -> list[Hotspot]:
-        """Hotspots, most delay first."""
-        return find_hotspots(self.metrics)
+    def story(self) -> JourneyStory:
+        """What every surface says about these figures: the headline, the hotspots, the OKRs."""
+        return journey_story(self.metrics)
 
-    @cached_property
+    @property
+    def hotspots(self) -> list[Hotspot]:
+        """Hotspots, most delay first (the story's)."""
+        return list(self.story.hotspots)
+
+    @property
     def summary(self) -> str:
-        """One sentence on where the time goes."""
-        return where_time_goes(self.metrics)
+        """One sentence on where the time goes (the story's)."""
+        return self.story.summary
 
     @cached_property
     def conformance(self) -> Conformance:

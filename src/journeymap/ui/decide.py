@@ -23,12 +23,11 @@ from ..compare import Comparison, SegmentComparison, compare_change, compare_seg
 from ..durations import format_seconds_as_text as human
 from ..errors import JourneyError
 from ..filters import filter_events
-from ..hotspots import Hotspot, find_hotspots
 from ..metrics import JourneyMetrics, to_epoch_us
 from ..whatif import WhatIf, p85_impact, what_if, with_p85_impact
 from . import data
 
-__all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "hotspots", "map_metrics", "comparison",
+__all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "map_metrics", "comparison",
            "segments", "replay", "stuck", "group_sizes", "option", "remember", "forget_other_journeys", "pct",
            "interval", "pair"]
 
@@ -75,16 +74,6 @@ def impact(view: data.View) -> pd.DataFrame:
 @st.cache_resource(show_spinner="Replaying the cases step by step…", max_entries=_CACHE_ENTRIES)
 def _impact(key: str, filter_key: tuple[Any, ...], _view: data.View) -> pd.DataFrame:
     return p85_impact(times(_view))
-
-
-def hotspots(view: data.View) -> list[Hotspot]:
-    """The view's hotspots, p85 impact among their reasons (cached)."""
-    return _hotspots(*_key(view), view)
-
-
-@st.cache_resource(show_spinner=False, max_entries=_CACHE_ENTRIES)
-def _hotspots(key: str, filter_key: tuple[Any, ...], _view: data.View) -> list[Hotspot]:
-    return find_hotspots(_view.metrics, impact=impact(_view))
 
 
 def map_metrics(view: data.View, color_by: str) -> JourneyMetrics:
