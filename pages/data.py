@@ -34,16 +34,16 @@ else:
     if oversize:
         st.error(oversize)
         st.stop()
-    log_upload = upload.Upload(log_file.name, log_file.getvalue())
-    try:
-        table = upload.raw_table(log_upload)
+    try:  # read in a child process with a memory and time budget; a workbook gets a sheet picker
+        log_upload, table = upload.load(upload.Upload(log_file.name, log_file.getvalue()), key="jm_log")
     except JourneyError as error:
-        st.error(md(str(error)))
+        st.error(md(str(error)), icon=":material/error:")
         st.stop()
 
 st.subheader("2 · Columns", anchor=False)
-st.caption(f"{log_upload.name}: {table.height:,} rows, {table.width} columns. The roles recognised from the "
-           "column names, or else from the values, are preselected; change them if they are wrong.")
+upload.show_notes(log_upload)
+st.caption(md(f"{log_upload.name}: {table.height:,} rows, {table.width} columns.") + " The roles recognised from "
+           "the column names, or else from the values, are preselected; change them if they are wrong.")
 roles = upload.map_columns(table, key=f"jm_roles_{log_upload.key[:10]}")
 st.dataframe(table.head(8).to_pandas(), hide_index=True, width="stretch", height=320)
 

@@ -166,7 +166,7 @@ def read_file(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | N
             frame = _read_csv(data, name, sep, limits)
         _check_table(frame, name, limits)
         return RawFile(name, frame=frame, notes=notes, skipped=skipped)
-    except JourneyError:
+    except (JourneyError, MemoryError):  # a memory error is the caller's budget (journeymap.isolate)
         raise
     except ValueError as error:
         message = _first_line(error)

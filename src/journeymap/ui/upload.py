@@ -1,4 +1,9 @@
-"""Loading a user's own event log and journey: size check, preview, column mapping, journey choice."""
+"""Loading a user's own event log and journey: size check, reading, sheet choice, column mapping, journey choice.
+
+An uploaded log is read outside the script thread, in a child process with a memory and time budget
+(`journeymap.isolate`), so that one session's file cannot stall or take down the others; the sample
+logs shipped with journeymap are read in the process.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +19,21 @@ from ..contentroles import detect_table_roles
 from ..definition import journey_from_yaml
 from ..draft import draft_journey
 from ..errors import JourneyError
-from ..events import EventLog, canonical_events, read_table
+from ..events import EventLog, RawFile, RawTable, canonical_events, read_file, with_reading
+from ..excel import ALL_SHEETS
+from ..isolate import read_file_isolated
 from ..model import Journey
 from ..samples import sample_events_path
 from ..timestamps import DAY_FIRST, MONTH_FIRST, AmbiguousDatesError, day_month, parse_timestamps
 from . import data
+from .text import md
 
-__all__ = ["LOG_TYPES", "JOURNEY_TYPES", "Upload", "limit_mb", "too_big", "raw_table", "sample_table",
+__all__ = ["LOG_TYPES", "JOURNEY_TYPES", "Upload", "limit_mb", "too_big", "load", "show_notes", "sample_table",
            "map_columns", "read_log", "read_journey", "draft", "unmapped_share", "ROLE_LABELS", "DateChoice",
            "ambiguous_dates"]
 
 LOG_TYPES = ["csv", "tsv", "txt", "gz", "parquet", "xlsx", "xls", "xes"]
+_AUTO = ""  # the sheet picker's first option: the sheet(s) with the event columns
 JOURNEY_TYPES = ["yaml", "yml"]
 ROLE_LABELS = {"case": "Case id", "activity": "Activity", "timestamp": "Timestamp",
                "start_timestamp": "Start time", "lifecycle": "Lifecycle"}
@@ -38,15 +47,20 @@ _NONE = ""
 
 @dataclass(frozen=True)
 class Upload:
-    """The bytes of an uploaded file with its name."""
+    """The bytes of an uploaded file with its name, the workbook sheet chosen, and what reading it noted."""
 
     name: str
     content: bytes
+    sheet: str | None = None
+    notes: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, int], ...] = ()  # rows the reader set aside (XES events outside a trace)
 
     @property
     def key(self) -> str:
-        """A digest of name and content, for caches."""
-        return data.content_key(self.name, self.content)
+        """A digest of name, content and sheet, for caches."""
+        if self.sheet is None:
+            return data.content_key(self.name, self.content)
+        return data.content_key(self.name, self.content, self.sheet)
 
 
 def limit_mb() -> int:
@@ -63,21 +77,62 @@ def too_big(size: int) -> str | None:
             "columns or a shorter period, compress it (.csv.gz), or save it as Parquet.")
 
 
-def raw_table(upload: Upload) -> pl.DataFrame:
-    """The rows of an uploaded file as they are (cached by content); raises JourneyError."""
-    return _raw_table(upload.key, upload)
+def load(upload: Upload, key: str) -> tuple[Upload, pl.DataFrame]:
+    """The rows of an uploaded file, read in a child process (cached by content); a sheet picker for a workbook.
+
+    Returns the upload with its sheet and what reading noted; raises JourneyError with one sentence.
+    """
+    raw = _raw_file(upload.key, upload)
+    if isinstance(raw, str):  # the sentence of a file that cannot be read, kept so reruns do not read it again
+        raise JourneyError(raw, source=upload.name)
+    sheet = _pick_sheet(raw, key) if raw.sheets else None
+    return _with_table(replace(upload, sheet=sheet), raw.table(sheet))
+
+
+def show_notes(upload: Upload) -> None:
+    """What reading the file noted (the sheets read, columns converted), as literal text."""
+    for note in upload.notes:
+        st.info(md(note), icon=":material/info:")
 
 
 @st.cache_resource(show_spinner="Reading the file…", max_entries=4)
-def _raw_table(key: str, _upload: Upload) -> pl.DataFrame:
-    return read_table(_upload.content, name=_upload.name)
+def _raw_file(key: str, _upload: Upload) -> RawFile | str:
+    try:
+        return read_file_isolated(_upload.content, _upload.name)
+    except JourneyError as error:
+        return str(error)
+
+
+def _pick_sheet(raw: RawFile, key: str) -> str | None:
+    """A picker of the workbook's sheet(s) when it has several with rows: automatic, one, or all together."""
+    filled = [sheet for sheet in raw.sheets if sheet.frame.height]
+    if len(filled) < 2:
+        return None
+    columns = {tuple(sheet.frame.columns) for sheet in filled}
+    options = [_AUTO, *(sheet.name for sheet in filled), *([ALL_SHEETS] if len(columns) == 1 else [])]
+    rows = {sheet.name: sheet.frame.height for sheet in filled}
+    labels = {_AUTO: "The sheet(s) with the event columns", ALL_SHEETS: "All sheets together (same columns)"}
+    chosen = st.selectbox("Sheet", options, key=f"{key}_sheet",
+                          format_func=lambda o: labels.get(o) or f"{o} · {rows[o]:,} rows",
+                          help="Sheets with the same columns are read together by default, with a column "
+                               "'sheet' naming each row's sheet; pick one sheet to read it alone.")
+    return chosen or None
+
+
+def _with_table(upload: Upload, table: RawTable) -> tuple[Upload, pl.DataFrame]:
+    return replace(upload, notes=table.notes, skipped=tuple(table.skipped.items())), table.frame
 
 
 def sample_table(journey_id: str) -> tuple[Upload, pl.DataFrame]:
-    """A sample journey's shipped log, as if it had been uploaded."""
+    """A sample journey's shipped log, as if it had been uploaded (read in the process: it is ours)."""
     path = sample_events_path(journey_id)
     upload = Upload(path.name, path.read_bytes())
-    return upload, raw_table(upload)
+    return _with_table(upload, _sample_file(upload.key, upload).table())
+
+
+@st.cache_resource(show_spinner="Reading the file…", max_entries=4)
+def _sample_file(key: str, _upload: Upload) -> RawFile:
+    return read_file(_upload.content, name=_upload.name)
 
 
 @dataclass(frozen=True)
@@ -122,7 +177,7 @@ def map_columns(table: pl.DataFrame, key: str) -> ColumnRoles:
     roles = ColumnRoles(**chosen, timestamp_format=fmt.strip() or None)
     choice = _date_choice(table, roles, key)
     if choice is not None:
-        order = st.radio(f"The dates in '{choice.column}' read two ways (for example '{choice.example}'); they are",
+        order = st.radio(md(f"The dates in '{choice.column}' read two ways (for example '{choice.example}'); they are"),
                          [DAY_FIRST, MONTH_FIRST], index=None, horizontal=True, key=f"{key}_day_month",
                          format_func=lambda order: f"{order}: {choice.readings[order]}")
         if order is not None:
@@ -169,6 +224,7 @@ def read_log(upload: Upload, table: pl.DataFrame, roles: ColumnRoles) -> EventLo
                            "its own column.")
     try:
         log = canonical_events(table, roles, source=upload.name)
+        log = with_reading(log, RawTable(table, upload.notes, dict(upload.skipped)))
     except AmbiguousDatesError as error:
         raise JourneyError(f"{upload.name}: the dates in '{error.column}' read day-first or month-first alike; "
                            "choose which in the column step.", source=upload.name) from None
