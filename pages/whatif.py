@@ -9,7 +9,7 @@ import streamlit as st
 from journeymap import flowcharts
 from journeymap.durations import format_seconds_as_text as human
 from journeymap.ui import charting, decide, state
-from journeymap.ui.decide import pct
+from journeymap.numbers import format_change
 from journeymap.ui.text import md
 
 STEP_KEY, CHANGE_KEY, PCT_KEY = "jm_wi_step", "jm_wi_change", "jm_wi_pct"
@@ -52,7 +52,7 @@ for cell, row in zip(cells, result.quantiles.itertuples(index=False)):
     moved = row.change_s == row.change_s and abs(row.change_s) >= 1
     sign = "-" if row.change_s < 0 else "+"  # an ASCII sign: Streamlit reads the arrow's direction from it
     cell.metric(f"{row.statistic} lead time", human(row.after_s), border=True,
-                delta=f"{sign}{human(abs(row.change_s))} ({pct(row.change)}) from {human(row.before_s)}" if moved else
+                delta=f"{sign}{human(abs(row.change_s))} ({format_change(row.change)}) from {human(row.before_s)}" if moved else
                 f"no change from {human(row.before_s)}", delta_color="inverse" if moved else "off",
                 delta_arrow="auto" if moved else "off")
 for okr in result.okrs.itertuples(index=False):

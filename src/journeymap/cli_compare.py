@@ -25,6 +25,7 @@ from .compare import (
 )
 from .durations import format_seconds_as_text
 from .errors import JourneyError
+from .numbers import format_change
 from .whatif import WhatIf, p85_impact, what_if
 
 __all__ = ["add_compare_commands", "comparison_json", "segment_json", "whatif_json"]
@@ -169,8 +170,8 @@ def _comparison_table(result: Comparison, date: str, title: str | None) -> str:
              f"{'step':28} {'n before':>9} {'n after':>8} {'median':>17} {'change':>7} {'95% CI':>15}  sig"]
     for row in result.steps.itertuples(index=False):
         lines.append(f"{str(row.label)[:28]:28} {row.n_before:>9,} {row.n_after:>8,} "
-                     f"{_pair(row.median_s_before, row.median_s_after):>17} {_pct(row.change):>7} "
-                     f"{_pct(row.ci_low) + '..' + _pct(row.ci_high):>15}  {'*' if row.significant else ''}")
+                     f"{_pair(row.median_s_before, row.median_s_after):>17} {format_change(row.change):>7} "
+                     f"{format_change(row.ci_low) + '..' + format_change(row.ci_high):>15}  {'*' if row.significant else ''}")
     return "\n".join(lines)
 
 
@@ -187,7 +188,7 @@ def _whatif_table(result: WhatIf) -> str:
     lines = [result.sentence, "", f"{'lead time':10} {'before':>9} {'after':>9} {'change':>8}"]
     for row in result.quantiles.itertuples(index=False):
         lines.append(f"{row.statistic:10} {format_seconds_as_text(row.before_s):>9} "
-                     f"{format_seconds_as_text(row.after_s):>9} {_pct(row.change):>8}")
+                     f"{format_seconds_as_text(row.after_s):>9} {format_change(row.change):>8}")
     for okr in result.okrs.itertuples(index=False):
         lines.append(f"OKR {okr.okr}: {okr.statistic} {format_seconds_as_text(okr.before_s)} → "
                      f"{format_seconds_as_text(okr.after_s)}, target {format_seconds_as_text(okr.target_s)}"
@@ -206,5 +207,3 @@ def _pair(before: float, after: float) -> str:
     return f"{format_seconds_as_text(before)} → {format_seconds_as_text(after)}"
 
 
-def _pct(value: float) -> str:
-    return "–" if value != value else f"{value:+.0%}".replace("-", "−")

@@ -20,9 +20,10 @@ from .casetimes import CaseTimes
 from .durations import format_seconds_as_text
 from .metrics import to_epoch_us
 from .model import Change, Journey
+from .numbers import format_change
 from .stats import quantile_of
 
-__all__ = ["Comparison", "SegmentComparison", "compare_change", "compare_groups", "compare_segment",
+__all__ = ["Comparison", "SegmentComparison", "compare_change", "change_groups", "compare_groups", "compare_segment",
            "bootstrap_quantile", "latest_change", "LEVEL", "MIN_CASES", "RESAMPLES", "OPEN_CAUTION"]
 
 LEVEL = 0.95
@@ -86,13 +87,18 @@ def compare_change(times: CaseTimes, date: dt.date | str, *, window_days: int | 
                    min_cases: int = MIN_CASES, resamples: int = RESAMPLES, seed: int = 0) -> Comparison:
     """Cases that started before a change date against those that started on or after it."""
     day = dt.date.fromisoformat(date) if isinstance(date, str) else date
-    cut = to_epoch_us(day)
-    span = np.inf if window_days is None else window_days * 86_400_000_000
-    before = (times.start_us < cut) & (times.start_us >= cut - span)
-    after = (times.start_us >= cut) & (times.start_us < cut + span)
+    before, after = change_groups(times, day, window_days)
     title = f"cases started before {day.isoformat()} against on or after it"
     return compare_groups(times, before, after, names=("before", "after"), title=title,
                           min_cases=min_cases, resamples=resamples, seed=seed)
+
+
+def change_groups(times: CaseTimes, day: dt.date, window_days: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Masks over cases: started before a day, and on or after it (within the window either side, if any)."""
+    cut = to_epoch_us(day)
+    span = np.inf if window_days is None else window_days * 86_400_000_000
+    start = times.start_us
+    return (start < cut) & (start >= cut - span), (start >= cut) & (start < cut + span)
 
 
 def compare_groups(times: CaseTimes, first: np.ndarray, second: np.ndarray, *,
@@ -251,8 +257,8 @@ def _rate_difference(label: str, counts: list[tuple[int, int, int]], names: tupl
         low, high = (float(x) for x in np.nanquantile(rates[1] - rates[0], [(1 - LEVEL) / 2, (1 + LEVEL) / 2]))
     row.update({"change": change, "ci_low": low, "ci_high": high, "significant": bool(low > 0 or high < 0)})
     a, b = (row[f"rate_{n}"] for n in names)
-    row["verdict"] = (f"{label}: {a:.0%} {names[0]}, {b:.0%} {names[1]} ({_pct(change, True)}, 95% CI "
-                      f"{_pct(low, True)} to {_pct(high, True)})." if change == change else
+    row["verdict"] = (f"{label}: {a:.0%} {names[0]}, {b:.0%} {names[1]} ({format_change(change, True)}, 95% CI "
+                      f"{format_change(low, True)} to {format_change(high, True)})." if change == change else
                       f"{label}: too few cases to tell ({counts[0][0] + counts[0][1]} {names[0]}, "
                       f"{counts[1][0] + counts[1][1]} {names[1]}; {min_cases} each needed).")
     return row
@@ -271,7 +277,7 @@ def _verdict(row: dict[str, Any], names: tuple[str, str], min_cases: int, tag: s
         if change != change:
             parts.append(f"{stat} {a} {first}, {b} {second}")
             continue
-        interval = f"({_pct(change)}, 95% CI {_pct(row[f'{prefix}ci_low'])} to {_pct(row[f'{prefix}ci_high'])})"
+        interval = f"({format_change(change)}, 95% CI {format_change(row[f'{prefix}ci_low'])} to {format_change(row[f'{prefix}ci_high'])})"
         if names == ("before", "after"):
             moved = "fell" if change < 0 else "rose"
             text = f"{stat} {moved} from {a} to {b}" if row[f"{prefix}significant"] else f"{stat} {a} before, {b} after"
@@ -279,11 +285,6 @@ def _verdict(row: dict[str, Any], names: tuple[str, str], min_cases: int, tag: s
             text = f"{stat} {b} against {a} for the {first}"
         parts.append(f"{text} {interval}" + ("" if row[f"{prefix}significant"] else ", no clear difference"))
     return f"{label}: {'; '.join(parts)}."
-
-
-def _pct(value: float, points: bool = False) -> str:
-    text = f"{value * 100:+.0f} pts" if points else f"{value:+.0%}"
-    return text.replace("-", "−") if np.isfinite(value) else "?"
 
 
 def _ranking(long: pd.DataFrame) -> pd.DataFrame:

@@ -17,22 +17,16 @@ import pandas as pd
 from .chartkit import INK, FAINT, MUTED, RULE_LABEL, records, text_labels, time_unit, titled
 from .compare import Comparison, SegmentComparison
 from .durations import format_seconds_as_text as human
+from .numbers import format_change
 from .whatif import WhatIf
 
-__all__ = ["comparison_chart", "segment_chart", "whatif_chart", "impact_chart", "finish", "pct_text",
+__all__ = ["comparison_chart", "segment_chart", "whatif_chart", "impact_chart", "finish",
            "STATISTIC_COLORS", "CLEAR", "UNCLEAR"]
 
 STATISTIC_COLORS = {"median": "#0072B2", "p85": "#D55E00"}  # Okabe-Ito blue and vermillion
 CLEAR, UNCLEAR = "95% CI excludes no change", "no clear difference"
 WIDTH, HEIGHT = 1200, 675
 _STATS = ("median", "p85")
-
-
-def pct_text(value: float, points: bool = False) -> str:
-    """A relative change as "+12%" / "−40%" (or percentage points), "?" when unknown."""
-    if value is None or not np.isfinite(value):
-        return "?"
-    return (f"{value * 100:+.0f} pts" if points else f"{value:+.0%}").replace("-", "−")
 
 
 def finish(layers: Sequence[Any], datasets: dict[str, pd.DataFrame], title: str, subtitle: str | None,
@@ -99,7 +93,7 @@ def segment_chart(segments: SegmentComparison, statistic: str = "p85", *, title:
         mark = ("▲ " if change > 0 else "▼ ") if significant and known else ""
         cells.append({"label": label, "value": _column(row["value"], counts),
                       "change": change if known else None, "opacity": 1.0 if significant else 0.35,
-                      "text": f"{human(seconds)}\n{mark}{pct_text(change)}" if known else f"{human(seconds)}\ntoo few",
+                      "text": f"{human(seconds)}\n{mark}{format_change(change)}" if known else f"{human(seconds)}\ntoo few",
                       "verdict": str(row.get("verdict", ""))})
     table = pd.DataFrame(cells, columns=["label", "value", "change", "opacity", "text", "verdict"])
     order += [label for label in dict.fromkeys(table["label"]) if label not in order]
@@ -139,7 +133,7 @@ def whatif_chart(what_if: WhatIf, *, title: str | None = None, subtitle: str | N
                          columns=["scenario", "x", "statistic"])
     labels = pd.DataFrame([{"x": row["after_s"] / unit_s, "ypos": 8 + 22 * i,
                             "text": f"{row['statistic']} {human(row['before_s'])} → {human(row['after_s'])} "
-                                    f"({pct_text(row['change'])})"}
+                                    f"({format_change(row['change'])})"}
                            for i, row in enumerate(quantiles.to_dict("records")) if row["after_s"] == row["after_s"]],
                           columns=["x", "ypos", "text"])
     names = list(scenarios)
@@ -190,7 +184,7 @@ def _interval_row(row: dict[str, Any], label: str, stat: str, first: str, second
     a, b = row.get(f"{stat}_s_{first}", np.nan), row.get(f"{stat}_s_{second}", np.nan)
     significant = bool(row.get(f"{prefix}significant")) and change == change
     if change == change:
-        text = f"{stat} {human(a)} → {human(b)} ({pct_text(change)})" + (" ◆" if significant else "")
+        text = f"{stat} {human(a)} → {human(b)} ({format_change(change)})" + (" ◆" if significant else "")
     else:
         text = f"{stat}: too few cases ({row.get(f'n_{first}', 0):,} {first}, {row.get(f'n_{second}', 0):,} {second})"
     return {"label": label, "statistic": stat, "change": change, "lo": low, "hi": high, "text": text,

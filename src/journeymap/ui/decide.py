@@ -19,16 +19,17 @@ import streamlit as st
 
 from .. import charts, flow
 from ..casetimes import CaseTimes, case_step_times
-from ..compare import Comparison, SegmentComparison, compare_change, compare_segment
+from ..compare import Comparison, SegmentComparison, change_groups, compare_change, compare_segment
 from ..durations import format_seconds_as_text as human
 from ..errors import JourneyError
 from ..filters import filter_events
-from ..metrics import JourneyMetrics, to_epoch_us
+from ..metrics import JourneyMetrics
+from ..numbers import format_change
 from ..whatif import WhatIf, p85_impact, what_if, with_p85_impact
 from . import data
 
 __all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "map_metrics", "comparison",
-           "segments", "replay", "stuck", "group_sizes", "option", "remember", "forget_other_journeys", "pct",
+           "segments", "replay", "stuck", "group_sizes", "option", "remember", "forget_other_journeys",
            "interval", "pair"]
 
 P85_IMPACT = "p85_impact_s"
@@ -127,10 +128,8 @@ def _stuck(key: str, filter_key: tuple[Any, ...], _view: data.View) -> pd.DataFr
 
 def group_sizes(case_times: CaseTimes, day: dt.date, window_days: int | None) -> tuple[int, int]:
     """Cases started before a day and on or after it (within the window either side, if any)."""
-    cut = to_epoch_us(day)
-    span = np.inf if window_days is None else window_days * 86_400_000_000
-    start = case_times.start_us
-    return int(((start < cut) & (start >= cut - span)).sum()), int(((start >= cut) & (start < cut + span)).sum())
+    before, after = change_groups(case_times, day, window_days)
+    return int(before.sum()), int(after.sum())
 
 
 def option(name: str, key: str, parse: Callable[[str], T | None], default: T) -> T:
@@ -169,21 +168,14 @@ def forget_other_journeys(source_id: str) -> None:
     st.session_state[_JOURNEY_KEY] = source_id
 
 
-def pct(value: float, points: bool = False) -> str:
-    """A change as "+12%", "−40%" or "+3 pts"; "–" when unknown."""
-    if value is None or not np.isfinite(value):
-        return "–"
-    return (f"{value * 100:+.1f} pts" if points else f"{value:+.0%}").replace("-", "−")
-
-
 def interval(row: Any, prefix: str = "", points: bool = False) -> str:
     """A change with its 95% interval, marked ◆ when the interval excludes no change."""
     change = row[f"{prefix}change"]
     if change is None or not np.isfinite(change):
         return "too few cases"
     mark = " ◆" if row[f"{prefix}significant"] else ""
-    return (f"{pct(change, points)} ({pct(row[f'{prefix}ci_low'], points)} to "
-            f"{pct(row[f'{prefix}ci_high'], points)}){mark}")
+    return (f"{format_change(change, points)} ({format_change(row[f'{prefix}ci_low'], points)} to "
+            f"{format_change(row[f'{prefix}ci_high'], points)}){mark}")
 
 
 def pair(before: float, after: float) -> str:
