@@ -81,7 +81,7 @@ except JourneyError as error:
     st.error(md(str(error)))
     st.stop()
 steps, stages = board.step_choices(journey), board.stage_of(journey)
-hotspots = view.hotspots[:present.TOP]
+hotspots = list(view.story.marked)
 
 present.header(token, workshop, f"{journey.name} · {view.case_filter.describe()}")
 menu, nav, controls = st.columns([6, 5, 2], vertical_alignment="center")
