@@ -109,22 +109,26 @@ def choose_sheets(sheets: list[Sheet], name: str, sheet: str | None = None) -> t
         frame = chosen[0].frame
         left = [s for s in filled if s is not chosen[0]]
         if left:
-            others = ", ".join(f"'{s.name}' ({s.frame.height:,} rows)" for s in left)
-            notes.append(f"Read the sheet '{chosen[0].name}' ({frame.height:,} rows); not read: {others}. Choose "
+            others = ", ".join(f"'{s.name}' ({_rows_of(s)})" for s in left)
+            notes.append(f"Read the sheet '{chosen[0].name}' ({_rows_of(chosen[0])}); not read: {others}. Choose "
                          "another sheet with --sheet NAME (or in the app).")
         return frame, notes
     column = SHEET_COLUMN
     while column in chosen[0].frame.columns:
         column += "_"
     frame = pl.concat([s.frame.with_columns(pl.lit(s.name).alias(column)) for s in chosen], how="vertical_relaxed")
-    read = ", ".join(f"'{s.name}' ({s.frame.height:,} rows)" for s in chosen)
+    read = ", ".join(f"'{s.name}' ({_rows_of(s)})" for s in chosen)
     notes.append(f"Read the sheets {read} as one log of {frame.height:,} rows: they have the same columns; the "
                  f"column '{column}' says which sheet each row is from. Read one sheet with --sheet NAME (or in "
                  "the app).")
     left = [s for s in filled if s not in chosen]
     if left:
-        notes.append("Not read: " + ", ".join(f"'{s.name}' ({s.frame.height:,} rows)" for s in left) + ".")
+        notes.append("Not read: " + ", ".join(f"'{s.name}' ({_rows_of(s)})" for s in left) + ".")
     return frame, notes
+
+
+def _rows_of(sheet: Sheet) -> str:
+    return f"{sheet.frame.height:,} row{'s' * (sheet.frame.height != 1)}"
 
 
 def _role_count(sheet: Sheet) -> int:
