@@ -43,7 +43,8 @@ if journey.okrs:
 for number, status in enumerate(view.story.okrs):
     okr = status.okr
     st.markdown(f"**{md(okr.name)}** ({okr.statistic}): baseline {human(okr.baseline_s)} → target "
-                f"{human(okr.target_s)} → now **{human(status.current_s)}**" + (" ✓ on target" if status.met else ""))
+                f"{human(okr.target_s)} → now **{human(status.current_s)}**"
+                + (" ✓ on target" if status.met else ""))
     st.caption(md(status.sentence))
     charting.show(view, lambda okr=okr: charts.okr_chart(metrics, okr), ("okr", number),
                   f"{journey.id} okr {number + 1}", f"jm_okr_{number}")

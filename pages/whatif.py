@@ -52,8 +52,9 @@ for cell, row in zip(cells, result.quantiles.itertuples(index=False)):
     moved = row.change_s == row.change_s and abs(row.change_s) >= 1
     sign = "-" if row.change_s < 0 else "+"  # an ASCII sign: Streamlit reads the arrow's direction from it
     cell.metric(f"{row.statistic} lead time", human(row.after_s), border=True,
-                delta=f"{sign}{human(abs(row.change_s))} ({format_change(row.change)}) from {human(row.before_s)}" if moved else
-                f"no change from {human(row.before_s)}", delta_color="inverse" if moved else "off",
+                delta=(f"{sign}{human(abs(row.change_s))} ({format_change(row.change)}) from {human(row.before_s)}"
+                       if moved else f"no change from {human(row.before_s)}"),
+                delta_color="inverse" if moved else "off",
                 delta_arrow="auto" if moved else "off")
 for okr in result.okrs.itertuples(index=False):
     gap = (f"on target ({human(-okr.gap_after_s)} to spare)" if okr.met_after

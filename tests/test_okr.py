@@ -95,7 +95,8 @@ class TestStatus:
 
     def test_nothing_measured(self) -> None:
         """No case went from one step to the other: no value, no verdict, and the sentence says so."""
-        status = okr_status(compute_metrics(build_events({"c": [("ask", 0), ("done", H)]}, unit="s"), JOURNEY), JOURNEY.okrs[0])
+        events = build_events({"c": [("ask", 0), ("done", H)]}, unit="s")
+        status = okr_status(compute_metrics(events, JOURNEY), JOURNEY.okrs[0])
         assert status.current_s is None and status.met is None and status.progress is None
         assert "no completed case has gone from one to the other yet" in status.sentence
 

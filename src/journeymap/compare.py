@@ -277,7 +277,8 @@ def _verdict(row: dict[str, Any], names: tuple[str, str], min_cases: int, tag: s
         if change != change:
             parts.append(f"{stat} {a} {first}, {b} {second}")
             continue
-        interval = f"({format_change(change)}, 95% CI {format_change(row[f'{prefix}ci_low'])} to {format_change(row[f'{prefix}ci_high'])})"
+        low, high = format_change(row[f"{prefix}ci_low"]), format_change(row[f"{prefix}ci_high"])
+        interval = f"({format_change(change)}, 95% CI {low} to {high})"
         if names == ("before", "after"):
             moved = "fell" if change < 0 else "rose"
             text = f"{stat} {moved} from {a} to {b}" if row[f"{prefix}significant"] else f"{stat} {a} before, {b} after"

@@ -66,7 +66,8 @@ def build_report(metrics: JourneyMetrics, journey: Journey, *, case_filter: Case
         "<h2>How many cases reach each step</h2>",
         charts.figure(funnel_chart(metrics, title="", subtitle=""), "Funnel"),
         "<h2>Lead time</h2>", charts.figure(lead_time_chart(metrics, title="", subtitle=""), "Lead time"),
-        f"<p>Week by week, by the week the cases started (weeks with at least {MIN_WEEK_CASES} completed cases). The grey "
+        f"<p>Week by week, by the week the cases started (weeks with at least {MIN_WEEK_CASES} completed cases). "
+        "The grey "
         "band covers recent starts: many of those cases have not finished, so those weeks look faster than they "
         "will end up.</p>",
         charts.figure(lead_time_trend_chart(metrics, journey.changes, title="", subtitle=""), "Lead time by week"),
