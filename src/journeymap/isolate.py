@@ -14,7 +14,9 @@ counts, sheet names, or the error's sentence) and each table as Arrow IPC. Nothi
 | time to read one file               | 120 s    | JOURNEYMAP_UPLOAD_SECONDS      |
 | files read at the same time         | 2        | JOURNEYMAP_UPLOAD_WORKERS      |
 
-The reader limits of `journeymap.limits` apply inside the child as well (its environment is the
+The memory budget caps address space, of which Polars, PyArrow and NumPy reserve some 1.5 GB before
+reading anything; the default leaves about 2.5 GB for the file's data, several times what a 200 MB
+upload needs. The reader limits of `journeymap.limits` apply inside the child as well (its environment is the
 server's). Past a budget the answer is one sentence naming the file, the budget and its variable.
 """
 
@@ -104,9 +106,9 @@ def _run(payload: bytes, name: str, memory: float, budget: float) -> tuple[dict[
 
 def _too_slow(name: str, budget: float) -> JourneyError:
     return JourneyError(
-        f"{name}: reading it took longer than {budget:,.0f} s, the time one upload may take; if it is a genuine "
+        f"{name}: reading it took longer than {budget:,g} s, the time one upload may take; if it is a genuine "
         f"event log, read it with the journeymap command, or have the server's {SECONDS_ENV} raised (e.g. "
-        f"{SECONDS_ENV}={budget * 2:.0f}).", source=name)
+        f"{SECONDS_ENV}={budget * 2:g}).", source=name)
 
 
 def _frames(body: bytes, sizes: list[int]) -> list[Any]:
