@@ -218,41 +218,33 @@ class TestCompletionRule:
         assert shares["close"] == pytest.approx(27 / 70)
         assert shares["fix"] == pytest.approx(43 / 70)
 
-    def test_journey_with_last_event_completion(self, measure: Measure) -> None:
-        """A journey that says `completion: last_event` (what a draft writes) gets the bare-log meaning."""
-        journey = journey_from_yaml("""
-id: drafted
-name: Drafted
-completion: last_event
-stages: [{id: s, label: S}]
+    @staticmethod
+    def open_fix_close(completion: str = "") -> Journey:
+        """open -> fix/close with loops, with the given `completion:` line (none: the default)."""
+        return journey_from_yaml(f"""
+id: ofc
+name: Open, fix, close
+{completion}
+stages: [{{id: s, label: S}}]
 steps:
-  - {id: open, label: open, stage: s}
-  - {id: fix, label: fix, stage: s}
-  - {id: close, label: close, stage: s}
-transitions: [{from: open, to: close}, {from: close, to: fix}, {from: fix, to: close}, {from: open, to: fix}]
+  - {{id: open, label: open, stage: s}}
+  - {{id: fix, label: fix, stage: s}}
+  - {{id: close, label: close, stage: s}}
+transitions: [{{from: open, to: close}}, {{from: close, to: fix}}, {{from: fix, to: close}}, {{from: open, to: fix}}]
 start: open
 end: [close]
-""", source="drafted.yaml")
-        metrics = measure(build_events(self.LOG), journey=journey)
+""", source="ofc.yaml")
+
+    def test_journey_with_last_event_completion(self, measure: Measure) -> None:
+        """A journey that says `completion: last_event` (what a draft writes) gets the bare-log meaning."""
+        metrics = measure(build_events(self.LOG), journey=self.open_fix_close("completion: last_event"))
         cases = metrics.cases.set_index("case")
         assert cases.loc["reopened", "lead_time_s"] == 50 * HOUR
         assert cases.loc["still_working", "status"] != "completed"
 
     def test_designed_journey_completes_at_first_arrival(self, measure: Measure) -> None:
         """A designed journey keeps the documented rule: its goal is met at the first end step."""
-        journey = journey_from_yaml("""
-id: designed
-name: Designed
-stages: [{id: s, label: S}]
-steps:
-  - {id: open, label: open, stage: s}
-  - {id: fix, label: fix, stage: s}
-  - {id: close, label: close, stage: s}
-transitions: [{from: open, to: close}, {from: close, to: fix}, {from: fix, to: close}, {from: open, to: fix}]
-start: open
-end: [close]
-""", source="designed.yaml")
-        metrics = measure(build_events(self.LOG), journey=journey)
+        metrics = measure(build_events(self.LOG), journey=self.open_fix_close())
         cases = metrics.cases.set_index("case")
         assert metrics.completion == "first_end"
         assert cases.loc["reopened", "lead_time_s"] == 2 * HOUR
