@@ -107,3 +107,27 @@ class TestCommandLineCases:
         hostile = next(h for h in CATALOGUE if h.name == "quote.csv")
         done = _cli(["metrics", str(_write(tmp_path, hostile))])
         assert done.returncode == 1 and len(done.stderr) < 300
+
+
+class TestExportSize:
+    def test_a_giant_png_is_refused_before_it_is_drawn(self, tmp_path: Path) -> None:
+        """10,000 x 10,000 at scale 8 (6.4 gigapixels, 25.6 GB to draw): one sentence, exit 1, no file."""
+        from journeymap.samples import sample_events_path, sample_journey_path
+
+        out = tmp_path / "map.png"
+        done = _cli(["export", str(sample_journey_path("onboarding")), "--events", str(sample_events_path("onboarding")),
+                     "--out", str(out), "--width", "10000", "--height", "10000", "--scale", "8"])
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert done.stderr.strip().splitlines() == [
+            "journeymap: A PNG of 10,000 x 10,000 at scale 8 would have 6,400 megapixels, more than the cap of 50; "
+            "lower --width, --height or --scale (1600 x 900 at scale 2 is 5.8), export SVG or PDF, or raise the cap "
+            "with the environment variable JOURNEYMAP_MAX_MEGAPIXELS (e.g. JOURNEYMAP_MAX_MEGAPIXELS=6400)."]
+        assert not out.exists()
+
+    def test_the_cap_is_raised_by_its_variable(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from journeymap.export import _check_pixels
+
+        with pytest.raises(JourneyError, match="would have 60 megapixels, more than the cap of 50"):
+            _check_pixels(5000, 3000, 2)
+        monkeypatch.setenv("JOURNEYMAP_MAX_MEGAPIXELS", "70")
+        _check_pixels(5000, 3000, 2)  # within the raised cap: no error

@@ -5,6 +5,10 @@ slide) with title, legends and padding inside that box. PNG multiplies by `scale
 so 3200 x 1800 pixels: crisp on a projector or a 4K screen); SVG and PDF are vectors of the
 logical size; HTML is the interactive chart with every script inlined, so it opens offline.
 
+Pixels: a PNG is width x height x scale² pixels, four bytes each while it is drawn; 10,000 x 10,000
+at scale 8 would be 6.4 gigapixels (25.6 GB). PNGs over 50 megapixels (twice a 4K screen at scale 2)
+are refused with a sentence; JOURNEYMAP_MAX_MEGAPIXELS raises the cap.
+
 Determinism: the same chart gives the same SVG, PNG and HTML bytes. PDF carries no date, but
 vl-convert (1.9) writes its font resources in a varying order, so PDF bytes can differ run to run
 while the rendered page is the same.
@@ -35,17 +39,19 @@ import altair as alt
 import vl_convert as vlc
 
 from .errors import JourneyError
+from .limits import env_number
 from .exportfont import text_as_paths, with_export_font, with_screen_fonts
 from .exporttext import draw_halos, split_halos, text_after_layout
 
 __all__ = ["export_chart", "save_chart", "chart_spec", "format_from_path", "standalone_html", "stable_svg_ids",
            "CHART_FORMATS", "MIME_TYPES",
-           "DEFAULT_WIDTH", "DEFAULT_HEIGHT", "DEFAULT_SCALE"]
+           "DEFAULT_WIDTH", "DEFAULT_HEIGHT", "DEFAULT_SCALE", "MAX_MEGAPIXELS_ENV", "DEFAULT_MAX_MEGAPIXELS"]
 
 CHART_FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "html")
 MIME_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
                               "html": "text/html"}
 DEFAULT_WIDTH, DEFAULT_HEIGHT, DEFAULT_SCALE = 1600, 900, 2
+MAX_MEGAPIXELS_ENV, DEFAULT_MAX_MEGAPIXELS = "JOURNEYMAP_MAX_MEGAPIXELS", 50
 _EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
 _ID_NUMBER = re.compile(r"_?\d+$")
 _SCRIPT_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -60,6 +66,8 @@ def export_chart(chart: Any, fmt: str, *, width: int | None = None, height: int 
     if not 0.5 <= scale <= 8:
         raise JourneyError(f"A scale of {scale:g} is out of range: use a number from 0.5 to 8 (2 suits projectors).")
     spec = chart_spec(chart, width=width, height=height)
+    if fmt == "png":
+        _check_pixels(spec["width"], spec["height"], scale)
     if fmt == "html":
         return standalone_html(spec).encode("utf-8")
     spec = with_export_font(spec)
@@ -73,6 +81,18 @@ def export_chart(chart: Any, fmt: str, *, width: int | None = None, height: int 
     if fmt == "svg":
         return stable_svg_ids(with_screen_fonts(svg)).encode("utf-8")
     return vlc.svg_to_png(text_as_paths(svg), scale=scale) if fmt == "png" else vlc.svg_to_pdf(svg)
+
+
+def _check_pixels(width: int, height: int, scale: float) -> None:
+    """Refuse a PNG of more pixels than the cap (JOURNEYMAP_MAX_MEGAPIXELS, default 50) before drawing it."""
+    cap = env_number(MAX_MEGAPIXELS_ENV, DEFAULT_MAX_MEGAPIXELS)
+    pixels = width * scale * height * scale / 1e6
+    if pixels > cap:
+        raise JourneyError(
+            f"A PNG of {width:,} x {height:,} at scale {scale:g} would have {pixels:,.0f} megapixels, more than the "
+            f"cap of {cap:,g}; lower --width, --height or --scale (1600 x 900 at scale 2 is 5.8), export SVG or PDF, "
+            f"or raise the cap with the environment variable {MAX_MEGAPIXELS_ENV} (e.g. {MAX_MEGAPIXELS_ENV}="
+            f"{max(cap * 2, pixels):.0f}).")
 
 
 def _vega_svg(spec: dict[str, Any]) -> str:
