@@ -20,7 +20,7 @@ MAP_WIDTH, MAP_HEIGHT = 820, 675
 selection, source, view = page.context()
 metrics = view.metrics
 
-st.title(source.journey.name, anchor=False)
+st.title(md(source.journey.name), anchor=False)
 state.show_flash()
 if view.empty:
     st.info(page.NO_CASES)

@@ -50,7 +50,7 @@ def open_page(title: str) -> tuple[Selection, data.Source, data.View, str]:
 
     selection, source, view = context()
     subtitle = chart_subtitle(view.metrics, view.case_filter)
-    st.title(title, anchor=False)
+    st.title(md(title), anchor=False)
     st.caption(md(subtitle))
     if view.empty:
         st.info(NO_CASES)

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from . import data, state
+from .text import md
 from .state import Selection
 
 __all__ = ["show", "measure_labels", "JOURNEY_KEY", "DATES_KEY", "SEGMENT_KEY", "VALUES_KEY"]
@@ -49,7 +50,7 @@ def show() -> Selection:
         if not selection.case_filter().is_empty():
             st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:")
         for note in selection.notes:
-            st.warning(note, icon=":material/link_off:")
+            st.warning(md(note), icon=":material/link_off:")
     return selection
 
 
@@ -122,7 +123,7 @@ def _segment_widgets(selection: Selection, source: data.Source) -> None:
         return
     options = data.segment_options(source, selection.segment)
     st.session_state[VALUES_KEY] = [value for value in selection.values if value in options]
-    st.multiselect(f"{selection.segment} is any of", options, key=VALUES_KEY, on_change=_values_changed,
+    st.multiselect(md(f"{selection.segment} is any of"), options, key=VALUES_KEY, on_change=_values_changed,
                    placeholder="Choose values (none = all cases)")
 
 
@@ -141,4 +142,4 @@ def _clear_filters() -> None:
 def _source_caption(source: data.Source) -> str:
     cases, events = data.log_counts(source)
     origin = "sample log" if source.origin == "sample" else "uploaded"
-    return f"Events: {source.log_name} ({origin}) · {cases:,} cases · {events:,} events"
+    return md(f"Events: {source.log_name} ({origin}) · {cases:,} cases · {events:,} events")

@@ -10,6 +10,7 @@ import streamlit as st
 from .. import charts
 from ..durations import format_seconds_as_text as human
 from . import charting, data
+from .text import md
 
 __all__ = ["show", "step_row"]
 
@@ -37,8 +38,8 @@ def show(view: data.View, step: str) -> None:
     target = _target_text(row)
     if target:
         place.append(f"Target: {target}")
-    st.subheader(str(row["label"]), anchor=False)
-    st.caption(" · ".join(place))
+    st.subheader(md(row["label"]), anchor=False)
+    st.caption(md(" · ".join(place)))
     reached = int(row["reached"])
     cols = st.columns(5)
     cols[0].metric("Cases reached", f"{reached:,}")
