@@ -164,3 +164,85 @@ def test_xes_round_trip_sample() -> None:
     events = [("C-1", "Prüfung", dt.datetime(2024, 1, 2, 10, 0)), ("C-1", 'say "hi"', dt.datetime(2024, 1, 3))]
     frame = read_events(as_xes(events).encode(), name="ok.xes").frame
     assert frame["activity"].to_list() == ["Prüfung", 'say "hi"'] and frame["case"].to_list() == ["C-1", "C-1"]
+
+
+def _expected(events: list[tuple[str, str, dt.datetime]]) -> list[tuple[str, str, int]]:
+    epoch = dt.datetime(1970, 1, 1)
+    return sorted((case, activity.strip(), (moment - epoch) // dt.timedelta(microseconds=1))
+                  for case, activity, moment in events)
+
+
+def _read_back(log: EventLog) -> list[tuple[str, str, int]]:
+    return sorted(zip(log.frame["case"].to_list(), log.frame["activity"].to_list(), log.frame["ts"].to_list()))
+
+
+@SETTINGS
+@given(logs(), st.integers(0, 2))
+def test_excel_sheets_read_back_to_their_events(events: list[tuple[str, str, dt.datetime]], others: int) -> None:
+    """Events on one sheet among empty and unrelated ones read back exactly, times as Excel stores them."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Events"
+    book.active.append(["case", "activity", "timestamp"])
+    for row in events:
+        book.active.append(list(row))
+    for number in range(others):  # a notes sheet and an empty one: not the events, never read as them
+        extra = book.create_sheet(f"Other {number}")
+        if number == 0:
+            extra.append(["written by", "when"])
+            extra.append(["someone", "today"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    log = read_events(buffer.getvalue(), name="log.xlsx")
+    assert _read_back(log) == _expected(events)
+
+
+@SETTINGS
+@given(logs(), st.sampled_from(["text", "datetime"]), st.booleans())
+def test_parquet_reads_back_to_its_events(events: list[tuple[str, str, dt.datetime]], kind: str, nested: bool
+                                          ) -> None:
+    """Parquet with text or datetime timestamps (and a list column beside) reads back to its events."""
+    times = [moment if kind == "datetime" else moment.isoformat(sep=" ") for _, _, moment in events]
+    frame = pl.DataFrame({"case": [e[0] for e in events], "activity": [e[1] for e in events], "timestamp": times})
+    if nested:
+        frame = frame.with_columns(pl.Series("tags", [[len(e[1]), 1] for e in events]))
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    log = read_events(buffer.getvalue(), name="log.parquet")
+    assert _read_back(log) == _expected(events)
+    assert bool(log.notes) == nested
+
+
+def _valid(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    frame = pl.DataFrame({"case": ["c1", "c1", "c2"], "activity": ["a", "b", "a"],
+                          "timestamp": ["2024-01-01 10:00", "2024-01-02 10:00", "2024-01-03 10:00"]})
+    if kind == "parquet":
+        frame.write_parquet(buffer)
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for row in [frame.columns, *frame.rows()]:
+            book.active.append(list(row))
+        book.save(buffer)
+    return buffer.getvalue()
+
+
+VALID = {kind: _valid(kind) for kind in ("parquet", "xlsx")}
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(VALID)), st.data())
+def test_damaged_workbooks_and_parquet_give_a_sentence(kind: str, data: st.DataObject) -> None:
+    """Cut short or with bytes changed, an .xlsx or .parquet reads or gives one JourneyError; nothing else."""
+    content = bytearray(VALID[kind])
+    if data.draw(st.booleans(), label="truncate"):
+        content = content[: data.draw(st.integers(1, len(content) - 1), label="length")]
+    for _ in range(data.draw(st.integers(1, 8), label="changes")):
+        content[data.draw(st.integers(0, len(content) - 1))] = data.draw(st.integers(0, 255))
+    try:
+        read_events(bytes(content), name=f"log.{kind}")
+    except JourneyError as error:
+        assert "\n" not in str(error) and str(error).startswith("log.")
