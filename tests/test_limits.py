@@ -95,3 +95,31 @@ class TestDamagedGzip:
         data[40:60] = b"\xff" * 20
         with pytest.raises(JourneyError, match=r"^log\.csv\.gz: the gzip data is damaged"):
             read_events(bytes(data), name="log.csv.gz")
+
+
+class TestReaderLimits:
+    """Every reader limit: given, else its environment variable, else its default; past it, one sentence."""
+
+    def test_defaults_and_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from journeymap.limits import ENV, Limits
+
+        for env, _, _ in ENV.values():
+            monkeypatch.delenv(env, raising=False)
+        assert Limits().resolved() == Limits(decompressed_mb=2048, columns=2000, cell_kb=1024, xml_depth=100,
+                                             excel_cells=20_000_000)
+        monkeypatch.setenv("JOURNEYMAP_MAX_COLUMNS", "3")
+        assert Limits().resolved().columns == 3 and Limits(columns=9).resolved().columns == 9
+        monkeypatch.setenv("JOURNEYMAP_MAX_COLUMNS", "many")
+        with pytest.raises(JourneyError, match=r"^JOURNEYMAP_MAX_COLUMNS is 'many'; set it to a number, e\.g\. "
+                                               r"JOURNEYMAP_MAX_COLUMNS=4000\.$"):
+            Limits().resolved()
+
+    def test_a_limit_given_to_read_events_wins(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Three columns over a limit of 2 are refused; a raised limit reads them."""
+        from journeymap.limits import Limits
+
+        monkeypatch.setenv("JOURNEYMAP_MAX_COLUMNS", "2")
+        with pytest.raises(JourneyError, match=r"^log\.csv, line 1: has 3 columns \(the limit is 2 columns\); .*"
+                                               r"JOURNEYMAP_MAX_COLUMNS=4\) or limits=Limits\(columns=4\)"):
+            read_events(LOG, name="log.csv")
+        assert read_events(LOG, name="log.csv", limits=Limits(columns=3)).frame.height == 2000
