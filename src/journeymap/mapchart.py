@@ -21,7 +21,7 @@ from .chartkit import (
 )
 from .durations import format_seconds_as_text as human
 from .errors import JourneyError
-from .hotspots import Hotspot, hotspot_marker
+from .hotspots import Hotspot, automatic_steps, hotspot_marker
 from .layout import OFF_MAP_LANE, JourneyLayout, edge_curve, journey_layout
 from .mapdetail import MapDetail, map_detail, map_plot_size
 from .metrics import JourneyMetrics
@@ -214,6 +214,7 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
     journey = metrics.journey
     stage_label = {stage.id: stage.label for stage in journey.stages}
     ranks = {h.step: i for i, h in enumerate(hotspots[:20], start=1)}
+    automatic = automatic_steps(metrics)
     steps = metrics.steps[metrics.steps["step"].isin(layout.positions)]
     peak = max(int(steps["reached"].max()) if not steps.empty else 1, 1)
     looped = {t.source for t in journey.transitions if t.source == t.target_step}
@@ -235,10 +236,13 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         rank = ranks.get(row.step)
         marker = f"{hotspot_marker(rank)}\u00a0" if rank else ""  # no break after the number
         value = getattr(row, color_by)
+        # A timer's wait is a rule, not work: off the time scales (grey, like an unmeasured step),
+        # so the darkest step is the ① hotspot, as the ranking says; its value still reads.
+        timer = row.step in automatic and color_by != "drop_off_rate"
         lines = fit_label(marker + row.label if by_name else row.label, g.label_px, g.font, g.max_lines)
         if g.counts:  # else the count is in the node's size and tooltip (projectors, small charts)
             lines.append(fit_label(f"{row.reached:,} cases", g.label_px, g.font, 1)[0])
-        value_text = (marker if not by_name else "") + _value_text(color_by, value)
+        value_text = (marker if not by_name else "") + ("timer " if timer else "") + _value_text(color_by, value)
         loop_lift = g.rows(12 * k) if row.step in looped else 0.0  # a self-loop arcs where the value would be
         target = f"{row.target_statistic} ≤ {human(row.target_s)}" if isinstance(row.target_statistic, str) else "–"
         dimmed = spotlight is not None and row.step != spotlight
@@ -248,7 +252,8 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
             "label_y": y + g.rows(radius + (7 if rank or row.step == spotlight else 3) * k),
             "half_width_px": max([text_width(line, g.font) for line in lines]
                                  + [text_width(value_text, g.font, bold=True), 2 * radius]) / 2,
-            "size": (2 * radius) ** 2, "measure": 0.0 if pd.isna(value) else float(value), "valid": pd.notna(value),
+            "size": (2 * radius) ** 2, "measure": 0.0 if pd.isna(value) or timer else float(value),
+            "valid": pd.notna(value) and not timer,
             "value_text": value_text, "opacity": 0.25 if dimmed else 1.0,
             "ring": 4 * k if row.step == spotlight else 2.5 * k if rank else 0.0,
             "ring_size": (2 * radius + 8 * k) ** 2, "stage_label": stage_label.get(row.stage, "Off the map"),
