@@ -134,9 +134,11 @@ def _child() -> int:
     _limit_self(request["memory_mb"], request["seconds"])
     content = stdin.read()
     out = sys.stdout.buffer
-    try:
+    try:  # the readers' libraries load under the budget too: too small a budget fails here, not as a file error
         from .events import read_file
-
+    except (ImportError, MemoryError):
+        return 3  # the parent words it
+    try:
         raw = read_file(content, name=request["name"], sep=request["sep"], limits=Limits(**request["limits"]))
         del content
         frames = [raw.frame] if raw.frame is not None else [s.frame for s in raw.sheets]
@@ -146,7 +148,7 @@ def _child() -> int:
         header = {"notes": raw.notes, "skipped": raw.skipped, "sheets": sheets, "sizes": [len(b) for b in blobs]}
     except JourneyError as error:
         blobs, header = [], {"error": str(error)}
-    except MemoryError:
+    except (MemoryError, ImportError):  # a library loaded lazily while reading fails alike under the budget
         return 3  # the parent words it
     except Exception as error:  # noqa: BLE001 - whatever a reader missed, the user gets a sentence
         detail = " ".join(str(error).split())[:100]
