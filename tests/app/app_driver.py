@@ -31,6 +31,16 @@ def no_exception(at: AppTest) -> None:
         pytest.fail(f"{error.message}\n" + "\n".join(error.stack_trace))
 
 
+def drafting(name: str, content: bytes) -> AppTest:
+    """The Data page with a log uploaded and 'Draft a journey from the log' chosen."""
+    at = open_app("pages/data.py")
+    at.file_uploader(key="jm_upload_log").upload(name, content)
+    at.run()
+    at.radio(key="jm_journey_how").set_value("draft").run()
+    no_exception(at)
+    return at
+
+
 def chart_specs(at: AppTest) -> list[str]:
     """The Vega-Lite specs (JSON text) of the charts on the page."""
     return [element.proto.spec for element in at.get("vega_lite_chart")]

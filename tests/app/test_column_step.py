@@ -5,26 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from streamlit.testing.v1 import AppTest
 
 from journeymap.ui.data import SOURCES_KEY
 
-from app_driver import no_exception, open_app
+from app_driver import drafting, no_exception
 
 # Dates that read both ways (no day over 12), under names no list of column names knows.
 AMBIGUOUS = "\n".join(["number,state,sys_updated_at,priority"] + [
     f"INC{i:03d},{state},0{day}/0{month}/2024 1{i % 10}:05,{i % 3}"
     for i in range(6) for (day, month), state in zip(((1, 3), (2, 3), (5, 4)), ("New", "In Progress", "Resolved"))
 ]).encode()
-
-
-def column_step(name: str, content: bytes) -> AppTest:
-    at = open_app("pages/data.py")
-    at.file_uploader(key="jm_upload_log").upload(name, content)
-    at.run()
-    at.radio(key="jm_journey_how").set_value("draft").run()
-    no_exception(at)
-    return at
 
 
 def widget(widgets, suffix: str):
@@ -34,13 +24,13 @@ def widget(widgets, suffix: str):
 class TestColumnStep:
     def test_roles_found_from_values_are_preselected(self) -> None:
         """number / state / sys_updated_at are preselected as case, activity and timestamp."""
-        at = column_step("incidents.csv", AMBIGUOUS)
+        at = drafting("incidents.csv", AMBIGUOUS)
         assert [widget(at.selectbox, f"_{role}").value for role in ("case", "activity", "timestamp")] == [
             "number", "state", "sys_updated_at"]
 
     def test_ambiguous_dates_ask_for_a_choice(self) -> None:
         """Until day-first or month-first is chosen the events are not read, and the page says where to choose."""
-        at = column_step("incidents.csv", AMBIGUOUS)
+        at = drafting("incidents.csv", AMBIGUOUS)
         choice = widget(at.radio, "_day_month")
         assert choice.value is None
         assert choice.options == ["day-first: 1 March 2024 10:05", "month-first: 3 January 2024 10:05"]
@@ -48,7 +38,7 @@ class TestColumnStep:
 
     def test_the_choice_reads_the_dates_that_way(self) -> None:
         """Choosing month-first reads 01/03/2024 as 3 January and the map opens."""
-        at = column_step("incidents.csv", AMBIGUOUS)
+        at = drafting("incidents.csv", AMBIGUOUS)
         widget(at.radio, "_day_month").set_value("month-first").run()
         no_exception(at)
         assert not at.error

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from journeymap.ui.data import SOURCES_KEY
 
-from app_driver import no_exception, open_app
+from app_driver import drafting, no_exception
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "real"
 LOANS = "\n".join(["case,activity,timestamp"] + [
@@ -18,14 +18,6 @@ LOANS = "\n".join(["case,activity,timestamp"] + [
     for day, activity in enumerate(path, start=1)]).encode()
 
 
-def draft_step(name: str, content: bytes) -> AppTest:
-    """The Data page with a log uploaded and 'Draft a journey' chosen."""
-    at = open_app("pages/data.py")
-    at.file_uploader(key="jm_upload_log").upload(name, content)
-    at.run()
-    at.radio(key="jm_journey_how").set_value("draft").run()
-    no_exception(at)
-    return at
 
 
 def picker(at: AppTest, role: str):
@@ -35,7 +27,7 @@ def picker(at: AppTest, role: str):
 class TestDraftStep:
     def test_proposal_is_shown_with_case_counts(self) -> None:
         """Start, end and exit pickers are preset to the proposal and each option says how many cases."""
-        at = draft_step("loans.csv", LOANS)
+        at = drafting("loans.csv", LOANS)
         assert picker(at, "start").value == "submitted"
         assert picker(at, "end").value == ["approved"]
         assert picker(at, "exit").value == ["Application rejected"]
@@ -43,7 +35,7 @@ class TestDraftStep:
 
     def test_changed_choice_is_drafted(self) -> None:
         """Moving the rejection from exit to end drafts a journey with two end steps and no exit."""
-        at = draft_step("loans.csv", LOANS)
+        at = drafting("loans.csv", LOANS)
         picker(at, "exit").set_value([]).run()
         picker(at, "end").set_value(["approved", "Application rejected"]).run()
         at.button(key="jm_load").click().run()
@@ -54,6 +46,6 @@ class TestDraftStep:
 
     def test_timer_step_is_named(self) -> None:
         """On the helpdesk log the automatic close is named as a timer before drafting."""
-        at = draft_step("helpdesk.xes.gz", (REAL / "helpdesk.xes.gz").read_bytes())
+        at = drafting("helpdesk.xes.gz", (REAL / "helpdesk.xes.gz").read_bytes())
         assert picker(at, "end").value == ["Closed"]
         assert any("Reached by a timer" in c.value for c in at.caption)
