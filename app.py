@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from journeymap.errors import JourneyError
+from journeymap.core.errors import JourneyError
 from journeymap.ui import sidebar, workshop_state
 from journeymap.ui.text import md
 

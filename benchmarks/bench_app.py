@@ -33,10 +33,10 @@ def main() -> None:
 
     from streamlit.testing.v1 import AppTest
 
-    from journeymap.columns import detect_roles
-    from journeymap.definition import load_journey
-    from journeymap.events import canonical_events
-    from journeymap.samples import generate_events, sample_journey_path
+    from journeymap.log.columns import detect_roles
+    from journeymap.journey.definition import load_journey
+    from journeymap.log.readers import canonical_events
+    from journeymap.journey.samples import generate_events, sample_journey_path
     from journeymap.ui.data import SOURCES_KEY, Source
 
     started = time.perf_counter()

@@ -40,7 +40,7 @@ JOURNEYMAP = str(Path(sys.executable).with_name("journeymap"))  # the console sc
 # 7, as bench_metrics.py and bench_load.py make theirs). It prints the paths of the inputs.
 INPUTS = f"""
 from pathlib import Path
-from journeymap.samples import generate_events, sample_events_path, sample_journey_path
+from journeymap.journey.samples import generate_events, sample_events_path, sample_journey_path
 big = Path({str(DATA)!r}) / "onboarding_{BIG_CASES}_events.parquet"
 if not big.exists():
     big.parent.mkdir(parents=True, exist_ok=True)

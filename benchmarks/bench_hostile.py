@@ -35,8 +35,8 @@ value = "a" * (mb << 20)
 data = ('<log><trace><string key="concept:name" value="c1"/><event><string key="concept:name" value="'
         + value + '"/><date key="time:timestamp" value="2024-01-01T10:00:00"/></event></trace></log>').encode()
 del value
-from journeymap.limits import Limits
-from journeymap.xes import scan_xes
+from journeymap.log.limits import Limits
+from journeymap.log.xes import scan_xes
 start = time.perf_counter()
 if reader == "ours":
     rows = scan_xes(data, "long.xes", limits=Limits(cell_kb=1 << 21)).frame.height
@@ -54,8 +54,8 @@ _UPLOAD_RUN = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 from hostile_files import CATALOGUE
-from journeymap.errors import JourneyError
-from journeymap.isolate import read_file_isolated
+from journeymap.core.errors import JourneyError
+from journeymap.log.isolate import read_file_isolated
 name = sys.argv[1]
 if name == "default-bomb.csv.gz":
     import gzip

@@ -32,11 +32,11 @@ from typing import Any
 
 import networkx as nx
 
-from journeymap.hotspots import find_hotspots
-from journeymap.layout import find_back_edges, journey_layout
-from journeymap.mapchart import map_chart
-from journeymap.mapdetail import map_detail
-from journeymap.metrics import compute_metrics
+from journeymap.measures.hotspots import find_hotspots
+from journeymap.charts.layout import find_back_edges, journey_layout
+from journeymap.charts.map import map_chart
+from journeymap.charts.mapdetail import map_detail
+from journeymap.measures.metrics import compute_metrics
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from map_cases import every_activity_journey, generated_log  # noqa: E402

@@ -14,7 +14,7 @@ and libraries included) is its own; the kinds take turns run after run, and wall
 - polars.read_csv: the file read as text columns and nothing else, for scale;
 - explicit roles (baseline): read_events with case, activity and timestamp given;
 - detected by name / by values: read_events finding the columns itself;
-- ... + draft: the same, then journeymap.draft.draft_journey on the events.
+- ... + draft: the same, then journeymap.measures.draft.draft_journey on the events.
 
 The issue's budget: detection and the draft add at most 10% to loading (the baseline).
 """
@@ -48,7 +48,7 @@ def make_csv(header: tuple[str, str, str]) -> Path:
     """The ~1M-event CSV with this header for its case, activity and timestamp columns, written once."""
     path = DATA / f"onboarding_{CASES}_{header[0]}.csv"
     if not path.exists():
-        from journeymap.samples import generate_events
+        from journeymap.journey.samples import generate_events
 
         DATA.mkdir(parents=True, exist_ok=True)
         frame = generate_events("onboarding", CASES, seed=7)
@@ -60,10 +60,10 @@ def run(kind: str, path: str) -> dict[str, float]:
     """One measured read of `path` in the way `kind` names."""
     import polars as pl
 
-    from journeymap.contentroles import detect_table_roles
-    from journeymap.draft import draft_journey
-    from journeymap.events import read_events, read_table
-    from journeymap.samples import sample_events_path
+    from journeymap.log.contentroles import detect_table_roles
+    from journeymap.measures.draft import draft_journey
+    from journeymap.log.readers import read_events, read_table
+    from journeymap.journey.samples import sample_events_path
 
     draft_journey(read_events(sample_events_path("onboarding")).frame)  # warm-up
     header = UNNAMED if kind.startswith("values") else NAMED

@@ -63,7 +63,7 @@ def _press_add_note(store: object, token: str, i: int) -> float:
 
 
 def _store_round(url: str, people: int, notes_each: int, together: bool) -> tuple[list[float], float, int]:
-    from journeymap.store import WorkshopStore
+    from journeymap.workshop.store import WorkshopStore
 
     with WorkshopStore(url, joins_per_minute=10_000) as store:
         workshop = store.create_workshop("Bench", "onboarding")
@@ -144,7 +144,7 @@ def browser_mode(people: int) -> None:
     from appserver import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
-    from journeymap.store import WorkshopStore
+    from journeymap.workshop.store import WorkshopStore
 
     rows = []
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:

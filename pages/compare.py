@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journeymap import flowcharts
-from journeymap.compare import MIN_CASES, latest_change
+from journeymap.charts import flow as flowcharts
+from journeymap.charts import compare as comparecharts
+from journeymap.decide.compare import MIN_CASES, latest_change
 from journeymap.ui import charting, decide
 from journeymap.ui.decide import interval, pair
 from journeymap.ui.text import md
@@ -77,7 +78,7 @@ def did_our_change_work() -> None:
     st.caption(f"◆: the 95% interval excludes no change. Intervals come from 1,000 seeded bootstrap resamples over "
                f"cases; a group with fewer than {MIN_CASES} cases is too few to tell. Cases still open lean fast: "
                "slow cases finish last.")
-    charting.show(view, lambda: flowcharts.comparison_chart(result, subtitle=subtitle), ("compare", day, window),
+    charting.show(view, lambda: comparecharts.comparison_chart(result, subtitle=subtitle), ("compare", day, window),
                   f"{journey.id} before and after {day}", "jm_cmp_chart")
 
 
@@ -119,7 +120,7 @@ def who_is_it_worse_for() -> None:
         "Completion against the rest": [interval(row, "completion_", points=True) for _, row in lead.iterrows()],
     }), hide_index=True, width="stretch", height="content")
     st.caption("Lead times read rest → this value.")
-    charting.show(view, lambda: flowcharts.segment_chart(found, subtitle=subtitle), ("segment", column),
+    charting.show(view, lambda: comparecharts.segment_chart(found, subtitle=subtitle), ("segment", column),
                   f"{journey.id} by {column}", "jm_cmp_segment")
     st.subheader("Funnel by value", anchor=False)
     funnel = found.funnel.pivot_table(index="label", columns="value", values="share", sort=False)

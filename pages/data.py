@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from journeymap.definition import journey_to_yaml
-from journeymap.errors import JourneyError
-from journeymap.samples import SAMPLE_JOURNEYS
+from journeymap.journey.definition import journey_to_yaml
+from journeymap.core.errors import JourneyError
+from journeymap.journey.samples import SAMPLE_JOURNEYS
 from journeymap.ui import data, draft_choice, page, state, upload
 from journeymap.ui.state import Selection
 from journeymap.ui.text import md

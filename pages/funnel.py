@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from journeymap import charts
-from journeymap.durations import format_seconds_as_text as human
+from journeymap.charts import explorer as charts
+from journeymap.charts import style as chartstyle
+from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.ui import charting, page
 
 selection, source, view, subtitle = page.open_page("Funnel")
@@ -23,7 +24,7 @@ for cell, (status, label, help_text) in zip(cells, [
     cell.metric(label, f"{counts.get(status, 0):,}", delta=f"{counts.get(status, 0) / total:.0%} of cases",
                 delta_color="off", delta_arrow="off", help=help_text)
 
-charting.show(view, lambda: charts.funnel_chart(metrics, subtitle=charts.chart_subtitle(metrics, view.case_filter)),
+charting.show(view, lambda: charts.funnel_chart(metrics, subtitle=chartstyle.chart_subtitle(metrics, view.case_filter)),
               "funnel", f"{source.journey.id} funnel", "jm_funnel")
 
 steps = metrics.steps[metrics.steps["on_map"]]

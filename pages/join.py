@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from journeymap.errors import JourneyError
+from journeymap.core.errors import JourneyError
 from journeymap.ui import page
 from journeymap.ui import workshop_board as board
 from journeymap.ui import workshop_present as present

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from journeymap import charts
-from journeymap.hotspots import hotspot_marker
-from journeymap.story import MARKED_HOTSPOTS
+from journeymap.charts import explorer as charts
+from journeymap.charts import style as chartstyle
+from journeymap.charts import map as mapchart
+from journeymap.measures.hotspots import hotspot_marker
+from journeymap.measures.story import MARKED_HOTSPOTS
 from journeymap.ui import charting, decide, page, state, step_details
 from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
@@ -63,14 +65,14 @@ with hotspot_slot:
 
 detail = detail_control(selection, source, view, hotspots, show_off_map, MAP_WIDTH, MAP_HEIGHT)
 event = charting.show(
-    view, lambda: charts.map_chart(decide.map_metrics(view, selection.color_by), color_by=selection.color_by,
+    view, lambda: mapchart.map_chart(decide.map_metrics(view, selection.color_by), color_by=selection.color_by,
                                    hotspots=hotspots, show_off_map=show_off_map, detail=detail,
-                                   subtitle=charts.chart_subtitle(metrics, view.case_filter), width=MAP_WIDTH,
+                                   subtitle=chartstyle.chart_subtitle(metrics, view.case_filter), width=MAP_WIDTH,
                                    height=MAP_HEIGHT),
     ("map", selection.color_by, show_off_map, detail.steps, detail.edges), f"{source.journey.id} map", "jm_map",
-    on_select="rerun", selection_mode=charts.STEP_SELECTION, width="stretch",
+    on_select="rerun", selection_mode=mapchart.STEP_SELECTION, width="stretch",
     alt=f"Journey map of {source.journey.name}")
-clicked = [point.get("step") for point in (event.selection.get(charts.STEP_SELECTION) or []) if point.get("step")]
+clicked = [point.get("step") for point in (event.selection.get(mapchart.STEP_SELECTION) or []) if point.get("step")]
 if clicked and clicked != st.session_state.get(CLICK_KEY):
     selection = state.update(step=clicked[0])
     st.toast(f"{md(view.step_labels.get(clicked[0], clicked[0]))}: details below the map", icon=":material/info:")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from journeymap import charts
-from journeymap.durations import format_seconds_as_text as human
+from journeymap.charts import explorer as charts
+from journeymap.charts import style as chartstyle
+from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.ui import charting, page
 from journeymap.ui.text import md
 
@@ -18,7 +19,7 @@ variants = metrics.variants
 covered = int(variants["count"].sum()) if len(variants) else 0
 st.markdown(f"{metrics.n_cases:,} cases took **{metrics.n_variants:,}** different paths; the {len(variants)} most "
             f"common cover {covered / max(metrics.n_cases, 1):.0%} of cases.")
-charting.show(view, lambda: charts.paths_chart(metrics, subtitle=charts.chart_subtitle(metrics, view.case_filter)),
+charting.show(view, lambda: charts.paths_chart(metrics, subtitle=chartstyle.chart_subtitle(metrics, view.case_filter)),
               "paths", f"{source.journey.id} paths", "jm_paths")
 
 st.table(pd.DataFrame({

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from journeymap import charts
-from journeymap.durations import format_seconds_as_text as human
-from journeymap.story import lead_time_rule
+from journeymap.charts import explorer as charts
+from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.measures.story import lead_time_rule
 from journeymap.ui import charting, page
 from journeymap.ui.text import md
 

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journeymap import flowcharts
-from journeymap.durations import format_seconds_as_text as human
+from journeymap.charts import flow as flowcharts
+from journeymap.charts import compare as comparecharts
+from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.ui import charting, decide, state
-from journeymap.numbers import format_change
+from journeymap.core.numbers import format_change
 from journeymap.ui.text import md
 
 STEP_KEY, CHANGE_KEY, PCT_KEY = "jm_wi_step", "jm_wi_change", "jm_wi_pct"
@@ -63,7 +64,7 @@ for okr in result.okrs.itertuples(index=False):
                 f"{human(okr.before_s)} now → {human(okr.after_s)} with this change, {gap}.")
 st.caption("The replay changes only this step's measured arrival times and keeps everything else as it was: an "
            "estimate of the direct effect, not a model of queues.")
-charting.show(view, lambda: flowcharts.whatif_chart(result, subtitle=subtitle),
+charting.show(view, lambda: comparecharts.whatif_chart(result, subtitle=subtitle),
               ("whatif", step, change, cut), f"{journey.id} what if {result.description}", "jm_wi_chart")
 
 st.header("Which step is worth fixing?", anchor=False)
@@ -79,5 +80,5 @@ st.dataframe(pd.DataFrame({
 }), hide_index=True, width="stretch", height="content",
     column_config={"Of p85 lead time": st.column_config.ProgressColumn(
         format="%.1f%%", min_value=0.0, max_value=float(max(100 * np.nanmax(shown["impact_share"], initial=0), 1)))})
-charting.show(view, lambda: flowcharts.impact_chart(impact, subtitle=subtitle), "impact",
+charting.show(view, lambda: comparecharts.impact_chart(impact, subtitle=subtitle), "impact",
               f"{journey.id} p85 impact", "jm_wi_impact")

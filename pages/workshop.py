@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from journeymap.errors import JourneyError
+from journeymap.core.errors import JourneyError
 from journeymap.ui import data, page, state
 from journeymap.ui import workshop_backlog as backlog
 from journeymap.ui import workshop_board as board

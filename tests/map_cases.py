@@ -1,6 +1,6 @@
 """Journeys for the map tests: every activity of a log as a step, and a generated ~25-step log.
 
-The draft (`journeymap.draft`) keeps the frequent activities only and is being reworked; these
+The draft (`journeymap.measures.draft`) keeps the frequent activities only and is being reworked; these
 journeys stand for what a draft of all activities will give, built straight from the log's
 transitions so the map tests do not depend on the draft's rules.
 """
@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from journeymap.metrics import compute_metrics
-from journeymap.model import Journey, Stage, Step, Transition
+from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.model import Journey, Stage, Step, Transition
 from journeymap.testing import build_events
 
 

@@ -1,7 +1,7 @@
 """Where the labels and lines of a chart's SVG (as Vega draws it) fall on the page.
 
 Text boxes are estimated the way a reader sees them: the width of each line measured with the
-shipped font (`journeymap.textfit.text_width`, HarfBuzz on DejaVu Sans), from 0.79 of the font
+shipped font (`journeymap.charts.textfit.text_width`, HarfBuzz on DejaVu Sans), from 0.79 of the font
 size above the baseline to 0.21 below (the offsets Vega itself uses for "top" and "bottom"
 baselines). Every transform of the text and of the groups around it is applied, rotations too.
 White text is a halo under a label, not a label, and is left out.
@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from journeymap.textfit import text_width
+from journeymap.charts.textfit import text_width
 
 _SVG = "{http://www.w3.org/2000/svg}"
 _TRANSFORM = re.compile(r"(translate|rotate|scale)\(([^)]*)\)")

@@ -1,16 +1,17 @@
-"""Tests for journeymap.casetimes: the per-case arrival table that compare, what-if and flow build on."""
+"""Tests for journeymap.measures.casetimes: the per-case arrival table that compare, what-if and flow build on."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from journeymap.casetimes import NO_TIME, case_step_times
-from journeymap.definition import journey_from_yaml, load_journey
-from journeymap.errors import JourneyError
-from journeymap.events import read_events
-from journeymap.metrics import compute_metrics, to_epoch_us
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.measures.casetimes import NO_TIME, case_step_times
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_events
+from journeymap.measures.metrics import compute_metrics
+from journeymap.core.moments import to_epoch_us
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EPOCH, build_events
 
 JOURNEY = """

@@ -1,4 +1,4 @@
-"""Tests for journeymap.charts: what each chart draws, in words a user would check."""
+"""Tests for journeymap.charts.explorer: what each chart draws, in words a user would check."""
 
 from __future__ import annotations
 
@@ -11,16 +11,19 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from journeymap.charts import (MEASURES, STEP_SELECTION, arrival_chart, chart_subtitle, duration_expr, funnel_chart,
-                               lead_time_chart, lead_time_trend_chart, map_chart, okr_chart, paths_chart)
-from journeymap.definition import load_journey
-from journeymap.durations import format_seconds_as_text
-from journeymap.errors import JourneyError
-from journeymap.events import read_events
-from journeymap.filters import CaseFilter, filter_events
-from journeymap.hotspots import Hotspot, find_hotspots, hotspot_marker
-from journeymap.metrics import compute_metrics
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.charts.explorer import arrival_chart, funnel_chart, lead_time_chart, lead_time_trend_chart, okr_chart, paths_chart
+
+from journeymap.charts.map import MEASURES, STEP_SELECTION, map_chart
+
+from journeymap.charts.style import chart_subtitle, duration_expr
+from journeymap.journey.definition import load_journey
+from journeymap.core.durations import format_seconds_as_text
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_events
+from journeymap.engine.filters import CaseFilter, filter_events
+from journeymap.measures.hotspots import Hotspot, find_hotspots, hotspot_marker
+from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 
 
 def _metrics(journey_id: str, case_filter: CaseFilter | None = None) -> Any:
@@ -264,7 +267,7 @@ class TestOtherCharts:
 
     def test_okr_is_weekly_by_week_of_reaching_its_to_step(self, onboarding):
         """The OKR chart plots the OKR's own weekly series (weeks with five cases or more) and says where it stands."""
-        from journeymap.okr import okr_status
+        from journeymap.measures.okr import okr_status
 
         okr = onboarding.journey.okrs[0]
         chart = okr_chart(onboarding, okr)
@@ -300,7 +303,7 @@ class TestOtherCharts:
 class TestSparseData:
     def test_every_chart_draws_before_any_case_completes(self):
         """Two cases, none completed: every chart still builds a valid spec that renders to SVG."""
-        from journeymap.export import export_chart
+        from journeymap.export.render import export_chart
         from journeymap.testing import build_events
 
         journey = load_journey(sample_journey_path("onboarding"))
@@ -312,5 +315,5 @@ class TestSparseData:
                       okr_chart(metrics, journey.okrs[0]), paths_chart(metrics)):
             chart.to_dict()
             assert export_chart(chart, "svg", width=600, height=400).startswith(b"<svg")
-        from journeymap.okr import okr_status
+        from journeymap.measures.okr import okr_status
         assert "no completed case has gone from one to the other yet" in okr_status(metrics, journey.okrs[0]).sentence

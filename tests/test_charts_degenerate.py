@@ -1,5 +1,5 @@
 """Charts of degenerate data are never blank: 0-second and identical durations, a single value, no
-arrivals at all. Each chart is exported to SVG (journeymap.export) and its drawn marks are measured."""
+arrivals at all. Each chart is exported to SVG (journeymap.export.render) and its drawn marks are measured."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from journeymap.charts import arrival_chart, lead_time_chart
-from journeymap.cli import main
-from journeymap.definition import journey_to_yaml
-from journeymap.draft import draft_journey
-from journeymap.export import export_chart
-from journeymap.metrics import compute_metrics
+from journeymap.charts.explorer import arrival_chart, lead_time_chart
+from journeymap.cli.main import main
+from journeymap.journey.definition import journey_to_yaml
+from journeymap.measures.draft import draft_journey
+from journeymap.export.render import export_chart
+from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.cli import _COMMANDS, build_parser, main
-from journeymap.definition import journey_from_yaml
-from journeymap.errors import JourneyError
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.cli.main import _COMMANDS, build_parser, main
+from journeymap.journey.definition import journey_from_yaml
+from journeymap.core.errors import JourneyError
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -215,9 +215,9 @@ class TestLazyCommands:
     """The parser lists every command without importing its module; a command loads its own module only."""
 
     def test_listed_help_lines_are_the_modules_own(self) -> None:
-        """journeymap.cli repeats each command's help line (so that --help imports no command module):
+        """journeymap.cli.main repeats each command's help line (so that --help imports no command module):
         the lines agree with the ones the command modules give their sub-parsers."""
-        from journeymap.cli import _MODULES
+        from journeymap.cli.main import _MODULES
 
         (full,) = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
         (listed,) = [action for action in build_parser(())._actions

@@ -1,4 +1,4 @@
-"""Tests for `journeymap compare` and `journeymap whatif` (journeymap.cli_compare)."""
+"""Tests for `journeymap compare` and `journeymap whatif` (journeymap.cli.compare)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from journeymap.cli import build_parser, main
-from journeymap.samples import generate_events, sample_journey_path
+from journeymap.cli.main import build_parser, main
+from journeymap.journey.samples import generate_events, sample_journey_path
 
 JOURNEY = str(sample_journey_path("onboarding"))
 

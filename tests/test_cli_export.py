@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.cli import main
-from journeymap.cli_export import parse_case_filter
-from journeymap.definition import load_journey
-from journeymap.errors import JourneyError
-from journeymap.events import read_events
-from journeymap.hotspots import find_hotspots
-from journeymap.mapdetail import map_detail
-from journeymap.metrics import compute_metrics
-from journeymap.samples import generate_events, sample_journey_path
+from journeymap.cli.main import main
+from journeymap.cli.export import parse_case_filter
+from journeymap.journey.definition import load_journey
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_events
+from journeymap.measures.hotspots import find_hotspots
+from journeymap.charts.mapdetail import map_detail
+from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.samples import generate_events, sample_journey_path
 
 JOURNEY = sample_journey_path("onboarding")
 

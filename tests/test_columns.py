@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from journeymap.contentroles import detect_table_roles
-from journeymap.events import read_events, read_table
+from journeymap.log.contentroles import detect_table_roles
+from journeymap.log.readers import read_events, read_table
 
 
 def roles_of(table: pl.DataFrame, **given: str) -> tuple[str | None, str | None, str | None]:

@@ -1,4 +1,4 @@
-"""Tests for journeymap.compare: before/after and segment comparisons with bootstrap intervals."""
+"""Tests for journeymap.decide.compare: before/after and segment comparisons with bootstrap intervals."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from journeymap.casetimes import case_step_times
-from journeymap.compare import bootstrap_quantile, compare_change, compare_groups, compare_segment, latest_change
-from journeymap.definition import journey_from_yaml, load_journey
-from journeymap.events import read_events
-from journeymap.metrics import compute_metrics, to_epoch_us
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.measures.casetimes import case_step_times
+from journeymap.decide.compare import bootstrap_quantile, compare_change, compare_groups, compare_segment, latest_change
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.log.readers import read_events
+from journeymap.measures.metrics import compute_metrics
+from journeymap.core.moments import to_epoch_us
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EPOCH, build_events
 
 BASE_US = to_epoch_us(EPOCH)

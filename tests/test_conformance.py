@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from journeymap.conformance import conformance
-from journeymap.definition import journey_from_yaml
-from journeymap.metrics import compute_metrics
+from journeymap.measures.conformance import conformance
+from journeymap.journey.definition import journey_from_yaml
+from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events
 
 JOURNEY = journey_from_yaml("""

@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 import yaml
 
-from journeymap.definition import journey_from_yaml, journey_schema, journey_to_yaml, load_journey, save_journey
-from journeymap.errors import JourneyError
-from journeymap.samples import SAMPLE_JOURNEYS, sample_journey_path
+from journeymap.journey.definition import journey_from_yaml, journey_schema, journey_to_yaml, load_journey, save_journey
+from journeymap.core.errors import JourneyError
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_journey_path
 
 GOOD = """\
 id: tiny

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeymap.definition import MAX_YAML_DEPTH, journey_from_yaml, journey_to_yaml, load_journey
-from journeymap.errors import JourneyError
-from journeymap.samples import sample_journey_path
+from journeymap.journey.definition import MAX_YAML_DEPTH, journey_from_yaml, journey_to_yaml, load_journey
+from journeymap.core.errors import JourneyError
+from journeymap.journey.samples import sample_journey_path
 
 
 def billion_laughs(levels: int = 9, width: int = 9) -> str:

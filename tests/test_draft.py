@@ -5,11 +5,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from journeymap.conformance import conformance
-from journeymap.definition import journey_from_yaml, journey_to_yaml
-from journeymap.draft import draft_journey, propose_draft, timer_steps
-from journeymap.errors import JourneyError
-from journeymap.metrics import compute_metrics
+from journeymap.measures.conformance import conformance
+from journeymap.journey.definition import journey_from_yaml, journey_to_yaml
+from journeymap.measures.draft import draft_journey, propose_draft, timer_steps
+from journeymap.core.errors import JourneyError
+from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events
 
 
@@ -108,7 +108,7 @@ class TestTimers:
 class TestCommandLine:
     def test_draft_header_and_choices(self, tmp_path, capsys) -> None:
         """`journeymap draft` names its start, ends and exits with case counts, and takes the user's choice."""
-        from journeymap.cli import main
+        from journeymap.cli.main import main
 
         log = tmp_path / "loans.csv"
         frame = loan_log().with_columns(timestamp=pl.from_epoch("ts", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S"))

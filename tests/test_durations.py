@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from journeymap.durations import format_duration, format_seconds_as_text, parse_duration
+from journeymap.core.durations import format_duration, format_seconds_as_text, parse_duration
 
 
 class TestParse:

@@ -14,11 +14,11 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from journeymap import engine
-from journeymap.definition import load_journey
-from journeymap.events import read_events
-from journeymap.metrics import JourneyMetrics, compute_metrics
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.engine import prepare as engine
+from journeymap.journey.definition import load_journey
+from journeymap.log.readers import read_events
+from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 
 JOURNEY = load_journey(sample_journey_path("service_desk"))
 

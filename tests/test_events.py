@@ -10,9 +10,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from journeymap.columns import detect_roles
-from journeymap.errors import JourneyError
-from journeymap.events import read_events
+from journeymap.log.columns import detect_roles
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_events
 
 CSV = """case_id,activity,timestamp,department
 c1,Apply,2026-03-01T10:00:00+02:00,Sales

@@ -1,4 +1,4 @@
-"""Tests for journeymap.export: every format, the right size, offline, deterministic and escaped."""
+"""Tests for journeymap.export.render: every format, the right size, offline, deterministic and escaped."""
 
 from __future__ import annotations
 
@@ -14,17 +14,19 @@ from typing import Any
 import pytest
 import vl_convert as vlc
 
-from journeymap.charts import funnel_chart, map_chart
-from journeymap.definition import load_journey
-from journeymap.errors import JourneyError
-from journeymap.events import read_events
-from journeymap.export import (CHART_FORMATS, MIME_TYPES, chart_spec, export_chart, format_from_path, save_chart,
+from journeymap.charts.explorer import funnel_chart
+
+from journeymap.charts.map import map_chart
+from journeymap.journey.definition import load_journey
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_events
+from journeymap.export.render import (CHART_FORMATS, MIME_TYPES, chart_spec, export_chart, format_from_path, save_chart,
                                stable_svg_ids)
-from journeymap.exportfont import with_export_font
-from journeymap.exporttext import Halo, draw_halos, split_halos, text_after_layout
-from journeymap.hotspots import find_hotspots
-from journeymap.metrics import compute_metrics
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.export.font import with_export_font
+from journeymap.export.text import Halo, draw_halos, split_halos, text_after_layout
+from journeymap.measures.hotspots import find_hotspots
+from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EVIL_LABEL, build_events, markup_journey
 from pictures import assert_same_picture, png_pixels
 
@@ -203,7 +205,7 @@ class TestShortcuts:
 
         (With the labels drawn as text by vl-convert: `test_exportfont` compares the outlines with that.)
         """
-        import journeymap.export as export
+        import journeymap.export.render as export
 
         monkeypatch.setattr(export, "text_as_paths", lambda svg: svg)
         width, height = size
@@ -230,7 +232,7 @@ class TestShortcuts:
 
     def test_a_label_mark_vega_named_otherwise_falls_back_to_the_halo_layers(self, onboarding_map, monkeypatch):
         """If a label group cannot be found in the SVG, the whole spec is drawn as it came."""
-        import journeymap.export as export
+        import journeymap.export.render as export
 
         split = export.split_halos
         monkeypatch.setattr(export, "split_halos",

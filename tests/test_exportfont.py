@@ -1,4 +1,4 @@
-"""Tests for journeymap.exportfont: the shipped font, and labels drawn as outlines looking as vl-convert draws text."""
+"""Tests for journeymap.export.font: the shipped font, and labels drawn as outlines looking as vl-convert draws text."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ import pytest
 import uharfbuzz as hb
 import vl_convert as vlc
 
-from journeymap.charts import funnel_chart, map_chart
-from journeymap.definition import load_journey
-from journeymap.events import read_events
-from journeymap.export import export_chart
-from journeymap.hotspots import hotspot_marker
-from journeymap.exportfont import FAMILY, FONT_DIR, text_as_paths, with_export_font, with_screen_fonts
-from journeymap.metrics import compute_metrics
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.charts.explorer import funnel_chart
+
+from journeymap.charts.map import map_chart
+from journeymap.journey.definition import load_journey
+from journeymap.log.readers import read_events
+from journeymap.export.render import export_chart
+from journeymap.measures.hotspots import hotspot_marker
+from journeymap.core.fonts import FONT_DIR
+from journeymap.export.font import FAMILY, text_as_paths, with_export_font, with_screen_fonts
+from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from pictures import assert_same_picture, png_pixels
 
 FONT = f"{FAMILY}, DejaVu Sans, Verdana, Arial, sans-serif"
@@ -131,7 +134,7 @@ def test_only_text_elements_change():
 
 def test_every_character_journeymap_writes_into_charts_is_in_the_font():
     """Separators, arrows, markers and signs in the chart code are drawn as outlines, in both faces."""
-    code = "".join(path.read_text(encoding="utf-8") for path in [*SOURCE.glob("*.py"), *SOURCE.glob("ui/*.py")])
+    code = "".join(path.read_text(encoding="utf-8") for path in sorted(SOURCE.rglob("*.py")))
     written = {char for char in code if ord(char) > 127} | {hotspot_marker(rank) for rank in range(1, 11)}
     assert {"·", "→", "…", "①", "−", "≥"} <= written
     for face in ("JourneymapSans.ttf", "JourneymapSans-Bold.ttf"):
@@ -182,7 +185,7 @@ def test_the_export_font_goes_first_and_the_spec_is_not_changed():
 
 def test_every_chart_png_is_drawn_without_text(onboarding, monkeypatch):
     """Map and funnel reach the rasteriser with each label as one path (the fast path is taken)."""
-    import journeymap.export as export
+    import journeymap.export.render as export
 
     drawn: list[str] = []
     monkeypatch.setattr(export.vlc, "svg_to_png", lambda svg, scale: drawn.append(svg) or b"")

@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 import polars as pl
 
-from journeymap.filters import CaseFilter, filter_events, segment_values
-from journeymap.metrics import compute_metrics
+from journeymap.engine.filters import CaseFilter, filter_events, segment_values
+from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events
 
 EVENTS = build_events(

@@ -1,4 +1,4 @@
-"""Tests for journeymap.flow: throughput, work in progress, cumulative flow, forecast and stuck cases."""
+"""Tests for journeymap.decide.flow: throughput, work in progress, cumulative flow, forecast and stuck cases."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from journeymap.casetimes import case_step_times
-from journeymap.definition import journey_from_yaml, load_journey
-from journeymap.events import read_events
-from journeymap.flow import (
+from journeymap.measures.casetimes import case_step_times
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.log.readers import read_events
+from journeymap.decide.flow import (
     cumulative_flow,
     forecast_wip,
     stuck_by_step,
@@ -22,10 +22,11 @@ from journeymap.flow import (
     weekly_throughput,
     work_in_progress,
 )
-from journeymap.metrics import compute_metrics, to_epoch_us
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.measures.metrics import compute_metrics
+from journeymap.core.moments import to_epoch_us
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EPOCH, build_events
-from journeymap.weeks import week_start
+from journeymap.core.moments import week_start
 
 DAY_US = 86_400_000_000
 JOURNEY = """

@@ -1,4 +1,4 @@
-"""Tests for the compare-and-decide charts (journeymap.flowcharts, journeymap.comparecharts)."""
+"""Tests for the compare-and-decide charts (journeymap.charts.flow, journeymap.charts.compare)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,19 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from journeymap import flow, flowcharts
-from journeymap.casetimes import CaseTimes, case_step_times
-from journeymap.comparecharts import CLEAR, UNCLEAR
-from journeymap.compare import compare_change, compare_segment
-from journeymap.definition import load_journey
-from journeymap.events import read_events
-from journeymap.export import export_chart
-from journeymap.model import Journey
-from journeymap.samples import sample_events_path, sample_journey_path
-from journeymap.whatif import okr_budget, p85_impact, what_if
+from journeymap.decide import flow
+
+from journeymap.charts import flow as flowcharts
+from journeymap.charts import compare as comparecharts
+from journeymap.measures.casetimes import CaseTimes, case_step_times
+from journeymap.charts.compare import CLEAR, UNCLEAR
+from journeymap.decide.compare import compare_change, compare_segment
+from journeymap.journey.definition import load_journey
+from journeymap.log.readers import read_events
+from journeymap.export.render import export_chart
+from journeymap.journey.model import Journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.decide.whatif import okr_budget, p85_impact, what_if
 
 HUMAN = re.compile(r"\d+(\.\d)? (s|min|h|d|w)\b")
 
@@ -34,8 +37,8 @@ def onboarding() -> tuple[Journey, CaseTimes]:
 @functools.lru_cache(maxsize=1)
 def onboarding_okr_weekly() -> pd.DataFrame:
     """The onboarding OKR's weekly series, as every surface reads it (`okr.okr_status`)."""
-    from journeymap.metrics import compute_metrics
-    from journeymap.okr import okr_status
+    from journeymap.measures.metrics import compute_metrics
+    from journeymap.measures.okr import okr_status
 
     journey = load_journey(sample_journey_path("onboarding"))
     metrics = compute_metrics(read_events(sample_events_path("onboarding")).frame, journey)
@@ -54,10 +57,10 @@ def spec_text(chart: Any) -> str:
 def all_charts(journey: Journey, times: CaseTimes) -> dict[str, Any]:
     okr = journey.okrs[0]
     return {
-        "comparison": flowcharts.comparison_chart(compare_change(times, "2026-06-01")),
-        "segment": flowcharts.segment_chart(compare_segment(times, "department")),
-        "whatif": flowcharts.whatif_chart(what_if(times, "equipment_shipped", "cut", 50)),
-        "impact": flowcharts.impact_chart(p85_impact(times)),
+        "comparison": comparecharts.comparison_chart(compare_change(times, "2026-06-01")),
+        "segment": comparecharts.segment_chart(compare_segment(times, "department")),
+        "whatif": comparecharts.whatif_chart(what_if(times, "equipment_shipped", "cut", 50)),
+        "impact": comparecharts.impact_chart(p85_impact(times)),
         "throughput": flowcharts.throughput_chart(flow.weekly_throughput(times), journey.changes),
         "cumulative_flow": flowcharts.cumulative_flow_chart(flow.cumulative_flow(times), journey.changes),
         "forecast": flowcharts.forecast_chart(flow.forecast_wip(times), flow.work_in_progress(times), journey.changes),
@@ -71,7 +74,7 @@ class TestComparisonChart:
         """Each compared step (and lead time) appears with its median and p85 change and 95% interval bounds."""
         _, times = onboarding
         result = compare_change(times, "2026-06-01")
-        rows = table(flowcharts.comparison_chart(result), "compare_rows")
+        rows = table(comparecharts.comparison_chart(result), "compare_rows")
         assert set(result.steps["label"]) <= set(rows["label"])
         assert rows["label"].iloc[0] == "Lead time (end to end)"
         shipped = rows[rows["label"] == "Equipment shipped"].set_index("statistic")
@@ -83,7 +86,7 @@ class TestComparisonChart:
     def test_significance_is_a_symbol_and_words_not_colour_alone(self, onboarding):
         """A clear difference is a filled diamond; no clear difference a hollow circle and the words."""
         _, times = onboarding
-        chart = flowcharts.comparison_chart(compare_change(times, "2026-06-01"))
+        chart = comparecharts.comparison_chart(compare_change(times, "2026-06-01"))
         rows = table(chart, "compare_rows").set_index(["label", "statistic"])
         assert rows.loc[("Equipment shipped", "p85"), "verdict"] == CLEAR
         assert "13.2 d → 7.2 d" in rows.loc[("Equipment shipped", "p85"), "text"]
@@ -97,15 +100,15 @@ class TestComparisonChart:
     def test_too_few_cases_is_said(self, onboarding):
         """A step with fewer cases than the minimum says so instead of drawing an interval."""
         _, times = onboarding
-        rows = table(flowcharts.comparison_chart(compare_change(times, "2026-06-01", min_cases=10_000)),
+        rows = table(comparecharts.comparison_chart(compare_change(times, "2026-06-01", min_cases=10_000)),
                      "compare_rows")
         assert rows["text"].str.contains("too few cases").all()
 
     def test_the_same_inputs_give_the_same_spec(self, onboarding):
         """Datasets have explicit names, so the spec is the same every time."""
         _, times = onboarding
-        first = spec_text(flowcharts.comparison_chart(compare_change(times, "2026-06-01")))
-        again = spec_text(flowcharts.comparison_chart(compare_change(times, "2026-06-01")))
+        first = spec_text(comparecharts.comparison_chart(compare_change(times, "2026-06-01")))
+        again = spec_text(comparecharts.comparison_chart(compare_change(times, "2026-06-01")))
         assert first == again
         assert '"compare_rows"' in first and "data-" not in json.loads(first).get("datasets", {})
 
@@ -115,7 +118,7 @@ class TestSegmentChart:
         """Each department is a column; lead time comes first, then the steps ranked by their gap."""
         _, times = onboarding
         found = compare_segment(times, "department")
-        chart = flowcharts.segment_chart(found)
+        chart = comparecharts.segment_chart(found)
         cells = table(chart, "compare_cells")
         assert {value.split("\n")[0] for value in cells["value"]} == set(found.values["value"])
         sort = chart.to_dict()["layer"][0]["encoding"]["y"]["sort"]
@@ -129,14 +132,14 @@ class TestWhatIfChart:
         """p50, p85 and p95 are labelled as measured → replayed, in human durations."""
         _, times = onboarding
         result = what_if(times, "equipment_shipped", "cut", 50)
-        labels = table(flowcharts.whatif_chart(result), "compare_labels")["text"].tolist()
+        labels = table(comparecharts.whatif_chart(result), "compare_labels")["text"].tolist()
         assert [label.split()[0] for label in labels] == ["p50", "p85", "p95"]
         assert "p85 34.9 d → 29.7 d" in labels[1]
 
     def test_a_zero_cut_changes_nothing(self, onboarding):
         """Cutting by 0% leaves both distributions and every quantile the same."""
         _, times = onboarding
-        chart = flowcharts.whatif_chart(what_if(times, "equipment_shipped", "cut", 0))
+        chart = comparecharts.whatif_chart(what_if(times, "equipment_shipped", "cut", 0))
         bins = table(chart, "compare_bins")
         before, after = (bins[bins["scenario"] == name]["cases"].tolist() for name in bins["scenario"].unique())
         assert before == after
@@ -148,7 +151,7 @@ class TestImpactChart:
         """Steps are ranked by the p85 lead time their halving saves, labelled with duration and share."""
         _, times = onboarding
         impact = p85_impact(times)
-        rows = table(flowcharts.impact_chart(impact), "compare_impact")
+        rows = table(comparecharts.impact_chart(impact), "compare_impact")
         assert rows["label"].iloc[0] == impact["label"].iloc[0] == "Equipment shipped"
         assert rows["text"].iloc[0] == "−5.2 d (15%)"
 

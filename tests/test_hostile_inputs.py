@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.errors import JourneyError
-from journeymap.events import read_events
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_events
 
 from hostile_files import CATALOGUE, ROWS, HEADER, Hostile
 
@@ -112,7 +112,7 @@ class TestCommandLineCases:
 class TestExportSize:
     def test_a_giant_png_is_refused_before_it_is_drawn(self, tmp_path: Path) -> None:
         """10,000 x 10,000 at scale 8 (6.4 gigapixels, 25.6 GB to draw): one sentence, exit 1, no file."""
-        from journeymap.samples import sample_events_path, sample_journey_path
+        from journeymap.journey.samples import sample_events_path, sample_journey_path
 
         out = tmp_path / "map.png"
         done = _cli(["export", str(sample_journey_path("onboarding")), "--events", str(sample_events_path("onboarding")),
@@ -125,7 +125,7 @@ class TestExportSize:
         assert not out.exists()
 
     def test_the_cap_is_raised_by_its_variable(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from journeymap.export import _check_pixels
+        from journeymap.export.render import _check_pixels
 
         with pytest.raises(JourneyError, match="would have 60 megapixels, more than the cap of 50"):
             _check_pixels(5000, 3000, 2)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from journeymap.definition import journey_from_yaml, load_journey
-from journeymap.events import read_events
-from journeymap.hotspots import find_hotspots, where_time_goes
-from journeymap.metrics import compute_metrics
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.log.readers import read_events
+from journeymap.measures.hotspots import find_hotspots, where_time_goes
+from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import build_events
 
 JOURNEY = journey_from_yaml("""
@@ -46,7 +46,7 @@ def drafted(cases: dict[str, list[tuple[str, float]]], automatic: tuple[str, ...
     """Metrics of a hand-made log against its own draft, with some steps marked automatic."""
     from dataclasses import replace
 
-    from journeymap.draft import draft_journey
+    from journeymap.measures.draft import draft_journey
 
     events = build_events(cases)
     journey = draft_journey(events)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from journeymap.errors import JourneyError
-from journeymap.events import read_file
-from journeymap.isolate import read_file_isolated
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_file
+from journeymap.log.isolate import read_file_isolated
 
 from hostile_files import CATALOGUE
 

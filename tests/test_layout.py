@@ -1,4 +1,4 @@
-"""Tests for journeymap.layout: map positions from the definition alone."""
+"""Tests for journeymap.charts.layout: map positions from the definition alone."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from journeymap.definition import journey_from_yaml, load_journey
-from journeymap.layout import OFF_MAP_LABEL, OFF_MAP_LANE, edge_curve, find_back_edges, journey_layout
-from journeymap.samples import SAMPLE_JOURNEYS, sample_journey_path
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.charts.layout import OFF_MAP_LABEL, OFF_MAP_LANE, edge_curve, find_back_edges, journey_layout
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_journey_path
 
 LOOPY = journey_from_yaml("""
 id: loopy

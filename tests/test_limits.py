@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.errors import JourneyError
-from journeymap.events import read_events, read_table
-from journeymap.limits import DEFAULT_MAX_DECOMPRESSED_MB, MAX_DECOMPRESSED_ENV, gunzip, max_decompressed_bytes
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_events, read_table
+from journeymap.log.limits import DEFAULT_MAX_DECOMPRESSED_MB, MAX_DECOMPRESSED_ENV, gunzip, max_decompressed_bytes
 
 MB = 1024 * 1024
 LOG = b"case,activity,timestamp\n" + b"".join(b"c%d,step,2024-01-01 10:00\n" % i for i in range(2000))
@@ -74,7 +74,7 @@ class TestLimit:
 
     def test_data_that_expands_like_a_bomb_but_fits_is_read_whole(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Counting a suspiciously compressible file first does not lose it: under the limit it reads whole."""
-        monkeypatch.setattr("journeymap.limits._SUSPECT_BYTES", 1024)
+        monkeypatch.setattr("journeymap.log.limits._SUSPECT_BYTES", 1024)
         repetitive = LOG.splitlines(keepends=True)[0] + b"c1,step,2024-01-01 10:00\n" * 200_000
         packed = gzip.compress(repetitive)
         assert len(repetitive) > 50 * len(packed)
@@ -101,7 +101,7 @@ class TestReaderLimits:
     """Every reader limit: given, else its environment variable, else its default; past it, one sentence."""
 
     def test_defaults_and_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from journeymap.limits import ENV, Limits
+        from journeymap.log.limits import ENV, Limits
 
         for env, _, _ in ENV.values():
             monkeypatch.delenv(env, raising=False)
@@ -116,7 +116,7 @@ class TestReaderLimits:
 
     def test_a_limit_given_to_read_events_wins(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Three columns over a limit of 2 are refused; a raised limit reads them."""
-        from journeymap.limits import Limits
+        from journeymap.log.limits import Limits
 
         monkeypatch.setenv("JOURNEYMAP_MAX_COLUMNS", "2")
         with pytest.raises(JourneyError, match=r"^log\.csv, line 1: has 3 columns \(the limit is 2 columns\); .*"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from journeymap.draft import draft_journey
-from journeymap.events import read_events
-from journeymap.hotspots import find_hotspots
-from journeymap.mapchart import map_chart
-from journeymap.metrics import compute_metrics
+from journeymap.measures.draft import draft_journey
+from journeymap.log.readers import read_events
+from journeymap.measures.hotspots import find_hotspots
+from journeymap.charts.map import map_chart
+from journeymap.measures.metrics import compute_metrics
 
 
 def test_timer_step_is_off_the_scale_and_the_first_hotspot_is_darkest(real_data: Path) -> None:

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.definition import load_journey
-from journeymap.draft import draft_journey
-from journeymap.events import read_events
-from journeymap.export import export_chart
-from journeymap.hotspots import find_hotspots
-from journeymap.mapchart import map_chart
-from journeymap.mapdetail import map_detail
-from journeymap.metrics import compute_metrics
-from journeymap.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.journey.definition import load_journey
+from journeymap.measures.draft import draft_journey
+from journeymap.log.readers import read_events
+from journeymap.export.render import export_chart
+from journeymap.measures.hotspots import find_hotspots
+from journeymap.charts.map import map_chart
+from journeymap.charts.mapdetail import map_detail
+from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
 
 from map_cases import every_activity_journey, generated_log
 from svg_labels import Box, line_paths, overlapping, text_boxes

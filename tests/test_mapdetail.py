@@ -1,19 +1,19 @@
-"""Tests for journeymap.mapdetail: which steps and transitions the map draws at a detail level."""
+"""Tests for journeymap.charts.mapdetail: which steps and transitions the map draws at a detail level."""
 
 from __future__ import annotations
 
 import pytest
 
-from journeymap.definition import journey_from_yaml, load_journey
-from journeymap.errors import JourneyError
-from journeymap.events import read_events
-from journeymap.filters import CaseFilter, filter_events
-from journeymap.hotspots import find_hotspots
-from journeymap.layout import journey_layout
-from journeymap.mapchart import map_chart
-from journeymap.mapdetail import MIN_STEPS, map_detail, parse_steps, parse_transitions
-from journeymap.metrics import compute_metrics
-from journeymap.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_events
+from journeymap.engine.filters import CaseFilter, filter_events
+from journeymap.measures.hotspots import find_hotspots
+from journeymap.charts.layout import journey_layout
+from journeymap.charts.map import map_chart
+from journeymap.charts.mapdetail import MIN_STEPS, map_detail, parse_steps, parse_transitions
+from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
 from journeymap.testing import build_events
 
 from map_cases import every_activity_journey, generated_log

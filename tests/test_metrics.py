@@ -8,9 +8,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from journeymap.definition import journey_from_yaml
-from journeymap.metrics import JourneyMetrics, compute_metrics
-from journeymap.model import Journey
+from journeymap.journey.definition import journey_from_yaml
+from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+from journeymap.journey.model import Journey
 from journeymap.testing import EPOCH, build_events
 
 HOUR = 3600.0
@@ -306,9 +306,9 @@ class TestEmptyAndEngines:
 
 def test_engines_agree(engine: Callable[[pl.DataFrame], Any]) -> None:
     """Polars, lazy Polars, pandas and DuckDB give the same tables on a sample journey."""
-    from journeymap.definition import load_journey
-    from journeymap.events import read_events
-    from journeymap.samples import sample_events_path, sample_journey_path
+    from journeymap.journey.definition import load_journey
+    from journeymap.log.readers import read_events
+    from journeymap.journey.samples import sample_events_path, sample_journey_path
 
     journey = load_journey(sample_journey_path("service_desk"))
     frame = read_events(sample_events_path("service_desk")).frame

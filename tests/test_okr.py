@@ -1,4 +1,4 @@
-"""Tests for journeymap.okr: an OKR's time per case, where it stands, and its weekly series."""
+"""Tests for journeymap.measures.okr: an OKR's time per case, where it stands, and its weekly series."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from journeymap.casetimes import case_step_times
-from journeymap.definition import journey_from_yaml
-from journeymap.metrics import compute_metrics
-from journeymap.okr import MIN_WEEK_CASES, okr_progress_share, okr_status
+from journeymap.measures.casetimes import case_step_times
+from journeymap.journey.definition import journey_from_yaml
+from journeymap.measures.metrics import compute_metrics
+from journeymap.measures.okr import MIN_WEEK_CASES, okr_progress_share, okr_status
 from journeymap.testing import build_events
-from journeymap.whatif import okr_gaps, okr_times
+from journeymap.decide.whatif import okr_gaps, okr_times
 
 
 JOURNEY = journey_from_yaml("""
@@ -110,8 +110,8 @@ class TestStatus:
 
 @pytest.fixture(scope="module")
 def onboarding_like():
-    from journeymap.definition import load_journey
-    from journeymap.events import read_events
-    from journeymap.samples import sample_events_path, sample_journey_path
+    from journeymap.journey.definition import load_journey
+    from journeymap.log.readers import read_events
+    from journeymap.journey.samples import sample_events_path, sample_journey_path
 
     return read_events(sample_events_path("service_desk")).frame, load_journey(sample_journey_path("service_desk"))

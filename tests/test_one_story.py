@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from journeymap.casetimes import case_step_times
-from journeymap.cli import main
-from journeymap.definition import load_journey
-from journeymap.events import read_events
-from journeymap.metrics import compute_metrics
-from journeymap.report import build_report
-from journeymap.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
-from journeymap.whatif import what_if
+from journeymap.measures.casetimes import case_step_times
+from journeymap.cli.main import main
+from journeymap.journey.definition import load_journey
+from journeymap.log.readers import read_events
+from journeymap.measures.metrics import compute_metrics
+from journeymap.export.report import build_report
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.decide.whatif import what_if
 
 MARKED, LISTED = 3, 5  # numbered on the map, listed in the report
 
@@ -81,7 +81,7 @@ def sample(request: pytest.FixtureRequest) -> tuple[str, Any, Any]:
 class TestOneStory:
     def test_metrics_json_is_the_story(self, capsys, sample) -> None:
         """The JSON's hotspots and OKRs are `journey_story`'s: same steps, order, sentences and figures."""
-        from journeymap.story import journey_story
+        from journeymap.measures.story import journey_story
 
         name, journey, frame = sample
         story = journey_story(compute_metrics(frame, journey))

@@ -1,11 +1,11 @@
-"""How a log's cases end: the end and exit steps proposed from the data (journeymap.outcomes)."""
+"""How a log's cases end: the end and exit steps proposed from the data (journeymap.measures.outcomes)."""
 
 from __future__ import annotations
 
 import pytest
 
-from journeymap.metrics import compute_metrics
-from journeymap.outcomes import looks_like_exit
+from journeymap.measures.metrics import compute_metrics
+from journeymap.measures.outcomes import looks_like_exit
 from journeymap.testing import build_events
 
 

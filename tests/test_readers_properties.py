@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journeymap.errors import JourneyError
-from journeymap.events import EventLog, read_events, read_table
-from journeymap.timestamps import AmbiguousDatesError
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import EventLog, read_events, read_table
+from journeymap.log.timestamps import AmbiguousDatesError
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 # Words as Western exports carry them, cp1252-encodable (a code page cannot be told from random text).

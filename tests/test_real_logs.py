@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.conformance import conformance
-from journeymap.draft import draft_journey
-from journeymap.events import read_events
-from journeymap.hotspots import find_hotspots, where_time_goes
-from journeymap.metrics import compute_metrics
+from journeymap.measures.conformance import conformance
+from journeymap.measures.draft import draft_journey
+from journeymap.log.readers import read_events
+from journeymap.measures.hotspots import find_hotspots, where_time_goes
+from journeymap.measures.metrics import compute_metrics
 
 LOGS = {"helpdesk": "helpdesk.xes.gz", "receipt": "receipt.csv"}
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.events import read_events
-from journeymap.metrics import JourneyMetrics, compute_metrics
+from journeymap.log.readers import read_events
+from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 
 REAL_DATA = Path(__file__).resolve().parent / "data" / "real"  # as the real_data fixture gives it
 OWN_DATA = Path(__file__).resolve().parent / "data" / "own"

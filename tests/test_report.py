@@ -1,4 +1,4 @@
-"""Tests for journeymap.report: the self-contained weekly report page."""
+"""Tests for journeymap.export.report: the self-contained weekly report page."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from journeymap.definition import load_journey
-from journeymap.events import read_events
-from journeymap.filters import CaseFilter
-from journeymap.hotspots import find_hotspots, where_time_goes
-from journeymap.metrics import compute_metrics
-from journeymap.report import build_report
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.journey.definition import load_journey
+from journeymap.log.readers import read_events
+from journeymap.engine.filters import CaseFilter
+from journeymap.measures.hotspots import find_hotspots, where_time_goes
+from journeymap.measures.metrics import compute_metrics
+from journeymap.export.report import build_report
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EVIL_LABEL, build_events, markup_journey
 
 # Inline SVG declares its namespaces; these are identifiers, never fetched. Nothing else may appear.

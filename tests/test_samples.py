@@ -1,4 +1,4 @@
-"""Tests for journeymap.samples: the sample journeys and their seeded event logs."""
+"""Tests for journeymap.journey.samples: the sample journeys and their seeded event logs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import journeymap
-from journeymap.samples import (
+from journeymap.journey.samples import (
     COLUMNS,
     SAMPLE_JOURNEYS,
     generate_events,

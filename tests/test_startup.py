@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import journeymap
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 
 DATAFRAMES = {"polars", "pandas", "pyarrow", "narwhals", "duckdb", "numpy"}
 DRAWING_AND_STORAGE = {"altair", "vl_convert", "uharfbuzz", "sqlalchemy", "psycopg", "streamlit"}
@@ -32,8 +32,8 @@ def modules_after(code: str, tmp_path: Path) -> set[str]:
 
 
 def after_command(argv: list[str], tmp_path: Path) -> set[str]:
-    """The modules loaded by running `journeymap ARGV` through journeymap.cli.main; it must exit 0."""
-    return modules_after(f"from journeymap.cli import main\nassert main({argv!r}) == 0", tmp_path)
+    """The modules loaded by running `journeymap ARGV` through journeymap.cli.main.main; it must exit 0."""
+    return modules_after(f"from journeymap.cli.main import main\nassert main({argv!r}) == 0", tmp_path)
 
 
 def roots(modules: set[str]) -> set[str]:
@@ -61,12 +61,12 @@ class TestImportJourneymap:
     def test_star_import_gives_the_api(self, tmp_path: Path) -> None:
         """`from journeymap import *` binds every public name (it reads __all__, which resolves each)."""
         names = modules_after("from journeymap import *\nprint(compute_metrics, WorkshopStore, map_chart)", tmp_path)
-        assert {"journeymap.metrics", "journeymap.store", "journeymap.charts"} <= names
+        assert {"journeymap.measures.metrics", "journeymap.workshop.store", "journeymap.charts.map"} <= names
 
     def test_a_module_named_like_its_function_does_not_hide_it(self, tmp_path: Path) -> None:
-        """The app imports the module journeymap.conformance first; journeymap.conformance stays the function."""
+        """The app imports the module journeymap.measures.conformance first; journeymap.conformance stays the function."""
         out = tmp_path / "kind.txt"
-        script = ("import journeymap.conformance, journeymap\nfrom journeymap import conformance\n"
+        script = ("import journeymap.measures.conformance, journeymap\nfrom journeymap import conformance\n"
                   f"open({str(out)!r}, 'w').write(type(journeymap.conformance).__name__ + ' ' + "
                   "type(conformance).__name__)")
         subprocess.run([sys.executable, "-c", script], check=True)
@@ -76,7 +76,7 @@ class TestImportJourneymap:
         """The `if TYPE_CHECKING:` imports of __init__ name exactly the lazy table, module by module."""
         tree = ast.parse(Path(journeymap.__file__).read_text(encoding="utf-8"))
         (block,) = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
-        imported = {node.module: tuple(alias.name for alias in node.names) for node in block.body
+        imported = {node.module.removeprefix("journeymap."): tuple(alias.name for alias in node.names) for node in block.body
                     if isinstance(node, ast.ImportFrom) and node.module}
         assert imported == journeymap._HOMES
 
@@ -101,16 +101,16 @@ class TestEachCommandImportsWhatItNeeds:
         assert not loaded & DRAWING_AND_STORAGE
 
     def test_help_imports_no_command_module(self, tmp_path: Path) -> None:
-        """`journeymap --help` lists every command from the table in journeymap.cli, importing none of them."""
-        loaded = modules_after("from journeymap.cli import main\n"
+        """`journeymap --help` lists every command from the table in journeymap.cli.main, importing none of them."""
+        loaded = modules_after("from journeymap.cli.main import main\n"
                                "try:\n    main(['--help'])\nexcept SystemExit as done:\n    assert done.code == 0",
                                tmp_path)
         assert not roots(loaded) & (DATAFRAMES | DRAWING_AND_STORAGE | {"yaml", "jsonschema", "networkx"})
         assert {name for name in loaded if name.startswith("journeymap.")} == {
-            "journeymap.cli", "journeymap.cli_options", "journeymap.errors"}
+            "journeymap.cli", "journeymap.cli.main", "journeymap.cli.options", "journeymap.core", "journeymap.core.errors"}
 
     def test_a_command_imports_only_its_own_module(self, tmp_path: Path) -> None:
         """`validate` builds the arguments of its own command only; the other command modules stay unread."""
         loaded = after_command(["validate", JOURNEY], tmp_path)
-        assert {name for name in loaded if name.startswith("journeymap.cli")} == {
-            "journeymap.cli", "journeymap.cli_options", "journeymap.cli_validate"}
+        assert {name for name in loaded if name.startswith("journeymap.cli.")} == {
+            "journeymap.cli.main", "journeymap.cli.options", "journeymap.cli.validate"}

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, make_url, text
 
-from journeymap.errors import JourneyError
-from journeymap.store import AccessDenied, BudgetExceeded, WorkshopStore, default_database_url
-from journeymap.store_schema import SCHEMA_VERSION, connect, metadata, migrate, schema_version
-from journeymap.workshop import BacklogItem, Workshop
+from journeymap.core.errors import JourneyError
+from journeymap.workshop.store import WorkshopStore
+from journeymap.workshop.access import AccessDenied, BudgetExceeded
+from journeymap.workshop.schema import default_database_url
+from journeymap.workshop.schema import SCHEMA_VERSION, connect, metadata, migrate, schema_version
+from journeymap.workshop.backlog import BacklogItem, Workshop
 
 POSTGRES_ENV = "JOURNEYMAP_TEST_POSTGRES_URL"
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -19,7 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from test_store import database_url, postgres_database  # noqa: F401  (the engines every store test runs on)
 
-from journeymap.store import BudgetExceeded, WorkshopStore
+from journeymap.workshop.store import WorkshopStore
+
+from journeymap.workshop.access import BudgetExceeded
 
 STEPS = ["offer", "laptop", "accounts", "day1"]
 PEOPLE = 20

@@ -24,8 +24,8 @@ import pytest
 from sqlalchemy import make_url
 from test_store import database_url, postgres_database  # noqa: F401  (the engines every store test runs on)
 
-from journeymap.store import WorkshopStore
-from journeymap.workshop import BacklogItem
+from journeymap.workshop.store import WorkshopStore
+from journeymap.workshop.backlog import BacklogItem
 
 ACKS_BEFORE_KILL = 150
 

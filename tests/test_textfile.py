@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.events import read_events, read_table
-from journeymap.textfile import sniff_delimiter, utf8_text
+from journeymap.log.readers import read_events, read_table
+from journeymap.log.textfile import sniff_delimiter, utf8_text
 
 ROWS = [("C-1", "Prüfung", "2024-01-02 10:00"), ("C-1", "Übergabe an Büro", "2024-01-03 11:00"),
         ("C-2", "Café crème", "2024-01-04 12:00")]

@@ -1,11 +1,11 @@
-"""Tests for journeymap.textfit: label widths in the shipped font, and labels fitted to a slot."""
+"""Tests for journeymap.charts.textfit: label widths in the shipped font, and labels fitted to a slot."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeymap.textfit import ELLIPSIS, fit_label, text_width
+from journeymap.charts.textfit import ELLIPSIS, fit_label, text_width
 
 
 class TestWidth:

@@ -1,4 +1,4 @@
-"""Tests for journeymap.whatif: replaying completed cases with one step changed, p85 impact, OKR budgets."""
+"""Tests for journeymap.decide.whatif: replaying completed cases with one step changed, p85 impact, OKR budgets."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymap.casetimes import case_step_times
-from journeymap.definition import journey_from_yaml, load_journey
-from journeymap.errors import JourneyError
-from journeymap.events import read_events
-from journeymap.metrics import compute_metrics
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.measures.casetimes import case_step_times
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import read_events
+from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import build_events
-from journeymap.whatif import (
+from journeymap.decide.whatif import (
     CHANGES,
     okr_budget,
     okr_gaps,

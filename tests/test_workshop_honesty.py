@@ -16,11 +16,12 @@ from hypothesis import strategies as hs
 from sqlalchemy import create_engine, make_url, text
 from test_store import database_url, postgres_database  # noqa: F401  (the engines every store test runs on)
 
-from journeymap.errors import JourneyError
-from journeymap.store import AccessDenied, BudgetExceeded, JoinRefused, WorkshopStore
-from journeymap.store_schema import migrate
-from journeymap.workshop import Workshop
-from journeymap.workshop_names import check_name, clean_name, name_key
+from journeymap.core.errors import JourneyError
+from journeymap.workshop.store import WorkshopStore
+from journeymap.workshop.access import AccessDenied, BudgetExceeded, JoinRefused
+from journeymap.workshop.schema import migrate
+from journeymap.workshop.backlog import Workshop
+from journeymap.workshop.names import check_name, clean_name, name_key
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u202e", "\u034f", "\ufe0f"]
 

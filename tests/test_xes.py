@@ -1,4 +1,4 @@
-"""Tests for the streaming XES reader in journeymap.xes."""
+"""Tests for the streaming XES reader in journeymap.log.xes."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from journeymap.errors import JourneyError
-from journeymap.limits import Limits
-from journeymap.xes import read_xes, scan_xes
+from journeymap.core.errors import JourneyError
+from journeymap.log.limits import Limits
+from journeymap.log.xes import read_xes, scan_xes
 
 REAL_DATA = Path(__file__).resolve().parent / "data" / "real"  # in the repository, CC BY 4.0
 HELPDESK = REAL_DATA / "helpdesk.xes.gz"
@@ -234,7 +234,7 @@ class TestChunks:
         """Columns first seen in a later chunk are null-filled earlier and keep global order."""
         path = _write(tmp_path, self.TEXT)
         whole = read_xes(path)
-        monkeypatch.setattr("journeymap.xes._CHUNK_ROWS", 1)
+        monkeypatch.setattr("journeymap.log.xes._CHUNK_ROWS", 1)
         chunked = read_xes(path)
         assert chunked.equals(whole)
         assert whole.columns == [

@@ -12,51 +12,49 @@ not need.
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what the names are, for type checkers and readers; at run time they come lazily
-    from .casetimes import CaseTimes, case_step_times
-    from .charts import map_chart
-    from .compare import compare_change, compare_segment
-    from .conformance import Conformance, conformance
-    from .definition import journey_from_yaml, journey_schema, journey_to_yaml, load_journey, save_journey
-    from .draft import draft_journey
-    from .durations import format_seconds_as_text, parse_duration
-    from .errors import JourneyError
-    from .events import EventLog, read_events
-    from .export import export_chart
-    from .filters import CaseFilter, filter_events
-    from .hotspots import Hotspot, find_hotspots, where_time_goes
-    from .metrics import JourneyMetrics, compute_metrics
-    from .model import Change, Journey, Okr, Stage, Step, Target, Transition
-    from .report import build_report
-    from .store import WorkshopStore
-    from .summary import metrics_summary
-    from .whatif import p85_impact, what_if
+    from journeymap.measures.casetimes import CaseTimes, case_step_times
+    from journeymap.charts.map import map_chart
+    from journeymap.decide.compare import compare_change, compare_segment
+    from journeymap.measures.conformance import Conformance, conformance
+    from journeymap.journey.definition import journey_from_yaml, journey_schema, journey_to_yaml, load_journey, save_journey
+    from journeymap.measures.draft import draft_journey
+    from journeymap.core.durations import format_seconds_as_text, parse_duration
+    from journeymap.core.errors import JourneyError
+    from journeymap.log.readers import EventLog, read_events
+    from journeymap.export.render import export_chart
+    from journeymap.engine.filters import CaseFilter, filter_events
+    from journeymap.measures.hotspots import Hotspot, find_hotspots, where_time_goes
+    from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+    from journeymap.journey.model import Change, Journey, Okr, Stage, Step, Target, Transition
+    from journeymap.export.report import build_report
+    from journeymap.workshop.store import WorkshopStore
+    from journeymap.measures.summary import metrics_summary
+    from journeymap.decide.whatif import p85_impact, what_if
 
 # Where each public name is defined: the same list as the imports above, read at first use.
 _HOMES: dict[str, tuple[str, ...]] = {
-    "casetimes": ("CaseTimes", "case_step_times"),
-    "charts": ("map_chart",),
-    "compare": ("compare_change", "compare_segment"),
-    "conformance": ("Conformance", "conformance"),
-    "definition": ("journey_from_yaml", "journey_schema", "journey_to_yaml", "load_journey", "save_journey"),
-    "draft": ("draft_journey",),
-    "durations": ("format_seconds_as_text", "parse_duration"),
-    "errors": ("JourneyError",),
-    "events": ("EventLog", "read_events"),
-    "export": ("export_chart",),
-    "filters": ("CaseFilter", "filter_events"),
-    "hotspots": ("Hotspot", "find_hotspots", "where_time_goes"),
-    "metrics": ("JourneyMetrics", "compute_metrics"),
-    "model": ("Change", "Journey", "Okr", "Stage", "Step", "Target", "Transition"),
-    "report": ("build_report",),
-    "store": ("WorkshopStore",),
-    "summary": ("metrics_summary",),
-    "whatif": ("p85_impact", "what_if"),
+    "measures.casetimes": ("CaseTimes", "case_step_times"),
+    "charts.map": ("map_chart",),
+    "decide.compare": ("compare_change", "compare_segment"),
+    "measures.conformance": ("Conformance", "conformance"),
+    "journey.definition": ("journey_from_yaml", "journey_schema", "journey_to_yaml", "load_journey", "save_journey"),
+    "measures.draft": ("draft_journey",),
+    "core.durations": ("format_seconds_as_text", "parse_duration"),
+    "core.errors": ("JourneyError",),
+    "log.readers": ("EventLog", "read_events"),
+    "export.render": ("export_chart",),
+    "engine.filters": ("CaseFilter", "filter_events"),
+    "measures.hotspots": ("Hotspot", "find_hotspots", "where_time_goes"),
+    "measures.metrics": ("JourneyMetrics", "compute_metrics"),
+    "journey.model": ("Change", "Journey", "Okr", "Stage", "Step", "Target", "Transition"),
+    "export.report": ("build_report",),
+    "workshop.store": ("WorkshopStore",),
+    "measures.summary": ("metrics_summary",),
+    "decide.whatif": ("p85_impact", "what_if"),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -115,17 +113,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
-
-class _Package(ModuleType):
-    """This package's module object. Importing a submodule binds it on its package under its own name,
-    and one module shares its name with the function it defines (`journeymap.conformance`): once the
-    app imported that module, `journeymap.conformance` would be the module, not the function the API
-    promises. Bind the function instead, as the eager `from .conformance import conformance` did."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, ModuleType) and _MODULE_OF.get(name) == name:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
-from .definition import journey_from_yaml
-from .metrics import to_epoch_us
-from .model import Journey
+from journeymap.journey.definition import journey_from_yaml
+from journeymap.core.moments import to_epoch_us
+from journeymap.journey.model import Journey
 
 __all__ = ["build_events", "EPOCH", "EVIL_LABEL", "markup_journey"]
 

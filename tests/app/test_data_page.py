@@ -11,7 +11,7 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from journeymap.samples import sample_events_path, sample_journey_path
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 
 from app_driver import chart_specs, no_exception, open_app
 

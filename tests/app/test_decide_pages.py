@@ -8,11 +8,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from journeymap.casetimes import case_step_times
-from journeymap.definition import load_journey
-from journeymap.events import read_events
-from journeymap.flow import stuck_cases
-from journeymap.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.measures.casetimes import case_step_times
+from journeymap.journey.definition import load_journey
+from journeymap.log.readers import read_events
+from journeymap.decide.flow import stuck_cases
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
 
 from app_driver import chart_specs, metric, no_exception, open_app
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from journeymap.cli import main
-from journeymap.durations import format_seconds_as_text as human
-from journeymap.hotspots import hotspot_marker
-from journeymap.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
-from journeymap.store import WorkshopStore
+from journeymap.cli.main import main
+from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.measures.hotspots import hotspot_marker
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.workshop.store import WorkshopStore
 from journeymap.ui import workshop_state
 from journeymap.ui.text import md
 

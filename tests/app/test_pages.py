@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from journeymap.samples import SAMPLE_JOURNEYS
+from journeymap.journey.samples import SAMPLE_JOURNEYS
 
 from app_driver import PAGES, chart_specs, metric, no_exception, open_app
 

@@ -12,13 +12,14 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from journeymap.errors import JourneyError
-from journeymap.store import AccessDenied, WorkshopStore
+from journeymap.core.errors import JourneyError
+from journeymap.workshop.store import WorkshopStore
+from journeymap.workshop.access import AccessDenied
 from journeymap.ui import workshop_state
 from journeymap.ui.text import md
 from journeymap.ui.workshop_board import FACILITATOR_MARK
 from journeymap.ui.workshop_backlog import apply_edits
-from journeymap.workshop import IMPACT_SCALE, BacklogItem, Workshop
+from journeymap.workshop.backlog import IMPACT_SCALE, BacklogItem, Workshop
 
 from app_driver import APP, TIMEOUT, chart_specs, no_exception
 

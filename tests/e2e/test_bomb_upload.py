@@ -2,7 +2,7 @@
 browser, another browser opens the onboarding map within 5 s.
 
 The bomb is 40 gzip members of 64 MB of zeros each (2.5 GB from about 2.6 MB), past the default
-limit of 2,048 MB; it is read in a child process (journeymap.isolate), so the server's own
+limit of 2,048 MB; it is read in a child process (journeymap.log.isolate), so the server's own
 threads stay free.
 """
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from journeymap.store import WorkshopStore
-from journeymap.workshop import Workshop
+from journeymap.workshop.store import WorkshopStore
+from journeymap.workshop.backlog import Workshop
 
 from appserver import SHOTS, running_app
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from . import data, downloads
+from journeymap.ui import data, downloads
 
 __all__ = ["show", "streamlit_spec"]
 

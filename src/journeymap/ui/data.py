@@ -20,17 +20,17 @@ import narwhals as nw
 import pandas as pd
 import streamlit as st
 
-from ..conformance import Conformance, conformance
-from ..definition import journey_to_yaml, load_journey
-from ..errors import JourneyError
-from ..events import EventLog, read_events
-from ..filters import CaseFilter, filter_events, segment_values
-from ..hotspots import Hotspot
-from ..metrics import JourneyMetrics, compute_metrics
-from ..model import Journey
-from ..samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
-from ..story import JourneyStory, journey_story
-from .state import Selection
+from journeymap.measures.conformance import Conformance, conformance
+from journeymap.journey.definition import journey_to_yaml, load_journey
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import EventLog, read_events
+from journeymap.engine.filters import CaseFilter, filter_events, segment_values
+from journeymap.measures.hotspots import Hotspot
+from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+from journeymap.journey.model import Journey
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.measures.story import JourneyStory, journey_story
+from journeymap.ui.state import Selection
 
 __all__ = ["Source", "View", "sources", "get_source", "add_source", "upload_key", "view", "date_bounds",
            "segment_options", "log_counts", "in_flight_at", "sample_journey", "content_key", "SOURCES_KEY"]

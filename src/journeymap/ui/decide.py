@@ -1,6 +1,6 @@
 """What the Compare, What if and Flow pages share: per-case times and their results, cached, and page options.
 
-Per-case times (`journeymap.casetimes`) are extracted once per source and filter, as the figures
+Per-case times (`journeymap.measures.casetimes`) are extracted once per source and filter, as the figures
 of `data.view` are, and every result built on them (a comparison, a replay, the p85 impact) once
 per its inputs. Page options (a change date, a step to fix) live in the URL beside the sidebar's,
 read defensively: a value that does not fit falls back to the default and leaves the URL.
@@ -17,23 +17,26 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from .. import charts, flow
-from ..casetimes import CaseTimes, case_step_times
-from ..compare import Comparison, SegmentComparison, change_groups, compare_change, compare_segment
-from ..durations import format_seconds_as_text as human
-from ..errors import JourneyError
-from ..filters import filter_events
-from ..metrics import JourneyMetrics
-from ..numbers import format_change
-from ..whatif import WhatIf, p85_impact, what_if, with_p85_impact
-from . import data
+from journeymap.charts import explorer as charts
+from journeymap.charts import map as mapchart
+
+from journeymap.decide import flow
+from journeymap.measures.casetimes import CaseTimes, case_step_times
+from journeymap.decide.compare import Comparison, SegmentComparison, change_groups, compare_change, compare_segment
+from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.core.errors import JourneyError
+from journeymap.engine.filters import filter_events
+from journeymap.measures.metrics import JourneyMetrics
+from journeymap.core.numbers import format_change
+from journeymap.decide.whatif import WhatIf, p85_impact, what_if, with_p85_impact
+from journeymap.ui import data
 
 __all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "map_metrics", "comparison",
            "segments", "replay", "stuck", "group_sizes", "option", "remember", "forget_other_journeys",
            "interval", "pair"]
 
 P85_IMPACT = "p85_impact_s"
-MEASURES: dict[str, str] = {**charts.MEASURES, P85_IMPACT: "p85 impact (time saved if halved)"}
+MEASURES: dict[str, str] = {**mapchart.MEASURES, P85_IMPACT: "p85 impact (time saved if halved)"}
 PAGE_PARAMS = ("change", "window", "by", "fix", "how", "pct", "okr")  # this module's URL options
 _JOURNEY_KEY = "jm_decide_journey"
 _TIMES_ENTRIES = 8  # per-case arrays are ~50 bytes an event: keep few
@@ -43,7 +46,7 @@ T = TypeVar("T")
 
 def open_page(title: str) -> tuple[Any, data.Source, data.View, str]:
     """`page.open_page`, and only this journey's per-case arrays kept in the cache."""
-    from . import page  # imported late: page builds the selection this module reads
+    from journeymap.ui import page  # imported late: page builds the selection this module reads
 
     selection, source, view, subtitle = page.open_page(title)
     forget_other_journeys(source.id)

@@ -21,7 +21,7 @@ def file_stem(name: str) -> str:
 
 def show(chart: Any, name: str, key: str) -> None:
     """Buttons that download `chart` in every export format, each file rendered on click."""
-    from .. import export
+    from journeymap.export import render as export
 
     stem = file_stem(name)
     with st.popover("Download chart", icon=":material/download:", key=f"{key}_downloads"):

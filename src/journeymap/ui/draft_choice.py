@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from ..columns import ColumnRoles
-from ..draft import DraftProposal, propose_draft
-from ..events import EventLog
-from ..model import Journey
-from . import upload
-from .text import md
+from journeymap.log.columns import ColumnRoles
+from journeymap.measures.draft import DraftProposal, propose_draft
+from journeymap.log.readers import EventLog
+from journeymap.journey.model import Journey
+from journeymap.ui import upload
+from journeymap.ui.text import md
 
 __all__ = ["DraftChoice", "read_log", "show", "draft"]
 

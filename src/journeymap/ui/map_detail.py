@@ -1,6 +1,6 @@
 """The Map page's detail control: the Steps and Transitions sliders and the caption of what they hide.
 
-What is drawn is decided by `journeymap.mapdetail.map_detail` (as for exports and the report),
+What is drawn is decided by `journeymap.charts.mapdetail.map_detail` (as for exports and the report),
 ranked on the unfiltered log, so a filter changes the figures on the map but not its shape.
 """
 
@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ..mapdetail import MapDetail, map_detail
-from . import data
-from .state import Selection
-from .text import md
+from journeymap.charts.mapdetail import MapDetail, map_detail
+from journeymap.ui import data
+from journeymap.ui.state import Selection
+from journeymap.ui.text import md
 
 __all__ = ["detail_control"]
 

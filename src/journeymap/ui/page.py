@@ -6,8 +6,8 @@ import runpy
 
 import streamlit as st
 
-from . import data, state
-from .state import Selection
+from journeymap.ui import data, state
+from journeymap.ui.state import Selection
 
 __all__ = ["context", "ensure_routed", "open_page", "NO_CASES"]
 
@@ -45,8 +45,8 @@ def context() -> tuple[Selection, data.Source, data.View]:
 
 def open_page(title: str) -> tuple[Selection, data.Source, data.View, str]:
     """The start most pages share: the context, a title and subtitle; stops when no case is left."""
-    from ..charts import chart_subtitle
-    from .text import md
+    from journeymap.charts.style import chart_subtitle
+    from journeymap.ui.text import md
 
     selection, source, view = context()
     subtitle = chart_subtitle(view.metrics, view.case_filter)

@@ -12,9 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from . import data, state
-from .text import md
-from .state import Selection
+from journeymap.ui import data, state
+from journeymap.ui.text import md
+from journeymap.ui.state import Selection
 
 __all__ = ["show", "measure_labels", "JOURNEY_KEY", "DATES_KEY", "SEGMENT_KEY", "VALUES_KEY"]
 
@@ -24,7 +24,7 @@ _NO_SEGMENT = ""
 
 def measure_labels() -> dict[str, str]:
     """Map colour measures: column -> label (the chart measures plus p85 impact)."""
-    from .decide import MEASURES  # imported late: decide builds on this module's selection
+    from journeymap.ui.decide import MEASURES  # imported late: decide builds on this module's selection
 
     return dict(MEASURES)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from ..filters import CaseFilter
-from .text import md
+from journeymap.engine.filters import CaseFilter
+from journeymap.ui.text import md
 
 __all__ = ["Selection", "parse_query", "to_query", "current", "store", "update", "read_url", "write_url",
            "flash", "show_flash", "has_selection", "url_changed_outside", "DEFAULT_JOURNEY", "DEFAULT_COLOR", "PARAMS"]
@@ -44,7 +44,7 @@ class Selection:
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     def case_filter(self) -> CaseFilter:
-        """The cases this selection keeps, for `journeymap.filters`."""
+        """The cases this selection keeps, for `journeymap.engine.filters`."""
         segments = {self.segment: self.values} if self.segment and self.values else {}
         return CaseFilter(self.start, self.end, segments)
 

@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from .. import charts
-from ..durations import format_seconds_as_text as human
-from . import charting, data
-from .text import md
+from journeymap.charts import explorer as charts
+from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.ui import charting, data
+from journeymap.ui.text import md
 
 __all__ = ["show", "step_row"]
 

@@ -1,7 +1,7 @@
 """Loading a user's own event log and journey: size check, reading, sheet choice, column mapping, journey choice.
 
 An uploaded log is read outside the script thread, in a child process with a memory and time budget
-(`journeymap.isolate`), so that one session's file cannot stall or take down the others; the sample
+(`journeymap.log.isolate`), so that one session's file cannot stall or take down the others; the sample
 logs shipped with journeymap are read in the process.
 """
 
@@ -14,19 +14,19 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from ..columns import ColumnRoles
-from ..contentroles import detect_table_roles
-from ..definition import journey_from_yaml
-from ..draft import draft_journey
-from ..errors import JourneyError
-from ..events import EventLog, RawFile, RawTable, canonical_events, read_file, with_reading
-from ..excel import ALL_SHEETS
-from ..isolate import read_file_isolated
-from ..model import Journey
-from ..samples import sample_events_path
-from ..timestamps import DAY_FIRST, MONTH_FIRST, AmbiguousDatesError, day_month, parse_timestamps
-from . import data
-from .text import md
+from journeymap.log.columns import ColumnRoles
+from journeymap.log.contentroles import detect_table_roles
+from journeymap.journey.definition import journey_from_yaml
+from journeymap.measures.draft import draft_journey
+from journeymap.core.errors import JourneyError
+from journeymap.log.readers import EventLog, RawFile, RawTable, canonical_events, read_file, with_reading
+from journeymap.log.excel import ALL_SHEETS
+from journeymap.log.isolate import read_file_isolated
+from journeymap.journey.model import Journey
+from journeymap.journey.samples import sample_events_path
+from journeymap.log.timestamps import DAY_FIRST, MONTH_FIRST, AmbiguousDatesError, day_month, parse_timestamps
+from journeymap.ui import data
+from journeymap.ui.text import md
 
 __all__ = ["LOG_TYPES", "JOURNEY_TYPES", "Upload", "limit_mb", "too_big", "load", "show_notes", "sample_table",
            "map_columns", "read_log", "read_journey", "draft", "unmapped_share", "ROLE_LABELS", "DateChoice",

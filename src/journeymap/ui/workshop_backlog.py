@@ -16,16 +16,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import export
-from ..errors import JourneyError
-from ..hotspots import Hotspot
-from ..metrics import JourneyMetrics
-from ..workshop import IMPACT_SCALE, BacklogItem, Workshop, backlog_csv, reach_per_quarter, suggest_backlog, \
+from journeymap.export import render as export
+from journeymap.core.errors import JourneyError
+from journeymap.measures.hotspots import Hotspot
+from journeymap.measures.metrics import JourneyMetrics
+from journeymap.workshop.backlog import IMPACT_SCALE, BacklogItem, Workshop, backlog_csv, reach_per_quarter, suggest_backlog, \
     suggest_impact, workshop_markdown
-from . import data
-from . import workshop_board as board
-from . import workshop_present as present
-from . import workshop_state as ws
+from journeymap.ui import data
+from journeymap.ui import workshop_board as board
+from journeymap.ui import workshop_present as present
+from journeymap.ui import workshop_state as ws
 
 __all__ = ["COLUMNS", "backlog_table", "apply_edits", "show", "exports"]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..errors import JourneyError
-from ..workshop import Workshop
-from . import workshop_board as board
-from . import workshop_state as ws
-from .text import md
+from journeymap.core.errors import JourneyError
+from journeymap.workshop.backlog import Workshop
+from journeymap.ui import workshop_board as board
+from journeymap.ui import workshop_state as ws
+from journeymap.ui.text import md
 
 __all__ = ["show"]
 

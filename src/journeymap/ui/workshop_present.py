@@ -11,17 +11,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from .. import charts
-from ..durations import format_seconds_as_text as human
-from ..errors import JourneyError
-from ..hotspots import Hotspot, hotspot_marker
-from ..metrics import JourneyMetrics
-from ..store import AccessDenied
-from ..workshop import Workshop
-from . import charting, data
-from . import workshop_board as board
-from . import workshop_state as ws
-from .text import md
+from journeymap.charts import explorer as charts
+from journeymap.charts import style as chartstyle
+from journeymap.charts import map as mapchart
+from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.core.errors import JourneyError
+from journeymap.measures.hotspots import Hotspot, hotspot_marker
+from journeymap.measures.metrics import JourneyMetrics
+from journeymap.workshop.access import AccessDenied
+from journeymap.workshop.backlog import Workshop
+from journeymap.ui import charting, data
+from journeymap.ui import workshop_board as board
+from journeymap.ui import workshop_state as ws
+from journeymap.ui.text import md
 
 __all__ = ["SECTIONS", "projector_style", "sticky_style", "header", "timer", "section", "stage_reveal", "spotlight",
            "annotated_map", "live_map", "show_map", "show_chart", "controls", "reveal_button", "TOP"]
@@ -159,7 +161,7 @@ def stage_reveal(view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> None
     stages = view.source.journey.stages
     shown, where = _stepper(nav, "stage", len(stages), "stage")
     where.markdown(f"**Stage {shown} of {len(stages)}** · {md(stages[shown - 1].label)}")
-    show_map(lambda large, height: charts.map_chart(view.metrics, hotspots=hotspots, stages_shown=shown, large=large,
+    show_map(lambda large, height: mapchart.map_chart(view.metrics, hotspots=hotspots, stages_shown=shown, large=large,
                                                     width=MAP_WIDTH, height=height, title="", subtitle=""),
              "map", f"Journey map, stages 1 to {shown}")
 
@@ -178,7 +180,7 @@ def spotlight(view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> None:
     sentence = sentence[:1].upper() + sentence[1:]
     if on_map:
         st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}:** {md(sentence)}")
-        show_map(lambda large, height: charts.map_chart(view.metrics, hotspots=hotspots, spotlight=hotspot.step,
+        show_map(lambda large, height: mapchart.map_chart(view.metrics, hotspots=hotspots, spotlight=hotspot.step,
                                                         large=large, width=MAP_WIDTH, height=height - 40, title="",
                                                         subtitle=""),
                  f"spot_{hotspot.step}", f"Journey map with {hotspot.label} in the spotlight")
@@ -188,7 +190,7 @@ def spotlight(view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> None:
         st.markdown(f"## {hotspot_marker(rank)} {md(hotspot.label)}")
         st.markdown(f"**{md(sentence)}**")
         _numbers(view.metrics, hotspot.step)
-    chart = charts.titled(charts.arrival_chart(view.metrics, step=hotspot.step, title="", subtitle=""),
+    chart = chartstyle.titled(charts.arrival_chart(view.metrics, step=hotspot.step, title="", subtitle=""),
                           "How long cases take to get here", None, large=True)
     with figure:
         show_map(lambda _large, height: chart.properties(height=height), f"spot_chart_{hotspot.step}",
@@ -217,7 +219,7 @@ def annotated_map(metrics: JourneyMetrics, hotspots: Sequence[Hotspot], counts: 
                   large: bool = True, height: int = BIG_MAP_HEIGHT, title: str = "",
                   subtitle: str = "") -> alt.LayerChart:
     """The map with a badge at each step that has workshop results ("●5 ✎2": five dots, two notes)."""
-    chart = charts.map_chart(metrics, hotspots=hotspots, large=large, width=MAP_WIDTH, height=height,
+    chart = mapchart.map_chart(metrics, hotspots=hotspots, large=large, width=MAP_WIDTH, height=height,
                              title=title, subtitle=subtitle)
     nodes = next((layer for layer in chart.layer if getattr(layer, "name", None) == "journey_nodes"), None)
     if nodes is None or not counts:

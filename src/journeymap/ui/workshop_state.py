@@ -23,15 +23,17 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from ..errors import JourneyError
-from ..store import AccessDenied, WorkshopStore, default_database_url, normalise_join_code
-from ..workshop import Workshop
-from . import data
-from .state import Selection
-from .text import md
+from journeymap.core.errors import JourneyError
+from journeymap.workshop.store import WorkshopStore
+from journeymap.workshop.access import AccessDenied, normalise_join_code
+from journeymap.workshop.schema import default_database_url
+from journeymap.workshop.backlog import Workshop
+from journeymap.ui import data
+from journeymap.ui.state import Selection
+from journeymap.ui.text import md
 
 if TYPE_CHECKING:
-    from ..model import Journey
+    from journeymap.journey.model import Journey
 
 __all__ = ["FACILITATOR", "PARTICIPANT", "CODE", "PUBLIC_URL", "WORKSHOP_PARAMS", "chrome_free", "store", "close_stores",
            "token", "set_token", "forget", "opened", "filter_text", "selection_for", "journey_for", "view_for",

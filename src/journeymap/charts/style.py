@@ -1,0 +1,121 @@
+"""The house style of journeymap's charts: fonts, colours, titles, duration axes and small helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from journeymap.engine.filters import CaseFilter
+from journeymap.measures.metrics import JourneyMetrics
+
+__all__ = ["FONT", "INK", "MUTED", "FAINT", "SCHEME", "OUTCOMES", "EDGE_KINDS", "NICE_TICKS_S",
+           "RULE_LABEL", "duration_expr", "titled", "chart_subtitle", "duration_ticks", "text_labels", "records",
+           "or_default", "time_unit", "shorten", "date_text"]
+
+INK, MUTED, FAINT = "#1f2933", "#52606d", "#9aa5b1"
+FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
+SCHEME = "orangered"  # sequential, lightness-monotone: readable with every colour-vision deficiency
+OUTCOMES = {"Moved on": "#0072B2", "Completed": "#009E73", "In flight here": "#E69F00",  # Okabe-Ito
+            "Dropped here": "#D55E00", "Exited here": "#CC79A7"}
+# Edge colour and dash; [] is a solid line (a [1, 0] "dash" looks the same but cuts every edge
+# into 1-pixel dashes for the rasteriser).
+EDGE_KINDS = {"Designed transition": ("#52606d", []), "Loop back (rework)": ("#52606d", [7, 4]),
+              "Designed, never taken": ("#c3cad2", []), "Not in the design": ("#9aa5b1", [2, 3]),
+              "Through hidden steps": ("#7b8794", [1, 5])}  # the map's stand-in for a path through hidden steps
+NICE_TICKS_S = [1, 10, 60, 600, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 28 * 86400, 91 * 86400, 365 * 86400]
+
+
+def duration_expr(value: str = "datum.value", trim: bool = False) -> str:
+    """A Vega expression writing seconds like `format_seconds_as_text` ("3.1 d")."""
+    one = ".1~f" if trim else ".1f"
+    return (f"{value} < 60 ? format({value}, '.0f') + ' s' : {value} < 3600 ? format({value} / 60, '.0f') + ' min' : "
+            f"{value} < 86400 ? format({value} / 3600, '{one}') + ' h' : {value} < 5184000 ? "
+            f"format({value} / 86400, '{one}') + ' d' : format({value} / 604800, '{one}') + ' w'")
+
+
+def titled(chart: Any, title: str | None, subtitle: str | Sequence[str] | None = None, *, large: bool = False) -> Any:
+    """Give a chart its title and subtitle, the house style, and a size that includes both."""
+    k = 1.5 if large else 1.0
+    padding = {side: 12 * k for side in ("left", "top", "right", "bottom")}  # Streamlit edits padding.bottom
+    chart = chart.properties(autosize=alt.AutoSizeParams(type="fit", contains="padding"), padding=padding)
+    if title or subtitle:
+        chart = chart.properties(title=alt.TitleParams(
+            text=title or "", subtitle=subtitle or "", anchor="start", fontSize=22 * k, subtitleFontSize=14 * k,
+            color=INK, subtitleColor=MUTED, offset=14 * k))
+    return (chart.configure(font=FONT, background="white")
+            .configure_view(stroke=None)
+            .configure_axis(tickCount=8, labelFontSize=13 * k, titleFontSize=14 * k, labelColor=MUTED, titleColor=INK,
+                            titleFontWeight="normal", gridColor="#e4e7eb", domainColor=FAINT, tickColor=FAINT)
+            .configure_legend(labelFontSize=13 * k, titleFontSize=14 * k, titleColor=INK, labelColor=INK,
+                              titleFontWeight="normal", symbolSize=160 * k, labelLimit=360, titleLimit=360)
+            .configure_text(fontSize=13 * k, color=INK, lineBreak="\n"))
+
+
+def chart_subtitle(metrics: JourneyMetrics, case_filter: CaseFilter | None = None) -> str:
+    """Journey, date range of the data, the filter in words and the as-of date, for a subtitle."""
+    name = metrics.journey.name if metrics.journey else "Event log"
+    if metrics.cases.empty:
+        span = "no cases"
+    else:
+        first, last = date_text(metrics.cases["first_ts"].min()), date_text(metrics.cases["last_ts"].max())
+        span = f"events {first} to {last}"
+    described = case_filter.describe() if case_filter else "all cases"
+    return f"{name} · {span} · {described} · as of {metrics.as_of:%Y-%m-%d}"
+
+
+def duration_ticks(top: float, most: int = 6) -> list[float]:
+    """Legend ticks at round durations (every 12 h, 1 d, 2 d ...) from 0 up to `top` seconds."""
+    steps = [60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 5 * 86400,
+             7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400]
+    step = next((s for s in steps if top / s <= most), steps[-1])
+    return [float(step * i) for i in range(int(top // step) + 1)]
+
+
+RULE_LABEL = {"align": "left", "dx": 5, "baseline": "top", "fontWeight": "bold"}
+
+
+def text_labels(data: Any, mark: dict[str, Any], halo: float = 4, **encoding: Any) -> list[alt.Chart]:
+    """A text layer over a white outline of itself, so labels stay readable where they cross lines.
+
+    Exports recognise this pair (`exporttext.split_halos`: the outline directly before its text,
+    the same mark and encoding but for the white stroke and colour) and draw the outline from the
+    labels instead of having Vega lay the text out twice.
+    """
+    text = alt.Chart(data).mark_text(**mark).encode(**encoding)
+    if not halo:
+        return [text]
+    outline = {key: value for key, value in encoding.items() if key != "color"}
+    under = {**mark, "stroke": "white", "strokeWidth": halo, "strokeJoin": "round", "color": "white"}
+    return [alt.Chart(data).mark_text(**under).encode(**outline), text]
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as JSON-ready rows (NaN as null), for a named dataset of a spec."""
+    return json.loads(frame.to_json(orient="records", double_precision=15))
+
+
+def or_default(value: Any, default: Any) -> Any:
+    """`value` unless it is None: an empty title means no title, None the default one."""
+    return default if value is None else value
+
+
+def time_unit(seconds: float) -> tuple[str, float]:
+    """The unit a duration axis reads best in: hours, days or weeks."""
+    if seconds < 2 * 86400:
+        return "hours", 3600.0
+    return ("days", 86400.0) if seconds < 70 * 86400 else ("weeks", 7 * 86400.0)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut to `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def date_text(epoch_us: Any) -> str:
+    """Epoch microseconds as a UTC date."""
+    return f"{dt.datetime.fromtimestamp(int(epoch_us) / 1e6, tz=dt.timezone.utc):%Y-%m-%d}"

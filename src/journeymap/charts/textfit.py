@@ -1,0 +1,121 @@
+"""How wide a label is, and a label wrapped or shortened to fit a slot of the map.
+
+Widths are measured with the shipped export font (Journeymap Sans, a cut of DejaVu Sans, the
+charts' first font on screen too), shaped by HarfBuzz as the exports draw it. A character the cut
+lacks counts as 0.62 em, DejaVu Sans's widest common advance, so an estimate errs on the wide side.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import uharfbuzz as hb
+
+from journeymap.core.fonts import FONT_FILES as _FILES
+
+__all__ = ["text_width", "fit_label", "LINE_HEIGHT"]
+
+LINE_HEIGHT = 1.25  # a label line is this many font sizes high (the map sets lineHeight to match)
+_FALLBACK_EM = 0.62
+# Where a label may break besides spaces: after an underscore, slash, hyphen or dot, as in
+# "A_PARTLYSUBMITTED" or "Payment/Refund" (real logs name activities like that).
+_BREAK_AFTER = re.compile(r"(?<=[_/\-.])(?=\S)")
+ELLIPSIS = "…"
+
+
+@functools.cache
+def _font(bold: bool) -> tuple[hb.Font, int]:
+    font = hb.Font(hb.Face(hb.Blob.from_file_path(str(_FILES[bold]))))
+    return font, font.face.upem
+
+
+@functools.lru_cache(maxsize=50_000)
+def _units(text: str, bold: bool) -> float:
+    """Advance of a line in ems."""
+    font, upem = _font(bold)
+    covered = "".join(char for char in text if font.get_nominal_glyph(ord(char)) is not None)
+    missing = len(text) - len(covered)
+    if not covered:
+        return missing * _FALLBACK_EM
+    buffer = hb.Buffer()
+    buffer.add_str(covered)
+    buffer.guess_segment_properties()
+    buffer.language = "en"
+    hb.shape(font, buffer)
+    advance = sum(position.x_advance for position in buffer.glyph_positions or [])
+    return advance / upem + missing * _FALLBACK_EM
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in pixels of one line of text at `size` pixels."""
+    return _units(text, bold) * size
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """The words of a label, split also after _ / - . so a long activity name can break; each with
+    whether a space went before it."""
+    pieces: list[tuple[str, bool]] = []
+    for word in re.split(r"[ \t\r\n]+", text.strip()):  # not at no-break spaces
+        pieces += [(part, i == 0) for i, part in enumerate(_BREAK_AFTER.split(word))]
+    return pieces
+
+
+def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool = False) -> list[str]:
+    """`text` wrapped into at most `max_lines` lines no wider than `width` pixels.
+
+    Breaks go between words (and after _ / - .); a word wider than the slot is cut by characters;
+    what does not fit on the last line is cut off with an ellipsis (the full name is in the tooltip).
+    """
+    pieces = _pieces(text)
+    lines: list[str] = []
+    current = ""
+    index = 0
+    while index < len(pieces) and len(lines) < max_lines:
+        piece, spaced = pieces[index]
+        candidate = (current + (" " if spaced else "") + piece) if current else piece
+        if text_width(candidate, size, bold) <= width:
+            current, index = candidate, index + 1
+        elif current and text_width(piece, size, bold) > width:  # too wide for any line: fill this one first
+            joined = current + (" " if spaced else "")
+            cut = _longest_prefix(joined + piece, width, size, bold, hyphen=True) - len(joined)
+            if cut >= 3:
+                lines.append(joined + piece[:cut] + ("-" if piece[cut - 1].isalpha() and piece[cut].isalpha() else ""))
+                pieces[index] = (piece[cut:], False)
+            else:
+                lines.append(current)
+            current = ""
+        elif current:
+            lines.append(current)
+            current = ""
+        else:  # one piece alone is too wide: cut it by characters, with a hyphen
+            cut = _longest_prefix(piece, width, size, bold, hyphen=True)
+            if 3 < cut and len(piece) - cut < 3:  # no "Confirmatio-" / "n": carry three letters over
+                cut = max(3, len(piece) - 3)
+            lines.append(piece[:cut] + ("-" if piece[cut - 1].isalpha() and piece[cut:cut + 1].isalpha() else ""))
+            pieces[index] = (piece[cut:], False)
+    if index == len(pieces):
+        if current and len(lines) < max_lines:
+            lines.append(current)
+            current = ""
+        if not current:
+            return lines or [""]
+    # Out of lines with text left over: end the last line with an ellipsis that fits.
+    last = lines[-1]
+    while last and text_width(last.rstrip(" _/-.") + ELLIPSIS, size, bold) > width:
+        last = last[:-1]
+    lines[-1] = last.rstrip(" _/-.") + ELLIPSIS
+    return lines
+
+
+def _longest_prefix(word: str, width: float, size: float, bold: bool, hyphen: bool = False) -> int:
+    """How many leading characters of `word` fit in `width`, with room for a hyphen if asked
+    (at least one, so wrapping always moves on)."""
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if text_width(word[:middle] + ("-" if hyphen else ""), size, bold) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low

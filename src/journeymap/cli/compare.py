@@ -1,0 +1,209 @@
+"""The `journeymap compare` and `journeymap whatif` commands: before/after, segments, replays, p85 impact."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from journeymap.measures.casetimes import CaseTimes, case_step_times
+from journeymap.cli.options import add_events_options, command, load_inputs
+from journeymap.decide.compare import (
+    LEVEL,
+    MIN_CASES,
+    RESAMPLES,
+    Comparison,
+    SegmentComparison,
+    compare_change,
+    compare_segment,
+    latest_change,
+)
+from journeymap.core.durations import format_seconds_as_text
+from journeymap.core.errors import JourneyError
+from journeymap.core.numbers import format_change
+from journeymap.decide.whatif import WhatIf, p85_impact, what_if
+
+__all__ = ["add_compare_commands", "comparison_json", "segment_json", "whatif_json"]
+
+_GROUP_FIELDS = ("n", "median_s", "p85_s")
+_DIFF_FIELDS = ("change", "ci_low", "ci_high", "significant", "p85_change", "p85_ci_low", "p85_ci_high",
+                "p85_significant", "verdict")
+
+
+def add_compare_commands(commands: Any) -> None:
+    """Add `compare` and `whatif` to the sub-parsers of `journeymap`."""
+    compare = commands.add_parser("compare", help="cases before/after a change, or a segment's values, with 95%% CIs")
+    compare.add_argument("events")
+    compare.add_argument("--journey")
+    group = compare.add_mutually_exclusive_group()
+    group.add_argument("--change-date", help="ISO date of the change (default: the journey's latest `changes` entry)")
+    group.add_argument("--segment", help="attribute column to compare values of, e.g. department")
+    compare.add_argument("--window-days", type=int, help="only cases started this many days either side of the date")
+    compare.add_argument("--min-cases", type=int, default=MIN_CASES, help="fewer per group: 'too few cases to tell'")
+    compare.add_argument("--resamples", type=int, default=RESAMPLES)
+    compare.add_argument("--seed", type=int, default=0)
+    _add_common(compare)
+
+    whatif = commands.add_parser("whatif", help="replay completed cases with one step changed; --impact for all steps")
+    whatif.add_argument("events")
+    whatif.add_argument("--journey")
+    whatif.add_argument("--step", help="step id or label")
+    change = whatif.add_mutually_exclusive_group(required=True)
+    change.add_argument("--cut", type=float, metavar="PCT", help="cut the step's arrival times by PCT percent")
+    change.add_argument("--cap", action="store_true", help="cap the step's arrival times at its target")
+    change.add_argument("--no-rework", action="store_true", help="drop second and later arrivals into the step")
+    change.add_argument("--remove", action="store_true", help="drop the step's arrival times entirely")
+    change.add_argument("--impact", action="store_true", help="p85 lead-time impact of halving each step")
+    _add_common(whatif)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", help="ISO moment the statuses are taken at (default: the last event)")
+    parser.add_argument("--format", choices=["json", "table"], default="json")
+    add_events_options(parser)
+
+
+def _times(args: argparse.Namespace, segments: tuple[str, ...] = ()) -> CaseTimes:
+    log, journey = load_inputs(args, args.events, args.journey)
+    return case_step_times(log.frame, journey, as_of=args.as_of, segments=segments)
+
+
+@command("compare")
+def _compare(args: argparse.Namespace) -> int:
+    times = _times(args, (args.segment,) if args.segment else ())
+    options = {"min_cases": max(args.min_cases, 1), "resamples": args.resamples, "seed": args.seed}
+    if args.segment:
+        segments = compare_segment(times, args.segment, **options)
+        return _emit(args, segment_json(segments), lambda: _segment_table(segments))
+    date, title = args.change_date, None
+    if date is None:
+        change = latest_change(times.journey)
+        if change is None:
+            raise JourneyError("Give --change-date DATE or --segment COLUMN (the journey records no `changes`).")
+        date, title = change.date.isoformat(), change.title
+    result = compare_change(times, date, window_days=args.window_days, **options)
+    payload = {"change_date": date, "change_title": title, **comparison_json(result)}
+    return _emit(args, payload, lambda: _comparison_table(result, date, title))
+
+
+@command("whatif")
+def _whatif(args: argparse.Namespace) -> int:
+    times = _times(args)
+    if args.impact:
+        impact = p85_impact(times)
+        return _emit(args, {"p85_impact": _records(impact)}, lambda: _impact_table(impact))
+    if not args.step:
+        raise JourneyError("Name the step to change with --step (id or label), or use --impact for every step.")
+    change = "cut" if args.cut is not None else "cap" if args.cap else "no_rework" if args.no_rework else "remove"
+    result = what_if(times, args.step, change, args.cut if args.cut is not None else 0.0)
+    return _emit(args, whatif_json(result), lambda: _whatif_table(result))
+
+
+def comparison_json(result: Comparison) -> dict[str, Any]:
+    """A comparison as plain JSON-ready data: both groups' n, median_s, p85_s, the change and its interval."""
+    return {"groups": list(result.names), "level": LEVEL, "resamples": result.resamples, "seed": result.seed,
+            "min_cases": result.min_cases, "lead_time": _row(result.lead_time, result.names),
+            "completion": _plain(result.completion),
+            "steps": [_row(row, result.names) for row in result.steps.to_dict("records")],
+            "verdicts": result.verdicts()}
+
+
+def segment_json(result: SegmentComparison) -> dict[str, Any]:
+    """A segment comparison as plain data: each value against the rest, and the steps ranked by their gap."""
+    names = ("rest", "segment")
+    return {"segment": result.column, "level": LEVEL, "values": _records(result.values),
+            "lead_time": [{"value": row["value"], **_row(row, names)} for row in result.lead_time.to_dict("records")],
+            "steps": [{"value": row["value"], **_row(row, names)} for row in result.steps.to_dict("records")],
+            "ranking": _records(result.ranking)}
+
+
+def whatif_json(result: WhatIf) -> dict[str, Any]:
+    """A what-if as plain data: lead time p50/p85/p95 before and after, and the OKR gaps."""
+    return {"step": result.step, "label": result.label, "change": result.change, "description": result.description,
+            "n_cases": result.n_cases, "lead_time": _records(result.quantiles), "okrs": _records(result.okrs),
+            "sentence": result.sentence}
+
+
+def _row(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    plain = {key: row[key] for key in ("step", "label") if key in row}
+    plain.update({name: {field: row[f"{field}_{name}"] for field in _GROUP_FIELDS} for name in names})
+    for name in names:
+        plain[name].update({field: row[f"{field}_{name}"] for field in ("drop_off_rate", "in_flight_share")
+                            if f"{field}_{name}" in row})
+    plain.update({key: row[key] for key in _DIFF_FIELDS})
+    plain.update({key: row[key] for key in row if key.startswith("drop_off_") and not key.startswith("drop_off_rate")})
+    return _plain(plain)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_plain(record) for record in frame.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.generic, pd.Timestamp)):
+        value = value.isoformat() if isinstance(value, pd.Timestamp) else value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], table: Any) -> int:
+    if args.format == "json":
+        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        print(table())
+    return 0
+
+
+def _comparison_table(result: Comparison, date: str, title: str | None) -> str:
+    lines = [f"Change on {date}" + (f": {title}" if title else ""), "", *result.verdicts(), "",
+             f"{'step':28} {'n before':>9} {'n after':>8} {'median':>17} {'change':>7} {'95% CI':>15}  sig"]
+    for row in result.steps.itertuples(index=False):
+        lines.append(f"{str(row.label)[:28]:28} {row.n_before:>9,} {row.n_after:>8,} "
+                     f"{_pair(row.median_s_before, row.median_s_after):>17} {format_change(row.change):>7} "
+                     f"{format_change(row.ci_low) + '..' + format_change(row.ci_high):>15}  {'*' if row.significant else ''}")
+    return "\n".join(lines)
+
+
+def _segment_table(result: SegmentComparison) -> str:
+    lines = [f"{result.column}: each value against the rest", ""]
+    lines += [row.verdict for row in result.lead_time.itertuples(index=False)]
+    lines += ["", "Steps where the values differ most:"]
+    lines += [f"  {i}. {row.verdict}" for i, row in enumerate(result.ranking.itertuples(index=False), 1)
+              if row.significant or row.p85_significant]
+    return "\n".join(lines)
+
+
+def _whatif_table(result: WhatIf) -> str:
+    lines = [result.sentence, "", f"{'lead time':10} {'before':>9} {'after':>9} {'change':>8}"]
+    for row in result.quantiles.itertuples(index=False):
+        lines.append(f"{row.statistic:10} {format_seconds_as_text(row.before_s):>9} "
+                     f"{format_seconds_as_text(row.after_s):>9} {format_change(row.change):>8}")
+    for okr in result.okrs.itertuples(index=False):
+        lines.append(f"OKR {okr.okr}: {okr.statistic} {format_seconds_as_text(okr.before_s)} → "
+                     f"{format_seconds_as_text(okr.after_s)}, target {format_seconds_as_text(okr.target_s)}"
+                     f" ({'met' if okr.met_after else 'gap ' + format_seconds_as_text(okr.gap_after_s)})")
+    return "\n".join(lines)
+
+
+def _impact_table(impact: pd.DataFrame) -> str:
+    lines = ["If a step's arrival times were halved, p85 lead time would fall by:", ""]
+    lines += [f"{str(row.label)[:32]:32} {format_seconds_as_text(row.p85_impact_s):>9} {row.impact_share:>6.1%}"
+              for row in impact.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _pair(before: float, after: float) -> str:
+    return f"{format_seconds_as_text(before)} → {format_seconds_as_text(after)}"
+
+

@@ -1,0 +1,86 @@
+"""The `journeymap metrics` and `journeymap draft` commands: every figure of an event log, a journey drafted from one.
+
+They read a log (Polars, pandas, Narwhals) and measure it; no chart, export or database library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from journeymap.cli.options import add_events_options, command, load_inputs, read_log
+from journeymap.journey.definition import journey_to_yaml
+from journeymap.measures.draft import draft_header, draft_journey, propose_draft
+from journeymap.core.durations import format_seconds_as_text
+from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+from journeymap.measures.summary import metrics_summary
+
+__all__ = ["add_measure_commands"]
+
+
+def add_measure_commands(commands: Any) -> None:
+    """Add `metrics` and `draft` to the sub-parsers of `journeymap`."""
+    metrics = commands.add_parser("metrics", help="every figure of an event log, as JSON or a table")
+    metrics.add_argument("events")
+    metrics.add_argument("--journey")
+    metrics.add_argument("--as-of", help="ISO moment the statuses are taken at (default: the last event)")
+    metrics.add_argument("--format", choices=["json", "table"], default="json")
+    add_events_options(metrics)
+
+    draft = commands.add_parser("draft", help="draft a journey YAML from an event log")
+    draft.add_argument("events")
+    draft.add_argument("--id", default="drafted")
+    draft.add_argument("--name", default="Drafted journey")
+    draft.add_argument("--start", help="the start activity (default: where most cases start)")
+    draft.add_argument("--end", action="append", metavar="ACTIVITY",
+                       help="an end activity; repeat for several (default: the activities cases really end at)")
+    draft.add_argument("--exit", action="append", metavar="ACTIVITY",
+                       help="an exit activity (a negative outcome); repeat for several (default: ending "
+                            "activities named like a rejection, cancellation or withdrawal)")
+    draft.add_argument("--no-exits", action="store_true", help="propose no exit steps")
+    draft.add_argument("--min-case-share", type=float, default=0.0, metavar="SHARE",
+                       help="leave out activities reached by fewer than this share of cases, e.g. 0.02 "
+                            "(they show as off-map); default 0 keeps every activity")
+    add_events_options(draft)
+
+
+@command("metrics")
+def _metrics(args: argparse.Namespace) -> int:
+    log, journey = load_inputs(args, args.events, args.journey)
+    metrics = compute_metrics(log.frame, journey, as_of=args.as_of)
+    summary = metrics_summary(metrics, log)
+    if args.format == "json":
+        json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        print(_table(metrics, summary))
+    return 0
+
+
+@command("draft")
+def _draft(args: argparse.Namespace) -> int:
+    log = read_log(args, args.events)
+    proposal = propose_draft(log.frame)
+    journey = draft_journey(log.frame, journey_id=args.id, name=args.name, start=args.start, end=args.end,
+                            exit=[] if args.no_exits else args.exit, min_case_share=args.min_case_share,
+                            proposal=proposal)
+    sys.stdout.write(draft_header(proposal, journey, log.source) + journey_to_yaml(journey))
+    return 0
+
+
+def _table(metrics: JourneyMetrics, summary: dict[str, Any]) -> str:
+    lines = [summary["summary"], "",
+             f"{summary['n_cases']:,} cases, {summary['n_events']:,} events, {summary['skipped_rows']:,} rows skipped",
+             "cases: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary["cases"].items()), "",
+             f"{'step':32} {'reached':>8} {'median in':>10} {'p85 in':>10} {'dropped':>8} {'delay':>6}"]
+    for step in summary["steps"]:
+        lines.append(f"{str(step['label'])[:32]:32} {step['reached']:>8,} "
+                     f"{format_seconds_as_text(step['arrival_median_s']):>10} "
+                     f"{format_seconds_as_text(step['arrival_p85_s']):>10} {step['dropped']:>8,} "
+                     f"{step['delay_share']:>6.0%}")
+    lines += ["", "hotspots:"] + [f"  {i}. {h['sentence']}" for i, h in enumerate(summary["hotspots"], 1)]
+    if summary["okrs"]:
+        lines += ["", "OKRs:"] + [f"  {okr['name']}: {okr['sentence']}" for okr in summary["okrs"]]
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""What the command modules share: the event-log column options, reading the inputs, the handler registry.
+
+Light on purpose: every command module imports it, `journeymap validate` too, so the event-log
+readers (Polars and friends) are imported inside the functions that read a log.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from journeymap.log.readers import EventLog
+    from journeymap.journey.model import Journey
+
+__all__ = ["HANDLERS", "Command", "add_events_options", "command", "load_inputs", "read_log"]
+
+Command = Callable[[argparse.Namespace], int]
+HANDLERS: dict[str, Command] = {}  # filled by @command as each command module is imported
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    """Register the handler of a sub-command (journeymap.cli.main runs it once its module is imported)."""
+    def register(handler: Command) -> Command:
+        HANDLERS[name] = handler
+        return handler
+    return register
+
+
+def add_events_options(parser: argparse.ArgumentParser) -> None:
+    """The column options every command that reads an event log shares."""
+    group = parser.add_argument_group("event log columns (detected when not given)")
+    group.add_argument("--case", help="column with the case id")
+    group.add_argument("--activity", help="column with the activity name")
+    group.add_argument("--timestamp", help="column with the (completion) timestamp")
+    group.add_argument("--start-timestamp", help="column with the start timestamp, if any")
+    group.add_argument("--lifecycle", help="column with start/complete lifecycle values, if any")
+    group.add_argument("--timestamp-format", help="strftime format, e.g. '%%d/%%m/%%Y %%H:%%M' for day-first dates")
+    group.add_argument("--sep", help="CSV delimiter (sniffed when not given)")
+    group.add_argument("--sheet", help="Excel: the sheet to read, or '*' for all sheets of the same columns "
+                                       "(default: the sheet(s) with the event columns)")
+
+
+def read_log(args: argparse.Namespace, path: str) -> EventLog:
+    """Read the event log named on the command line with its column options."""
+    from journeymap.log.readers import read_events
+
+    import sys
+
+    log = read_events(path, case=args.case, activity=args.activity, timestamp=args.timestamp,
+                      start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
+                      timestamp_format=args.timestamp_format, sep=args.sep, sheet=getattr(args, "sheet", None))
+    for note in log.notes:  # what reading changed or left out (sheets, converted columns), beside the output
+        print(f"journeymap: note: {note}", file=sys.stderr)
+    return log
+
+
+def load_inputs(args: argparse.Namespace, events_path: str, journey_path: str | None
+                ) -> tuple[EventLog, Journey | None]:
+    """The event log and (optional) journey of a command line."""
+    from journeymap.journey.definition import load_journey
+
+    journey = load_journey(journey_path) if journey_path else None
+    return read_log(args, events_path), journey

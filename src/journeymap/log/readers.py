@@ -1,0 +1,354 @@
+"""Read event logs (CSV, Parquet, Excel, XES) into canonical events, counting every row set aside."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import polars as pl
+
+from journeymap.log.columns import ColumnRoles
+from journeymap.log.contentroles import detect_table_roles
+from journeymap.log.csvrows import read_rows
+from journeymap.core.errors import JourneyError
+from journeymap.log.excel import Sheet, choose_sheets, read_sheets
+from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
+from journeymap.log.parquet import read_parquet
+from journeymap.log.textfile import sniff_delimiter, utf8_text
+from journeymap.log.timestamps import parse_timestamps
+from journeymap.log.xes import scan_xes
+
+__all__ = ["EventLog", "RawFile", "RawTable", "read_events", "read_file", "read_raw", "read_table",
+           "canonical_events", "with_reading", "SUPPORTED_SUFFIXES"]
+
+SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".xes", ".xes.gz")
+_ECHO = 100  # characters of a value or parser message shown in an error
+_CANONICAL = {"case", "activity", "ts", "start", "row"}
+
+
+@dataclass
+class EventLog:
+    """Canonical events (Polars) plus what reading them took: roles used and rows set aside."""
+
+    frame: pl.DataFrame
+    source: str
+    roles: ColumnRoles
+    attributes: tuple[str, ...] = ()
+    skipped: dict[str, int] = field(default_factory=dict)
+    rows_read: int = 0
+    notes: tuple[str, ...] = ()  # what reading the file changed or left out besides rows (sheets, columns)
+
+    @property
+    def skipped_rows(self) -> int:
+        """Rows of the file that are not events in `frame`."""
+        return sum(self.skipped.values())
+
+    def skipped_sentence(self) -> str:
+        """One line on rows set aside, e.g. '12 of 5,000 rows skipped: 12 without a timestamp.'."""
+        if not self.skipped:
+            return f"All {self.rows_read:,} rows read."
+        reasons = "; ".join(f"{count:,} {reason}" for reason, count in self.skipped.items())
+        return f"{self.skipped_rows:,} of {self.rows_read:,} rows skipped: {reasons}."
+
+
+@dataclass
+class RawTable:
+    """A file's rows as they are, what reading them noted (sheets chosen, columns converted) and rows set aside."""
+
+    frame: pl.DataFrame
+    notes: tuple[str, ...] = ()
+    skipped: dict[str, int] = field(default_factory=dict)
+    sheets: tuple[str, ...] = ()  # every sheet's name, for a workbook
+
+
+@dataclass
+class RawFile:
+    """What the reader of a file made of it: one table, or one per sheet of a workbook."""
+
+    name: str
+    frame: pl.DataFrame | None = None
+    sheets: list[Sheet] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def table(self, sheet: str | None = None) -> RawTable:
+        """The table to read events from: the file's, or the sheet(s) `excel.choose_sheets` takes for `sheet`."""
+        if self.frame is not None:
+            if sheet is not None:
+                raise JourneyError(f"{self.name}: is not a workbook, so it has no sheet '{sheet[:40]}'.",
+                                   source=self.name)
+            return RawTable(self.frame, tuple(self.notes), dict(self.skipped))
+        frame, notes = choose_sheets(self.sheets, self.name, sheet)
+        return RawTable(frame, (*self.notes, *notes), dict(self.skipped), tuple(s.name for s in self.sheets))
+
+
+def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = None, case: str | None = None,
+                activity: str | None = None, timestamp: str | None = None, start_timestamp: str | None = None,
+                lifecycle: str | None = None, timestamp_format: str | None = None,
+                sep: str | None = None, max_decompressed_mb: float | None = None, sheet: str | None = None,
+                limits: Limits | None = None) -> EventLog:
+    """Read an event log file (or its bytes plus `name`) and make canonical events of it.
+
+    Columns not given are found from their names, else from their values (`detect_table_roles`).
+    Day-first or month-first dates are told apart by their values; when none tells (03/04/2024
+    only), a JourneyError asks for `timestamp_format`. Text files may be UTF-8 (with or without
+    BOM), UTF-16/32 with a BOM, or a legacy code page such as Windows-1252, with any delimiter.
+    Every reading is bounded by `limits` (see `journeymap.log.limits`: decompressed size, columns,
+    value length, XML depth, Excel cells; each raisable by an environment variable);
+    `max_decompressed_mb` still sets the first. Of a workbook every sheet is read and `sheet`
+    (a name, or "*" for all sheets with the same columns) picks which, else `excel.choose_sheets`
+    does and `notes` says what it chose. Every problem with the file is a JourneyError of one
+    sentence naming the file (and the line or column when known).
+    """
+    label = name or Path(str(source)).name if not isinstance(source, bytes) else (name or "upload")
+    raw = read_raw(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet, limits=limits)
+    table = raw.frame
+    roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
+                               start_timestamp=start_timestamp, lifecycle=lifecycle)
+    roles = ColumnRoles(**{**roles.__dict__, "timestamp_format": timestamp_format})
+    try:
+        return with_reading(canonical_events(table, roles, source=label), raw)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as error:
+        # Damaged input must end in a sentence, not a traceback, even where no check foresaw it.
+        raise JourneyError(f"{label}: the events could not be made from its columns ({_first_line(error)}).",
+                           source=label) from None
+
+
+def with_reading(log: EventLog, raw: RawTable) -> EventLog:
+    """The log with what reading its file set aside (events outside a trace) and noted."""
+    if raw.skipped:
+        log.skipped = {**raw.skipped, **log.skipped}
+        log.rows_read += sum(raw.skipped.values())
+    log.notes = (*raw.notes, *log.notes)
+    return log
+
+
+def read_table(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
+               max_decompressed_mb: float | None = None, sheet: str | None = None,
+               limits: Limits | None = None) -> pl.DataFrame:
+    """Read a file's rows as they are, by its suffix; CSV columns stay text (`read_raw` with its notes)."""
+    return read_raw(source, name=name, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet,
+                    limits=limits).frame
+
+
+def read_raw(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
+             max_decompressed_mb: float | None = None, sheet: str | None = None,
+             limits: Limits | None = None) -> RawTable:
+    """A file's rows as they are, with what reading them noted; `sheet` picks a workbook's sheet."""
+    return read_file(source, name=name, sep=sep, max_decompressed_mb=max_decompressed_mb, limits=limits).table(sheet)
+
+
+def read_file(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
+              max_decompressed_mb: float | None = None, limits: Limits | None = None) -> RawFile:
+    """Everything a file holds (a workbook: every sheet), read within `limits`; the costly, risky part of reading."""
+    limits = replace(limits or Limits(), **({"decompressed_mb": max_decompressed_mb} if max_decompressed_mb else {}))
+    limits = limits.resolved()
+    data = source if isinstance(source, bytes) else _read_bytes(Path(source), name)
+    if not data or data.isspace():
+        raise JourneyError(f"{name}: the file is empty; export the event log again with its rows.", source=name)
+    lower = name.lower()
+    try:
+        if lower.endswith((".xlsx", ".xls", ".xlsm")):
+            sheets = read_sheets(data, name, limits)
+            for found in sheets:
+                _check_table(found.frame, f"{name}, sheet '{found.name}'", limits)
+            return RawFile(name, sheets=sheets)
+        notes: list[str] = []
+        skipped: dict[str, int] = {}
+        if lower.endswith((".xes", ".xes.gz")):
+            xes = scan_xes(data, name=name, limits=limits)
+            frame, skipped = xes.frame, xes.skipped
+        elif lower.endswith(".parquet"):
+            frame, notes = read_parquet(data, name, limits)
+        else:
+            frame = _read_csv(data, name, sep, limits)
+        _check_table(frame, name, limits)
+        return RawFile(name, frame=frame, notes=notes, skipped=skipped)
+    except (JourneyError, MemoryError):  # a memory error is the caller's budget (journeymap.log.isolate)
+        raise
+    except ValueError as error:
+        message = _first_line(error)
+        raise JourneyError(message if name in message else f"{name}: {message}", source=name) from None
+    except (Exception, pl.exceptions.PanicException) as error:  # each reader has its own errors; one sentence
+        raise JourneyError(f"{name}: could not be read as {_kind(lower)} ({_first_line(error)}). Check the file "
+                           "type and that the file is complete.", source=name) from None
+
+
+def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "events") -> EventLog:
+    """Canonical events from a raw table whose column roles are known."""
+    _require_roles(table, roles, source)
+    rows_read = table.height
+    row_index = "__row"
+    while row_index in table.columns:  # a file may have a column of that name, too
+        row_index += "_"
+    frame = table.with_row_index(row_index)
+    ts = _parse_time(frame, roles.timestamp, roles.timestamp_format, source)
+    start = (_parse_time(frame, roles.start_timestamp, roles.timestamp_format, source)
+             if roles.start_timestamp else pl.lit(None, dtype=pl.Int64))
+    role_columns = {c for c in (roles.case, roles.activity, roles.timestamp, roles.start_timestamp, roles.lifecycle)
+                    if c}
+    kept = [c for c in table.columns if c not in role_columns and c.strip()]
+    # An attribute may share a name with a canonical column (a second "activity" column, say).
+    renamed = {c: f"{c} (attribute)" if c in _CANONICAL else c for c in kept}
+    attributes = tuple(renamed.values())
+    frame = frame.select(
+        pl.col(roles.case).cast(pl.String).str.strip_chars().alias("case"),
+        pl.col(roles.activity).cast(pl.String).str.strip_chars().alias("activity"),
+        pl.lit(ts).alias("ts"), (pl.lit(start) if isinstance(start, pl.Series) else start).alias("start"),
+        pl.col(row_index).cast(pl.Int64).alias("row"),
+        *(pl.col(roles.lifecycle).cast(pl.String).str.to_lowercase().str.strip_chars().alias("__lifecycle")
+          for _ in [0] if roles.lifecycle),
+        *(pl.col(c).cast(pl.String).alias(renamed[c]) for c in kept),
+    )
+    skipped: dict[str, int] = {}
+    for reason, bad in (("without a case id", pl.col("case").is_null() | (pl.col("case") == "")),
+                        ("without an activity", pl.col("activity").is_null() | (pl.col("activity") == "")),
+                        (f"without a readable timestamp in '{roles.timestamp}'", pl.col("ts").is_null())):
+        count = frame.filter(bad).height
+        if count:
+            skipped[reason] = count
+            frame = frame.filter(~bad)
+    if roles.lifecycle:
+        frame = _pair_lifecycle(frame, skipped)
+    return EventLog(frame=frame, source=source, roles=roles, attributes=attributes, skipped=skipped,
+                    rows_read=rows_read)
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise JourneyError(f"{name}: no such file.", source=name) from None
+    except IsADirectoryError:
+        raise JourneyError(f"{name}: is a folder; give an event log file.", source=name) from None
+
+
+def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> pl.DataFrame:
+    if data[:2] == GZIP_MAGIC:
+        data = gunzip(data, name, limits.decompressed_bytes)
+    data, _ = utf8_text(data)
+    if not data or data.isspace():
+        raise JourneyError(f"{name}: the file is empty; export the event log again with its rows.", source=name)
+    sep = sep or sniff_delimiter(data)
+    if len(sep) != 1:
+        raise JourneyError(f"{name}: the delimiter must be one character, not '{sep[:10]}'.", source=name)
+    _check_header(data, name, sep, limits)
+    try:
+        table = pl.read_csv(io.BytesIO(data), separator=sep, infer_schema=False, encoding="utf8",
+                            truncate_ragged_lines=False)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+        # Polars' message is a parser dump; a second, row-by-row reading names the broken line, or
+        # reads what Polars is stricter about than the csv module (a quote inside a value).
+        table = read_rows(data, sep, name)
+    if table.height == 0:
+        raise JourneyError(f"{name}: has a header but no rows.", source=name)
+    return table
+
+
+def _check_header(data: bytes, name: str, sep: str, limits: Limits) -> None:
+    """Refuse a header of more columns than the limit, or holding a NUL byte, before the rows are parsed.
+
+    Polars takes minutes and gigabytes over 100,000 columns; counting the header's delimiters takes
+    milliseconds (a delimiter inside quotes counts too, which can only overstate by a few).
+    """
+    end = data.find(b"\n")
+    header = data[: end if end >= 0 else len(data)]
+    columns = header.count(sep.encode()) + 1
+    if columns > limits.columns:  # type: ignore[operator]
+        raise over_limit(f"{name}, line 1", f"has {columns:,} columns", "columns", limits.columns)  # type: ignore
+    if b"\0" in header:
+        column = header[: header.index(b"\0")].count(sep.encode()) + 1
+        raise JourneyError(f"{name}, line 1, column {column}: the header holds a NUL byte, which no text file has; "
+                           "export the log again as CSV (UTF-8), or check that this is the right file.", source=name,
+                           line=1)
+
+
+def _check_table(frame: pl.DataFrame, name: str, limits: Limits) -> None:
+    """Refuse a table past the column limit or with a text value past the cell limit (naming column and row)."""
+    if frame.width > limits.columns:  # type: ignore[operator]
+        raise over_limit(name, f"has {frame.width:,} columns", "columns", limits.columns)  # type: ignore[arg-type]
+    text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    if not text or not frame.height:
+        return
+    longest = frame.select(pl.col(text).str.len_bytes().max()).row(0)
+    for column, length in zip(text, longest):
+        if length is not None and length > limits.cell_bytes:
+            row = frame.get_column(column).str.len_bytes().arg_max()
+            raise over_limit(f"{name}, column '{_cut(column, 40)}', row {(row or 0) + 1:,}",
+                             f"has a value of {length / 1024:,.0f} KB", "cell_kb", limits.cell_kb)  # type: ignore
+
+
+def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None:
+    # Names are cut short: a file with no line breaks has its whole text as the header.
+    columns = ", ".join(_cut(c, 40) for c in table.columns[:12]) + (" ..." if len(table.columns) > 12 else "")
+    for role, flag in (("case", "--case"), ("activity", "--activity"), ("timestamp", "--timestamp")):
+        column = getattr(roles, role)
+        if column is None:
+            raise JourneyError(f"{source}: no {role} column found among: {columns}. Name it with {flag} COLUMN "
+                               "(or pick it in the column mapping).", source=source)
+    for role in ("case", "activity", "timestamp", "start_timestamp", "lifecycle"):
+        column = getattr(roles, role)
+        if column is not None and column not in table.columns:
+            raise JourneyError(f"{source}: there is no column '{_cut(column, 40)}' for the {role.replace('_', ' ')}; the "
+                               f"columns are: {columns}.", source=source)
+    given = [(role, getattr(roles, role)) for role in ("case", "activity", "timestamp", "start_timestamp", "lifecycle")
+             if getattr(roles, role)]
+    for index, (role, column) in enumerate(given):
+        first = next((other for other, again in given[:index] if again == column), None)
+        if first:
+            raise JourneyError(f"{source}: the column '{_cut(column, 40)}' is given for both the {first.replace('_', ' ')} "
+                               f"and the {role.replace('_', ' ')}; each role needs a column of its own (--case, "
+                               "--activity, --timestamp, or the column mapping).", source=source)
+
+
+def _parse_time(frame: pl.DataFrame, column: str, fmt: str | None, source: str) -> pl.Series:
+    """Epoch microseconds (UTC) for a column; values that do not parse become null (and are counted)."""
+    text = frame.get_column(column)
+    parsed = parse_timestamps(text, fmt, source=source, column=column)
+    present = text.is_not_null()
+    if text.dtype == pl.String:
+        present = present & (text.str.strip_chars() != "")
+    if present.any() and parsed.is_null().sum() == len(parsed):
+        example = _cut(str(text.filter(present)[0]))
+        hint = (f"it does not match the format '{_cut(fmt)}'" if fmt else
+                "name its format, e.g. --timestamp-format '%d/%m/%Y %H:%M' for day-first dates")
+        raise JourneyError(f"{source}: column '{column}' has no readable timestamps (for example "
+                           f"'{example}'); {hint}.", source=source)
+    return parsed.alias(column)
+
+
+def _pair_lifecycle(frame: pl.DataFrame, skipped: dict[str, int]) -> pl.DataFrame:
+    """Pair each `start` with the next `complete` of the same case and activity (first in, first out)."""
+    is_start, is_complete = pl.col("__lifecycle") == "start", pl.col("__lifecycle").is_in(["complete", "completed"])
+    other = frame.filter(~(is_start | is_complete) | pl.col("__lifecycle").is_null())
+    if other.height:
+        skipped["lifecycle events other than start/complete"] = other.height
+    nth = pl.col("ts").rank("ordinal").over("case", "activity", "__lifecycle").alias("__nth")
+    starts = frame.filter(is_start).with_columns(nth).select("case", "activity", "__nth", pl.col("ts").alias("__s"))
+    completes = frame.filter(is_complete).sort("ts", "row").with_columns(nth)
+    paired = completes.join(starts, on=["case", "activity", "__nth"], how="left")
+    unmatched = starts.height - paired.select(pl.col("__s").is_not_null().sum()).item()
+    if unmatched:
+        skipped["start events with no matching complete"] = unmatched
+    paired = paired.with_columns(pl.coalesce("start", "__s").alias("start"))
+    return paired.drop("__nth", "__s", "__lifecycle").sort("row")
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an error message, cut to about 100 characters (parsers echo the file)."""
+    lines = str(error).strip().splitlines()
+    return _cut(lines[0] if lines else type(error).__name__)
+
+
+def _cut(text: str | None, limit: int = _ECHO) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _kind(name: str) -> str:
+    for suffix, kind in ((".parquet", "Parquet"), (".xlsx", "Excel"), (".xls", "Excel"), (".xes", "XES")):
+        if suffix in name:
+            return kind
+    return "CSV"

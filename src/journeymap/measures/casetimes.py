@@ -1,0 +1,175 @@
+"""Per-case arrival times: one compact numpy table of every event of every case, for replays and intervals.
+
+`JourneyMetrics` keeps aggregates only; comparing groups of cases, replaying a change and
+bootstrapping over cases need each case's own arrivals. `case_step_times` extracts them once
+(ordering through `engine.prepare_events`, so every figure agrees with the map) into numpy arrays
+indexed by case and by event; statuses follow the contract in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from journeymap.measures.cases import STATUSES
+from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_events
+from journeymap.core.errors import JourneyError
+from journeymap.measures.metrics import CaseRules, activity_to_step, case_rules
+from journeymap.core.moments import as_of_epoch_us
+from journeymap.journey.model import Journey
+
+__all__ = ["CaseTimes", "case_step_times", "NO_TIME"]
+
+NO_TIME = np.iinfo(np.int64).max  # an end moment that has not happened (in-flight cases)
+
+
+@dataclass(frozen=True)
+class CaseTimes:
+    """Every event of every case as numpy arrays (events in case order, then time order).
+
+    Case arrays are indexed by case (0..n_cases-1); event arrays have one entry per event.
+    `arrival_s` is the time from the case's previous event (NaN for its first event);
+    `in_lead_time` marks the events of completed cases up to and including completion, whose
+    arrivals add up to the case's lead time.
+    """
+
+    journey: Journey | None
+    as_of_us: int
+    steps: tuple[str, ...]
+    labels: tuple[str, ...]
+    end_steps: tuple[str, ...]
+    exit_steps: tuple[str, ...]
+    case: np.ndarray
+    start_us: np.ndarray
+    last_us: np.ndarray
+    end_us: np.ndarray
+    status: np.ndarray
+    last_step: np.ndarray
+    event_case: np.ndarray
+    event_step: np.ndarray
+    event_ts: np.ndarray
+    arrival_s: np.ndarray
+    prev_step: np.ndarray
+    position: np.ndarray
+    in_lead_time: np.ndarray
+    segments: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n_cases(self) -> int:
+        """Number of cases."""
+        return len(self.case)
+
+    def status_is(self, status: str) -> np.ndarray:
+        """Boolean mask over cases with this status (`completed`, `exited`, `in_flight`, `dropped`)."""
+        return self.status == STATUSES.index(status)
+
+    def step_code(self, step: str) -> int:
+        """The code of a step, found by id or label (case-insensitive); unknown steps are a JourneyError."""
+        wanted = step.strip().lower()
+        for code, (step_id, label) in enumerate(zip(self.steps, self.labels)):
+            if wanted in (step_id.lower(), label.lower()):
+                return code
+        raise JourneyError(f"No step '{step}' in this journey or log; steps are: {', '.join(self.steps)}.")
+
+    def lead_time_s(self) -> np.ndarray:
+        """Lead time of every case in seconds (NaN unless completed), as the sum of its arrivals."""
+        total = np.bincount(self.event_case, np.where(self.in_lead_time, np.nan_to_num(self.arrival_s), 0.0),
+                            minlength=self.n_cases)
+        return np.where(self.status_is("completed"), total, np.nan)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The event table as pandas (case id, step, ts, arrival_s, position, in_lead_time)."""
+        return pd.DataFrame({"case": self.case[self.event_case], "step": np.asarray(self.steps)[self.event_step],
+                             "ts": self.event_ts, "arrival_s": self.arrival_s, "position": self.position,
+                             "in_lead_time": self.in_lead_time})
+
+
+def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any = None,
+                    stale_after_s: float | None = None, segments: Sequence[str] = ()) -> CaseTimes:
+    """Extract per-case arrival times, statuses and segment values from canonical events."""
+    lazy = as_lazy(events)
+    _check_segments(lazy, segments)
+    activities = collect(lazy.select("activity").unique()).get_column("activity").to_list()
+    step_of = activity_to_step(activities, journey)
+    designed = [s.id for s in journey.steps] if journey else []
+    steps = tuple(designed + sorted(set(step_of.values()) - set(designed)))
+    as_of_us = as_of_epoch_us(as_of)
+    prepared = prepare_events(events, step_of, {step: code for code, step in enumerate(steps)}, as_of_us)
+    table = collect(prepared.events.select("idx", "step_code", "ts", "is_first")).to_pandas()
+    firsts = prepared.events.filter(nw.col("is_first")).select("idx", *prepared.id_columns)
+    ids = collect(prepared.with_case_ids(firsts)).to_pandas()
+    if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
+        table, ids = table.sort_values("idx"), ids.sort_values("idx")
+    event_step = table["step_code"].to_numpy(np.int64)
+    event_ts = table["ts"].to_numpy(np.int64)
+    first = table["is_first"].to_numpy(bool)
+    as_of_us = int(event_ts.max(initial=0)) if as_of_us is None else as_of_us
+    rules = case_rules(journey, prepared.events, dict(enumerate(steps)), stale_after_s)
+    event_case = np.cumsum(first) - 1
+    case_ids = ids["case"].to_numpy(object)
+    return _assemble(journey, as_of_us, steps, rules, case_ids, event_case, event_step,
+                     event_ts, first, _segment_values(lazy, segments, case_ids))
+
+
+def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], rules: CaseRules,
+              case_ids: np.ndarray, event_case: np.ndarray, event_step: np.ndarray, event_ts: np.ndarray,
+              first: np.ndarray, segments: dict[str, np.ndarray]) -> CaseTimes:
+    """Statuses as DESIGN.md defines them (pinned against `compute_metrics` by the tests), and arrivals."""
+    end_steps, exit_steps, stale_after_s = rules.end_steps, rules.exit_steps, rules.stale_after_s
+    n_cases, n_events = len(case_ids), len(event_ts)
+    last = np.r_[first[1:], True] if n_events else first
+    arrival_s = np.r_[np.nan, np.diff(event_ts) / 1_000_000] if n_events else np.zeros(0)
+    arrival_s[first] = np.nan
+    prev_step = np.r_[-1, event_step[:-1]] if n_events else event_step.copy()
+    prev_step[first] = -1
+    position = np.arange(n_events) - np.flatnonzero(first)[event_case]
+    at_end = np.isin(event_step, [steps.index(s) for s in end_steps if s in steps])
+    completion = _first_event(event_case, at_end & last if rules.at_last_event else at_end, n_cases)
+    exit_ = _first_event(event_case, np.isin(event_step, [steps.index(s) for s in exit_steps if s in steps]), n_cases)
+    start_us, last_us = event_ts[first], event_ts[last]
+    status = np.where(completion >= 0, 0, np.where(exit_ >= 0, 1, np.where(
+        as_of_us - last_us <= int(stale_after_s * 1_000_000), 2, 3))).astype(np.int8)  # order of STATUSES
+    end_us = np.full(n_cases, NO_TIME, dtype=np.int64)
+    end_us[status == 0] = event_ts[completion[status == 0]]
+    end_us[status == 1] = event_ts[exit_[status == 1]]
+    end_us[status == 3] = last_us[status == 3]
+    labels = tuple(journey.step(s).label if journey and s in journey.steps_by_id else s for s in steps)
+    return CaseTimes(
+        journey=journey, as_of_us=as_of_us, steps=steps, labels=labels, end_steps=end_steps, exit_steps=exit_steps,
+        case=case_ids, start_us=start_us, last_us=last_us, end_us=end_us, status=status,
+        last_step=event_step[last], event_case=event_case, event_step=event_step, event_ts=event_ts,
+        arrival_s=arrival_s, prev_step=prev_step, position=position,
+        in_lead_time=np.arange(n_events) <= completion[event_case], segments=segments)
+
+
+def _first_event(event_case: np.ndarray, chosen: np.ndarray, n_cases: int) -> np.ndarray:
+    """Per case, the index of its first chosen event (-1 when it has none)."""
+    at = np.flatnonzero(chosen)
+    cases = event_case[at]
+    leading = np.r_[True, cases[1:] != cases[:-1]] if len(at) else np.zeros(0, bool)
+    found = np.full(n_cases, -1, dtype=np.int64)
+    found[cases[leading]] = at[leading]
+    return found
+
+
+def _check_segments(lazy: nw.LazyFrame[Any], segments: Sequence[str]) -> None:
+    columns = lazy.collect_schema().names()
+    for column in segments:
+        if column not in columns:
+            others = [c for c in columns if c not in EVENT_COLUMNS]
+            raise JourneyError(f"No segment column '{column}' in the event log; its attribute columns are: "
+                               f"{', '.join(others) or 'none'}.", source=column)
+
+
+def _segment_values(lazy: nw.LazyFrame[Any], segments: Sequence[str], case_ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Each case's value of each segment column (the smallest, should a case carry several)."""
+    if not segments:
+        return {}
+    values = collect(lazy.group_by("case").agg(*(nw.col(c).cast(nw.String).min() for c in segments))).to_pandas()
+    where = pd.Index(values["case"]).get_indexer(case_ids)
+    return {c: values[c].astype(object).to_numpy()[where] for c in segments}

@@ -1,0 +1,177 @@
+"""Hotspots: the few steps worth fixing, each with one plain sentence an ops lead can repeat."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from journeymap.core.durations import format_seconds_as_text
+from journeymap.measures.metrics import JourneyMetrics
+
+__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_marker", "automatic_steps", "KINDS"]
+
+KINDS = ("delay", "target", "drop_off", "rework")
+_DELAY_SHARE = 0.15     # a step taking this share of lead time is a hotspot on its own
+_DROP_OFF_RATE = 0.05   # below this, losing cases is noise rather than a pattern
+_REWORK_RATE = 0.10     # one case in ten doing a step twice is worth a look
+_MIN_CASES = 5          # rates over fewer cases than this say nothing
+_MIN_FLAGGED = 3        # nor do two or fewer dropped or reworked cases
+_REPEATS = 1.5          # visits per case from which a share is "over many repeats"
+_LONG_TAIL = 10.0       # p95 this many times the median: the share comes from a few long waits ...
+_LONG_TAIL_MEAN = 3.0   # ... as it does when the mean is this many times the median
+
+
+def hotspot_marker(rank: int) -> str:
+    """The mark of the rank-th hotspot on the map and beside its sentence: ① to ⑩, then (11), (12) ...
+
+    Circled numbers past ten are not in the charts' font (DejaVu Sans, which exports ship), so
+    they would come out as empty boxes; Unicode has none past twenty.
+    """
+    return chr(0x245F + rank) if 1 <= rank <= 10 else f"({rank})"
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """A step flagged for one or more reasons (`kinds`), with its sentence."""
+
+    step: str
+    label: str
+    kinds: tuple[str, ...]
+    delay_share: float
+    sentence: str
+
+    @property
+    def detail(self) -> str:
+        """The sentence without its leading label, capitalised: what a card under the label says."""
+        rest = self.sentence.removeprefix(f"{self.label}: ")
+        return rest[:1].upper() + rest[1:]
+
+
+def find_hotspots(metrics: JourneyMetrics, top: int | None = None) -> list[Hotspot]:
+    """Steps ranked by delay share, flagged for delay, a broken target, drop-off or rework (DESIGN.md).
+
+    Every surface shows this one ranking, through `journeymap.measures.story.journey_story`. The p85
+    impact of halving a step is a What-if figure and a map colour, not a reason here.
+    """
+    steps = metrics.steps[metrics.steps["reached"] > 0]
+    if steps.empty:
+        return []
+    automatic = automatic_steps(metrics)
+    worked = steps[~steps["step"].isin(automatic)]  # waiting for a timer is a rule, not work to fix
+    top_delay = set(worked.nlargest(3, "delay_share").query("delay_share > 0")["step"])
+    eligible = steps[steps["reached"] >= _MIN_CASES]
+    losing = eligible[(eligible["drop_off_rate"] >= _DROP_OFF_RATE) & (eligible["dropped"] >= _MIN_FLAGGED)]
+    top_drop = set(losing.nlargest(3, "drop_off_rate")["step"])
+    hotspots = []
+    for row in steps.itertuples(index=False):
+        kinds = []
+        if row.step in top_delay or (row.delay_share >= _DELAY_SHARE and row.step not in automatic):
+            kinds.append("delay")
+        if _breaks_target(row):
+            kinds.append("target")
+        if row.step in top_drop:
+            kinds.append("drop_off")
+        if (row.reached >= _MIN_CASES and row.rework_cases >= _MIN_FLAGGED
+                and row.rework_cases / row.reached >= _REWORK_RATE):
+            kinds.append("rework")
+        if kinds:
+            sentence = _sentence(row, kinds, metrics)
+            hotspots.append(Hotspot(row.step, row.label, tuple(kinds), float(row.delay_share), sentence))
+    # Ranked by the share of lead time a fix could win: a timer's share is none of it.
+    hotspots.sort(key=lambda h: (-(0.0 if h.step in automatic else h.delay_share), -len(h.kinds), h.step))
+    return hotspots[:top] if top else hotspots
+
+
+def where_time_goes(metrics: JourneyMetrics) -> str:
+    """One sentence on where the time goes, for the top of a page or a report."""
+    completed = metrics.lead_time.get("count", 0)
+    if not completed:
+        return f"No case has reached an end step yet ({metrics.n_cases:,} cases in the log)."
+    automatic = automatic_steps(metrics)
+    steps = metrics.steps[metrics.steps["delay_share"] > 0]
+    timers = steps[steps["step"].isin(automatic)]
+    top = steps[~steps["step"].isin(automatic)].nlargest(3, "delay_share")
+    parts = [f"{row.label} ({row.delay_share:.0%})" for row in top.itertuples()]
+    finished = (f"{completed:,} cases finished in a median of {format_seconds_as_text(metrics.lead_time['median_s'])} "
+                f"(p85 {format_seconds_as_text(metrics.lead_time['p85_s'])})")
+    if timers.empty:
+        return f"{finished}; {top['delay_share'].sum():.0%} of that time is spent waiting to reach {_join(parts)}."
+    waits = (timers["label"].iloc[0] if len(timers) == 1 else
+             _join([f"{row.label} ({row.delay_share:.0%})" for row in timers.itertuples()]))
+    return (f"{finished}; {timers['delay_share'].sum():.0%} of that time is the automatic wait for {waits}, and "
+            f"{top['delay_share'].sum():.0%} is spent waiting to reach {_join(parts)}.")
+
+
+def automatic_steps(metrics: JourneyMetrics) -> set[str]:
+    """Steps the journey marks `automatic` (reached by a system timer, not by work)."""
+    journey = metrics.journey
+    return {step.id for step in journey.steps if step.automatic} if journey else set()
+
+
+def _end_phrase(metrics: JourneyMetrics) -> str:
+    """'time to first login' where a designed journey's goal is one step; else 'lead time'."""
+    if len(metrics.end_steps) == 1 and metrics.completion == "first_end":
+        return f"time to {metrics.step_label(metrics.end_steps[0]).lower()}"
+    return "lead time"
+
+
+def _sentence(row: Any, kinds: list[str], metrics: JourneyMetrics) -> str:
+    parts: list[str] = []
+    if "delay" in kinds or "target" in kinds:
+        parts.append(_delay_phrase(row, metrics, with_spread="target" not in kinds))
+    if "target" in kinds:
+        statistic = row.target_statistic
+        actual = getattr(row, f"arrival_{statistic}_s")
+        parts.append(f"{statistic} {format_seconds_as_text(actual)} against a target of "
+                     f"{format_seconds_as_text(row.target_s)}")
+    if "drop_off" in kinds:
+        parts.append(f"{_cases(row.dropped)} ({row.drop_off_rate:.0%}) went silent here")
+    if "rework" in kinds:
+        parts.append(f"{_cases(row.rework_cases)} ({row.rework_cases / row.reached:.0%}) did it more than once")
+    return f"{row.label}: {', '.join(parts)}."
+
+
+def _delay_phrase(row: Any, metrics: JourneyMetrics, with_spread: bool) -> str:
+    """The share of lead time and where it comes from, so that a big share and a short median agree.
+
+    A share can come from one long wait per case (median and p85 say it), from many short
+    visits that add up (say how many), or from a few very long waits (say the tail).
+    """
+    share = f"{row.delay_share:.0%} of {_end_phrase(metrics)}"
+    median, mean, p95 = row.arrival_median_s, row.arrival_mean_s, row.arrival_p95_s
+    if median is None or median != median:
+        return share
+    visits_per_case = row.events / row.reached if row.reached else 0.0
+    floor = max(median, 1.0)
+    # The mean far above the median: a long tail holds the time, not the typical arrival.
+    long_tail = mean > _LONG_TAIL_MEAN * floor or p95 > _LONG_TAIL * floor
+    tail = (f"p95 {format_seconds_as_text(p95)}" if p95 > _LONG_TAIL * floor
+            else f"the longest {format_seconds_as_text(row.arrival_max_s)}")
+    if visits_per_case >= _REPEATS and long_tail:
+        return (f"{share} over {row.events:,} visits ({visits_per_case:.1f} per case), half of them within "
+                f"{format_seconds_as_text(median)}, {tail}")
+    if long_tail and with_spread:
+        return f"{share}, mostly from a few long waits: median {format_seconds_as_text(median)}, {tail}"
+    if not with_spread:
+        return f"{share}, median {format_seconds_as_text(median)}"
+    return f"{share}, median {format_seconds_as_text(median)}, p85 {format_seconds_as_text(row.arrival_p85_s)}"
+
+
+def _breaks_target(row: Any) -> bool:
+    statistic = getattr(row, "target_statistic", None)
+    if not isinstance(statistic, str):
+        return False
+    actual = getattr(row, f"arrival_{statistic}_s", float("nan"))
+    return actual is not None and not math.isnan(actual) and actual > row.target_s
+
+
+def _cases(count: int) -> str:
+    return f"{count:,} case" if count == 1 else f"{count:,} cases"
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts) or "no step"
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+

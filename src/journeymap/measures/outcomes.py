@@ -1,0 +1,101 @@
+"""How a log's cases end: the activities that really end them (end steps) and the negative
+outcomes among those (exit steps: rejections, cancellations, withdrawals).
+
+One definition serves a bare log's case status (`metrics.case_rules`), the draft's proposal and
+the Data page where a user confirms it, so all three name the same steps with the same counts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+
+from journeymap.engine.prepare import to_pandas
+
+__all__ = ["Outcome", "Outcomes", "log_outcomes", "looks_like_exit", "EXIT_WORDS"]
+
+# Words that name a negative outcome, matched at the start of a word in any letter case. English
+# first, then the Dutch, German, French, Spanish and Italian spellings seen in public logs.
+EXIT_WORDS = (
+    "reject", "declin", "cancel", "withdr", "abort", "abandon", "refus", "denied", "deny", "denial", "lost",
+    "void", "terminat", "expire", "dismiss", "invalid", "duplicat", "not approved", "no show", "no-show", "fail",
+    "afgewezen", "afwijz", "geannuleerd", "annul", "abgelehnt", "ablehn", "storn", "abgebrochen",
+    "zurückgezogen", "rechaz", "cancelad", "anulad", "rifiut", "respint",
+)
+_EXIT = re.compile(r"(?<![a-z])(" + "|".join(re.escape(word) for word in EXIT_WORDS) + ")", re.IGNORECASE)
+END_MIN_SHARE = 0.02     # an end step ends at least this share of the cases ...
+END_MIN_TERMINAL = 0.5   # ... and is the last event of at least half of the cases that reach it,
+END_ALWAYS_SHARE = 0.2   # ... or, whatever follows it elsewhere, ends this share of all cases
+
+
+def looks_like_exit(activity: str) -> bool:
+    """True when an activity's name says the case failed or left (rejected, cancelled, withdrawn ...)."""
+    return bool(_EXIT.search(str(activity)))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A step with the number of cases whose last event is there, of the `reached` that visit it."""
+
+    step: str
+    ending: int
+    reached: int
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """End and exit steps proposed from a log, busiest first, and every step cases end at."""
+
+    end: tuple[Outcome, ...]
+    exit: tuple[Outcome, ...]
+    last_steps: tuple[Outcome, ...]
+
+    @property
+    def end_steps(self) -> tuple[str, ...]:
+        """The proposed end steps' names."""
+        return tuple(outcome.step for outcome in self.end)
+
+    @property
+    def exit_steps(self) -> tuple[str, ...]:
+        """The proposed exit steps' names."""
+        return tuple(outcome.step for outcome in self.exit)
+
+
+def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str], reached: dict[str, int] | None = None
+                 ) -> Outcomes:
+    """Propose end and exit steps from prepared events (`engine.prepare_events`: `case_code`,
+    `step_code`, `is_last`).
+
+    An end step ends at least `END_MIN_SHARE` of the cases and is the last event of most cases that
+    reach it, or ends `END_ALWAYS_SHARE` of all cases: a usual last activity that also happens
+    early ("Closed", later reopened) still ends cases, while "fix", mostly followed by more work
+    and only now and then the last event, does not. Ending activities named like a
+    negative outcome (`looks_like_exit`) are exits instead. With no such activity, the most common
+    last one that is not an exit is the end. `reached` (cases per step name), when the caller has
+    counted it, spares a pass over the events.
+    """
+    lasts = to_pandas(events.filter(nw.col("is_last")).group_by("step_code").agg(nw.len().alias("ending")))
+    if lasts.empty:
+        return Outcomes((), (), ())
+    n_cases = int(lasts["ending"].sum())
+    table = lasts.assign(step=lasts["step_code"].map(names))
+    if reached is None:
+        counted = to_pandas(events.filter(nw.col("step_code").is_in(table["step_code"].tolist()))
+                            .group_by("step_code").agg(nw.col("case_code").n_unique().alias("reached")))
+        table = table.merge(counted, on="step_code")
+    else:
+        table["reached"] = table["step"].map(reached)
+    table = table.sort_values(["ending", "step"], ascending=[False, True])
+    outcomes = [Outcome(row.step, int(row.ending), int(row.reached)) for row in table.itertuples()]
+    exits = tuple(o for o in outcomes if looks_like_exit(o.step))
+    ends = tuple(o for o in outcomes if not looks_like_exit(o.step) and (
+        o.ending >= END_ALWAYS_SHARE * n_cases
+        or (o.ending >= END_MIN_SHARE * n_cases and o.ending >= END_MIN_TERMINAL * o.reached)))
+    if not ends:
+        fallback = [o for o in outcomes if not looks_like_exit(o.step)] or outcomes
+        ends = (fallback[0],)
+        exits = tuple(o for o in exits if o != fallback[0])
+    return Outcomes(ends, exits, tuple(outcomes))
