@@ -23,6 +23,7 @@ from journeymap.decide.flow import (
     work_in_progress,
 )
 from journeymap.measures.metrics import compute_metrics
+from journeymap.measures.waiting import in_flight_cases
 from journeymap.core.moments import to_epoch_us
 from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EPOCH, build_events
@@ -141,9 +142,9 @@ def stuck():
         **{f"k{i}": [("a", 0), ("b", i), ("c", i + 1)] for i in range(1, 5)},
         "f1": [("a", 14)], "f2": [("a", 18)], "f3": [("a", 10), ("b", 17)],
     }, unit="d")
-    times = case_step_times(events, journey_from_yaml(JOURNEY), as_of=to_epoch_us(EPOCH) + 20 * DAY_US,
-                            stale_after_s=30 * 86400)
-    return stuck_cases(times)
+    journey, as_of = journey_from_yaml(JOURNEY), to_epoch_us(EPOCH) + 20 * DAY_US
+    times = case_step_times(events, journey, as_of=as_of, stale_after_s=30 * 86400)
+    return stuck_cases(compute_metrics(events, journey, as_of=as_of, stale_after_s=30 * 86400), times)
 
 
 class TestStuck:
@@ -162,6 +163,19 @@ class TestStuck:
         assert rows.loc["f1", "over_p85"] and rows.loc["f1", "over_target"]
         assert not rows.loc["f2", "over_p85"] and rows.loc["f2", "over_target"]
         assert rows.loc["f3", "over_p85"] and not rows.loc["f3", "over_target"] and np.isnan(rows.loc["f3", "target_s"])
+
+    def test_waiting_at_a_step_is_the_same_cases(self):
+        """The step details' "waiting here now" and the stuck cases are one definition: at step a, the
+        in-flight cases whose last event is there, waits and ages from the case table."""
+        events = build_events({"k1": [("a", 0), ("b", 1), ("c", 2)], "f1": [("a", 14)], "f2": [("a", 18)],
+                               "f3": [("a", 10), ("b", 17)]}, unit="d")
+        metrics = compute_metrics(events, journey_from_yaml(JOURNEY), as_of=to_epoch_us(EPOCH) + 20 * DAY_US,
+                                  stale_after_s=30 * 86400)
+        at_a = in_flight_cases(metrics, "a")
+        assert at_a["case"].tolist() == ["f1", "f2"]
+        assert (at_a["waiting_s"] / 86400).tolist() == [6.0, 2.0]
+        assert (at_a["age_s"] / 86400).tolist() == [6.0, 2.0]
+        assert in_flight_cases(metrics)["case"].tolist() == ["f1", "f3", "f2"]
 
     def test_counted_by_step(self, stuck):
         """Per step: in flight, over the usual wait, over target, longest wait."""

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from journeymap.measures.casetimes import case_step_times
+from journeymap.measures.metrics import compute_metrics
 from journeymap.journey.definition import load_journey
 from journeymap.log.readers import read_events
 from journeymap.decide.flow import stuck_cases
@@ -181,8 +182,8 @@ class TestFlowAndStuck:
         at = open_app("pages/flow.py")
         no_exception(at)
         journey = load_journey(sample_journey_path("onboarding"))
-        times = case_step_times(read_events(sample_events_path("onboarding")).frame, journey)
-        expected = stuck_cases(times)
+        events = read_events(sample_events_path("onboarding")).frame
+        expected = stuck_cases(compute_metrics(events, journey), case_step_times(events, journey))
         table = at.dataframe[1].value
         assert list(table["Case"]) == list(expected["case"][:len(table)])
         assert expected["waiting_s"].is_monotonic_decreasing

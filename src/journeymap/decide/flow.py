@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from journeymap.measures.casetimes import CaseTimes
+from journeymap.measures.metrics import JourneyMetrics
+from journeymap.measures.waiting import in_flight_cases
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.engine.stats import quantile_of
 from journeymap.core.moments import week_start
@@ -93,23 +95,19 @@ def forecast_wip(times: CaseTimes, *, history_weeks: int = 12, runs: int = 10_00
     return Forecast(wip, history, weeks, dates, sentence)
 
 
-def stuck_cases(times: CaseTimes) -> pd.DataFrame:
-    """In-flight cases with their wait at their last step against its usual p85 wait and target, longest first."""
-    flying = np.flatnonzero(times.status_is("in_flight"))
+def stuck_cases(metrics: JourneyMetrics, times: CaseTimes) -> pd.DataFrame:
+    """In-flight cases (`waiting.in_flight_cases`) with their wait at their last step against its usual
+    p85 wait and target, longest first; `times` (of the same events) gives the usual waits and segments."""
+    table = in_flight_cases(metrics)
     waits, targets = _usual_wait_p85(times), _leaving_targets(times)
-    steps = times.last_step[flying]
-    table = pd.DataFrame({
-        "case": times.case[flying], "step": np.asarray(times.steps, dtype=object)[steps],
-        "label": np.asarray(times.labels, dtype=object)[steps],
-        "waiting_s": (times.as_of_us - times.last_us[flying]) / 1e6,
-        "age_s": (times.as_of_us - times.start_us[flying]) / 1e6,
-        "usual_wait_p85_s": waits[steps], "target_s": targets[steps],
-    })
+    codes = np.asarray([times.steps.index(step) for step in table["step"]], dtype=np.int64)
+    table["usual_wait_p85_s"], table["target_s"] = waits[codes], targets[codes]
     table["over_p85"] = table["waiting_s"] > table["usual_wait_p85_s"]
     table["over_target"] = table["waiting_s"] > table["target_s"]
+    where = pd.Index(times.case).get_indexer(table["case"])
     for column, values in times.segments.items():
-        table[column] = values[flying]
-    return table.sort_values(["waiting_s", "case"], ascending=[False, True], kind="stable").reset_index(drop=True)
+        table[column] = values[where]
+    return table
 
 
 def stuck_by_step(stuck: pd.DataFrame) -> pd.DataFrame:

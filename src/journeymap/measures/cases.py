@@ -74,8 +74,9 @@ def mark_cases(prepared: PreparedEvents, end_codes: Sequence[int], *, at_last_ev
 
 
 def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: Sequence[int], as_of_us: int,
-               stale_after_s: float, n_step_codes: int) -> nw.LazyFrame[Any]:
-    """One row per case with its status, lead time, age and a fingerprint of its path.
+               stale_after_s: float, n_step_codes: int, *, fingerprints: bool = True) -> nw.LazyFrame[Any]:
+    """One row per case with its status, lead time, age and (unless `fingerprints` is false) a
+    fingerprint of its path.
 
     Needs `mark_cases`. The fingerprint (`path_h1`, `path_h2`, `n_events`) identifies a variant
     without string aggregation, which not every engine offers: two sums of random weights of
@@ -86,16 +87,19 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
     firsts = events.filter(nw.col("is_first")).select(
         "case_code", *prepared.id_columns, nw.col("ts").alias("first_ts"),
         nw.col("step_code").alias("first_code"))
-    longest = collect(events.select(nw.col("position").max())).item()
-    n_positions = 1 if longest is None or longest != longest else int(longest) + 1  # NaN: an empty log
-    running = _with_weights(events.select("idx", "case_code", "ts", "step_code", "position", "is_last"),
-                            n_positions, n_step_codes)
-    running = running.with_columns(**{f"run_h{h}": step(nw.col(f"w{h}").cum_sum()).cast(nw.Int64) for h in (1, 2)})
-    # A case's sum is the running sum at its last event minus that at the previous case's last event.
+    running = events.select("idx", "case_code", "ts", "step_code", "position", "is_last")
+    paths: list[Any] = []
+    if fingerprints:
+        longest = collect(events.select(nw.col("position").max())).item()
+        n_positions = 1 if longest is None or longest != longest else int(longest) + 1  # NaN: an empty log
+        running = _with_weights(running, n_positions, n_step_codes)
+        running = running.with_columns(**{f"run_h{h}": step(nw.col(f"w{h}").cum_sum()).cast(nw.Int64)
+                                          for h in (1, 2)})
+        # A case's sum is the running sum at its last event minus that at the previous case's last event.
+        paths = [step(nw.col(f"run_h{h}").diff()).fill_null(nw.col(f"run_h{h}")).alias(f"path_h{h}") for h in (1, 2)]
     lasts = running.filter(nw.col("is_last")).select(
         "case_code", nw.col("ts").alias("last_ts"), nw.col("step_code").alias("last_code"),
-        (nw.col("position") + 1).alias("n_events"),
-        *(step(nw.col(f"run_h{h}").diff()).fill_null(nw.col(f"run_h{h}")).alias(f"path_h{h}") for h in (1, 2)))
+        (nw.col("position") + 1).alias("n_events"), *paths)
     # The first end event that counts (ends_so_far steps from 0 to 1 there): with completion at
     # the last event, an end step visited earlier in the case has ends_so_far 0.
     completions = events.filter(nw.col("step_code").is_in(list(end_codes)) & (nw.col("ends_so_far") == 1)).select(
@@ -110,7 +114,7 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
         cases = cases.join(extra.lazy(), on="case_code", how="left")
     cases = prepared.with_case_ids(cases).select(
         "case_code", "case", nw.col("row").alias("first_row"), "first_ts", "last_ts",
-        nw.col("n_events").cast(nw.Int64), "path_h1", "path_h2", "first_code", "last_code",
+        nw.col("n_events").cast(nw.Int64), *(["path_h1", "path_h2"] if fingerprints else []), "first_code", "last_code",
         "completion_ts", "exit_ts")
     silent_us = as_of_us - nw.col("last_ts")
     status = (

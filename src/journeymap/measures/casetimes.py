@@ -16,7 +16,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.cases import STATUSES
+from journeymap.measures.cases import STATUSES, case_table, mark_cases
 from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_events
 from journeymap.core.errors import JourneyError
 from journeymap.measures.metrics import CaseRules, activity_to_step, case_rules
@@ -58,6 +58,7 @@ class CaseTimes:
     position: np.ndarray
     in_lead_time: np.ndarray
     segments: dict[str, np.ndarray] = field(default_factory=dict)
+    case_lead_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_cases(self) -> int:
@@ -77,10 +78,8 @@ class CaseTimes:
         raise JourneyError(f"No step '{step}' in this journey or log; steps are: {', '.join(self.steps)}.")
 
     def lead_time_s(self) -> np.ndarray:
-        """Lead time of every case in seconds (NaN unless completed), as the sum of its arrivals."""
-        total = np.bincount(self.event_case, np.where(self.in_lead_time, np.nan_to_num(self.arrival_s), 0.0),
-                            minlength=self.n_cases)
-        return np.where(self.status_is("completed"), total, np.nan)
+        """Lead time of every case in seconds (NaN unless completed): the case table's `lead_time_s`."""
+        return self.case_lead_time_s
 
     def to_frame(self) -> pd.DataFrame:
         """The event table as pandas (case id, step, ts, arrival_s, position, in_lead_time)."""
@@ -91,60 +90,68 @@ class CaseTimes:
 
 def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any = None,
                     stale_after_s: float | None = None, segments: Sequence[str] = ()) -> CaseTimes:
-    """Extract per-case arrival times, statuses and segment values from canonical events."""
+    """Extract per-case arrival times, statuses and segment values from canonical events.
+
+    Status, completion, exit and lead time come from the case table of `compute_metrics`
+    (`cases.mark_cases` and `cases.case_table`, the one definition); only the arrivals are numpy work.
+    """
     lazy = as_lazy(events)
     _check_segments(lazy, segments)
     activities = collect(lazy.select("activity").unique()).get_column("activity").to_list()
     step_of = activity_to_step(activities, journey)
     designed = [s.id for s in journey.steps] if journey else []
     steps = tuple(designed + sorted(set(step_of.values()) - set(designed)))
+    codes = {step: code for code, step in enumerate(steps)}
     as_of_us = as_of_epoch_us(as_of)
-    prepared = prepare_events(events, step_of, {step: code for code, step in enumerate(steps)}, as_of_us)
-    table = collect(prepared.events.select("idx", "step_code", "ts", "is_first")).to_pandas()
-    firsts = prepared.events.filter(nw.col("is_first")).select("idx", *prepared.id_columns)
-    ids = collect(prepared.with_case_ids(firsts)).to_pandas()
-    if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
-        table, ids = table.sort_values("idx"), ids.sort_values("idx")
-    event_step = table["step_code"].to_numpy(np.int64)
-    event_ts = table["ts"].to_numpy(np.int64)
-    first = table["is_first"].to_numpy(bool)
-    as_of_us = int(event_ts.max(initial=0)) if as_of_us is None else as_of_us
+    prepared = prepare_events(events, step_of, codes, as_of_us)
+    if as_of_us is None:
+        latest = collect(prepared.events.select(nw.col("ts").max())).item()
+        as_of_us = 0 if latest is None else int(latest)
     rules = case_rules(journey, prepared.events, dict(enumerate(steps)), stale_after_s)
-    event_case = np.cumsum(first) - 1
-    case_ids = ids["case"].to_numpy(object)
-    return _assemble(journey, as_of_us, steps, rules, case_ids, event_case, event_step,
-                     event_ts, first, _segment_values(lazy, segments, case_ids))
+    end_codes = [codes[s] for s in rules.end_steps if s in codes]
+    exit_codes = [codes[s] for s in rules.exit_steps if s in codes]
+    prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
+    cases = collect(case_table(prepared, end_codes, exit_codes, as_of_us, rules.stale_after_s, len(steps),
+                               fingerprints=False)).to_pandas().sort_values("case_code")
+    table = collect(prepared.events.select("idx", "case_code", "step_code", "ts", "is_first", "ends_so_far")).to_pandas()
+    if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
+        table = table.sort_values("idx")
+    case_ids = cases["case"].to_numpy(object)
+    return _assemble(journey, as_of_us, steps, rules, cases, table, _segment_values(lazy, segments, case_ids))
 
 
 def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], rules: CaseRules,
-              case_ids: np.ndarray, event_case: np.ndarray, event_step: np.ndarray, event_ts: np.ndarray,
-              first: np.ndarray, segments: dict[str, np.ndarray]) -> CaseTimes:
-    """Statuses as DESIGN.md defines them (pinned against `compute_metrics` by the tests), and arrivals."""
-    end_steps, exit_steps, stale_after_s = rules.end_steps, rules.exit_steps, rules.stale_after_s
-    n_cases, n_events = len(case_ids), len(event_ts)
+              cases: pd.DataFrame, table: pd.DataFrame, segments: dict[str, np.ndarray]) -> CaseTimes:
+    """The case table's statuses and end moments as arrays, and every event's arrival."""
+    event_case = table["case_code"].to_numpy(np.int64)
+    event_step = table["step_code"].to_numpy(np.int64)
+    event_ts = table["ts"].to_numpy(np.int64)
+    first = table["is_first"].to_numpy(bool)
+    n_cases, n_events = len(cases), len(event_ts)
     last = np.r_[first[1:], True] if n_events else first
     arrival_s = np.r_[np.nan, np.diff(event_ts) / 1_000_000] if n_events else np.zeros(0)
     arrival_s[first] = np.nan
     prev_step = np.r_[-1, event_step[:-1]] if n_events else event_step.copy()
     prev_step[first] = -1
     position = np.arange(n_events) - np.flatnonzero(first)[event_case]
-    at_end = np.isin(event_step, [steps.index(s) for s in end_steps if s in steps])
-    completion = _first_event(event_case, at_end & last if rules.at_last_event else at_end, n_cases)
-    exit_ = _first_event(event_case, np.isin(event_step, [steps.index(s) for s in exit_steps if s in steps]), n_cases)
-    start_us, last_us = event_ts[first], event_ts[last]
-    status = np.where(completion >= 0, 0, np.where(exit_ >= 0, 1, np.where(
-        as_of_us - last_us <= int(stale_after_s * 1_000_000), 2, 3))).astype(np.int8)  # order of STATUSES
+    status = pd.Categorical(cases["status"], categories=STATUSES).codes.astype(np.int8)
+    completion_ts = cases["completion_ts"].to_numpy(np.float64, na_value=np.nan)
+    exit_ts = cases["exit_ts"].to_numpy(np.float64, na_value=np.nan)
+    last_us = cases["last_ts"].to_numpy(np.int64)
     end_us = np.full(n_cases, NO_TIME, dtype=np.int64)
-    end_us[status == 0] = event_ts[completion[status == 0]]
-    end_us[status == 1] = event_ts[exit_[status == 1]]
-    end_us[status == 3] = last_us[status == 3]
+    for code, moment in ((0, completion_ts), (1, exit_ts), (3, last_us)):  # codes in the order of STATUSES
+        end_us[status == code] = moment[status == code]
+    # The events up to and including the completion event (the first counted end event) make the lead time.
+    completion = _first_event(event_case, table["ends_so_far"].to_numpy() > 0, n_cases)
+    completion[status != 0] = -1
     labels = tuple(journey.step(s).label if journey and s in journey.steps_by_id else s for s in steps)
     return CaseTimes(
-        journey=journey, as_of_us=as_of_us, steps=steps, labels=labels, end_steps=end_steps, exit_steps=exit_steps,
-        case=case_ids, start_us=start_us, last_us=last_us, end_us=end_us, status=status,
-        last_step=event_step[last], event_case=event_case, event_step=event_step, event_ts=event_ts,
-        arrival_s=arrival_s, prev_step=prev_step, position=position,
-        in_lead_time=np.arange(n_events) <= completion[event_case], segments=segments)
+        journey=journey, as_of_us=as_of_us, steps=steps, labels=labels, end_steps=rules.end_steps,
+        exit_steps=rules.exit_steps, case=cases["case"].to_numpy(object), start_us=cases["first_ts"].to_numpy(np.int64),
+        last_us=last_us, end_us=end_us, status=status, last_step=event_step[last], event_case=event_case,
+        event_step=event_step, event_ts=event_ts, arrival_s=arrival_s, prev_step=prev_step, position=position,
+        in_lead_time=np.arange(n_events) <= completion[event_case], segments=segments,
+        case_lead_time_s=cases["lead_time_s"].to_numpy(np.float64, na_value=np.nan))
 
 
 def _first_event(event_case: np.ndarray, chosen: np.ndarray, n_cases: int) -> np.ndarray:

@@ -33,7 +33,7 @@ from journeymap.measures.story import JourneyStory, journey_story
 from journeymap.ui.state import Selection
 
 __all__ = ["Source", "View", "sources", "get_source", "add_source", "upload_key", "view", "date_bounds",
-           "segment_options", "log_counts", "in_flight_at", "sample_journey", "content_key", "SOURCES_KEY"]
+           "segment_options", "log_counts", "sample_journey", "content_key", "SOURCES_KEY"]
 
 SOURCES_KEY = "jm_sources"
 _CACHE_ENTRIES = 48
@@ -228,15 +228,6 @@ def _segment_options(key: str, column: str, _source: Source) -> list[str]:
     if column not in _source.log.attributes:
         return []
     return segment_values(_source.log.frame, column)
-
-
-def in_flight_at(view_: View, step: str) -> pd.DataFrame:
-    """Cases in flight whose last event is at a step, longest waiting first (age and wait in seconds)."""
-    cases = view_.metrics.cases
-    waiting = cases[(cases["status"] == "in_flight") & (cases["last_step"] == step)]
-    waited = (view_.metrics.as_of_us - waiting["last_ts"]) / 1_000_000
-    return (pd.DataFrame({"case": waiting["case"], "waiting_s": waited, "age_s": waiting["age_s"]})
-            .sort_values("waiting_s", ascending=False).reset_index(drop=True))
 
 
 def _sample_label(journey_id: str) -> str:

@@ -126,7 +126,7 @@ def stuck(view: data.View) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def _stuck(key: str, filter_key: tuple[Any, ...], _view: data.View) -> pd.DataFrame:
-    return flow.stuck_cases(times(_view))
+    return flow.stuck_cases(_view.metrics, times(_view))
 
 
 def group_sizes(case_times: CaseTimes, day: dt.date, window_days: int | None) -> tuple[int, int]:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from journeymap.charts import explorer as charts
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.measures.waiting import in_flight_cases
 from journeymap.ui import charting, data
 from journeymap.ui.text import md
 
@@ -59,7 +60,7 @@ def show(view: data.View, step: str) -> None:
 
 
 def _waiting(view: data.View, step: str) -> None:
-    waiting = data.in_flight_at(view, step)
+    waiting = in_flight_cases(view.metrics, step)
     if waiting.empty:
         st.caption("No case in flight is waiting here now.")
         return
