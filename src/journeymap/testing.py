@@ -49,7 +49,7 @@ def build_events(cases: dict[str, Sequence[tuple[str, float]]] | Iterable[tuple[
     scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit] * 1_000_000
     rows = ([(case, a, t) for case, events in cases.items() for a, t in events]
             if isinstance(cases, dict) else list(cases))
-    base, seen = to_epoch_us(EPOCH), {}
+    base, seen = to_epoch_us(EPOCH), dict[str, int]()
     records = []
     for row, (case, activity, offset) in enumerate(rows):
         index = seen.get(case, 0)

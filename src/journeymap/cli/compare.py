@@ -130,7 +130,7 @@ def whatif_json(result: WhatIf) -> dict[str, Any]:
 
 
 def _row(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    plain = {key: row[key] for key in ("step", "label") if key in row}
+    plain: dict[str, Any] = {key: row[key] for key in ("step", "label") if key in row}
     plain.update({name: {field: row[f"{field}_{name}"] for field in _GROUP_FIELDS} for name in names})
     for name in names:
         plain[name].update({field: row[f"{field}_{name}"] for field in ("drop_off_rate", "in_flight_share")

@@ -140,7 +140,9 @@ def _leaving_targets(times: CaseTimes) -> np.ndarray:
     """Per step, the tightest target among its designed next steps and outgoing transitions (NaN if none)."""
     targets = np.full(len(times.steps), np.nan)
     journey = times.journey
-    for transition in journey.transitions if journey else ():
+    if journey is None:
+        return targets
+    for transition in journey.transitions:
         if transition.source not in times.steps:
             continue
         limits = [t.seconds for t in (transition.target, journey.step(transition.target_step).target) if t]

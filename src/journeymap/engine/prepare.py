@@ -156,12 +156,13 @@ def lookup(frame: nw.LazyFrame[Any] | nw.DataFrame[Any], key: str, table: Sequen
     return frame.with_columns(lookup_expr(nw.col(key), dict(enumerate(table))).alias(name))
 
 
-def sorted_column(frame: nw.DataFrame[Any], name: str) -> nw.DataFrame[Any]:
+def sorted_column(frame: nw.DataFrame[Any] | nw.LazyFrame[Any], name: str) -> nw.DataFrame[Any]:
     """An eager frame of one integer column, sorted.
 
     Keys built along the case order are sorted in long stretches; numpy's stable sort (a timsort)
     runs along them and takes a fifth of the CPU of a general sort, such as Polars' pdqsort.
     """
+    frame = collect(frame)
     values = np.sort(frame.get_column(name).to_numpy(), kind="stable")  # other columns are left behind
     return nw.new_series(name, values, backend=frame.implementation).to_frame()
 
@@ -241,14 +242,14 @@ def _with_case_codes(frame: Any) -> Any:
     return frame.join(codes.with_columns(nw.col("case_code").cast(nw.Int64)), on="case", how="left")
 
 
-def materialise(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+def materialise(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> nw.LazyFrame[Any]:
     """Compute a lazy frame once and keep it in its engine, so later queries reuse the result."""
     backend = frame.implementation
     if backend.is_polars() or backend.is_duckdb():
-        return frame.collect().lazy(backend=backend)
+        return collect(frame).lazy(backend=backend)
     if backend.is_pandas():
-        return frame.collect().lazy()
-    return frame  # other engines (PySpark) keep the plan where the data lives
+        return collect(frame).lazy()
+    return frame if isinstance(frame, nw.LazyFrame) else frame.lazy()  # other engines (PySpark) keep the plan where the data lives
 
 
 def collect(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> nw.DataFrame[Any]:

@@ -189,7 +189,7 @@ def standalone_html(spec: dict[str, Any]) -> str:
 @functools.lru_cache(maxsize=4)
 def _bundle(version: str | None) -> str:
     """Vega-Embed, Vega-Lite and Vega as one script (cached: building it takes a second or two)."""
-    bundle = vlc.javascript_bundle(vl_version=version)
+    bundle = vlc.javascript_bundle(vl_version=version)  # type: ignore[call-arg]  # the stub omits snippet's default
     if "</script" in bundle.lower():
         raise RuntimeError("The vl-convert JavaScript bundle contains '</script' and cannot be inlined safely.")
     return bundle

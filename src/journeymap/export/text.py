@@ -12,6 +12,7 @@ Vega time there. Two kinds of that work do not change the picture:
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def draw_halos(svg: str, halos: list[Halo], *, outline_only: bool = False) -> st
     """
     for halo in halos:
         svg, found = re.subn(_TEXT_GROUP.format(name=re.escape(halo.name)),
-                             lambda group, halo=halo: _outlined(group.group(0), halo, outline_only),
+                             functools.partial(_outline_match, halo=halo, outline_only=outline_only),
                              svg, count=1, flags=re.S)
         if not found:
             raise LookupError(f"No text marks named {halo.name} in the SVG")
@@ -119,6 +120,10 @@ def draw_halos(svg: str, halos: list[Halo], *, outline_only: bool = False) -> st
 
 _SOLID_FILL = re.compile(r' fill="#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})"')
 _SEE_THROUGH = re.compile(r' (?:fill-)?opacity="(?!1")[^"]*"')
+
+
+def _outline_match(group: re.Match[str], *, halo: Halo, outline_only: bool) -> str:
+    return _outlined(group.group(0), halo, outline_only)
 
 
 def _outlined(labels: str, halo: Halo, outline_only: bool = False) -> str:

@@ -98,7 +98,7 @@ def _case_column(sample: pl.DataFrame, columns: list[str], timestamp: str | None
             continue  # an event id, a comment: (nearly) every value once
         if timestamp is not None and not _spans_time(sample, column, timestamp):
             continue  # a batch or import id: its events all happen at once
-        id_like = present.str.contains(r"\d").mean() >= 0.8 and present.str.len_chars().max() <= 40
+        id_like = _number(present.str.contains(r"\d").mean()) >= 0.8 and _number(present.str.len_chars().max()) <= 40
         score = (id_like, distinct)
         if best_score is None or score > best_score:
             best, best_score = column, score
@@ -110,7 +110,7 @@ def _spans_time(sample: pl.DataFrame, column: str, timestamp: str) -> bool:
     spread = (sample.select(pl.col(column).cast(pl.String).alias("v"), pl.col(timestamp).alias("t"))
               .group_by("v").agg(pl.len().alias("n"), pl.col("t").n_unique().alias("times"))
               .filter(pl.col("n") > 1))
-    return spread.height > 0 and (spread.get_column("times") > 1).mean() >= 0.5
+    return spread.height > 0 and _number((spread.get_column("times") > 1).mean()) >= 0.5
 
 
 def _activity_column(sample: pl.DataFrame, columns: list[str], case: str | None, dates: Dates) -> str | None:
@@ -141,7 +141,7 @@ def _could_be_activity(sample: pl.DataFrame, column: str, dates: Dates) -> bool:
     present = text.filter(text.is_not_null() & (text != ""))
     if present.len() < 0.5 * sample.height:
         return False
-    numbers = present.str.contains(r"^[-+]?[\d.,\s]+$").mean()
+    numbers = _number(present.str.contains(r"^[-+]?[\d.,\s]+$").mean())
     return numbers < 0.5 and dates(column) < _NAMED_DATES
 
 
@@ -157,7 +157,7 @@ def _changes_within_case(sample: pl.DataFrame, column: str, case: str | None) ->
                             ).sort("case", maintain_order=True)
     same_case = pl.col("case") == pl.col("case").shift(1)
     changed = ordered.select((pl.col("value").ne_missing(pl.col("value").shift(1))).filter(same_case)).to_series()
-    return float(changed.mean()) if changed.len() else 1.0
+    return _number(changed.mean()) if changed.len() else 1.0
 
 
 def _never_repeats(table: pl.DataFrame, sample: pl.DataFrame, column: str) -> bool:
@@ -165,3 +165,8 @@ def _never_repeats(table: pl.DataFrame, sample: pl.DataFrame, column: str) -> bo
     if sample.height < 2 or sample.get_column(column).n_unique() < sample.height:
         return False
     return table.get_column(column).n_unique() == table.height
+
+
+def _number(value: object) -> float:
+    """A Polars aggregate (typed as any Python value) as a float; an empty column's None is NaN."""
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]

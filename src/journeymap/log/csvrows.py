@@ -57,9 +57,9 @@ def read_rows(data: bytes, sep: str, name: str) -> pl.DataFrame:
             raise JourneyError(f"{name}, line {last_line + 1}: cannot be read as CSV ({str(error)[:_ECHO]}); export "
                                "the file again.", source=name, line=last_line + 1) from None
         line, field = found
-        column = _column_name(header, field, line)
+        where = _column_name(header, field, line)
         raise JourneyError(
-            f"{name}, line {line}, column {column}: a quote (\") opens a value that is not closed where the "
+            f"{name}, line {line}, column {where}: a quote (\") opens a value that is not closed where the "
             "value ends; close it, or write a quote inside a value twice (\"\").", source=name, line=line) from None
     if header is None:
         raise JourneyError(f"{name}: the file is empty; export the event log again with its rows.", source=name)

@@ -145,7 +145,7 @@ def _child() -> int:
         blobs = [_ipc(frame) for frame in frames]
         sheets = None if raw.frame is not None else [
             {"name": s.name, "problem": s.problem, "notes": s.notes} for s in raw.sheets]
-        header = {"notes": raw.notes, "skipped": raw.skipped, "sheets": sheets, "sizes": [len(b) for b in blobs]}
+        header: dict[str, Any] = {"notes": raw.notes, "skipped": raw.skipped, "sheets": sheets, "sizes": [len(b) for b in blobs]}
     except JourneyError as error:
         blobs, header = [], {"error": str(error)}
     except (MemoryError, ImportError):  # a library loaded lazily while reading fails alike under the budget

@@ -31,7 +31,7 @@ import io
 import os
 import zlib
 from dataclasses import dataclass, fields, replace
-from typing import IO
+from typing import IO, Any
 
 from journeymap.core.errors import JourneyError
 
@@ -71,7 +71,7 @@ class Limits:
 
     def resolved(self) -> "Limits":
         """These limits with every field filled in (given, else environment, else default); checked positive."""
-        values = {}
+        values: dict[str, Any] = {}
         for field in fields(self):
             given = getattr(self, field.name)
             env, default, _ = ENV[field.name]

@@ -9,7 +9,7 @@ refused with `AmbiguousDatesError` (which names formats the user can pass) inste
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 import pandas as pd
 import polars as pl
@@ -19,7 +19,8 @@ from journeymap.core.errors import JourneyError
 __all__ = ["AmbiguousDatesError", "DayMonth", "day_month", "parse_timestamps", "timestamp_share",
            "DAY_FIRST", "MONTH_FIRST"]
 
-DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
+DAY_FIRST: Final = "day-first"
+MONTH_FIRST: Final = "month-first"
 Order = Literal["day-first", "month-first", "ambiguous", "conflicting"]
 
 # Numeric dates with the day and month in the first two fields (never year-first: ISO is not
@@ -213,7 +214,7 @@ def _inferred(text: pl.Series) -> pl.Series:
             # Named plainly: a column name with a NUL byte cannot cross to pandas.
             values = text.gather(where).alias("timestamp").to_pandas()
             retry = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
-            parsed = parsed.scatter(where, pl.from_pandas(retry).dt.cast_time_unit("us").dt.epoch("us"))
+            parsed = parsed.scatter(where, pl.Series(retry).dt.cast_time_unit("us").dt.epoch("us"))
     return parsed.cast(pl.Int64)
 
 

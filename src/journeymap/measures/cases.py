@@ -82,7 +82,7 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
     without string aggregation, which not every engine offers: two sums of random weights of
     (position, step), taken as differences of running sums at the cases' last events.
     """
-    events = prepared.frame()
+    events: Any = prepared.frame()  # eager or lazy, as the engine is
     step = in_order(prepared.eager)
     firsts = events.filter(nw.col("is_first")).select(
         "case_code", *prepared.id_columns, nw.col("ts").alias("first_ts"),
@@ -106,6 +106,7 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
         "case_code", nw.col("ts").alias("completion_ts"))
     exits = (events.filter(nw.col("step_code").is_in(list(exit_codes))).group_by("case_code")
              .agg(nw.col("ts").min().alias("exit_ts")))
+    cases: Any  # eager or lazy, as the engine is
     if prepared.eager:  # first and last events come in the same case order: side by side, no join
         cases = nw.concat([firsts, lasts.drop("case_code")], how="horizontal").lazy()
     else:

@@ -225,6 +225,7 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     # the completion flag rides in the lowest bit, as sorting one column beats sorting two.
     key = (nw.col("case_code").cast(nw.Int64) * n_codes + nw.col("step_code")) * 2 + nw.col("case_completed").cast(
         nw.Int64)
+    keys: Any  # eager or lazy, as the engine is
     if prepared.eager:
         keys = sorted_column(prepared.frame().select(key=key), "key")
     else:  # lazy engines order ties of equal keys by event, so that every window sees the same order
