@@ -14,6 +14,7 @@ from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
 
 COLOR_KEY, STEP_KEY, OFF_MAP_KEY, CLICK_KEY = "jm_w_color", "jm_w_step", "jm_w_off_map", "jm_map_click"
+HANDOFFS_KEY = "jm_w_handoffs"
 # Labels and the default detail are planned for this size: the main column of a 1280 x 720 screen
 # with the sidebar open is 820 pixels wide (measured in Chromium). The chart stretches to the
 # column it gets, so on a wider screen its columns only get wider.
@@ -45,12 +46,15 @@ def _step_changed() -> None:
 
 
 measures = decide.MEASURES
-left, middle, _ = st.columns([3, 2, 2], vertical_alignment="center")
+left, middle, right = st.columns([3, 2, 2], vertical_alignment="center")
 st.session_state[COLOR_KEY] = selection.color_by
 left.selectbox("Colour steps by", list(measures), format_func=lambda measure: f"Colour steps by: {measures[measure]}",
                key=COLOR_KEY, on_change=_color_changed, label_visibility="collapsed")
 show_off_map = middle.toggle("Show off-map activity", key=OFF_MAP_KEY,
                              help="Activities and transitions that are not in the design, drawn grey and dashed.")
+show_handoffs = right.toggle("Highlight handoffs", key=HANDOFFS_KEY, disabled=metrics.handoffs is None,
+                             help="Transitions between steps owned by different teams, drawn blue."
+                             if metrics.handoffs is not None else "No step of this journey names an owner team.")
 
 hotspots = list(view.story.marked)
 with hotspot_slot:
@@ -68,8 +72,9 @@ event = charting.show(
     view, lambda: mapchart.map_chart(decide.map_metrics(view, selection.color_by), color_by=selection.color_by,
                                    hotspots=hotspots, show_off_map=show_off_map, detail=detail,
                                    subtitle=chartstyle.chart_subtitle(metrics, view.case_filter), width=MAP_WIDTH,
-                                   height=MAP_HEIGHT),
-    ("map", selection.color_by, show_off_map, detail.steps, detail.edges), f"{source.journey.id} map", "jm_map",
+                                   height=MAP_HEIGHT, handoffs=show_handoffs),
+    ("map", selection.color_by, show_off_map, detail.steps, detail.edges, show_handoffs), f"{source.journey.id} map",
+    "jm_map",
     on_select="rerun", selection_mode=mapchart.STEP_SELECTION, width="stretch",
     alt=f"Journey map of {source.journey.name}")
 clicked = [point.get("step") for point in (event.selection.get(mapchart.STEP_SELECTION) or []) if point.get("step")]

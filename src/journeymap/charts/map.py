@@ -27,7 +27,7 @@ from journeymap.charts.mapdetail import MapDetail, map_detail, map_plot_size
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
 
-__all__ = ["MEASURES", "STEP_SELECTION", "DEFAULT_MEASURE", "map_chart"]
+__all__ = ["MEASURES", "STEP_SELECTION", "DEFAULT_MEASURE", "map_chart", "handoff_edges"]
 
 
 MEASURES: dict[str, str] = {"arrival_median_s": "Median time to arrive", "arrival_p85_s": "p85 time to arrive",
@@ -43,11 +43,12 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
               show_off_map: bool = False, stages_shown: int | None = None, spotlight: str | None = None,
               large: bool = False, width: int | None = None, height: int | None = None,
               title: str | None = None, subtitle: str | Sequence[str] | None = None,
-              detail: MapDetail | None = None, note: bool = True) -> alt.LayerChart:
+              detail: MapDetail | None = None, note: bool = True, handoffs: bool = False) -> alt.LayerChart:
     """The journey map: steps in stage lanes, sized by cases reached, coloured by `color_by`.
 
     `detail` is what to draw (`mapdetail.map_detail`); by default the most that fits the size.
-    With `note`, a line under the subtitle says how many steps and transitions are hidden.
+    With `note`, a line under the subtitle says how many steps and transitions are hidden. With
+    `handoffs`, transitions between teams (`metrics.handoffs`) are drawn in their own colour.
     """
     journey = metrics.journey
     if journey is None:
@@ -71,7 +72,8 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     plot_width, plot_height = map_plot_size(width, height, large, titled_, max(len(subtitle_lines), 1))
     geometry = _Geometry(layout, plot_width, plot_height, k)
     nodes = _map_nodes(metrics, layout, color_by, hotspots or (), spotlight, shown_lanes, geometry)
-    edges, arrows = _map_edges(metrics, layout, detail, set(nodes["step"]), spotlight, geometry, nodes)
+    edges, arrows = _map_edges(metrics, layout, detail, set(nodes["step"]), spotlight, geometry, nodes,
+                               handoff_edges(metrics) if handoffs else {})
     left, right, bottom = geometry.left, layout.n_layers - 0.5, geometry.bottom
     x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[left, right], nice=False, zero=False))
     y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[0, bottom], nice=False, zero=False, reverse=True))
@@ -107,7 +109,8 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
             strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=kinds, range=[EDGE_KINDS[c][1] for c in kinds]),
                                       legend=legend),
             tooltip=[alt.Tooltip("name:N", title="Transition"), alt.Tooltip("count_text:N", title="Times taken"),
-                     alt.Tooltip("median_text:N", title="Median time"), alt.Tooltip("p85_text:N", title="p85 time")]))
+                     alt.Tooltip("median_text:N", title="Median time"), alt.Tooltip("p85_text:N", title="p85 time"),
+                     *([alt.Tooltip("handoff_text:N", title="Handoff")] if handoffs else [])]))
         arrow = alt.Chart(data["arrows"]).mark_point(shape="triangle-right", filled=True, strokeWidth=0, opacity=1)
         layers.append(arrow.transform_calculate(
             angle=f"atan2(datum.ty * height / {bottom:.6g}, datum.tx * width / {right - left:.6g}) * 180 / PI"
@@ -213,7 +216,11 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
     """One row per drawn step: position, size, measure and its human texts, fitted to the step's slot."""
     journey = metrics.journey
     stage_label = {stage.id: stage.label for stage in journey.stages}
-    ranks = {h.step: i for i, h in enumerate(hotspots[:20], start=1)}
+    # A step can carry two numbers: its own and a handoff's whose waiting arrives there ("② ④").
+    all_ranks: dict[str, list[int]] = {}
+    for i, h in enumerate(hotspots[:20], start=1):
+        all_ranks.setdefault(h.step, []).append(i)
+    ranks = {step: found[0] for step, found in all_ranks.items()}
     automatic = automatic_steps(metrics)
     steps = metrics.steps[metrics.steps["step"].isin(layout.positions)]
     peak = max(int(steps["reached"].max()) if not steps.empty else 1, 1)
@@ -222,8 +229,8 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
     # column is too narrow for the number and a name's first word on one line: then every number
     # goes above its step, before the measure ("① 30%"), rather than breaking a name.
     first_words = {row.step: row.label.split(" ")[0] for row in steps.itertuples(index=False) if row.step in ranks}
-    by_name = all(text_width(f"{hotspot_marker(ranks[step])}\u00a0{word}", g.font) <= g.label_px
-                  for step, word in first_words.items())
+    markers = {step: "".join(f"{hotspot_marker(r)}\u00a0" for r in found) for step, found in all_ranks.items()}
+    by_name = all(text_width(f"{markers[step]}{word}", g.font) <= g.label_px for step, word in first_words.items())
     rows = []
     k = g.k
     for row in steps.itertuples(index=False):
@@ -234,7 +241,7 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         y -= g.lift
         radius = g.r_min + (g.r_max - g.r_min) * math.sqrt(max(row.reached, 0) / peak)
         rank = ranks.get(row.step)
-        marker = f"{hotspot_marker(rank)}\u00a0" if rank else ""  # no break after the number
+        marker = markers.get(row.step, "")  # no break after a number
         value = getattr(row, color_by)
         # A timer's wait is a rule, not work: off the time scales (grey, like an unmeasured step),
         # so the darkest step is the ① hotspot, as the ranking says; its value still reads.
@@ -267,9 +274,33 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
     return pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *_NODE_TOOLTIP])))
 
 
+def handoff_edges(metrics: JourneyMetrics) -> dict[tuple[str, str], str]:
+    """The transitions that are handoffs (at least half of the times taken), each with its tooltip text."""
+    found = metrics.handoffs
+    if found is None:
+        return {}
+    table = metrics.transitions
+    counts = {(a, b): int(n) for a, b, n in zip(table["from"], table["to"], table["count"])}
+    owners = {step.id: step.owner for step in metrics.journey.steps} if metrics.journey else {}
+    edges = {}
+    for source, target, handoffs in zip(found.edges["from"], found.edges["to"], found.edges["handoffs"]):
+        taken = counts.get((source, target), 0)
+        if taken and 2 * handoffs >= taken:
+            by_step = found.owners.column is None and owners.get(source) and owners.get(target)
+            edges[(source, target)] = (f"{owners[source]} → {owners[target]}" if by_step else
+                                       f"{handoffs:,} of {taken:,} times between teams")
+    return edges
+
+
+_HANDOFF_KIND = {"Designed transition": "Handoff between teams", "Loop back (rework)": "Handoff, loop back",
+                 "Not in the design": "Handoff, not in the design"}
+
+
 def _map_edges(metrics: JourneyMetrics, layout: JourneyLayout, detail: MapDetail, drawn: set[str],
-               spotlight: str | None, g: _Geometry, nodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sampled points of every drawn transition, and one arrowhead per transition."""
+               spotlight: str | None, g: _Geometry, nodes: pd.DataFrame,
+               handoffs: dict[tuple[str, str], str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sampled points of every drawn transition, and one arrowhead per transition (handoffs in their
+    own kind when `handoffs` names them)."""
     k = g.k
     observed = {(r["from"], r["to"]): r for r in metrics.transitions.to_dict("records")}
     peak = max((r["count"] for r in observed.values()), default=1)
@@ -300,12 +331,15 @@ def _map_edges(metrics: JourneyMetrics, layout: JourneyLayout, detail: MapDetail
             kind = ("Not in the design" if not designed else "Designed, never taken" if not count
                     else "Loop back (rework)" if (source, target) in layout.back_edges else "Designed transition")
             name = f"{metrics.step_label(source)} → {metrics.step_label(target)}"
+            if (source, target) in (handoffs or {}):
+                kind = _HANDOFF_KIND.get(kind, kind)
         width = (1 + 9 * count / peak) * k if count else 1.0 * k
         touches = spotlight is None or spotlight in (source, target)
         opacity = (0.85 if designed else 0.6) if touches else 0.12
         common = {"edge": n, "kind": kind, "width": width, "opacity": opacity, "name": name,
                   "count_text": f"{count:,}", "median_text": human(seen["median_s"]) if seen and hidden is None else "–",
-                  "p85_text": human(seen["p85_s"]) if seen and hidden is None else "–"}
+                  "p85_text": human(seen["p85_s"]) if seen and hidden is None else "–",
+                  "handoff_text": (handoffs or {}).get((source, target), "–") if hidden is None else "–"}
         loop_px = radius.get(source, 7 * k) + 12 * k
         curve = [(px, py - g.lift) for px, py in edge_curve(
             layout, source, target, aspect=g.column_px / g.row_px, port=port,

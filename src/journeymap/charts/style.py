@@ -26,7 +26,11 @@ OUTCOMES = {"Moved on": "#0072B2", "Completed": "#009E73", "In flight here": "#E
 # into 1-pixel dashes for the rasteriser).
 EDGE_KINDS = {"Designed transition": ("#52606d", []), "Loop back (rework)": ("#52606d", [7, 4]),
               "Designed, never taken": ("#c3cad2", []), "Not in the design": ("#9aa5b1", [2, 3]),
-              "Through hidden steps": ("#7b8794", [1, 5])}  # the map's stand-in for a path through hidden steps
+              "Through hidden steps": ("#7b8794", [1, 5]),  # the map's stand-in for a path through hidden steps
+              # Handoffs between teams, when the map highlights them: Okabe-Ito blue, apart from the
+              # greys of the other transitions and from the orange-red of the steps.
+              "Handoff between teams": ("#0072B2", []), "Handoff, loop back": ("#0072B2", [7, 4]),
+              "Handoff, not in the design": ("#0072B2", [2, 3])}
 NICE_TICKS_S = [1, 10, 60, 600, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 28 * 86400, 91 * 86400, 365 * 86400]
 
 
@@ -65,7 +69,8 @@ def chart_subtitle(metrics: JourneyMetrics, case_filter: CaseFilter | None = Non
         first, last = date_text(metrics.cases["first_ts"].min()), date_text(metrics.cases["last_ts"].max())
         span = f"events {first} to {last}"
     described = case_filter.describe() if case_filter else "all cases"
-    return f"{name} · {span} · {described} · as of {metrics.as_of:%Y-%m-%d}"
+    clock = " · in working hours" if getattr(metrics, "time", "calendar") == "working" else ""
+    return f"{name} · {span} · {described} · as of {metrics.as_of:%Y-%m-%d}{clock}"
 
 
 def duration_ticks(top: float, most: int = 6) -> list[float]:

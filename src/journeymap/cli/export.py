@@ -23,6 +23,7 @@ from journeymap.journey.model import Journey
 from journeymap.measures.okr import okr_status
 from journeymap.export.report import build_report
 from journeymap.measures.story import journey_story
+from journeymap.cli.options import add_measure_options
 
 __all__ = ["add_export_commands", "CHARTS", "parse_case_filter"]
 
@@ -41,6 +42,8 @@ def add_export_commands(commands: Any) -> None:
                         help=f"map colour: {', '.join(MEASURES)} or another numeric step column "
                              f"(default {DEFAULT_MEASURE})")
     export.add_argument("--show-off-map", action="store_true", help="map: draw off-map steps and transitions")
+    export.add_argument("--handoffs", action="store_true",
+                        help="map: draw the transitions between teams (handoffs) in their own colour")
     _add_detail_options(export)
     export.add_argument("--step", help="arrival: one step (id or label)")
     export.add_argument("--okr", default="1", help="okr: which OKR of the journey, 1 = the first")
@@ -48,6 +51,7 @@ def add_export_commands(commands: Any) -> None:
     export.add_argument("--height", type=int, default=DEFAULT_HEIGHT, help=f"logical pixels (default {DEFAULT_HEIGHT})")
     export.add_argument("--scale", type=float, default=DEFAULT_SCALE, help="PNG pixels per logical pixel (default 2)")
     _add_filter_options(export)
+    add_measure_options(export)
     add_events_options(export)
 
     report = commands.add_parser("report", help="one self-contained HTML page: map, hotspots, funnel, lead time, OKRs")
@@ -56,6 +60,7 @@ def add_export_commands(commands: Any) -> None:
     report.add_argument("--out", required=True, help="HTML file to write")
     _add_detail_options(report)
     _add_filter_options(report)
+    add_measure_options(report)
     add_events_options(report)
 
 
@@ -117,12 +122,13 @@ def _measure(args: argparse.Namespace) -> tuple[JourneyMetrics, Journey, CaseFil
         raise JourneyError("These commands need a journey definition.")
     case_filter = parse_case_filter(args.date_from, args.date_to, args.segment, log.attributes)
     events = filter_events(log.frame, case_filter)
-    metrics = compute_metrics(events, journey, as_of=args.as_of)
+    metrics = compute_metrics(events, journey, as_of=args.as_of, team=args.team, time=args.time)
     if metrics.n_cases == 0:
         raise JourneyError(f"No case in {args.events} matches {case_filter.describe()}: widen the dates or segments.")
     map_drawn = getattr(args, "chart", "map") == "map"
     reference = metrics if case_filter.is_empty() or not map_drawn else compute_metrics(log.frame, journey,
-                                                                                       as_of=args.as_of)
+                                                                                       as_of=args.as_of, team=args.team,
+                                                                                       time=args.time)
     return metrics, journey, case_filter, reference
 
 
@@ -163,8 +169,12 @@ def _chart(args: argparse.Namespace, metrics: JourneyMetrics, journey: Journey, 
         detail = map_detail(metrics, steps=steps, transitions=transitions, hotspots=hotspots,
                             show_off_map=args.show_off_map, reference=reference, width=args.width,
                             height=args.height)
+        if args.handoffs and metrics.handoffs is None:
+            raise JourneyError("--handoffs: no step of the journey names an owner and the log has no team column; "
+                               "add `owner:` to the steps or name the column with --team.")
         return map_chart(metrics, color_by=args.color_by, hotspots=hotspots, show_off_map=args.show_off_map,
-                         width=args.width, height=args.height, subtitle=subtitle, detail=detail)
+                         width=args.width, height=args.height, subtitle=subtitle, detail=detail,
+                         handoffs=args.handoffs)
     if args.chart == "arrival":
         return arrival_chart(metrics, _step_id(metrics, args.step) if args.step else None, subtitle=subtitle)
     if args.chart == "okr":

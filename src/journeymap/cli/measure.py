@@ -16,6 +16,7 @@ from journeymap.measures.draft import draft_header, draft_journey, propose_draft
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 from journeymap.measures.summary import metrics_summary
+from journeymap.cli.options import add_measure_options
 
 __all__ = ["add_measure_commands"]
 
@@ -27,6 +28,7 @@ def add_measure_commands(commands: Any) -> None:
     metrics.add_argument("--journey")
     metrics.add_argument("--as-of", help="ISO moment the statuses are taken at (default: the last event)")
     metrics.add_argument("--format", choices=["json", "table"], default="json")
+    add_measure_options(metrics)
     add_events_options(metrics)
 
     draft = commands.add_parser("draft", help="draft a journey YAML from an event log")
@@ -49,7 +51,7 @@ def add_measure_commands(commands: Any) -> None:
 @command("metrics")
 def _metrics(args: argparse.Namespace) -> int:
     log, journey = load_inputs(args, args.events, args.journey)
-    metrics = compute_metrics(log.frame, journey, as_of=args.as_of)
+    metrics = compute_metrics(log.frame, journey, as_of=args.as_of, team=args.team, time=args.time)
     summary = metrics_summary(metrics, log)
     if args.format == "json":
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from journeymap.log.readers import EventLog
     from journeymap.journey.model import Journey
 
-__all__ = ["HANDLERS", "Command", "add_events_options", "command", "load_inputs", "read_log"]
+__all__ = ["HANDLERS", "Command", "add_events_options", "add_measure_options", "command", "load_inputs", "read_log"]
 
 Command = Callable[[argparse.Namespace], int]
 HANDLERS: dict[str, Command] = {}  # filled by @command as each command module is imported
@@ -40,6 +40,17 @@ def add_events_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sep", help="CSV delimiter (sniffed when not given)")
     group.add_argument("--sheet", help="Excel: the sheet to read, or '*' for all sheets of the same columns "
                                        "(default: the sheet(s) with the event columns)")
+
+
+def add_measure_options(parser: argparse.ArgumentParser) -> None:
+    """How the commands that measure a log count: whose handoffs, on which clock."""
+    group = parser.add_argument_group("how to measure")
+    group.add_argument("--time", choices=["calendar", "working"], default="calendar",
+                       help="durations in calendar time (default) or in working time: only the working hours of "
+                            "each step's calendar count (the journey's calendars:)")
+    group.add_argument("--team", metavar="COLUMN",
+                       help="handoffs between the teams (or people) of this log column (default: the journey's "
+                            "step owners, else a column named like team, org:group or resource)")
 
 
 def read_log(args: argparse.Namespace, path: str) -> EventLog:

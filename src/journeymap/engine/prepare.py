@@ -82,14 +82,14 @@ def as_lazy(frame: Any) -> nw.LazyFrame[Any]:
 
 
 def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, int],
-                   as_of_us: int | None) -> PreparedEvents:
+                   as_of_us: int | None, carry: Sequence[str] = ()) -> PreparedEvents:
     """Order and annotate canonical events (see `PreparedEvents` for the columns).
 
     The result is materialised once, in the same engine, so that the many aggregations after it
-    do not redo the ordering. Only these columns are kept: at ten million events every extra
-    column costs most of a hundred megabytes.
+    do not redo the ordering. Only these columns are kept, and the (integer) `carry` columns: at
+    ten million events every extra column costs most of a hundred megabytes.
     """
-    wrapped = nw.from_native(frame).select(*(nw.col(c) for c in EVENT_COLUMNS))
+    wrapped = nw.from_native(frame).select(*(nw.col(c) for c in (*EVENT_COLUMNS, *carry)))
     if isinstance(wrapped, nw.LazyFrame) and wrapped.implementation.is_polars():
         wrapped = wrapped.collect()  # a Polars plan is computed here anyway; eager ordering is cheaper
     eager, source = isinstance(wrapped, nw.DataFrame), None

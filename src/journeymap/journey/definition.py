@@ -18,6 +18,10 @@ import yaml
 from journeymap.core.durations import format_duration, parse_duration
 from journeymap.core.errors import JourneyError
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Change, Journey, Okr, Stage, Step, Target, Transition
+from journeymap.journey.calendars import build_calendars
+from journeymap.journey.calendars import calendars_to_data
+from journeymap.journey.calendars import check_calendar_references
+from journeymap.journey.calendars import check_calendars
 
 __all__ = [
     "load_journey",
@@ -188,6 +192,7 @@ def journey_to_dict(journey: Journey) -> dict[str, Any]:
     data["stale_after"] = format_duration(journey.stale_after_s)
     if journey.completion != "first_end":
         data["completion"] = journey.completion
+    data.update(calendars_to_data(journey))
     data["stages"] = [{"id": s.id, "label": s.label} for s in journey.stages]
     data["steps"] = [_step_to_dict(step) for step in journey.steps]
     data["transitions"] = [
@@ -201,7 +206,8 @@ def journey_to_dict(journey: Journey) -> dict[str, Any]:
     if journey.okrs:
         data["okrs"] = [
             {"name": o.name, "from": o.from_step, "to": o.to_step, "statistic": o.statistic,
-             "baseline": format_duration(o.baseline_s), "target": format_duration(o.target_s)}
+             "baseline": format_duration(o.baseline_s), "target": format_duration(o.target_s),
+             **({"time": o.time} if o.time != "calendar" else {})}
             for o in journey.okrs
         ]
     if journey.changes:
@@ -234,7 +240,7 @@ def _build(data: dict[str, Any]) -> Journey:
         steps=tuple(
             Step(id=s["id"], label=s["label"], stage=s["stage"], owner=s.get("owner", ""),
                  aliases=tuple(s.get("aliases", ())), target=_target(s.get("target")),
-                 automatic=bool(s.get("automatic", False)))
+                 automatic=bool(s.get("automatic", False)), calendar=s.get("calendar"))
             for s in data["steps"]
         ),
         transitions=tuple(Transition(t["from"], t["to"], _target(t.get("target"))) for t in data["transitions"]),
@@ -243,13 +249,14 @@ def _build(data: dict[str, Any]) -> Journey:
         exit=as_list(data.get("exit")),
         okrs=tuple(
             Okr(o["name"], o["from"], o["to"], o["statistic"], parse_duration(o["baseline"]),
-                parse_duration(o["target"]))
+                parse_duration(o["target"]), o.get("time", "calendar"))
             for o in data.get("okrs", ())
         ),
         changes=tuple(
             Change(dt.date.fromisoformat(str(c["date"])[:10]), c["title"], tuple(c.get("steps", ())))
             for c in data.get("changes", ())
         ),
+        **build_calendars(data),
     )
 
 
@@ -265,7 +272,7 @@ def _check_values(data: dict[str, Any], source: str, lines: dict[_Path, int]) ->
     durations: list[tuple[_Path, Any]] = [(("stale_after",), data["stale_after"])] if "stale_after" in data else []
     for kind in ("steps", "transitions"):
         durations += [((kind, i, "target", k), v) for i, item in enumerate(data[kind])
-                      for k, v in (item.get("target") or {}).items()]
+                      for k, v in (item.get("target") or {}).items() if k != "time"]
     durations += [(("okrs", i, k), okr[k]) for i, okr in enumerate(data.get("okrs", ())) for k in ("baseline", "target")]
     for path, value in durations:
         try:
@@ -278,6 +285,7 @@ def _check_values(data: dict[str, Any], source: str, lines: dict[_Path, int]) ->
         except ValueError:
             raise _error(source, lines, ("changes", i, "date"), f"changes.{i}.date is '{change['date']}', which is "
                          "no date in the calendar; write it as YYYY-MM-DD, e.g. 2026-02-28.") from None
+    check_calendars(data, lambda path, message: _error(source, lines, path, message))
 
 
 def _check_graph(journey: Journey, data: dict[str, Any], source: str, lines: dict[_Path, int]) -> None:
@@ -322,6 +330,7 @@ def _check_graph(journey: Journey, data: dict[str, Any], source: str, lines: dic
                          "add a transition into it or remove it.")
     if not any(end in reachable for end in journey.end):
         raise _error(source, lines, ("end",), "no end step can be reached from the start step.")
+    check_calendar_references(journey, data, lambda path, message: _error(source, lines, path, message))
 
 
 def _schema_message(error: jsonschema.ValidationError, path: _Path) -> str:
@@ -336,6 +345,9 @@ def _schema_message(error: jsonschema.ValidationError, path: _Path) -> str:
                 "such as 90m, 48h, 3d or 2w.")
     if error.validator == "pattern":
         return f"{where} is '{error.instance}': ids use letters, digits, '_', '.' and '-' only."
+    if error.validator == "oneOf" and path and path[-1] == "target":
+        return (f"{where} needs one statistic (median, p85 or p95) with a duration, and may say its time, "
+                "e.g. {p85: 24h, time: working}.")
     if error.validator == "oneOf" and path and path[0] in ("end", "exit"):
         return f"{where} must be a step id or a list of step ids."
     return f"{where}: {error.message}."
@@ -370,12 +382,13 @@ def _line_numbers(node: yaml.Node | None, path: _Path = ()) -> dict[_Path, int]:
 def _target(value: dict[str, str] | None) -> Target | None:
     if not value:
         return None
-    (statistic, duration), = value.items()
-    return Target(statistic, parse_duration(duration))
+    (statistic, duration), = ((k, v) for k, v in value.items() if k != "time")
+    return Target(statistic, parse_duration(duration), value.get("time", "calendar"))
 
 
 def _target_to_dict(target: Target) -> dict[str, str]:
-    return {target.statistic: format_duration(target.seconds)}
+    return {target.statistic: format_duration(target.seconds), **({"time": target.time} if target.time != "calendar"
+                                                                  else {})}
 
 
 def _step_to_dict(step: Step) -> dict[str, Any]:
@@ -388,4 +401,6 @@ def _step_to_dict(step: Step) -> dict[str, Any]:
         data["target"] = _target_to_dict(step.target)
     if step.automatic:
         data["automatic"] = True
+    if step.calendar:
+        data["calendar"] = step.calendar
     return data

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-__all__ = ["DEFAULT_STALE_AFTER_S", "Journey", "Stage", "Step", "Transition", "Target", "Okr", "Change", "COMPLETION_RULES"]
+__all__ = ["DEFAULT_STALE_AFTER_S", "Journey", "Stage", "Step", "Transition", "Target", "Okr", "Change",
+           "COMPLETION_RULES", "Calendar", "WEEKDAYS", "TIME_BASES"]
 
 # When a case counts as completed, and so where its lead time ends (DESIGN.md, "Case status"):
 # "first_end": at its first arrival at an end step (a designed journey: its goal is met);
@@ -15,6 +16,10 @@ __all__ = ["DEFAULT_STALE_AFTER_S", "Journey", "Stage", "Step", "Transition", "T
 # duration, as pm4py and Disco measure it: a bare log and a drafted journey).
 COMPLETION_RULES = ("first_end", "last_event")
 DEFAULT_STALE_AFTER_S = 30 * 86400.0  # a case silent this long is dropped, unless the journey says otherwise
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as the YAML writes them; Monday is 0
+# Which clock a duration is on: "calendar" (every second counts) or "working" (only a team's
+# working hours count, by its calendar; journeymap.engine.workingtime).
+TIME_BASES = ("calendar", "working")
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,20 @@ class Target:
 
     statistic: str
     seconds: float
+    time: str = "calendar"  # TIME_BASES: the clock the limit is on
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """When a team works: weekdays and local hours in a time zone, less public holidays and closed days."""
+
+    id: str
+    timezone: str = "UTC"
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
+    hours: tuple[tuple[int, int], ...] = ((9 * 60, 17 * 60),)  # [start, end) in minutes after local midnight
+    holidays: str | None = None  # a country code of the `holidays` package, e.g. "DE"
+    subdivision: str | None = None  # a subdivision of that country, e.g. "BE" (Berlin)
+    closed: tuple[dt.date, ...] = ()  # further days off (a company day, a shutdown)
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class Step:
     # A system step (an automatic close after 15 days, say): the wait to reach it is a rule, not
     # work, so it counts in lead time but is never ranked as a hotspot to fix.
     automatic: bool = False
+    calendar: str | None = None  # the id of its calendar; else its owner's, else the journey's
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,7 @@ class Okr:
     statistic: str
     baseline_s: float
     target_s: float
+    time: str = "calendar"  # TIME_BASES: the clock the OKR is measured on
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,9 @@ class Journey:
     okrs: tuple[Okr, ...] = ()
     changes: tuple[Change, ...] = ()
     completion: str = "first_end"
+    calendars: tuple[Calendar, ...] = ()
+    calendar: str | None = None  # the default calendar of every step (by id)
+    owner_calendars: tuple[tuple[str, str], ...] = ()  # (owner team, calendar id) from `owners:`
     _graph: nx.DiGraph = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
 
     def step(self, step_id: str) -> Step:
@@ -131,6 +155,15 @@ class Journey:
             node = dominators[node]
             mandatory.add(node)
         return mandatory
+
+    def calendar_of(self, step_id: str) -> Calendar | None:
+        """The calendar a step's time is counted on: its own, else its owner's, else the journey's."""
+        by_id = {calendar.id: calendar for calendar in self.calendars}
+        step = self.steps_by_id.get(step_id)
+        chosen = step.calendar if step is not None else None
+        if chosen is None and step is not None and step.owner:
+            chosen = dict(self.owner_calendars).get(step.owner)
+        return by_id.get(chosen or self.calendar or "")
 
     def activity_map(self) -> dict[str, str]:
         """Lower-cased activity name -> step id, from ids, labels and aliases."""

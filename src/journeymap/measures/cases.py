@@ -8,6 +8,7 @@ import narwhals as nw
 import numpy as np
 
 from journeymap.engine.prepare import PreparedEvents, collect, in_order, lookup
+from journeymap.engine.workingtime import AS_OF_CLOCK
 
 __all__ = ["mark_cases", "case_table", "STATUSES"]
 
@@ -74,20 +75,25 @@ def mark_cases(prepared: PreparedEvents, end_codes: Sequence[int], *, at_last_ev
 
 
 def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: Sequence[int], as_of_us: int,
-               stale_after_s: float, n_step_codes: int, *, fingerprints: bool = True) -> nw.LazyFrame[Any]:
+               stale_after_s: float, n_step_codes: int, clock: str = "ts", *,
+               fingerprints: bool = True) -> nw.LazyFrame[Any]:
     """One row per case with its status, lead time, age and (unless `fingerprints` is false) a
     fingerprint of its path.
 
-    Needs `mark_cases`. The fingerprint (`path_h1`, `path_h2`, `n_events`) identifies a variant
+    Needs `mark_cases`. Lead time, age and duration are differences of `clock` (the timestamps, or
+    the working clock of `journeymap.engine.workingtime`); statuses and moments are the timestamps'.
+    The fingerprint (`path_h1`, `path_h2`, `n_events`) identifies a variant
     without string aggregation, which not every engine offers: two sums of random weights of
     (position, step), taken as differences of running sums at the cases' last events.
     """
     events: Any = prepared.frame()  # eager or lazy, as the engine is
     step = in_order(prepared.eager)
+    working = clock != "ts"
     firsts = events.filter(nw.col("is_first")).select(
         "case_code", *prepared.id_columns, nw.col("ts").alias("first_ts"),
-        nw.col("step_code").alias("first_code"))
-    running = events.select("idx", "case_code", "ts", "step_code", "position", "is_last")
+        nw.col("step_code").alias("first_code"), *([nw.col(clock).alias("first_clock")] if working else []))
+    running = events.select("idx", "case_code", "ts", "step_code", "position", "is_last",
+                            *([clock, AS_OF_CLOCK] if working else []))
     paths: list[Any] = []
     if fingerprints:
         longest = collect(events.select(nw.col("position").max())).item()
@@ -99,11 +105,13 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
         paths = [step(nw.col(f"run_h{h}").diff()).fill_null(nw.col(f"run_h{h}")).alias(f"path_h{h}") for h in (1, 2)]
     lasts = running.filter(nw.col("is_last")).select(
         "case_code", nw.col("ts").alias("last_ts"), nw.col("step_code").alias("last_code"),
-        (nw.col("position") + 1).alias("n_events"), *paths)
+        (nw.col("position") + 1).alias("n_events"), *paths,
+        *([nw.col(clock).alias("last_clock"), nw.col(AS_OF_CLOCK).alias("as_of_clock")] if working else []))
     # The first end event that counts (ends_so_far steps from 0 to 1 there): with completion at
     # the last event, an end step visited earlier in the case has ends_so_far 0.
     completions = events.filter(nw.col("step_code").is_in(list(end_codes)) & (nw.col("ends_so_far") == 1)).select(
-        "case_code", nw.col("ts").alias("completion_ts"))
+        "case_code", nw.col("ts").alias("completion_ts"),
+        *([nw.col(clock).alias("completion_clock")] if working else []))
     exits = (events.filter(nw.col("step_code").is_in(list(exit_codes))).group_by("case_code")
              .agg(nw.col("ts").min().alias("exit_ts")))
     cases: Any  # eager or lazy, as the engine is
@@ -116,7 +124,8 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
     cases = prepared.with_case_ids(cases).select(
         "case_code", "case", nw.col("row").alias("first_row"), "first_ts", "last_ts",
         nw.col("n_events").cast(nw.Int64), *(["path_h1", "path_h2"] if fingerprints else []), "first_code", "last_code",
-        "completion_ts", "exit_ts")
+        "completion_ts", "exit_ts",
+        *(["first_clock", "last_clock", "completion_clock", "as_of_clock"] if working else []))
     silent_us = as_of_us - nw.col("last_ts")
     status = (
         nw.when(~nw.col("completion_ts").is_null()).then(nw.lit("completed"))
@@ -124,9 +133,12 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
         .when(silent_us <= int(stale_after_s * 1_000_000)).then(nw.lit("in_flight"))
         .otherwise(nw.lit("dropped"))
     )
+    first, last, done = ("first_clock", "last_clock", "completion_clock") if working else (
+        "first_ts", "last_ts", "completion_ts")
+    now = nw.col("as_of_clock") if working else nw.lit(as_of_us)
     return cases.with_columns(status=status).with_columns(
-        lead_time_s=(nw.col("completion_ts") - nw.col("first_ts")) / 1_000_000,
-        age_s=nw.when(nw.col("status") == "in_flight").then((as_of_us - nw.col("first_ts")) / 1_000_000),
-        duration_s=(nw.col("last_ts") - nw.col("first_ts")) / 1_000_000,
+        lead_time_s=(nw.col(done) - nw.col(first)) / 1_000_000,
+        age_s=nw.when(nw.col("status") == "in_flight").then((now - nw.col(first)) / 1_000_000),
+        duration_s=(nw.col(last) - nw.col(first)) / 1_000_000,
         silent_s=silent_us / 1_000_000,
     )

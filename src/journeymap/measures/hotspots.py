@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.measures.metrics import JourneyMetrics
 
-__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_marker", "automatic_steps", "KINDS"]
+__all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_marker", "automatic_steps", "handoff_sentence",
+           "KINDS"]
 
-KINDS = ("delay", "target", "drop_off", "rework")
+KINDS = ("delay", "target", "drop_off", "rework", "handoff")
 _DELAY_SHARE = 0.15     # a step taking this share of lead time is a hotspot on its own
 _DROP_OFF_RATE = 0.05   # below this, losing cases is noise rather than a pattern
 _REWORK_RATE = 0.10     # one case in ten doing a step twice is worth a look
@@ -20,6 +21,9 @@ _MIN_FLAGGED = 3        # nor do two or fewer dropped or reworked cases
 _REPEATS = 1.5          # visits per case from which a share is "over many repeats"
 _LONG_TAIL = 10.0       # p95 this many times the median: the share comes from a few long waits ...
 _LONG_TAIL_MEAN = 3.0   # ... as it does when the mean is this many times the median
+_HANDOFF_SHARE = 0.10   # the worst team-to-team handoff is a hotspot from this share of lead time ...
+_HANDOFFS_SHARE = _DELAY_SHARE  # ... and any handoff from the share that makes a step one
+_SAME_WAIT = 0.8        # a handoff whose time arrives this much at one step flagged already is that step's
 
 
 def hotspot_marker(rank: int) -> str:
@@ -33,13 +37,18 @@ def hotspot_marker(rank: int) -> str:
 
 @dataclass(frozen=True)
 class Hotspot:
-    """A step flagged for one or more reasons (`kinds`), with its sentence."""
+    """A step flagged for one or more reasons (`kinds`), with its sentence.
+
+    A handoff hotspot (`kinds` ("handoff",)) is a team pair (`handoff`, labelled "A → B"), placed at
+    the step where most of its waiting arrives, so that the map marks it there.
+    """
 
     step: str
     label: str
     kinds: tuple[str, ...]
     delay_share: float
     sentence: str
+    handoff: tuple[str, str] | None = None
 
     @property
     def detail(self) -> str:
@@ -49,7 +58,8 @@ class Hotspot:
 
 
 def find_hotspots(metrics: JourneyMetrics, top: int | None = None) -> list[Hotspot]:
-    """Steps ranked by delay share, flagged for delay, a broken target, drop-off or rework (DESIGN.md).
+    """Steps ranked by delay share, flagged for delay, a broken target, drop-off or rework (DESIGN.md),
+    and the team-to-team handoffs that hold much of the lead time, ranked among them by their share.
 
     Every surface shows this one ranking, through `journeymap.measures.story.journey_story`. The p85
     impact of halving a step is a What-if figure and a map colour, not a reason here.
@@ -78,8 +88,10 @@ def find_hotspots(metrics: JourneyMetrics, top: int | None = None) -> list[Hotsp
         if kinds:
             sentence = _sentence(row, kinds, metrics)
             hotspots.append(Hotspot(row.step, row.label, tuple(kinds), float(row.delay_share), sentence))
+    hotspots = _with_handoffs(hotspots, metrics, automatic)
     # Ranked by the share of lead time a fix could win: a timer's share is none of it.
-    hotspots.sort(key=lambda h: (-(0.0 if h.step in automatic else h.delay_share), -len(h.kinds), h.step))
+    hotspots.sort(key=lambda h: (-(0.0 if h.step in automatic else h.delay_share), -len(h.kinds), h.step,
+                                 h.handoff is not None))
     return hotspots[:top] if top else hotspots
 
 
@@ -93,8 +105,9 @@ def where_time_goes(metrics: JourneyMetrics) -> str:
     timers = steps[steps["step"].isin(automatic)]
     top = steps[~steps["step"].isin(automatic)].nlargest(3, "delay_share")
     parts = [f"{row.label} ({row.delay_share:.0%})" for row in top.itertuples()]
-    finished = (f"{completed:,} cases finished in a median of {format_seconds_as_text(metrics.lead_time['median_s'])} "
-                f"(p85 {format_seconds_as_text(metrics.lead_time['p85_s'])})")
+    working = " of working time" if metrics.time == "working" else ""
+    finished = (f"{completed:,} cases finished in a median of {format_seconds_as_text(metrics.lead_time['median_s'])}"
+                f"{working} (p85 {format_seconds_as_text(metrics.lead_time['p85_s'])})")
     if timers.empty:
         return f"{finished}; {top['delay_share'].sum():.0%} of that time is spent waiting to reach {_join(parts)}."
     waits = (timers["label"].iloc[0] if len(timers) == 1 else
@@ -122,8 +135,10 @@ def _sentence(row: Any, kinds: list[str], metrics: JourneyMetrics) -> str:
         parts.append(_delay_phrase(row, metrics, with_spread="target" not in kinds))
     if "target" in kinds:
         statistic = row.target_statistic
-        actual = getattr(row, f"arrival_{statistic}_s")
-        parts.append(f"{statistic} {format_seconds_as_text(actual)} against a target of "
+        clock = getattr(row, "target_time", None) or "calendar"
+        working = (" in working hours" if clock == "working" else
+                   " in calendar time" if metrics.time == "working" else "")  # say so where the clocks differ
+        parts.append(f"{statistic} {format_seconds_as_text(_target_actual(row))}{working} against a target of "
                      f"{format_seconds_as_text(row.target_s)}")
     if "drop_off" in kinds:
         parts.append(f"{_cases(row.dropped)} ({row.drop_off_rate:.0%}) went silent here")
@@ -158,12 +173,55 @@ def _delay_phrase(row: Any, metrics: JourneyMetrics, with_spread: bool) -> str:
     return f"{share}, median {format_seconds_as_text(median)}, p85 {format_seconds_as_text(row.arrival_p85_s)}"
 
 
+def _with_handoffs(hotspots: list[Hotspot], metrics: JourneyMetrics, automatic: set[str]) -> list[Hotspot]:
+    """The step hotspots and the team pairs whose handoffs hold much of the lead time: the worst from
+    `_HANDOFF_SHARE`, any from `_HANDOFFS_SHARE`; a handoff into a timer step is a rule, not a wait.
+
+    A handoff whose time is nearly all the arrival at one step already flagged says the same as
+    that step: it joins that hotspot (kind and a clause) rather than being listed twice.
+    """
+    handoffs = metrics.handoffs
+    if handoffs is None or handoffs.pairs.empty:
+        return hotspots
+    pairs = handoffs.pairs[(handoffs.pairs["cases"] >= _MIN_CASES) & ~handoffs.pairs["step"].isin(automatic)
+                           & (handoffs.pairs["share_of_lead_time"] > 0)]
+    at_step = {h.step: i for i, h in enumerate(hotspots)}
+    for rank, row in enumerate(pairs.itertuples(index=False)):
+        if row.share_of_lead_time < (_HANDOFF_SHARE if rank == 0 else _HANDOFFS_SHARE):
+            continue
+        label, pair = f"{row.from_owner} → {row.to_owner}", (row.from_owner, row.to_owner)
+        same = at_step.get(row.step)
+        if same is not None and row.step_share >= _SAME_WAIT and hotspots[same].handoff is None:
+            step = hotspots[same]
+            hotspots[same] = replace(step, kinds=(*step.kinds, "handoff"), handoff=pair,
+                                     sentence=f"{step.sentence.removesuffix('.')}, at the handoff {label}.")
+        else:
+            hotspots.append(Hotspot(row.step, label, ("handoff",), float(row.share_of_lead_time),
+                                    handoff_sentence(label, row, metrics), handoff=pair))
+    return hotspots
+
+
+def handoff_sentence(label: str, row: Any, metrics: JourneyMetrics) -> str:
+    """'IT Procurement → IT Service Desk: 31% of lead time waits at this handoff, 1.4 handoffs per case, ...'."""
+    return (f"{label}: {row.share_of_lead_time:.0%} of lead time waits at this handoff, {row.per_case:.1f} handoffs "
+            f"per case, median {format_seconds_as_text(row.median_s)}, most of it before "
+            f"{metrics.step_label(row.step)}.")
+
+
 def _breaks_target(row: Any) -> bool:
     statistic = getattr(row, "target_statistic", None)
     if not isinstance(statistic, str):
         return False
-    actual = getattr(row, f"arrival_{statistic}_s", float("nan"))
+    actual = _target_actual(row)
     return actual is not None and not math.isnan(actual) and actual > row.target_s
+
+
+def _target_actual(row: Any) -> float:
+    """The target's statistic on the clock the target names (`metrics._with_target_actuals`)."""
+    actual = getattr(row, "target_actual_s", None)
+    if actual is None or actual != actual:
+        actual = getattr(row, f"arrival_{row.target_statistic}_s", float("nan"))
+    return actual
 
 
 def _cases(count: int) -> str:

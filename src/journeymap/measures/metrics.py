@@ -18,6 +18,19 @@ from journeymap.measures.okr import OKR_CASE_COLUMNS, okr_case_times
 from journeymap.measures.outcomes import log_outcomes
 from journeymap.engine.stats import duration_stats, quantile_of
 from journeymap.measures.variants import variant_table
+from journeymap.engine.prepare import EVENT_COLUMNS
+from journeymap.core.errors import JourneyError
+from journeymap.measures.handoffs import OWNER_CODE
+from journeymap.measures.handoffs import HandoffOwners
+from journeymap.measures.handoffs import Handoffs
+from journeymap.measures.handoffs import handoff_owners
+from journeymap.measures.handoffs import handoff_table
+from journeymap.engine.workingtime import CLOCK
+from journeymap.engine.workingtime import START_CLOCK
+from journeymap.engine.workingtime import arrival_statistics
+from journeymap.engine.workingtime import check_time
+from journeymap.engine.workingtime import step_calendars
+from journeymap.engine.workingtime import with_working_clock
 
 __all__ = ["JourneyMetrics", "compute_metrics", "arrival_histogram", "activity_to_step", "case_rules", "CaseRules"]
 
@@ -46,6 +59,8 @@ class JourneyMetrics:
     lead_time: dict[str, float | None] = field(default_factory=dict)
     completion: str = "first_end"
     okr_cases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OKR_CASE_COLUMNS))
+    handoffs: Handoffs | None = None  # None when neither the journey nor a log column names teams
+    time: str = "calendar"  # the clock of every duration: "calendar" or "working" (journeymap.engine.workingtime)
 
     @property
     def as_of(self) -> dt.datetime:
@@ -60,20 +75,29 @@ class JourneyMetrics:
 
 
 def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any = None,
-                    stale_after_s: float | None = None, top_variants: int = 10) -> JourneyMetrics:
+                    stale_after_s: float | None = None, top_variants: int = 10,
+                    team: str | None = None, time: str = "calendar") -> JourneyMetrics:
     """Compute transitions, steps, case statuses, lead times and variants for canonical events.
 
     `events` is a canonical event frame (see `journeymap.engine.prepare`) in any supported engine. Without
     a journey every activity is a step, the usual last activities count as end steps and a case
     completes with its last event (`case_rules`). Tables
     are grouped by integer step codes (cheaper than text on every engine) and named at the end.
+    Handoffs (`journeymap.measures.handoffs`) are between the journey's step owners, or the teams of the log
+    column `team` (found by its name where the journey names no owners). With `time="working"`
+    every duration counts only the working hours of the calendar of the step arrived at; targets
+    and OKRs are judged on the clock they name either way.
     """
+    check_time(time)
     activities = sorted(collect(as_lazy(events).select("activity").unique()).get_column("activity").to_list())
     step_of = activity_to_step(activities, journey)
     step_codes = {step: code for code, step in enumerate(sorted(set(step_of.values())))}
     names = {code: step for step, code in step_codes.items()}
     as_of_us = as_of_epoch_us(as_of)
-    prepared = prepare_events(events, step_of, step_codes, as_of_us)
+    attributes = [c for c in as_lazy(events).collect_schema().names() if c not in EVENT_COLUMNS]
+    owners, events = handoff_owners(journey, events, attributes, step_codes, team)
+    carried = (OWNER_CODE,) if owners is not None and owners.column is not None else ()
+    prepared = prepare_events(events, step_of, step_codes, as_of_us, carry=carried)
     events_nw = prepared.events
     if as_of_us is None:
         as_of_us = _scalar(events_nw.select(nw.col("ts").max()))
@@ -84,45 +108,93 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     codes_of = lambda steps: [step_codes[s] for s in steps if s in step_codes]  # noqa: E731
     end_codes = codes_of(end_steps)
     prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
+    calendars, calendar_of_code = step_calendars(journey, step_codes)
+    if time == "working" and not calendars:
+        raise JourneyError("Working time needs calendars: add `calendars:` to the journey and a `calendar:` to it, "
+                           "its steps or their owners (see the README, Calendars).")
+    if calendars and (time == "working" or _names_working_time(journey)):
+        prepared = with_working_clock(prepared, calendars, calendar_of_code, as_of_us or 0)
+    clock = CLOCK if time == "working" else "ts"
     events_nw = prepared.events
     cases = materialise(case_table(prepared, end_codes, codes_of(exit_steps), as_of_us or 0, stale,
-                                   len(step_codes)))
-    transitions_nw = _transitions(prepared, has_start)
+                                   len(step_codes), clock=clock))
+    transitions_nw = _transitions(prepared, has_start, owners, clock=clock)
     cases_pd = _case_frame(cases, names)
     transitions = _transition_table(transitions_nw, journey, has_start, names)
     steps = _step_table(prepared, transitions_nw, cases, journey, names)
+    steps = _with_target_actuals(steps, prepared, journey, step_codes, time)
 
     variants, n_variants = variant_table(cases, events_nw, names, top_variants)
     histogram = arrival_histogram(transitions_nw, names)
     okr_cases = okr_case_times(prepared, journey.okrs if journey else (), step_codes, end_codes, cases)
     completed = cases_pd.loc[cases_pd["status"] == "completed", "lead_time_s"]
+    handoffs = None if owners is None else handoff_table(transitions_nw, owners, names, len(completed),
+                                                         float(completed.sum()), prepared.eager)
     return JourneyMetrics(
         journey=journey, as_of_us=int(as_of_us or 0), n_cases=len(cases_pd),
         n_events=int(cases_pd["n_events"].sum()), end_steps=tuple(end_steps), exit_steps=tuple(exit_steps),
         transitions=transitions, steps=steps, cases=cases_pd, variants=variants, n_variants=n_variants,
         has_start_times=has_start, arrival_histogram=histogram,
         status_counts={status: int((cases_pd["status"] == status).sum()) for status in STATUSES},
-        lead_time=_summary(completed), completion=rules.completion, okr_cases=okr_cases,
+        lead_time=_summary(completed), completion=rules.completion, okr_cases=okr_cases, handoffs=handoffs,
+        time=time,
     )
 
 
-def _transitions(prepared: PreparedEvents, has_start: bool) -> nw.LazyFrame[Any]:
+def _names_working_time(journey: Journey | None) -> bool:
+    """Whether a target or OKR of the journey is on working time (then the working clock is needed)."""
+    if journey is None:
+        return False
+    targets = [step.target for step in journey.steps] + [t.target for t in journey.transitions]
+    return any(t is not None and t.time == "working" for t in targets) or any(o.time == "working" for o in journey.okrs)
+
+
+def _with_target_actuals(steps: pd.DataFrame, prepared: PreparedEvents, journey: Journey | None,
+                         step_codes: dict[str, int], time: str) -> pd.DataFrame:
+    """`target_time` and `target_actual_s`, the target's statistic on the clock the target names:
+    the arrival statistic shown where the clocks agree, else measured on the target's clock."""
+    if journey is None:
+        return steps
+    targets = {step.id: step.target for step in journey.steps if step.target is not None}
+    steps["target_time"] = [targets[s].time if s in targets else None for s in steps["step"]]
+    actual = [float(getattr(row, f"arrival_{row.target_statistic}_s")) if isinstance(row.target_statistic, str)
+              else float("nan") for row in steps.itertuples(index=False)]
+    other = {s: t for s, t in targets.items() if t.time != time and s in step_codes}
+    if other:
+        clock = CLOCK if time == "calendar" else "ts"
+        measured = arrival_statistics(prepared, clock, {step_codes[s]: t.statistic for s, t in other.items()})
+        actual = [measured.get(step_codes[s], float("nan")) if s in other else value
+                  for s, value in zip(steps["step"], actual)]
+    steps["target_actual_s"] = actual
+    return steps
+
+
+def _transitions(prepared: PreparedEvents, has_start: bool, owners: HandoffOwners | None = None,
+                 clock: str = "ts") -> nw.LazyFrame[Any]:
     """Every event but a case's last begins a transition to the next event.
 
     They are taken out once, with only the columns the tables read: three tables group them, and
     filtering ten million events three times costs more than keeping one copy; the next event's
     step and time are read here rather than kept on every event. A transition idx -> idx + 1 is
     inside the lead time when its case completes and no end event comes at or before idx.
+    With `owners` (handoffs) the team of both events comes along when a log column gives it, and
+    on lazy engines `idx`, which orders the handoffs of a case. Durations and waits are differences
+    of `clock`: the timestamps, or the working clocks (`journeymap.engine.workingtime`).
     """
+    start = START_CLOCK if clock != "ts" else "start"
     step = in_order(prepared.eager)
+    by_column = owners is not None and owners.column is not None
+    owner_columns = [OWNER_CODE, f"next_{OWNER_CODE}"] if by_column else []
+    order = ["idx"] if owners is not None and not prepared.eager else []
     following = prepared.frame().with_columns(
         next_step_code=step(nw.col("step_code").shift(-1)),
-        duration_s=(step(nw.col("ts").shift(-1)) - nw.col("ts")) / 1_000_000,
-        **({"wait_s": (step(nw.col("start").shift(-1)) - nw.col("ts")) / 1_000_000} if has_start else {}),
+        **({f"next_{OWNER_CODE}": step(nw.col(OWNER_CODE).shift(-1))} if by_column else {}),
+        duration_s=(step(nw.col(clock).shift(-1)) - nw.col(clock)) / 1_000_000,
+        **({"wait_s": (step(nw.col(start).shift(-1)) - nw.col(clock)) / 1_000_000} if has_start else {}),
     )
     return materialise(following.lazy().filter(~nw.col("is_last")).select(
         "case_code", "step_code", "next_step_code", "duration_s", *(["wait_s"] if has_start else []),
-        in_lead=nw.col("case_completed") & (nw.col("ends_so_far") == 0)))
+        *owner_columns, *order, in_lead=nw.col("case_completed") & (nw.col("ends_so_far") == 0)))
 
 
 def _case_frame(cases: nw.LazyFrame[Any], names: dict[int, str]) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from journeymap.engine.prepare import PreparedEvents, to_pandas
 from journeymap.journey.model import Okr
 from journeymap.engine.stats import quantile_of
 from journeymap.core.moments import week_start
+from journeymap.engine.workingtime import CLOCK
 
 if TYPE_CHECKING:
     from journeymap.measures.metrics import JourneyMetrics
@@ -46,6 +47,7 @@ def okr_case_times(prepared: PreparedEvents, okrs: Sequence[Okr], step_codes: di
     if not okrs:
         return pd.DataFrame(columns=OKR_CASE_COLUMNS)
     events = prepared.frame().lazy()
+    has_clock = CLOCK in events.collect_schema().names()  # an OKR in working time reads the working clock
     in_lead = nw.col("case_completed") & ((nw.col("ends_so_far") == 0) | (
         (nw.col("ends_so_far") == 1) & nw.col("step_code").is_in(list(end_codes))))
     ids = cases.select("case_code", "case")
@@ -54,13 +56,16 @@ def okr_case_times(prepared: PreparedEvents, okrs: Sequence[Okr], step_codes: di
         if okr.from_step not in step_codes or okr.to_step not in step_codes:
             continue
 
+        clock = CLOCK if okr.time == "working" and has_clock else "ts"
+
         def first(step: str, name: str) -> nw.LazyFrame[Any]:
             return (events.filter(in_lead & (nw.col("step_code") == step_codes[step])).group_by("case_code")
-                    .agg(nw.col("position").min().alias(f"{name}_pos"), nw.col("ts").min().alias(f"{name}_ts")))
+                    .agg(nw.col("position").min().alias(f"{name}_pos"), nw.col("ts").min().alias(f"{name}_ts"),
+                         nw.col(clock).min().alias(f"{name}_clock")))
 
         pairs = first(okr.from_step, "from").join(first(okr.to_step, "to"), on="case_code")
         pairs = pairs.filter(nw.col("to_pos") > nw.col("from_pos")).join(ids, on="case_code").select(
-            "case", okr_s=(nw.col("to_ts") - nw.col("from_ts")) / 1_000_000, reached_ts=nw.col("to_ts"))
+            "case", okr_s=(nw.col("to_clock") - nw.col("from_clock")) / 1_000_000, reached_ts=nw.col("to_ts"))
         table = to_pandas(pairs)
         table.insert(0, "okr", number)
         tables.append(table)
@@ -117,7 +122,8 @@ def okr_status(metrics: JourneyMetrics, okr: Okr) -> OkrStatus:
 
 
 def _sentence(metrics: JourneyMetrics, okr: Okr, current: float | None, cases: int, progress: float | None) -> str:
-    span = f"{okr.statistic} time from {metrics.step_label(okr.from_step)} to {metrics.step_label(okr.to_step)}"
+    span = (f"{okr.statistic} {'working ' if okr.time == 'working' else ''}time from "
+            f"{metrics.step_label(okr.from_step)} to {metrics.step_label(okr.to_step)}")
     goal = f"baseline {format_seconds_as_text(okr.baseline_s)}, target {format_seconds_as_text(okr.target_s)}"
     if current is None:
         return f"The {span}: no completed case has gone from one to the other yet; {goal}."

@@ -10,6 +10,7 @@ import pandas as pd
 from journeymap.log.readers import EventLog
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.story import journey_story
+from journeymap.measures.handoffs import handoffs_json
 
 __all__ = ["metrics_summary"]
 
@@ -32,6 +33,7 @@ def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dic
         "end_steps": list(metrics.end_steps),
         "exit_steps": list(metrics.exit_steps),
         "completion": metrics.completion,
+        "time": metrics.time,
         "summary": story.summary,
         "cases": {status: metrics.status_counts[status] for status in ("completed", "in_flight", "dropped", "exited")},
         "lead_time": {key: _plain(metrics.lead_time.get(key)) for key in ("count", "median_s", "p85_s", "p95_s")},
@@ -44,7 +46,8 @@ def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dic
                     for row in metrics.variants.itertuples(index=False)],
         },
         "hotspots": [{"step": h.step, "label": h.label, "kinds": list(h.kinds), "delay_share": h.delay_share,
-                      "sentence": h.sentence} for h in story.hotspots],
+                      "sentence": h.sentence, "handoff": list(h.handoff) if h.handoff else None}
+                     for h in story.hotspots],
         "okrs": [{"name": s.okr.name, "from": s.okr.from_step, "to": s.okr.to_step, "statistic": s.okr.statistic,
                   "baseline_s": s.okr.baseline_s, "target_s": s.okr.target_s, "cases": s.cases,
                   "current_s": s.current_s, "progress": s.progress, "met": s.met, "sentence": s.sentence,
@@ -52,6 +55,7 @@ def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dic
                       "week": s.latest["week"].strftime("%Y-%m-%d"), "cases": int(s.latest["cases"]),
                       "value_s": float(s.latest["value_s"]), "progress": _plain(s.latest["progress"])}}
                  for s in story.okrs],
+        "handoffs": handoffs_json(metrics.handoffs),
     }
 
 

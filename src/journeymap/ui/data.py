@@ -181,15 +181,16 @@ def upload_key(data: bytes, roles: Any, journey: Journey) -> str:
 
 def view(source: Source, selection: Selection) -> View:
     """The figures of a source for the selection's filter (cached)."""
-    return _view(source.key, selection.filter_key(), source)
+    time = selection.time if source.journey.calendars else "calendar"
+    return _view(source.key, selection.filter_key(), source, time)
 
 
 @st.cache_resource(show_spinner="Computing the journey's figures…", max_entries=_CACHE_ENTRIES)
-def _view(key: str, filter_key: tuple[Any, ...], _source: Source) -> View:
+def _view(key: str, filter_key: tuple[Any, ...], _source: Source, time: str = "calendar") -> View:
     start, end, segment, values = filter_key
     case_filter = CaseFilter(start, end, {segment: tuple(values)} if segment and values else {})
     events = filter_events(_source.log.frame, case_filter)
-    return View(_source, case_filter, compute_metrics(events, _source.journey))
+    return View(_source, case_filter, compute_metrics(events, _source.journey, time=time))
 
 
 def date_bounds(source: Source) -> tuple[dt.date, dt.date] | None:

@@ -19,6 +19,8 @@ from journeymap.ui.state import Selection
 __all__ = ["show", "measure_labels", "JOURNEY_KEY", "DATES_KEY", "SEGMENT_KEY", "VALUES_KEY"]
 
 JOURNEY_KEY, DATES_KEY, SEGMENT_KEY, VALUES_KEY = "jm_w_journey", "jm_w_dates", "jm_w_segment", "jm_w_values"
+TIME_KEY = "jm_w_time"
+_TIME_LABELS = {"calendar": "Calendar time", "working": "Working time"}
 _NO_SEGMENT = ""
 
 
@@ -47,6 +49,7 @@ def show() -> Selection:
         st.caption(_source_caption(source))
         _date_widget(selection, source)
         _segment_widgets(selection, source)
+        _time_widget(selection, source)
         if not selection.case_filter().is_empty():
             st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:")
         for note in selection.notes:
@@ -68,6 +71,9 @@ def _checked(selection: Selection, source: data.Source) -> Selection:
             selection = replace(selection, start=None)
         if selection.end == high:
             selection = replace(selection, end=None)
+    if selection.time == "working" and not source.journey.calendars:
+        selection = replace(selection, time="calendar").with_note(
+            "This journey defines no working calendars, so its durations are shown in calendar time.")
     if selection.segment and selection.segment not in source.log.attributes:
         selection = replace(selection, segment=None, values=()).with_note(
             f"This log has no column '{selection.segment}' to filter on; the segment filter was cleared.")
@@ -89,7 +95,7 @@ def _journey_widget(selection: Selection, labels: dict[str, str]) -> None:
 
 def _journey_changed() -> None:
     chosen = st.session_state.get(JOURNEY_KEY)
-    state.store(Selection(journey=chosen, color_by=state.current().color_by))
+    state.store(Selection(journey=chosen, color_by=state.current().color_by, time=state.current().time))
 
 
 def _date_widget(selection: Selection, source: data.Source) -> None:
@@ -125,6 +131,21 @@ def _segment_widgets(selection: Selection, source: data.Source) -> None:
     st.session_state[VALUES_KEY] = [value for value in selection.values if value in options]
     st.multiselect(md(f"{selection.segment} is any of"), options, key=VALUES_KEY, on_change=_values_changed,
                    placeholder="Choose values (none = all cases)")
+
+
+def _time_widget(selection: Selection, source: data.Source) -> None:
+    """Durations in calendar or working time, for journeys with calendars."""
+    if not source.journey.calendars:
+        return
+    st.session_state[TIME_KEY] = selection.time
+    st.radio("Durations in", list(_TIME_LABELS), format_func=_TIME_LABELS.__getitem__, key=TIME_KEY,
+             on_change=_time_changed, horizontal=True,
+             help="Working time counts only the working hours of each step's calendar (the journey's "
+                  "calendars); targets and OKRs keep the clock they name.")
+
+
+def _time_changed() -> None:
+    state.update(time=st.session_state.get(TIME_KEY) or "calendar")
 
 
 def _segment_changed() -> None:

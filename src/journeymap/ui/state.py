@@ -22,7 +22,8 @@ __all__ = ["Selection", "parse_query", "to_query", "current", "store", "update",
 
 DEFAULT_JOURNEY = "onboarding"
 DEFAULT_COLOR = "delay_share"  # the map's default (mapchart.DEFAULT_MEASURE): the ① hotspot is the darkest step
-PARAMS = ("journey", "from", "to", "segment", "value", "color", "step")
+PARAMS = ("journey", "from", "to", "segment", "value", "color", "step", "time")
+TIMES = ("calendar", "working")  # model.TIME_BASES: the clock durations are shown on
 _SESSION_KEY = "jm_selection"
 _WRITTEN_KEY = "jm_url_written"
 _FLASH_KEY = "jm_flash"
@@ -42,6 +43,7 @@ class Selection:
     color_by: str = DEFAULT_COLOR
     step: str | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
+    time: str = "calendar"  # durations in calendar or working time
 
     def case_filter(self) -> CaseFilter:
         """The cases this selection keeps, for `journeymap.engine.filters`."""
@@ -100,7 +102,11 @@ def parse_query(params: Mapping[str, str | Sequence[str]], journeys: Sequence[st
             notes.append(f"The link asks to colour the map by '{_short(color)}', which is not a measure here; "
                          "colouring by share of lead time.")
         color = DEFAULT_COLOR if DEFAULT_COLOR in measure_list or not measure_list else measure_list[0]
-    return Selection(journey, start, end, segment, values, color, one("step"), tuple(notes))
+    time = one("time") or "calendar"
+    if time not in TIMES:
+        notes.append(f"The link asks for durations in '{_short(time)}' time; showing calendar time.")
+        time = "calendar"
+    return Selection(journey, start, end, segment, values, color, one("step"), tuple(notes), time=time)
 
 
 def to_query(selection: Selection, default_journey: str = DEFAULT_JOURNEY) -> dict[str, str | list[str]]:
@@ -119,6 +125,8 @@ def to_query(selection: Selection, default_journey: str = DEFAULT_JOURNEY) -> di
         query["color"] = selection.color_by
     if selection.step:
         query["step"] = selection.step
+    if selection.time != "calendar":
+        query["time"] = selection.time
     return query
 
 
