@@ -8,6 +8,7 @@ from journeymap.journey.definition import journey_to_yaml
 from journeymap.core.errors import JourneyError
 from journeymap.journey.samples import SAMPLE_JOURNEYS
 from journeymap.ui import data, draft_choice, page, state, upload
+from journeymap.ui import sources
 from journeymap.ui.state import Selection
 from journeymap.ui.text import md
 
@@ -21,30 +22,42 @@ st.write("Load an event log (one row per event: a case id, an activity, a timest
          "browser session and can be picked in the sidebar.")
 
 st.subheader("1 · Event log", anchor=False)
-log_file = st.file_uploader("Event log file", type=upload.LOG_TYPES, key="jm_upload_log",
-                            help="Other columns (department, priority, channel …) become segment filters.")
-st.caption(f"CSV with any delimiter (also .csv.gz), Parquet, Excel or XES (.xes, .xes.gz); up to "
-           f"{upload.limit_mb()} MB per file.")
-if log_file is None:
-    sample_id = st.selectbox("No file at hand? Try with a sample log", SAMPLE_JOURNEYS, key="jm_sample_log",
-                             format_func=lambda key: f"{data.sample_journey(key).name} (sample)")
-    log_upload, table = upload.sample_table(sample_id)
+where = sources.choose_where()  # a file, or what the server offers: its events database, ingested logs
+ingested = None  # an ingested log is events already: it has no column step
+if where == sources.DATABASE:
+    log_upload, table = sources.database_table()
+elif where == sources.INGESTED:
+    log_upload, ingested = sources.ingested_log()
+    table = sources.shown_frame(ingested)
 else:
-    oversize = upload.too_big(log_file.size)
-    if oversize:
-        st.error(oversize)
-        st.stop()
-    try:  # read in a child process with a memory and time budget; a workbook gets a sheet picker
-        log_upload, table = upload.load(upload.Upload(log_file.name, log_file.getvalue()), key="jm_log")
-    except JourneyError as error:
-        st.error(md(str(error)), icon=":material/error:")
-        st.stop()
+    log_file = st.file_uploader("Event log file", type=upload.LOG_TYPES, key="jm_upload_log",
+                                help="Other columns (department, priority, channel …) become segment filters.")
+    st.caption(f"CSV with any delimiter (also .csv.gz), Parquet, Excel or XES (.xes, .xes.gz); up to "
+               f"{upload.limit_mb()} MB per file.")
+    if log_file is None:
+        sample_id = st.selectbox("No file at hand? Try with a sample log", SAMPLE_JOURNEYS, key="jm_sample_log",
+                                 format_func=lambda key: f"{data.sample_journey(key).name} (sample)")
+        log_upload, table = upload.sample_table(sample_id)
+    else:
+        oversize = upload.too_big(log_file.size)
+        if oversize:
+            st.error(oversize)
+            st.stop()
+        try:  # read in a child process with a memory and time budget; a workbook gets a sheet picker
+            log_upload, table = upload.load(upload.Upload(log_file.name, log_file.getvalue()), key="jm_log")
+        except JourneyError as error:
+            st.error(md(str(error)), icon=":material/error:")
+            st.stop()
 
 st.subheader("2 · Columns", anchor=False)
-upload.show_notes(log_upload)
-st.caption(md(f"{log_upload.name}: {table.height:,} rows, {table.width} columns.") + " The roles recognised from "
-           "the column names, or else from the values, are preselected; change them if they are wrong.")
-roles = upload.map_columns(table, key=f"jm_roles_{log_upload.key[:10]}")
+if ingested is not None:
+    st.caption(md(f"{log_upload.name}: {ingested.frame.height:,} events, their columns chosen at ingest."))
+    roles = ingested.roles
+else:
+    upload.show_notes(log_upload)
+    st.caption(md(f"{log_upload.name}: {table.height:,} rows, {table.width} columns.") + " The roles recognised "
+               "from the column names, or else from the values, are preselected; change them if they are wrong.")
+    roles = upload.map_columns(table, key=f"jm_roles_{log_upload.key[:10]}")
 st.dataframe(table.head(8).to_pandas(), hide_index=True, width="stretch", height=320)
 
 st.subheader("3 · Journey", anchor=False)
@@ -62,7 +75,7 @@ else:
                "and targets.")
     try:
         log_key = f"jm_draft_{log_upload.key[:10]}"
-        choice = draft_choice.show(draft_choice.read_log(log_upload, table, roles), log_key)
+        choice = draft_choice.show(ingested or draft_choice.read_log(log_upload, table, roles), log_key)
     except JourneyError as error:
         st.error(md(str(error)), icon=":material/error:")
 
@@ -70,7 +83,7 @@ if st.button("Show the map", type="primary", icon=":material/account_tree:", key
     try:
         if how == "yaml" and yaml_file is None:
             raise JourneyError("Choose a journey definition file (.yaml) first, or draft one from the log.")
-        log = draft_choice.read_log(log_upload, table, roles)
+        log = ingested or draft_choice.read_log(log_upload, table, roles)
         if how == "yaml":
             journey = upload.read_journey(upload.Upload(yaml_file.name, yaml_file.getvalue()))
         elif how == "sample":

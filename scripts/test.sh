@@ -23,6 +23,7 @@ fi
 
 # A throwaway PostgreSQL server for the store tests: its own data folder, loopback only.
 pgdir=$(mktemp -d /tmp/journeymap-pg.XXXXXX)
+PG_PASSWORD_ROLE=journeymap_password_check  # tests/test_dbsource.py creates it with a password
 pgport=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$pgdir"
@@ -32,8 +33,11 @@ stop_pg() {
 }
 trap stop_pg EXIT
 run_pg "$(pg_bindir)/initdb" -D "$pgdir/data" -U journeymap --auth=trust >/dev/null
+# One role must give its password (first matching line wins), so that a wrong password is tested for real.
+sed -i "1i host all $PG_PASSWORD_ROLE 127.0.0.1/32 scram-sha-256" "$pgdir/data/pg_hba.conf"
 run_pg "$(pg_bindir)/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $pgport -k $pgdir -c fsync=off" start >/dev/null
 export JOURNEYMAP_TEST_POSTGRES_URL="postgresql+psycopg://journeymap@127.0.0.1:$pgport/postgres"
+export JOURNEYMAP_TEST_POSTGRES_PASSWORD_ROLE="$PG_PASSWORD_ROLE"
 
 .venv/bin/python -m pytest "$@"

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journeymap.core.errors import JourneyError
-from journeymap.log.readers import EventLog, read_events, read_table
+from journeymap.log.eventlog import EventLog
+from journeymap.log.readers import read_events, read_table
 from journeymap.log.timestamps import AmbiguousDatesError
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

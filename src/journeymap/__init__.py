@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # what the names are, for type checkers and readers; at run t
     from journeymap.measures.draft import draft_journey
     from journeymap.core.durations import format_seconds_as_text, parse_duration
     from journeymap.core.errors import JourneyError
-    from journeymap.log.readers import EventLog, read_events
+    from journeymap.log.eventlog import EventLog
+    from journeymap.log.readers import read_events
     from journeymap.export.render import export_chart
     from journeymap.engine.filters import CaseFilter, filter_events
     from journeymap.measures.hotspots import Hotspot, find_hotspots, where_time_goes
@@ -45,7 +46,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "measures.draft": ("draft_journey",),
     "core.durations": ("format_seconds_as_text", "parse_duration"),
     "core.errors": ("JourneyError",),
-    "log.readers": ("EventLog", "read_events"),
+    "log.eventlog": ("EventLog",),
+    "log.readers": ("read_events",),
     "export.render": ("export_chart",),
     "engine.filters": ("CaseFilter", "filter_events"),
     "measures.hotspots": ("Hotspot", "find_hotspots", "where_time_goes"),

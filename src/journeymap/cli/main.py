@@ -21,6 +21,8 @@ _MODULES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("validate", "add_validate_command", {"validate": "check a journey definition"}),
     ("measure", "add_measure_commands", {"metrics": "every figure of an event log, as JSON or a table",
                                              "draft": "draft a journey YAML from an event log"}),
+    ("ingest", "add_ingest_command", {
+        "ingest": "write an event log once as Parquet in case order; every command reads the folder fast"}),
     ("compare", "add_compare_commands", {
         "compare": "cases before/after a change, or a segment's values, with 95%% CIs",
         "whatif": "replay completed cases with one step changed; --impact for all steps"}),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from journeymap.log.readers import EventLog
+    from journeymap.log.eventlog import EventLog
     from journeymap.journey.model import Journey
 
 __all__ = ["HANDLERS", "Command", "add_events_options", "add_measure_options", "command", "load_inputs", "read_log"]
@@ -40,6 +40,13 @@ def add_events_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sep", help="CSV delimiter (sniffed when not given)")
     group.add_argument("--sheet", help="Excel: the sheet to read, or '*' for all sheets of the same columns "
                                        "(default: the sheet(s) with the event columns)")
+    database = parser.add_argument_group(
+        "events from a database (the event log is a URL such as postgresql://user@host/db, or a DuckDB or "
+        "SQLite file; the password is best left out of the URL and given in PGPASSWORD or ~/.pgpass)")
+    which = database.add_mutually_exclusive_group()
+    which.add_argument("--table", help="the table (or view) of events, e.g. events or audit.ticket_events")
+    which.add_argument("--query", help="a SELECT giving one row per event, e.g. \"select * from events where "
+                                       "created > '2026-01-01'\"")
 
 
 def add_measure_options(parser: argparse.ArgumentParser) -> None:
@@ -54,17 +61,41 @@ def add_measure_options(parser: argparse.ArgumentParser) -> None:
 
 
 def read_log(args: argparse.Namespace, path: str) -> EventLog:
-    """Read the event log named on the command line with its column options."""
-    from journeymap.log.readers import read_events
-
+    """Read the event log named on the command line with its column options: a file, a folder that
+    `journeymap ingest` wrote, or a database URL (or DuckDB/SQLite file) with --table or --query."""
     import sys
 
-    log = read_events(path, case=args.case, activity=args.activity, timestamp=args.timestamp,
-                      start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
-                      timestamp_format=args.timestamp_format, sep=args.sep, sheet=getattr(args, "sheet", None))
+    table, query = getattr(args, "table", None), getattr(args, "query", None)
+    from journeymap.log.dbsource import is_database
+
+    if table or query or is_database(path):
+        log = _read_database(args, path, table, query)
+    else:
+        from journeymap.log.readers import read_events
+
+        log = read_events(path, case=args.case, activity=args.activity, timestamp=args.timestamp,
+                          start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
+                          timestamp_format=args.timestamp_format, sep=args.sep, sheet=getattr(args, "sheet", None))
     for note in log.notes:  # what reading changed or left out (sheets, converted columns), beside the output
         print(f"journeymap: note: {note}", file=sys.stderr)
     return log
+
+
+def _read_database(args: argparse.Namespace, url: str, table: str | None, query: str | None) -> EventLog:
+    from journeymap.log.dbsource import DatabaseQuery, masked, read_database_events
+    from journeymap.core.errors import JourneyError
+
+    if not (table or query):
+        raise JourneyError(f"{masked(url)}: is a database; name the events with --table NAME or --query "
+                           "'SELECT …'.", source=masked(url))
+    for option in ("sep", "sheet"):
+        if getattr(args, option, None):
+            raise JourneyError(f"{masked(url)}: --{option} is for files; a database's columns need none.",
+                               source=masked(url))
+    return read_database_events(DatabaseQuery(url, table=table, query=query), case=args.case,
+                                activity=args.activity, timestamp=args.timestamp,
+                                start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
+                                timestamp_format=args.timestamp_format)
 
 
 def load_inputs(args: argparse.Namespace, events_path: str, journey_path: str | None

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
+
 __all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "prepare_events", "in_order", "lookup", "sorted_column",
            "materialise", "collect", "to_pandas"]
 
@@ -32,6 +34,9 @@ _LAST = 2**63 - 1
 # Two independent 64-bit hashes of the case id (Polars): the first orders the events, the second
 # proves that no two different ids share the first (checked after sorting; see `_hash_coded`).
 _HASH_SEEDS = (20261122, 11222026)
+# Working columns an ingested log brings along (journeymap.log.ingest): an integer per case (equal codes,
+# equal ids) and the activity as an Enum (its codes, and the labels they stand for). A Polars frame
+# with both is ordered by its codes: nothing is hashed, and the sort is skipped when it is in order.
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,9 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
     do not redo the ordering. Only these columns are kept, and the (integer) `carry` columns: at
     ten million events every extra column costs most of a hundred megabytes.
     """
-    wrapped = nw.from_native(frame).select(*(nw.col(c) for c in (*EVENT_COLUMNS, *carry)))
+    precoded = _is_precoded(frame)
+    extra = [CASE_CODE, ACTIVITY_CODE] if precoded else []
+    wrapped = nw.from_native(frame).select(*(nw.col(c) for c in (*EVENT_COLUMNS, *carry, *extra)))
     if isinstance(wrapped, nw.LazyFrame) and wrapped.implementation.is_polars():
         wrapped = wrapped.collect()  # a Polars plan is computed here anyway; eager ordering is cheaper
     eager, source = isinstance(wrapped, nw.DataFrame), None
@@ -99,7 +106,11 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         wrapped = wrapped.filter(nw.col("ts") <= as_of_us)
     has_start = bool(collect(wrapped.select((~nw.col("start").is_null()).sum())).item())
     activity_codes = {activity: step_codes[step] for activity, step in step_of.items()}
-    wrapped = wrapped.with_columns(step_code=lookup_expr(nw.col("activity"), activity_codes, nw.Int32)).drop("activity")
+    if precoded:
+        wrapped = _steps_of_codes(wrapped, activity_codes)
+    else:
+        wrapped = wrapped.with_columns(step_code=lookup_expr(nw.col("activity"), activity_codes, nw.Int32))
+    wrapped = wrapped.drop("activity")
     if has_start:
         wrapped = wrapped.with_columns(start_key=nw.col("start").fill_null(_LAST))
     else:
@@ -170,6 +181,8 @@ def sorted_column(frame: nw.DataFrame[Any] | nw.LazyFrame[Any], name: str) -> nw
 def _sorted_by_case(frame: nw.DataFrame[Any], keys: list[str]) -> tuple[nw.DataFrame[Any], bool]:
     """An eager frame with integer `case_code`s, sorted by `keys` (cases contiguous), and whether
     the codes already number the cases 0..n-1 in that order."""
+    if frame.implementation.is_polars() and CASE_CODE in frame.columns:
+        return nw.from_native(_precoded_order(frame.to_native(), keys)), True
     if frame.implementation.is_polars():
         native = frame.to_native()
         ordered = _run_coded(native, keys)
@@ -179,6 +192,36 @@ def _sorted_by_case(frame: nw.DataFrame[Any], keys: list[str]) -> tuple[nw.DataF
         if ordered is not None:
             return nw.from_native(ordered), False
     return _with_case_codes(frame).drop("case").sort(keys), False
+
+
+def _is_precoded(frame: Any) -> bool:
+    """Whether a frame is an eager Polars frame with an ingested log's code columns of the right types."""
+    if not isinstance(frame, pl.DataFrame):
+        return False
+    schema = frame.schema
+    return (CASE_CODE in schema and schema[CASE_CODE].is_integer() and isinstance(schema.get(ACTIVITY_CODE), pl.Enum))
+
+
+def _steps_of_codes(frame: nw.DataFrame[Any], activity_codes: dict[str, int]) -> nw.DataFrame[Any]:
+    """`step_code` of every event from its activity's code: a lookup in a table of the few labels."""
+    native = frame.to_native()
+    labels = native.schema[ACTIVITY_CODE].categories.to_list()
+    table = pl.Series("step_code", [activity_codes.get(label, -1) for label in labels], dtype=pl.Int32)
+    coded = native.with_columns(pl.lit(table).gather(pl.col(ACTIVITY_CODE).to_physical()).alias("step_code"))
+    return nw.from_native(coded.drop(ACTIVITY_CODE))
+
+
+def _precoded_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The frame with its case codes as `case_code`, numbered 0..n-1 along `keys` (sorted only if not already).
+
+    An ingested log is in this order, and a filtered one still is (filters keep the order), but its
+    codes then have gaps: runs are numbered again, which is one pass over integers.
+    """
+    coded = frame.drop("case").rename({CASE_CODE: "case_code"}).with_columns(pl.col("case_code").cast(pl.Int32))
+    if not _is_sorted(coded, keys):
+        coded = coded.sort(keys)
+    starts = coded.get_column("case_code").ne_missing(coded.get_column("case_code").shift(1)).fill_null(True)
+    return coded.with_columns((starts.cast(pl.Int32).cum_sum() - 1).alias("case_code"))
 
 
 def _run_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-__all__ = ["ColumnRoles", "detect_roles", "ROLE_NAMES"]
+__all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "ROLE_NAMES"]
+
+# The working columns of a log `journeymap ingest` wrote: an integer per case (equal codes, one case)
+# and per activity, so that the engine needs neither to hash case ids nor to sort.
+CASE_CODE, ACTIVITY_CODE = "__case_code", "__activity_code"
 
 # Spellings seen in the wild, best first; compared after lower-casing and dropping non-letters.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from journeymap.log.eventlog import EventLog
 from journeymap.log.columns import ColumnRoles
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.csvrows import read_rows
@@ -20,37 +21,14 @@ from journeymap.log.textfile import sniff_delimiter, utf8_text
 from journeymap.log.timestamps import parse_timestamps
 from journeymap.log.xes import scan_xes
 
-__all__ = ["EventLog", "RawFile", "RawTable", "read_events", "read_file", "read_raw", "read_table",
-           "canonical_events", "with_reading", "SUPPORTED_SUFFIXES"]
+__all__ = ["RawFile", "RawTable", "read_events", "read_file", "read_raw", "read_table",
+           "canonical_events", "with_reading", "check_table", "SUPPORTED_SUFFIXES"]
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".xes", ".xes.gz")
 _ECHO = 100  # characters of a value or parser message shown in an error
-_CANONICAL = {"case", "activity", "ts", "start", "row"}
-
-
-@dataclass
-class EventLog:
-    """Canonical events (Polars) plus what reading them took: roles used and rows set aside."""
-
-    frame: pl.DataFrame
-    source: str
-    roles: ColumnRoles
-    attributes: tuple[str, ...] = ()
-    skipped: dict[str, int] = field(default_factory=dict)
-    rows_read: int = 0
-    notes: tuple[str, ...] = ()  # what reading the file changed or left out besides rows (sheets, columns)
-
-    @property
-    def skipped_rows(self) -> int:
-        """Rows of the file that are not events in `frame`."""
-        return sum(self.skipped.values())
-
-    def skipped_sentence(self) -> str:
-        """One line on rows set aside, e.g. '12 of 5,000 rows skipped: 12 without a timestamp.'."""
-        if not self.skipped:
-            return f"All {self.rows_read:,} rows read."
-        reasons = "; ".join(f"{count:,} {reason}" for reason, count in self.skipped.items())
-        return f"{self.skipped_rows:,} of {self.rows_read:,} rows skipped: {reasons}."
+# The last two are the engine's working columns of an ingested log (engine.CASE_CODE, ACTIVITY_CODE):
+# a file's own column of such a name is renamed like the others, never taken for them.
+_CANONICAL = {"case", "activity", "ts", "start", "row", "__case_code", "__activity_code"}
 
 
 @dataclass
@@ -102,6 +80,13 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
     does and `notes` says what it chose. Every problem with the file is a JourneyError of one
     sentence naming the file (and the line or column when known).
     """
+    if not isinstance(source, bytes) and Path(source).is_dir():
+        from journeymap.log.ingest import is_ingested, read_ingested
+
+        if is_ingested(source):  # `journeymap ingest` wrote it: already canonical and in case order
+            return read_ingested(source, case=case, activity=activity, timestamp=timestamp,
+                                 start_timestamp=start_timestamp, lifecycle=lifecycle,
+                                 timestamp_format=timestamp_format, sep=sep, sheet=sheet)
     label = name or Path(str(source)).name if not isinstance(source, bytes) else (name or "upload")
     raw = read_raw(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet, limits=limits)
     table = raw.frame
@@ -222,7 +207,8 @@ def _read_bytes(path: Path, name: str) -> bytes:
     except FileNotFoundError:
         raise JourneyError(f"{name}: no such file.", source=name) from None
     except IsADirectoryError:
-        raise JourneyError(f"{name}: is a folder; give an event log file.", source=name) from None
+        raise JourneyError(f"{name}: is a folder; give an event log file, or a folder written by journeymap "
+                           "ingest.", source=name) from None
 
 
 def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> pl.DataFrame:
@@ -278,6 +264,9 @@ def _check_table(frame: pl.DataFrame, name: str, limits: Limits) -> None:
             row = frame.get_column(column).str.len_bytes().arg_max()
             raise over_limit(f"{name}, column '{_cut(column, 40)}', row {(row or 0) + 1:,}",
                              f"has a value of {length / 1024:,.0f} KB", "cell_kb", limits.cell_kb)  # type: ignore
+
+
+check_table = _check_table  # the same bounds for a table read from elsewhere (a database)
 
 
 def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None:

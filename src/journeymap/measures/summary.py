@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from journeymap.log.readers import EventLog
+from journeymap.log.eventlog import EventLog
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.story import journey_story
 from journeymap.measures.handoffs import handoffs_json

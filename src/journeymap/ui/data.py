@@ -23,7 +23,8 @@ import streamlit as st
 from journeymap.measures.conformance import Conformance, conformance
 from journeymap.journey.definition import journey_to_yaml, load_journey
 from journeymap.core.errors import JourneyError
-from journeymap.log.readers import EventLog, read_events
+from journeymap.log.eventlog import EventLog
+from journeymap.log.readers import read_events
 from journeymap.engine.filters import CaseFilter, filter_events, segment_values
 from journeymap.measures.hotspots import Hotspot
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
@@ -31,6 +32,7 @@ from journeymap.journey.model import Journey
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
 from journeymap.measures.story import JourneyStory, journey_story
 from journeymap.ui.state import Selection
+from journeymap.log.columns import CASE_CODE
 
 __all__ = ["Source", "View", "sources", "get_source", "add_source", "upload_key", "view", "date_bounds",
            "segment_options", "log_counts", "sample_journey", "content_key", "SOURCES_KEY"]
@@ -203,7 +205,7 @@ def _date_bounds(key: str, _source: Source) -> tuple[dt.date, dt.date] | None:
     frame = nw.from_native(_source.log.frame)
     if frame.shape[0] == 0:
         return None
-    firsts = frame.group_by("case").agg(nw.col("ts").min())
+    firsts = frame.group_by(_case_key(frame.columns)).agg(nw.col("ts").min())
     low, high = firsts["ts"].min(), firsts["ts"].max()
     return _day(low), _day(high)
 
@@ -216,7 +218,12 @@ def log_counts(source: Source) -> tuple[int, int]:
 @st.cache_resource(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def _log_counts(key: str, _source: Source) -> tuple[int, int]:
     frame = _source.log.frame
-    return (frame.get_column("case").n_unique() if frame.height else 0), frame.height
+    return (frame.get_column(_case_key(frame.columns)).n_unique() if frame.height else 0), frame.height
+
+
+def _case_key(columns: list[str]) -> str:
+    """The column that tells cases apart most cheaply: an ingested log's integer codes, else the ids."""
+    return CASE_CODE if CASE_CODE in columns else "case"
 
 
 def segment_options(source: Source, column: str) -> list[str]:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from journeymap.log.columns import ColumnRoles
 from journeymap.measures.draft import DraftProposal, propose_draft
-from journeymap.log.readers import EventLog
+from journeymap.log.eventlog import EventLog
 from journeymap.journey.model import Journey
 from journeymap.ui import upload
 from journeymap.ui.text import md

@@ -19,7 +19,8 @@ from journeymap.log.contentroles import detect_table_roles
 from journeymap.journey.definition import journey_from_yaml
 from journeymap.measures.draft import draft_journey
 from journeymap.core.errors import JourneyError
-from journeymap.log.readers import EventLog, RawFile, RawTable, canonical_events, read_file, with_reading
+from journeymap.log.eventlog import EventLog
+from journeymap.log.readers import RawFile, RawTable, canonical_events, read_file, with_reading
 from journeymap.log.excel import ALL_SHEETS
 from journeymap.log.isolate import read_file_isolated
 from journeymap.journey.model import Journey

@@ -1,0 +1,36 @@
+"""An event log as read: canonical events (Polars) and what reading them took."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from journeymap.log.columns import ColumnRoles
+
+__all__ = ["EventLog"]
+
+
+@dataclass
+class EventLog:
+    """Canonical events (Polars) plus what reading them took: roles used and rows set aside."""
+
+    frame: pl.DataFrame
+    source: str
+    roles: ColumnRoles
+    attributes: tuple[str, ...] = ()
+    skipped: dict[str, int] = field(default_factory=dict)
+    rows_read: int = 0
+    notes: tuple[str, ...] = ()  # what reading the file changed or left out besides rows (sheets, columns)
+
+    @property
+    def skipped_rows(self) -> int:
+        """Rows of the file that are not events in `frame`."""
+        return sum(self.skipped.values())
+
+    def skipped_sentence(self) -> str:
+        """One line on rows set aside, e.g. '12 of 5,000 rows skipped: 12 without a timestamp.'."""
+        if not self.skipped:
+            return f"All {self.rows_read:,} rows read."
+        reasons = "; ".join(f"{count:,} {reason}" for reason, count in self.skipped.items())
+        return f"{self.skipped_rows:,} of {self.rows_read:,} rows skipped: {reasons}."
