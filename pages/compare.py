@@ -10,8 +10,11 @@ import streamlit as st
 
 from journeymap.charts import flow as flowcharts
 from journeymap.charts import compare as comparecharts
-from journeymap.decide.compare import MIN_CASES, latest_change
+from journeymap.decide.compare import latest_change
+from journeymap.engine.stats import MIN_CASES
 from journeymap.ui import charting, decide
+from journeymap.charts import flow as flowcharts
+from journeymap.ui import pilot_tab
 from journeymap.ui.decide import interval, pair
 from journeymap.ui.text import md
 
@@ -132,8 +135,10 @@ def who_is_it_worse_for() -> None:
     st.caption("Share of each value's cases that reached the step.")
 
 
-worked, worse = st.tabs(["Did our change work?", "Who is it worse for?"])
+worked, worse, piloted = st.tabs(["Did our change work?", "Who is it worse for?", "Did the pilot work?"])
 with worked:
     did_our_change_work()
 with worse:
     who_is_it_worse_for()
+with piloted:
+    pilot_tab.show(view, times, subtitle, first_day, last_day)

@@ -10,6 +10,8 @@ from journeymap.charts import map as mapchart
 from journeymap.measures.hotspots import hotspot_marker
 from journeymap.measures.story import MARKED_HOTSPOTS
 from journeymap.ui import charting, decide, page, state, step_details
+from journeymap.charts import explorer as charts
+from journeymap.ui import ops_panel
 from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
 
@@ -45,7 +47,11 @@ def _step_changed() -> None:
     state.update(step=st.session_state[STEP_KEY] or None)
 
 
-measures = decide.MEASURES
+measures = decide.measures(view)
+if selection.color_by not in measures:  # a link's satisfaction or flow efficiency, on a log without them
+    st.caption(f"This log cannot colour steps by {md(ops_panel.measure_name(selection.color_by))}; showing the "
+               "share of lead time.")
+    selection = state.update(color_by=state.DEFAULT_COLOR)
 left, middle, right = st.columns([3, 2, 2], vertical_alignment="center")
 st.session_state[COLOR_KEY] = selection.color_by
 left.selectbox("Colour steps by", list(measures), format_func=lambda measure: f"Colour steps by: {measures[measure]}",
@@ -82,6 +88,8 @@ if clicked and clicked != st.session_state.get(CLICK_KEY):
     selection = state.update(step=clicked[0])
     st.toast(f"{md(view.step_labels.get(clicked[0], clicked[0]))}: details below the map", icon=":material/info:")
 st.session_state[CLICK_KEY] = clicked
+
+ops_panel.show(decide.ops(view))
 
 st.divider()
 st.session_state[STEP_KEY] = selection.step or ""

@@ -282,6 +282,16 @@ class TestShortcuts:
         with pytest.raises(LookupError):
             draw_halos("<svg></svg>", [Halo("t", 4.0, "round")])
 
+    def test_draw_halos_of_a_layer_without_labels(self):
+        """A label layer that shows nothing (a change label filtered to the other side) is an empty group;
+        its halo is empty too, and the markup after it is left whole (a PNG with a change rule once broke)."""
+        empty = '<g class="mark-text role-mark t_marks" role="graphics-object"/>'
+        after = '<g class="mark-text role-mark u_marks"><text x="1">U</text></g></g>'
+        drawn = draw_halos(f"<svg><g>{empty}<g><path/></g>{after}</svg>", [Halo("t", 4.0, "round")])
+        assert drawn == (f'<svg><g><g class="mark-text role-mark t_halo_marks" role="graphics-object"/>{empty}'
+                         f"<g><path/></g>{after}</svg>")
+        ET.fromstring(drawn)
+
     def test_halos_of_opaque_labels_can_be_outlines_only(self):
         """For a PNG the white inside goes where a solid, opaque label covers it, and only there.
 

@@ -19,14 +19,19 @@ from journeymap.charts.style import INK, MUTED, RULE_LABEL, shorten, text_labels
 from journeymap.charts.compare import finish
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.decide.flow import Forecast
+from journeymap.core.numbers import format_change
+from journeymap.decide.pilot import PilotComparison, pilot_text
 from journeymap.journey.model import Change, Okr
 
 __all__ = ["throughput_chart",
-           "cumulative_flow_chart", "forecast_chart", "okr_progress_chart", "okr_budget_chart", "CHANGE_COLOR"]
+           "cumulative_flow_chart", "forecast_chart", "okr_progress_chart", "okr_budget_chart", "pilot_chart",
+           "CHANGE_COLOR", "PILOT_COLORS"]
 
 CHANGE_COLOR = "#6b4c9a"
 _DATE_AXIS = alt.Axis(format="%d %b %Y", labelAngle=0)
 _LEVEL_DASH = {50: [1, 0], 85: [8, 4], 95: [2, 3]}
+_PILOT_MIN_BIN = 5  # completed cases a point needs; fewer say nothing about a median
+PILOT_COLORS = {"pilot": "#0072B2", "others": "#E69F00"}  # Okabe-Ito blue and orange, told apart by dash too
 
 
 def throughput_chart(throughput: pd.DataFrame, changes: Sequence[Change] = (), *, title: str | None = None,
@@ -173,6 +178,46 @@ def okr_budget_chart(budget: pd.DataFrame, okr: Okr, *, title: str | None = None
             f"budget); {over} of {len(budget)} steps over budget")
     return finish([bars, tick, text.transform_calculate(max_x="max(datum.actual, datum.budget)")],
                   {"flow_budget": table}, title or f"Budget: {okr.name}", subtitle, note)
+
+
+def pilot_chart(result: PilotComparison, *, title: str | None = None, subtitle: str | None = None) -> Any:
+    """Median lead time of the pilot and of everyone else by when their cases started, the change marked."""
+    trend = result.trend[result.trend["cases"] >= _PILOT_MIN_BIN]
+    unit, unit_s = time_unit(float(trend["median_s"].median()) if len(trend) else 86400.0)
+    names = {"pilot": f"Pilot: {pilot_text(result.pilot)}", "others": "Everyone else"}
+    table = pd.DataFrame({"start": _days(trend["start"]), "end": _days(trend["end"]),
+                          "group": trend["group"].map(names), "value": trend["median_s"] / unit_s,
+                          "text": trend["median_s"].map(human), "cases": trend["cases"].astype(int),
+                          "period": np.where(trend["start"] < pd.Timestamp(result.day, tz="UTC"), "before", "after")})
+    table["mid"] = [f"{pd.Timestamp(a) + (pd.Timestamp(b) - pd.Timestamp(a)) / 2:%Y-%m-%dT%H:%M:%S}Z"
+                    for a, b in zip(table["start"], table["end"])]
+    x_title = "When the cases started"
+    x = alt.X("mid:T", title=x_title, scale=alt.Scale(type="utc"), axis=_DATE_AXIS)
+    domain = [names["pilot"], names["others"]]
+    lines = alt.Chart(alt.NamedData("flow_pilot")).mark_line(point=True, strokeWidth=2.5).encode(
+        x=x, y=alt.Y("value:Q", title=f"Median lead time of completed cases ({unit})", scale=alt.Scale(zero=True)),
+        color=alt.Color("group:N", title=None, legend=alt.Legend(orient="top", labelLimit=480), scale=alt.Scale(
+            domain=domain, range=list(PILOT_COLORS.values()))),
+        strokeDash=alt.StrokeDash("group:N", legend=None, scale=alt.Scale(domain=domain, range=[[1, 0], [6, 4]])),
+        detail="period:N",  # no line across the change: before and after are two stories
+        tooltip=[alt.Tooltip("group:N", title="Group"), alt.Tooltip("start:T", title="Started from", format="%d %b %Y"),
+                 alt.Tooltip("text:N", title="Median lead time"), alt.Tooltip("cases:Q", title="Completed cases")])
+    change = Change(result.day, result.title or f"change piloted by {pilot_text(result.pilot)}")
+    layers, datasets = _with_changes([lines], {"flow_pilot": table}, [change], x_title,
+                                     [*table["start"][:1], *table["end"][-1:]])
+    lead = result.lead_time
+    if lead["change"] == lead["change"]:
+        notes = [f"median lead time: pilot {format_change(lead['pilot_change'])}, everyone else "
+                 f"{format_change(lead['others_change'])}",
+                 f"the pilot's effect beyond the others' change: {format_change(lead['change'])} (95% CI "
+                 f"{format_change(lead['ci_low'])} to {format_change(lead['ci_high'])})"
+                 + ("" if lead["significant"] else ", no clear effect")]
+    else:
+        notes = ["too few cases in one of the four groups to tell the pilot's effect"]
+    days = int((trend["end"].iloc[0] - trend["start"].iloc[0]).days) if len(trend) else 7
+    return finish(layers, datasets, title or f"Did the pilot work? {pilot_text(result.pilot)} against everyone else",
+                  subtitle, *notes, f"each point: the median of the completed cases that started in {days} days "
+                  f"(at least {_PILOT_MIN_BIN})")
 
 
 def _start(forecast: Forecast) -> pd.Timestamp | None:

@@ -26,6 +26,7 @@ from journeymap.charts.layout import OFF_MAP_LANE, JourneyLayout, edge_curve, jo
 from journeymap.charts.mapdetail import MapDetail, map_detail, map_plot_size
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
+from journeymap.measures.opsmeasures import OPS_MEASURES
 
 __all__ = ["MEASURES", "STEP_SELECTION", "DEFAULT_MEASURE", "map_chart", "handoff_edges"]
 
@@ -34,6 +35,10 @@ MEASURES: dict[str, str] = {"arrival_median_s": "Median time to arrive", "arriva
                             "drop_off_rate": "Drop-off rate", "delay_share": "Share of lead time"}
 # Hotspots are ranked by share of lead time, so colouring by it makes the ① step the darkest.
 DEFAULT_MEASURE = "delay_share"
+# Where a low value is the worse one, the scale runs the other way: the least satisfied or least
+# efficient step is the darkest. Satisfaction spans its steps' range (they differ by tenths of a point).
+_LOW_IS_WORSE = ("satisfaction_mean", "flow_efficiency")
+_KINDS = {"satisfaction_mean": "score", "flow_efficiency": "share"}
 STEP_SELECTION = "step"  # the point selection on map nodes; Streamlit returns it as event.selection["step"]
 _GUTTER_PX = 24  # left of the lanes, for their names (turned to read upwards) ...
 _GUTTER_TWO_LINES_PX = 40  # ... or for names that need two lines in a short lane
@@ -245,7 +250,7 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         value = getattr(row, color_by)
         # A timer's wait is a rule, not work: off the time scales (grey, like an unmeasured step),
         # so the darkest step is the ① hotspot, as the ranking says; its value still reads.
-        timer = row.step in automatic and color_by != "drop_off_rate"
+        timer = row.step in automatic and color_by not in ("drop_off_rate", "satisfaction_mean")
         lines = fit_label(marker + row.label if by_name else row.label, g.label_px, g.font, g.max_lines)
         if g.counts:  # else the count is in the node's size and tooltip (projectors, small charts)
             lines.append(fit_label(f"{row.reached:,} cases", g.label_px, g.font, 1)[0])
@@ -367,6 +372,8 @@ def _arrow_at(curve: list[tuple[float, float]]) -> int:
 
 def _measure_kind(color_by: str) -> str:
     """How a measure reads: a duration in seconds, a share of one, or a plain number."""
+    if color_by in _KINDS:
+        return _KINDS[color_by]
     if color_by.endswith("_s"):
         return "duration"
     return "share" if color_by.endswith(("_rate", "_share")) else "number"
@@ -374,8 +381,8 @@ def _measure_kind(color_by: str) -> str:
 
 def _measure_title(metrics: JourneyMetrics, color_by: str) -> str:
     """The legend title of a colour-by measure; unknown or non-numeric columns are a user error."""
-    if color_by in MEASURES:
-        return MEASURES[color_by]
+    if color_by in MEASURES or color_by in OPS_MEASURES:
+        return MEASURES.get(color_by) or OPS_MEASURES[color_by]
     column = metrics.steps.get(color_by)
     if column is None or not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
         raise JourneyError(f"Cannot colour the map by '{color_by}': use one of {', '.join(MEASURES)} "
@@ -388,18 +395,24 @@ def _value_text(color_by: str, value: Any) -> str:
     if value is None or pd.isna(value):
         return ""
     kind = _measure_kind(color_by)
+    if kind == "score":
+        return f"{value:.1f}"
     return human(float(value)) if kind == "duration" else f"{value:.0%}" if kind == "share" else f"{value:,.3g}"
 
 
 def _measure_color(color_by: str, title: str, nodes: pd.DataFrame, k: float, width: int) -> Any:
     """Fill of map nodes: the measure on a colour-blind-safe scale, grey where there is no value."""
     kind = _measure_kind(color_by)
-    top = nodes.loc[nodes["valid"].astype(bool), "measure"].max() if nodes["valid"].any() else 1.0
+    valid = nodes.loc[nodes["valid"].astype(bool), "measure"]
+    top = 1.0 if color_by == "flow_efficiency" else valid.max() if len(valid) else 1.0  # efficiency: on 0-100%
+    bottom = float(valid.min()) if kind == "score" and len(valid) and valid.min() < top else 0.0
     extra: dict[str, Any] = ({"labelExpr": duration_expr(trim=True), "values": duration_ticks(float(top))}
-                             if kind == "duration" else {"format": ".0%"} if kind == "share" else {})
+                             if kind == "duration" else {"format": ".0%"} if kind == "share" else
+                             {"format": ".1f"} if kind == "score" else {})
     # Under the map and lying down: the values sit under the gradient, never on its title.
     legend = alt.Legend(title=title, orient="bottom", direction="horizontal", gradientLength=min(200 * k, width / 4),
                         gradientThickness=12 * k, labelOverlap="greedy", **extra)
-    scale = alt.Scale(scheme=SCHEME, domain=[0, float(top) or 1.0], clamp=True)
+    scale = alt.Scale(scheme=SCHEME, domain=[bottom, float(top) or 1.0], clamp=True,
+                      reverse=color_by in _LOW_IS_WORSE)
     return alt.when("datum.valid").then(
         alt.Color("measure:Q", scale=scale, legend=legend)).otherwise(alt.value("#d5dae0"))

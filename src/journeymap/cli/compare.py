@@ -13,24 +13,22 @@ import pandas as pd
 
 from journeymap.measures.casetimes import CaseTimes, case_step_times
 from journeymap.cli.options import add_events_options, command, load_inputs
-from journeymap.decide.compare import (
-    LEVEL,
-    MIN_CASES,
-    RESAMPLES,
-    Comparison,
-    SegmentComparison,
-    compare_change,
-    compare_segment,
-    latest_change,
-)
+from journeymap.decide.compare import Comparison, SegmentComparison, compare_change, compare_segment, latest_change
+from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.errors import JourneyError
 from journeymap.core.numbers import format_change
 from journeymap.decide.whatif import WhatIf, p85_impact, what_if
+from journeymap.decide.pilot import GROUPS
+from journeymap.decide.pilot import PilotComparison
+from journeymap.decide.pilot import compare_pilot
+from journeymap.decide.pilot import parse_pilot
+from journeymap.decide.pilot import pilot_text
 
-__all__ = ["add_compare_commands", "comparison_json", "segment_json", "whatif_json"]
+__all__ = ["add_compare_commands", "comparison_json", "segment_json", "whatif_json", "pilot_json"]
 
 _GROUP_FIELDS = ("n", "median_s", "p85_s")
+_PILOT_FIELDS = ("pilot_change", "others_change", "p85_pilot_change", "p85_others_change")
 _DIFF_FIELDS = ("change", "ci_low", "ci_high", "significant", "p85_change", "p85_ci_low", "p85_ci_high",
                 "p85_significant", "verdict")
 
@@ -43,6 +41,10 @@ def add_compare_commands(commands: Any) -> None:
     group = compare.add_mutually_exclusive_group()
     group.add_argument("--change-date", help="ISO date of the change (default: the journey's latest `changes` entry)")
     group.add_argument("--segment", help="attribute column to compare values of, e.g. department")
+    compare.add_argument("--pilot", action="append", metavar="COL=VALUE",
+                         help="the segment that piloted the change, e.g. department=Sales (repeat to narrow): "
+                              "its before/after against everyone else's (difference-in-differences); default: "
+                              "the pilot the journey's latest change names, when the date comes from it")
     compare.add_argument("--window-days", type=int, help="only cases started this many days either side of the date")
     compare.add_argument("--min-cases", type=int, default=MIN_CASES, help="fewer per group: 'too few cases to tell'")
     compare.add_argument("--resamples", type=int, default=RESAMPLES)
@@ -75,8 +77,16 @@ def _times(args: argparse.Namespace, segments: tuple[str, ...] = ()) -> CaseTime
 
 @command("compare")
 def _compare(args: argparse.Namespace) -> int:
-    times = _times(args, (args.segment,) if args.segment else ())
+    if args.pilot and args.segment:
+        raise JourneyError("--pilot goes with a change date, not with --segment; give one or the other.")
+    pilot = parse_pilot(args.pilot) if args.pilot else ()
+    if not pilot and args.change_date is None and not args.segment and args.journey:
+        pilot = _journey_pilot(args)
+    segments = (args.segment,) if args.segment else tuple(dict.fromkeys(column for column, _ in pilot))
+    times = _times(args, segments)
     options = {"min_cases": max(args.min_cases, 1), "resamples": args.resamples, "seed": args.seed}
+    if pilot:
+        return _compare_pilot(args, times, pilot, options)
     if args.segment:
         segments = compare_segment(times, args.segment, **options)
         return _emit(args, segment_json(segments), lambda: _segment_table(segments))
@@ -89,6 +99,53 @@ def _compare(args: argparse.Namespace) -> int:
     result = compare_change(times, date, window_days=args.window_days, **options)
     payload = {"change_date": date, "change_title": title, **comparison_json(result)}
     return _emit(args, payload, lambda: _comparison_table(result, date, title))
+
+
+def _journey_pilot(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """The pilot of the journey's latest change, when that change is the one compared."""
+    from journeymap.journey.definition import load_journey
+
+    change = latest_change(load_journey(args.journey))
+    return change.pilot if change is not None else ()
+
+
+def _compare_pilot(args: argparse.Namespace, times: CaseTimes, pilot: tuple[tuple[str, str], ...],
+                   options: dict[str, Any]) -> int:
+    date, title = args.change_date, None
+    change = latest_change(times.journey)
+    if date is None:
+        if change is None:
+            raise JourneyError("Give --change-date DATE with --pilot (the journey records no `changes`).")
+        date, title = change.date.isoformat(), change.title
+    result = compare_pilot(times, date, pilot, window_days=args.window_days, title=title or "", **options)
+    payload = {"change_date": date, "change_title": title, **pilot_json(result)}
+    return _emit(args, payload, lambda: _pilot_table(result))
+
+
+def pilot_json(result: PilotComparison) -> dict[str, Any]:
+    """A pilot comparison as plain data: the four groups' n, median_s, p85_s, the effect and its interval."""
+    def row(values: dict[str, Any]) -> dict[str, Any]:
+        plain = _row(values, GROUPS)
+        plain.update({key: _plain(values[key]) for key in _PILOT_FIELDS})
+        return plain
+
+    return {"pilot": dict(result.pilot), "groups": list(GROUPS), "group_sizes": result.group_sizes, "level": LEVEL,
+            "resamples": result.resamples, "seed": result.seed, "min_cases": result.min_cases,
+            "window_days": result.window_days, "lead_time": row(result.lead_time),
+            "steps": [row(values) for values in result.steps.to_dict("records")], "verdicts": result.verdicts()}
+
+
+def _pilot_table(result: PilotComparison) -> str:
+    lines = [f"Pilot {pilot_text(result.pilot)}, change on {result.day.isoformat()}"
+             + (f": {result.title}" if result.title else ""), "", *result.verdicts(), "",
+             f"{'step':28} {'pilot':>17} {'others':>17} {'effect':>7} {'95% CI':>15}  sig"]
+    for row in [result.lead_time, *result.steps.to_dict("records")]:
+        lines.append(f"{str(row['label'])[:28]:28} {_pair(row['median_s_pilot_before'], row['median_s_pilot_after']):>17} "
+                     f"{_pair(row['median_s_others_before'], row['median_s_others_after']):>17} "
+                     f"{format_change(row['change']):>7} "
+                     f"{format_change(row['ci_low']) + '..' + format_change(row['ci_high']):>15}  "
+                     f"{'*' if row['significant'] else ''}")
+    return "\n".join(lines)
 
 
 @command("whatif")

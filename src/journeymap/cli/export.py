@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ from journeymap.measures.okr import okr_status
 from journeymap.export.report import build_report
 from journeymap.measures.story import journey_story
 from journeymap.cli.options import add_measure_options
+from journeymap.measures.opsmeasures import OPS_MEASURES
+from journeymap.measures.opsmeasures import ops_measures
+from journeymap.measures.opsmeasures import with_ops_measures
 
 __all__ = ["add_export_commands", "CHARTS", "parse_case_filter"]
 
@@ -39,7 +43,7 @@ def add_export_commands(commands: Any) -> None:
     export.add_argument("--format", choices=CHART_FORMATS, help="default: from the --out file's suffix")
     export.add_argument("--out", required=True, help="file to write")
     export.add_argument("--color-by", default=DEFAULT_MEASURE,
-                        help=f"map colour: {', '.join(MEASURES)} or another numeric step column "
+                        help=f"map colour: {', '.join([*MEASURES, *OPS_MEASURES])} or another numeric step column "
                              f"(default {DEFAULT_MEASURE})")
     export.add_argument("--show-off-map", action="store_true", help="map: draw off-map steps and transitions")
     export.add_argument("--handoffs", action="store_true",
@@ -126,6 +130,8 @@ def _measure(args: argparse.Namespace) -> tuple[JourneyMetrics, Journey, CaseFil
     if metrics.n_cases == 0:
         raise JourneyError(f"No case in {args.events} matches {case_filter.describe()}: widen the dates or segments.")
     map_drawn = getattr(args, "chart", "map") == "map"
+    if map_drawn and getattr(args, "color_by", None) in OPS_MEASURES:
+        metrics = _with_ops(metrics, events, journey, tuple(log.attributes), args)
     reference = metrics if case_filter.is_empty() or not map_drawn else compute_metrics(log.frame, journey,
                                                                                        as_of=args.as_of, team=args.team,
                                                                                        time=args.time)
@@ -149,6 +155,16 @@ def parse_case_filter(date_from: str | None, date_to: str | None, segments: list
             raise JourneyError(f"--segment '{key}' is not a column of the event log (segments: {known}).")
         chosen[key] = (*chosen.get(key, ()), value)
     return CaseFilter(start=start, end=end, segments=chosen)
+
+
+def _with_ops(metrics: JourneyMetrics, events: Any, journey: Journey, attributes: tuple[str, ...],
+              args: argparse.Namespace) -> JourneyMetrics:
+    """The metrics with satisfaction or flow efficiency on the steps, for a map coloured by one of them."""
+    ops = ops_measures(events, journey, attributes, as_of=args.as_of)
+    if args.color_by not in ops.available():
+        need = "a satisfaction column (csat, nps …)" if args.color_by == "satisfaction_mean" else "start times"
+        raise JourneyError(f"--color-by {args.color_by} needs {need} in the event log, and {args.events} has none.")
+    return replace(metrics, steps=with_ops_measures(metrics.steps, ops))
 
 
 def _date(option: str, text: str | None) -> dt.date | None:

@@ -17,6 +17,9 @@ from journeymap.core.durations import format_seconds_as_text
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 from journeymap.measures.summary import metrics_summary
 from journeymap.cli.options import add_measure_options
+from journeymap.core.durations import parse_duration
+from journeymap.measures.opsmeasures import ops_measures
+from journeymap.measures.opsmeasures import ops_summary
 
 __all__ = ["add_measure_commands"]
 
@@ -29,6 +32,12 @@ def add_measure_commands(commands: Any) -> None:
     metrics.add_argument("--as-of", help="ISO moment the statuses are taken at (default: the last event)")
     metrics.add_argument("--format", choices=["json", "table"], default="json")
     add_measure_options(metrics)
+    metrics.add_argument("--satisfaction", metavar="COL",
+                         help="column with survey answers (CSAT 1-5, NPS 0-10, sentiment labels); default: a column "
+                              "named like csat, nps, satisfaction, sentiment, survey, rating, feedback or score")
+    metrics.add_argument("--waited-over", metavar="DURATION",
+                         help="satisfaction: compare cases that waited longer than this at each step (e.g. 3d; "
+                              "default: each step's median wait, rounded)")
     add_events_options(metrics)
 
     draft = commands.add_parser("draft", help="draft a journey YAML from an event log")
@@ -53,6 +62,10 @@ def _metrics(args: argparse.Namespace) -> int:
     log, journey = load_inputs(args, args.events, args.journey)
     metrics = compute_metrics(log.frame, journey, as_of=args.as_of, team=args.team, time=args.time)
     summary = metrics_summary(metrics, log)
+    ops = ops_measures(log.frame, journey, tuple(log.attributes), as_of=args.as_of,
+                       satisfaction_column=args.satisfaction,
+                       threshold_s=parse_duration(args.waited_over) if args.waited_over else None)
+    summary.update(ops_summary(ops))
     if args.format == "json":
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
         print()
@@ -83,6 +96,12 @@ def _table(metrics: JourneyMetrics, summary: dict[str, Any]) -> str:
                      f"{format_seconds_as_text(step['arrival_p85_s']):>10} {step['dropped']:>8,} "
                      f"{step['delay_share']:>6.0%}")
     lines += ["", "hotspots:"] + [f"  {i}. {h['sentence']}" for i, h in enumerate(summary["hotspots"], 1)]
+    if "flow_efficiency" in summary:
+        lines += ["", "flow efficiency: " + summary["flow_efficiency"]["sentence"]]
+    if "satisfaction" in summary:
+        feel = summary["satisfaction"]
+        lines += ["", f"satisfaction ({feel['column']}, {feel['scale']}, {feel['answered_cases']:,} cases answered):"]
+        lines += [f"  {sentence}" for sentence in feel["sentences"]]
     if summary["okrs"]:
         lines += ["", "OKRs:"] + [f"  {okr['name']}: {okr['sentence']}" for okr in summary["okrs"]]
     return "\n".join(lines)

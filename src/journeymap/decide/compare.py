@@ -21,14 +21,12 @@ from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.moments import to_epoch_us
 from journeymap.journey.model import Change, Journey
 from journeymap.core.numbers import format_change
-from journeymap.engine.stats import quantile_of
+from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES, distinct_keys, quantile_of
 
 __all__ = ["Comparison", "SegmentComparison", "compare_change", "change_groups", "compare_groups", "compare_segment",
-           "bootstrap_quantile", "latest_change", "LEVEL", "MIN_CASES", "RESAMPLES", "OPEN_CAUTION"]
+           "bootstrap_quantile", "latest_change", "segment_values", "interval_text", "draw_ratio",
+           "OPEN_CAUTION"]
 
-LEVEL = 0.95
-MIN_CASES = 30
-RESAMPLES = 1000
 OPEN_CAUTION = 0.1  # above this share of a group still in flight, its lead times lean fast
 _STATS = {name: quantile_of(name) for name in ("median", "p85")}  # the statistics compared
 
@@ -144,9 +142,7 @@ def _compare(times: CaseTimes, data: _Sorted, groups: tuple[np.ndarray, np.ndarr
 def compare_segment(times: CaseTimes, column: str, *, values: list[str] | None = None, max_values: int = 8,
                     min_cases: int = MIN_CASES, resamples: int = RESAMPLES, seed: int = 0) -> SegmentComparison:
     """Each value of a segment column (most frequent first) against all other cases."""
-    if column not in times.segments:
-        raise ValueError(f"Segment '{column}' was not extracted; pass segments=['{column}'] to case_step_times.")
-    segment = pd.Series(times.segments[column]).fillna("(missing)").astype(str).to_numpy()
+    segment = segment_values(times, column)
     counts = pd.Series(segment).value_counts()
     chosen = values or [str(v) for v in counts.index[:max_values]]
     data, leads, funnels, steps = _Sorted.of(times), [], [], []
@@ -165,6 +161,13 @@ def compare_segment(times: CaseTimes, column: str, *, values: list[str] | None =
     long = pd.concat(steps, ignore_index=True) if steps else pd.DataFrame()
     funnel = pd.concat(funnels, ignore_index=True) if funnels else pd.DataFrame(columns=["reached"])
     return SegmentComparison(column, table, pd.DataFrame(leads), funnel[funnel["reached"] > 0], long, _ranking(long))
+
+
+def segment_values(times: CaseTimes, column: str) -> np.ndarray:
+    """Each case's value of a segment column as text, "(missing)" where it has none."""
+    if column not in times.segments:
+        raise ValueError(f"Segment '{column}' was not extracted; pass segments=['{column}'] to case_step_times.")
+    return pd.Series(times.segments[column]).fillna("(missing)").astype(str).to_numpy()
 
 
 @dataclass(frozen=True)
@@ -192,22 +195,13 @@ class _Sorted:
         lead_all = times.lead_time_s()
         lead_case = np.flatnonzero(~np.isnan(lead_all))
         lead_case = lead_case[np.argsort(lead_all[lead_case], kind="stable")]
-        pairs = _distinct(times.event_case * k + times.event_step, times.n_cases * k)
+        pairs = distinct_keys(times.event_case * k + times.event_step, times.n_cases * k)
         return cls(arrival, case, bounds, lead_all[lead_case], lead_case, pairs // k, pairs % k)
 
     def arrivals(self, code: int, group: np.ndarray) -> np.ndarray:
         """Sorted arrival times into one step of the cases in a group."""
         start, stop = self.bounds[code], self.bounds[code + 1]
         return self.arrival[start:stop][group[self.case[start:stop]]]
-
-
-def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
-    """Sorted distinct non-negative integer keys below `size` (a bitmap: np.unique is 100x slower)."""
-    if size > 50_000_000:
-        return np.unique(keys)
-    seen = np.zeros(size, dtype=bool)
-    seen[keys] = True
-    return np.flatnonzero(seen)
 
 
 def _sorted_quantile(values: np.ndarray, q: float) -> float:
@@ -233,8 +227,7 @@ def _difference(label: str, groups: list[np.ndarray], names: tuple[str, str], mi
         low = high = float("nan")
         if change == change:
             draws = [bootstrap_quantile(g, q, resamples, rng) for g in groups]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(draws[0] > 0, draws[1] / draws[0], np.where(draws[1] > 0, np.inf, 1.0))
+            ratio = draw_ratio(draws[1], draws[0])
             low, high = (float(x) - 1 for x in np.quantile(ratio, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]))
         row.update({f"{prefix}change": change, f"{prefix}ci_low": low, f"{prefix}ci_high": high,
                     f"{prefix}significant": bool(low > 0 or high < 0)})
@@ -277,8 +270,7 @@ def _verdict(row: dict[str, Any], names: tuple[str, str], min_cases: int, tag: s
         if change != change:
             parts.append(f"{stat} {a} {first}, {b} {second}")
             continue
-        low, high = format_change(row[f"{prefix}ci_low"]), format_change(row[f"{prefix}ci_high"])
-        interval = f"({format_change(change)}, 95% CI {low} to {high})"
+        interval = interval_text(change, row[f"{prefix}ci_low"], row[f"{prefix}ci_high"])
         if names == ("before", "after"):
             moved = "fell" if change < 0 else "rose"
             text = f"{stat} {moved} from {a} to {b}" if row[f"{prefix}significant"] else f"{stat} {a} before, {b} after"
@@ -286,6 +278,17 @@ def _verdict(row: dict[str, Any], names: tuple[str, str], min_cases: int, tag: s
             text = f"{stat} {b} against {a} for the {first}"
         parts.append(f"{text} {interval}" + ("" if row[f"{prefix}significant"] else ", no clear difference"))
     return f"{label}: {'; '.join(parts)}."
+
+
+def draw_ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """Bootstrap draws of new / old: infinite where only the old is zero, 1 where both are."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(old > 0, new / old, np.where(new > 0, np.inf, 1.0))
+
+
+def interval_text(change: float, low: float, high: float) -> str:
+    """A relative change with its interval, as every verdict writes it: "(−30%, 95% CI −38% to −21%)"."""
+    return f"({format_change(change)}, 95% CI {format_change(low)} to {format_change(high)})"
 
 
 def _ranking(long: pd.DataFrame) -> pd.DataFrame:

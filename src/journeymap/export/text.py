@@ -92,7 +92,9 @@ def _outlines(halo: dict[str, Any], label: dict[str, Any]) -> bool:
         == {k: v for k, v in label.items() if k not in ("mark", "encoding")})
 
 
-_TEXT_GROUP = r'<g class="mark-text role-mark {name}_marks"[^>]*>.*?</g>'  # text marks hold no nested group
+# Text marks hold no nested group; a layer with no labels (a filter that keeps none) is an empty `<g .../>`,
+# which must not swallow the markup up to the next group's end.
+_TEXT_GROUP = r'<g class="mark-text role-mark {name}_marks"[^>]*?(?:/>|>.*?</g>)'
 _TEXT_TAG = re.compile(r"<text\b[^>]*>")
 _FILL = re.compile(r' fill="[^"]*"')
 

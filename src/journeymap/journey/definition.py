@@ -212,7 +212,8 @@ def journey_to_dict(journey: Journey) -> dict[str, Any]:
         ]
     if journey.changes:
         data["changes"] = [
-            {"date": c.date.isoformat(), "title": c.title, "steps": list(c.steps)} for c in journey.changes
+            {"date": c.date.isoformat(), "title": c.title, "steps": list(c.steps),
+             **({"pilot": dict(c.pilot)} if c.pilot else {})} for c in journey.changes
         ]
     return data
 
@@ -253,7 +254,8 @@ def _build(data: dict[str, Any]) -> Journey:
             for o in data.get("okrs", ())
         ),
         changes=tuple(
-            Change(dt.date.fromisoformat(str(c["date"])[:10]), c["title"], tuple(c.get("steps", ())))
+            Change(dt.date.fromisoformat(str(c["date"])[:10]), c["title"], tuple(c.get("steps", ())),
+                   tuple((str(column), str(value)) for column, value in (c.get("pilot") or {}).items()))
             for c in data.get("changes", ())
         ),
         **build_calendars(data),

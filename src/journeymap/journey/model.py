@@ -92,11 +92,13 @@ class Okr:
 
 @dataclass(frozen=True)
 class Change:
-    """A dated process change that touched some steps."""
+    """A dated process change that touched some steps; `pilot` names the segment that tried it first
+    (column, value pairs, all of which a case matches), compared against everyone else."""
 
     date: dt.date
     title: str
     steps: tuple[str, ...] = ()
+    pilot: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

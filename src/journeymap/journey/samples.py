@@ -27,6 +27,7 @@ import polars as pl
 __all__ = [
     "COLUMNS",
     "SAMPLE_JOURNEYS",
+    "SURVEY_COLUMN",
     "generate_events",
     "journeys_dir",
     "off_map_activities",
@@ -38,8 +39,10 @@ __all__ = [
 
 SAMPLE_JOURNEYS: tuple[str, ...] = ("onboarding", "service_desk", "purchase_request")
 COLUMNS: tuple[str, ...] = (
-    "case_id", "activity", "timestamp", "department", "location", "priority", "channel",
+    "case_id", "activity", "timestamp", "department", "location", "priority", "channel", "csat",
 )
+SURVEY_COLUMN = "csat"  # a CSAT answer (1-5) on the last event of the cases that answered the survey
+_SURVEY_SHARE = 0.5  # of the cases that ended (completed or exited)
 DEFAULT_END = datetime(2026, 10, 31, tzinfo=UTC)
 _SAMPLE_SIZES = {"onboarding": 2400, "service_desk": 4000, "purchase_request": 3000}
 _SAMPLE_SEED = 2026
@@ -90,6 +93,9 @@ class JourneySim:
     edges: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     off_map: dict[str, float] = field(default_factory=dict)
     max_loops: int = 3
+    # The planted survey relation: (step, seconds, points): cases whose arrival at the step took
+    # longer than that score this many points lower (before rounding to 1-5).
+    survey: tuple[str, float, float] | None = None
 
 
 _S = StepSim
@@ -142,6 +148,7 @@ _SIMS: dict[str, JourneySim] = {
         ),
         change=("2026-06-01", ("equipment_shipped",), 0.55),
         off_map={"Manager pinged HR": 0.08, "Buddy assigned": 0.12, "Security exception requested": 0.02},
+        survey=("equipment_shipped", 5 * _DAY, -1.3),
     ),
     "service_desk": JourneySim(
         prefix="INC", span_days=300,
@@ -186,6 +193,7 @@ _SIMS: dict[str, JourneySim] = {
         change=("2026-05-18", ("assigned",), 0.5),
         edges={("waiting_on_user", "in_progress"): (10, 1.1), ("waiting_on_user", "cancelled"): (50, 0.1)},
         off_map={"Customer called for update": 0.07, "Priority changed": 0.05, "Escalated to vendor": 0.02},
+        survey=("assigned", 1 * _DAY, -1.3),
     ),
     "purchase_request": JourneySim(
         prefix="PR", span_days=330,
@@ -234,6 +242,7 @@ _SIMS: dict[str, JourneySim] = {
         change=("2026-07-01", ("finance_approval",), 0.5),
         edges={("returned_for_changes", "submitted"): (16, 1.0), ("finance_query", "procurement_review"): (8, 0.8)},
         off_map={"Requester chased approval": 0.1, "Vendor quote attached": 0.12, "Budget owner changed": 0.015},
+        survey=("finance_approval", 3 * _DAY, -1.3),
     ),
 }
 
@@ -430,6 +439,7 @@ def generate_events(
     code = first_name[step]
     for j in range(cum_w.shape[1] - 1):
         code += system >= cum_w[step, j]
+    scores = _survey(sim, np.random.default_rng([seed, 1]), n_cases, case, step, ts, int(end.timestamp()))
     case, code, ts = _insert_off_map(sim, rng, case, code, ts, len(names))
     names += list(sim.off_map)
     width = max(6, len(str(n_cases)))
@@ -439,9 +449,38 @@ def generate_events(
     if not as_datetime:
         stamp = stamp.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     columns = {"case_id": ids, "activity": pl.Series(names, dtype=pl.String).gather(code), "timestamp": stamp}
-    for col in COLUMNS[3:]:
+    for col in COLUMNS[3:-1]:
         columns[col] = pl.Series(list(sim.segments[col]), dtype=pl.String).gather(seg[col][case])
+    last = np.r_[case[1:] != case[:-1], True] if case.size else np.zeros(0, bool)  # the answer: on a case's last event
+    answer = np.where(last, scores[case] if case.size else np.zeros(0, np.int8), 0)
+    columns[SURVEY_COLUMN] = pl.Series(answer, dtype=pl.Int8).cast(pl.String).replace("0", None)
     return pl.DataFrame(columns)
+
+
+def _survey(sim: JourneySim, rng: np.random.Generator, n: int, case: np.ndarray, step: np.ndarray, ts: np.ndarray,
+            end_s: int) -> np.ndarray:
+    """A CSAT score 1-5 per case (0: no answer), lower by the planted points where the case waited long at the step.
+
+    Its own random stream (seeded from the log's seed), drawn after everything else: every other
+    column of a log stays as it was before the survey was added. Cases that ended answer at
+    `_SURVEY_SHARE`; cases still open or gone silent do not.
+    """
+    scores = np.zeros(n, np.int8)
+    if sim.survey is None or not case.size:
+        return scores
+    target, seconds, points = sim.survey
+    first = np.r_[True, case[1:] != case[:-1]]
+    arrival = np.where(first, 0, np.diff(ts, prepend=ts[:1]))
+    waited = np.bincount(case[step == list(sim.steps).index(target)],
+                         arrival[step == list(sim.steps).index(target)], minlength=n)
+    terminal = np.array([s not in sim.flow for s in sim.steps])
+    last = np.r_[case[1:] != case[:-1], True]
+    ended = np.zeros(n, bool)
+    ended[case[last]] = terminal[step[last]] & (ts[last] <= end_s)
+    answers = ended & (rng.random(n) < _SURVEY_SHARE)
+    raw = 4.3 + 0.8 * rng.standard_normal(n) + np.where(waited > seconds, points, 0.0)
+    scores[answers] = np.clip(np.rint(raw[answers]), 1, 5).astype(np.int8)
+    return scores
 
 
 def sample_log_bytes(journey_id: str) -> bytes:

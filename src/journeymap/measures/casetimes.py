@@ -9,7 +9,7 @@ indexed by case and by event; statuses follow the contract in DESIGN.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import narwhals as nw
@@ -59,6 +59,9 @@ class CaseTimes:
     in_lead_time: np.ndarray
     segments: dict[str, np.ndarray] = field(default_factory=dict)
     case_lead_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Start moment of each event (epoch µs as float, exact below 2**53; NaN where the event has none),
+    # or None when the log has no start times at all.
+    event_start_us: np.ndarray | None = None
 
     @property
     def n_cases(self) -> int:
@@ -113,11 +116,16 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
     cases = collect(case_table(prepared, end_codes, exit_codes, as_of_us, rules.stale_after_s, len(steps),
                                fingerprints=False)).to_pandas().sort_values("case_code")
-    table = collect(prepared.events.select("idx", "case_code", "step_code", "ts", "is_first", "ends_so_far")).to_pandas()
+    has_start = "start" in prepared.events.collect_schema().names()
+    table = collect(prepared.events.select("idx", "case_code", "step_code", "ts", "is_first", "ends_so_far",
+                                           *(["start"] if has_start else []))).to_pandas()
     if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
         table = table.sort_values("idx")
     case_ids = cases["case"].to_numpy(object)
-    return _assemble(journey, as_of_us, steps, rules, cases, table, _segment_values(lazy, segments, case_ids))
+    times = _assemble(journey, as_of_us, steps, rules, cases, table, _segment_values(lazy, segments, case_ids))
+    if has_start:
+        times = replace(times, event_start_us=table["start"].to_numpy(np.float64, na_value=np.nan))
+    return times
 
 
 def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], rules: CaseRules,

@@ -30,14 +30,22 @@ from journeymap.measures.metrics import JourneyMetrics
 from journeymap.core.numbers import format_change
 from journeymap.decide.whatif import WhatIf, p85_impact, what_if, with_p85_impact
 from journeymap.ui import data
+from journeymap.charts import explorer as charts
+from journeymap.measures.opsmeasures import OPS_MEASURES
+from journeymap.measures.opsmeasures import OpsMeasures
+from journeymap.measures.opsmeasures import ops_measures
+from journeymap.measures.opsmeasures import with_ops_measures
+from journeymap.decide.pilot import PilotComparison
+from journeymap.decide.pilot import compare_pilot
 
-__all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "map_metrics", "comparison",
+__all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "map_metrics", "measures", "ops",
+           "pilot", "comparison",
            "segments", "replay", "stuck", "group_sizes", "option", "remember", "forget_other_journeys",
            "interval", "pair"]
 
 P85_IMPACT = "p85_impact_s"
 MEASURES: dict[str, str] = {**mapchart.MEASURES, P85_IMPACT: "p85 impact (time saved if halved)"}
-PAGE_PARAMS = ("change", "window", "by", "fix", "how", "pct", "okr")  # this module's URL options
+PAGE_PARAMS = ("change", "window", "by", "fix", "how", "pct", "okr", "pilot", "pilot_date")  # this module's URL options
 _JOURNEY_KEY = "jm_decide_journey"
 _TIMES_ENTRIES = 8  # per-case arrays are ~50 bytes an event: keep few
 _CACHE_ENTRIES = 48
@@ -81,10 +89,41 @@ def _impact(key: str, filter_key: tuple[Any, ...], _view: data.View) -> pd.DataF
 
 
 def map_metrics(view: data.View, color_by: str) -> JourneyMetrics:
-    """The view's metrics, with each step's p85 impact when the map is coloured by it."""
+    """The view's metrics, with each step's p85 impact, satisfaction or flow efficiency when the map is coloured by it."""
+    if color_by in OPS_MEASURES:
+        return replace(view.metrics, steps=with_ops_measures(view.metrics.steps, ops(view)))
     if color_by != P85_IMPACT:
         return view.metrics
     return replace(view.metrics, steps=with_p85_impact(view.metrics.steps, impact(view)))
+
+
+def measures(view: data.View) -> dict[str, str]:
+    """The map colour measures this view can fill: the chart measures, p85 impact, then satisfaction and flow
+    efficiency where the log holds them."""
+    return {**MEASURES, **ops(view).available()}
+
+
+def ops(view: data.View) -> OpsMeasures:
+    """Flow efficiency and satisfaction under the view's filter (cached; None parts where the log cannot tell)."""
+    return _ops(*_key(view), view)
+
+
+@st.cache_resource(show_spinner="Reading the surveys and the work times…", max_entries=_CACHE_ENTRIES)
+def _ops(key: str, filter_key: tuple[Any, ...], _view: data.View) -> OpsMeasures:
+    source = _view.source
+    events = filter_events(source.log.frame, _view.case_filter)
+    return ops_measures(events, source.journey, tuple(source.log.attributes), times=times(_view))
+
+
+def pilot(view: data.View, day: dt.date, window_days: int | None, column: str, value: str) -> PilotComparison:
+    """The pilot (column = value) before and after a change date against everyone else (cached)."""
+    return _pilot(*_key(view), day, window_days, column, value, view)
+
+
+@st.cache_resource(show_spinner="Bootstrapping the intervals…", max_entries=64)
+def _pilot(key: str, filter_key: tuple[Any, ...], day: dt.date, window_days: int | None, column: str, value: str,
+           _view: data.View) -> PilotComparison:
+    return compare_pilot(times(_view), day, ((column, value),), window_days=window_days)
 
 
 def comparison(view: data.View, day: dt.date, window_days: int | None) -> Comparison:

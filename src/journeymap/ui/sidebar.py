@@ -25,10 +25,12 @@ _NO_SEGMENT = ""
 
 
 def measure_labels() -> dict[str, str]:
-    """Map colour measures: column -> label (the chart measures plus p85 impact)."""
+    """Map colour measures: column -> label (the chart measures, p85 impact, satisfaction and flow efficiency;
+    the map page offers the last ones only where the log holds them)."""
+    from journeymap.measures.opsmeasures import OPS_MEASURES
     from journeymap.ui.decide import MEASURES  # imported late: decide builds on this module's selection
 
-    return dict(MEASURES)
+    return {**MEASURES, **OPS_MEASURES}
 
 
 def show() -> Selection:

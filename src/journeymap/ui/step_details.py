@@ -12,6 +12,9 @@ from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.measures.waiting import in_flight_cases
 from journeymap.ui import charting, data
 from journeymap.ui.text import md
+from journeymap.charts import explorer as charts
+from journeymap.ui import decide
+from journeymap.ui import ops_panel
 
 __all__ = ["show", "step_row"]
 
@@ -54,6 +57,7 @@ def show(view: data.View, step: str) -> None:
     cols[4].metric("Did it twice or more", f"{int(row['rework_cases']):,}",
                    delta=f"{row['rework_cases'] / reached:.1%} of reached" if reached else None, delta_color="off",
                    delta_arrow="off", help="Cases that reached this step more than once (rework).")
+    ops_panel.show_step(decide.ops(view), step)
     charting.show(view, lambda: charts.arrival_chart(view.metrics, step=step), ("arrival", step),
                   f"{view.source.journey.id} {step} arrival times", f"jm_arrival_{step}")
     _waiting(view, step)

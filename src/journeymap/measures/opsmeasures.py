@@ -1,0 +1,107 @@
+"""What ops teams measure beside the map (issue 15): flow efficiency and satisfaction of one log, computed once.
+
+Both need each case's own events (`casetimes`), which the map's figures do not keep; they are
+extracted once here, and only when the log has what they need (start times; a satisfaction
+column). `ops_summary` turns them into the plain data `journeymap metrics` prints.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from journeymap.measures.casetimes import CaseTimes, case_step_times
+from journeymap.engine.prepare import as_lazy, collect
+from journeymap.measures.flowefficiency import FlowEfficiency, flow_efficiency, with_flow_efficiency
+from journeymap.journey.model import Journey
+from journeymap.measures.satisfaction import Satisfaction, case_scores, find_satisfaction_column, satisfaction, with_satisfaction
+
+__all__ = ["OpsMeasures", "ops_measures", "ops_summary", "with_ops_measures", "OPS_MEASURES"]
+
+# Map colour measures these add to the step table (column -> legend title); low is worse for the first two.
+OPS_MEASURES: dict[str, str] = {"satisfaction_mean": "Mean satisfaction",
+                                "flow_efficiency": "Flow efficiency",
+                                "wait_median_s": "Median wait before work starts"}
+
+
+@dataclass(frozen=True)
+class OpsMeasures:
+    """Flow efficiency (None without start times) and satisfaction (None without a satisfaction column)."""
+
+    flow: FlowEfficiency | None
+    satisfaction: Satisfaction | None
+
+    def available(self) -> dict[str, str]:
+        """The map colour measures these figures can fill."""
+        chosen = []
+        if self.satisfaction is not None:
+            chosen.append("satisfaction_mean")
+        if self.flow is not None:
+            chosen += ["flow_efficiency", "wait_median_s"]
+        return {key: OPS_MEASURES[key] for key in chosen}
+
+
+def ops_measures(events: Any, journey: Journey | None, attributes: tuple[str, ...] = (), *,
+                 times: CaseTimes | None = None, as_of: Any = None, satisfaction_column: str | None = None,
+                 threshold_s: float | None = None, seed: int = 0) -> OpsMeasures:
+    """Flow efficiency and satisfaction of a log (either None when the log lacks what it needs)."""
+    found = find_satisfaction_column(events, attributes, satisfaction_column)
+    lazy = as_lazy(events)
+    has_start = "start" in lazy.collect_schema().names() and bool(
+        collect(lazy.select((~nw.col("start").is_null()).sum())).item())
+    if found is None and not has_start:
+        return OpsMeasures(None, None)
+    times = times if times is not None else case_step_times(events, journey, as_of=as_of)
+    flow = flow_efficiency(times)
+    feel = None
+    if found is not None:
+        column, scale = found
+        scores, answers = case_scores(events, times, column, scale)
+        feel = satisfaction(times, scores, column, scale, answers=answers, threshold_s=threshold_s, seed=seed)
+    return OpsMeasures(flow, feel)
+
+
+def with_ops_measures(steps: pd.DataFrame, measures: OpsMeasures) -> pd.DataFrame:
+    """A step table with the colour measures of `OPS_MEASURES` (NaN where the log cannot tell)."""
+    return with_satisfaction(with_flow_efficiency(steps, measures.flow), measures.satisfaction)
+
+
+def ops_summary(measures: OpsMeasures) -> dict[str, Any]:
+    """Plain JSON-ready data: `flow_efficiency` and `satisfaction`, each only when the log can tell."""
+    out: dict[str, Any] = {}
+    if measures.flow is not None:
+        flow = measures.flow
+        out["flow_efficiency"] = {**_plain(flow.end_to_end), "sentence": flow.sentence,
+                                  "steps": _records(flow.steps),
+                                  "longest_waits": _records(flow.longest_waits[["step", "label", "wait_median_s",
+                                                                                "work_median_s", "sentence"]])}
+    if measures.satisfaction is not None:
+        feel = measures.satisfaction
+        out["satisfaction"] = {
+            "column": feel.column, "scale": feel.scale.name, "low": feel.scale.low, "high": feel.scale.high,
+            "answered_cases": feel.answered, "cases_with_several_answers": feel.several, "mean": _plain(feel.mean),
+            "sentences": feel.sentences(), "steps": _records(feel.steps),
+            "paths": _records(feel.paths.assign(path=[list(p) for p in feel.paths["path"]])),
+            "waiting": _records(feel.waiting)}
+    return out
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_plain(record) for record in frame.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,353 @@
+"""Where people get frustrated: a satisfaction column (CSAT, NPS or sentiment) against steps, paths and waiting.
+
+A survey answer belongs to a case (usually one answer, on one of its events). The column is found
+by its name (csat, nps, satisfaction, sentiment, survey, rating, feedback, score) and then must
+hold a scale: whole numbers 1-5 (CSAT), 0-10 (NPS), other numbers named like a score, or labels
+(negative / neutral / positive, very dissatisfied ... very satisfied). A case's score is the mean
+of its answers. Figures compare means of cases, with 95% intervals from a seeded case bootstrap
+(each group's answers resampled; answers take few distinct values, so a resample is a multinomial
+draw over them).
+
+- Per step: the mean score of the cases that passed the step, against those that did not.
+- Per path (the full sequence of steps): the mean of its cases, least satisfied first.
+- Waiting: cases that waited longer than a threshold to arrive at a step against those that did
+  not ("cases that waited more than 5 d at Equipment shipped scored 1.1 lower"). The threshold is
+  the step's median wait among answering cases, rounded to a duration people say (1 h, 4 h, 1 d,
+  3 d, 1 w ...), so both groups hold about half; it can be given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from journeymap.measures.casetimes import CaseTimes
+from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES, distinct_keys
+from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect
+from journeymap.core.errors import JourneyError
+
+__all__ = ["SatisfactionScale", "Satisfaction", "find_satisfaction_column", "case_scores", "satisfaction",
+           "with_satisfaction", "NAME_PATTERN", "SATISFACTION_MEASURE"]
+
+NAME_PATTERN = re.compile(r"csat|nps|satisf|sentiment|survey|rating|feedback|score", re.IGNORECASE)
+SATISFACTION_MEASURE = "satisfaction_mean"  # the step column the map can be coloured by
+_SENTIMENT = {"very negative": -2.0, "negative": -1.0, "neutral": 0.0, "positive": 1.0, "very positive": 2.0}
+_CSAT_WORDS = {"very dissatisfied": 1.0, "dissatisfied": 2.0, "neutral": 3.0, "satisfied": 4.0, "very satisfied": 5.0}
+_MAX_LABELS = 200  # more distinct texts than this is no scale
+# Thresholds people say, in seconds: 1 min ... 8 w.
+_NICE_S = [60 * m for m in (1, 5, 15, 30)] + [3600 * h for h in (1, 2, 4, 8, 12)] + \
+          [86400 * d for d in (1, 2, 3, 4, 5, 7, 10, 14, 21, 28, 42, 56)]
+
+
+@dataclass(frozen=True)
+class SatisfactionScale:
+    """What the scores mean: a name ("CSAT 1–5"), the lowest and highest score, and text labels if any."""
+
+    name: str
+    low: float
+    high: float
+    labels: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Satisfaction of a log's cases by step, by path and by waiting (tables least satisfied first)."""
+
+    column: str
+    scale: SatisfactionScale
+    answered: int
+    several: int
+    mean: float
+    steps: pd.DataFrame
+    paths: pd.DataFrame
+    waiting: pd.DataFrame
+
+    def sentences(self, top: int = 3) -> list[str]:
+        """The clearest relations to waiting, then the least satisfied steps, in words."""
+        clear = self.waiting[self.waiting["significant"] & (self.waiting["difference"] < 0)]
+        lines = list(clear["sentence"].head(top))
+        low = self.steps[self.steps["significant"] & (self.steps["difference"] < 0)]
+        lines += list(low["sentence"].head(top))
+        return lines or [f"No step, path or wait goes with clearly lower {self.scale.name} scores "
+                         f"({self.answered:,} cases answered, mean {self.mean:.1f})."]
+
+
+def find_satisfaction_column(events: Any, attributes: Sequence[str], column: str | None = None
+                             ) -> tuple[str, SatisfactionScale] | None:
+    """The satisfaction column and its scale: the named one (a JourneyError if it holds no scale), else the
+    first attribute named like one whose values fit a scale, else None."""
+    lazy = as_lazy(events)
+    if column is not None:
+        if column not in lazy.collect_schema().names() or column in EVENT_COLUMNS:
+            others = [c for c in attributes]
+            raise JourneyError(f"No satisfaction column '{column}' in the event log; its attribute columns are: "
+                               f"{', '.join(others) or 'none'}.", source=column)
+        scale = _scale_of(column, _distinct_values(lazy, column))
+        if isinstance(scale, str):
+            raise JourneyError(f"Column '{column}' holds no satisfaction scale: {scale}. Use scores 1–5 (CSAT), "
+                               "0–10 (NPS) or labels such as negative / neutral / positive.", source=column)
+        return column, scale
+    for name in attributes:
+        if NAME_PATTERN.search(name):
+            scale = _scale_of(name, _distinct_values(lazy, name))
+            if not isinstance(scale, str):
+                return name, scale
+    return None
+
+
+def case_scores(events: Any, times: CaseTimes, column: str, scale: SatisfactionScale) -> tuple[np.ndarray, np.ndarray]:
+    """Each case's score (the mean of its answers; NaN without one) and its number of different answers (a
+    score repeated on every event of a case, as joined exports write it, is one answer)."""
+    lazy = as_lazy(events)
+    values = _distinct_values(lazy, column)
+    table = {value: _score(value, scale) for value in values}
+    score = nw.col(column).cast(nw.String).replace_strict(table, default=None, return_dtype=nw.Float64)
+    found = collect(lazy.select("case", score=score).filter(~nw.col("score").is_null())
+                    .group_by("case").agg(nw.col("score").mean().alias("mean"), nw.col("score").n_unique().alias("answers"))
+                    ).to_pandas()
+    where = pd.Index(found["case"].astype(str)).get_indexer(times.case.astype(str))
+    known = where >= 0
+    scores = np.full(times.n_cases, np.nan)
+    answers = np.zeros(times.n_cases, np.int64)
+    scores[known] = found["mean"].to_numpy(float)[where[known]]
+    answers[known] = found["answers"].to_numpy(np.int64)[where[known]]
+    return scores, answers
+
+
+def satisfaction(times: CaseTimes, scores: np.ndarray, column: str, scale: SatisfactionScale, *,
+                 answers: np.ndarray | None = None, threshold_s: float | None = None, min_cases: int = MIN_CASES,
+                 resamples: int = RESAMPLES, seed: int = 0, top_paths: int = 10) -> Satisfaction:
+    """Mean satisfaction by step, by path and by waiting, each against the other answering cases."""
+    rng = np.random.default_rng(seed)
+    scored = ~np.isnan(scores)
+    k = len(times.steps)
+    pairs = distinct_keys(times.event_case * k + times.event_step, times.n_cases * k)
+    by_step = pairs[np.argsort(pairs % k, kind="stable")]  # (case, step) pairs grouped by step
+    bounds = np.searchsorted(by_step % k, np.arange(k + 1))
+    step_rows, wait_rows = [], []
+    waited = _waits(times)
+    for code in range(k):
+        cases = by_step[bounds[code]:bounds[code + 1]] // k
+        inside = np.zeros(times.n_cases, dtype=bool)
+        inside[cases] = True
+        if not (inside & scored).any():
+            continue
+        label = times.labels[code]
+        row = {"step": times.steps[code], "label": label,
+               **_mean_difference(scores[inside & scored], scores[~inside & scored], min_cases, resamples, rng)}
+        row["sentence"] = _step_sentence(row, scale)
+        step_rows.append(row)
+        wait_rows.append(_waiting_row(times.steps[code], label, waited[code], inside & scored, scores, scale,
+                                      threshold_s, min_cases, resamples, rng))
+    steps = _ranked(pd.DataFrame(step_rows, columns=_STEP_COLUMNS), "mean")
+    waiting = _ranked(pd.DataFrame([w for w in wait_rows if w], columns=_WAIT_COLUMNS), "difference")
+    paths = _paths(times, scores, scored, min_cases, resamples, rng, top_paths)
+    several = int((answers > 1).sum()) if answers is not None else 0
+    mean = float(np.mean(scores[scored])) if scored.any() else float("nan")
+    return Satisfaction(column, scale, int(scored.sum()), several, mean, steps, paths, waiting)
+
+
+def with_satisfaction(steps: pd.DataFrame, found: Satisfaction | None) -> pd.DataFrame:
+    """A step table with the mean satisfaction of the cases that passed each step (a map colour measure)."""
+    if found is None:
+        return steps.assign(**{SATISFACTION_MEASURE: np.nan})
+    means = found.steps.set_index("step")["mean"].rename(SATISFACTION_MEASURE)
+    return steps.drop(columns=[SATISFACTION_MEASURE], errors="ignore").merge(means, left_on="step", right_index=True,
+                                                                            how="left")
+
+
+_STEP_COLUMNS = ["step", "label", "cases", "mean", "rest_cases", "rest_mean", "difference", "ci_low", "ci_high",
+                 "significant", "sentence"]
+_WAIT_COLUMNS = ["step", "label", "threshold_s", "cases", "mean", "rest_cases", "rest_mean", "difference",
+                 "ci_low", "ci_high", "significant", "sentence"]
+
+
+def _distinct_values(lazy: nw.LazyFrame[Any], column: str) -> list[str]:
+    values = collect(lazy.select(nw.col(column).cast(nw.String)).unique().head(_MAX_LABELS + 1))
+    return [v for v in values.get_column(column).to_list() if v is not None and str(v).strip()]
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _scale_of(name: str, values: list[str]) -> SatisfactionScale | str:
+    """The scale the distinct values fit, or why they fit none."""
+    if not values:
+        return "it is empty"
+    if len(values) > _MAX_LABELS:
+        return f"more than {_MAX_LABELS} different values"
+    numbers = [_number(v) for v in values]
+    if all(n is not None for n in numbers):
+        low, high = min(numbers), max(numbers)  # type: ignore[type-var]
+        whole = all(float(n).is_integer() for n in numbers)  # type: ignore[arg-type]
+        if "nps" in name.lower() and low >= 0 and high <= 10:
+            return SatisfactionScale("NPS 0–10", 0.0, 10.0)
+        if whole and low >= 1 and high <= 5:
+            return SatisfactionScale("CSAT 1–5", 1.0, 5.0)
+        if whole and low >= 0 and high <= 10:
+            return SatisfactionScale("NPS 0–10", 0.0, 10.0)
+        return SatisfactionScale(f"score {low:g}–{high:g}", float(low), float(high))  # type: ignore[arg-type]
+    words = {v.strip().lower() for v in values}
+    for known, title in ((_SENTIMENT, "sentiment"), (_CSAT_WORDS, "CSAT 1–5")):
+        if words <= set(known):
+            chosen = tuple((word, known[word]) for word in known if word in words)
+            low, high = (-2.0, 2.0) if title == "sentiment" and words & {"very negative", "very positive"} else (
+                (-1.0, 1.0) if title == "sentiment" else (1.0, 5.0))
+            return SatisfactionScale(title + (f" {low:g} to {high:g}" if title == "sentiment" else ""), low, high,
+                                     chosen)
+    example = next(v for v, n in zip(values, numbers) if n is None)
+    return f"values such as '{example[:40]}' are neither scores nor known labels"
+
+
+def _score(value: str, scale: SatisfactionScale) -> float | None:
+    if scale.labels:
+        return dict(scale.labels).get(value.strip().lower())
+    return _number(value)
+
+
+def _mean_difference(inside: np.ndarray, rest: np.ndarray, min_cases: int, resamples: int,
+                     rng: np.random.Generator) -> dict[str, Any]:
+    """Mean of one group against another, with a 95% case-bootstrap interval of the difference."""
+    row: dict[str, Any] = {"cases": len(inside), "mean": float(inside.mean()) if len(inside) else float("nan"),
+                           "rest_cases": len(rest), "rest_mean": float(rest.mean()) if len(rest) else float("nan")}
+    enough = min(len(inside), len(rest)) >= min_cases
+    difference = row["mean"] - row["rest_mean"] if enough else float("nan")
+    low = high = float("nan")
+    if enough:
+        draws = _bootstrap_mean(inside, resamples, rng) - _bootstrap_mean(rest, resamples, rng)
+        low, high = (float(x) for x in np.quantile(draws, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]))
+    row.update({"difference": difference, "ci_low": low, "ci_high": high, "significant": bool(low > 0 or high < 0)})
+    return row
+
+
+def _bootstrap_mean(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Means of bootstrap resamples of the values: a multinomial over their distinct values."""
+    distinct, counts = np.unique(values, return_counts=True)
+    if len(distinct) <= 1000:
+        return rng.multinomial(len(values), counts / len(values), size=resamples) @ distinct / len(values)
+    return np.array([values[rng.integers(0, len(values), len(values))].mean() for _ in range(resamples)])
+
+
+def _waits(times: CaseTimes) -> np.ndarray:
+    """Per step and case, the total time the case took to arrive at the step (all its visits)."""
+    k = len(times.steps)
+    has = ~np.isnan(times.arrival_s)
+    keys = times.event_step[has] * times.n_cases + times.event_case[has]
+    return np.bincount(keys, times.arrival_s[has], minlength=k * times.n_cases).reshape(k, times.n_cases)
+
+
+def _nice(seconds: float) -> float:
+    """The duration people say nearest (on a log scale) to this one."""
+    if not seconds > 0:
+        return float(_NICE_S[0])
+    return float(min(_NICE_S, key=lambda nice: abs(np.log(nice / seconds))))
+
+
+def _say(seconds: float) -> str:
+    return human(seconds).replace(".0 ", " ")
+
+
+def _waiting_row(step: str, label: str, waited: np.ndarray, answered: np.ndarray, scores: np.ndarray,
+                 scale: SatisfactionScale, threshold_s: float | None, min_cases: int, resamples: int,
+                 rng: np.random.Generator) -> dict[str, Any] | None:
+    arrived = answered & (waited > 0)
+    if not arrived.any():
+        return None
+    threshold = threshold_s if threshold_s is not None else _nice(float(np.median(waited[arrived])))
+    long = arrived & (waited > threshold)
+    row = {"step": step, "label": label, "threshold_s": float(threshold),
+           **_mean_difference(scores[long], scores[arrived & ~long], min_cases, resamples, rng)}
+    row["sentence"] = _wait_sentence(row, scale)
+    return row
+
+
+def _points(value: float) -> str:
+    return f"{abs(value):.1f}"
+
+
+def _interval(row: dict[str, Any]) -> str:
+    return f"95% CI {_signed(row['ci_low'])} to {_signed(row['ci_high'])}"
+
+
+def _signed(value: float) -> str:
+    """A difference of scores as "+0.4" / "−1.1"; near zero with two decimals, so a clear bound never reads 0."""
+    text = f"{value:+.1f}" if abs(value) >= 0.05 or value == 0 else f"{value:+.2f}"  # −0.03, never "−0.0"
+    return text.replace("-", "−")
+
+
+def _wait_sentence(row: dict[str, Any], scale: SatisfactionScale) -> str:
+    who = f"Cases that waited more than {_say(row['threshold_s'])} at {row['label']}"
+    if row["difference"] != row["difference"]:
+        return (f"{who}: too few answers to tell ({row['cases']:,} waited longer, {row['rest_cases']:,} not; "
+                "30 each needed).")
+    means = f"{row['mean']:.1f} against {row['rest_mean']:.1f}, {scale.name}; {_interval(row)}"
+    if not row["significant"]:
+        return f"{who} scored about the same as the others ({means}, no clear difference)."
+    direction = "lower" if row["difference"] < 0 else "higher"
+    return f"{who} scored {_points(row['difference'])} {direction} ({means})."
+
+
+def _step_sentence(row: dict[str, Any], scale: SatisfactionScale) -> str:
+    who = f"Cases that passed {row['label']}"
+    if row["difference"] != row["difference"]:
+        return f"{who}: mean {row['mean']:.1f} ({row['cases']:,} answers; too few on one side to compare)."
+    means = f"{row['mean']:.1f} against {row['rest_mean']:.1f} for the others, {scale.name}; {_interval(row)}"
+    if not row["significant"]:
+        return f"{who} scored about the same as the others ({means}, no clear difference)."
+    direction = "lower" if row["difference"] < 0 else "higher"
+    return f"{who} scored {_points(row['difference'])} {direction} ({means})."
+
+
+def _ranked(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Least satisfied first: clear differences before unclear ones, then by `by` ascending."""
+    if table.empty:
+        return table.reset_index(drop=True)
+    return (table.assign(_unclear=~table["significant"]).sort_values(["_unclear", by, "step"], kind="stable")
+            .drop(columns="_unclear").reset_index(drop=True))
+
+
+def _path_keys(times: CaseTimes) -> np.ndarray:
+    """A 64-bit key of each case's full step sequence (a polynomial hash, wrapping; its length mixed in), vectorised."""
+    if not len(times.event_step):
+        return np.zeros(times.n_cases, np.uint64)
+    powers = np.cumprod(np.full(int(times.position.max()) + 1, 1_000_003, dtype=np.uint64), dtype=np.uint64)
+    terms = (times.event_step.astype(np.uint64) + np.uint64(1)) * powers[times.position]
+    starts = np.r_[0, np.flatnonzero(times.event_case[1:] != times.event_case[:-1]) + 1]
+    lengths = np.diff(np.r_[starts, len(terms)]).astype(np.uint64)
+    return np.add.reduceat(terms, starts) ^ (lengths * np.uint64(0x9E3779B97F4A7C15))
+
+
+def _paths(times: CaseTimes, scores: np.ndarray, scored: np.ndarray, min_cases: int, resamples: int,
+           rng: np.random.Generator, top: int) -> pd.DataFrame:
+    """The paths (full step sequences) of at least `min_cases` answering cases, least satisfied first."""
+    columns = ["path", "labels", "cases", "mean", "rest_cases", "rest_mean", "difference", "ci_low", "ci_high",
+               "significant"]
+    answered = np.flatnonzero(scored)
+    if not len(answered):
+        return pd.DataFrame(columns=columns)
+    keys = _path_keys(times)[answered]
+    distinct, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    starts = np.r_[0, np.flatnonzero(times.event_case[1:] != times.event_case[:-1]) + 1]
+    ends = np.r_[starts[1:], len(times.event_case)]
+    rows = []
+    for key, at in zip(distinct[counts >= min_cases], first[counts >= min_cases]):
+        mine = keys == key
+        case = answered[at]
+        codes = times.event_step[starts[case]:ends[case]]
+        rows.append({"path": tuple(times.steps[c] for c in codes),
+                     "labels": " → ".join(times.labels[c] for c in codes),
+                     **_mean_difference(scores[answered[mine]], scores[answered[~mine]], min_cases, resamples, rng)})
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values(["mean", "cases"], ascending=[True, False], kind="stable").head(top).reset_index(drop=True)
