@@ -120,7 +120,9 @@ def _browser_round(browser: object, url: str, tokens: list[str]) -> list[float]:
         page.set_default_timeout(120_000)
         begun = time.monotonic()
         page.goto(f"{url}/join?p={token}")
-        page.get_by_text("Your dots", exact=True).wait_for()
+        page.get_by_text("dots left", exact=False).wait_for()
+        page.get_by_role("combobox", name="Step").click()  # open a step, as a click on the map does
+        page.get_by_role("option", name="Offer accepted", exact=True).click()
         print(f"tab {len(pages) + 1} open in {time.monotonic() - begun:.1f} s", file=sys.stderr)
         pages.append(page)
     for index, page in enumerate(pages):

@@ -1,4 +1,7 @@
-"""Join a workshop (participant): enter the code on the shared screen, then write notes and place dots.
+"""Join a workshop (participant): enter the code on the shared screen, then work on the journey map.
+
+After joining, the laptop shows the map the shared screen shows (the stages revealed, the hotspot
+in the spotlight), following the facilitator; a click on a step opens it for a dot or a note.
 
 After joining, the participant's own key is in the URL (`?p=`), so a refresh or a restarted server
 brings them back to the same workshop, and in a cookie of their browser, so opening the join link
@@ -14,6 +17,7 @@ from journeymap.core.errors import JourneyError
 from journeymap.ui import page
 from journeymap.ui import workshop_board as board
 from journeymap.ui import workshop_present as present
+from journeymap.ui import workshop_room as room
 from journeymap.ui import workshop_state as ws
 from journeymap.ui.text import md
 
@@ -56,12 +60,16 @@ token, workshop = found
 try:
     me = ws.store().participant(token)
     journey = ws.journey_for(workshop)
+    view = ws.view_for(workshop)
 except JourneyError as error:
     st.error(md(str(error)))
     st.stop()
 steps, stages = board.step_choices(journey), board.stage_of(journey)
+hotspots = list(view.story.marked)
 present.sticky_style()
+room.room_style()
 ws.keep_in_browser(workshop.join_code, token)
+board.screen_drawn(workshop)  # the board's refresh reruns the page when the shared screen moves on
 
 title, clock = st.columns([5, 1], vertical_alignment="center")
 title.title(md(workshop.title), anchor=False)
@@ -70,14 +78,8 @@ title.caption(f"You are **{md(me.name)}** · {md(journey.name)} · this page's a
 with clock:
     present.timer(token)
 
-write, vote = st.columns([3, 2], gap="large")
-with write:
-    st.subheader("Add a note", anchor=False)
-    board.write_panel(token, steps, "jm_join_note")
-with vote:
-    st.subheader("Your dots", anchor=False)
-    st.caption("Put your dots on the steps most worth fixing; several on one step is fine.")
-    board.vote_panel(token, steps, workshop.votes_per_participant)
+room.spotlight_box(view, workshop, hotspots)
+room.work_on_the_map(token, view, workshop, journey, hotspots, steps)
 
 st.divider()
 st.subheader("Everyone's notes", anchor=False)

@@ -12,6 +12,8 @@ from journeymap.measures.story import MARKED_HOTSPOTS
 from journeymap.ui import charting, decide, page, state, step_details
 from journeymap.charts import explorer as charts
 from journeymap.ui import ops_panel
+from journeymap.charts import explorer as charts
+from journeymap.ui import workshop_replay
 from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
 
@@ -97,3 +99,7 @@ st.selectbox("Step details (or click a step on the map)", ["", *step_ids], key=S
              format_func=lambda step: view.step_labels.get(step, step) if step else "Choose a step…")
 if selection.step:
     step_details.show(view, selection.step)
+
+st.divider()
+if st.toggle("Replay the journey: cases moving along the map", key="jm_map_replay_on"):
+    workshop_replay.show(view, hotspots, "jm_map_replay")

@@ -1,8 +1,11 @@
 """Workshop (facilitator): create a workshop on the current journey, then run it on the shared screen.
 
 Without `?w=` the page offers to start a workshop on the journey and filter chosen in the sidebar.
-With the facilitator's key in the URL it is the projector view: stage-by-stage map, hotspot
-spotlight, notes and votes, who joined (and the door), backlog, and the take-home exports, in large type without app chrome.
+With the facilitator's key in the URL it is the projector view, in large type without app chrome,
+under a one-line header (how to join, the countdown, the facilitator's menu): stage-by-stage map,
+hotspot spotlight, notes and votes (the reveal), the token replay, who joined (and the door with
+its QR code), backlog, and the take-home exports. What is on screen is kept in the store, so the
+participants' laptops follow it.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from journeymap.core.errors import JourneyError
 from journeymap.ui import data, page, state
 from journeymap.ui import workshop_backlog as backlog
 from journeymap.ui import workshop_board as board
+from journeymap.ui import workshop_door as door
 from journeymap.ui import workshop_people as people
 from journeymap.ui import workshop_present as present
+from journeymap.ui import workshop_replay as replay
 from journeymap.ui import workshop_state as ws
 from journeymap.ui.text import md
 
@@ -57,9 +62,9 @@ def _setup() -> None:
         st.form_submit_button("Start the workshop", icon=":material/groups:", type="primary", on_click=_create)
     board.message("jm_ws_create")
     if ws.unreachable_address():
-        st.info(f"Participants' laptops cannot open {ws.app_address() or 'this address'}: open journeymap through "
-                f"this computer's network address, or start it with {ws.PUBLIC_URL} set to that address, so the "
-                "screen shows a link they can reach.", icon=":material/wifi_off:")
+        st.info(f"Participants' laptops cannot open {md(ws.app_address() or 'this address')}: this server listens on "
+                "this computer only. Start it on the network (`--server.address 0.0.0.0`), or set the address "
+                "participants open in the workshop's Facilitator menu.", icon=":material/wifi_off:")
     st.caption("The address of the workshop page is the facilitator's key: bookmark it to come back, and share only "
                "the join code shown on screen. Participants open the Join page.")
 
@@ -83,26 +88,25 @@ except JourneyError as error:
 steps, stages = board.step_choices(journey), board.stage_of(journey)
 hotspots = list(view.story.marked)
 
-present.header(token, workshop, f"{journey.name} · {view.case_filter.describe()}")
-menu, nav, controls = st.columns([6, 5, 2], vertical_alignment="center")
-with menu:
-    part = present.section()
-with controls:
-    present.controls(token, workshop)
-
+part, nav = present.header(token, workshop)
+if part not in ("map", "spotlight"):
+    workshop = ws.show_on_screen(token, workshop, part=part)
 if part == "map":
-    present.stage_reveal(view, hotspots, nav)
+    present.stage_reveal(token, workshop, view, hotspots, nav)
 elif part == "spotlight":
-    present.spotlight(view, hotspots, nav)
+    present.spotlight(token, workshop, view, hotspots, nav)
 elif part == "board":
     reveal, add = nav.columns(2, vertical_alignment="center")
     with reveal:
         present.reveal_button(token, workshop)
     with add.popover("Add a note", icon=":material/sticky_note_2:", width="stretch"):
         board.note_form(token, steps, "jm_ws_note")
-    board.live_board(token, steps, stages, facilitator=True)
     present.live_map(token, view, hotspots)
+    board.live_board(token, steps, stages, facilitator=True)
+elif part == "replay":
+    replay.show(view, hotspots, "jm_ws_replay", projector=True, nav=nav)
 elif part == "people":
+    door.door(token, workshop)
     people.show(token, workshop)
 elif part == "backlog":
     backlog.show(token, view, steps)

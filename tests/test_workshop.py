@@ -116,7 +116,9 @@ class TestSuggestions:
         assert (done.reach, done.impact) == (7.0, 3.0)        # 90% of lead time
         assert (review.reach, review.impact) == (8.0, 2.0)    # 10% delay → 1, 12.5% lost → 2
         assert (start.reach, start.impact) == (8.0, 0.25)
-        assert [item.title for item in items] == ["Approved", "Manager review", "Request sent"]
+        # Named from the step's notes: its first idea, else its first pain point; a question names nothing.
+        assert [item.title for item in items] == ["Approved", "Fix: waits for a manager (Manager review)",
+                                                  "Pre-fill the form (Request sent)"]
         assert review.notes == "Pain point: Waits for a manager"
         assert done.notes == ""  # questions are not opportunities
         assert all(item.confidence is None and item.effort is None and item.id is None for item in items)

@@ -81,9 +81,18 @@ def click(at: AppTest, key: str) -> AppTest:
     return at
 
 
+def choose_step(at: AppTest, step: str) -> AppTest:
+    """On a participant's page, open a step (as a click on the map does) and run the page again."""
+    at.selectbox(key="jm_join_note_step").select(step).run()
+    no_exception(at)
+    return at
+
+
 def add_note(at: AppTest, prefix: str, step: str, kind: str, text: str) -> AppTest:
     """Fill in and send the note form whose widgets start with `prefix`."""
     at.selectbox(key=f"{prefix}_step").select(step)
+    if prefix == "jm_join_note":  # the participant's form shows once a step is open
+        at.run()
     at.radio(key=f"{prefix}_kind").set_value(kind)
     at.text_area(key=f"{prefix}_text").input(text)
     submit = next(button for button in at.button if button.key and f"{prefix}_form" in button.key)
@@ -96,7 +105,7 @@ def map_lanes(at: AppTest) -> list[str]:
     """The stage lanes drawn on the (narrow-screen) map, from the table Streamlit sends with it."""
     chart = at.get("vega_lite_chart")[0]
     lanes = next(dataset for dataset in chart.proto.datasets if dataset.name == "journey_lanes")
-    return list(dataframe_util.convert_arrow_bytes_to_pandas_df(lanes.data.data)["label"])
+    return list(dataframe_util.convert_arrow_bytes_to_pandas_df(lanes.data.data)["full_label"])
 
 
 class TestStartingAWorkshop:
@@ -142,7 +151,7 @@ class TestPresenting:
         assert at.button(key="jm_ws_stage_back").disabled
         click(at, "jm_ws_stage_next")
         assert at.query_params["stage"] == "2"
-        assert map_lanes(at) == ["Pre-boarding", "Equipment\n& access"]
+        assert map_lanes(at) == ["Pre-boarding", "Equipment & access"]
         click(at, "jm_ws_stage_next")
         assert at.button(key="jm_ws_stage_next").disabled, "no stage after the last"
         click(at, "jm_ws_stage_back")
@@ -162,7 +171,7 @@ class TestPresenting:
     def test_sections_are_kept_in_the_url(self, workshop: Workshop) -> None:
         """Choosing another part of the workshop puts it in the URL, so a refresh stays there."""
         at = facilitator(workshop)
-        at.button_group[0].set_value("board").run()
+        at.selectbox(key="jm_ws_view").set_value("board").run()
         no_exception(at)
         assert at.query_params["view"] == "board"
         assert at.button(key="jm_ws_reveal").label == "Reveal the tally"
@@ -245,14 +254,19 @@ class TestNotesAndVotes:
         at = participant(ana.token or "")
         stale = participant(ana.token or "")  # the same person in a second tab, opened now
         assert any(text.startswith("**2 of 2 dots left**") for text in texts(at))
+        choose_step(at, "equipment_shipped")
+        choose_step(stale, "laptop_setup")
         click(at, "jm_ws_vote_add_equipment_shipped")
         click(at, "jm_ws_vote_add_equipment_shipped")
         assert store.my_votes(ana.token or "") == {"equipment_shipped": 2}
+        assert at.button(key="jm_ws_vote_add_equipment_shipped").disabled
+        choose_step(at, "laptop_setup")
         assert at.button(key="jm_ws_vote_add_laptop_setup").disabled
         assert any("0 of 2 dots left" in text for text in texts(at))
         click(stale, "jm_ws_vote_add_laptop_setup")
         assert any("0 dots left" in message.value for message in stale.error), "the store refused the dot"
         assert store.votes_left(ana.token or "") == 0
+        choose_step(at, "equipment_shipped")
         click(at, "jm_ws_vote_take_equipment_shipped")
         assert store.my_votes(ana.token or "") == {"equipment_shipped": 1}
 
@@ -408,7 +422,7 @@ class TestTextIsText:
         monkeypatch.setattr(workshop_state, "journey_for", lambda _workshop: replace(journey, steps=steps))
         ana = store.join(workshop.join_code, "Ana")
         store.add_note(ana.token or "", "laptop_setup", "pain", "slow")
-        laptop = participant(ana.token or "")
+        laptop = choose_step(participant(ana.token or ""), "laptop_setup")
         assert_literal(laptop, raw)
         assert laptop.button(key="jm_ws_vote_add_laptop_setup").help == f"Put a dot on {md(raw)}"
 
@@ -440,7 +454,7 @@ class TestHonestRoom:
         click(at, f"jm_ws_people_out_{ben.id}")
         assert [p.name for p in store.participants(workshop.facilitator_token or "")] == ["Ana"]
         assert any("Ben is out of the workshop" in message.value for message in at.success)
-        at.get("toggle")[0].set_value(False).run()
+        at.toggle(key="jm_ws_people_open").set_value(False).run()
         no_exception(at)
         assert not store.workshop(workshop.facilitator_token or "").joining_open
         with pytest.raises(JourneyError, match="closed joining"):

@@ -81,19 +81,23 @@ def test_a_participant_note_appears_on_the_facilitator_screen(browser: Browser, 
     _settled(screen)
     screen.screenshot(path=str(SHOTS / "workshop-map-1280.png"))
 
-    screen.get_by_role("radio", name="Hotspots").click()
+    screen.locator(".st-key-jm_ws_view").get_by_role("combobox").click()
+    screen.get_by_role("option", name="Hotspots", exact=True).click()
     expect(screen.get_by_text("① Equipment shipped")).to_be_visible(timeout=START_MS)
     _settled(screen)
     screen.screenshot(path=str(SHOTS / "workshop-spotlight-1280.png"))
 
-    screen.get_by_role("radio", name="Notes & votes").click()
+    screen.locator(".st-key-jm_ws_view").get_by_role("combobox").click()
+    screen.get_by_role("option", name="Notes & votes", exact=True).click()
     expect(screen.get_by_text("No notes yet.", exact=False)).to_be_visible(timeout=START_MS)
 
     laptop = _loaded(_tab(browser), f"{app_url}/join?code={workshop.join_code}")
     laptop.get_by_label("Your name").fill("Ana")
     laptop.get_by_role("button", name="Join").click()
-    expect(laptop.get_by_text("Your dots", exact=True)).to_be_visible(timeout=START_MS)
+    expect(laptop.get_by_text("of 3 dots left", exact=False)).to_be_visible(timeout=START_MS)
     assert "p=" in laptop.url and workshop.facilitator_token not in laptop.url
+    laptop.get_by_role("combobox", name="Step").click()
+    laptop.get_by_role("option", name="Offer accepted", exact=True).click()
     laptop.get_by_label("Note", exact=True).fill(NOTE)
     laptop.get_by_role("button", name="Add note").click()
     expect(laptop.get_by_text("Pain point saved.")).to_be_visible(timeout=LIVE_MS)

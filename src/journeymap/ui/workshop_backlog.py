@@ -29,20 +29,24 @@ from journeymap.ui import workshop_state as ws
 
 __all__ = ["COLUMNS", "backlog_table", "apply_edits", "show", "exports"]
 
-COLUMNS = ["Opportunity", "Step", "Reach", "Impact", "Confidence", "Effort", "RICE", "Notes"]
+COLUMNS = ["Opportunity", "Step", "Reach", "Impact", "Confidence", "Effort", "RICE", "Dots", "Notes"]
 _VERSION = "jm_ws_backlog_version"
 _KEY = "jm_ws_backlog"
 
 
-def backlog_table(items: Sequence[BacklogItem], labels: Mapping[str, str]) -> pd.DataFrame:
-    """The backlog as the editor shows it: confidence in percent, steps by label, RICE computed."""
+def backlog_table(items: Sequence[BacklogItem], labels: Mapping[str, str],
+                  dots: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """The backlog as the editor shows it: confidence in percent, steps by label, RICE computed, and the
+    dots its step got beside RICE (where the room and the figures agree, or do not)."""
+    dots = dots or {}
     return pd.DataFrame([{
         "Opportunity": item.title, "Step": labels.get(item.step_id, item.step_id) if item.step_id else None,
         "Reach": item.reach, "Impact": item.impact,
         "Confidence": None if item.confidence is None else round(item.confidence * 100, 1),
-        "Effort": item.effort, "RICE": item.rice, "Notes": item.notes,
+        "Effort": item.effort, "RICE": item.rice, "Dots": dots.get(item.step_id or "", 0) if item.step_id else None,
+        "Notes": item.notes,
     } for item in items], columns=COLUMNS).astype({"Reach": float, "Impact": float, "Confidence": float,
-                                                   "Effort": float, "RICE": float})
+                                                   "Effort": float, "RICE": float, "Dots": float})
 
 
 def apply_edits(items: Sequence[BacklogItem], edits: Mapping[str, Any], labels: Mapping[str, str],
@@ -118,20 +122,24 @@ def show(token: str, view: data.View, steps: Mapping[str, str]) -> None:
     store = ws.store()
     items = store.list_backlog(token)
     labels = {**view.step_labels, **steps}
-    st.caption("Reach: cases per quarter through the step (from the data). Impact: 0.25 minimal · 0.5 low · "
-               "1 medium · 2 high · 3 massive (suggested). Confidence: how sure you are, in %. Effort: "
-               "person-months. RICE = Reach × Impact × Confidence ÷ Effort; highest first.")
+    tally = store.tally(token) or {}
+    suggest, why = st.columns([2, 5], vertical_alignment="center")
+    if suggest.button("Start from the dots and notes", icon=":material/auto_awesome:", key="jm_ws_suggest",
+                      type="primary" if not items else "secondary", width="stretch"):
+        _suggest(token, view, items)
+    why.caption("One opportunity per voted or noted step, most dots first, named from its first idea (else its "
+                "first pain point). Reach: cases per quarter through the step (from the data). Impact: 0.25 "
+                "minimal · 0.5 low · 1 medium · 2 high · 3 massive (suggested). Confidence: how sure you are, in "
+                "%. Effort: person-months. RICE = Reach × Impact × Confidence ÷ Effort; highest first, unscored "
+                "ones in the order of their dots.")
     version = st.session_state.setdefault(_VERSION, 0)
     with st.form("jm_ws_backlog_form", border=False):
-        st.data_editor(backlog_table(items, labels), key=f"{_KEY}_{version}", num_rows="dynamic", hide_index=True,
+        st.data_editor(backlog_table(items, labels, tally), key=f"{_KEY}_{version}", num_rows="dynamic", hide_index=True,
                        width="stretch", column_config=_columns(list(steps.values())))
         save = st.form_submit_button("Save backlog", icon=":material/save:", type="primary")
     if save:
         _save(token, items, st.session_state.get(f"{_KEY}_{version}") or {}, labels, view.metrics)
     board.message(_KEY)
-    if st.button("Suggest opportunities from the votes and notes", icon=":material/auto_awesome:",
-                 key="jm_ws_suggest"):
-        _suggest(token, view, items)
 
 
 def _columns(step_labels: list[str]) -> dict[str, Any]:
@@ -145,6 +153,7 @@ def _columns(step_labels: list[str]) -> dict[str, Any]:
         "Confidence": column.NumberColumn("Confidence %", min_value=0, max_value=100, step=5, format="%.0f%%"),
         "Effort": column.NumberColumn("Effort", min_value=0.1, step=0.5, format="%.1f", help="Person-months."),
         "RICE": column.NumberColumn("RICE", disabled=True, format="%.0f"),
+        "Dots": column.NumberColumn("Dots", disabled=True, format="%.0f", help="Dots the room put on the step."),
         "Notes": column.TextColumn("Notes", max_chars=5000, width="large"),
     }
 
@@ -196,9 +205,10 @@ def exports(token: str, workshop: Workshop, view: data.View, hotspots: Sequence[
                              mime="text/markdown", icon=":material/description:", on_click="ignore", width="stretch")
     cells[1].download_button("Backlog (CSV)", backlog_csv(items, labels), file_name=f"{stem}-backlog.csv",
                              mime="text/csv", icon=":material/table:", on_click="ignore", width="stretch")
-    chart = present.annotated_map(view.metrics, hotspots, board.vote_badges(token, with_votes=True),
-                                  title=f"{workshop.title}: {view.source.journey.name}",
-                                  subtitle=f"{board.BADGE_KEY} from the workshop of {workshop.created_at:%Y-%m-%d}")
+    rows, _ranked = present.marks_for(token, view, revealed=True, large=True)
+    chart = present.annotated_map(view.metrics, hotspots, rows, title=f"{workshop.title}: {view.source.journey.name}",
+                                  subtitle=f"Dots (area by votes, top three placed) and ✎ notes from the workshop of "
+                                           f"{workshop.created_at:%Y-%m-%d}")
     cells[2].download_button("Annotated map (PNG)", lambda: export.export_chart(chart, "png", scale=2),
                              file_name=f"{stem}-map.png", mime="image/png", icon=":material/image:",
                              on_click="ignore", width="stretch")

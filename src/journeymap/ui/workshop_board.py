@@ -21,7 +21,8 @@ from journeymap.ui.text import md
 
 __all__ = ["REFRESH_S", "KIND_ICONS", "FACILITATOR_MARK", "step_choices", "stage_of", "say", "message", "note_form",
            "write_panel", "my_notes", "vote_panel",
-           "live_board", "clock_drawn", "tally_lines", "remove_note", "vote_badges", "BADGE_KEY"]
+           "live_board", "clock_drawn", "tally_lines", "remove_note", "vote_badges", "BADGE_KEY", "screen_signature",
+           "screen_drawn", "vote", "add_note"]
 
 REFRESH_S = 3  # notes and votes reach every screen within this many seconds
 KIND_ICONS = {"pain": ":material/sentiment_dissatisfied:", "idea": ":material/lightbulb:",
@@ -84,6 +85,9 @@ def _add_note(token: str, key: str) -> None:
         return
     st.session_state[f"{key}_text"] = ""
     say(key, "success", f"{note.kind_label} saved.")
+
+
+add_note = _add_note  # the callback of a note form whose step is chosen elsewhere (`{key}_step`)
 
 
 @st.fragment
@@ -171,14 +175,18 @@ def vote_panel(token: str, steps: Mapping[str, str], budget: int, key: str = "jm
                     disabled=placed <= 0, on_click=_vote, args=(token, step, -1, key))
 
 
-def _vote(token: str, step: str, n: int, key: str) -> None:
+def _vote(token: str, step: str, n: int, key: str, exit_steps: tuple[str, ...] = ()) -> None:
     store = ws.store()
     try:
-        left = store.cast_vote(token, step, n) if n > 0 else store.retract_vote(token, step, -n)
+        left = (store.cast_vote(token, step, n, exit_steps=exit_steps) if n > 0
+                else store.retract_vote(token, step, -n))
     except JourneyError as error:  # BudgetExceeded among them: the store refuses, the page says why
         say(key, "error", str(error))
         return
     say(key, "success", f"Dot {'placed' if n > 0 else 'taken back'}; {left} left.")
+
+
+vote = _vote  # the callback the participant's step panel uses too
 
 
 def tally_lines(tally: Mapping[str, int], steps: Mapping[str, str]) -> list[str]:
@@ -188,6 +196,18 @@ def tally_lines(tally: Mapping[str, int], steps: Mapping[str, str]) -> list[str]
 
 
 _CLOCK_SHOWN = "jm_ws_clock_ends"
+_SCREEN_SHOWN = "jm_ws_screen_shown"
+
+
+def screen_signature(workshop: Workshop) -> tuple[object, ...]:
+    """What a participant's page follows of the shared screen: part, stage, spotlight, tally, exit steps."""
+    return (workshop.on_screen, workshop.stage_shown, workshop.spotlight, workshop.tally_revealed,
+            workshop.exit_votes, workshop.votes_per_participant)
+
+
+def screen_drawn(workshop: Workshop) -> None:
+    """Note what of the shared screen this page follows, so the board's refresh can tell when it moves."""
+    st.session_state[_SCREEN_SHOWN] = screen_signature(workshop)
 
 
 def clock_drawn(workshop: Workshop) -> None:
@@ -199,8 +219,9 @@ def clock_drawn(workshop: Workshop) -> None:
 def live_board(token: str, steps: Mapping[str, str], stages: Mapping[str, str], *, facilitator: bool) -> None:
     """Everyone's notes by stage and step, and the tally once revealed; redrawn every few seconds.
 
-    It is the page's only poll: a countdown started or stopped since the header was drawn reruns
-    the whole page once, so the header's clock follows within REFRESH_S.
+    It is the page's only poll: a countdown started or stopped since the header was drawn, or (on
+    a participant's page) the shared screen moved on, reruns the whole page once, so the clock and
+    the participant's map follow within REFRESH_S.
     """
     store = ws.store()
     try:
@@ -210,6 +231,8 @@ def live_board(token: str, steps: Mapping[str, str], stages: Mapping[str, str], 
         return
     if _CLOCK_SHOWN in st.session_state and st.session_state[_CLOCK_SHOWN] != workshop.timer_ends_at:
         st.rerun(scope="app")
+    if _SCREEN_SHOWN in st.session_state and st.session_state[_SCREEN_SHOWN] != screen_signature(workshop):
+        st.rerun(scope="app")  # the facilitator moved on (a stage, a hotspot, the reveal): follow
     placed = sum((tally or {}).values())
     if tally is not None and (workshop.tally_revealed or not facilitator):
         lines = tally_lines(tally, steps)

@@ -1,9 +1,9 @@
-"""The projector view: large type without app chrome, the countdown, the stage-by-stage map and the spotlight."""
+"""The projector view: large type without app chrome, a one-line header (how to join, the countdown, the
+facilitator's controls), the stage-by-stage map, the spotlight, and the live map of notes and dots."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -24,37 +24,61 @@ from journeymap.ui import charting, data
 from journeymap.ui import workshop_board as board
 from journeymap.ui import workshop_state as ws
 from journeymap.ui.text import md
+from journeymap.workshop import joinlink
+from journeymap.workshop.votechart import vote_bars
+from journeymap.workshop.votechart import with_workshop_marks
+from journeymap.workshop.reveal import mark_rows
+from journeymap.workshop.reveal import ranked_votes
+from journeymap.workshop.reveal import step_marks
+from journeymap.ui import workshop_door as door
+from journeymap.ui import workshop_maps as maps
 
 __all__ = ["SECTIONS", "projector_style", "sticky_style", "header", "timer", "section", "stage_reveal", "spotlight",
-           "annotated_map", "live_map", "show_map", "show_chart", "controls", "reveal_button", "TOP"]
+           "annotated_map", "live_map", "show_map", "show_chart", "controls", "reveal_button", "TOP", "marks_for"]
 
 TOP = 3  # hotspots in the spotlight
-SECTIONS = {"map": "Map", "spotlight": "Hotspots", "board": "Notes & votes", "people": "People",
-            "backlog": "Backlog", "export": "Export"}
+SECTIONS = {"map": "Map", "spotlight": "Hotspots", "board": "Notes & votes", "replay": "Replay",
+            "people": "People & joining", "backlog": "Backlog", "export": "Export"}
 SECTION_KEY, SECTION_PARAM = "jm_ws_view", "view"
-MAP_WIDTH, SPOT_HEIGHT, BIG_SPOT_HEIGHT = 1200, 480, 700
-# Map heights that fit under the header: up to 1599 pixels wide (a 1280×720 projector) the map is
-# drawn in normal type, whose labels do not collide there; from 1600 (1920×1080) in projector type.
-MAP_HEIGHT, BIG_MAP_HEIGHT, WIDE = 560, 850, 1600
-MAP_REFRESH_S = 10  # the annotated map is slower to draw than the notes, so it refreshes less often
+SPOT_HEIGHT, BIG_SPOT_HEIGHT = 480, 760
+# Below 1600 pixels wide (a 1280×720 projector) the small charts show, from 1600 (1920×1080) the big
+# ones; both in projector type (labels and durations 18 px or more).
+WIDE = 1600
+# The shared map is one screen, so it can poll more often than the laptops' boards: its badges
+# follow a note or a dot within this many seconds plus one redraw, inside the 3 s promised.
+MAP_REFRESH_S = 2
 INK = "#0b1220"
 _STICKY = {"pain": "#ffd6cc", "idea": "#fff3b0", "question": "#d6e9ff"}  # light enough for black text (AAA)
-_BADGE = "#5b2a86"
 
-# Streamlit's own header (menu, toolbar, running man) is hidden; everything is set in rem, so one
-# root size makes type readable from the back of a room; captions lose their grey.
+# Streamlit's own header (menu, toolbar, running man) and the toolbar that appears over a chart
+# are hidden, so nothing of the app covers the controls; everything is set in rem, so one root
+# size makes type readable from the back of a room; captions lose their grey. The join code and
+# the countdown are set in pixels: 48 px or more at 1280×720, 64 px at 1920×1080.
 _PROJECTOR_CSS = f"""<style>
-header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] {{display: none;}}
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stElementToolbar"], [data-testid="stStatusWidget"] {{display: none !important;}}
 html {{font-size: 21px;}}
 .stApp {{color: {INK};}}
-[data-testid="stMainBlockContainer"] {{padding: 0.6rem 1.6rem 1rem; max-width: none;}}
-[data-testid="stVerticalBlock"] {{gap: 0.6rem;}}
+[data-testid="stMainBlockContainer"] {{padding: 0.35rem 0.8rem 0.6rem; max-width: none;}}
+[data-testid="stVerticalBlock"] {{gap: 0.4rem;}}
 [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p {{color: {INK}; opacity: 1;}}
 [data-testid="stMetricValue"] {{font-size: 2.2rem;}}
-.st-key-jm_ws_code p {{font-size: 2.3rem; font-weight: 700; line-height: 1.1; margin: 0;}}
-.st-key-jm_ws_title p {{font-size: 1.35rem; font-weight: 700; line-height: 1.2; margin: 0;}}
+.st-key-jm_ws_code p {{font-size: 50px; font-weight: 700; line-height: 1; margin: 0; letter-spacing: 0.02em;
+  white-space: nowrap;}}
+.st-key-jm_ws_join p {{font-size: 17px; line-height: 1.2; margin: 0; white-space: nowrap;}}
+.st-key-jm_ws_title p {{font-size: 17px; font-weight: 700; line-height: 1.2; margin: 0; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis;}}
+.st-key-jm_ws_clock .jm-clock {{font-size: 54px; line-height: 1; white-space: nowrap;}}
+.st-key-jm_ws_title_big p {{font-size: 2rem; font-weight: 700; margin: 0;}}
+.st-key-jm_ws_door_address p {{font-size: 2.2rem; margin: 0;}}
+.st-key-jm_ws_door_code p {{font-size: 96px; font-weight: 700; line-height: 1; margin: 0;}}
+.st-key-jm_ws_header {{border-bottom: 2px solid #d5dae0; padding-bottom: 0.25rem;}}
+.st-key-jm_ws_header [data-testid="stMarkdownContainer"] {{margin-bottom: 0 !important;}}
+.st-key-jm_ws_header [data-testid="stVerticalBlock"] {{gap: 0.15rem;}}
 @media (max-width: {WIDE - 1}px) {{[class*="st-key-jm_ws_big_"] {{display: none;}}}}
-@media (min-width: {WIDE}px) {{[class*="st-key-jm_ws_small_"] {{display: none;}} html {{font-size: 28px;}}}}
+@media (min-width: {WIDE}px) {{[class*="st-key-jm_ws_small_"] {{display: none;}} html {{font-size: 28px;}}
+  .st-key-jm_ws_code p {{font-size: 66px;}} .st-key-jm_ws_clock .jm-clock {{font-size: 70px;}}
+  .st-key-jm_ws_join p, .st-key-jm_ws_title p {{font-size: 22px;}}}}
 </style>"""
 
 
@@ -78,16 +102,25 @@ def sticky_style(render: bool = True) -> str:
     return css
 
 
-def header(token: str, workshop: Workshop, journey_name: str) -> None:
-    """Workshop title, how to join (address and code) and the countdown, in one row."""
-    title, join, code, clock = st.columns([3, 3, 3, 2], vertical_alignment="center")
-    title.container(key="jm_ws_title").markdown(md(workshop.title))
-    title.caption(md(journey_name))
-    address = re.sub(r"^https?://", "", ws.join_url(workshop.join_code).split("?")[0])
-    join.markdown(f"Join at **{md(address)}**", text_alignment="right")
-    code.container(key="jm_ws_code").markdown(ws.pretty_code(workshop.join_code))
+def header(token: str, workshop: Workshop) -> tuple[str, Any]:
+    """The one-line header: the part on screen, a cell for its controls, how to join (address, code, QR
+    code), the countdown and the facilitator's menu. Returns the part chosen and the controls' cell."""
+    with st.container(key="jm_ws_header"):
+        menu, context, join, code, clock, settings = st.columns([2.3, 4.4, 3.6, 0.85, 1.75, 0.65],
+                                                               vertical_alignment="center", gap="small")
+    with menu:
+        st.container(key="jm_ws_title").markdown(md(workshop.title))
+        part = section(workshop)
+    with join:
+        st.container(key="jm_ws_join").markdown(f"Join at **{md(joinlink.short_address(ws.app_address(workshop)))}**")
+        st.container(key="jm_ws_code").markdown(ws.pretty_code(workshop.join_code))
+    with code:
+        door.qr(workshop, 74, "jm_ws_qr")
     with clock:
         timer(token)
+    with settings:
+        controls(token, workshop)
+    return part, context
 
 
 # The browser ticks the clock from the seconds left (not from its own wall clock, which may be
@@ -132,12 +165,16 @@ def timer(token: str) -> None:
         st.html(clock_html(left), unsafe_allow_javascript=True, width="content")
 
 
-def section() -> str:
-    """The part of the workshop on screen, chosen with a row of buttons and kept in the URL (`?view=`)."""
-    wanted = st.query_params.get(SECTION_PARAM)
+def section(workshop: Workshop | None = None) -> str:
+    """The part of the workshop on screen, chosen from a short menu and kept in the URL (`?view=`).
+
+    Without `?view=` it is the part the store says was on screen last (a new tab picks up where the
+    facilitator was).
+    """
+    wanted = st.query_params.get(SECTION_PARAM) or (workshop.on_screen if workshop else None)
     st.session_state[SECTION_KEY] = wanted if wanted in SECTIONS else "map"
-    chosen = st.segmented_control("Part of the workshop", list(SECTIONS), format_func=SECTIONS.get, required=True,
-                                  key=SECTION_KEY, on_change=_section_changed, label_visibility="collapsed")
+    chosen = st.selectbox("Part of the workshop", list(SECTIONS), format_func=SECTIONS.get, key=SECTION_KEY,
+                          on_change=_section_changed, label_visibility="collapsed")
     return chosen or "map"
 
 
@@ -145,9 +182,9 @@ def _section_changed() -> None:
     st.query_params[SECTION_PARAM] = st.session_state.get(SECTION_KEY) or "map"
 
 
-def _stepper(nav: Any, name: str, count: int, noun: str) -> tuple[int, Any]:
+def _stepper(nav: Any, name: str, count: int, noun: str, default: int | None = None) -> tuple[int, Any]:
     """Back / next buttons in `nav` moving a position (1..count, kept in the URL); the position and a cell."""
-    at = ws.position(name, 1, count) or 1
+    at = ws.position(name, default or 1, count) or 1
     back, ahead, where = nav.columns([1, 1, 4], vertical_alignment="center")
     back.button("", icon=":material/arrow_back:", disabled=at <= 1, key=f"jm_ws_{name}_back", help=f"Previous {noun}",
                 width="stretch", on_click=ws.set_position, args=(name, at - 1))
@@ -156,40 +193,46 @@ def _stepper(nav: Any, name: str, count: int, noun: str) -> tuple[int, Any]:
     return at, where
 
 
-def stage_reveal(view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> None:
-    """The map one stage at a time: back / next (in `nav`) hide or reveal one stage."""
+def stage_reveal(token: str, workshop: Workshop, view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> int:
+    """The map one stage at a time: back / next (in `nav`) hide or reveal one stage; returns the stages shown."""
     stages = view.source.journey.stages
-    shown, where = _stepper(nav, "stage", len(stages), "stage")
+    shown, where = _stepper(nav, "stage", len(stages), "stage", workshop.stage_shown)
     where.markdown(f"**Stage {shown} of {len(stages)}** · {md(stages[shown - 1].label)}")
-    show_map(lambda large, height: mapchart.map_chart(view.metrics, hotspots=hotspots, stages_shown=shown, large=large,
-                                                    width=MAP_WIDTH, height=height, title="", subtitle=""),
-             "map", f"Journey map, stages 1 to {shown}")
+    ws.show_on_screen(token, workshop, part="map", stage=shown)
+    rows = mark_rows([], large=True)
+    for size, name in ((maps.PROJECTOR_SMALL, "small"), (maps.PROJECTOR_BIG, "big")):
+        with st.container(key=f"jm_ws_{name}_map"):
+            maps.draw(maps.map_spec(view, hotspots, size, stages=shown), rows, f"jm_ws_chart_{name}_map",
+                      f"Journey map, stages 1 to {shown}")
+    return shown
 
 
-def spotlight(view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> None:
+def spotlight(token: str, workshop: Workshop, view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> None:
     """One hotspot at a time: its sentence and numbers beside how long cases take to get there (or the map)."""
     if not hotspots:
         st.markdown("### No step stands out: no big share of lead time, broken target, drop-off or rework.")
         return
-    rank, where = _stepper(nav, "spot", len(hotspots), "hotspot")
+    rank, where = _stepper(nav, "spot", len(hotspots), "hotspot", workshop.spotlight)
+    ws.show_on_screen(token, workshop, part="spotlight", spotlight=rank)
     hotspot = hotspots[rank - 1]
     count, switch = where.columns([2, 3], vertical_alignment="center")
     count.markdown(f"**{rank} of {len(hotspots)}**")
     on_map = switch.toggle("On the map", key="jm_ws_spot_on_map")
-    sentence = hotspot.sentence.removeprefix(f"{hotspot.label}: ")
-    sentence = sentence[:1].upper() + sentence[1:]
+    sentence = spot_sentence(hotspot)
     if on_map:
         st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}:** {md(sentence)}")
-        show_map(lambda large, height: mapchart.map_chart(view.metrics, hotspots=hotspots, spotlight=hotspot.step,
-                                                        large=large, width=MAP_WIDTH, height=height - 40, title="",
-                                                        subtitle=""),
-                 f"spot_{hotspot.step}", f"Journey map with {hotspot.label} in the spotlight")
+        rows = mark_rows([], large=True)
+        for size, name in ((maps.PROJECTOR_SMALL, "small"), (maps.PROJECTOR_BIG, "big")):
+            with st.container(key=f"jm_ws_{name}_spot_{hotspot.step}"):
+                fitted = maps.Size(size.width, size.height - 50, size.large)
+                maps.draw(maps.map_spec(view, hotspots, fitted, spotlight=hotspot.step), rows,
+                          f"jm_ws_chart_{name}_spot_{hotspot.step}", f"Journey map with {hotspot.label} in the spotlight")
         return
     words, figure = st.columns([2, 3], gap="medium")
     with words:
         st.markdown(f"## {hotspot_marker(rank)} {md(hotspot.label)}")
         st.markdown(f"**{md(sentence)}**")
-        _numbers(view.metrics, hotspot.step)
+        numbers(view.metrics, hotspot.step)
     chart = chartstyle.titled(charts.arrival_chart(view.metrics, step=hotspot.step, title="", subtitle=""),
                           "How long cases take to get here", None, large=True)
     with figure:
@@ -197,67 +240,95 @@ def spotlight(view: data.View, hotspots: Sequence[Hotspot], nav: Any) -> None:
                  f"Arrival times at {hotspot.label}", heights=(SPOT_HEIGHT, BIG_SPOT_HEIGHT))
 
 
-def _numbers(metrics: JourneyMetrics, step: str) -> None:
+def spot_sentence(hotspot: Hotspot) -> str:
+    """A hotspot's sentence without its step's name in front, starting with a capital."""
+    sentence = hotspot.sentence.removeprefix(f"{hotspot.label}: ")
+    return sentence[:1].upper() + sentence[1:]
+
+
+def numbers(metrics: JourneyMetrics, step: str, *, wide: bool = False) -> None:
+    """A step's figures: share of lead time, median and p85 wait, cases reached, drop-off and rework."""
     row = metrics.steps.set_index("step").loc[step]
     reached = int(row["reached"])
-    top, bottom = st.columns(2), st.columns(2)
-    top[0].metric("Share of lead time", f"{row['delay_share']:.0%}")
-    top[1].metric("Median wait here", _time(row["arrival_median_s"]),
-                  help="Median time from the previous step to this one.")
-    bottom[0].metric("p85 wait", _time(row["arrival_p85_s"]), help="85 of 100 cases got here within this time.")
-    bottom[1].metric("Cases reached", f"{reached:,}")
+    cells = st.columns(4) if wide else [*st.columns(2), *st.columns(2)]
+    cells[0].metric("Share of lead time", f"{row['delay_share']:.0%}")
+    cells[1].metric("Median wait here", time_text(row["arrival_median_s"]),
+                    help="Median time from the previous step to this one.")
+    cells[2].metric("p85 wait", time_text(row["arrival_p85_s"]), help="85 of 100 cases got here within this time.")
+    cells[3].metric("Cases reached", f"{reached:,}")
     if reached:
         st.markdown(f"{row['drop_off_rate']:.0%} of them went silent here; "
                     f"{row['rework_cases'] / reached:.0%} did it more than once.")
 
 
-def _time(seconds: Any) -> str:
+def time_text(seconds: Any) -> str:
+    """Seconds as people read them (\"3.1 d\"), – when there are none."""
     return "–" if seconds is None or pd.isna(seconds) else human(float(seconds))
 
 
-def annotated_map(metrics: JourneyMetrics, hotspots: Sequence[Hotspot], counts: Mapping[str, str], *,
-                  large: bool = True, height: int = BIG_MAP_HEIGHT, title: str = "",
+def marks_for(token: str, view: data.View, *, revealed: bool, large: bool, mine: bool = False,
+              budget: int | None = None) -> tuple[
+        list[dict[str, Any]], list[tuple[str, int]]]:
+    """This moment's dots and notes for the map (rows) and the dots ranked; dots only once revealed, or
+    one's own (`mine`) on a participant's laptop."""
+    store = ws.store()
+    notes = store.list_notes(token)
+    order = list(view.metrics.steps["step"])
+    if mine and not revealed:
+        notes = [note for note in notes if note.mine]
+        dots: dict[str, int] | None = store.my_votes(token)
+    else:
+        dots = (store.tally(token) or {}) if revealed else None
+    ranked = ranked_votes(dots or {}, order) if revealed else []
+    marks = step_marks(notes, dots, order=order, called_out=revealed)
+    return mark_rows(marks, large=large, most=budget if mine and not revealed else None), ranked
+
+
+def annotated_map(metrics: JourneyMetrics, hotspots: Sequence[Hotspot], rows: Sequence[Mapping[str, Any]], *,
+                  large: bool = True, height: int = 850, width: int = 1200, title: str = "",
                   subtitle: str = "") -> alt.LayerChart:
-    """The map with a badge at each step that has workshop results ("●5 ✎2": five dots, two notes)."""
-    chart = mapchart.map_chart(metrics, hotspots=hotspots, large=large, width=MAP_WIDTH, height=height,
+    """The map with each step's dots (area by dots, top three placed) and notes, for the export."""
+    chart = mapchart.map_chart(metrics, hotspots=hotspots, large=large, width=width, height=height,
                              title=title, subtitle=subtitle)
-    nodes = next((layer for layer in chart.layer if getattr(layer, "name", None) == "journey_nodes"), None)
-    if nodes is None or not counts:
-        return chart
-    # The badges read the nodes' own table (positions, radius) and look their text up by step.
-    lookup = alt.LookupData(data=alt.InlineData(values=[{"step": step, "badge": text} for step, text in counts.items()]),
-                            key="step", fields=["badge"])
-    mark = {"align": "left", "baseline": "bottom", "fontSize": 22 if large else 15, "fontWeight": "bold",
-            "dx": alt.ExprRef("datum.radius * 0.72"), "dy": alt.ExprRef("-datum.radius * 0.72")}
-    encoding = {"x": nodes.encoding.x, "y": nodes.encoding.y, "text": alt.Text("badge:N")}
-    base = (alt.Chart(nodes.data).transform_lookup(lookup="step", from_=lookup)
-            .transform_filter("isValid(datum.badge)"))
-    halo = base.mark_text(**mark, stroke="white", strokeWidth=5, strokeJoin="round").encode(**encoding)
-    ink = base.mark_text(**mark, color=_BADGE).encode(**encoding)
-    chart = chart.copy()
-    chart.layer = [*chart.layer, halo, ink]
-    return chart
+    return with_workshop_marks(chart, rows, large=large)
 
 
 @st.fragment(run_every=MAP_REFRESH_S)
 def live_map(token: str, view: data.View, hotspots: Sequence[Hotspot]) -> None:
-    """The map with the workshop's notes (and dots, once revealed) on it, redrawn every few seconds."""
+    """The map with the workshop's notes (and, once revealed, the dots with the top three and the ranked
+    bars), redrawn every few seconds: a new small table on the same chart."""
     try:
         revealed = ws.store().workshop(token).tally_revealed
-        badges = board.vote_badges(token, with_votes=revealed)
+        rows, ranked = marks_for(token, view, revealed=revealed, large=True)
     except JourneyError as error:
         st.error(md(str(error)))
         return
-    st.caption(f"On the map: {board.BADGE_KEY if revealed else '✎ notes (dots once the tally is revealed)'}")
-    show_map(lambda large, height: annotated_map(view.metrics, hotspots, badges, large=large, height=height),
-             "board", "Journey map with the workshop's dots and notes")
+    if not revealed:
+        st.caption("On the map: ✎ notes per step · the dots show when you reveal the tally")
+        for size, name in ((maps.BOARD_SMALL, "small"), (maps.BOARD_BIG, "big")):
+            with st.container(key=f"jm_ws_{name}_board"):
+                maps.draw(maps.map_spec(view, hotspots, size), rows, f"jm_ws_chart_{name}_board",
+                          "Journey map with the workshop's notes")
+        return
+    voted = [step for step, _count in ranked]
+    places = ", ".join(f"{md(view.step_labels.get(step, step))} ({count})" for step, count in ranked[:TOP])
+    st.caption(f"**Most dots:** {places or 'no dots placed'} · dots sized by votes · ✎ notes per step · the "
+               "ranking is under the map")
+    for size, name in ((maps.BOARD_SMALL, "small"), (maps.BOARD_BIG, "big")):
+        with st.container(key=f"jm_ws_{name}_reveal"):
+            maps.draw(maps.map_spec(view, hotspots, size, keep=voted), rows, f"jm_ws_chart_{name}_reveal",
+                      "Journey map with the workshop's dots and notes")
+            if ranked:
+                chart = vote_bars(ranked, view.step_labels, large=True, width=min(size.width, 900))
+                st.vega_lite_chart(spec=charting.streamlit_spec(chart), theme=None, key=f"jm_ws_chart_{name}_bars",
+                                   alt="Dots per step, most first")
 
 
 def show_map(build: Callable[[bool, int], Any], key: str, alt_text: str,
-             heights: tuple[int, int] = (MAP_HEIGHT, BIG_MAP_HEIGHT)) -> None:
+             heights: tuple[int, int] = (SPOT_HEIGHT, BIG_SPOT_HEIGHT)) -> None:
     """A chart drawn twice, `build(large, height)` for narrow and wide screens; CSS shows the one that fits."""
     with st.container(key=f"jm_ws_small_{key}"):
-        show_chart(build(False, heights[0]), f"jm_ws_chart_small_{key}", alt_text)
+        show_chart(build(True, heights[0]), f"jm_ws_chart_small_{key}", alt_text)
     with st.container(key=f"jm_ws_big_{key}"):
         show_chart(build(True, heights[1]), f"jm_ws_chart_big_{key}", alt_text)
 
@@ -268,11 +339,8 @@ def show_chart(chart: Any, key: str, alt_text: str) -> None:
 
 
 def controls(token: str, workshop: Workshop) -> None:
-    """The facilitator's settings in one menu: countdown, dots per person, removing a note, leaving."""
-    with st.popover("Facilitator", icon=":material/tune:", key="jm_ws_controls"):
-        if ws.unreachable_address():
-            st.warning(f"Laptops cannot reach {ws.app_address() or 'this address'}: open this page through the "
-                       f"computer's network address, or set {ws.PUBLIC_URL}.", icon=":material/wifi_off:")
+    """The facilitator's settings in one menu: countdown, dots, exit steps, the join address, removing a note."""
+    with st.popover("Menu", icon=":material/tune:", key="jm_ws_controls"):
         st.number_input("Countdown (minutes)", min_value=1, max_value=120, value=5, step=1, key="jm_ws_minutes")
         start, stop = st.columns(2)
         start.button("Start", icon=":material/timer:", key="jm_ws_timer_start", type="primary", width="stretch",
@@ -283,9 +351,25 @@ def controls(token: str, workshop: Workshop) -> None:
         st.number_input("Dots per participant", min_value=1, max_value=100, value=workshop.votes_per_participant,
                         key="jm_ws_budget", on_change=_set_budget, args=(token,))
         board.message("jm_ws_budget")
+        st.toggle("Dots on exit steps too", value=workshop.exit_votes, key="jm_ws_exit_votes",
+                  on_change=_set_exit_votes, args=(token,),
+                  help="Exit steps are where cases leave (an offer withdrawn): off, they take no dots.")
+        board.message("jm_ws_exit_votes")
+        door.address_setting(token, workshop)
         st.markdown("**Take a note off the board**")
         board.remove_note(token)
         st.page_link("pages/map.py", label="Back to the explorer", icon=":material/arrow_back:")
+
+
+def _set_exit_votes(token: str) -> None:
+    allowed = bool(st.session_state.get("jm_ws_exit_votes"))
+    try:
+        ws.store().update_workshop(token, exit_votes=allowed)
+    except JourneyError as error:
+        board.say("jm_ws_exit_votes", "error", str(error))
+    else:
+        board.say("jm_ws_exit_votes", "success", "Exit steps take dots now." if allowed
+                  else "Exit steps take no dots.")
 
 
 def _set_timer(token: str, start: bool) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import urllib.parse
 from typing import TYPE_CHECKING
@@ -31,17 +30,18 @@ from journeymap.workshop.backlog import Workshop
 from journeymap.ui import data
 from journeymap.ui.state import Selection
 from journeymap.ui.text import md
+from journeymap.workshop import joinlink
 
 if TYPE_CHECKING:
     from journeymap.journey.model import Journey
 
 __all__ = ["FACILITATOR", "PARTICIPANT", "CODE", "PUBLIC_URL", "WORKSHOP_PARAMS", "chrome_free", "store", "close_stores",
            "token", "set_token", "forget", "opened", "filter_text", "selection_for", "journey_for", "view_for",
-           "app_address", "unreachable_address", "join_url", "pretty_code", "position", "set_position",
+           "app_address", "unreachable_address", "join_url", "pretty_code", "position", "set_position", "show_on_screen",
            "kept_key", "keep_in_browser", "rejoin_from_browser"]
 
 FACILITATOR, PARTICIPANT, CODE = "w", "p", "code"
-PUBLIC_URL = "JOURNEYMAP_PUBLIC_URL"  # the address shown for joining, when the browser's is not reachable
+PUBLIC_URL = joinlink.PUBLIC_URL  # the server's address for joining, when a workshop sets none
 WORKSHOP_PARAMS = (FACILITATOR, PARTICIPANT, CODE)  # any of them in the URL: a chrome-free workshop view
 _COOKIE_PREFIX, _COOKIE_DAYS = "jm_p_", 2
 _KEY_CHARS = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # what secrets.token_urlsafe makes; anything else is not ours
@@ -136,23 +136,23 @@ def _source(workshop: Workshop) -> data.Source:
                            "have (uploaded journeys last only for the session that loaded them).") from None
 
 
-def app_address() -> str:
-    """This app's address as participants reach it: `JOURNEYMAP_PUBLIC_URL`, else the one in the browser."""
-    public = os.environ.get(PUBLIC_URL, "").strip().rstrip("/")
-    if public:
-        return public
-    here = (st.context.url or "").rstrip("/")
-    return re.sub(r"/(workshop|join)$", "", here)
+def app_address(workshop: Workshop | None = None) -> str:
+    """This app's address as participants reach it (`joinlink.participant_address`): never localhost
+    while the machine has a network address and the server listens on it."""
+    port = st.get_option("server.port")
+    return joinlink.participant_address(workshop_url=workshop.public_url if workshop else None,
+                                        browser_url=st.context.url or "", port=int(port) if port else None,
+                                        listening=str(st.get_option("server.address") or ""))
 
 
-def unreachable_address() -> bool:
-    """True when the address shown is this machine's own name (localhost), which laptops cannot reach."""
-    return urllib.parse.urlsplit(app_address()).hostname in ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+def unreachable_address(workshop: Workshop | None = None) -> bool:
+    """True when the address shown names this machine only (localhost), which laptops cannot reach."""
+    return joinlink.is_loopback(app_address(workshop))
 
 
-def join_url(join_code: str) -> str:
-    """The address participants type: this app's join page with the code filled in."""
-    return f"{app_address()}/join?{CODE}={join_code}"
+def join_url(workshop: Workshop) -> str:
+    """The link participants open: this app's join page with the workshop's code filled in."""
+    return joinlink.join_link(app_address(workshop), workshop.join_code)
 
 
 def pretty_code(join_code: str) -> str:
@@ -173,6 +173,20 @@ def position(name: str, default: int, upper: int) -> int:
 def set_position(name: str, value: int) -> None:
     """Keep a presentation position in the URL, so a refresh shows the same stage or hotspot."""
     st.query_params[name] = str(value)
+
+
+def show_on_screen(token: str, workshop: Workshop, *, part: str | None = None, stage: int | None = None,
+                   spotlight: int | None = None) -> Workshop:
+    """Record in the store what the facilitator's screen shows, when it differs, for laptops to follow."""
+    wanted = {"part": part if part != workshop.on_screen else None,
+              "stage": stage if stage != workshop.stage_shown else None,
+              "spotlight": spotlight if spotlight != workshop.spotlight else None}
+    if all(value is None for value in wanted.values()):
+        return workshop
+    try:
+        return store().show_on_screen(token, **wanted)
+    except JourneyError:  # following is a convenience: the screen itself shows what it shows
+        return workshop
 
 
 def _cookie_name(join_code: str) -> str:

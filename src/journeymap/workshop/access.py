@@ -164,7 +164,9 @@ def workshop_from(conn: Connection, workshop_id: int, *, facilitator: bool) -> W
                     votes_per_participant=row.votes_per_participant, tally_revealed=bool(row.tally_revealed),
                     timer_ends_at=row.timer_ends_at, date_range=row.date_range, filters=row.filters,
                     created_at=row.created_at, facilitator_token=row.facilitator_token if facilitator else None,
-                    max_participants=row.max_participants, joining_open=bool(row.joining_open))
+                    max_participants=row.max_participants, joining_open=bool(row.joining_open),
+                    on_screen=row.on_screen, stage_shown=row.stage_shown, spotlight=row.spotlight,
+                    exit_votes=bool(row.exit_votes), public_url=row.public_url)
 
 
 def participant_from(row: Row[Any], *, own: bool) -> Participant:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # only for hints: the store imports this module and should no
     from journeymap.measures.hotspots import Hotspot
     from journeymap.measures.metrics import JourneyMetrics
 
-__all__ = [
+__all__ = ["opportunity_title", 
     "IMPACT_SCALE",
     "NOTE_KINDS",
     "BacklogItem",
@@ -69,6 +69,12 @@ class Workshop:
     facilitator_token: str | None = None
     max_participants: int | None = None  # None: anyone with the code may join
     joining_open: bool = True
+    # What the shared screen shows, so every laptop can follow it (None: not set yet).
+    on_screen: str | None = None  # the part of the workshop: "map", "spotlight", "board", ...
+    stage_shown: int | None = None  # stages of the map revealed, 1..n
+    spotlight: int | None = None  # rank of the hotspot in the spotlight, 1..
+    exit_votes: bool = False  # dots allowed on exit steps (known negative outcomes)
+    public_url: str | None = None  # the address participants open, as the facilitator set it
 
     def timer_remaining(self, now: dt.datetime | None = None) -> float | None:
         """Seconds left on the countdown (0 when it has run out), None when no timer is set."""
@@ -191,8 +197,9 @@ def suggest_backlog(metrics: JourneyMetrics, tally: Mapping[str, int], notes: It
                     existing: Iterable[BacklogItem] = ()) -> list[BacklogItem]:
     """One opportunity per step that got votes or a pain point or idea, most votes first.
 
-    Reach and Impact come from the data (None for a step the data never reached); Confidence and
-    Effort are left for people to type. Steps already in `existing` are skipped.
+    Each is named from the step's notes (its first idea, else its first pain point) beside the
+    step's name. Reach and Impact come from the data (None for a step the data never reached);
+    Confidence and Effort are left for people to type. Steps already in `existing` are skipped.
     """
     taken = {item.step_id for item in existing}
     by_step: dict[str, list[Note]] = {}
@@ -208,7 +215,7 @@ def suggest_backlog(metrics: JourneyMetrics, tally: Mapping[str, int], notes: It
         impact = (suggest_impact(float(steps.at[step, "delay_share"]), float(steps.at[step, "drop_off_rate"]))
                   if known else None)
         items.append(BacklogItem(
-            title=metrics.step_label(step), step_id=step, reach=float(reach[step]) if known else None, impact=impact,
+            title=opportunity_title(metrics.step_label(step), by_step.get(step, [])), step_id=step, reach=float(reach[step]) if known else None, impact=impact,
             notes="\n".join(f"{note.kind_label}: {note.text}" for note in by_step.get(step, [])),
         ))
     return sorted(items, key=lambda item: (-tally.get(item.step_id or "", 0), -(item.reach or 0), item.title))
@@ -294,3 +301,32 @@ def _plain(value: float) -> str:
 def _cell(text: str) -> str:
     """Text a spreadsheet shows as text: a leading formula character is quoted with an apostrophe."""
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+_TITLE_CHARS = 90  # an opportunity's title, step name included
+
+
+def opportunity_title(step_label: str, notes: Iterable[Note]) -> str:
+    """An opportunity named from what people wrote on its step: the first idea, else the first pain point.
+
+    "Ship laptops from stock (Equipment shipped)"; "Fix: laptop arrives after day 1 (Equipment
+    shipped)"; only the step's name when nobody wrote an idea or a pain point there.
+    """
+    live = [note for note in notes if not note.deleted and note.text.strip()]
+    idea = next((note for note in live if note.kind == "idea"), None)
+    pain = next((note for note in live if note.kind == "pain"), None)
+    if idea is None and pain is None:
+        return step_label
+    text = _first_sentence(idea.text if idea else pain.text)  # type: ignore[union-attr]
+    if idea is None:  # a pain point names what to fix; "IT ..." keeps its capitals
+        text = "Fix: " + (text[:1].lower() + text[1:] if text[1:2].islower() else text)
+    room = _TITLE_CHARS - len(step_label) - 3
+    if len(text) > room:
+        text = text[:max(room - 1, 10)].rstrip(" ,;:-") + "…"
+    return f"{text} ({step_label})"
+
+
+def _first_sentence(text: str) -> str:
+    one_line = " ".join(text.split())
+    found = re.match(r"^(.+?[.!?])(\s|$)", one_line)
+    return (found.group(1) if found else one_line).rstrip(".")

@@ -64,6 +64,8 @@ workshops = Table(
     Column("timer_ends_at", UTCDateTime), Column("date_range", String(200), nullable=False),
     Column("filters", Text, nullable=False), Column("created_at", UTCDateTime, nullable=False),
     Column("max_participants", Integer), Column("joining_open", Boolean, nullable=False),  # v4
+    Column("on_screen", String(16)), Column("stage_shown", Integer), Column("spotlight", Integer),  # v5
+    Column("exit_votes", Boolean, nullable=False), Column("public_url", String(300)),  # v5
 )
 participants = Table(
     "participants", metadata,
@@ -153,6 +155,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         "DROP INDEX ux_participants_name",  # lower() folds ASCII only; name_key replaces it
     ), backfill=lambda conn: _backfill_name_keys(conn), then=(
         "CREATE UNIQUE INDEX ux_participants_name_key ON participants (workshop_id, name_key)",
+    )),
+    Migration(5, "the room follows the screen: the part, stage and hotspot on screen, dots on exit steps, "
+                 "the address participants open", (
+        "ALTER TABLE workshops ADD COLUMN on_screen VARCHAR(16)",
+        "ALTER TABLE workshops ADD COLUMN stage_shown INTEGER",
+        "ALTER TABLE workshops ADD COLUMN spotlight INTEGER",
+        "ALTER TABLE workshops ADD COLUMN exit_votes BOOLEAN NOT NULL DEFAULT FALSE",
+        "ALTER TABLE workshops ADD COLUMN public_url VARCHAR(300)",
     )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

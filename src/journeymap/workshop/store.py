@@ -16,13 +16,14 @@ import datetime as dt
 import os
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Update, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from journeymap.core.errors import JourneyError
+from journeymap.workshop.joinlink import checked_public_url
 from journeymap.workshop.access import (REMOVED, AccessDenied, Actor, BudgetExceeded, JoinRefused, actor_for, backlog_item_from,
                            budget_left, check_note_author, checked_budget, checked_cap, checked_kind, checked_text,
                            count_votes, facilitator_for, normalise_join_code, now, participant_from, voter_id,
@@ -32,13 +33,17 @@ from journeymap.workshop.schema import (backlog_items, connect, default_database
 from journeymap.workshop.backlog import BacklogItem, Note, Participant, Workshop, check_rice_fields, sort_backlog
 from journeymap.workshop.names import check_name
 
-__all__ = ["JOINS_PER_MINUTE", "WorkshopStore"]
+__all__ = ["ExitVoteRefused", "JOINS_PER_MINUTE", "WorkshopStore"]
 
 _JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are read off a projector
 _JOIN_LENGTH = 8  # 31**8 ≈ 8.5e11 codes: not guessable by trying
 _FACILITATOR = "Facilitator"
 JOINS_PER_MINUTE = "JOURNEYMAP_JOINS_PER_MINUTE"  # the server's setting; a room of 30 joins within a minute
 _JOINS_PER_MINUTE = 30
+
+
+class ExitVoteRefused(JourneyError):
+    """A dot on an exit step while the facilitator keeps exit steps closed for dots."""
 
 
 class WorkshopStore:
@@ -88,7 +93,8 @@ class WorkshopStore:
                   "votes_per_participant": checked_budget(votes_per_participant), "tally_revealed": False,
                   "date_range": checked_text(date_range, "The date range", 200, empty=True),
                   "filters": checked_text(filters, "The filters", 5000, empty=True), "created_at": now(),
-                  "max_participants": checked_cap(max_participants), "joining_open": True}
+                  "max_participants": checked_cap(max_participants), "joining_open": True,
+                  "exit_votes": False}
         for _ in range(5):  # a join code collision is astronomically rare; try a new one
             values |= {"join_code": "".join(secrets.choice(_JOIN_ALPHABET) for _ in range(_JOIN_LENGTH)),
                        "facilitator_token": secrets.token_urlsafe(24)}
@@ -113,12 +119,18 @@ class WorkshopStore:
 
     def update_workshop(self, token: str, *, title: str | None = None, votes_per_participant: int | None = None,
                         date_range: str | None = None, filters: str | None = None,
-                        max_participants: int | None = None, joining_open: bool | None = None) -> Workshop:
+                        max_participants: int | None = None, joining_open: bool | None = None,
+                        exit_votes: bool | None = None, public_url: str | None = None) -> Workshop:
         """Change the given settings (facilitator only); None leaves a setting as it is.
 
         `max_participants` 0 lifts the cap; a cap below those already in the room only stops new joins.
+        `public_url` "" goes back to the address found for this machine.
         """
         changes: dict[str, Any] = {}
+        if exit_votes is not None:
+            changes["exit_votes"] = bool(exit_votes)
+        if public_url is not None:
+            changes["public_url"] = checked_public_url(public_url)
         if max_participants is not None:
             changes["max_participants"] = checked_cap(max_participants)
         if joining_open is not None:
@@ -131,6 +143,19 @@ class WorkshopStore:
             changes["date_range"] = checked_text(date_range, "The date range", 200, empty=True)
         if filters is not None:
             changes["filters"] = checked_text(filters, "The filters", 5000, empty=True)
+        return self._facilitator_update(token, changes)
+
+    def show_on_screen(self, token: str, *, part: str | None = None, stage: int | None = None,
+                       spotlight: int | None = None) -> Workshop:
+        """Record what the shared screen shows (facilitator only), for participants' laptops to follow."""
+        changes: dict[str, Any] = {}
+        if part is not None:
+            changes["on_screen"] = checked_text(part, "The part on screen", 16)
+        for name, value in (("stage_shown", stage), ("spotlight", spotlight)):
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+                    raise JourneyError(f"The {name.replace('_', ' ')} is a whole number from 1 (got {value!r}).")
+                changes[name] = value
         return self._facilitator_update(token, changes)
 
     def reveal_tally(self, token: str, revealed: bool = True) -> Workshop:
@@ -298,8 +323,12 @@ class WorkshopStore:
             return self._notes(conn, actor, *where, include_deleted=include_deleted)
 
     # Votes ---------------------------------------------------------------------------------------
-    def cast_vote(self, token: str, step_id: str, n: int = 1) -> int:
-        """Place `n` dots on a step, all or none within the budget; returns the dots left."""
+    def cast_vote(self, token: str, step_id: str, n: int = 1, *, exit_steps: Collection[str] = ()) -> int:
+        """Place `n` dots on a step, all or none within the budget; returns the dots left.
+
+        `exit_steps` are the journey's exit steps (the store does not read journeys): a dot on one
+        is refused unless the facilitator has opened exit steps for dots.
+        """
         step_id, n = checked_text(step_id, "The step", 200), int(n)
         if n < 1:
             raise JourneyError("Place at least one dot.")
@@ -307,6 +336,10 @@ class WorkshopStore:
             # The row lock (PostgreSQL) or BEGIN IMMEDIATE (SQLite) makes count-then-insert atomic.
             actor = actor_for(conn, token, lock=True)
             participant_id = voter_id(actor)
+            if step_id in exit_steps and not conn.execute(
+                    select(workshops.c.exit_votes).where(workshops.c.id == actor.workshop_id)).scalar_one():
+                raise ExitVoteRefused("Dots go on steps worth fixing; exit steps (where cases leave) take none "
+                                      "unless the facilitator opens them.")
             left = budget_left(conn, actor.workshop_id, participant_id)
             if n > left:
                 raise BudgetExceeded(f"You have {left} dot{'s' if left != 1 else ''} left, not {n}; "

@@ -1,0 +1,208 @@
+"""The room follows the screen: what the store keeps of the shared screen, dots on exit steps, the join link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+
+from journeymap.workshop import joinlink
+from journeymap.core.errors import JourneyError
+from journeymap.workshop.access import AccessDenied
+from journeymap.workshop.store import ExitVoteRefused, WorkshopStore
+from journeymap.workshop.backlog import Note
+from journeymap.workshop.backlog import opportunity_title
+from journeymap.workshop.reveal import StepMark, mark_rows, place_names, ranked_votes, step_marks
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> WorkshopStore:
+    with WorkshopStore(f"sqlite:///{tmp_path / 'room.sqlite'}") as opened:
+        yield opened
+
+
+class TestTheScreenIsKept:
+    def test_a_new_workshop_shows_nothing_yet_and_keeps_exit_steps_closed(self, store: WorkshopStore) -> None:
+        """Until the facilitator presents, nothing is on screen; exit steps take no dots; no address is set."""
+        room = store.create_workshop("Retro", "onboarding")
+        assert (room.on_screen, room.stage_shown, room.spotlight, room.exit_votes, room.public_url) == (
+            None, None, None, False, None)
+
+    def test_the_facilitator_records_the_part_stage_and_spotlight(self, store: WorkshopStore) -> None:
+        """What the facilitator shows is what a participant's copy of the workshop says."""
+        room = store.create_workshop("Retro", "onboarding")
+        ana = store.join(room.join_code, "Ana")
+        store.show_on_screen(room.facilitator_token or "", part="map", stage=2)
+        store.show_on_screen(room.facilitator_token or "", part="spotlight", spotlight=3)
+        seen = store.workshop(ana.token or "")
+        assert (seen.on_screen, seen.stage_shown, seen.spotlight) == ("spotlight", 2, 3)
+
+    def test_participants_cannot_move_the_screen(self, store: WorkshopStore) -> None:
+        """Only the facilitator's key changes what is on screen."""
+        room = store.create_workshop("Retro", "onboarding")
+        ana = store.join(room.join_code, "Ana")
+        with pytest.raises(AccessDenied):
+            store.show_on_screen(ana.token or "", stage=3)
+
+    @pytest.mark.parametrize("stage", [0, -1, 1001, True])
+    def test_a_stage_out_of_range_is_refused(self, store: WorkshopStore, stage: int) -> None:
+        """A stage is a whole number from 1; anything else is an error, not a stored value."""
+        room = store.create_workshop("Retro", "onboarding")
+        with pytest.raises(JourneyError, match="whole number"):
+            store.show_on_screen(room.facilitator_token or "", stage=stage)
+
+
+class TestDotsOnExitSteps:
+    EXITS = ("offer_withdrawn",)
+
+    def test_an_exit_step_takes_no_dot_until_opened(self, store: WorkshopStore) -> None:
+        """A dot on an exit step is refused (and not counted) until the facilitator opens exit steps."""
+        room = store.create_workshop("Retro", "onboarding", votes_per_participant=3)
+        ana = store.join(room.join_code, "Ana")
+        with pytest.raises(ExitVoteRefused, match="exit steps"):
+            store.cast_vote(ana.token or "", "offer_withdrawn", exit_steps=self.EXITS)
+        assert store.votes_left(ana.token or "") == 3
+        assert store.cast_vote(ana.token or "", "first_login", exit_steps=self.EXITS) == 2
+        store.update_workshop(room.facilitator_token or "", exit_votes=True)
+        assert store.cast_vote(ana.token or "", "offer_withdrawn", exit_steps=self.EXITS) == 1
+        assert store.my_votes(ana.token or "") == {"first_login": 1, "offer_withdrawn": 1}
+
+
+class TestThePublicAddress:
+    def test_the_facilitator_sets_and_clears_it(self, store: WorkshopStore) -> None:
+        """A typed address is kept canonical; an empty one goes back to the address found for the machine."""
+        room = store.create_workshop("Retro", "onboarding")
+        saved = store.update_workshop(room.facilitator_token or "", public_url=" 10.0.0.7:8501/join ")
+        assert saved.public_url == "http://10.0.0.7:8501"
+        assert store.update_workshop(room.facilitator_token or "", public_url="").public_url is None
+
+    @pytest.mark.parametrize("typed, problem", [("ftp://10.0.0.7", "not a web address"),
+                                                ("http://ann:secret@10.0.0.7", "user name or password"),
+                                                ("http://10.0.0.7:80x", "port")])
+    def test_a_bad_address_says_what_is_wrong(self, typed: str, problem: str) -> None:
+        """A scheme that is not the web, credentials (they would be projected) or a broken port are refused."""
+        with pytest.raises(JourneyError, match=problem) as raised:
+            joinlink.checked_public_url(typed)
+        assert "secret" not in str(raised.value)
+
+
+class TestParticipantAddress:
+    def test_loopback_is_never_the_answer_when_the_machine_has_a_network_address(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Opened as localhost, the address shown is the machine's network address with the same port."""
+        monkeypatch.delenv(joinlink.PUBLIC_URL, raising=False)
+        monkeypatch.setattr(joinlink, "lan_address", lambda: "192.168.1.20")
+        for seen in ("http://localhost:8501/workshop", "http://127.0.0.1:8501/workshop", "http://[::1]:8501/join"):
+            assert joinlink.participant_address(browser_url=seen) == "http://192.168.1.20:8501"
+
+    def test_an_address_others_can_reach_is_kept(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Opened through the machine's own name or address, that is what participants get."""
+        monkeypatch.delenv(joinlink.PUBLIC_URL, raising=False)
+        assert joinlink.participant_address(browser_url="http://room-pc.local:8501/workshop") == \
+            "http://room-pc.local:8501"
+
+    def test_the_workshop_setting_comes_before_the_server_setting(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The facilitator's address wins over JOURNEYMAP_PUBLIC_URL, which wins over what was found."""
+        monkeypatch.setenv(joinlink.PUBLIC_URL, "https://journeys.example.org/")
+        assert joinlink.participant_address(browser_url="http://localhost:8501") == "https://journeys.example.org"
+        assert joinlink.participant_address(workshop_url="http://10.0.0.7:8501",
+                                            browser_url="http://localhost:8501") == "http://10.0.0.7:8501"
+
+    def test_a_server_listening_on_loopback_only_gets_no_network_address(
+            self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Started with --server.address 127.0.0.1, other machines cannot connect: the loopback URL stays."""
+        monkeypatch.delenv(joinlink.PUBLIC_URL, raising=False)
+        monkeypatch.setattr(joinlink, "lan_address", lambda: "192.168.1.20")
+        assert joinlink.participant_address(browser_url="http://127.0.0.1:8501", listening="127.0.0.1") == \
+            "http://127.0.0.1:8501"
+
+    def test_the_found_network_address_is_not_loopback(self) -> None:
+        """On this machine, the address found (if any) is one another machine could connect to."""
+        found = joinlink.lan_address()
+        assert found is None or not joinlink.is_loopback(f"http://{found}")
+
+    @pytest.mark.parametrize("url, loopback", [("http://localhost:1", True), ("http://127.0.0.2", True),
+                                               ("http://[::1]:8501", True), ("http://0.0.0.0:8501", True),
+                                               ("http://app.localhost", True), ("http://10.0.0.7", False),
+                                               ("http://room-pc:8501", False)])
+    def test_loopback_names(self, url: str, loopback: bool) -> None:
+        assert joinlink.is_loopback(url) is loopback
+
+
+class TestJoinLink:
+    def test_link_and_short_address(self) -> None:
+        """The QR code carries the code; the address to type is short and has no scheme."""
+        assert joinlink.join_link("http://10.0.0.7:8501/", "ABCDEFGH") == "http://10.0.0.7:8501/join?code=ABCDEFGH"
+        assert joinlink.short_address("http://10.0.0.7:8501") == "10.0.0.7:8501/join"
+
+    def test_the_qr_code_decodes_to_the_link(self) -> None:
+        """The SVG, rasterised, reads back as the join link (decoded with zxing-cpp)."""
+        zxingcpp = pytest.importorskip("zxingcpp")
+        vl_convert = pytest.importorskip("vl_convert")
+        from PIL import Image
+
+        link = "http://192.168.1.20:8501/join?code=ABCDEFGH"
+        svg = joinlink.qr_svg(link).replace('style="width:100%;height:100%;display:block" ',
+                                           'xmlns="http://www.w3.org/2000/svg" width="330" height="330" ')
+        png = vl_convert.svg_to_png(svg, scale=1)
+        decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))
+        assert [result.text for result in decoded] == [link]
+
+
+def _note(step: str, kind: str, text: str, *, id: int = 1, deleted: bool = False) -> Note:
+    moment = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
+    return Note(id=id, workshop_id=1, step_id=step, kind=kind, text=text, author="Ana", participant_id=1,
+                created_at=moment, updated_at=moment, deleted=deleted)
+
+
+class TestTheReveal:
+    def test_ranking_puts_most_dots_first_and_ties_in_journey_order(self) -> None:
+        """Steps without dots are left out; a tie keeps the journey's order."""
+        tally = {"c": 2, "a": 5, "b": 2, "d": 0}
+        assert ranked_votes(tally, order=["a", "b", "c", "d"]) == [("a", 5), ("b", 2), ("c", 2)]
+        assert ranked_votes(tally, order=["c", "b", "a"]) == [("a", 5), ("c", 2), ("b", 2)]
+
+    def test_the_top_three_share_a_place_when_tied(self) -> None:
+        """Two steps with as many dots are both 2nd; the next is 4th, so not called out."""
+        ranked = [("a", 5), ("b", 3), ("c", 3), ("d", 1)]
+        assert place_names(ranked) == {"a": "1st", "b": "2nd", "c": "2nd"}
+        assert place_names([("a", 2), ("b", 2), ("c", 2), ("d", 2)]) == {s: "1st" for s in "abcd"}
+
+    def test_marks_hide_dots_before_the_reveal(self) -> None:
+        """Before the reveal a step carries its notes only; after it, its dots and its place too."""
+        notes = [_note("a", "pain", "slow"), _note("a", "idea", "faster", id=2), _note("b", "idea", "x", id=3,
+                                                                                      deleted=True)]
+        hidden = step_marks(notes, None, order=["a", "b"])
+        assert hidden == [StepMark("a", None, 2, "")]
+        shown = step_marks(notes, {"b": 3, "a": 1}, order=["a", "b"])
+        assert shown == [StepMark("b", 3, 0, "1st"), StepMark("a", 1, 2, "2nd")]
+
+    def test_dot_area_grows_with_the_dots(self) -> None:
+        """The step with the most dots gets the largest dot; one with a quarter as many, half its growth."""
+        rows = mark_rows([StepMark("a", 4, 0), StepMark("b", 1, 3)], large=False)
+        by_step = {row["step"]: row for row in rows}
+        assert by_step[""]["dot_px"] == 0.0, "one empty row keeps the dataset from being empty"
+        assert by_step["a"]["dot_px"] == 42.0 and by_step["b"]["dot_px"] == 24 + 18 * 0.5
+        own = {row["step"]: row for row in mark_rows([StepMark("b", 1, 0)], large=False, most=4)}
+        assert own["b"]["dot_px"] == 24 + 18 * 0.5, "scaled to the budget, one dot of four is not the largest"
+        assert (by_step["b"]["dot_text"], by_step["b"]["note_text"]) == ("1", "✎3")
+
+
+class TestOpportunityNames:
+    def test_named_from_the_first_idea_then_the_first_pain_point(self) -> None:
+        """An idea names the opportunity; without one, a pain point says what to fix; else the step's name."""
+        notes = [_note("a", "pain", "Laptop arrives after day 1. Every time!"), _note("a", "idea", "Ship from stock",
+                                                                                      id=2)]
+        assert opportunity_title("Equipment shipped", notes) == "Ship from stock (Equipment shipped)"
+        assert opportunity_title("Equipment shipped", notes[:1]) == \
+            "Fix: laptop arrives after day 1 (Equipment shipped)"
+        assert opportunity_title("Equipment shipped", [_note("a", "pain", "IT loses the ticket")]) == \
+            "Fix: IT loses the ticket (Equipment shipped)"
+        assert opportunity_title("Equipment shipped", [_note("a", "question", "Why?")]) == "Equipment shipped"
+
+    def test_a_long_note_is_cut_to_fit(self) -> None:
+        """A long idea is shortened with an ellipsis; the step's name stays whole."""
+        title = opportunity_title("Equipment shipped", [_note("a", "idea", "word " * 60)])
+        assert len(title) <= 90 and title.endswith("… (Equipment shipped)")
