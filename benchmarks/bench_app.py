@@ -33,10 +33,10 @@ def main() -> None:
 
     from streamlit.testing.v1 import AppTest
 
-    from journeymap.log.columns import detect_roles
     from journeymap.journey.definition import load_journey
-    from journeymap.log.readers import canonical_events
     from journeymap.journey.samples import generate_events, sample_journey_path
+    from journeymap.log.columns import detect_roles
+    from journeymap.log.readers import canonical_events
     from journeymap.ui.data import SOURCES_KEY, Source
 
     started = time.perf_counter()

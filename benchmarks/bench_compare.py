@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.casetimes import CaseTimes, case_step_times
-from journeymap.log.columns import ColumnRoles
 from journeymap.decide.compare import compare_change
-from journeymap.journey.definition import load_journey
-from journeymap.log.readers import canonical_events
-from journeymap.journey.samples import generate_events, sample_journey_path
 from journeymap.decide.whatif import p85_impact, what_if
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import generate_events, sample_journey_path
+from journeymap.log.columns import ColumnRoles
+from journeymap.log.readers import canonical_events
+from journeymap.measures.casetimes import CaseTimes, case_step_times
 
 TARGET_S = 1.0
 RESAMPLES = 1000

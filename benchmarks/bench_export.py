@@ -31,12 +31,12 @@ from typing import Any
 import vl_convert as vlc
 
 from journeymap.charts.map import map_chart
-from journeymap.journey.definition import load_journey
-from journeymap.log.readers import read_events
 from journeymap.export.render import CHART_FORMATS, DEFAULT_SCALE, export_chart
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
 from journeymap.measures.hotspots import find_hotspots
 from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
 
 TARGETS_S = {"build": None, "png": 0.3, "svg": 0.3, "pdf": 0.5, "html": 1.5}
 VL_VERSION = "6.4"  # the Vega-Lite version Altair 6.3 writes

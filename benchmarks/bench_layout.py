@@ -32,10 +32,10 @@ from typing import Any
 
 import networkx as nx
 
-from journeymap.measures.hotspots import find_hotspots
 from journeymap.charts.layout import find_back_edges, journey_layout
 from journeymap.charts.map import map_chart
 from journeymap.charts.mapdetail import map_detail
+from journeymap.measures.hotspots import find_hotspots
 from journeymap.measures.metrics import compute_metrics
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

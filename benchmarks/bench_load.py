@@ -60,10 +60,10 @@ def run(kind: str, path: str) -> dict[str, float]:
     """One measured read of `path` in the way `kind` names."""
     import polars as pl
 
-    from journeymap.log.contentroles import detect_table_roles
-    from journeymap.measures.draft import draft_journey
-    from journeymap.log.readers import read_events, read_table
     from journeymap.journey.samples import sample_events_path
+    from journeymap.log.contentroles import detect_table_roles
+    from journeymap.log.readers import read_events, read_table
+    from journeymap.measures.draft import draft_journey
 
     draft_journey(read_events(sample_events_path("onboarding")).frame)  # warm-up
     header = UNNAMED if kind.startswith("values") else NAMED

@@ -31,14 +31,14 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from journeymap.measures.casetimes import CaseTimes, case_step_times
-from journeymap.log.columns import ColumnRoles
 from journeymap.decide.compare import change_groups, compare_change, segment_values
-from journeymap.journey.definition import load_journey
-from journeymap.log.readers import canonical_events
-from journeymap.measures.flowefficiency import flow_efficiency
 from journeymap.decide.pilot import compare_pilot
+from journeymap.journey.definition import load_journey
 from journeymap.journey.samples import SURVEY_COLUMN, generate_events, sample_journey_path
+from journeymap.log.columns import ColumnRoles
+from journeymap.log.readers import canonical_events
+from journeymap.measures.casetimes import CaseTimes, case_step_times
+from journeymap.measures.flowefficiency import flow_efficiency
 from journeymap.measures.satisfaction import case_scores, find_satisfaction_column, satisfaction
 
 RESAMPLES = 1000

@@ -35,9 +35,9 @@ ORDERS = {"case": "grouped by case", "time": "sorted by time"}
 
 def make_log(cases: int, order: str = "case") -> Path:
     """The canonical Parquet log for this many cases in this row order, generated once."""
+    from journeymap.journey.samples import generate_events
     from journeymap.log.columns import ColumnRoles
     from journeymap.log.readers import canonical_events
-    from journeymap.journey.samples import generate_events
 
     path = DATA / f"onboarding_{cases}.parquet"
     if order == "time":
@@ -58,9 +58,9 @@ def make_log(cases: int, order: str = "case") -> Path:
 def run_journeymap(path: str, engine: str) -> dict[str, float]:
     """Load the log into `engine`, then compute every figure the map needs."""
     from journeymap.journey.definition import load_journey
+    from journeymap.journey.samples import sample_journey_path
     from journeymap.measures.hotspots import find_hotspots
     from journeymap.measures.metrics import compute_metrics
-    from journeymap.journey.samples import sample_journey_path
 
     journey = load_journey(sample_journey_path("onboarding"))
     warm_up(lambda frame: find_hotspots(compute_metrics(frame, journey)), engine)
@@ -83,8 +83,8 @@ def run_journeymap(path: str, engine: str) -> dict[str, float]:
 
 def warm_up(compute: Any, engine: str) -> None:
     """One run on the small sample log first, as in a running app: libraries and thread pools start."""
-    from journeymap.log.readers import read_events
     from journeymap.journey.samples import sample_events_path
+    from journeymap.log.readers import read_events
 
     frame = read_events(sample_events_path("onboarding")).frame
     compute(frame.to_pandas() if engine in ("pandas", "baseline") else frame)

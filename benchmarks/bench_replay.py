@@ -23,14 +23,14 @@ from typing import Any
 
 import pandas as pd
 
-from journeymap.measures.casetimes import case_step_times
-from journeymap.log.columns import ColumnRoles
+from journeymap.charts.replay import replay_spec
 from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import generate_events, sample_journey_path
+from journeymap.log.columns import ColumnRoles
 from journeymap.log.readers import canonical_events
+from journeymap.measures.casetimes import case_step_times
 from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.replay import replay_frames
-from journeymap.charts.replay import replay_spec
-from journeymap.journey.samples import generate_events, sample_journey_path
 
 NAIVE_FRAMES = 20
 DAY_US = 86_400 * 1_000_000

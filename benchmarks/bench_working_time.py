@@ -60,10 +60,10 @@ def load(path: str, engine: str) -> Any:
 
 
 def run(path: str, engine: str, clock: str) -> dict[str, float]:
+    from journeymap.journey.samples import sample_events_path
     from journeymap.log.readers import read_events
     from journeymap.measures.hotspots import find_hotspots
     from journeymap.measures.metrics import compute_metrics
-    from journeymap.journey.samples import sample_events_path
 
     journey = journey_with_calendars()
     small = read_events(sample_events_path("onboarding")).frame

@@ -8,13 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journeymap.charts import flow as flowcharts
 from journeymap.charts import compare as comparecharts
 from journeymap.decide.compare import latest_change
 from journeymap.engine.stats import MIN_CASES
-from journeymap.ui import charting, decide
-from journeymap.charts import flow as flowcharts
-from journeymap.ui import pilot_tab
+from journeymap.ui import charting, decide, pilot_tab
 from journeymap.ui.decide import interval, pair
 from journeymap.ui.text import md
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from journeymap.journey.definition import journey_to_yaml
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import journey_to_yaml
 from journeymap.journey.samples import SAMPLE_JOURNEYS
-from journeymap.ui import data, draft_choice, page, state, upload
-from journeymap.ui import sources
+from journeymap.ui import data, draft_choice, page, sources, state, upload
 from journeymap.ui.state import Selection
 from journeymap.ui.text import md
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from journeymap.decide import flow
-
 from journeymap.charts import flow as flowcharts
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.decide import flow
 from journeymap.decide.whatif import okr_budget
 from journeymap.ui import charting, decide
 from journeymap.ui.text import md

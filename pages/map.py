@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from journeymap.charts import explorer as charts
-from journeymap.charts import style as chartstyle
 from journeymap.charts import map as mapchart
+from journeymap.charts import style as chartstyle
 from journeymap.measures.hotspots import hotspot_marker
 from journeymap.measures.story import MARKED_HOTSPOTS
-from journeymap.ui import charting, decide, page, state, step_details
-from journeymap.charts import explorer as charts
-from journeymap.ui import ops_panel
-from journeymap.charts import explorer as charts
-from journeymap.ui import workshop_replay
+from journeymap.ui import charting, decide, ops_panel, page, state, step_details, workshop_replay
 from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
 

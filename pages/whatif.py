@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journeymap.charts import flow as flowcharts
 from journeymap.charts import compare as comparecharts
 from journeymap.core.durations import format_seconds_as_text as human
-from journeymap.ui import charting, decide, state
 from journeymap.core.numbers import format_change
+from journeymap.ui import charting, decide, state
 from journeymap.ui.text import md
 
 STEP_KEY, CHANGE_KEY, PCT_KEY = "jm_wi_step", "jm_wi_change", "jm_wi_pct"

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from journeymap.measures.metrics import compute_metrics
 from journeymap.journey.model import Journey, Stage, Step, Transition
+from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events
 
 

@@ -34,7 +34,7 @@ class Box:
     right: float
     bottom: float
 
-    def overlaps(self, other: "Box", tolerance: float = 0.5) -> bool:
+    def overlaps(self, other: Box, tolerance: float = 0.5) -> bool:
         return (min(self.right, other.right) - max(self.left, other.left) > tolerance
                 and min(self.bottom, other.bottom) - max(self.top, other.top) > tolerance)
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from journeymap.core.errors import JourneyError
 from journeymap.journey.calendars import format_hours, parse_hours
 from journeymap.journey.definition import journey_from_yaml, journey_to_yaml
-from journeymap.core.errors import JourneyError
 
 BASE = """id: cal
 name: Calendars

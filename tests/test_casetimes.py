@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from journeymap.measures.casetimes import NO_TIME, case_step_times
-from journeymap.journey.definition import journey_from_yaml, load_journey
 from journeymap.core.errors import JourneyError
-from journeymap.log.readers import read_events
-from journeymap.measures.metrics import compute_metrics
 from journeymap.core.moments import to_epoch_us
+from journeymap.journey.definition import journey_from_yaml, load_journey
 from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
+from journeymap.measures.casetimes import NO_TIME, case_step_times
+from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import EPOCH, build_events
 
 JOURNEY = """

@@ -11,19 +11,24 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from journeymap.charts.explorer import arrival_chart, funnel_chart, lead_time_chart, lead_time_trend_chart, okr_chart, paths_chart
-
+from journeymap.charts.explorer import (
+    arrival_chart,
+    funnel_chart,
+    lead_time_chart,
+    lead_time_trend_chart,
+    okr_chart,
+    paths_chart,
+)
 from journeymap.charts.map import MEASURES, STEP_SELECTION, map_chart
-
 from journeymap.charts.style import chart_subtitle, duration_expr
-from journeymap.journey.definition import load_journey
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.errors import JourneyError
-from journeymap.log.readers import read_events
 from journeymap.engine.filters import CaseFilter, filter_events
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
 from journeymap.measures.hotspots import Hotspot, find_hotspots, hotspot_marker
 from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.samples import sample_events_path, sample_journey_path
 
 
 def _metrics(journey_id: str, case_filter: CaseFilter | None = None) -> Any:

@@ -13,9 +13,9 @@ import pytest
 
 from journeymap.charts.explorer import arrival_chart, lead_time_chart
 from journeymap.cli.main import main
+from journeymap.export.render import export_chart
 from journeymap.journey.definition import journey_to_yaml
 from journeymap.measures.draft import draft_journey
-from journeymap.export.render import export_chart
 from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events
 

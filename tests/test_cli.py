@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from journeymap.cli.main import _COMMANDS, build_parser, main
-from journeymap.journey.definition import journey_from_yaml
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import journey_from_yaml
 from journeymap.journey.samples import sample_events_path, sample_journey_path
 
 

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.cli.main import main
+from journeymap.charts.mapdetail import map_detail
 from journeymap.cli.export import parse_case_filter
-from journeymap.journey.definition import load_journey
+from journeymap.cli.main import main
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import generate_events, sample_journey_path
 from journeymap.log.readers import read_events
 from journeymap.measures.hotspots import find_hotspots
-from journeymap.charts.mapdetail import map_detail
 from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.samples import generate_events, sample_journey_path
 
 JOURNEY = sample_journey_path("onboarding")
 

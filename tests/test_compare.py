@@ -8,13 +8,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from journeymap.measures.casetimes import case_step_times
+from journeymap.core.moments import to_epoch_us
 from journeymap.decide.compare import bootstrap_quantile, compare_change, compare_groups, compare_segment, latest_change
 from journeymap.journey.definition import journey_from_yaml, load_journey
-from journeymap.log.readers import read_events
-from journeymap.measures.metrics import compute_metrics
-from journeymap.core.moments import to_epoch_us
 from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
+from journeymap.measures.casetimes import case_step_times
+from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import EPOCH, build_events
 
 BASE_US = to_epoch_us(EPOCH)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from journeymap.measures.conformance import conformance
 from journeymap.journey.definition import journey_from_yaml
+from journeymap.measures.conformance import conformance
 from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events
 

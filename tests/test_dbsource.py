@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, make_url
 
 from journeymap.cli.main import main
-from journeymap.log.dbsource import DatabaseQuery, is_database, masked, read_database, read_database_events
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.dbsource import DatabaseQuery, is_database, masked, read_database, read_database_events
 from journeymap.log.readers import read_events
 from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.measures.summary import metrics_summary
-from journeymap.journey.definition import load_journey
 
 POSTGRES_ENV = "JOURNEYMAP_TEST_POSTGRES_URL"
 PASSWORD_ROLE_ENV = "JOURNEYMAP_TEST_POSTGRES_PASSWORD_ROLE"

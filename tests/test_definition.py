@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
-from journeymap.journey.definition import journey_from_yaml, journey_schema, journey_to_yaml, load_journey, save_journey
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import journey_from_yaml, journey_schema, journey_to_yaml, load_journey, save_journey
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_journey_path
 
 GOOD = """\

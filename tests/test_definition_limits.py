@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeymap.journey.definition import MAX_YAML_DEPTH, journey_from_yaml, journey_to_yaml, load_journey
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import MAX_YAML_DEPTH, journey_from_yaml, journey_to_yaml, load_journey
 from journeymap.journey.samples import sample_journey_path
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from journeymap.measures.conformance import conformance
-from journeymap.journey.definition import journey_from_yaml, journey_to_yaml
-from journeymap.measures.draft import draft_journey, propose_draft, timer_steps
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import journey_from_yaml, journey_to_yaml
+from journeymap.measures.conformance import conformance
+from journeymap.measures.draft import draft_journey, propose_draft, timer_steps
 from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events
 

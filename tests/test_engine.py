@@ -16,9 +16,9 @@ import pytest
 
 from journeymap.engine import prepare as engine
 from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.log.readers import read_events
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
-from journeymap.journey.samples import sample_events_path, sample_journey_path
 
 JOURNEY = load_journey(sample_journey_path("service_desk"))
 

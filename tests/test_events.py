@@ -10,8 +10,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from journeymap.log.columns import detect_roles
 from journeymap.core.errors import JourneyError
+from journeymap.log.columns import detect_roles
 from journeymap.log.readers import read_events
 
 CSV = """case_id,activity,timestamp,department

@@ -15,18 +15,24 @@ import pytest
 import vl_convert as vlc
 
 from journeymap.charts.explorer import funnel_chart
-
 from journeymap.charts.map import map_chart
-from journeymap.journey.definition import load_journey
 from journeymap.core.errors import JourneyError
-from journeymap.log.readers import read_events
-from journeymap.export.render import (CHART_FORMATS, MIME_TYPES, chart_spec, export_chart, format_from_path, save_chart,
-                               stable_svg_ids)
 from journeymap.export.font import with_export_font
+from journeymap.export.render import (
+    CHART_FORMATS,
+    MIME_TYPES,
+    chart_spec,
+    export_chart,
+    format_from_path,
+    save_chart,
+    stable_svg_ids,
+)
 from journeymap.export.text import Halo, draw_halos, split_halos, text_after_layout
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
 from journeymap.measures.hotspots import find_hotspots
 from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EVIL_LABEL, build_events, markup_journey
 from pictures import assert_same_picture, png_pixels
 

@@ -10,16 +10,15 @@ import uharfbuzz as hb
 import vl_convert as vlc
 
 from journeymap.charts.explorer import funnel_chart
-
 from journeymap.charts.map import map_chart
-from journeymap.journey.definition import load_journey
-from journeymap.log.readers import read_events
-from journeymap.export.render import export_chart
-from journeymap.measures.hotspots import hotspot_marker
 from journeymap.core.fonts import FONT_DIR
 from journeymap.export.font import FAMILY, text_as_paths, with_export_font, with_screen_fonts
-from journeymap.measures.metrics import compute_metrics
+from journeymap.export.render import export_chart
+from journeymap.journey.definition import load_journey
 from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
+from journeymap.measures.hotspots import hotspot_marker
+from journeymap.measures.metrics import compute_metrics
 from pictures import assert_same_picture, png_pixels
 
 FONT = f"{FAMILY}, DejaVu Sans, Verdana, Arial, sans-serif"

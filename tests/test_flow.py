@@ -10,9 +10,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from journeymap.measures.casetimes import case_step_times
-from journeymap.journey.definition import journey_from_yaml, load_journey
-from journeymap.log.readers import read_events
+from journeymap.core.moments import to_epoch_us, week_start
 from journeymap.decide.flow import (
     cumulative_flow,
     forecast_wip,
@@ -22,12 +20,13 @@ from journeymap.decide.flow import (
     weekly_throughput,
     work_in_progress,
 )
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
+from journeymap.measures.casetimes import case_step_times
 from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.waiting import in_flight_cases
-from journeymap.core.moments import to_epoch_us
-from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EPOCH, build_events
-from journeymap.core.moments import week_start
 
 DAY_US = 86_400_000_000
 JOURNEY = """

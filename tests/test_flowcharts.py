@@ -10,19 +10,18 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from journeymap.decide import flow
-
-from journeymap.charts import flow as flowcharts
 from journeymap.charts import compare as comparecharts
-from journeymap.measures.casetimes import CaseTimes, case_step_times
+from journeymap.charts import flow as flowcharts
 from journeymap.charts.compare import CLEAR, UNCLEAR
+from journeymap.decide import flow
 from journeymap.decide.compare import compare_change, compare_segment
-from journeymap.journey.definition import load_journey
-from journeymap.log.readers import read_events
+from journeymap.decide.whatif import okr_budget, p85_impact, what_if
 from journeymap.export.render import export_chart
+from journeymap.journey.definition import load_journey
 from journeymap.journey.model import Journey
 from journeymap.journey.samples import sample_events_path, sample_journey_path
-from journeymap.decide.whatif import okr_budget, p85_impact, what_if
+from journeymap.log.readers import read_events
+from journeymap.measures.casetimes import CaseTimes, case_step_times
 
 HUMAN = re.compile(r"\d+(\.\d)? (s|min|h|d|w)\b")
 

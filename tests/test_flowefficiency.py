@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from journeymap.measures.casetimes import case_step_times
 from journeymap.journey.definition import journey_from_yaml
+from journeymap.measures.casetimes import case_step_times
 from journeymap.measures.flowefficiency import flow_efficiency, with_flow_efficiency
 from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events

@@ -4,8 +4,9 @@ time, team pairs, ping-pong, owners from a log column, the hotspot kind and the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from journeymap.charts.map import map_chart
 from journeymap.cli.main import main
 from journeymap.journey.definition import journey_from_yaml
 from journeymap.measures.handoffs import discrete_quantile, team_column
 from journeymap.measures.hotspots import find_hotspots
-from journeymap.charts.map import map_chart
 from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.summary import metrics_summary
 from journeymap.testing import build_events

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from hostile_files import CATALOGUE, HEADER, ROWS, Hostile
 from journeymap.core.errors import JourneyError
 from journeymap.log.readers import read_events
-
-from hostile_files import CATALOGUE, ROWS, HEADER, Hostile
 
 CLI = [sys.executable, "-m", "journeymap"]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.log.readers import read_events
 from journeymap.measures.hotspots import find_hotspots, where_time_goes
 from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import build_events
 
 JOURNEY = journey_from_yaml("""

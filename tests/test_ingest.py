@@ -15,21 +15,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeymap.engine import prepare as engine
 from journeymap.cli.main import main
-from journeymap.journey.definition import load_journey
-from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
 from journeymap.core.errors import JourneyError
-from journeymap.log.eventlog import EventLog
-from journeymap.log.readers import canonical_events, read_events
-from journeymap.log.columns import ColumnRoles
+from journeymap.engine import prepare as engine
 from journeymap.engine.filters import CaseFilter, filter_events
-from journeymap.log.ingest import ingest_log, is_ingested, read_ingested, read_manifest
-from journeymap.measures.metrics import compute_metrics
+from journeymap.journey.definition import load_journey
 from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE, ColumnRoles
+from journeymap.log.eventlog import EventLog
+from journeymap.log.ingest import ingest_log, is_ingested, read_ingested, read_manifest
+from journeymap.log.readers import canonical_events, read_events
+from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.summary import metrics_summary
 from journeymap.testing import build_events
-
 from test_engine import assert_same_figures
 
 JOURNEY = load_journey(sample_journey_path("onboarding"))

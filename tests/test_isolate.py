@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from journeymap.core.errors import JourneyError
-from journeymap.log.readers import read_file
-from journeymap.log.isolate import read_file_isolated
-
 from hostile_files import CATALOGUE
+from journeymap.core.errors import JourneyError
+from journeymap.log.isolate import read_file_isolated
+from journeymap.log.readers import read_file
 
 
 def _hostile(name: str) -> bytes:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
+
 import journeymap
 
 ROOT = Path(__file__).resolve().parents[1]

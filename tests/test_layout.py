@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from journeymap.journey.definition import journey_from_yaml, load_journey
 from journeymap.charts.layout import OFF_MAP_LABEL, OFF_MAP_LANE, edge_curve, find_back_edges, journey_layout
+from journeymap.journey.definition import journey_from_yaml, load_journey
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_journey_path
 
 LOOPY = journey_from_yaml("""

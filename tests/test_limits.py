@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from journeymap.core.errors import JourneyError
-from journeymap.log.readers import read_events, read_table
 from journeymap.log.limits import DEFAULT_MAX_DECOMPRESSED_MB, MAX_DECOMPRESSED_ENV, gunzip, max_decompressed_bytes
+from journeymap.log.readers import read_events, read_table
 
 MB = 1024 * 1024
 LOG = b"case,activity,timestamp\n" + b"".join(b"c%d,step,2024-01-01 10:00\n" % i for i in range(2000))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from journeymap.measures.draft import draft_journey
-from journeymap.log.readers import read_events
-from journeymap.measures.hotspots import find_hotspots
 from journeymap.charts.map import map_chart
+from journeymap.log.readers import read_events
+from journeymap.measures.draft import draft_journey
+from journeymap.measures.hotspots import find_hotspots
 from journeymap.measures.metrics import compute_metrics
 
 

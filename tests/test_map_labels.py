@@ -13,16 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.journey.definition import load_journey
-from journeymap.measures.draft import draft_journey
-from journeymap.log.readers import read_events
-from journeymap.export.render import export_chart
-from journeymap.measures.hotspots import find_hotspots
 from journeymap.charts.map import map_chart
 from journeymap.charts.mapdetail import map_detail
-from journeymap.measures.metrics import compute_metrics
+from journeymap.export.render import export_chart
+from journeymap.journey.definition import load_journey
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
-
+from journeymap.log.readers import read_events
+from journeymap.measures.draft import draft_journey
+from journeymap.measures.hotspots import find_hotspots
+from journeymap.measures.metrics import compute_metrics
 from map_cases import every_activity_journey, generated_log
 from svg_labels import Box, line_paths, overlapping, text_boxes
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from journeymap.journey.definition import journey_from_yaml, load_journey
-from journeymap.core.errors import JourneyError
-from journeymap.log.readers import read_events
-from journeymap.engine.filters import CaseFilter, filter_events
-from journeymap.measures.hotspots import find_hotspots
 from journeymap.charts.layout import journey_layout
 from journeymap.charts.map import map_chart
 from journeymap.charts.mapdetail import MIN_STEPS, map_detail, parse_steps, parse_transitions
-from journeymap.measures.metrics import compute_metrics
+from journeymap.core.errors import JourneyError
+from journeymap.engine.filters import CaseFilter, filter_events
+from journeymap.journey.definition import journey_from_yaml, load_journey
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
+from journeymap.measures.hotspots import find_hotspots
+from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import build_events
-
 from map_cases import every_activity_journey, generated_log
 
 # a -> b -> c -> e, with a rare detour b -> d -> e and a rarer c -> d

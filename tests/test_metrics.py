@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import polars as pl
 import pytest
 
 from journeymap.journey.definition import journey_from_yaml
-from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 from journeymap.journey.model import Journey
+from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 from journeymap.testing import EPOCH, build_events
 
 HOUR = 3600.0
@@ -307,8 +308,8 @@ class TestEmptyAndEngines:
 def test_engines_agree(engine: Callable[[pl.DataFrame], Any]) -> None:
     """Polars, lazy Polars, pandas and DuckDB give the same tables on a sample journey."""
     from journeymap.journey.definition import load_journey
-    from journeymap.log.readers import read_events
     from journeymap.journey.samples import sample_events_path, sample_journey_path
+    from journeymap.log.readers import read_events
 
     journey = load_journey(sample_journey_path("service_desk"))
     frame = read_events(sample_events_path("service_desk")).frame

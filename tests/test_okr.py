@@ -11,13 +11,12 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from journeymap.measures.casetimes import case_step_times
+from journeymap.decide.whatif import okr_gaps, okr_times
 from journeymap.journey.definition import journey_from_yaml
+from journeymap.measures.casetimes import case_step_times
 from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.okr import MIN_WEEK_CASES, okr_progress_share, okr_status
 from journeymap.testing import build_events
-from journeymap.decide.whatif import okr_gaps, okr_times
-
 
 JOURNEY = journey_from_yaml("""
 id: okr
@@ -111,7 +110,7 @@ class TestStatus:
 @pytest.fixture(scope="module")
 def onboarding_like():
     from journeymap.journey.definition import load_journey
-    from journeymap.log.readers import read_events
     from journeymap.journey.samples import sample_events_path, sample_journey_path
+    from journeymap.log.readers import read_events
 
     return read_events(sample_events_path("service_desk")).frame, load_journey(sample_journey_path("service_desk"))

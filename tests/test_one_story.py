@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from journeymap.measures.casetimes import case_step_times
 from journeymap.cli.main import main
-from journeymap.journey.definition import load_journey
-from journeymap.log.readers import read_events
-from journeymap.measures.metrics import compute_metrics
-from journeymap.export.report import build_report
-from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
 from journeymap.decide.whatif import what_if
+from journeymap.export.report import build_report
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
+from journeymap.measures.casetimes import case_step_times
+from journeymap.measures.metrics import compute_metrics
 
 MARKED, LISTED = 3, 5  # numbered on the map, listed in the report
 

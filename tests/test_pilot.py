@@ -11,12 +11,12 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from journeymap.measures.casetimes import case_step_times
-from journeymap.decide.compare import change_groups, compare_groups
-from journeymap.journey.definition import journey_from_yaml, journey_to_yaml
 from journeymap.core.errors import JourneyError
 from journeymap.core.moments import to_epoch_us
+from journeymap.decide.compare import change_groups, compare_groups
 from journeymap.decide.pilot import GROUPS, compare_pilot, did_effect, latest_pilot, parse_pilot, pilot_mask
+from journeymap.journey.definition import journey_from_yaml, journey_to_yaml
+from journeymap.measures.casetimes import case_step_times
 from journeymap.testing import EPOCH
 
 BASE_US = to_epoch_us(EPOCH)
@@ -261,8 +261,8 @@ class TestPilotCommand:
 class TestPilotChart:
     def test_chart_draws_both_groups_and_the_change(self, seasonal) -> None:
         """Two lines (pilot, everyone else) by start date, a rule at the change, the effect in the subtitle; PNG too."""
-        from journeymap.export.render import export_chart
         from journeymap.charts.flow import pilot_chart
+        from journeymap.export.render import export_chart
 
         _, result = seasonal
         chart = pilot_chart(result, subtitle="context")

@@ -95,7 +95,7 @@ class TestRoundTrip:
         frame = log.frame.sort("row")
         assert frame["case"].to_list() == [case for case, _, _ in events]
         assert frame["activity"].to_list() == [activity.strip() for _, activity, _ in events]
-        written = [moment.replace(tzinfo=dt.timezone.utc) for _, _, moment in events]
+        written = [moment.replace(tzinfo=dt.UTC) for _, _, moment in events]
         assert pl.from_epoch(frame["ts"], "us").dt.replace_time_zone("UTC").to_list() == written
         assert log.skipped_rows == 0
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from journeymap.log.readers import read_events
 from journeymap.measures.conformance import conformance
 from journeymap.measures.draft import draft_journey
-from journeymap.log.readers import read_events
 from journeymap.measures.hotspots import find_hotspots, where_time_goes
 from journeymap.measures.metrics import compute_metrics
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from journeymap.measures.casetimes import case_step_times
-from journeymap.journey.definition import journey_from_yaml
+from journeymap.charts.replay import PATH_POINTS, REPLAY_PARAM, replay_chart
 from journeymap.core.errors import JourneyError
 from journeymap.core.moments import to_epoch_us
+from journeymap.journey.definition import journey_from_yaml
+from journeymap.measures.casetimes import case_step_times
 from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.replay import default_speed_s, replay_frames, speed_text
-from journeymap.charts.replay import PATH_POINTS, REPLAY_PARAM, replay_chart
 from journeymap.testing import EPOCH, build_events
 
 JOURNEY = """

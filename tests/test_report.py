@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from journeymap.journey.definition import load_journey
-from journeymap.log.readers import read_events
 from journeymap.engine.filters import CaseFilter
+from journeymap.export.report import build_report
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
 from journeymap.measures.hotspots import find_hotspots, where_time_goes
 from journeymap.measures.metrics import compute_metrics
-from journeymap.export.report import build_report
-from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.testing import EVIL_LABEL, build_events, markup_journey
 
 # Inline SVG declares its namespaces; these are identifiers, never fetched. Nothing else may appear.

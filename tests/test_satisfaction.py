@@ -6,14 +6,25 @@ import numpy as np
 import polars as pl
 import pytest
 
-from journeymap.measures.casetimes import case_step_times
-from journeymap.journey.definition import journey_from_yaml, load_journey
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.journey.samples import (
+    SAMPLE_JOURNEYS,
+    SURVEY_COLUMN,
+    generate_events,
+    sample_events_path,
+    sample_journey_path,
+)
 from journeymap.log.readers import read_events
+from journeymap.measures.casetimes import case_step_times
 from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.samples import SAMPLE_JOURNEYS, SURVEY_COLUMN, generate_events, sample_events_path, sample_journey_path
-from journeymap.measures.satisfaction import (SATISFACTION_MEASURE, case_scores, find_satisfaction_column, satisfaction,
-                                     with_satisfaction)
+from journeymap.measures.satisfaction import (
+    SATISFACTION_MEASURE,
+    case_scores,
+    find_satisfaction_column,
+    satisfaction,
+    with_satisfaction,
+)
 from journeymap.testing import build_events
 
 JOURNEY = journey_from_yaml("""

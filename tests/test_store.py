@@ -14,11 +14,10 @@ import pytest
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from journeymap.core.errors import JourneyError
-from journeymap.workshop.store import WorkshopStore
 from journeymap.workshop.access import AccessDenied, BudgetExceeded
-from journeymap.workshop.schema import default_database_url
-from journeymap.workshop.schema import SCHEMA_VERSION, connect, metadata, migrate, schema_version
 from journeymap.workshop.backlog import BacklogItem, Workshop
+from journeymap.workshop.schema import SCHEMA_VERSION, connect, default_database_url, metadata, migrate, schema_version
+from journeymap.workshop.store import WorkshopStore
 
 POSTGRES_ENV = "JOURNEYMAP_TEST_POSTGRES_URL"
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -173,7 +172,7 @@ class TestMigrations:
         with WorkshopStore(database_url) as store:
             [note] = store.list_notes("old-ann")
             assert (note.id, note.text, note.author, note.mine) == (note_id, "Laptop late", "Ann", True)
-            assert note.updated_at == note.created_at == dt.datetime(2026, 1, 2, 3, 6, tzinfo=dt.timezone.utc)
+            assert note.updated_at == note.created_at == dt.datetime(2026, 1, 2, 3, 6, tzinfo=dt.UTC)
             assert store.my_votes("old-ann") == {"it_setup": 1} and store.votes_left("old-ann") == 3
             assert store.get_workshop_for_code("oldcode2").title == "Old"
             assert store.save_backlog_item("old-facilitator", BacklogItem("New table works")).id is not None

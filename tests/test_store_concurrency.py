@@ -17,11 +17,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_store import database_url, postgres_database  # noqa: F401  (the engines every store test runs on)
-
-from journeymap.workshop.store import WorkshopStore
 
 from journeymap.workshop.access import BudgetExceeded
+from journeymap.workshop.store import WorkshopStore
+from test_store import database_url, postgres_database  # noqa: F401  (the engines every store test runs on)
 
 STEPS = ["offer", "laptop", "accounts", "day1"]
 PEOPLE = 20

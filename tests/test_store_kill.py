@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import make_url
-from test_store import database_url, postgres_database  # noqa: F401  (the engines every store test runs on)
 
-from journeymap.workshop.store import WorkshopStore
 from journeymap.workshop.backlog import BacklogItem
+from journeymap.workshop.store import WorkshopStore
+from test_store import database_url, postgres_database  # noqa: F401  (the engines every store test runs on)
 
 ACKS_BEFORE_KILL = 150
 

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from journeymap.cli.main import main
-from journeymap.log.columns import ColumnRoles
 from journeymap.core.errors import JourneyError
+from journeymap.log.columns import ColumnRoles
 from journeymap.log.readers import read_events
 from journeymap.log.timestamps import DAY_FIRST, MONTH_FIRST, AmbiguousDatesError, day_month, parse_timestamps
 from journeymap.ui.upload import Upload, ambiguous_dates, read_log

@@ -6,13 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from journeymap.measures.casetimes import case_step_times
-from journeymap.journey.definition import journey_from_yaml, load_journey
 from journeymap.core.errors import JourneyError
-from journeymap.log.readers import read_events
-from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.samples import sample_events_path, sample_journey_path
-from journeymap.testing import build_events
 from journeymap.decide.whatif import (
     CHANGES,
     okr_budget,
@@ -22,6 +16,12 @@ from journeymap.decide.whatif import (
     what_if,
     with_p85_impact,
 )
+from journeymap.journey.definition import journey_from_yaml, load_journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
+from journeymap.measures.casetimes import case_step_times
+from journeymap.measures.metrics import compute_metrics
+from journeymap.testing import build_events
 
 JOURNEY = """
 id: fix

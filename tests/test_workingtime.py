@@ -4,7 +4,8 @@ time zones and both changes of daylight saving time; then the metrics in working
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -13,17 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeymap.journey.definition import journey_from_yaml
 from journeymap.core.errors import JourneyError
-from journeymap.measures.hotspots import find_hotspots
 from journeymap.core.moments import to_epoch_us
-from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.model import Calendar
-from journeymap.measures.okr import okr_status
 from journeymap.engine.workingtime import working_calendar, working_seconds
+from journeymap.journey.definition import journey_from_yaml
+from journeymap.journey.model import Calendar
+from journeymap.measures.hotspots import find_hotspots
+from journeymap.measures.metrics import compute_metrics
+from journeymap.measures.okr import okr_status
 
 H = 3600.0
-UTC = dt.timezone.utc
+UTC = dt.UTC
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
 OFFICE = Calendar("office", timezone="UTC")  # Monday to Friday, 09:00-17:00
 BERLIN_OFFICE = Calendar("berlin", timezone="Europe/Berlin", holidays="DE", subdivision="BE")

@@ -10,15 +10,26 @@ from collections.abc import Sequence
 
 import pytest
 
-from journeymap.journey.definition import journey_from_yaml
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import journey_from_yaml
 from journeymap.measures.hotspots import Hotspot
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 from journeymap.testing import build_events
-from journeymap.workshop.backlog import (BacklogItem, Note, Workshop, backlog_csv, escape_markdown, reach_per_quarter,
-                                 rice_score, sort_backlog, suggest_backlog, suggest_impact, workshop_markdown)
+from journeymap.workshop.backlog import (
+    BacklogItem,
+    Note,
+    Workshop,
+    backlog_csv,
+    escape_markdown,
+    reach_per_quarter,
+    rice_score,
+    sort_backlog,
+    suggest_backlog,
+    suggest_impact,
+    workshop_markdown,
+)
 
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 SCRIPT = "<script>alert('x')</script>"
 JOURNEY = """
 id: approval

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 from sqlalchemy import create_engine, make_url, text
-from test_store import database_url, postgres_database  # noqa: F401  (the engines every store test runs on)
 
 from journeymap.core.errors import JourneyError
-from journeymap.workshop.store import WorkshopStore
 from journeymap.workshop.access import AccessDenied, BudgetExceeded, JoinRefused
-from journeymap.workshop.schema import migrate
 from journeymap.workshop.backlog import Workshop
 from journeymap.workshop.names import check_name, clean_name, name_key
+from journeymap.workshop.schema import migrate
+from journeymap.workshop.store import WorkshopStore
+from test_store import database_url, postgres_database  # noqa: F401  (the engines every store test runs on)
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u202e", "\u034f", "\ufe0f"]
 
@@ -255,7 +255,7 @@ class TestDeletedNotes:
         store.delete_note(ann.token or "", note.id)
         for token in (ann.token or "", bo.token or "", key(workshop)):
             seen = store.list_notes(token, include_deleted=True) + store.list_notes(
-                token, since=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), include_deleted=True)
+                token, since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), include_deleted=True)
             assert all("secret" not in n.text for n in seen) and all(n.deleted for n in seen)
         engine = create_engine(database_url)
         with engine.connect() as conn:

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from journeymap.workshop import joinlink
 from journeymap.core.errors import JourneyError
+from journeymap.workshop import joinlink
 from journeymap.workshop.access import AccessDenied
-from journeymap.workshop.store import ExitVoteRefused, WorkshopStore
-from journeymap.workshop.backlog import Note
-from journeymap.workshop.backlog import opportunity_title
+from journeymap.workshop.backlog import Note, opportunity_title
 from journeymap.workshop.reveal import StepMark, mark_rows, place_names, ranked_votes, step_marks
+from journeymap.workshop.store import ExitVoteRefused, WorkshopStore
 
 
 @pytest.fixture
@@ -152,7 +151,7 @@ class TestJoinLink:
 
 
 def _note(step: str, kind: str, text: str, *, id: int = 1, deleted: bool = False) -> Note:
-    moment = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
     return Note(id=id, workshop_id=1, step_id=step, kind=kind, text=text, author="Ana", participant_id=1,
                 created_at=moment, updated_at=moment, deleted=deleted)
 

@@ -16,25 +16,31 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what the names are, for type checkers and readers; at run time they come lazily
-    from journeymap.measures.casetimes import CaseTimes, case_step_times
     from journeymap.charts.map import map_chart
-    from journeymap.decide.compare import compare_change, compare_segment
-    from journeymap.measures.conformance import Conformance, conformance
-    from journeymap.journey.definition import journey_from_yaml, journey_schema, journey_to_yaml, load_journey, save_journey
-    from journeymap.measures.draft import draft_journey
     from journeymap.core.durations import format_seconds_as_text, parse_duration
     from journeymap.core.errors import JourneyError
+    from journeymap.decide.compare import compare_change, compare_segment
+    from journeymap.decide.whatif import p85_impact, what_if
+    from journeymap.engine.filters import CaseFilter, filter_events
+    from journeymap.export.render import export_chart
+    from journeymap.export.report import build_report
+    from journeymap.journey.definition import (
+        journey_from_yaml,
+        journey_schema,
+        journey_to_yaml,
+        load_journey,
+        save_journey,
+    )
+    from journeymap.journey.model import Change, Journey, Okr, Stage, Step, Target, Transition
     from journeymap.log.eventlog import EventLog
     from journeymap.log.readers import read_events
-    from journeymap.export.render import export_chart
-    from journeymap.engine.filters import CaseFilter, filter_events
+    from journeymap.measures.casetimes import CaseTimes, case_step_times
+    from journeymap.measures.conformance import Conformance, conformance
+    from journeymap.measures.draft import draft_journey
     from journeymap.measures.hotspots import Hotspot, find_hotspots, where_time_goes
     from journeymap.measures.metrics import JourneyMetrics, compute_metrics
-    from journeymap.journey.model import Change, Journey, Okr, Stage, Step, Target, Transition
-    from journeymap.export.report import build_report
-    from journeymap.workshop.store import WorkshopStore
     from journeymap.measures.summary import metrics_summary
-    from journeymap.decide.whatif import p85_impact, what_if
+    from journeymap.workshop.store import WorkshopStore
 
 # Where each public name is defined: the same list as the imports above, read at first use.
 _HOMES: dict[str, tuple[str, ...]] = {

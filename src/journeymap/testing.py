@@ -8,13 +8,13 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
-from journeymap.journey.definition import journey_from_yaml
 from journeymap.core.moments import to_epoch_us
+from journeymap.journey.definition import journey_from_yaml
 from journeymap.journey.model import Journey
 
 __all__ = ["build_events", "EPOCH", "EVIL_LABEL", "markup_journey"]
 
-EPOCH = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 EVIL_LABEL = "<script>alert(1)</script> & co"
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from app_driver import drafting, no_exception
 
 from journeymap.ui.data import SOURCES_KEY
-
-from app_driver import drafting, no_exception
 
 # Dates that read both ways (no day over 12), under names no list of column names knows.
 AMBIGUOUS = "\n".join(["number,state,sys_updated_at,priority"] + [

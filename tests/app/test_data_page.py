@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_driver import chart_specs, no_exception, open_app
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from journeymap.journey.samples import sample_events_path, sample_journey_path
-
-from app_driver import chart_specs, no_exception, open_app
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 REAL = TEST_DATA / "real"  # public logs in the repository (CC BY 4.0)

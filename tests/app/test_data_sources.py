@@ -9,20 +9,19 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from app_driver import no_exception, open_app
 from sqlalchemy import create_engine, make_url
 from streamlit.testing.v1 import AppTest
 
-from journeymap.log.dbsource import DATABASE_ENV
 from journeymap.journey.definition import load_journey
-from journeymap.log.columns import CASE_CODE
-from journeymap.log.readers import read_events
-from journeymap.log.ingest import ingest_log
-from journeymap.measures.metrics import compute_metrics
 from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.columns import CASE_CODE
+from journeymap.log.dbsource import DATABASE_ENV
+from journeymap.log.ingest import ingest_log
+from journeymap.log.readers import read_events
+from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.summary import metrics_summary
 from journeymap.ui.sources import INGESTED_ENV
-
-from app_driver import no_exception, open_app
 
 SECRET = "Sesame-7f3kq9"
 

@@ -7,15 +7,14 @@ import datetime as dt
 import pandas as pd
 import pyarrow as pa
 import pytest
+from app_driver import chart_specs, metric, no_exception, open_app
 
+from journeymap.decide.flow import stuck_cases
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
 from journeymap.measures.casetimes import case_step_times
 from journeymap.measures.metrics import compute_metrics
-from journeymap.journey.definition import load_journey
-from journeymap.log.readers import read_events
-from journeymap.decide.flow import stuck_cases
-from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
-
-from app_driver import chart_specs, metric, no_exception, open_app
 
 DECIDE_PAGES = {"pages/compare.py": "Compare", "pages/whatif.py": "What if we fixed it?",
                 "pages/flow.py": "Flow & stuck"}

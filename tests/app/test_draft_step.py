@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app_driver import drafting, no_exception
 from streamlit.testing.v1 import AppTest
 
 from journeymap.ui.data import SOURCES_KEY
-
-from app_driver import drafting, no_exception
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "real"
 LOANS = "\n".join(["case,activity,timestamp"] + [

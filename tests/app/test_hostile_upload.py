@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from app_driver import no_exception, open_app
+from streamlit.testing.v1 import AppTest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the catalogue lives beside the library tests
 from hostile_files import CATALOGUE, Hostile  # noqa: E402

@@ -10,11 +10,10 @@ holds the markup as markup, and the labels appear escaped (`journeymap.ui.text.m
 from __future__ import annotations
 
 import pytest
+from app_driver import no_exception, open_app
 from streamlit.testing.v1 import AppTest
 
 from journeymap.ui.text import md
-
-from app_driver import no_exception, open_app
 
 LINK = "[docs](http://evil.example/a)"
 AUTOLINK = "http://evil.example/b"

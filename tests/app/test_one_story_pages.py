@@ -10,16 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app_driver import no_exception, open_app
 
 from journeymap.cli.main import main
 from journeymap.core.durations import format_seconds_as_text as human
-from journeymap.measures.hotspots import hotspot_marker
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
-from journeymap.workshop.store import WorkshopStore
+from journeymap.measures.hotspots import hotspot_marker
 from journeymap.ui import workshop_state
 from journeymap.ui.text import md
-
-from app_driver import no_exception, open_app
+from journeymap.workshop.store import WorkshopStore
 
 MARKED = 3
 
@@ -103,9 +102,8 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkshopS
 @pytest.mark.parametrize("journey", SAMPLE_JOURNEYS)
 def test_workshop_spotlight_shows_the_top_hotspots(journey: str, stories, store: WorkshopStore) -> None:
     """The facilitator's spotlight steps through the JSON's first three hotspots, in order, with their sentences."""
-    from streamlit.testing.v1 import AppTest
-
     from app_driver import APP, TIMEOUT
+    from streamlit.testing.v1 import AppTest
 
     workshop = store.create_workshop("Retro", journey)
     for rank, hotspot in enumerate(stories[journey]["hotspots"][:MARKED], start=1):

@@ -6,10 +6,9 @@ import datetime as dt
 import json
 
 import pytest
+from app_driver import PAGES, chart_specs, metric, no_exception, open_app
 
 from journeymap.journey.samples import SAMPLE_JOURNEYS
-
-from app_driver import PAGES, chart_specs, metric, no_exception, open_app
 
 TITLES = {"pages/funnel.py": "Funnel", "pages/time.py": "Time", "pages/paths.py": "Paths",
           "pages/data.py": "Your data"}

@@ -9,19 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app_driver import APP, TIMEOUT, chart_specs, no_exception
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from journeymap.core.errors import JourneyError
-from journeymap.workshop.store import WorkshopStore
-from journeymap.workshop.access import AccessDenied
 from journeymap.ui import workshop_state
 from journeymap.ui.text import md
-from journeymap.ui.workshop_board import FACILITATOR_MARK
 from journeymap.ui.workshop_backlog import apply_edits
+from journeymap.ui.workshop_board import FACILITATOR_MARK
+from journeymap.workshop.access import AccessDenied
 from journeymap.workshop.backlog import IMPACT_SCALE, BacklogItem, Workshop
-
-from app_driver import APP, TIMEOUT, chart_specs, no_exception
+from journeymap.workshop.store import WorkshopStore
 
 MARKUP = "<script>alert('x')</script> **bold** <img src=x onerror=alert(1)> [link](http://evil) :red[red]"
 

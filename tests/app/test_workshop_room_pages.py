@@ -9,16 +9,15 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from app_driver import APP, TIMEOUT, no_exception, open_app
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from journeymap.workshop import joinlink
-from journeymap.workshop.store import WorkshopStore
 from journeymap.ui import workshop_state
 from journeymap.ui.text import md
+from journeymap.workshop import joinlink
 from journeymap.workshop.backlog import Workshop
-
-from app_driver import APP, TIMEOUT, no_exception, open_app
+from journeymap.workshop.store import WorkshopStore
 
 
 @pytest.fixture
@@ -259,7 +258,7 @@ class TestReplay:
         screen.date_input(key="jm_ws_replay_period").set_value((dt.date(2026, 3, 1), dt.date(2026, 3, 31))).run()
         no_exception(screen)
         controls = next(str(e.proto.body) for e in screen.get("html") if 'data-testid="jm-replay"' in str(e.proto.body))
-        start_ms = int(dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc).timestamp() * 1000)
+        start_ms = int(dt.datetime(2026, 3, 1, tzinfo=dt.UTC).timestamp() * 1000)
         assert f'"start": {start_ms}' in controls
 
     def test_the_map_page_replays_on_demand(self) -> None:

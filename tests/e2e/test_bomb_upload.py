@@ -13,9 +13,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-
 from appserver import running_app, settle, shoot
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.e2e
 

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
-
 from appserver import running_app, settle, shoot
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
 

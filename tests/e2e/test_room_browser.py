@@ -16,12 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from appserver import SHOTS, running_app
 from playwright.sync_api import Browser, Page, expect
 
-from journeymap.workshop.store import WorkshopStore
 from journeymap.workshop.backlog import Workshop
-
-from appserver import SHOTS, running_app
+from journeymap.workshop.store import WorkshopStore
 
 pytestmark = pytest.mark.e2e
 

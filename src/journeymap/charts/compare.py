@@ -14,10 +14,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from journeymap.charts.style import INK, FAINT, MUTED, RULE_LABEL, records, text_labels, time_unit, titled
-from journeymap.decide.compare import Comparison, SegmentComparison
+from journeymap.charts.style import FAINT, INK, MUTED, RULE_LABEL, records, text_labels, time_unit, titled
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.numbers import format_change
+from journeymap.decide.compare import Comparison, SegmentComparison
 from journeymap.decide.whatif import WhatIf
 
 __all__ = ["comparison_chart", "segment_chart", "whatif_chart", "impact_chart", "finish",

@@ -16,16 +16,26 @@ import numpy as np
 import pandas as pd
 
 from journeymap.charts.style import (
-    INK, FAINT, OUTCOMES, NICE_TICKS_S, RULE_LABEL, duration_expr, titled, chart_subtitle,
-    text_labels, or_default, time_unit, shorten,
+    FAINT,
+    INK,
+    NICE_TICKS_S,
+    OUTCOMES,
+    RULE_LABEL,
+    chart_subtitle,
+    duration_expr,
+    or_default,
+    shorten,
+    text_labels,
+    time_unit,
+    titled,
 )
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
-from journeymap.measures.metrics import JourneyMetrics
-from journeymap.journey.model import Change, Okr
-from journeymap.measures.okr import MIN_WEEK_CASES, okr_status
-from journeymap.engine.stats import quantile_of
 from journeymap.core.moments import week_start
+from journeymap.engine.stats import quantile_of
+from journeymap.journey.model import Change, Okr
+from journeymap.measures.metrics import JourneyMetrics
+from journeymap.measures.okr import MIN_WEEK_CASES, okr_status
 
 __all__ = ["funnel_chart", "lead_time_chart", "lead_time_trend_chart", "arrival_chart", "okr_chart", "paths_chart"]
 

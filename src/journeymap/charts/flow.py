@@ -15,11 +15,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from journeymap.charts.style import INK, MUTED, RULE_LABEL, shorten, text_labels, time_unit
 from journeymap.charts.compare import finish
+from journeymap.charts.style import INK, MUTED, RULE_LABEL, shorten, text_labels, time_unit
 from journeymap.core.durations import format_seconds_as_text as human
-from journeymap.decide.flow import Forecast
 from journeymap.core.numbers import format_change
+from journeymap.decide.flow import Forecast
 from journeymap.decide.pilot import PilotComparison, pilot_text
 from journeymap.journey.model import Change, Okr
 

@@ -16,16 +16,25 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from journeymap.charts.layout import OFF_MAP_LANE, JourneyLayout, edge_curve, journey_layout
+from journeymap.charts.mapdetail import MapDetail, map_detail, map_plot_size
 from journeymap.charts.style import (
-    INK, MUTED, SCHEME, EDGE_KINDS, duration_expr, titled, chart_subtitle, duration_ticks, text_labels, records,
+    EDGE_KINDS,
+    INK,
+    MUTED,
+    SCHEME,
+    chart_subtitle,
+    duration_expr,
+    duration_ticks,
+    records,
+    text_labels,
+    titled,
 )
+from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
 from journeymap.measures.hotspots import Hotspot, automatic_steps, hotspot_marker
-from journeymap.charts.layout import OFF_MAP_LANE, JourneyLayout, edge_curve, journey_layout
-from journeymap.charts.mapdetail import MapDetail, map_detail, map_plot_size
 from journeymap.measures.metrics import JourneyMetrics
-from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
 from journeymap.measures.opsmeasures import OPS_MEASURES
 
 __all__ = ["MEASURES", "STEP_SELECTION", "DEFAULT_MEASURE", "map_chart", "handoff_edges"]

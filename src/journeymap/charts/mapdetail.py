@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from journeymap.core.errors import JourneyError
 from journeymap.charts.layout import journey_layout
+from journeymap.core.errors import JourneyError
 from journeymap.measures.metrics import JourneyMetrics
 
 __all__ = ["MapDetail", "map_detail", "parse_steps", "parse_transitions", "MIN_STEPS", "map_plot_size",

@@ -16,9 +16,9 @@ import altair as alt
 import pandas as pd
 
 from journeymap.charts import map as mapchart
+from journeymap.charts.mapdetail import MapDetail, map_detail, map_plot_size
 from journeymap.charts.style import FONT
 from journeymap.measures.hotspots import Hotspot
-from journeymap.charts.mapdetail import MapDetail, map_detail, map_plot_size
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.replay import Replay
 

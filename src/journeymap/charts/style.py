@@ -123,4 +123,4 @@ def shorten(text: str, limit: int) -> str:
 
 def date_text(epoch_us: Any) -> str:
     """Epoch microseconds as a UTC date."""
-    return f"{dt.datetime.fromtimestamp(int(epoch_us) / 1e6, tz=dt.timezone.utc):%Y-%m-%d}"
+    return f"{dt.datetime.fromtimestamp(int(epoch_us) / 1e6, tz=dt.UTC):%Y-%m-%d}"

@@ -11,19 +11,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.casetimes import CaseTimes, case_step_times
 from journeymap.cli.options import add_events_options, command, load_inputs
-from journeymap.decide.compare import Comparison, SegmentComparison, compare_change, compare_segment, latest_change
-from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.errors import JourneyError
 from journeymap.core.numbers import format_change
+from journeymap.decide.compare import Comparison, SegmentComparison, compare_change, compare_segment, latest_change
+from journeymap.decide.pilot import GROUPS, PilotComparison, compare_pilot, parse_pilot, pilot_text
 from journeymap.decide.whatif import WhatIf, p85_impact, what_if
-from journeymap.decide.pilot import GROUPS
-from journeymap.decide.pilot import PilotComparison
-from journeymap.decide.pilot import compare_pilot
-from journeymap.decide.pilot import parse_pilot
-from journeymap.decide.pilot import pilot_text
+from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES
+from journeymap.measures.casetimes import CaseTimes, case_step_times
 
 __all__ = ["add_compare_commands", "comparison_json", "segment_json", "whatif_json", "pilot_json"]
 

@@ -8,26 +8,34 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from journeymap.charts.explorer import arrival_chart, funnel_chart, lead_time_chart, lead_time_trend_chart, okr_chart, paths_chart
-
-from journeymap.charts.map import MEASURES, map_chart
-
-from journeymap.charts.style import chart_subtitle
-from journeymap.cli.options import add_events_options, command, load_inputs
-from journeymap.core.errors import JourneyError
-from journeymap.export.render import CHART_FORMATS, DEFAULT_HEIGHT, DEFAULT_SCALE, DEFAULT_WIDTH, export_chart, format_from_path
-from journeymap.engine.filters import CaseFilter, filter_events
-from journeymap.charts.map import DEFAULT_MEASURE
+from journeymap.charts.explorer import (
+    arrival_chart,
+    funnel_chart,
+    lead_time_chart,
+    lead_time_trend_chart,
+    okr_chart,
+    paths_chart,
+)
+from journeymap.charts.map import DEFAULT_MEASURE, MEASURES, map_chart
 from journeymap.charts.mapdetail import map_detail, parse_steps, parse_transitions
-from journeymap.measures.metrics import JourneyMetrics, compute_metrics
-from journeymap.journey.model import Journey
-from journeymap.measures.okr import okr_status
+from journeymap.charts.style import chart_subtitle
+from journeymap.cli.options import add_events_options, add_measure_options, command, load_inputs
+from journeymap.core.errors import JourneyError
+from journeymap.engine.filters import CaseFilter, filter_events
+from journeymap.export.render import (
+    CHART_FORMATS,
+    DEFAULT_HEIGHT,
+    DEFAULT_SCALE,
+    DEFAULT_WIDTH,
+    export_chart,
+    format_from_path,
+)
 from journeymap.export.report import build_report
+from journeymap.journey.model import Journey
+from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+from journeymap.measures.okr import okr_status
+from journeymap.measures.opsmeasures import OPS_MEASURES, ops_measures, with_ops_measures
 from journeymap.measures.story import journey_story
-from journeymap.cli.options import add_measure_options
-from journeymap.measures.opsmeasures import OPS_MEASURES
-from journeymap.measures.opsmeasures import ops_measures
-from journeymap.measures.opsmeasures import with_ops_measures
 
 __all__ = ["add_export_commands", "CHARTS", "parse_case_filter"]
 

@@ -10,16 +10,13 @@ import json
 import sys
 from typing import Any
 
-from journeymap.cli.options import add_events_options, command, load_inputs, read_log
+from journeymap.cli.options import add_events_options, add_measure_options, command, load_inputs, read_log
+from journeymap.core.durations import format_seconds_as_text, parse_duration
 from journeymap.journey.definition import journey_to_yaml
 from journeymap.measures.draft import draft_header, draft_journey, propose_draft
-from journeymap.core.durations import format_seconds_as_text
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+from journeymap.measures.opsmeasures import ops_measures, ops_summary
 from journeymap.measures.summary import metrics_summary
-from journeymap.cli.options import add_measure_options
-from journeymap.core.durations import parse_duration
-from journeymap.measures.opsmeasures import ops_measures
-from journeymap.measures.opsmeasures import ops_summary
 
 __all__ = ["add_measure_commands"]
 

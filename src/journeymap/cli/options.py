@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from journeymap.log.eventlog import EventLog
     from journeymap.journey.model import Journey
+    from journeymap.log.eventlog import EventLog
 
 __all__ = ["HANDLERS", "Command", "add_events_options", "add_measure_options", "command", "load_inputs", "read_log"]
 
@@ -82,8 +82,8 @@ def read_log(args: argparse.Namespace, path: str) -> EventLog:
 
 
 def _read_database(args: argparse.Namespace, url: str, table: str | None, query: str | None) -> EventLog:
-    from journeymap.log.dbsource import DatabaseQuery, masked, read_database_events
     from journeymap.core.errors import JourneyError
+    from journeymap.log.dbsource import DatabaseQuery, masked, read_database_events
 
     if not (table or query):
         raise JourneyError(f"{masked(url)}: is a database; name the events with --table NAME or --query "

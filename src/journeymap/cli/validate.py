@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from journeymap.cli.options import command
-from journeymap.journey.definition import load_journey
 from journeymap.core.errors import JourneyError
+from journeymap.journey.definition import load_journey
 
 __all__ = ["add_validate_command"]
 

@@ -26,7 +26,7 @@ def to_epoch_us(moment: dt.datetime | dt.date | str) -> int:
     if not isinstance(moment, dt.datetime):
         moment = dt.datetime(moment.year, moment.month, moment.day)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return int(round(moment.timestamp() * 1_000_000))
 
 

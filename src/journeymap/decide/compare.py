@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.casetimes import CaseTimes
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.moments import to_epoch_us
-from journeymap.journey.model import Change, Journey
 from journeymap.core.numbers import format_change
 from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES, distinct_keys, quantile_of
+from journeymap.journey.model import Change, Journey
+from journeymap.measures.casetimes import CaseTimes
 
 __all__ = ["Comparison", "SegmentComparison", "compare_change", "change_groups", "compare_groups", "compare_segment",
            "bootstrap_quantile", "latest_change", "segment_values", "interval_text", "draw_ratio",

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from journeymap.core.durations import format_seconds_as_text
+from journeymap.core.moments import week_start
+from journeymap.engine.stats import quantile_of
 from journeymap.measures.casetimes import CaseTimes
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.waiting import in_flight_cases
-from journeymap.core.durations import format_seconds_as_text
-from journeymap.engine.stats import quantile_of
-from journeymap.core.moments import week_start
 
 __all__ = ["Forecast", "weekly_throughput", "work_in_progress", "cumulative_flow", "forecast_wip",
            "stuck_cases", "stuck_by_step", "stuck_cases_csv"]

@@ -21,14 +21,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.casetimes import CaseTimes
-from journeymap.decide.compare import (OPEN_CAUTION, _sorted_quantile, _Sorted, bootstrap_quantile, change_groups, draw_ratio, interval_text, segment_values)
-from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.errors import JourneyError
-from journeymap.journey.model import Change, Journey
 from journeymap.core.numbers import format_change
-from journeymap.engine.stats import quantile_of
+from journeymap.decide.compare import (
+    OPEN_CAUTION,
+    _Sorted,
+    _sorted_quantile,
+    bootstrap_quantile,
+    change_groups,
+    draw_ratio,
+    interval_text,
+    segment_values,
+)
+from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES, quantile_of
+from journeymap.journey.model import Change, Journey
+from journeymap.measures.casetimes import CaseTimes
 
 __all__ = ["PilotComparison", "compare_pilot", "did_effect", "pilot_mask", "parse_pilot", "pilot_text",
            "latest_pilot", "GROUPS"]

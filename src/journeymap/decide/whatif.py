@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.casetimes import CaseTimes
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.errors import JourneyError
-from journeymap.journey.model import Okr
 from journeymap.engine.stats import quantile_of
+from journeymap.journey.model import Okr
+from journeymap.measures.casetimes import CaseTimes
 
 __all__ = ["WhatIf", "CHANGES", "what_if", "p85_impact", "with_p85_impact", "okr_gaps", "okr_budget", "okr_times"]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import narwhals as nw
 
-from journeymap.engine.prepare import to_pandas
 from journeymap.core.moments import to_epoch_us
+from journeymap.engine.prepare import to_pandas
 from journeymap.log.columns import CASE_CODE
 
 __all__ = ["CaseFilter", "filter_events", "segment_values"]

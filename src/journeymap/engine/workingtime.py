@@ -32,8 +32,8 @@ import narwhals as nw
 import numpy as np
 
 from journeymap.engine.prepare import PreparedEvents, in_order, to_pandas
-from journeymap.journey.model import TIME_BASES, Calendar, Journey
 from journeymap.engine.stats import STATISTICS
+from journeymap.journey.model import TIME_BASES, Calendar, Journey
 
 __all__ = ["CLOCK", "START_CLOCK", "AS_OF_CLOCK", "WorkingCalendar", "working_calendar", "working_seconds",
            "with_working_clock", "step_calendars", "check_time", "arrival_statistics"]
@@ -118,7 +118,7 @@ def _public_holidays(country: str, subdivision: str | None, first_year: int, las
 
 
 def _utc_day(epoch_us: int) -> dt.date:
-    return dt.datetime.fromtimestamp(epoch_us / _US, tz=dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(epoch_us / _US, tz=dt.UTC).date()
 
 
 def check_time(time: str) -> str:

@@ -25,7 +25,8 @@ from typing import Any
 import uharfbuzz as hb
 import vl_convert as vlc
 
-from journeymap.core.fonts import FONT_DIR, FONT_FILES as _FILES
+from journeymap.core.fonts import FONT_DIR
+from journeymap.core.fonts import FONT_FILES as _FILES
 
 __all__ = ["FAMILY", "with_export_font", "with_screen_fonts", "text_as_paths"]
 

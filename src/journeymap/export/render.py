@@ -39,9 +39,9 @@ import altair as alt
 import vl_convert as vlc
 
 from journeymap.core.errors import JourneyError
-from journeymap.log.limits import env_number
 from journeymap.export.font import text_as_paths, with_export_font, with_screen_fonts
 from journeymap.export.text import draw_halos, split_halos, text_after_layout
+from journeymap.log.limits import env_number
 
 __all__ = ["export_chart", "save_chart", "chart_spec", "format_from_path", "standalone_html", "stable_svg_ids",
            "CHART_FORMATS", "MIME_TYPES",

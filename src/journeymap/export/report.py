@@ -11,17 +11,15 @@ import html
 from typing import Any
 
 from journeymap.charts.explorer import funnel_chart, lead_time_chart, lead_time_trend_chart, okr_chart
-
-from journeymap.charts.style import chart_subtitle
-
 from journeymap.charts.map import map_chart
-from journeymap.core.durations import format_seconds_as_text
-from journeymap.export.render import export_chart, stable_svg_ids
-from journeymap.engine.filters import CaseFilter
-from journeymap.measures.hotspots import Hotspot
 from journeymap.charts.mapdetail import map_detail
-from journeymap.measures.metrics import JourneyMetrics
+from journeymap.charts.style import chart_subtitle
+from journeymap.core.durations import format_seconds_as_text
+from journeymap.engine.filters import CaseFilter
+from journeymap.export.render import export_chart, stable_svg_ids
 from journeymap.journey.model import Journey
+from journeymap.measures.hotspots import Hotspot
+from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.okr import MIN_WEEK_CASES
 from journeymap.measures.story import journey_story
 

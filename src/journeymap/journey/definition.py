@@ -17,11 +17,8 @@ import yaml
 
 from journeymap.core.durations import format_duration, parse_duration
 from journeymap.core.errors import JourneyError
+from journeymap.journey.calendars import build_calendars, calendars_to_data, check_calendar_references, check_calendars
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Change, Journey, Okr, Stage, Step, Target, Transition
-from journeymap.journey.calendars import build_calendars
-from journeymap.journey.calendars import calendars_to_data
-from journeymap.journey.calendars import check_calendar_references
-from journeymap.journey.calendars import check_calendars
 
 __all__ = [
     "load_journey",

@@ -35,7 +35,7 @@ class ColumnRoles:
     lifecycle: str | None = None
     timestamp_format: str | None = None
 
-    def override(self, **given: str | None) -> "ColumnRoles":
+    def override(self, **given: str | None) -> ColumnRoles:
         """These roles with the explicitly given columns taking precedence."""
         return replace(self, **{key: value for key, value in given.items() if value})
 

@@ -110,8 +110,8 @@ def read_database_events(query: DatabaseQuery, *, case: str | None = None, activ
     """Canonical events (`events.EventLog`) of a database table or query, the columns found as in a file."""
     from journeymap.log.columns import ColumnRoles
     from journeymap.log.contentroles import detect_table_roles
-    from journeymap.log.readers import canonical_events, check_table
     from journeymap.log.limits import Limits
+    from journeymap.log.readers import canonical_events, check_table
 
     table = read_database(query)
     check_table(table, query.name, Limits().resolved())

@@ -26,9 +26,9 @@ from itertools import islice
 
 import polars as pl
 
+from journeymap.core.errors import JourneyError
 from journeymap.log.columns import detect_roles
 from journeymap.log.csvrows import unique_names
-from journeymap.core.errors import JourneyError
 from journeymap.log.limits import Limits, over_limit
 
 __all__ = ["Sheet", "read_sheets", "choose_sheets", "ALL_SHEETS", "SHEET_COLUMN"]

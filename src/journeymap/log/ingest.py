@@ -28,11 +28,11 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
 import polars as pl
 
-from journeymap.log.columns import ColumnRoles
-from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
 from journeymap.core.errors import JourneyError
+from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE, ColumnRoles
 from journeymap.log.eventlog import EventLog
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "EVENTS_FILE", "CASES_FILE", "Manifest", "ingest_log",
@@ -102,7 +102,7 @@ def ingest_log(log: EventLog, out: str | os.PathLike[str]) -> Manifest:
     events = coded.select("case_code", "activity_code", "ts", "start", "row", *log.attributes)
     manifest = Manifest(
         source=log.source, journeymap_version=_version(),
-        created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        created=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         roles={key: value for key, value in asdict(log.roles).items()}, activities=activities,
         attributes=list(log.attributes), n_events=events.height, n_cases=len(cases), rows_read=log.rows_read,
         skipped=dict(log.skipped), notes=list(log.notes), columns={**_CODE_COLUMNS, **{a: "attribute (text)"

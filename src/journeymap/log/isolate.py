@@ -52,8 +52,8 @@ def read_file_isolated(content: bytes, name: str, *, sep: str | None = None, lim
 
     Returns the `events.RawFile`; a problem with the file, or a budget passed, is a JourneyError.
     """
-    from journeymap.log.readers import RawFile
     from journeymap.log.excel import Sheet
+    from journeymap.log.readers import RawFile
 
     memory = memory_mb or env_number(MEMORY_ENV, DEFAULT_MEMORY_MB)
     budget = seconds or env_number(SECONDS_ENV, DEFAULT_SECONDS)

@@ -69,7 +69,7 @@ class Limits:
     xml_depth: int | None = None
     excel_cells: int | None = None
 
-    def resolved(self) -> "Limits":
+    def resolved(self) -> Limits:
         """These limits with every field filled in (given, else environment, else default); checked positive."""
         values: dict[str, Any] = {}
         for field in fields(self):

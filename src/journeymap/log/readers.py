@@ -9,11 +9,11 @@ from pathlib import Path
 
 import polars as pl
 
-from journeymap.log.eventlog import EventLog
+from journeymap.core.errors import JourneyError
 from journeymap.log.columns import ColumnRoles
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.csvrows import read_rows
-from journeymap.core.errors import JourneyError
+from journeymap.log.eventlog import EventLog
 from journeymap.log.excel import Sheet, choose_sheets, read_sheets
 from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
 from journeymap.log.parquet import read_parquet

@@ -93,7 +93,7 @@ def _open(source: Path | bytes, name: str, limit: int) -> IO[bytes]:
     return CappedGzipReader(file, name, limit) if magic == _GZIP_MAGIC else file
 
 
-def _parse(stream: IO[bytes], builder: "_Builder", name: str, cell_bytes: int, limits: Limits) -> None:
+def _parse(stream: IO[bytes], builder: _Builder, name: str, cell_bytes: int, limits: Limits) -> None:
     """Feed the stream to expat, doubling the piece while one token is unfinished (see the module's doc)."""
     parser = expat.ParserCreate(namespace_separator="}")
     parser.StartElementHandler = builder.start

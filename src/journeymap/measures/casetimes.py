@@ -16,12 +16,12 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.cases import STATUSES, case_table, mark_cases
-from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_events
 from journeymap.core.errors import JourneyError
-from journeymap.measures.metrics import CaseRules, activity_to_step, case_rules
 from journeymap.core.moments import as_of_epoch_us
+from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_events
 from journeymap.journey.model import Journey
+from journeymap.measures.cases import STATUSES, case_table, mark_cases
+from journeymap.measures.metrics import CaseRules, activity_to_step, case_rules
 
 __all__ = ["CaseTimes", "case_step_times", "NO_TIME"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import pandas as pd
 
 from journeymap.measures.metrics import JourneyMetrics

@@ -17,8 +17,8 @@ from typing import Any
 import networkx as nx
 
 from journeymap.core.errors import JourneyError
-from journeymap.measures.logfacts import LogFacts, log_facts
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Journey, Stage, Step, Transition
+from journeymap.measures.logfacts import LogFacts, log_facts
 from journeymap.measures.outcomes import Outcomes
 
 __all__ = ["DraftProposal", "propose_draft", "draft_journey", "draft_header", "timer_steps"]

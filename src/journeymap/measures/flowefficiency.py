@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.casetimes import CaseTimes
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.measures.casetimes import CaseTimes
 
 __all__ = ["FlowEfficiency", "flow_efficiency", "with_flow_efficiency", "STEP_COLUMNS"]
 

@@ -31,10 +31,10 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from journeymap.engine.prepare import collect, lookup, lookup_expr, to_pandas
 from journeymap.core.errors import JourneyError
-from journeymap.journey.model import Journey
+from journeymap.engine.prepare import collect, lookup, lookup_expr, to_pandas
 from journeymap.engine.stats import quantile_of
+from journeymap.journey.model import Journey
 
 __all__ = ["Handoffs", "HandoffOwners", "handoff_owners", "handoff_table", "handoffs_json", "team_column",
            "TEAM_NAMES", "OWNER_CODE", "discrete_quantile"]

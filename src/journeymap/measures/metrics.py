@@ -9,28 +9,34 @@ from typing import Any, NamedTuple
 import narwhals as nw
 import pandas as pd
 
+from journeymap.core.errors import JourneyError
 from journeymap.core.moments import as_of_epoch_us
-from journeymap.measures.cases import STATUSES, case_table, mark_cases
-from journeymap.engine.prepare import (PreparedEvents, as_lazy, collect, in_order, materialise, prepare_events, sorted_column,
-                     to_pandas)
+from journeymap.engine.prepare import (
+    EVENT_COLUMNS,
+    PreparedEvents,
+    as_lazy,
+    collect,
+    in_order,
+    materialise,
+    prepare_events,
+    sorted_column,
+    to_pandas,
+)
+from journeymap.engine.stats import duration_stats, quantile_of
+from journeymap.engine.workingtime import (
+    CLOCK,
+    START_CLOCK,
+    arrival_statistics,
+    check_time,
+    step_calendars,
+    with_working_clock,
+)
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Journey
+from journeymap.measures.cases import STATUSES, case_table, mark_cases
+from journeymap.measures.handoffs import OWNER_CODE, HandoffOwners, Handoffs, handoff_owners, handoff_table
 from journeymap.measures.okr import OKR_CASE_COLUMNS, okr_case_times
 from journeymap.measures.outcomes import log_outcomes
-from journeymap.engine.stats import duration_stats, quantile_of
 from journeymap.measures.variants import variant_table
-from journeymap.engine.prepare import EVENT_COLUMNS
-from journeymap.core.errors import JourneyError
-from journeymap.measures.handoffs import OWNER_CODE
-from journeymap.measures.handoffs import HandoffOwners
-from journeymap.measures.handoffs import Handoffs
-from journeymap.measures.handoffs import handoff_owners
-from journeymap.measures.handoffs import handoff_table
-from journeymap.engine.workingtime import CLOCK
-from journeymap.engine.workingtime import START_CLOCK
-from journeymap.engine.workingtime import arrival_statistics
-from journeymap.engine.workingtime import check_time
-from journeymap.engine.workingtime import step_calendars
-from journeymap.engine.workingtime import with_working_clock
 
 __all__ = ["JourneyMetrics", "compute_metrics", "arrival_histogram", "activity_to_step", "case_rules", "CaseRules"]
 
@@ -65,7 +71,7 @@ class JourneyMetrics:
     @property
     def as_of(self) -> dt.datetime:
         """The moment the statuses are taken at, as a UTC datetime."""
-        return dt.datetime.fromtimestamp(self.as_of_us / 1_000_000, tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(self.as_of_us / 1_000_000, tz=dt.UTC)
 
     def step_label(self, step: str) -> str:
         """The human label of a step (off-map steps keep their activity name)."""

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from journeymap.core.durations import format_seconds_as_text
-from journeymap.engine.prepare import PreparedEvents, to_pandas
-from journeymap.journey.model import Okr
-from journeymap.engine.stats import quantile_of
 from journeymap.core.moments import week_start
+from journeymap.engine.prepare import PreparedEvents, to_pandas
+from journeymap.engine.stats import quantile_of
 from journeymap.engine.workingtime import CLOCK
+from journeymap.journey.model import Okr
 
 if TYPE_CHECKING:
     from journeymap.measures.metrics import JourneyMetrics

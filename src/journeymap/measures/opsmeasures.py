@@ -15,11 +15,17 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.casetimes import CaseTimes, case_step_times
 from journeymap.engine.prepare import as_lazy, collect
-from journeymap.measures.flowefficiency import FlowEfficiency, flow_efficiency, with_flow_efficiency
 from journeymap.journey.model import Journey
-from journeymap.measures.satisfaction import Satisfaction, case_scores, find_satisfaction_column, satisfaction, with_satisfaction
+from journeymap.measures.casetimes import CaseTimes, case_step_times
+from journeymap.measures.flowefficiency import FlowEfficiency, flow_efficiency, with_flow_efficiency
+from journeymap.measures.satisfaction import (
+    Satisfaction,
+    case_scores,
+    find_satisfaction_column,
+    satisfaction,
+    with_satisfaction,
+)
 
 __all__ = ["OpsMeasures", "ops_measures", "ops_summary", "with_ops_measures", "OPS_MEASURES"]
 

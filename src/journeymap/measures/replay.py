@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.casetimes import CaseTimes
-from journeymap.measures.cases import STATUSES
 from journeymap.core.errors import JourneyError
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S
+from journeymap.measures.cases import STATUSES
+from journeymap.measures.casetimes import CaseTimes
 
 __all__ = ["Replay", "replay_frames", "FRAMES", "TOKENS", "SPEEDS_S", "default_speed_s", "speed_text"]
 

@@ -27,11 +27,11 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from journeymap.measures.casetimes import CaseTimes
-from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES, distinct_keys
 from journeymap.core.durations import format_seconds_as_text as human
-from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect
 from journeymap.core.errors import JourneyError
+from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect
+from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES, distinct_keys
+from journeymap.measures.casetimes import CaseTimes
 
 __all__ = ["SatisfactionScale", "Satisfaction", "find_satisfaction_column", "case_scores", "satisfaction",
            "with_satisfaction", "NAME_PATTERN", "SATISFACTION_MEASURE"]

@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 
 from journeymap.log.eventlog import EventLog
+from journeymap.measures.handoffs import handoffs_json
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.story import journey_story
-from journeymap.measures.handoffs import handoffs_json
 
 __all__ = ["metrics_summary"]
 

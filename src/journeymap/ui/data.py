@@ -17,22 +17,21 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 import narwhals as nw
-import pandas as pd
 import streamlit as st
 
-from journeymap.measures.conformance import Conformance, conformance
-from journeymap.journey.definition import journey_to_yaml, load_journey
 from journeymap.core.errors import JourneyError
-from journeymap.log.eventlog import EventLog
-from journeymap.log.readers import read_events
 from journeymap.engine.filters import CaseFilter, filter_events, segment_values
-from journeymap.measures.hotspots import Hotspot
-from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+from journeymap.journey.definition import journey_to_yaml, load_journey
 from journeymap.journey.model import Journey
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
+from journeymap.log.columns import CASE_CODE
+from journeymap.log.eventlog import EventLog
+from journeymap.log.readers import read_events
+from journeymap.measures.conformance import Conformance, conformance
+from journeymap.measures.hotspots import Hotspot
+from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 from journeymap.measures.story import JourneyStory, journey_story
 from journeymap.ui.state import Selection
-from journeymap.log.columns import CASE_CODE
 
 __all__ = ["Source", "View", "sources", "get_source", "add_source", "upload_key", "view", "date_bounds",
            "segment_options", "log_counts", "sample_journey", "content_key", "SOURCES_KEY"]
@@ -246,4 +245,4 @@ def _sample_label(journey_id: str) -> str:
 
 
 def _day(epoch_us: int) -> dt.date:
-    return dt.datetime.fromtimestamp(epoch_us / 1_000_000, tz=dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(epoch_us / 1_000_000, tz=dt.UTC).date()

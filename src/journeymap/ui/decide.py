@@ -17,26 +17,19 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journeymap.charts import explorer as charts
 from journeymap.charts import map as mapchart
-
-from journeymap.decide import flow
-from journeymap.measures.casetimes import CaseTimes, case_step_times
-from journeymap.decide.compare import Comparison, SegmentComparison, change_groups, compare_change, compare_segment
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
-from journeymap.engine.filters import filter_events
-from journeymap.measures.metrics import JourneyMetrics
 from journeymap.core.numbers import format_change
+from journeymap.decide import flow
+from journeymap.decide.compare import Comparison, SegmentComparison, change_groups, compare_change, compare_segment
+from journeymap.decide.pilot import PilotComparison, compare_pilot
 from journeymap.decide.whatif import WhatIf, p85_impact, what_if, with_p85_impact
+from journeymap.engine.filters import filter_events
+from journeymap.measures.casetimes import CaseTimes, case_step_times
+from journeymap.measures.metrics import JourneyMetrics
+from journeymap.measures.opsmeasures import OPS_MEASURES, OpsMeasures, ops_measures, with_ops_measures
 from journeymap.ui import data
-from journeymap.charts import explorer as charts
-from journeymap.measures.opsmeasures import OPS_MEASURES
-from journeymap.measures.opsmeasures import OpsMeasures
-from journeymap.measures.opsmeasures import ops_measures
-from journeymap.measures.opsmeasures import with_ops_measures
-from journeymap.decide.pilot import PilotComparison
-from journeymap.decide.pilot import compare_pilot
 
 __all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "map_metrics", "measures", "ops",
            "pilot", "comparison",

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from journeymap.log.columns import ColumnRoles
-from journeymap.measures.draft import DraftProposal, propose_draft
-from journeymap.log.eventlog import EventLog
 from journeymap.journey.model import Journey
+from journeymap.log.columns import ColumnRoles
+from journeymap.log.eventlog import EventLog
+from journeymap.measures.draft import DraftProposal, propose_draft
 from journeymap.ui import upload
 from journeymap.ui.text import md
 

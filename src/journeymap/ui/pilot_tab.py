@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from journeymap.charts import flow as flowcharts
-from journeymap.measures.casetimes import CaseTimes
 from journeymap.decide.compare import segment_values
-from journeymap.engine.stats import MIN_CASES
 from journeymap.decide.pilot import latest_pilot
+from journeymap.engine.stats import MIN_CASES
+from journeymap.measures.casetimes import CaseTimes
 from journeymap.ui import charting, decide
 from journeymap.ui.decide import interval, pair
 from journeymap.ui.text import md

@@ -13,8 +13,8 @@ from typing import Any
 import streamlit as st
 
 from journeymap.ui import data, state
-from journeymap.ui.text import md
 from journeymap.ui.state import Selection
+from journeymap.ui.text import md
 
 __all__ = ["show", "measure_labels", "JOURNEY_KEY", "DATES_KEY", "SEGMENT_KEY", "VALUES_KEY"]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from journeymap.log.dbsource import DATABASE_ENV, DatabaseQuery, database_tables, masked, read_database
 from journeymap.core.errors import JourneyError
+from journeymap.log.dbsource import DATABASE_ENV, DatabaseQuery, database_tables, masked, read_database
 from journeymap.log.eventlog import EventLog
 from journeymap.log.ingest import MANIFEST, is_ingested, read_ingested
 from journeymap.ui import data

@@ -10,11 +10,8 @@ import streamlit as st
 from journeymap.charts import explorer as charts
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.measures.waiting import in_flight_cases
-from journeymap.ui import charting, data
+from journeymap.ui import charting, data, decide, ops_panel
 from journeymap.ui.text import md
-from journeymap.charts import explorer as charts
-from journeymap.ui import decide
-from journeymap.ui import ops_panel
 
 __all__ = ["show", "step_row"]
 

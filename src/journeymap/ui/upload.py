@@ -14,18 +14,18 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from journeymap.log.columns import ColumnRoles
-from journeymap.log.contentroles import detect_table_roles
-from journeymap.journey.definition import journey_from_yaml
-from journeymap.measures.draft import draft_journey
 from journeymap.core.errors import JourneyError
-from journeymap.log.eventlog import EventLog
-from journeymap.log.readers import RawFile, RawTable, canonical_events, read_file, with_reading
-from journeymap.log.excel import ALL_SHEETS
-from journeymap.log.isolate import read_file_isolated
+from journeymap.journey.definition import journey_from_yaml
 from journeymap.journey.model import Journey
 from journeymap.journey.samples import sample_events_path
+from journeymap.log.columns import ColumnRoles
+from journeymap.log.contentroles import detect_table_roles
+from journeymap.log.eventlog import EventLog
+from journeymap.log.excel import ALL_SHEETS
+from journeymap.log.isolate import read_file_isolated
+from journeymap.log.readers import RawFile, RawTable, canonical_events, read_file, with_reading
 from journeymap.log.timestamps import DAY_FIRST, MONTH_FIRST, AmbiguousDatesError, day_month, parse_timestamps
+from journeymap.measures.draft import draft_journey
 from journeymap.ui import data
 from journeymap.ui.text import md
 

@@ -16,16 +16,24 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from journeymap.export import render as export
 from journeymap.core.errors import JourneyError
+from journeymap.export import render as export
 from journeymap.measures.hotspots import Hotspot
 from journeymap.measures.metrics import JourneyMetrics
-from journeymap.workshop.backlog import IMPACT_SCALE, BacklogItem, Workshop, backlog_csv, reach_per_quarter, suggest_backlog, \
-    suggest_impact, workshop_markdown
 from journeymap.ui import data
 from journeymap.ui import workshop_board as board
 from journeymap.ui import workshop_present as present
 from journeymap.ui import workshop_state as ws
+from journeymap.workshop.backlog import (
+    IMPACT_SCALE,
+    BacklogItem,
+    Workshop,
+    backlog_csv,
+    reach_per_quarter,
+    suggest_backlog,
+    suggest_impact,
+    workshop_markdown,
+)
 
 __all__ = ["COLUMNS", "backlog_table", "apply_edits", "show", "exports"]
 

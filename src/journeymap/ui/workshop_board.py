@@ -15,9 +15,9 @@ import streamlit as st
 
 from journeymap.core.errors import JourneyError
 from journeymap.journey.model import Journey
-from journeymap.workshop.backlog import NOTE_KINDS, Note, Workshop
 from journeymap.ui import workshop_state as ws
 from journeymap.ui.text import md
+from journeymap.workshop.backlog import NOTE_KINDS, Note, Workshop
 
 __all__ = ["REFRESH_S", "KIND_ICONS", "FACILITATOR_MARK", "step_choices", "stage_of", "say", "message", "note_form",
            "write_panel", "my_notes", "vote_panel",

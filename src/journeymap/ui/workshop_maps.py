@@ -13,11 +13,11 @@ from typing import Any
 import streamlit as st
 
 from journeymap.charts import map as mapchart
-from journeymap.measures.hotspots import Hotspot
 from journeymap.charts.mapdetail import map_detail
-from journeymap.workshop.votechart import with_workshop_marks
-from journeymap.workshop.reveal import MARKS
+from journeymap.measures.hotspots import Hotspot
 from journeymap.ui import charting, data
+from journeymap.workshop.reveal import MARKS
+from journeymap.workshop.votechart import with_workshop_marks
 
 __all__ = ["Size", "PROJECTOR_SMALL", "PROJECTOR_BIG", "BOARD_SMALL", "BOARD_BIG", "LAPTOP", "map_spec", "draw", "clicked_step"]
 

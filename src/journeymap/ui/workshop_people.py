@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from journeymap.core.errors import JourneyError
-from journeymap.workshop.backlog import Workshop
 from journeymap.ui import workshop_board as board
 from journeymap.ui import workshop_state as ws
 from journeymap.ui.text import md
+from journeymap.workshop.backlog import Workshop
 
 __all__ = ["show"]
 

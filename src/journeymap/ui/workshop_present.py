@@ -12,26 +12,23 @@ import pandas as pd
 import streamlit as st
 
 from journeymap.charts import explorer as charts
-from journeymap.charts import style as chartstyle
 from journeymap.charts import map as mapchart
+from journeymap.charts import style as chartstyle
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
 from journeymap.measures.hotspots import Hotspot, hotspot_marker
 from journeymap.measures.metrics import JourneyMetrics
-from journeymap.workshop.access import AccessDenied
-from journeymap.workshop.backlog import Workshop
 from journeymap.ui import charting, data
 from journeymap.ui import workshop_board as board
+from journeymap.ui import workshop_door as door
+from journeymap.ui import workshop_maps as maps
 from journeymap.ui import workshop_state as ws
 from journeymap.ui.text import md
 from journeymap.workshop import joinlink
-from journeymap.workshop.votechart import vote_bars
-from journeymap.workshop.votechart import with_workshop_marks
-from journeymap.workshop.reveal import mark_rows
-from journeymap.workshop.reveal import ranked_votes
-from journeymap.workshop.reveal import step_marks
-from journeymap.ui import workshop_door as door
-from journeymap.ui import workshop_maps as maps
+from journeymap.workshop.access import AccessDenied
+from journeymap.workshop.backlog import Workshop
+from journeymap.workshop.reveal import mark_rows, ranked_votes, step_marks
+from journeymap.workshop.votechart import vote_bars, with_workshop_marks
 
 __all__ = ["SECTIONS", "projector_style", "sticky_style", "header", "timer", "section", "stage_reveal", "spotlight",
            "annotated_map", "live_map", "show_map", "show_chart", "controls", "reveal_button", "TOP", "marks_for"]

@@ -16,10 +16,10 @@ from typing import Any
 
 import streamlit as st
 
+from journeymap.charts.replay import replay_spec
 from journeymap.core.errors import JourneyError
 from journeymap.measures.hotspots import Hotspot
 from journeymap.measures.replay import SPEEDS_S, Replay, default_speed_s, replay_frames, speed_text
-from journeymap.charts.replay import replay_spec
 from journeymap.ui import charting, data, decide
 from journeymap.ui.text import md
 
@@ -181,11 +181,11 @@ def _spec(built: dict[str, Any]) -> dict[str, Any]:
 
 
 def _day(epoch_us: int) -> dt.date:
-    return dt.datetime.fromtimestamp(epoch_us / 1_000_000, tz=dt.timezone.utc).date()
+    return dt.datetime.fromtimestamp(epoch_us / 1_000_000, tz=dt.UTC).date()
 
 
 def _us(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp() * 1_000_000)
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1_000_000)
 
 
 def _interval(bucket_ms: int) -> str:

@@ -13,15 +13,15 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
-from journeymap.measures.hotspots import Hotspot, hotspot_marker
 from journeymap.journey.model import Journey
-from journeymap.workshop.backlog import NOTE_KINDS, Workshop
+from journeymap.measures.hotspots import Hotspot, hotspot_marker
 from journeymap.ui import data
 from journeymap.ui import workshop_board as board
 from journeymap.ui import workshop_maps as maps
 from journeymap.ui import workshop_present as present
 from journeymap.ui import workshop_state as ws
 from journeymap.ui.text import md
+from journeymap.workshop.backlog import NOTE_KINDS, Workshop
 
 __all__ = ["STEP_KEY", "NOTE_KEY", "VOTE_KEY", "room_style", "spotlight_box", "dots_left", "work_on_the_map", "shown_steps",
            "spotlit"]

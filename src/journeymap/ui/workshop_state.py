@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from journeymap.core.errors import JourneyError
-from journeymap.workshop.store import WorkshopStore
-from journeymap.workshop.access import AccessDenied, normalise_join_code
-from journeymap.workshop.schema import default_database_url
-from journeymap.workshop.backlog import Workshop
 from journeymap.ui import data
 from journeymap.ui.state import Selection
 from journeymap.ui.text import md
 from journeymap.workshop import joinlink
+from journeymap.workshop.access import AccessDenied, normalise_join_code
+from journeymap.workshop.backlog import Workshop
+from journeymap.workshop.schema import default_database_url
+from journeymap.workshop.store import WorkshopStore
 
 if TYPE_CHECKING:
     from journeymap.journey.model import Journey

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, func, select
 
 from journeymap.core.errors import JourneyError
-from journeymap.workshop.schema import notes, participants, votes, workshops
 from journeymap.workshop.backlog import NOTE_KINDS, BacklogItem, Participant, Workshop
+from journeymap.workshop.schema import notes, participants, votes, workshops
 
 __all__ = ["AccessDenied", "Actor", "BudgetExceeded", "JoinRefused", "actor_for", "backlog_item_from",
            "budget_left", "check_note_author", "checked_budget", "checked_cap", "checked_kind", "checked_text",
@@ -50,7 +50,7 @@ class Actor:
 
 def now() -> dt.datetime:
     """The current moment in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def normalise_join_code(code: str) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # only for hints: the store imports this module and should no
     from journeymap.measures.hotspots import Hotspot
     from journeymap.measures.metrics import JourneyMetrics
 
-__all__ = ["opportunity_title", 
+__all__ = ["opportunity_title",
     "IMPACT_SCALE",
     "NOTE_KINDS",
     "BacklogItem",
@@ -80,7 +80,7 @@ class Workshop:
         """Seconds left on the countdown (0 when it has run out), None when no timer is set."""
         if self.timer_ends_at is None:
             return None
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         return max(0.0, (self.timer_ends_at - now).total_seconds())
 
 

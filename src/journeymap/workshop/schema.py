@@ -20,8 +20,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (Boolean, Column, Connection, Dialect, Engine, Float, ForeignKey, Integer, MetaData, String,
-                        Table, Text, create_engine, event, make_url)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Dialect,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    make_url,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -43,10 +58,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the workshop store; pass an aware (UTC) datetime")
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+        return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
 metadata = MetaData()
@@ -299,7 +314,7 @@ def migrate(engine: Engine, target: int | None = None) -> int:
                 for statement in migration.then:
                     conn.exec_driver_sql(statement.replace("{pk}", _PRIMARY_KEY[dialect]))
                 conn.execute(versions.insert().values(version=migration.version, title=migration.title,
-                                                      applied_at=dt.datetime.now(dt.timezone.utc)))
+                                                      applied_at=dt.datetime.now(dt.UTC)))
                 current = migration.version
     return current
 

@@ -23,15 +23,43 @@ from sqlalchemy import Connection, Insert, Update, delete, func, insert, select,
 from sqlalchemy.exc import IntegrityError
 
 from journeymap.core.errors import JourneyError
-from journeymap.workshop.joinlink import checked_public_url
-from journeymap.workshop.access import (REMOVED, AccessDenied, Actor, BudgetExceeded, JoinRefused, actor_for, backlog_item_from,
-                           budget_left, check_note_author, checked_budget, checked_cap, checked_kind, checked_text,
-                           count_votes, facilitator_for, normalise_join_code, now, participant_from, voter_id,
-                           workshop_from, workshop_id_for_code)
-from journeymap.workshop.schema import (backlog_items, connect, default_database_url, durability_settings, migrate, notes,
-                           participants, votes, workshops)
+from journeymap.workshop.access import (
+    REMOVED,
+    AccessDenied,
+    Actor,
+    BudgetExceeded,
+    JoinRefused,
+    actor_for,
+    backlog_item_from,
+    budget_left,
+    check_note_author,
+    checked_budget,
+    checked_cap,
+    checked_kind,
+    checked_text,
+    count_votes,
+    facilitator_for,
+    normalise_join_code,
+    now,
+    participant_from,
+    voter_id,
+    workshop_from,
+    workshop_id_for_code,
+)
 from journeymap.workshop.backlog import BacklogItem, Note, Participant, Workshop, check_rice_fields, sort_backlog
+from journeymap.workshop.joinlink import checked_public_url
 from journeymap.workshop.names import check_name
+from journeymap.workshop.schema import (
+    backlog_items,
+    connect,
+    default_database_url,
+    durability_settings,
+    migrate,
+    notes,
+    participants,
+    votes,
+    workshops,
+)
 
 __all__ = ["ExitVoteRefused", "JOINS_PER_MINUTE", "WorkshopStore"]
 

@@ -14,7 +14,7 @@ import random
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CET = dt.timezone(dt.timedelta(hours=1))
 BASE = dt.datetime(2024, 1, 8, 8, 0, tzinfo=UTC)
 MIN, HOUR, DAY = 60, 3600, 86400
