@@ -81,7 +81,9 @@ def naive_satisfaction(frame: pd.DataFrame, scores: pd.Series) -> tuple[pd.Serie
     """Mean score of the cases that passed each step, and of those that waited longer than the step's median."""
     with_scores = frame.merge(scores.rename("score"), left_on="case", right_index=True)
     passed = with_scores.drop_duplicates(["case", "step"]).groupby("step")["score"].mean()
-    waits = with_scores.groupby(["step", "case"], as_index=False).agg(wait=("arrival_s", "sum"), score=("score", "first"))
+    waits = with_scores.groupby(["step", "case"], as_index=False).agg(
+        wait=("arrival_s", "sum"), score=("score", "first")
+    )
     waits["long"] = waits["wait"] > waits.groupby("step")["wait"].transform("median")
     return passed, waits.groupby(["step", "long"])["score"].mean()
 

@@ -63,8 +63,13 @@ st.subheader("3 · Journey", anchor=False)
 how = st.radio("Measure the log against", list(HOW), format_func=HOW.get, key="jm_journey_how", horizontal=True)
 yaml_file = sample_journey = choice = None
 if how == "yaml":
-    yaml_file = st.file_uploader("Journey definition", type=upload.JOURNEY_TYPES, key="jm_upload_yaml",
-                                 help="Steps, stages, transitions, start and end; see the sample journeys' YAML (Data page: A sample journey's definition) for examples.")
+    yaml_file = st.file_uploader(
+        "Journey definition",
+        type=upload.JOURNEY_TYPES,
+        key="jm_upload_yaml",
+        help=("Steps, stages, transitions, start and end; see the sample journeys' YAML "
+              "(Data page: A sample journey's definition) for examples."),
+    )
 elif how == "sample":
     sample_journey = st.selectbox("Sample journey", SAMPLE_JOURNEYS, key="jm_sample_journey",
                                   format_func=lambda key: data.sample_journey(key).name)

@@ -22,13 +22,22 @@ st.markdown(f"{metrics.n_cases:,} cases took **{metrics.n_variants:,}** differen
 charting.show(view, lambda: charts.paths_chart(metrics, subtitle=chartstyle.chart_subtitle(metrics, view.case_filter)),
               "paths", f"{source.journey.id} paths", "jm_paths")
 
-st.table(pd.DataFrame({
-    "#": [str(rank) for rank in range(1, len(variants) + 1)],
-    "Path": [md(" → ".join(labels.get(step, step) for step in path)) for path in variants["path"]],
-    "Cases": [f"{count:,}" for count in variants["count"]], "Share": [f"{share:.1%}" for share in variants["share"]],
-    "Median lead time": [human(value) if pd.notna(value) else "not finished" for value in variants["median_lead_time_s"]],
-    "Example case": [md(case) for case in variants["example_case"]],
-}), hide_index=True, border="horizontal")
+st.table(
+    pd.DataFrame(
+        {
+            "#": [str(rank) for rank in range(1, len(variants) + 1)],
+            "Path": [md(" → ".join(labels.get(step, step) for step in path)) for path in variants["path"]],
+            "Cases": [f"{count:,}" for count in variants["count"]],
+            "Share": [f"{share:.1%}" for share in variants["share"]],
+            "Median lead time": [
+                human(value) if pd.notna(value) else "not finished" for value in variants["median_lead_time_s"]
+            ],
+            "Example case": [md(case) for case in variants["example_case"]],
+        }
+    ),
+    hide_index=True,
+    border="horizontal",
+)
 
 st.header("Designed vs actual", anchor=False)
 found = view.conformance
@@ -41,10 +50,20 @@ with tabs[0]:
         st.caption("Every observed transition is in the design.")
     else:
         st.caption("Moves between steps that the design does not have, most taken first.")
-        st.dataframe(pd.DataFrame({
-            "From": [labels.get(step, step) for step in off["from"]], "To": [labels.get(step, step) for step in off["to"]],
-            "Times": off["count"], "Cases affected": off["cases"], "Median time": off["median_s"].map(human),
-        }), hide_index=True, width="stretch", height=min(35 * (len(off) + 1) + 3, 420))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "From": [labels.get(step, step) for step in off["from"]],
+                    "To": [labels.get(step, step) for step in off["to"]],
+                    "Times": off["count"],
+                    "Cases affected": off["cases"],
+                    "Median time": off["median_s"].map(human),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            height=min(35 * (len(off) + 1) + 3, 420),
+        )
 with tabs[1]:
     if skipped.empty:
         st.caption("Every completed case went through every step the design makes mandatory.")

@@ -33,7 +33,9 @@ class TestValidate:
     def test_bad_journey(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         """An invalid journey prints the file, line and problem and exits 1."""
         bad = tmp_path / "bad.yaml"
-        bad.write_text(sample_journey_path("onboarding").read_text().replace("stale_after: 30d", "stale_after: 30 days"))
+        bad.write_text(
+            sample_journey_path("onboarding").read_text().replace("stale_after: 30d", "stale_after: 30 days")
+        )
         code, _, err = run(capsys, "validate", bad)
         assert code == 1 and "bad.yaml, line" in err and "'30 days'" in err
 

@@ -312,9 +312,11 @@ class TestReadOnlyAndNames:
         path = tmp_path / "odd.duckdb"
         conn = duckdb.connect(str(path))
         conn.execute("CREATE TABLE t (ticket VARCHAR, what VARCHAR, happened TIMESTAMP)")
-        conn.execute("INSERT INTO t VALUES ('T1', 'Opened', '2026-01-01 09:00'), ('T1', 'Closed', '2026-01-02 09:00'),"
-                     "('T2', 'Opened', '2026-01-01 10:00'), ('T2', 'Closed', NULL), ('T3', 'Opened', '2026-01-03 10:00'),"
-                     "('T3', 'Closed', '2026-01-04 10:00')")
+        conn.execute(
+            "INSERT INTO t VALUES ('T1', 'Opened', '2026-01-01 09:00'), ('T1', 'Closed', '2026-01-02 09:00'),"
+            "('T2', 'Opened', '2026-01-01 10:00'), ('T2', 'Closed', NULL), ('T3', 'Opened', '2026-01-03 10:00'),"
+            "('T3', 'Closed', '2026-01-04 10:00')"
+        )
         conn.close()
         log = read_database_events(DatabaseQuery(str(path), table="t"))
         assert (log.roles.case, log.roles.activity, log.roles.timestamp) == ("ticket", "what", "happened")

@@ -88,7 +88,9 @@ class TestValuesTheSchemaLetsThrough:
     def test_impossible_date_is_refused(self) -> None:
         """A change dated 2026-02-30 names the line, not a Python traceback."""
         text = TINY + "changes: [{date: 2026-02-30, title: New form, steps: [a]}]\n"
-        with pytest.raises(JourneyError, match=r"date\.yaml, line \d+: changes\.0\.date is '2026-02-30', which is no date"):
+        with pytest.raises(
+            JourneyError, match=r"date\.yaml, line \d+: changes\.0\.date is '2026-02-30', which is no date"
+        ):
             journey_from_yaml(text, source="date.yaml")
 
     def test_dates_still_load(self) -> None:

@@ -210,5 +210,5 @@ def _us(iso: str) -> int:
 
 def test_upload_bytes_helper_is_plain_io() -> None:
     """read_events takes bytes, not a file object: callers read uploads themselves."""
-    with pytest.raises(Exception):
+    with pytest.raises(TypeError):
         read_events(io.BytesIO(CSV.encode()))  # type: ignore[arg-type]

@@ -273,7 +273,9 @@ class TestShortcuts:
         stroked = {"stroke": {"field": "c", "type": "nominal"}}
         assert split_halos({"layer": [{**halo, "encoding": {**halo["encoding"], **stroked}},
                                       {**text, "encoding": {**text["encoding"], **stroked}}]})[1] == []
-        unhaloed, halos = split_halos({"layer": [{"layer": [halo, {**text, "mark": {**text["mark"], "color": "red"}}]}]})
+        unhaloed, halos = split_halos(
+            {"layer": [{"layer": [halo, {**text, "mark": {**text["mark"], "color": "red"}}]}]}
+        )
         assert halos == [Halo("haloed_text_0", 4.0, "round")] and len(unhaloed["layer"][0]["layer"]) == 1
 
     def test_draw_halos(self):

@@ -143,7 +143,8 @@ def test_every_character_journeymap_writes_into_charts_is_in_the_font():
 
 
 def test_the_font_is_dejavu_sans_renamed_with_its_licence():
-    """The faces are named Journeymap Sans, no name says Vera, Bitstream or Arev, and DejaVu's licence is beside them."""
+    """The faces are named Journeymap Sans, no name says Vera, Bitstream or Arev, and DejaVu's licence
+    is beside them."""
     licence = (FONT_DIR / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
     assert 'names not containing either the words "Bitstream"' in licence and "Arev Fonts Copyright" in licence
     for face_file, style in (("JourneymapSans.ttf", "Regular"), ("JourneymapSans-Bold.ttf", "Bold")):

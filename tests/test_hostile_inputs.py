@@ -114,8 +114,22 @@ class TestExportSize:
         from journeymap.journey.samples import sample_events_path, sample_journey_path
 
         out = tmp_path / "map.png"
-        done = _cli(["export", str(sample_journey_path("onboarding")), "--events", str(sample_events_path("onboarding")),
-                     "--out", str(out), "--width", "10000", "--height", "10000", "--scale", "8"])
+        done = _cli(
+            [
+                "export",
+                str(sample_journey_path("onboarding")),
+                "--events",
+                str(sample_events_path("onboarding")),
+                "--out",
+                str(out),
+                "--width",
+                "10000",
+                "--height",
+                "10000",
+                "--scale",
+                "8",
+            ]
+        )
         assert done.returncode == 1 and "Traceback" not in done.stderr
         assert done.stderr.strip().splitlines() == [
             "journeymap: A PNG of 10,000 x 10,000 at scale 8 would have 6,400 megapixels, more than the cap of 50; "

@@ -156,7 +156,9 @@ def test_modules_hand_on_no_names_of_other_modules():
         if name == LAZY_API:
             continue
         for node in ast.iter_child_nodes(tree):
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+            ):
                 listed = [element.value for element in node.value.elts]  # type: ignore[attr-defined]
                 leaks += [f"{name}.__all__ lists {n}, defined elsewhere" for n in listed if n not in defined[name]]
     users = [*PACKAGE.rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py", *(ROOT / "tests").rglob("*.py"),
@@ -165,7 +167,11 @@ def test_modules_hand_on_no_names_of_other_modules():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         importer = module_name(path) if PACKAGE in path.parents else path.name
         for node in ast.walk(tree):
-            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith("journeymap") and not node.level:
+            if (
+                not isinstance(node, ast.ImportFrom)
+                or not (node.module or "").startswith("journeymap")
+                and not node.level
+            ):
                 continue
             source = _absolute(importer, node) if node.level else node.module
             for alias in node.names:
@@ -173,7 +179,9 @@ def test_modules_hand_on_no_names_of_other_modules():
                     if alias.name not in journeymap.__all__ and f"journeymap.{alias.name}" not in MODULES:
                         leaks.append(f"{path.relative_to(ROOT)}:{node.lineno} takes {alias.name} from journeymap, "
                                      "which is not in its public API")
-                elif source in MODULES and f"{source}.{alias.name}" not in MODULES and alias.name not in defined[source]:
+                elif (
+                    source in MODULES and f"{source}.{alias.name}" not in MODULES and alias.name not in defined[source]
+                ):
                     leaks.append(f"{path.relative_to(ROOT)}:{node.lineno} takes {alias.name} from {source}, "
                                  "which does not define it")
     assert leaks == []

@@ -162,7 +162,8 @@ class TestEdgeCurves:
         assert min(math.dist(point, shipped) for point in points[2:-2]) > 0.3
 
     def test_self_loop_is_a_small_closed_arc(self):
-        """A step's transition to itself starts and ends at the step and arcs out to its upper right, as far as asked."""
+        """A step's transition to itself starts and ends at the step and arcs out to its upper right, as
+        far as asked."""
         layout = journey_layout(LOOPY)
         points = edge_curve(layout, "c", "c", loop=(0.2, 0.4))
         x, y = layout.positions["c"]

@@ -30,7 +30,9 @@ SIZES = [(820, 675), (1920, 1080), (1600, 900), (1200, 675)]
 
 @cache
 def _sample(journey_id: str):
-    return compute_metrics(read_events(sample_events_path(journey_id)).frame, load_journey(sample_journey_path(journey_id)))
+    return compute_metrics(
+        read_events(sample_events_path(journey_id)).frame, load_journey(sample_journey_path(journey_id))
+    )
 
 
 @cache

@@ -71,7 +71,10 @@ class TestOrder:
         assert transition(metrics, "review", "done")["count"] == 1
         assert transition(metrics, "review", "done")["median_s"] == 0
         flipped = measure(build_events([("c1", "apply", 0), ("c1", "done", 1), ("c1", "review", 1)]))
-        assert set(zip(flipped.transitions["from"], flipped.transitions["to"])) == {("apply", "done"), ("done", "review")}
+        assert set(zip(flipped.transitions["from"], flipped.transitions["to"])) == {
+            ("apply", "done"),
+            ("done", "review"),
+        }
 
     def test_events_are_ordered_by_time_not_file(self, measure: Measure) -> None:
         """A file listing a case's events out of order still yields the transitions in time order."""

@@ -1,4 +1,5 @@
-"""Tests for journeymap.decide.pilot: a pilot against everyone else before and after a change (difference-in-differences)."""
+"""Tests for journeymap.decide.pilot: a pilot against everyone else before and after a change
+(difference-in-differences)."""
 
 from __future__ import annotations
 
@@ -132,7 +133,10 @@ class TestCoverage:
             scales = (10.0, 10.0 * 0.7 * 0.8, 12.0, 12.0 * 0.7)
             groups = [np.sort(s * rng.lognormal(0, 0.6, n)) for s, n in zip(scales, (120, 140, 300, 320))]
             row = did_effect(groups, resamples=400, rng=rng)
-            hits += [row["ci_low"] <= truth_median <= row["ci_high"], row["p85_ci_low"] <= truth_p85 <= row["p85_ci_high"]]
+            hits += [
+                row["ci_low"] <= truth_median <= row["ci_high"],
+                row["p85_ci_low"] <= truth_p85 <= row["p85_ci_high"],
+            ]
         coverage = hits / seeds
         assert ((0.91 <= coverage) & (coverage <= 0.985)).all(), coverage
 
@@ -223,7 +227,9 @@ class TestPilotCommand:
         assert out["change_date"] == CHANGE.isoformat()
         steps = {row["step"]: row for row in out["steps"]}
         for row in (out["lead_time"], *steps.values()):
-            assert {"change", "ci_low", "ci_high", "significant", "verdict", "pilot_change", "others_change"} <= set(row)
+            assert {"change", "ci_low", "ci_high", "significant", "verdict", "pilot_change", "others_change"} <= set(
+                row
+            )
             assert set(row["pilot_before"]) >= {"n", "median_s", "p85_s"}
         assert steps["c"]["significant"] and steps["c"]["ci_high"] < 0
         assert not steps["b"]["significant"] and steps["b"]["pilot_change"] < -0.2

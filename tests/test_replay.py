@@ -94,8 +94,14 @@ class TestMoves:
         assert replay.sampled == replay.n_cases == 3
         moves = sorted((row.source, row.target, row.from_ms, row.to_ms) for row in replay.moves.itertuples())
         base = to_epoch_us(EPOCH) // 1000
-        assert moves == sorted([("a", "b", base, base + 2 * HOUR_MS), ("b", "c", base + 2 * HOUR_MS, base + 5 * HOUR_MS),
-                                ("a", "x", base, base + HOUR_MS), ("a", "b", base, base + 4 * HOUR_MS)])
+        assert moves == sorted(
+            [
+                ("a", "b", base, base + 2 * HOUR_MS),
+                ("b", "c", base + 2 * HOUR_MS, base + 5 * HOUR_MS),
+                ("a", "x", base, base + HOUR_MS),
+                ("a", "b", base, base + 4 * HOUR_MS),
+            ]
+        )
 
     def test_the_sample_is_seeded_and_bounded(self, tiny) -> None:
         """At most `tokens` cases become tokens, the same ones every time."""

@@ -64,7 +64,8 @@ class TestImportJourneymap:
         assert {"journeymap.measures.metrics", "journeymap.workshop.store", "journeymap.charts.map"} <= names
 
     def test_a_module_named_like_its_function_does_not_hide_it(self, tmp_path: Path) -> None:
-        """The app imports the module journeymap.measures.conformance first; journeymap.conformance stays the function."""
+        """The app imports the module journeymap.measures.conformance first; journeymap.conformance stays
+        the function."""
         out = tmp_path / "kind.txt"
         script = ("import journeymap.measures.conformance, journeymap\nfrom journeymap import conformance\n"
                   f"open({str(out)!r}, 'w').write(type(journeymap.conformance).__name__ + ' ' + "
@@ -75,9 +76,14 @@ class TestImportJourneymap:
     def test_type_checkers_see_the_same_names(self) -> None:
         """The `if TYPE_CHECKING:` imports of __init__ name exactly the lazy table, module by module."""
         tree = ast.parse(Path(journeymap.__file__).read_text(encoding="utf-8"))
-        (block,) = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
-        imported = {node.module.removeprefix("journeymap."): tuple(alias.name for alias in node.names) for node in block.body
-                    if isinstance(node, ast.ImportFrom) and node.module}
+        (block,) = [
+            node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        ]
+        imported = {
+            node.module.removeprefix("journeymap."): tuple(alias.name for alias in node.names)
+            for node in block.body
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
         assert imported == journeymap._HOMES
 
 
@@ -107,7 +113,12 @@ class TestEachCommandImportsWhatItNeeds:
                                tmp_path)
         assert not roots(loaded) & (DATAFRAMES | DRAWING_AND_STORAGE | {"yaml", "jsonschema", "networkx"})
         assert {name for name in loaded if name.startswith("journeymap.")} == {
-            "journeymap.cli", "journeymap.cli.main", "journeymap.cli.options", "journeymap.core", "journeymap.core.errors"}
+            "journeymap.cli",
+            "journeymap.cli.main",
+            "journeymap.cli.options",
+            "journeymap.core",
+            "journeymap.core.errors",
+        }
 
     def test_a_command_imports_only_its_own_module(self, tmp_path: Path) -> None:
         """`validate` builds the arguments of its own command only; the other command modules stay unread."""

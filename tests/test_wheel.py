@@ -74,9 +74,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def where(installed: dict[str, Any]) -> dict[str, Any]:
     """What the clean venv's interpreter imports: journeymap's file, sys.path and the sample paths."""
-    code = ("import json, sys, journeymap\nfrom journeymap.journey.samples import sample_events_path, sample_journey_path\n"
-            "print(json.dumps({'file': journeymap.__file__, 'path': sys.path,"
-            " 'journey': str(sample_journey_path('onboarding')), 'events': str(sample_events_path('onboarding'))}))")
+    code = (
+        "import json, sys, journeymap\nfrom journeymap.journey.samples import sample_events_path, sample_journey_path\n"
+        "print(json.dumps({'file': journeymap.__file__, 'path': sys.path,"
+        " 'journey': str(sample_journey_path('onboarding')), 'events': str(sample_events_path('onboarding'))}))"
+    )
     return json.loads(run([installed["python"], "-c", code], cwd=installed["base"], env=installed["env"]).stdout)
 
 

@@ -36,7 +36,9 @@ def csv_figures() -> dict:
 def duckdb_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The onboarding sample log as table `events` (timestamps typed) of a DuckDB file."""
     path = tmp_path_factory.mktemp("db") / "events.duckdb"
-    typed = pl.read_csv(sample_events_path("onboarding")).with_columns(pl.col("timestamp").str.to_datetime(time_zone="UTC"))
+    typed = pl.read_csv(sample_events_path("onboarding")).with_columns(
+        pl.col("timestamp").str.to_datetime(time_zone="UTC")
+    )
     conn = duckdb.connect(str(path))
     conn.register("typed", typed.to_arrow())
     conn.execute("CREATE TABLE events AS SELECT * FROM typed")
@@ -85,7 +87,9 @@ class TestEventsDatabase:
         assert at.selectbox(key="jm_db_table").value == "events"
         at = show_map(at)
         log = loaded_log(at)
-        assert metrics_summary(compute_metrics(log.frame, load_journey(sample_journey_path("onboarding")))) == csv_figures
+        assert (
+            metrics_summary(compute_metrics(log.frame, load_journey(sample_journey_path("onboarding")))) == csv_figures
+        )
 
     def test_the_url_may_come_from_the_apps_secrets(self, monkeypatch: pytest.MonkeyPatch, duckdb_file: Path) -> None:
         monkeypatch.delenv(DATABASE_ENV, raising=False)
@@ -164,6 +168,8 @@ class TestIngestedLogs:
         at = show_map(at)
         log = loaded_log(at)
         assert CASE_CODE in log.frame.columns  # the ingested frame itself, codes and all
-        assert metrics_summary(compute_metrics(log.frame, load_journey(sample_journey_path("onboarding")))) == csv_figures
+        assert (
+            metrics_summary(compute_metrics(log.frame, load_journey(sample_journey_path("onboarding")))) == csv_figures
+        )
         at.switch_page("pages/map.py").run()
         no_exception(at)

@@ -1,4 +1,5 @@
-"""The room with AppTest: participants follow the shared screen and work on its map; the door; the reveal; the replay."""
+"""The room with AppTest: participants follow the shared screen and work on its map; the door; the
+reveal; the replay."""
 
 from __future__ import annotations
 

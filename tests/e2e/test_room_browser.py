@@ -22,6 +22,8 @@ from playwright.sync_api import Browser, Page, expect
 from journeymap.workshop.backlog import Workshop
 from journeymap.workshop.store import WorkshopStore
 
+VIEWS = {'Map': 'map', 'Notes & votes': 'board', 'Replay': 'replay', 'People & joining': 'people'}
+
 pytestmark = pytest.mark.e2e
 
 START_MS = 120_000  # the first page computes the journey's figures
@@ -237,9 +239,16 @@ def test_the_room(browser: Browser, app_url: str, workshop: Workshop) -> None:
     assert int(bar.get_attribute("data-moment") or 0) > paused, "a step moves one frame on"
     shoot(screen, "projector-replay-1280")
 
-    for part, name in (("Map", "map"), ("Notes & votes", "reveal"), ("Replay", "replay"), ("People & joining", "people")):
+    for part, name in (
+        ("Map", "map"),
+        ("Notes & votes", "reveal"),
+        ("Replay", "replay"),
+        ("People & joining", "people"),
+    ):
         big = tab(browser, "1920")
-        big.goto(f"{app_url}/workshop?w={workshop.facilitator_token}&view={dict(zip(['Map', 'Notes & votes', 'Replay', 'People & joining'], ['map', 'board', 'replay', 'people']))[part]}")
+        big.goto(
+            f"{app_url}/workshop?w={workshop.facilitator_token}&view={VIEWS[part]}"
+        )
         expect(big.locator(".st-key-jm_ws_code")).to_be_visible(timeout=START_MS)
         settled(big)
         if name == "replay":

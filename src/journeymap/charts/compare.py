@@ -91,10 +91,16 @@ def segment_chart(segments: SegmentComparison, statistic: str = "p85", *, title:
         seconds = row.get(f"{statistic}_s_segment", np.nan)
         known = change == change
         mark = ("▲ " if change > 0 else "▼ ") if significant and known else ""
-        cells.append({"label": label, "value": _column(row["value"], counts),
-                      "change": change if known else None, "opacity": 1.0 if significant else 0.35,
-                      "text": f"{human(seconds)}\n{mark}{format_change(change)}" if known else f"{human(seconds)}\ntoo few",
-                      "verdict": str(row.get("verdict", ""))})
+        cells.append(
+            {
+                "label": label,
+                "value": _column(row["value"], counts),
+                "change": change if known else None,
+                "opacity": 1.0 if significant else 0.35,
+                "text": f"{human(seconds)}\n{mark}{format_change(change)}" if known else f"{human(seconds)}\ntoo few",
+                "verdict": str(row.get("verdict", "")),
+            }
+        )
     table = pd.DataFrame(cells, columns=["label", "value", "change", "opacity", "text", "verdict"])
     order += [label for label in dict.fromkeys(table["label"]) if label not in order]
     data = alt.NamedData("compare_cells")

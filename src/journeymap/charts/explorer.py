@@ -70,7 +70,9 @@ def funnel_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle:
                  alt.Tooltip("cases:Q", title="Cases", format=","), alt.Tooltip("share:N", title="Of those reached")])
     text = alt.Chart(pd.DataFrame(totals)).mark_text(align="left", dx=6).encode(x=x, y=y, text="text:N")
     chart = alt.layer(bars, text).properties(width=1200, height=675)
-    return titled(chart, or_default(title, "How many cases reach each step"), or_default(subtitle, chart_subtitle(metrics)))
+    return titled(
+        chart, or_default(title, "How many cases reach each step"), or_default(subtitle, chart_subtitle(metrics))
+    )
 
 
 def lead_time_chart(metrics: JourneyMetrics, *, title: str | None = None,
@@ -109,8 +111,11 @@ def lead_time_chart(metrics: JourneyMetrics, *, title: str | None = None,
         layers += [alt.Chart(marks).mark_rule(color=INK, strokeDash=[6, 4], strokeWidth=1.5).encode(x=x),
                    *text_labels(marks, RULE_LABEL, x=x, y=alt.Y("ypos:Q", scale=None), text="text:N")]
     done = f"{len(seconds):,} completed cases" if len(seconds) else "No case has completed yet"
-    return titled(alt.layer(*layers).properties(width=1200, height=675), or_default(title, "Lead time: how long cases take"),
-                  or_default(subtitle, [chart_subtitle(metrics), done]))
+    return titled(
+        alt.layer(*layers).properties(width=1200, height=675),
+        or_default(title, "Lead time: how long cases take"),
+        or_default(subtitle, [chart_subtitle(metrics), done]),
+    )
 
 
 def lead_time_trend_chart(metrics: JourneyMetrics, changes: Sequence[Change] | None = None, *,
@@ -236,8 +241,11 @@ def _step_arrival_chart(metrics: JourneyMetrics, step: str, table: pd.DataFrame,
         note = pd.DataFrame([{"lower_s": float(table["lower_s"].min()), "count": top, "text": text}])
         layers += text_labels(note, {"align": "left", "baseline": "bottom", "dy": -6, "fontWeight": "bold"},
                               x=x, y=y, text="text:N")
-    return titled(alt.layer(*layers).properties(width=1200, height=675), or_default(title, f"Time to arrive at {label}"),
-                  or_default(subtitle, chart_subtitle(metrics)))
+    return titled(
+        alt.layer(*layers).properties(width=1200, height=675),
+        or_default(title, f"Time to arrive at {label}"),
+        or_default(subtitle, chart_subtitle(metrics)),
+    )
 
 
 def _arrival_domain(table: pd.DataFrame, figures: pd.Series) -> tuple[float, float]:

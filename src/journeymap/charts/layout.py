@@ -173,7 +173,7 @@ def _order_layers(items: dict[str, tuple[int, int]], chains: dict[Edge, list[str
             fixed = {item: i for i, item in enumerate(columns[layer - step])}
             current = {item: i for i, item in enumerate(columns[layer])}
 
-            def barycentre(item: str) -> float:
+            def barycentre(item: str, fixed: dict[str, int] = fixed, current: dict[str, int] = current) -> float:
                 seen = [fixed[n] for n in neighbours[item] if n in fixed]
                 # An item with no neighbour there keeps its place, scaled to the other layer's length.
                 return float(np.mean(seen)) if seen else current[item] * len(fixed) / max(len(current), 1)

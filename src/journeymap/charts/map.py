@@ -350,10 +350,17 @@ def _map_edges(metrics: JourneyMetrics, layout: JourneyLayout, detail: MapDetail
         width = (1 + 9 * count / peak) * k if count else 1.0 * k
         touches = spotlight is None or spotlight in (source, target)
         opacity = (0.85 if designed else 0.6) if touches else 0.12
-        common = {"edge": n, "kind": kind, "width": width, "opacity": opacity, "name": name,
-                  "count_text": f"{count:,}", "median_text": human(seen["median_s"]) if seen and hidden is None else "–",
-                  "p85_text": human(seen["p85_s"]) if seen and hidden is None else "–",
-                  "handoff_text": (handoffs or {}).get((source, target), "–") if hidden is None else "–"}
+        common = {
+            "edge": n,
+            "kind": kind,
+            "width": width,
+            "opacity": opacity,
+            "name": name,
+            "count_text": f"{count:,}",
+            "median_text": human(seen["median_s"]) if seen and hidden is None else "–",
+            "p85_text": human(seen["p85_s"]) if seen and hidden is None else "–",
+            "handoff_text": (handoffs or {}).get((source, target), "–") if hidden is None else "–",
+        }
         loop_px = radius.get(source, 7 * k) + 12 * k
         curve = [(px, py - g.lift) for px, py in edge_curve(
             layout, source, target, aspect=g.column_px / g.row_px, port=port,

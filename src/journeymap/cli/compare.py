@@ -136,11 +136,13 @@ def _pilot_table(result: PilotComparison) -> str:
              + (f": {result.title}" if result.title else ""), "", *result.verdicts(), "",
              f"{'step':28} {'pilot':>17} {'others':>17} {'effect':>7} {'95% CI':>15}  sig"]
     for row in [result.lead_time, *result.steps.to_dict("records")]:
-        lines.append(f"{str(row['label'])[:28]:28} {_pair(row['median_s_pilot_before'], row['median_s_pilot_after']):>17} "
-                     f"{_pair(row['median_s_others_before'], row['median_s_others_after']):>17} "
-                     f"{format_change(row['change']):>7} "
-                     f"{format_change(row['ci_low']) + '..' + format_change(row['ci_high']):>15}  "
-                     f"{'*' if row['significant'] else ''}")
+        lines.append(
+            f"{str(row['label'])[:28]:28} {_pair(row['median_s_pilot_before'], row['median_s_pilot_after']):>17} "
+            f"{_pair(row['median_s_others_before'], row['median_s_others_after']):>17} "
+            f"{format_change(row['change']):>7} "
+            f"{format_change(row['ci_low']) + '..' + format_change(row['ci_high']):>15}  "
+            f"{'*' if row['significant'] else ''}"
+        )
     return "\n".join(lines)
 
 
@@ -222,9 +224,11 @@ def _comparison_table(result: Comparison, date: str, title: str | None) -> str:
     lines = [f"Change on {date}" + (f": {title}" if title else ""), "", *result.verdicts(), "",
              f"{'step':28} {'n before':>9} {'n after':>8} {'median':>17} {'change':>7} {'95% CI':>15}  sig"]
     for row in result.steps.itertuples(index=False):
-        lines.append(f"{str(row.label)[:28]:28} {row.n_before:>9,} {row.n_after:>8,} "
-                     f"{_pair(row.median_s_before, row.median_s_after):>17} {format_change(row.change):>7} "
-                     f"{format_change(row.ci_low) + '..' + format_change(row.ci_high):>15}  {'*' if row.significant else ''}")
+        lines.append(
+            f"{str(row.label)[:28]:28} {row.n_before:>9,} {row.n_after:>8,} "
+            f"{_pair(row.median_s_before, row.median_s_after):>17} {format_change(row.change):>7} "
+            f"{format_change(row.ci_low) + '..' + format_change(row.ci_high):>15}  {'*' if row.significant else ''}"
+        )
     return "\n".join(lines)
 
 

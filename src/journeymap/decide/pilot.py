@@ -200,7 +200,9 @@ def _verdict(row: dict[str, Any], tag: str, min_cases: int) -> str:
             continue
         interval = interval_text(change, row[f"{prefix}ci_low"], row[f"{prefix}ci_high"])
         if row[f"{prefix}significant"]:
-            head = f"{stat} {'fell' if change < 0 else 'rose'} {format_change(abs(change))[1:]} beyond the others' change"
+            head = (
+                f"{stat} {'fell' if change < 0 else 'rose'} {format_change(abs(change))[1:]} beyond the others' change"
+            )
         else:
             head = f"{stat}: no clear effect beyond the others' change"
         parts.append(f"{head} {interval}: pilot {pb} → {pa} ({format_change(row[f'{prefix}pilot_change'])}), "

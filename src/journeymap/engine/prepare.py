@@ -292,7 +292,9 @@ def materialise(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> nw.LazyFrame[An
         return collect(frame).lazy(backend=backend)
     if backend.is_pandas():
         return collect(frame).lazy()
-    return frame if isinstance(frame, nw.LazyFrame) else frame.lazy()  # other engines (PySpark) keep the plan where the data lives
+    return (
+        frame if isinstance(frame, nw.LazyFrame) else frame.lazy()
+    )  # other engines (PySpark) keep the plan where the data lives
 
 
 def collect(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> nw.DataFrame[Any]:

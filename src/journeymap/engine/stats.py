@@ -7,7 +7,16 @@ import numpy as np
 
 from journeymap.core.errors import JourneyError
 
-__all__ = ["duration_stats", "STATISTICS", "QUANTILES", "quantile_of", "LEVEL", "MIN_CASES", "RESAMPLES", "distinct_keys"]
+__all__ = [
+    "duration_stats",
+    "STATISTICS",
+    "QUANTILES",
+    "quantile_of",
+    "LEVEL",
+    "MIN_CASES",
+    "RESAMPLES",
+    "distinct_keys",
+]
 
 # The statistics targets and OKRs may name (the schema's enum), as quantiles.
 STATISTICS: dict[str, float] = {"median": 0.5, "p85": 0.85, "p95": 0.95}

@@ -61,9 +61,9 @@ class _PathPen:
 
     Relative after the first point, so a glyph is placed by writing only its first point. Points
     are rounded to thousandths of a pixel first (finer than the renderer's 1/64 grid, mostly) and
-    the steps taken between rounded points, so the steps add up exactly. (Pixels, not font units: resvg works out a stroke's bounds in the
-    path's own units, and a halo's round joins measured in font units cost it a hundred times
-    the segments.)
+    the steps taken between rounded points, so the steps add up exactly. (Pixels, not font units:
+    resvg works out a stroke's bounds in the path's own units, and a halo's round joins measured in
+    font units cost it a hundred times the segments.)
     """
 
     def __init__(self, pixels_per_unit: float) -> None:
@@ -182,9 +182,9 @@ def text_as_paths(svg: str) -> str:
     A `<text>` element becomes a `<path>` with the same transform and paint (drawn in pixels, so a
     stroke keeps its width) when the export font comes first in its family list, in a face the
     font has (regular or bold, upright), at a size above 0, with every character in the font and
-    none that reorders text; its lines are Vega's `<tspan x="0" dy="...">`. Anything else (another font, italics, a character outside the font,
-    right-to-left text, spacing the renderer would change, an attribute or entity not known here)
-    stays text, for vl-convert to draw as before.
+    none that reorders text; its lines are Vega's `<tspan x="0" dy="...">`. Anything else (another
+    font, italics, a character outside the font, right-to-left text, spacing the renderer would
+    change, an attribute or entity not known here) stays text, for vl-convert to draw as before.
     """
     return _TEXT.sub(_label_as_path, svg)
 

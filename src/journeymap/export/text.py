@@ -176,7 +176,10 @@ def text_after_layout(vega: dict[str, Any]) -> dict[str, Any]:
                 mark = {**mark, "marks": lazy(mark["marks"])}
             text = mark.get("encode", {}).get("update", {}).get("text") if isinstance(mark, dict) else None
             if isinstance(text, dict) and set(text) == {"signal"} and mark.get("type") == "text":
-                update = {**mark["encode"]["update"], "text": {"signal": f"width === {width} ? '' : ({text['signal']})"}}
+                update = {
+                    **mark["encode"]["update"],
+                    "text": {"signal": f"width === {width} ? '' : ({text['signal']})"},
+                }
                 mark = {**mark, "encode": {**mark["encode"], "update": update}}
             changed.append(mark)
         return changed

@@ -272,7 +272,9 @@ def _check_values(data: dict[str, Any], source: str, lines: dict[_Path, int]) ->
     for kind in ("steps", "transitions"):
         durations += [((kind, i, "target", k), v) for i, item in enumerate(data[kind])
                       for k, v in (item.get("target") or {}).items() if k != "time"]
-    durations += [(("okrs", i, k), okr[k]) for i, okr in enumerate(data.get("okrs", ())) for k in ("baseline", "target")]
+    durations += [
+        (("okrs", i, k), okr[k]) for i, okr in enumerate(data.get("okrs", ())) for k in ("baseline", "target")
+    ]
     for path, value in durations:
         try:
             parse_duration(value)

@@ -41,9 +41,13 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "EVENTS_FILE", "CASES_FILE", 
 FORMAT = "journeymap-ingested"
 FORMAT_VERSION = 1
 MANIFEST, EVENTS_FILE, CASES_FILE = "manifest.json", "events.parquet", "cases.parquet"
-_CODE_COLUMNS = {"case_code": "case id: row of cases.parquet", "activity_code": "activity: index in 'activities'",
-                 "ts": "timestamp, epoch microseconds UTC", "start": "start timestamp, epoch microseconds UTC (or null)",
-                 "row": "row of the event in the source (0-based)"}
+_CODE_COLUMNS = {
+    "case_code": "case id: row of cases.parquet",
+    "activity_code": "activity: index in 'activities'",
+    "ts": "timestamp, epoch microseconds UTC",
+    "start": "start timestamp, epoch microseconds UTC (or null)",
+    "row": "row of the event in the source (0-based)",
+}
 _SORTED_BY = ["case_code", "ts", "start (missing last)", "row"]
 
 

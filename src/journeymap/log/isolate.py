@@ -145,15 +145,25 @@ def _child() -> int:
         blobs = [_ipc(frame) for frame in frames]
         sheets = None if raw.frame is not None else [
             {"name": s.name, "problem": s.problem, "notes": s.notes} for s in raw.sheets]
-        header: dict[str, Any] = {"notes": raw.notes, "skipped": raw.skipped, "sheets": sheets, "sizes": [len(b) for b in blobs]}
+        header: dict[str, Any] = {
+            "notes": raw.notes,
+            "skipped": raw.skipped,
+            "sheets": sheets,
+            "sizes": [len(b) for b in blobs],
+        }
     except JourneyError as error:
         blobs, header = [], {"error": str(error)}
     except (MemoryError, ImportError):  # a library loaded lazily while reading fails alike under the budget
         return 3  # the parent words it
     except Exception as error:  # noqa: BLE001 - whatever a reader missed, the user gets a sentence
         detail = " ".join(str(error).split())[:100]
-        blobs, header = [], {"error": f"{request['name']}: could not be read ({type(error).__name__}: {detail}). "
-                                      "Check the file type and that the file is complete."}
+        blobs, header = (
+            [],
+            {
+                "error": f"{request['name']}: could not be read ({type(error).__name__}: {detail}). "
+                "Check the file type and that the file is complete."
+            },
+        )
     out.write(json.dumps(header).encode() + b"\n")
     for blob in blobs:
         out.write(blob)

@@ -280,16 +280,22 @@ def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None
     for role in ("case", "activity", "timestamp", "start_timestamp", "lifecycle"):
         column = getattr(roles, role)
         if column is not None and column not in table.columns:
-            raise JourneyError(f"{source}: there is no column '{_cut(column, 40)}' for the {role.replace('_', ' ')}; the "
-                               f"columns are: {columns}.", source=source)
+            raise JourneyError(
+                f"{source}: there is no column '{_cut(column, 40)}' for the {role.replace('_', ' ')}; the "
+                f"columns are: {columns}.",
+                source=source,
+            )
     given = [(role, getattr(roles, role)) for role in ("case", "activity", "timestamp", "start_timestamp", "lifecycle")
              if getattr(roles, role)]
     for index, (role, column) in enumerate(given):
         first = next((other for other, again in given[:index] if again == column), None)
         if first:
-            raise JourneyError(f"{source}: the column '{_cut(column, 40)}' is given for both the {first.replace('_', ' ')} "
-                               f"and the {role.replace('_', ' ')}; each role needs a column of its own (--case, "
-                               "--activity, --timestamp, or the column mapping).", source=source)
+            raise JourneyError(
+                f"{source}: the column '{_cut(column, 40)}' is given for both the {first.replace('_', ' ')} "
+                f"and the {role.replace('_', ' ')}; each role needs a column of its own (--case, "
+                "--activity, --timestamp, or the column mapping).",
+                source=source,
+            )
 
 
 def _parse_time(frame: pl.DataFrame, column: str, fmt: str | None, source: str) -> pl.Series:

@@ -96,15 +96,17 @@ def draft_header(proposal: DraftProposal, journey: Journey, source: str) -> str:
         return "; ".join(f"{n} ({ending[n].ending:,} cases end here)" if n in ending else n for n in named) or "none"
 
     automatic = [step.label for step in journey.steps if step.automatic]
-    lines = [f"Drafted by journeymap from {source}: {proposal.n_cases:,} cases, {len(journey.steps)} steps, "
-             f"{len(journey.transitions)} transitions.",
-             f"start: {counted([journey.start], 'start')}",
-             f"end: {counted(journey.end, 'end')}",
-             f"exit: {counted(journey.exit, 'end')}",
-             "completion: last_event = a case is completed when its last event is at an end step; lead time is "
-             "its last event minus its first.",
-             *([f"automatic (reached by a timer, not ranked as hotspots): {', '.join(automatic)}"] if automatic else []),
-             "Change them with --start/--end/--exit, or edit below; add stages, owners and targets."]
+    lines = [
+        f"Drafted by journeymap from {source}: {proposal.n_cases:,} cases, {len(journey.steps)} steps, "
+        f"{len(journey.transitions)} transitions.",
+        f"start: {counted([journey.start], 'start')}",
+        f"end: {counted(journey.end, 'end')}",
+        f"exit: {counted(journey.exit, 'end')}",
+        "completion: last_event = a case is completed when its last event is at an end step; lead time is "
+        "its last event minus its first.",
+        *([f"automatic (reached by a timer, not ranked as hotspots): {', '.join(automatic)}"] if automatic else []),
+        "Change them with --start/--end/--exit, or edit below; add stages, owners and targets.",
+    ]
     return "".join(f"# {line}\n" for line in lines)
 
 

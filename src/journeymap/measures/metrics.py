@@ -290,7 +290,9 @@ def _transition_table(transitions: nw.LazyFrame[Any], journey: Journey | None, h
     table.insert(1, "to", (pair % n_codes).map(names))
     designed = {(t.source, t.target_step) for t in journey.transitions} if journey else set()
     table["designed"] = [(a, b) in designed for a, b in zip(table["from"], table["to"])]
-    return table.sort_values(["count", "from", "to"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    return table.sort_values(["count", "from", "to"], ascending=[False, True, True], kind="stable").reset_index(
+        drop=True
+    )
 
 
 def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases: nw.LazyFrame[Any],

@@ -58,7 +58,7 @@ def okr_case_times(prepared: PreparedEvents, okrs: Sequence[Okr], step_codes: di
 
         clock = CLOCK if okr.time == "working" and has_clock else "ts"
 
-        def first(step: str, name: str) -> nw.LazyFrame[Any]:
+        def first(step: str, name: str, clock: str = clock) -> nw.LazyFrame[Any]:
             return (events.filter(in_lead & (nw.col("step_code") == step_codes[step])).group_by("case_code")
                     .agg(nw.col("position").min().alias(f"{name}_pos"), nw.col("ts").min().alias(f"{name}_ts"),
                          nw.col(clock).min().alias(f"{name}_clock")))

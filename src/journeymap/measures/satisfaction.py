@@ -109,9 +109,12 @@ def case_scores(events: Any, times: CaseTimes, column: str, scale: SatisfactionS
     values = _distinct_values(lazy, column)
     table = {value: _score(value, scale) for value in values}
     score = nw.col(column).cast(nw.String).replace_strict(table, default=None, return_dtype=nw.Float64)
-    found = collect(lazy.select("case", score=score).filter(~nw.col("score").is_null())
-                    .group_by("case").agg(nw.col("score").mean().alias("mean"), nw.col("score").n_unique().alias("answers"))
-                    ).to_pandas()
+    found = collect(
+        lazy.select("case", score=score)
+        .filter(~nw.col("score").is_null())
+        .group_by("case")
+        .agg(nw.col("score").mean().alias("mean"), nw.col("score").n_unique().alias("answers"))
+    ).to_pandas()
     where = pd.Index(found["case"].astype(str)).get_indexer(times.case.astype(str))
     known = where >= 0
     scores = np.full(times.n_cases, np.nan)

@@ -82,7 +82,8 @@ def _impact(key: str, filter_key: tuple[Any, ...], _view: data.View) -> pd.DataF
 
 
 def map_metrics(view: data.View, color_by: str) -> JourneyMetrics:
-    """The view's metrics, with each step's p85 impact, satisfaction or flow efficiency when the map is coloured by it."""
+    """The view's metrics, with each step's p85 impact, satisfaction or flow efficiency when the map is
+    coloured by it."""
     if color_by in OPS_MEASURES:
         return replace(view.metrics, steps=with_ops_measures(view.metrics.steps, ops(view)))
     if color_by != P85_IMPACT:

@@ -38,10 +38,13 @@ _AUTO = ""  # the sheet picker's first option: the sheet(s) with the event colum
 JOURNEY_TYPES = ["yaml", "yml"]
 ROLE_LABELS = {"case": "Case id", "activity": "Activity", "timestamp": "Timestamp",
                "start_timestamp": "Start time", "lifecycle": "Lifecycle"}
-ROLE_HELP = {"case": "One id per case (a ticket, a new hire, a request).", "activity": "What happened: the step's name.",
-             "timestamp": "When it happened (completed).",
-             "start_timestamp": "Optional: when work on the event started; gives waiting versus working time.",
-             "lifecycle": "Optional: start/complete markers; start and complete events are paired."}
+ROLE_HELP = {
+    "case": "One id per case (a ticket, a new hire, a request).",
+    "activity": "What happened: the step's name.",
+    "timestamp": "When it happened (completed).",
+    "start_timestamp": "Optional: when work on the event started; gives waiting versus working time.",
+    "lifecycle": "Optional: start/complete markers; start and complete events are paired.",
+}
 _OPTIONAL = ("start_timestamp", "lifecycle")
 _NONE = ""
 

@@ -142,8 +142,14 @@ def show(token: str, view: data.View, steps: Mapping[str, str]) -> None:
                 "ones in the order of their dots.")
     version = st.session_state.setdefault(_VERSION, 0)
     with st.form("jm_ws_backlog_form", border=False):
-        st.data_editor(backlog_table(items, labels, tally), key=f"{_KEY}_{version}", num_rows="dynamic", hide_index=True,
-                       width="stretch", column_config=_columns(list(steps.values())))
+        st.data_editor(
+            backlog_table(items, labels, tally),
+            key=f"{_KEY}_{version}",
+            num_rows="dynamic",
+            hide_index=True,
+            width="stretch",
+            column_config=_columns(list(steps.values())),
+        )
         save = st.form_submit_button("Save backlog", icon=":material/save:", type="primary")
     if save:
         _save(token, items, st.session_state.get(f"{_KEY}_{version}") or {}, labels, view.metrics)

@@ -107,7 +107,9 @@ def my_notes(token: str, steps: Mapping[str, str], key: str = "jm_ws_mine") -> N
         return
     for note in mine:
         with st.container(border=True):
-            st.caption(f"{KIND_ICONS.get(note.kind, '')} {note.kind_label} on **{md(steps.get(note.step_id, note.step_id))}**")
+            st.caption(
+                f"{KIND_ICONS.get(note.kind, '')} {note.kind_label} on **{md(steps.get(note.step_id, note.step_id))}**"
+            )
             st.text(note.text)
             edit, delete = st.columns(2)
             with edit.popover("Edit", icon=":material/edit:", width="stretch"):

@@ -19,7 +19,17 @@ from journeymap.ui import charting, data
 from journeymap.workshop.reveal import MARKS
 from journeymap.workshop.votechart import with_workshop_marks
 
-__all__ = ["Size", "PROJECTOR_SMALL", "PROJECTOR_BIG", "BOARD_SMALL", "BOARD_BIG", "LAPTOP", "map_spec", "draw", "clicked_step"]
+__all__ = [
+    "Size",
+    "PROJECTOR_SMALL",
+    "PROJECTOR_BIG",
+    "BOARD_SMALL",
+    "BOARD_BIG",
+    "LAPTOP",
+    "map_spec",
+    "draw",
+    "clicked_step",
+]
 
 
 class Size:

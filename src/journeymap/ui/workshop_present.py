@@ -222,8 +222,12 @@ def spotlight(token: str, workshop: Workshop, view: data.View, hotspots: Sequenc
         for size, name in ((maps.PROJECTOR_SMALL, "small"), (maps.PROJECTOR_BIG, "big")):
             with st.container(key=f"jm_ws_{name}_spot_{hotspot.step}"):
                 fitted = maps.Size(size.width, size.height - 50, size.large)
-                maps.draw(maps.map_spec(view, hotspots, fitted, spotlight=hotspot.step), rows,
-                          f"jm_ws_chart_{name}_spot_{hotspot.step}", f"Journey map with {hotspot.label} in the spotlight")
+                maps.draw(
+                    maps.map_spec(view, hotspots, fitted, spotlight=hotspot.step),
+                    rows,
+                    f"jm_ws_chart_{name}_spot_{hotspot.step}",
+                    f"Journey map with {hotspot.label} in the spotlight",
+                )
         return
     words, figure = st.columns([2, 3], gap="medium")
     with words:

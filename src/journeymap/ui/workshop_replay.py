@@ -9,6 +9,7 @@ written beside the buttons by the same script.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Sequence
 from types import SimpleNamespace
@@ -61,8 +62,8 @@ def show(view: data.View, hotspots: Sequence[Hotspot], key: str, *, projector: b
         return
     _controls(replay, key, projector)
     for name, width, height, large in _SIZES["projector" if projector else "page"]:
-        spec = view.memo(("replay_spec", start, end, width, height, large), lambda: _spec(
-            replay_spec(view.metrics, replay, hotspots=list(hotspots), width=width, height=height, large=large)))
+        spec = view.memo(("replay_spec", start, end, width, height, large), functools.partial(
+            _built_spec, view.metrics, replay, list(hotspots), width, height, large))
         container = f"{key}_chart_{name}" if not projector else f"jm_ws_{name}_{key}_chart"
         with st.container(key=container):
             st.vega_lite_chart(spec=spec, theme=None, key=f"{container}_vl", width="stretch",
@@ -150,7 +151,9 @@ _SCRIPT = """<script>(() => {
     button.setAttribute('aria-label', on ? 'Pause' : 'Play'); button.title = on ? 'Pause' : 'Play';
     text();
   };
-  const step = (by) => { playing(false); me.t = Math.min(cfg.end, Math.max(cfg.start, me.t + by * cfg.bucket)); draw(); };
+  const step = (by) => {
+    playing(false); me.t = Math.min(cfg.end, Math.max(cfg.start, me.t + by * cfg.bucket)); draw();
+  };
   button.addEventListener('click', () => {
     if (!me.playing && me.t >= cfg.end) me.t = cfg.start;
     playing(!me.playing);
@@ -190,5 +193,13 @@ def _us(day: dt.date) -> int:
 
 def _interval(bucket_ms: int) -> str:
     hours = bucket_ms / 3_600_000
-    return f"{hours:g} hour{'s' if hours != 1 else ''}" if hours < 24 else f"{hours / 24:g} day{'s' if hours != 24 else ''}"
+    return (
+        f"{hours:g} hour{'s' if hours != 1 else ''}"
+        if hours < 24
+        else f"{hours / 24:g} day{'s' if hours != 24 else ''}"
+    )
 
+
+def _built_spec(metrics: Any, replay: Any, hotspots: list[Any], width: int, height: int, large: bool) -> Any:
+    """The replay chart of one size as the browser gets it (made once per period and size)."""
+    return _spec(replay_spec(metrics, replay, hotspots=hotspots, width=width, height=height, large=large))

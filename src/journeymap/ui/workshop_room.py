@@ -23,8 +23,17 @@ from journeymap.ui import workshop_state as ws
 from journeymap.ui.text import md
 from journeymap.workshop.backlog import NOTE_KINDS, Workshop
 
-__all__ = ["STEP_KEY", "NOTE_KEY", "VOTE_KEY", "room_style", "spotlight_box", "dots_left", "work_on_the_map", "shown_steps",
-           "spotlit"]
+__all__ = [
+    "STEP_KEY",
+    "NOTE_KEY",
+    "VOTE_KEY",
+    "room_style",
+    "spotlight_box",
+    "dots_left",
+    "work_on_the_map",
+    "shown_steps",
+    "spotlit",
+]
 
 STEP_KEY, NOTE_KEY, VOTE_KEY = "jm_join_note_step", "jm_join_note", "jm_ws_vote"
 _CLICK_KEY = "jm_room_clicked"
@@ -114,8 +123,12 @@ def work_on_the_map(token: str, view: data.View, workshop: Workshop, journey: Jo
         st.session_state[STEP_KEY] = found[1].step  # the spotlight's step, until they choose another
     with side:
         dots_left(token, workshop.votes_per_participant)
-        step = st.selectbox("Step", ["", *offered], key=STEP_KEY,
-                            format_func=lambda s: steps.get(s, s) if s else "Click a step on the map, or choose it here")
+        step = st.selectbox(
+            "Step",
+            ["", *offered],
+            key=STEP_KEY,
+            format_func=lambda s: steps.get(s, s) if s else "Click a step on the map, or choose it here",
+        )
         if step:
             _step_panel(token, view, workshop, journey, step, steps)
     with st.expander("Your notes: edit or delete", icon=":material/edit_note:"):

@@ -35,10 +35,34 @@ from journeymap.workshop.store import WorkshopStore
 if TYPE_CHECKING:
     from journeymap.journey.model import Journey
 
-__all__ = ["FACILITATOR", "PARTICIPANT", "CODE", "PUBLIC_URL", "WORKSHOP_PARAMS", "chrome_free", "store", "close_stores",
-           "token", "set_token", "forget", "opened", "filter_text", "selection_for", "journey_for", "view_for",
-           "app_address", "unreachable_address", "join_url", "pretty_code", "position", "set_position", "show_on_screen",
-           "kept_key", "keep_in_browser", "rejoin_from_browser"]
+__all__ = [
+    "FACILITATOR",
+    "PARTICIPANT",
+    "CODE",
+    "PUBLIC_URL",
+    "WORKSHOP_PARAMS",
+    "chrome_free",
+    "store",
+    "close_stores",
+    "token",
+    "set_token",
+    "forget",
+    "opened",
+    "filter_text",
+    "selection_for",
+    "journey_for",
+    "view_for",
+    "app_address",
+    "unreachable_address",
+    "join_url",
+    "pretty_code",
+    "position",
+    "set_position",
+    "show_on_screen",
+    "kept_key",
+    "keep_in_browser",
+    "rejoin_from_browser",
+]
 
 FACILITATOR, PARTICIPANT, CODE = "w", "p", "code"
 PUBLIC_URL = joinlink.PUBLIC_URL  # the server's address for joining, when a workshop sets none

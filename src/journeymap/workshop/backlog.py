@@ -214,10 +214,15 @@ def suggest_backlog(metrics: JourneyMetrics, tally: Mapping[str, int], notes: It
         known = step in steps.index and int(steps.at[step, "reached"]) > 0
         impact = (suggest_impact(float(steps.at[step, "delay_share"]), float(steps.at[step, "drop_off_rate"]))
                   if known else None)
-        items.append(BacklogItem(
-            title=opportunity_title(metrics.step_label(step), by_step.get(step, [])), step_id=step, reach=float(reach[step]) if known else None, impact=impact,
-            notes="\n".join(f"{note.kind_label}: {note.text}" for note in by_step.get(step, [])),
-        ))
+        items.append(
+            BacklogItem(
+                title=opportunity_title(metrics.step_label(step), by_step.get(step, [])),
+                step_id=step,
+                reach=float(reach[step]) if known else None,
+                impact=impact,
+                notes="\n".join(f"{note.kind_label}: {note.text}" for note in by_step.get(step, [])),
+            )
+        )
     return sorted(items, key=lambda item: (-tally.get(item.step_id or "", 0), -(item.reach or 0), item.title))
 
 

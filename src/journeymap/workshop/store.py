@@ -210,8 +210,9 @@ class WorkshopStore:
         try:
             return self._join(code, name, known_token)
         except IntegrityError:  # the unique index, should two joins ever get past the lock together
-            raise JourneyError(f"Someone called {str(name).strip()!r} has already joined; add an initial to your name.") \
-                from None
+            raise JourneyError(
+                f"Someone called {str(name).strip()!r} has already joined; add an initial to your name."
+            ) from None
 
     def _join(self, code: str, name: str, known_token: str | None) -> Participant:
         with self._write() as conn:

@@ -57,7 +57,8 @@ def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]]
             **at_dot, text="dot_text:N", size=alt.Size("dot_font:Q", scale=None)).transform_calculate(
             dot_font=f"min(datum.dot_px * 0.56, {30 * k})"),
     ]
-    # The top three's place ("1st") over their dot, leaning right, away from the figure above the step, outlined in white to read over lines and labels.
+    # The top three's place ("1st") over their dot, leaning right, away from the figure above the
+    # step, outlined in white to read over lines and labels.
     placed = voted.transform_filter("datum.place != ''")
     place = {"align": "left", "baseline": "bottom", "fontWeight": "bold", "fontSize": 18 * k, "font": FONT,
              "dx": alt.ExprRef("-datum.dot_px * 0.2"), "dy": alt.ExprRef("-datum.dot_px / 2 + 1")}
@@ -92,7 +93,9 @@ def vote_bars(ranked: Sequence[tuple[str, int]], labels: Mapping[str, str], *, l
               axis=alt.Axis(labelFontSize=16 * k, labelColor=INK, labelLimit=int(width * 0.6), ticks=False,
                             domain=False, labelPadding=6 * k))
     most = max((count for _step, count in ranked), default=1)
-    x = alt.X("dots:Q", title=None, axis=None, scale=alt.Scale(domain=[0, most * 1.35], nice=False))  # room for "12  1st"
+    x = alt.X(
+        "dots:Q", title=None, axis=None, scale=alt.Scale(domain=[0, most * 1.35], nice=False)
+    )  # room for "12  1st"
     base = alt.Chart(frame, width=width, height=height)
     bars = base.mark_bar(cornerRadiusEnd=3 * k, height=row_px * 0.7).encode(
         x=x, y=y, color=alt.condition("datum.top", alt.value(VOTE), alt.value(VOTE_LIGHT)),
