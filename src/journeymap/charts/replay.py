@@ -76,9 +76,12 @@ def replay_chart(metrics: JourneyMetrics, replay: Replay, *, hotspots: list[Hots
     here_base = (alt.Chart(alt.NamedData("replay_here")).transform_filter(f"datum.frame == {frame}")
                  .transform_lookup(lookup="step", from_=alt.LookupData(alt.NamedData("journey_nodes"), "step",
                                                                       ["x", "value_y"])))
-    here_mark = {"baseline": "bottom", "fontWeight": "bold", "fontSize": 15 * k, "font": FONT}
-    here_at = {"x": alt.X("x:Q", scale=x_scale, axis=None), "y": alt.Y("value_y:Q", scale=y_scale, axis=None),
-               "text": "cases:N"}
+    here_mark: dict[str, Any] = {"baseline": "bottom", "fontWeight": "bold", "fontSize": 15 * k, "font": FONT}
+    here_at: dict[str, Any] = {
+        "x": alt.X("x:Q", scale=x_scale, axis=None),
+        "y": alt.Y("value_y:Q", scale=y_scale, axis=None),
+        "text": "cases:N",
+    }
     layers = [tokens, here_base.mark_text(**here_mark, stroke="white", strokeWidth=4 * k, strokeJoin="round")
               .encode(**here_at), here_base.mark_text(**here_mark, color=TOKEN_DARK).encode(**here_at)]
     chart.datasets = alt.Undefined  # copied below otherwise, row by row

@@ -60,16 +60,29 @@ def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]]
     # The top three's place ("1st") over their dot, leaning right, away from the figure above the
     # step, outlined in white to read over lines and labels.
     placed = voted.transform_filter("datum.place != ''")
-    place = {"align": "left", "baseline": "bottom", "fontWeight": "bold", "fontSize": 18 * k, "font": FONT,
-             "dx": alt.ExprRef("-datum.dot_px * 0.2"), "dy": alt.ExprRef("-datum.dot_px / 2 + 1")}
+    place: dict[str, Any] = {
+        "align": "left",
+        "baseline": "bottom",
+        "fontWeight": "bold",
+        "fontSize": 18 * k,
+        "font": FONT,
+        "dx": alt.ExprRef("-datum.dot_px * 0.2"),
+        "dy": alt.ExprRef("-datum.dot_px / 2 + 1"),
+    }
     layers += [placed.mark_text(**place, stroke="white", strokeWidth=5 * k, strokeJoin="round").encode(
         **at_dot, text="place:N"), placed.mark_text(**place, color=VOTE).encode(**at_dot, text="place:N")]
     # Notes: "✎3" left of the step, on the line coming in: clear of the figure above the step, the
     # label under it and the dot to its right.
     noted = base.transform_filter("datum.notes > 0")
-    note = {"align": "right", "baseline": "middle", "fontWeight": "bold", "fontSize": 18 * k, "font": FONT,
-            "dx": alt.ExprRef(f"-datum.radius - {4 * k}")}
-    position = {"x": nodes.encoding.x, "y": nodes.encoding.y}
+    note: dict[str, Any] = {
+        "align": "right",
+        "baseline": "middle",
+        "fontWeight": "bold",
+        "fontSize": 18 * k,
+        "font": FONT,
+        "dx": alt.ExprRef(f"-datum.radius - {4 * k}"),
+    }
+    position: dict[str, Any] = {"x": nodes.encoding.x, "y": nodes.encoding.y}
     layers += [noted.mark_text(**note, stroke="white", strokeWidth=5 * k, strokeJoin="round").encode(
         **position, text="note_text:N"), noted.mark_text(**note, color=INK).encode(**position, text="note_text:N")]
     marked = chart.copy()
