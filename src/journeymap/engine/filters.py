@@ -74,7 +74,10 @@ def _filter_in_case_order(events: Any, case_filter: CaseFilter) -> Any:
     if not events.schema[CASE_CODE].is_integer() or not _is_sorted(events, [CASE_CODE, "ts"]):
         return None
     codes = events.get_column(CASE_CODE)
-    keep = np.ones(int(codes.max()) + 1, dtype=bool)
+    top = codes.max()
+    if not isinstance(top, int):  # every code null: no case codes to index by
+        return None
+    keep = np.ones(top + 1, dtype=np.bool_)
     if case_filter.start is not None or case_filter.end is not None:
         firsts = events.filter(codes.ne_missing(codes.shift(1)).fill_null(True)).select(CASE_CODE, "ts")
         started = firsts.get_column("ts").to_numpy()

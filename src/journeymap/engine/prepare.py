@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import narwhals as nw
 import numpy as np
@@ -153,6 +153,10 @@ def lookup_expr(key: nw.Expr, table: dict[Any, int], dtype: Any = nw.Int64) -> n
     return key.replace_strict(table, default=-1, return_dtype=dtype)
 
 
+@overload
+def lookup(frame: nw.LazyFrame[Any], key: str, table: Sequence[int], name: str) -> nw.LazyFrame[Any]: ...
+@overload
+def lookup(frame: nw.DataFrame[Any], key: str, table: Sequence[int], name: str) -> nw.DataFrame[Any]: ...
 def lookup(frame: nw.LazyFrame[Any] | nw.DataFrame[Any], key: str, table: Sequence[int], name: str
            ) -> nw.LazyFrame[Any] | nw.DataFrame[Any]:
     """Add column `name` = `table[key]` for keys 0..len(table)-1.

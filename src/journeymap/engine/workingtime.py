@@ -153,7 +153,7 @@ def with_working_clock(prepared: PreparedEvents, calendars: Sequence[Calendar], 
     the last event to `AS_OF_CLOCK` is the working time since, on the last step's calendar.
     """
     has_start = "start" in prepared.events.collect_schema().names()
-    frame = prepared.frame()
+    frame: Any = prepared.frame()  # eager or lazy, as the engine is
     span = frame.select(nw.col("ts").min().alias("lo"), nw.col("ts").max().alias("hi"))
     lo, hi = (span.collect() if isinstance(span, nw.LazyFrame) else span).row(0)
     lo, hi = (0, 0) if lo is None else (int(lo), max(int(hi), int(as_of_us)))
