@@ -27,7 +27,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from journeymap.journey.model import WEEKDAYS, Calendar, Journey
+from journeymap.journey.model import WEEKDAYS, Calendar, Journey, Okr, Target
 
 __all__ = ["build_calendars", "check_calendars", "check_calendar_references", "calendars_to_data",
            "parse_hours", "format_hours"]
@@ -82,10 +82,10 @@ def check_calendars(data: dict[str, Any], error: _Error) -> None:
                 raise error(("calendars", i, "hours"), f"calendars.{i}.hours overlap ({', '.join(ranges)}); "
                             "list each working period once.")
         holidays = _holiday_spec(item)
-        problem = (_holiday_problem(holidays[0].upper(), holidays[1].upper() if holidays[1] else None)
-                   if holidays else None)
-        if problem:
-            raise error(("calendars", i, "holidays"), f"calendars.{i}.holidays: {problem}")
+        holiday_problem = (_holiday_problem(holidays[0].upper(), holidays[1].upper() if holidays[1] else None)
+                           if holidays else None)
+        if holiday_problem:
+            raise error(("calendars", i, "holidays"), f"calendars.{i}.holidays: {holiday_problem}")
         for k, day in enumerate(item.get("closed", ())):
             try:
                 dt.date.fromisoformat(str(day))
@@ -106,7 +106,8 @@ def check_calendar_references(journey: Journey, data: dict[str, Any], error: _Er
             raise error(path, f"{'.'.join(map(str, path))} names a calendar '{calendar}', which is not defined "
                         "under calendars.")
     if not journey.calendars:
-        working = [(("steps", i, "target", "time"), s.target) for i, s in enumerate(journey.steps)]
+        working: list[tuple[tuple[Any, ...], Target | Okr | None]] = [
+            (("steps", i, "target", "time"), s.target) for i, s in enumerate(journey.steps)]
         working += [(("transitions", i, "target", "time"), t.target) for i, t in enumerate(journey.transitions)]
         working += [(("okrs", i, "time"), o) for i, o in enumerate(journey.okrs)]
         for path, item in working:

@@ -36,7 +36,7 @@ def lan_address() -> str | None:
     except OSError:
         pass
     try:
-        candidates += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
+        candidates += [str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
     except OSError:
         pass
     for address in candidates:
