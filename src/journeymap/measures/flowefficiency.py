@@ -81,6 +81,7 @@ def _split(times: CaseTimes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     arrival = times.arrival_s
     previous_ts = np.r_[np.nan, times.event_ts[:-1].astype(np.float64)] if len(arrival) else np.zeros(0)
     start = times.event_start_us
+    assert start is not None  # flow_efficiency returns None before splitting a log without start times
     timed = ~np.isnan(arrival) & ~np.isnan(start)
     with np.errstate(invalid="ignore"):
         wait = np.clip((start - previous_ts) / 1_000_000, 0.0, None)
@@ -89,6 +90,7 @@ def _split(times: CaseTimes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _per_step(times: CaseTimes, wait: np.ndarray, work: np.ndarray, timed: np.ndarray) -> pd.DataFrame:
+    assert times.event_start_us is not None  # flow_efficiency returns None before this without start times
     has_arrival = ~np.isnan(times.arrival_s)
     k = len(times.steps)
     previous_ts = np.r_[0, times.event_ts[:-1]] if len(timed) else np.zeros(0, np.int64)

@@ -220,7 +220,7 @@ def _target_actual(row: Any) -> float:
     """The target's statistic on the clock the target names (`metrics._with_target_actuals`)."""
     actual = getattr(row, "target_actual_s", None)
     if actual is None or actual != actual:
-        actual = getattr(row, f"arrival_{row.target_statistic}_s", float("nan"))
+        return getattr(row, f"arrival_{row.target_statistic}_s", float("nan"))
     return actual
 
 

@@ -192,16 +192,17 @@ def _scale_of(name: str, values: list[str]) -> SatisfactionScale | str:
     if len(values) > _MAX_LABELS:
         return f"more than {_MAX_LABELS} different values"
     numbers = [_number(v) for v in values]
-    if all(n is not None for n in numbers):
-        low, high = min(numbers), max(numbers)  # type: ignore[type-var]
-        whole = all(float(n).is_integer() for n in numbers)  # type: ignore[arg-type]
+    scores = [n for n in numbers if n is not None]
+    if len(scores) == len(numbers):
+        low, high = min(scores), max(scores)
+        whole = all(n.is_integer() for n in scores)
         if "nps" in name.lower() and low >= 0 and high <= 10:
             return SatisfactionScale("NPS 0–10", 0.0, 10.0)
         if whole and low >= 1 and high <= 5:
             return SatisfactionScale("CSAT 1–5", 1.0, 5.0)
         if whole and low >= 0 and high <= 10:
             return SatisfactionScale("NPS 0–10", 0.0, 10.0)
-        return SatisfactionScale(f"score {low:g}–{high:g}", float(low), float(high))  # type: ignore[arg-type]
+        return SatisfactionScale(f"score {low:g}–{high:g}", float(low), float(high))
     words = {v.strip().lower() for v in values}
     for known, title in ((_SENTIMENT, "sentiment"), (_CSAT_WORDS, "CSAT 1–5")):
         if words <= set(known):
