@@ -229,6 +229,7 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
                spotlight: str | None, shown_lanes: set[str], g: _Geometry) -> pd.DataFrame:
     """One row per drawn step: position, size, measure and its human texts, fitted to the step's slot."""
     journey = metrics.journey
+    assert journey is not None  # journey_map, the only caller, raises before drawing without one
     stage_label = {stage.id: stage.label for stage in journey.stages}
     # A step can carry two numbers: its own and a handoff's whose waiting arrives there ("② ④").
     all_ranks: dict[str, list[int]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 import altair as alt
 import pandas as pd
@@ -19,7 +19,7 @@ __all__ = ["FONT", "INK", "MUTED", "FAINT", "SCHEME", "OUTCOMES", "EDGE_KINDS", 
 
 INK, MUTED, FAINT = "#1f2933", "#52606d", "#9aa5b1"
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
-SCHEME = "orangered"  # sequential, lightness-monotone: readable with every colour-vision deficiency
+SCHEME: Final = "orangered"  # sequential, lightness-monotone: readable with every colour-vision deficiency
 OUTCOMES = {"Moved on": "#0072B2", "Completed": "#009E73", "In flight here": "#E69F00",  # Okabe-Ito
             "Dropped here": "#D55E00", "Exited here": "#CC79A7"}
 # Edge colour and dash; [] is a solid line (a [1, 0] "dash" looks the same but cuts every edge

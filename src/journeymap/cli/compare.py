@@ -84,8 +84,8 @@ def _compare(args: argparse.Namespace) -> int:
     if pilot:
         return _compare_pilot(args, times, pilot, options)
     if args.segment:
-        segments = compare_segment(times, args.segment, **options)
-        return _emit(args, segment_json(segments), lambda: _segment_table(segments))
+        comparison = compare_segment(times, args.segment, **options)
+        return _emit(args, segment_json(comparison), lambda: _segment_table(comparison))
     date, title = args.change_date, None
     if date is None:
         change = latest_change(times.journey)
