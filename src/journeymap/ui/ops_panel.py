@@ -67,7 +67,7 @@ def _flow(ops: OpsMeasures) -> None:
 
 def show_step(ops: OpsMeasures, step: str) -> None:
     """A step's waiting against working, and the satisfaction of the cases that passed it, where the log tells."""
-    cells = []
+    cells: list[tuple[str, str, str] | tuple[str, str, str, str | None]] = []
     if ops.flow is not None:
         rows = ops.flow.steps[ops.flow.steps["step"] == step]
         if len(rows) and rows["timed_arrivals"].iloc[0] > 0:
@@ -88,6 +88,6 @@ def show_step(ops: OpsMeasures, step: str) -> None:
     if not cells:
         return
     for column, cell in zip(st.columns(len(cells)), cells):
-        label, value, help_text, *delta = cell
-        column.metric(label, value, help=help_text, delta=delta[0] if delta else None,
-                      delta_color="normal" if delta else "off")
+        label, value, help_text, *deltas = cell
+        column.metric(label, value, help=help_text, delta=deltas[0] if deltas else None,
+                      delta_color="normal" if deltas else "off")

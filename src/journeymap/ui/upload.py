@@ -259,5 +259,5 @@ def unmapped_share(log: EventLog, journey: Journey) -> tuple[float, list[str]]:
     names = journey.activity_map()
     counts = log.frame.group_by("activity").len().sort("len", descending=True)
     unmapped = counts.filter(~pl.col("activity").str.strip_chars().str.to_lowercase().is_in(list(names)))
-    total = counts.get_column("len").sum() or 1
-    return unmapped.get_column("len").sum() / total, unmapped.get_column("activity").head(5).to_list()
+    total = int(counts.get_column("len").sum()) or 1  # "len" counts rows: its sum is an int
+    return int(unmapped.get_column("len").sum()) / total, unmapped.get_column("activity").head(5).to_list()

@@ -148,7 +148,7 @@ def remove_note(token: str, key: str = "jm_ws_remove") -> None:
         st.caption("No notes yet.")
         return
     labels = {note.id: f"{note.kind_label} · {note.author}: {note.text[:60]}" for note in notes}
-    st.selectbox("Note", list(labels), format_func=labels.get, key=f"{key}_which")
+    st.selectbox("Note", list(labels), format_func=labels.__getitem__, key=f"{key}_which")
     st.button("Remove this note", icon=":material/delete:", key=f"{key}_go", on_click=_remove, args=(token, key))
     message(key)
 

@@ -170,7 +170,7 @@ def section(workshop: Workshop | None = None) -> str:
     """
     wanted = st.query_params.get(SECTION_PARAM) or (workshop.on_screen if workshop else None)
     st.session_state[SECTION_KEY] = wanted if wanted in SECTIONS else "map"
-    chosen = st.selectbox("Part of the workshop", list(SECTIONS), format_func=SECTIONS.get, key=SECTION_KEY,
+    chosen = st.selectbox("Part of the workshop", list(SECTIONS), format_func=SECTIONS.__getitem__, key=SECTION_KEY,
                           on_change=_section_changed, label_visibility="collapsed")
     return chosen or "map"
 

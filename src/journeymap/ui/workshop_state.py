@@ -137,7 +137,8 @@ def selection_for(workshop: Workshop) -> Selection:
     if found:
         start, end = (dt.date.fromisoformat(part) if part != "…" else None for part in found.groups())
     query = urllib.parse.parse_qs(workshop.filters)
-    segment = (query.get("segment") or [None])[0]
+    segments = query.get("segment")
+    segment = segments[0] if segments else None
     values = tuple(query.get("value") or ()) if segment else ()
     return Selection(journey=workshop.journey_id, start=start, end=end, segment=segment, values=values)
 
@@ -202,13 +203,13 @@ def set_position(name: str, value: int) -> None:
 def show_on_screen(token: str, workshop: Workshop, *, part: str | None = None, stage: int | None = None,
                    spotlight: int | None = None) -> Workshop:
     """Record in the store what the facilitator's screen shows, when it differs, for laptops to follow."""
-    wanted = {"part": part if part != workshop.on_screen else None,
-              "stage": stage if stage != workshop.stage_shown else None,
-              "spotlight": spotlight if spotlight != workshop.spotlight else None}
-    if all(value is None for value in wanted.values()):
+    new_part = part if part != workshop.on_screen else None
+    new_stage = stage if stage != workshop.stage_shown else None
+    new_spotlight = spotlight if spotlight != workshop.spotlight else None
+    if new_part is None and new_stage is None and new_spotlight is None:
         return workshop
     try:
-        return store().show_on_screen(token, **wanted)
+        return store().show_on_screen(token, part=new_part, stage=new_stage, spotlight=new_spotlight)
     except JourneyError:  # following is a convenience: the screen itself shows what it shows
         return workshop
 
