@@ -2,8 +2,12 @@
 each activity, the moves between activities, where each activity usually comes, and timer-like waits.
 
 Cheaper than `compute_metrics` (no statuses, statistics or variants), so drafting a journey adds
-little to loading a log; the ordering and the end/exit rule are the metrics' own
-(`engine.prepare_events`, `outcomes.log_outcomes`), so the draft and the map agree.
+little to loading a log (`benchmarks/bench_load.py`): numpy passes over the events in case order
+(`logarrays`), no group-by. Counts are `bincount`s over small activity codes, taken in slices that
+stay in the processor's cache; first visits come from a word of bits per case, position by position
+(or a radix sort of the few cases that visit an activity twice); only those cases are sorted to
+count each move once per case. The ordering and the end/exit rule are the metrics' own
+(`engine.prepare_events`, `outcomes.proposed_outcomes`), so the draft and the map agree.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
+import polars as pl
 
-from journeymap.engine.prepare import as_lazy, collect, in_order, prepare_events, to_pandas
-from journeymap.measures.outcomes import Outcomes, log_outcomes
+from journeymap.engine.logarrays import ordered_log
+from journeymap.measures.outcomes import Outcomes, proposed_outcomes
 
 __all__ = ["LogFacts", "log_facts"]
 
@@ -27,6 +33,11 @@ TIMER_SHARE = 0.2
 TIMER_MIN_ARRIVALS = 20
 TIMER_MIN_S = 3600.0
 _TIMER_BIN = math.log(1.02)  # bins 2% wide: a value within 1% of a bin's middle
+# The bins a wait from TIMER_MIN_S to the longest int64 span of microseconds can fall in.
+_LOWEST_BIN = round(math.log(TIMER_MIN_S) / _TIMER_BIN)
+_BIN_RANGE = round(math.log(2**63 / 1_000_000) / _TIMER_BIN) + 1 - _LOWEST_BIN
+_SLICE = 2**16
+_WORD = 64  # bits of the word that holds a case's activities so far (`_visits_by_position`)
 
 
 @dataclass(frozen=True)
@@ -45,45 +56,279 @@ class LogFacts:
 
 def log_facts(events: Any) -> LogFacts:
     """The facts of canonical events (any engine), every activity its own step."""
-    activities = sorted(collect(as_lazy(events).select("activity").unique()).get_column("activity").to_list())
-    names = dict(enumerate(activities))
-    prepared = prepare_events(events, {a: a for a in activities}, {a: i for i, a in names.items()}, None)
-    frame, step = prepared.frame(), in_order(prepared.eager)
-    # The first visit of each (case, activity), found on one packed key (a two-key group-by costs
-    # twice as much): how many cases reach the activity, and where in them it usually first comes.
-    pair = nw.col("case_code").cast(nw.Int64) * max(len(names), 1) + nw.col("step_code")
-    visits = to_pandas(frame.select("step_code", "position", pair=pair).filter(nw.col("pair").is_first_distinct())
-                       .group_by("step_code").agg(nw.len().alias("reached"), nw.col("position").mean()))
-    reached = {names[c]: int(n) for c, n in zip(visits["step_code"], visits["reached"])}
-    outcomes = log_outcomes(prepared.events, names, reached=reached)
-    starting = to_pandas(frame.filter(nw.col("is_first")).group_by("step_code").agg(nw.len().alias("n")))
-    # Only the columns read below: filtering copies every column it keeps.
-    moves = frame.select("case_code", "step_code", "is_last", next_code=step(nw.col("step_code").shift(-1)),
-                         gap_s=(step(nw.col("ts").shift(-1)) - nw.col("ts")) / 1_000_000)
-    moves = moves.filter(~nw.col("is_last")).drop("is_last")
-    transitions = to_pandas(moves.group_by("step_code", "next_code").agg(nw.col("case_code").n_unique().alias("cases")))
-    transitions = pd.DataFrame({"from": transitions["step_code"].map(names), "to": transitions["next_code"].map(names),
-                                "cases": transitions["cases"].astype("int64")})
+    log = ordered_log(events)
+    names, first = log.names, log.first
+    n_steps = len(names)
+    step = _small(log.step, n_steps)
+    starts = np.flatnonzero(first)
+    lengths = np.diff(starts, append=len(step))
+    by_position = _by_position(n_steps, lengths)
+    tally = _tally(step, first, log.wait_us, starts, lengths, n_steps, positions=not by_position)
+    reached, position_sum, looping = _visits(step, starts, lengths, tally, by_position)
+    starting = np.bincount(step[starts], minlength=n_steps)
+    ending = np.bincount(step[starts + lengths - 1], minlength=n_steps)
+    reached_by_name = {names[c]: int(n) for c, n in enumerate(reached) if n}
     return LogFacts(
-        n_cases=int(starting["n"].sum()) if len(starting) else 0,
-        reached=reached,
-        starting={names[c]: int(n) for c, n in zip(starting["step_code"], starting["n"])},
-        first_position={names[c]: float(p) for c, p in zip(visits["step_code"], visits["position"])},
-        transitions=transitions.sort_values(["cases", "from", "to"], ascending=[False, True, True],
-                                            ignore_index=True),
-        outcomes=outcomes, timers=_timers(moves, names))
+        n_cases=len(starts),
+        reached=reached_by_name,
+        starting={names[c]: int(n) for c, n in enumerate(starting) if n},
+        first_position={names[c]: float(p / n) for c, (p, n) in enumerate(zip(position_sum, reached)) if n},
+        transitions=_transitions(step, first, looping, tally, names),
+        outcomes=proposed_outcomes({names[c]: int(n) for c, n in enumerate(ending) if n}, reached_by_name),
+        timers=_timers(tally, _arrivals(tally, starting), names))
 
 
-def _timers(moves: Any, names: dict[int, str]) -> tuple[str, ...]:
-    """Activities whose arrival looks like a system timer (see `TIMER_SHARE`)."""
-    # One key per (activity, bin): a bin number stays far below a million (int64 µs end near 10**13 s).
-    key = nw.col("next_code").cast(nw.Int64) * 1_000_000 + (nw.col("gap_s").log() / _TIMER_BIN).round(0).cast(nw.Int64)
-    counts = to_pandas(moves.filter(nw.col("gap_s") >= TIMER_MIN_S).select(key=key).group_by("key")
-                       .agg(nw.len().alias("n")))
-    if counts.empty:
-        return ()
-    counts["next_code"] = counts["key"] // 1_000_000
-    arrivals = to_pandas(moves.group_by("next_code").agg(nw.len().alias("arrivals")))
-    peak = counts.groupby("next_code")["n"].max().rename("peak").reset_index().merge(arrivals, on="next_code")
-    timed = peak[(peak["peak"] >= TIMER_MIN_ARRIVALS) & (peak["peak"] >= TIMER_SHARE * peak["arrivals"])]
-    return tuple(sorted(names[c] for c in timed["next_code"]))
+def _visits(step: np.ndarray, starts: np.ndarray, lengths: np.ndarray, tally: _Tally, by_position: bool
+            ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per activity: the cases that reach it and the sum of the positions where they first do; and
+    the events of the cases that (may) visit an activity twice (`_events_of`).
+
+    A case that visits no activity twice makes no move twice either: its events and moves count as
+    they are, and only the other cases (often few) are sorted, for first visits (unless found
+    position by position, `_by_position`) and for moves (`_transitions`)."""
+    n_steps = len(tally.events)
+    if by_position:
+        reached, position_sum, looping_cases = _visits_by_position(step, starts, lengths, n_steps)
+        return reached, position_sum, _events_of(looping_cases, starts, lengths)
+    looping = _events_of(_may_repeat(step, starts, n_steps), starts, lengths)
+    return (*_first_visits(step, looping, tally), looping)
+
+
+def _arrivals(tally: _Tally, starting: np.ndarray) -> np.ndarray:
+    """Per activity: the events arrived at from an event before them (all but a case's first)."""
+    n_steps = len(starting)
+    if tally.moves is not None:  # the moves into each activity
+        return tally.moves[:n_steps * n_steps].reshape(n_steps, n_steps).sum(axis=0)
+    return tally.events - starting
+
+
+def _small(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """Codes in the smallest unsigned type that holds them: numpy sorts 8- and 16-bit keys by radix."""
+    for dtype in (np.uint8, np.uint16):
+        if n_codes <= np.iinfo(dtype).max + 1:
+            return codes.astype(dtype, copy=False)
+    return codes.astype(np.int64, copy=False)
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """What one pass over the events counts: per activity its `events` and the sum of their
+    positions in their cases (zeros when not asked for); per move key (from * n_steps + to) its
+    `moves`; per (activity, wait bin) key the `waits` of `TIMER_MIN_S` or more that arrive there. A
+    table too large for the number of activities is None, and the keys are kept instead
+    (`wait_keys`) or counted later."""
+
+    events: np.ndarray
+    position_sum: np.ndarray
+    moves: np.ndarray | None
+    waits: np.ndarray | None
+    wait_keys: list[np.ndarray]
+
+
+def _tally(step: np.ndarray, first: np.ndarray, wait_us: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+           n_steps: int, positions: bool = True) -> _Tally:
+    """Count the events, moves and long waits (`_Tally`) in slices that stay in the processor's
+    cache: on a million events, fresh memory for whole-log temporaries costs more than the counting."""
+    n, n_keys = len(step), n_steps * n_steps
+    events, position_sum = np.zeros(n_steps, dtype=np.int64), np.zeros(n_steps)
+    moves = np.zeros(n_keys + 1, dtype=np.int64) if n_keys < 2**16 else None  # + 1: from one case to the next
+    waits = np.zeros(n_steps * _BIN_RANGE, dtype=np.int64) if n_steps * _BIN_RANGE <= 2**22 else None
+    wait_keys: list[np.ndarray] = []
+    case_start = np.repeat(starts.astype(np.int32 if n < 2**31 else np.int64), lengths) if positions else None
+    for lo in range(0, n, _SLICE):
+        hi = min(lo + _SLICE, n)
+        if case_start is not None:
+            here = step[lo:hi]
+            events += np.bincount(here, minlength=n_steps)
+            position = np.arange(lo, hi, dtype=case_start.dtype)
+            position -= case_start[lo:hi]
+            position_sum += np.bincount(here, weights=position, minlength=n_steps)  # whole numbers: exact
+        ahead = min(hi, n - 1)  # moves from the events here to the next ones (the log's last has none)
+        source, target, new_case = step[lo:ahead], step[lo + 1:ahead + 1], first[lo + 1:ahead + 1]
+        if moves is not None:
+            key = source.astype(np.uint16)
+            key *= n_steps
+            key += target
+            np.putmask(key, new_case, n_keys)
+            moves += np.bincount(key, minlength=n_keys + 1)
+        wait = wait_us[lo:ahead]
+        long = wait >= TIMER_MIN_S * 1_000_000  # in whole µs, the same as seconds >= TIMER_MIN_S
+        long &= ~new_case
+        if long.any():
+            key = target[long].astype(np.int64)
+            key *= _BIN_RANGE
+            key += _timer_bins(wait[long])
+            key -= _LOWEST_BIN
+            if waits is not None:
+                waits += np.bincount(key, minlength=len(waits))
+            else:
+                wait_keys.append(key)
+    return _Tally(events, position_sum, moves, waits, wait_keys)
+
+
+def _by_position(n_steps: int, lengths: np.ndarray) -> bool:
+    """Whether first visits are found position by position (`_visits_by_position`): the activities
+    fit a word, and the longest case is short beside the log (one small pass per position)."""
+    return n_steps <= _WORD and int(lengths.max(initial=0)) * _WORD <= int(lengths.sum())
+
+
+def _visits_by_position(step: np.ndarray, starts: np.ndarray, lengths: np.ndarray, n_steps: int
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per activity: the cases that reach it and the sum of the positions where they first do; per
+    case, whether it visits an activity twice. Position by position over all cases
+    at once, each case's activities so far as bits of a word (`n_steps` at most `_WORD`)."""
+    longest_first = np.argsort(-lengths, kind="stable")  # the cases still going at a position: a prefix
+    at = starts[longest_first]
+    going = np.searchsorted(-lengths[longest_first], -np.arange(int(lengths.max(initial=0))), side="left")
+    word = np.uint32 if n_steps <= 32 else np.uint64
+    bits = np.left_shift(word(1), np.arange(n_steps, dtype=word))
+    seen = np.zeros(len(starts), dtype=word)
+    reached, position_sum = np.zeros(n_steps, dtype=np.int64), np.zeros(n_steps, dtype=np.int64)
+    for position, n_going in enumerate(going):
+        here = step[at[:n_going]]
+        bit = bits[here]
+        new = (seen[:n_going] & bit) == 0
+        seen[:n_going] |= bit
+        visits = np.bincount(here[new], minlength=n_steps)
+        reached += visits
+        position_sum += position * visits
+        at[:n_going] += 1
+    looping = np.empty(len(starts), dtype=bool)
+    looping[longest_first] = np.bitwise_count(seen) < lengths[longest_first]
+    return reached, position_sum, looping
+
+
+def _may_repeat(step: np.ndarray, starts: np.ndarray, n_steps: int) -> np.ndarray:
+    """Per case: whether it may visit an activity twice. Certainly not when its activities, as bits
+    of a word, are as many as its events; codes a word's width apart share a bit, which only sends
+    a case to the exact count."""
+    dtype = np.uint32 if n_steps <= 32 else np.uint64
+    bits = np.left_shift(dtype(1), np.arange(np.dtype(dtype).itemsize * 8, dtype=dtype))
+    codes = step if n_steps <= len(bits) else step % len(bits)
+    seen = np.zeros(len(starts), dtype=dtype)
+    per_slice = max(1, _SLICE * len(starts) // max(len(step), 1))  # cases in a slice of about _SLICE events
+    for first_case in range(0, len(starts), per_slice):
+        cases = slice(first_case, first_case + per_slice)
+        lo, hi = starts[first_case], starts[cases.stop] if cases.stop < len(starts) else len(step)
+        seen[cases] = np.bitwise_or.reduceat(bits[codes[lo:hi]], starts[cases] - lo)
+    return np.bitwise_count(seen) < np.diff(starts, append=len(step))
+
+
+def _events_of(cases: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The events of the chosen cases (a mask over cases), in order: index in the log, case number,
+    position in the case."""
+    lengths = lengths[cases]
+    local = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=local[1:])
+    position = np.arange(int(lengths.sum())) - np.repeat(local, lengths)
+    return np.repeat(starts[cases], lengths) + position, np.repeat(np.flatnonzero(cases), lengths), position
+
+
+def _grouped(key: np.ndarray, case: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Events grouped by `key` (0..n_keys-1) with a stable sort, which keeps each group in case order:
+    the order, the case of each event in it, and where each group's events start in it (n_keys + 1)."""
+    order = np.argsort(key, kind="stable")
+    bounds = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key, minlength=n_keys), out=bounds[1:])
+    return order, case[order], bounds
+
+
+def _first_in_group(grouped_case: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where in a grouping each case's first event of a group is, and how many there are before each bound."""
+    new = np.empty(len(grouped_case), dtype=bool)
+    new[:1] = True
+    np.not_equal(grouped_case[1:], grouped_case[:-1], out=new[1:])
+    inner = bounds[1:-1]
+    new[inner[inner < len(new)]] = True  # a group's first event is new even in the case before it
+    firsts = np.flatnonzero(new)
+    return firsts, np.searchsorted(firsts, bounds)
+
+
+def _first_visits(step: np.ndarray, looping: tuple[np.ndarray, np.ndarray, np.ndarray], tally: _Tally
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per activity: the cases that reach it, and the sum of the positions in them where they first do.
+
+    Every event counts, less the events of the `looping` cases (`_events_of`), plus their first visits."""
+    n_steps = len(tally.events)
+    reached, position_sum = tally.events.copy(), tally.position_sum.copy()
+    index, case, position = looping
+    if len(index):
+        inner_step = step[index]
+        reached -= np.bincount(inner_step, minlength=n_steps)
+        position_sum -= np.bincount(inner_step, weights=position, minlength=n_steps)
+        order, grouped_case, bounds = _grouped(inner_step, case, n_steps)
+        visits, before = _first_in_group(grouped_case, bounds)
+        total = np.zeros(len(visits) + 1, dtype=np.int64)
+        np.cumsum(position[order[visits]], out=total[1:])
+        reached += np.diff(before)
+        position_sum += total[before[1:]] - total[before[:-1]]
+    return reached, position_sum  # sums of whole numbers far below 2**53: exact in float64
+
+
+def _transitions(step: np.ndarray, first: np.ndarray, looping: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 tally: _Tally, names: tuple[str, ...]) -> pd.DataFrame:
+    """The moves between activities, with the number of cases that make each, busiest first.
+
+    Every move counts, less the moves of the `looping` cases (`_events_of`), plus one per case and
+    move among those."""
+    n_steps = len(names)
+    n_keys = n_steps * n_steps
+    if tally.moves is not None:
+        cases = tally.moves[:n_keys].copy()
+        index, case, _ = looping
+        inside = case[1:] == case[:-1]  # the cases' events are contiguous: a move where the case goes on
+        if inside.any():
+            at = index[:-1][inside]
+            inner_key = step[at].astype(np.uint16)
+            inner_key *= n_steps
+            inner_key += step[at + 1]
+            cases -= np.bincount(inner_key, minlength=n_keys)
+            _, grouped_case, bounds = _grouped(inner_key, case[:-1][inside], n_keys)
+            cases += np.diff(_first_in_group(grouped_case, bounds)[1])
+        pairs = np.flatnonzero(cases)
+        cases = cases[pairs]
+    else:  # very many activities: count the (move, case) pairs there are
+        case, at = np.cumsum(first) - 1, np.flatnonzero(~first[1:])
+        n_cases = int(case[-1]) + 1
+        distinct = np.unique((step[at].astype(np.int64) * n_steps + step[at + 1]) * n_cases + case[at])
+        pairs, cases = np.unique(distinct // n_cases, return_counts=True)
+    label = np.asarray(names, dtype=object)
+    table = pd.DataFrame({"from": label[pairs // n_steps].tolist(), "to": label[pairs % n_steps].tolist(),
+                          "cases": cases.astype("int64")}) if len(pairs) else \
+        pd.DataFrame({"from": pd.Series([], dtype="str"), "to": pd.Series([], dtype="str"),
+                      "cases": pd.Series([], dtype="int64")})
+    return table.sort_values(["cases", "from", "to"], ascending=[False, True, True], ignore_index=True)
+
+
+def _timers(tally: _Tally, arrivals: np.ndarray, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Activities whose arrival looks like a system timer (see `TIMER_SHARE`); `arrivals` per activity."""
+    n_steps = len(names)
+    if tally.waits is not None:
+        peak = tally.waits.reshape(n_steps, _BIN_RANGE).max(axis=1, initial=0)
+    else:  # very many activities: count the (activity, bin) pairs there are
+        pairs, counts = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *tally.wait_keys]), return_counts=True)
+        peak = np.zeros(n_steps, dtype=np.int64)
+        np.maximum.at(peak, pairs // _BIN_RANGE, counts)
+    timed = (peak >= TIMER_MIN_ARRIVALS) & (peak >= TIMER_SHARE * arrivals)
+    return tuple(sorted(names[c] for c in np.flatnonzero(timed)))
+
+
+def _timer_bins(wait_us: np.ndarray) -> np.ndarray:
+    """The 2%-wide bin of the log of each wait (in seconds): Polars' logarithm, rounded half to even.
+
+    numpy's logarithm may differ from Polars' in the last bit, which moves a bin only for a value
+    a hair from a bin's edge; those few are taken from Polars, so the bins are Polars' own.
+    """
+    scaled = wait_us / 1_000_000
+    np.log(scaled, out=scaled)
+    scaled /= _TIMER_BIN
+    rounded = np.rint(scaled)
+    bins = rounded.astype(np.int64)
+    scaled -= rounded
+    edge = np.flatnonzero(np.abs(scaled, out=scaled) > 0.5 - 1e-6)
+    if len(edge):
+        exact = nw.from_native(pl.DataFrame({"gap_s": wait_us[edge] / 1_000_000})).select(
+            (nw.col("gap_s").log() / _TIMER_BIN).round(0).cast(nw.Int64))
+        bins[edge] = exact.get_column("gap_s").to_numpy()
+    return bins

@@ -15,7 +15,7 @@ import narwhals as nw
 
 from journeymap.engine.prepare import to_pandas
 
-__all__ = ["Outcome", "Outcomes", "log_outcomes", "looks_like_exit", "EXIT_WORDS"]
+__all__ = ["Outcome", "Outcomes", "log_outcomes", "proposed_outcomes", "looks_like_exit", "EXIT_WORDS"]
 
 # Words that name a negative outcome, matched at the start of a word in any letter case. English
 # first, then the Dutch, German, French, Spanish and Italian spellings seen in public logs.
@@ -80,7 +80,6 @@ def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str], reached: dict
     lasts = to_pandas(events.filter(nw.col("is_last")).group_by("step_code").agg(nw.len().alias("ending")))
     if lasts.empty:
         return Outcomes((), (), ())
-    n_cases = int(lasts["ending"].sum())
     table = lasts.assign(step=lasts["step_code"].map(names))
     if reached is None:
         counted = to_pandas(events.filter(nw.col("step_code").is_in(table["step_code"].tolist()))
@@ -88,8 +87,17 @@ def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str], reached: dict
         table = table.merge(counted, on="step_code")
     else:
         table["reached"] = table["step"].map(reached)
-    table = table.sort_values(["ending", "step"], ascending=[False, True])
-    outcomes = [Outcome(row.step, int(row.ending), int(row.reached)) for row in table.itertuples()]
+    return proposed_outcomes(dict(zip(table["step"], table["ending"])), dict(zip(table["step"], table["reached"])))
+
+
+def proposed_outcomes(ending: dict[str, int], reached: dict[str, int]) -> Outcomes:
+    """The end and exit steps (`log_outcomes`' rule) from the cases whose last event is at each step
+    (steps no case ends at left out) and the cases that reach each."""
+    if not ending:
+        return Outcomes((), (), ())
+    n_cases = sum(int(n) for n in ending.values())
+    outcomes = [Outcome(step, int(ending[step]), int(reached[step]))
+                for step in sorted(ending, key=lambda step: (-ending[step], step))]
     exits = tuple(o for o in outcomes if looks_like_exit(o.step))
     ends = tuple(o for o in outcomes if not looks_like_exit(o.step) and (
         o.ending >= END_ALWAYS_SHARE * n_cases
