@@ -144,9 +144,12 @@ class TestUrl:
         assert at.multiselect(key="jm_w_values").value == ["agency"]
         assert at.query_params["value"] == "agency"
 
-    def test_a_changed_url_in_the_same_session_is_followed(self) -> None:
-        """When the URL changes under a running session (back button, edited link), the view follows it."""
+    def test_a_changed_url_in_the_same_session_is_followed(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """When the browser's back or forward button changes the URL under a running session, the view follows it."""
+        from journeymap.ui import state
+
         at = open_app(segment="location", value="Berlin")
+        monkeypatch.setattr(state, "_history_navigation", lambda: True)  # AppTest cannot press the back button
         at.query_params.clear()
         at.query_params.update({"journey": "purchase_request", "color": "delay_share"})
         at.run()

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from journeymap.ui import data, state
+from journeymap.ui import data, enter_commits, state
 from journeymap.ui.state import Selection
 from journeymap.ui.text import md
 
@@ -22,6 +22,10 @@ JOURNEY_KEY, DATES_KEY, SEGMENT_KEY, VALUES_KEY = "jm_w_journey", "jm_w_dates", 
 TIME_KEY = "jm_w_time"
 _TIME_LABELS = {"calendar": "Calendar time", "working": "Working time"}
 _NO_SEGMENT = ""
+# The date field accepts any date of these centuries: a typed date outside the log's days is then
+# applied moved inside them, with a note, instead of being refused by the field and left unapplied
+# while it still shows (the field would disagree with the figures).
+_EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 
 def measure_labels() -> dict[str, str]:
@@ -56,6 +60,7 @@ def show() -> Selection:
             st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:")
         for note in selection.notes:
             st.warning(md(note), icon=":material/link_off:")
+        enter_commits.enable()
     return selection
 
 
@@ -97,7 +102,7 @@ def _journey_widget(selection: Selection, labels: dict[str, str]) -> None:
 
 def _journey_changed() -> None:
     chosen = st.session_state.get(JOURNEY_KEY)
-    state.store(Selection(journey=chosen, color_by=state.current().color_by, time=state.current().time))
+    state.choose(journey=chosen, start=None, end=None, segment=None, values=(), step=None)
 
 
 def _date_widget(selection: Selection, source: data.Source) -> None:
@@ -106,7 +111,7 @@ def _date_widget(selection: Selection, source: data.Source) -> None:
         return
     low, high = bounds
     st.session_state[DATES_KEY] = (selection.start or low, selection.end or high)
-    st.date_input("Cases started between", min_value=low, max_value=high, key=DATES_KEY,
+    st.date_input("Cases started between", min_value=min(low, _EARLIEST), max_value=max(high, _LATEST), key=DATES_KEY,
                   on_change=_dates_changed, args=(low, high), format="YYYY-MM-DD",
                   help="Keeps the cases whose first event falls in this range (both days included).")
 
@@ -115,7 +120,9 @@ def _dates_changed(low: dt.date, high: dt.date) -> None:
     chosen: Any = st.session_state.get(DATES_KEY) or ()
     start = chosen[0] if len(chosen) > 0 else None
     end = chosen[1] if len(chosen) > 1 else None
-    state.update(start=None if start in (None, low) else start, end=None if end in (None, high) else end)
+    if start and end and start > end:  # typed backwards: the range the user means
+        start, end = end, start
+    state.choose(start=None if start in (None, low) else start, end=None if end in (None, high) else end)
 
 
 def _segment_widgets(selection: Selection, source: data.Source) -> None:
@@ -151,15 +158,15 @@ def _time_changed() -> None:
 
 
 def _segment_changed() -> None:
-    state.update(segment=st.session_state.get(SEGMENT_KEY) or None, values=())
+    state.choose(segment=st.session_state.get(SEGMENT_KEY) or None, values=())
 
 
 def _values_changed() -> None:
-    state.update(values=tuple(st.session_state.get(VALUES_KEY) or ()))
+    state.choose(values=tuple(st.session_state.get(VALUES_KEY) or ()))
 
 
 def _clear_filters() -> None:
-    state.update(start=None, end=None, segment=None, values=())
+    state.choose(start=None, end=None, segment=None, values=())
 
 
 def _source_caption(source: data.Source) -> str:

@@ -17,7 +17,7 @@ import streamlit as st
 from journeymap.engine.filters import CaseFilter
 from journeymap.ui.text import md
 
-__all__ = ["Selection", "parse_query", "to_query", "current", "store", "update", "read_url", "write_url",
+__all__ = ["Selection", "parse_query", "to_query", "current", "store", "update", "choose", "read_url", "write_url",
            "flash", "show_flash", "has_selection", "url_changed_outside", "DEFAULT_JOURNEY", "DEFAULT_COLOR", "PARAMS"]
 
 DEFAULT_JOURNEY = "onboarding"
@@ -136,19 +136,37 @@ def read_url() -> dict[str, list[str]]:
 
 
 def write_url(selection: Selection) -> None:
-    """Put a selection into the URL (only when it changed, so the browser history stays clean)."""
+    """Put a selection into the URL (only when it changed, so the browser history stays clean).
+
+    Also when this server's copy of the URL already reads so but the last URL written differs: the
+    copy comes from the browser's last request, which can predate the URL written a moment ago, and
+    the browser would keep that newer one.
+    """
     wanted = {key: value if isinstance(value, list) else [value] for key, value in to_query(selection).items()}
     foreign = {key: value for key, value in read_url().items() if key not in PARAMS}
-    if read_url() != {**foreign, **wanted}:
+    if read_url() != {**foreign, **wanted} or st.session_state.get(_WRITTEN_KEY, wanted) != wanted:
         st.query_params.from_dict({**foreign, **wanted})
     st.session_state[_WRITTEN_KEY] = wanted
 
 
 def url_changed_outside() -> bool:
-    """True when the URL holds view parameters this session did not write (a pasted link, back button)."""
+    """True when the browser went back or forward to view parameters this session did not write last.
+
+    Only a move through the browser's history speaks for the user within a session (an edited link
+    opens a new session). On any other rerun the URL the browser sends can be older than the one
+    written a moment ago (a page link clicked while a typed date was being committed), and following
+    it would undo what the user just chose: then the selection stands and the URL is rewritten.
+    """
     ours = {key: value for key, value in read_url().items() if key in PARAMS}
     written = st.session_state.get(_WRITTEN_KEY)
-    return written is not None and bool(ours) and ours != written
+    return written is not None and ours != written and _history_navigation()
+
+
+def _history_navigation() -> bool:
+    """True when this run was started by the browser's back or forward button."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    return bool(getattr(get_script_run_ctx(), "is_history_navigation", False))
 
 
 def current() -> Selection:
@@ -172,6 +190,14 @@ def store(selection: Selection) -> Selection:
 def update(**changes: Any) -> Selection:
     """Change parts of the current selection (notes are dropped: the user has moved on)."""
     return store(replace(current(), notes=(), **changes))
+
+
+def choose(**changes: Any) -> Selection:
+    """Change parts of the current selection without writing the URL: for widget callbacks, whose choice
+    the sidebar checks against the data before it is applied and written (notes are dropped)."""
+    selection = replace(current(), notes=(), **changes)
+    st.session_state[_SESSION_KEY] = selection
+    return selection
 
 
 def flash(kind: str, text: str) -> None:
