@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -46,7 +47,8 @@ def funnel_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle:
     exits, ends = set(metrics.exit_steps), set(metrics.end_steps)
     ordered = pd.concat([steps[~steps["step"].isin(exits)], steps[steps["step"].isin(exits)]])
     labels = _unique_labels(ordered)
-    rows, totals = [], []
+    rows: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
     for row, label in zip(ordered.itertuples(index=False), labels):
         if row.step in ends:
             parts = {"Completed": row.reached}
@@ -79,7 +81,7 @@ def lead_time_chart(metrics: JourneyMetrics, *, title: str | None = None,
                     subtitle: str | None = None) -> alt.LayerChart:
     """Distribution of completed cases' lead times, with median, p85 and p95 marked."""
     seconds = _completed(metrics)["lead_time_s"]
-    unit, unit_s = time_unit(seconds.median() if len(seconds) else 86400.0)
+    unit, unit_s = time_unit(float(seconds.median()) if len(seconds) else 86400.0)
     values = seconds.to_numpy() / unit_s
     # Bins from 0 to the longest lead time; when every case took 0 s, over the first unit, so the
     # bar is not the width of a numerical rounding (and the axis never runs below 0).
@@ -95,9 +97,10 @@ def lead_time_chart(metrics: JourneyMetrics, *, title: str | None = None,
     chart = alt.Chart(bars).mark_rect(color="#3b6ea8", stroke="white", strokeWidth=0.5).encode(
         x=x, x2="end:Q", y=y, y2=alt.datum(0),
         tooltip=[alt.Tooltip("range:N", title="Lead time"), alt.Tooltip("count:Q", title="Cases", format=",")])
+    quantiles = {name: metrics.lead_time.get(f"{name}_s") for name in ("median", "p85", "p95")}
+    marked = {name: float(value) for name, value in quantiles.items() if value is not None and pd.notna(value)}
     marks = pd.DataFrame([{"start": value / unit_s, "ypos": 6 + 20 * i, "text": f"{name} {human(value)}"}
-                          for i, name in enumerate(("median", "p85", "p95"))
-                          if pd.notna(value := metrics.lead_time.get(f"{name}_s"))])
+                          for i, (name, value) in enumerate(marked.items())])
     layers = [chart]
     if len(seconds) and seconds.min() == seconds.max():  # one bar: say what it means
         same = float(seconds.iloc[0])
@@ -262,7 +265,7 @@ def _arrival_domain(table: pd.DataFrame, figures: pd.Series) -> tuple[float, flo
 
 def _arrival_x(low: float, high: float) -> alt.X:
     """The log time axis of arrival charts from `low` to `high` seconds, ticks at nice durations."""
-    ticks = [t for t in NICE_TICKS_S if low <= t <= high]
+    ticks: list[float] = [t for t in NICE_TICKS_S if low <= t <= high]
     if len(ticks) < 2:  # beyond the nice ticks (years): the ends of the axis
         ticks = sorted({low, *ticks, high})
     labels = f"datum.value <= {_LOG_FLOOR_S} ? '0 s' : " + duration_expr(trim=True)

@@ -95,10 +95,10 @@ def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes:
         if day is None or now is None:
             continue
         end = pd.Timestamp(day, tz="UTC")
-        text = f"{level}% likely done by {day:%d %b %Y} ({forecast.weeks[level]:g} weeks)"
-        paths += [{"at": _moment(now), "wip": forecast.wip, "level": f"{level}%", "text": text},
-                  {"at": _moment(end), "wip": 0, "level": f"{level}%", "text": text}]
-        labels.append({"at": _moment(end), "wip": 0, "ypos": 12 + 36 * len(changes) + 22 * i, "text": text})
+        line = f"{level}% likely done by {day:%d %b %Y} ({forecast.weeks[level]:g} weeks)"
+        paths += [{"at": _moment(now), "wip": forecast.wip, "level": f"{level}%", "text": line},
+                  {"at": _moment(end), "wip": 0, "level": f"{level}%", "text": line}]
+        labels.append({"at": _moment(end), "wip": 0, "ypos": 12 + 36 * len(changes) + 22 * i, "text": line})
     table = pd.DataFrame(paths, columns=["at", "wip", "level", "text"])
     x = alt.X("at:T", title=None, scale=alt.Scale(type="utc"), axis=_DATE_AXIS)
     y = alt.Y("wip:Q", title="Cases in progress", scale=alt.Scale(zero=True))

@@ -69,7 +69,7 @@ def _as_it_is(frame: pl.DataFrame) -> OrderedLog | None:
     # Codes in order of first appearance, from a category set of its own (one pass, no sort of the text).
     coded = activity.cast(pl.Categorical(pl.Categories.random()))
     step = coded.to_physical().to_numpy()
-    names = tuple(coded.dtype.categories.to_series().to_list()[:int(step.max()) + 1] if len(step) else ())
+    names = tuple(coded.dtype.categories.to_series().to_list()[:int(step.max()) + 1] if len(step) else ())  # type: ignore[attr-defined]  # Categorical, cast above
     return OrderedLog(first, step, wait_us, names)
 
 
@@ -83,9 +83,8 @@ def _first_of_case(case: np.ndarray) -> np.ndarray:
 
 def _in_time_order(frame: pl.DataFrame, first: np.ndarray, wait_us: np.ndarray) -> bool:
     """Whether the events of each case come by timestamp, then start (missing last), then file order."""
-    tied = wait_us <= 0
-    tied &= ~first[1:]  # within a case
-    tied = np.flatnonzero(tied)
+    within = (wait_us <= 0) & ~first[1:]  # ties within a case
+    tied = np.flatnonzero(within)
     if not len(tied):
         return True
     if (wait_us[tied] < 0).any():

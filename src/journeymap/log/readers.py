@@ -128,7 +128,9 @@ def read_raw(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | No
 def read_file(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
               max_decompressed_mb: float | None = None, limits: Limits | None = None) -> RawFile:
     """Everything a file holds (a workbook: every sheet), read within `limits`; the costly, risky part of reading."""
-    limits = replace(limits or Limits(), **({"decompressed_mb": max_decompressed_mb} if max_decompressed_mb else {}))
+    limits = limits or Limits()
+    if max_decompressed_mb:
+        limits = replace(limits, decompressed_mb=max_decompressed_mb)
     limits = limits.resolved()
     data = source if isinstance(source, bytes) else _read_bytes(Path(source), name)
     if not data or data.isspace():
@@ -164,12 +166,14 @@ def read_file(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | N
 def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "events") -> EventLog:
     """Canonical events from a raw table whose column roles are known."""
     _require_roles(table, roles, source)
+    case, activity, timestamp = roles.case, roles.activity, roles.timestamp
+    assert case and activity and timestamp  # _require_roles refused a table without them
     rows_read = table.height
     row_index = "__row"
     while row_index in table.columns:  # a file may have a column of that name, too
         row_index += "_"
     frame = table.with_row_index(row_index)
-    ts = _parse_time(frame, roles.timestamp, roles.timestamp_format, source)
+    ts = _parse_time(frame, timestamp, roles.timestamp_format, source)
     start = (_parse_time(frame, roles.start_timestamp, roles.timestamp_format, source)
              if roles.start_timestamp else pl.lit(None, dtype=pl.Int64))
     role_columns = {c for c in (roles.case, roles.activity, roles.timestamp, roles.start_timestamp, roles.lifecycle)
@@ -179,8 +183,8 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     renamed = {c: f"{c} (attribute)" if c in _CANONICAL else c for c in kept}
     attributes = tuple(renamed.values())
     frame = frame.select(
-        pl.col(roles.case).cast(pl.String).str.strip_chars().alias("case"),
-        pl.col(roles.activity).cast(pl.String).str.strip_chars().alias("activity"),
+        pl.col(case).cast(pl.String).str.strip_chars().alias("case"),
+        pl.col(activity).cast(pl.String).str.strip_chars().alias("activity"),
         pl.lit(ts).alias("ts"), (pl.lit(start) if isinstance(start, pl.Series) else start).alias("start"),
         pl.col(row_index).cast(pl.Int64).alias("row"),
         *(pl.col(roles.lifecycle).cast(pl.String).str.to_lowercase().str.strip_chars().alias("__lifecycle")

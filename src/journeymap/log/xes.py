@@ -84,7 +84,7 @@ def scan_xes(source: str | os.PathLike[str] | bytes, name: str | None = None, *,
     return builder.table()
 
 
-def _open(source: Path | bytes, name: str, limit: int) -> IO[bytes]:
+def _open(source: Path | bytes, name: str, limit: int) -> IO[bytes] | CappedGzipReader:
     """Open a file or in-memory bytes for reading, decompressing when it starts with the gzip magic.
 
     Decompression is a stream that stops with a JourneyError once it passes `limit` bytes.
@@ -102,7 +102,7 @@ def _open(source: Path | bytes, name: str, limit: int) -> IO[bytes]:
     return CappedGzipReader(file, name, limit) if magic == _GZIP_MAGIC else file
 
 
-def _parse(stream: IO[bytes], builder: _Builder, name: str, cell_bytes: int, limits: Limits) -> None:
+def _parse(stream: IO[bytes] | CappedGzipReader, builder: _Builder, name: str, cell_bytes: int, limits: Limits) -> None:
     """Feed the stream to expat, doubling the piece while one token is unfinished (see the module's doc)."""
     parser = expat.ParserCreate(namespace_separator="}")
     parser.StartElementHandler = builder.start
@@ -110,7 +110,8 @@ def _parse(stream: IO[bytes], builder: _Builder, name: str, cell_bytes: int, lim
     parser.ordered_attributes = False
     refuse_entities = _refuse(name, "declares entities; XES needs none, export the log again without a DOCTYPE")
     parser.EntityDeclHandler = refuse_entities
-    parser.ExternalEntityRefHandler = _refuse(name, "refers to an external entity; XES needs none")
+    # The handler raises, so it never returns the int expat's stub asks of it.
+    parser.ExternalEntityRefHandler = _refuse(name, "refers to an external entity; XES needs none")  # type: ignore[assignment]
     fed, size = 0, _PIECE
     try:
         while piece := stream.read(size):

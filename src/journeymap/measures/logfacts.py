@@ -182,7 +182,7 @@ def _visits_by_position(step: np.ndarray, starts: np.ndarray, lengths: np.ndarra
     going = np.searchsorted(-lengths[longest_first], -np.arange(int(lengths.max(initial=0))), side="left")
     word = np.uint32 if n_steps <= 32 else np.uint64
     bits = np.left_shift(word(1), np.arange(n_steps, dtype=word))
-    seen = np.zeros(len(starts), dtype=word)
+    seen: np.ndarray[Any, Any] = np.zeros(len(starts), dtype=word)
     reached, position_sum = np.zeros(n_steps, dtype=np.int64), np.zeros(n_steps, dtype=np.int64)
     for position, n_going in enumerate(going):
         here = step[at[:n_going]]

@@ -72,7 +72,8 @@ def _checked(selection: Selection, source: data.Source) -> Selection:
         for name, value in (("start", selection.start), ("end", selection.end)):
             if value is not None and not low <= value <= high:
                 clamped = min(max(value, low), high)
-                selection = replace(selection, **{name: None if clamped in (low, high) else clamped}).with_note(
+                moved: dict[str, Any] = {name: None if clamped in (low, high) else clamped}
+                selection = replace(selection, **moved).with_note(
                     f"The cases in this log started between {low} and {high}; the date {value} was moved inside.")
         if selection.start == low:
             selection = replace(selection, start=None)

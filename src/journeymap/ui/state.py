@@ -86,8 +86,8 @@ def parse_query(params: Mapping[str, str | Sequence[str]], journeys: Sequence[st
         notes.append(f"The link's date range runs backwards ({start} to {end}); showing all dates.")
         start = end = None
     raw_values = params.get("value")
-    values = [raw_values] if isinstance(raw_values, str) else list(raw_values or [])
-    values = tuple(dict.fromkeys(str(v) for v in values if str(v).strip() and len(str(v)) <= _MAX_VALUE_LENGTH))
+    given = [raw_values] if isinstance(raw_values, str) else list(raw_values or [])
+    values = tuple(dict.fromkeys(str(v) for v in given if str(v).strip() and len(str(v)) <= _MAX_VALUE_LENGTH))
     if len(values) > _MAX_VALUES:
         notes.append(f"The link lists {len(values)} segment values; only the first {_MAX_VALUES} are used.")
         values = values[:_MAX_VALUES]
