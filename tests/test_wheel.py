@@ -87,7 +87,7 @@ def test_wheel_ships_the_samples(installed: dict[str, Any]) -> None:
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     for journey_id in SAMPLE_JOURNEYS:
         assert {f"journeymap/journeys/{journey_id}.yaml", f"journeymap/journeys/{journey_id}.events.csv.gz"} <= names
-    assert {"journeymap/journey.schema.json", "journeymap/fonts/JourneymapSans.ttf"} <= names
+    assert {"journeymap/journey/journey.schema.json", "journeymap/fonts/JourneymapSans.ttf"} <= names
 
 
 def test_journeymap_comes_from_the_wheel(installed: dict[str, Any]) -> None:

@@ -77,6 +77,13 @@ def masked(url: str) -> str:
 
     if not _SCHEME.match(url):  # a file path: nothing to hide
         return url
+    # A password typed raw may hold '@', '/' or '?', which end it early for a URL parser: everything up
+    # to the last '@' after the user name goes first (hiding too much, should a query value hold '@').
+    scheme, _, rest = url.partition("://")
+    at = rest.rfind("@")
+    user, colon, _ = rest[:at].partition(":") if at >= 0 else ("", "", "")
+    if colon:
+        url = f"{scheme}://{user}:***{rest[at:]}"
     try:
         parsed = make_url(url)
     except Exception:  # not a URL SQLAlchemy reads: show its scheme only, never the rest (it may hold a password)

@@ -147,7 +147,7 @@ _SCRIPT = """<script>(() => {
   };
   const playing = (on) => {
     me.playing = on; me.last = performance.now();
-    button.textContent = on ? '⏸ Pause' : '▶ Play';
+    button.textContent = on ? 'Pause' : '▶ Play';
     button.setAttribute('aria-label', on ? 'Pause' : 'Play'); button.title = on ? 'Pause' : 'Play';
     text();
   };

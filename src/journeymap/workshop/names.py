@@ -46,7 +46,8 @@ def clean_name(name: str) -> str:
 def name_key(name: str) -> str:
     """What two names are compared by: `clean_name`, look-alike letters read as Latin, NFKC, case folded."""
     text = unicodedata.normalize("NFKC", clean_name(name)).translate(_LOOKALIKES)
-    folded = unicodedata.normalize("NFKC", text.casefold())
+    # Folding makes look-alikes too (U+0345 folds to a Greek iota): read them as Latin once more.
+    folded = unicodedata.normalize("NFKC", text.casefold()).translate(_LOOKALIKES)
     return " ".join("".join(ch for ch in folded if _visible(ch)).split())
 
 
