@@ -58,7 +58,7 @@ def fields(page: Page) -> list[str]:
 
 def check(page: Page, heading: str, metric: str, start: dt.date, end: dt.date) -> None:
     """The page shows the dates in the URL, in the widget, in its chart subtitle and in its figures."""
-    expect(page.locator("h1").first).to_have_text(heading)
+    expect(page.locator("h1").first).to_have_text(heading, timeout=20_000)  # Back reruns the page: slow under load
     settle(page)
     assert f"from={start}" in page.url and f"to={end}" in page.url, page.url
     assert fields(page) == [str(start), str(end)]
