@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from journeymap.cli.options import add_events_options, command, load_inputs
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.errors import JourneyError
+from journeymap.core.jsonable import plain, records
 from journeymap.core.numbers import format_change
 from journeymap.decide.compare import Comparison, SegmentComparison, compare_change, compare_segment, latest_change
 from journeymap.decide.pilot import GROUPS, PilotComparison, compare_pilot, parse_pilot, pilot_text
@@ -121,9 +120,9 @@ def _compare_pilot(args: argparse.Namespace, times: CaseTimes, pilot: tuple[tupl
 def pilot_json(result: PilotComparison) -> dict[str, Any]:
     """A pilot comparison as plain data: the four groups' n, median_s, p85_s, the effect and its interval."""
     def row(values: dict[str, Any]) -> dict[str, Any]:
-        plain = _row(values, GROUPS)
-        plain.update({key: _plain(values[key]) for key in _PILOT_FIELDS})
-        return plain
+        row = _row(values, GROUPS)
+        row.update({key: plain(values[key]) for key in _PILOT_FIELDS})
+        return row
 
     return {"pilot": dict(result.pilot), "groups": list(GROUPS), "group_sizes": result.group_sizes, "level": LEVEL,
             "resamples": result.resamples, "seed": result.seed, "min_cases": result.min_cases,
@@ -151,7 +150,7 @@ def _whatif(args: argparse.Namespace) -> int:
     times = _times(args)
     if args.impact:
         impact = p85_impact(times)
-        return _emit(args, {"p85_impact": _records(impact)}, lambda: _impact_table(impact))
+        return _emit(args, {"p85_impact": records(impact)}, lambda: _impact_table(impact))
     if not args.step:
         raise JourneyError("Name the step to change with --step (id or label), or use --impact for every step.")
     change = "cut" if args.cut is not None else "cap" if args.cap else "no_rework" if args.no_rework else "remove"
@@ -163,7 +162,7 @@ def comparison_json(result: Comparison) -> dict[str, Any]:
     """A comparison as plain JSON-ready data: both groups' n, median_s, p85_s, the change and its interval."""
     return {"groups": list(result.names), "level": LEVEL, "resamples": result.resamples, "seed": result.seed,
             "min_cases": result.min_cases, "lead_time": _row(result.lead_time, result.names),
-            "completion": _plain(result.completion),
+            "completion": plain(result.completion),
             "steps": [_row(row, result.names) for row in result.steps.to_dict("records")],
             "verdicts": result.verdicts()}
 
@@ -171,44 +170,28 @@ def comparison_json(result: Comparison) -> dict[str, Any]:
 def segment_json(result: SegmentComparison) -> dict[str, Any]:
     """A segment comparison as plain data: each value against the rest, and the steps ranked by their gap."""
     names = ("rest", "segment")
-    return {"segment": result.column, "level": LEVEL, "values": _records(result.values),
+    return {"segment": result.column, "level": LEVEL, "values": records(result.values),
             "lead_time": [{"value": row["value"], **_row(row, names)} for row in result.lead_time.to_dict("records")],
             "steps": [{"value": row["value"], **_row(row, names)} for row in result.steps.to_dict("records")],
-            "ranking": _records(result.ranking)}
+            "ranking": records(result.ranking)}
 
 
 def whatif_json(result: WhatIf) -> dict[str, Any]:
     """A what-if as plain data: lead time p50/p85/p95 before and after, and the OKR gaps."""
     return {"step": result.step, "label": result.label, "change": result.change, "description": result.description,
-            "n_cases": result.n_cases, "lead_time": _records(result.quantiles), "okrs": _records(result.okrs),
+            "n_cases": result.n_cases, "lead_time": records(result.quantiles), "okrs": records(result.okrs),
             "sentence": result.sentence}
 
 
 def _row(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    plain: dict[str, Any] = {key: row[key] for key in ("step", "label") if key in row}
-    plain.update({name: {field: row[f"{field}_{name}"] for field in _GROUP_FIELDS} for name in names})
+    fields: dict[str, Any] = {key: row[key] for key in ("step", "label") if key in row}
+    fields.update({name: {field: row[f"{field}_{name}"] for field in _GROUP_FIELDS} for name in names})
     for name in names:
-        plain[name].update({field: row[f"{field}_{name}"] for field in ("drop_off_rate", "in_flight_share")
+        fields[name].update({field: row[f"{field}_{name}"] for field in ("drop_off_rate", "in_flight_share")
                             if f"{field}_{name}" in row})
-    plain.update({key: row[key] for key in _DIFF_FIELDS})
-    plain.update({key: row[key] for key in row if key.startswith("drop_off_") and not key.startswith("drop_off_rate")})
-    return _plain(plain)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_plain(record) for record in frame.to_dict("records")]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.generic, pd.Timestamp)):
-        value = value.isoformat() if isinstance(value, pd.Timestamp) else value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    fields.update({key: row[key] for key in _DIFF_FIELDS})
+    fields.update({key: row[key] for key in row if key.startswith("drop_off_") and not key.startswith("drop_off_rate")})
+    return plain(fields)
 
 
 def _emit(args: argparse.Namespace, payload: dict[str, Any], table: Any) -> int:
@@ -262,5 +245,3 @@ def _impact_table(impact: pd.DataFrame) -> str:
 
 def _pair(before: float, after: float) -> str:
     return f"{format_seconds_as_text(before)} → {format_seconds_as_text(after)}"
-
-

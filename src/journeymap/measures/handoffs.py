@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from journeymap.core.errors import JourneyError
+from journeymap.core.jsonable import plain
 from journeymap.engine.prepare import collect, lookup, lookup_expr, to_pandas
 from journeymap.engine.stats import quantile_of
 from journeymap.journey.model import Journey
@@ -222,10 +223,6 @@ def handoffs_json(handoffs: Handoffs | None) -> dict[str, Any] | None:
     """The handoffs as plain JSON-ready data (`journeymap metrics --format json`); None without teams."""
     if handoffs is None:
         return None
-
-    def plain(value: Any) -> Any:
-        value = value.item() if hasattr(value, "item") else value
-        return None if isinstance(value, float) and value != value else value
 
     return {
         "owners": handoffs.owners.source, "count": handoffs.count, "completed_cases": handoffs.completed_cases,

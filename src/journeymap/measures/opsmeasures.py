@@ -7,14 +7,13 @@ column). `ops_summary` turns them into the plain data `journeymap metrics` print
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
-import numpy as np
 import pandas as pd
 
+from journeymap.core.jsonable import plain, records
 from journeymap.engine.prepare import as_lazy, collect
 from journeymap.journey.model import Journey
 from journeymap.measures.casetimes import CaseTimes, case_step_times
@@ -82,32 +81,16 @@ def ops_summary(measures: OpsMeasures) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if measures.flow is not None:
         flow = measures.flow
-        out["flow_efficiency"] = {**_plain(flow.end_to_end), "sentence": flow.sentence,
-                                  "steps": _records(flow.steps),
-                                  "longest_waits": _records(flow.longest_waits[["step", "label", "wait_median_s",
+        out["flow_efficiency"] = {**plain(flow.end_to_end), "sentence": flow.sentence,
+                                  "steps": records(flow.steps),
+                                  "longest_waits": records(flow.longest_waits[["step", "label", "wait_median_s",
                                                                                 "work_median_s", "sentence"]])}
     if measures.satisfaction is not None:
         feel = measures.satisfaction
         out["satisfaction"] = {
             "column": feel.column, "scale": feel.scale.name, "low": feel.scale.low, "high": feel.scale.high,
-            "answered_cases": feel.answered, "cases_with_several_answers": feel.several, "mean": _plain(feel.mean),
-            "sentences": feel.sentences(), "steps": _records(feel.steps),
-            "paths": _records(feel.paths.assign(path=[list(p) for p in feel.paths["path"]])),
-            "waiting": _records(feel.waiting)}
+            "answered_cases": feel.answered, "cases_with_several_answers": feel.several, "mean": plain(feel.mean),
+            "sentences": feel.sentences(), "steps": records(feel.steps),
+            "paths": records(feel.paths.assign(path=[list(p) for p in feel.paths["path"]])),
+            "waiting": records(feel.waiting)}
     return out
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_plain(record) for record in frame.to_dict("records")]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import pandas as pd
-
+from journeymap.core.jsonable import plain, records
 from journeymap.log.eventlog import EventLog
 from journeymap.measures.handoffs import handoffs_json
 from journeymap.measures.metrics import JourneyMetrics
@@ -36,13 +34,13 @@ def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dic
         "time": metrics.time,
         "summary": story.summary,
         "cases": {status: metrics.status_counts[status] for status in ("completed", "in_flight", "dropped", "exited")},
-        "lead_time": {key: _plain(metrics.lead_time.get(key)) for key in ("count", "median_s", "p85_s", "p95_s")},
-        "transitions": _records(transitions, TRANSITION_FIELDS + ["designed"]),
-        "steps": _records(metrics.steps, STEP_FIELDS + ["on_map"]),
+        "lead_time": {key: plain(metrics.lead_time.get(key)) for key in ("count", "median_s", "p85_s", "p95_s")},
+        "transitions": records(transitions, TRANSITION_FIELDS + ["designed"]),
+        "steps": records(metrics.steps, STEP_FIELDS + ["on_map"]),
         "variants": {
             "count": metrics.n_variants,
             "top": [{"path": list(row.path), "count": int(row.count), "share": float(row.share),
-                     "median_lead_time_s": _plain(row.median_lead_time_s)}
+                     "median_lead_time_s": plain(row.median_lead_time_s)}
                     for row in metrics.variants.itertuples(index=False)],
         },
         "hotspots": [{"step": h.step, "label": h.label, "kinds": list(h.kinds), "delay_share": h.delay_share,
@@ -53,22 +51,7 @@ def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dic
                   "current_s": s.current_s, "progress": s.progress, "met": s.met, "sentence": s.sentence,
                   "latest_week": None if s.latest is None else {
                       "week": s.latest["week"].strftime("%Y-%m-%d"), "cases": int(s.latest["cases"]),
-                      "value_s": float(s.latest["value_s"]), "progress": _plain(s.latest["progress"])}}
+                      "value_s": float(s.latest["value_s"]), "progress": plain(s.latest["progress"])}}
                  for s in story.okrs],
         "handoffs": handoffs_json(metrics.handoffs),
     }
-
-
-def _records(frame: pd.DataFrame, fields: list[str]) -> list[dict[str, Any]]:
-    return [{field: _plain(value) for field, value in zip(fields, row)}
-            for row in frame[fields].itertuples(index=False, name=None)]
-
-
-def _plain(value: Any) -> Any:
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
