@@ -140,6 +140,17 @@ def write_team_csv(path: Path, column: str) -> Path:
 
 
 class TestOwnersFromTheLog:
+    @pytest.mark.parametrize("placeholder", ["EMPTY", "none", "N/A", "unassigned"])
+    def test_a_placeholder_team_is_no_team(self, placeholder: str) -> None:
+        """An export's word for 'nobody' (the receipt log writes EMPTY) hands nothing off: with k2's last
+        event marked so instead of left blank, the handoffs are k1's two, as before."""
+        log = team_log().with_columns(pl.col("team").fill_null(placeholder))
+        handoffs = compute_metrics(log, None).handoffs
+        assert handoffs.count == 2
+        assert placeholder not in handoffs.owners.names
+        pairs = {(row.from_owner, row.to_owner) for row in handoffs.pairs.itertuples()}
+        assert pairs == {("L1", "L2"), ("L2", "L1")}
+
     def test_a_team_column_is_found_by_its_name(self, engine: Callable[[pl.DataFrame], Any]) -> None:
         """Without a journey, the `team` column says whose each event is: k1 hands off twice."""
         handoffs = compute_metrics(engine(team_log()), None).handoffs

@@ -96,6 +96,10 @@ def team_column(columns: Iterable[str]) -> str | None:
                  if name in squashed), None)
 
 
+# What exports write in a team column when nobody holds the event: no team, so no handoff to or from it.
+NO_TEAM = frozenset({"empty", "none", "null", "nan", "n/a", "na", "-", "unknown", "unassigned", "(blank)"})
+
+
 def handoff_owners(journey: Journey | None, events: Any, attributes: Sequence[str], step_codes: dict[str, int],
                    team: str | None) -> tuple[HandoffOwners | None, Any]:
     """Whose each event is, and the events with the column that says so (`OWNER_CODE`) when a column does.
@@ -121,7 +125,7 @@ def handoff_owners(journey: Journey | None, events: Any, attributes: Sequence[st
     frame = nw.from_native(events)
     text = nw.col(column).cast(nw.String).fill_null("").str.strip_chars()
     names = tuple(sorted(v for v in collect(frame.lazy().select(text.alias("t")).unique()).get_column("t").to_list()
-                         if v))
+                         if v and v.casefold() not in NO_TEAM))
     if not names:
         return None, events
     coded = frame.with_columns(lookup_expr(text, {name: i for i, name in enumerate(names)}, nw.Int32).alias(OWNER_CODE))
