@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from journeymap.charts import flow as flowcharts
+from journeymap.core.durations import clock_words
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.decide import flow
 from journeymap.decide.whatif import okr_budget
@@ -49,7 +50,7 @@ with stuck_now:
         if len(stuck) > _CASE_ROWS:
             st.caption(f"The {_CASE_ROWS:,} longest waiting of {len(stuck):,} are listed; the CSV has them all.")
         st.caption("Usual wait: the p85 of the time from an event at the step to the case's next event. Target: "
-                   "the tightest target on the steps or transitions that leave it.")
+                   "the tightest target on the steps or transitions that leave it, judged on the clock it names.")
 
 with flowing:
     throughput = flow.weekly_throughput(times)
@@ -89,7 +90,8 @@ with on_track:
     if budget.empty:
         st.caption("No completed case went from the OKR's first step to its last, so there is nothing to split.")
     else:
-        st.markdown(f"The target of {human(okr.target_s)} split across the usual steps in proportion to their "
+        st.markdown(f"The target of {human(okr.target_s)}{clock_words(okr.time, times.time)} split across the "
+                    "usual steps in proportion to their "
                     f"median; what the cases at the {okr.statistic} spend at each step against it:")
         over = budget[budget["over_budget"]].sort_values("over_budget_s", ascending=False)
         st.markdown("\n".join(f"- **{md(row.label)}**: {md(row.sentence.removeprefix(f'{row.label}: '))}"

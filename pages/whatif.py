@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from journeymap.charts import compare as comparecharts
+from journeymap.core.durations import clock_words
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.numbers import format_change
 from journeymap.ui import charting, decide, state
@@ -59,7 +60,8 @@ for cell, row in zip(cells, result.quantiles.itertuples(index=False)):
 for okr in result.okrs.itertuples(index=False):
     gap = (f"on target ({human(-okr.gap_after_s)} to spare)" if okr.met_after
            else f"still {human(okr.gap_after_s)} over target")
-    st.markdown(f"**OKR {md(okr.okr)}** ({okr.statistic}, target {human(okr.target_s)}): "
+    st.markdown(f"**OKR {md(okr.okr)}** ({okr.statistic}{clock_words(okr.time, result.time)}, target "
+                f"{human(okr.target_s)}): "
                 f"{human(okr.before_s)} now → {human(okr.after_s)} with this change, {gap}.")
 st.caption("The replay changes only this step's measured arrival times and keeps everything else as it was: an "
            "estimate of the direct effect, not a model of queues.")

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from journeymap.cli.options import add_events_options, command, load_inputs
-from journeymap.core.durations import format_seconds_as_text
+from journeymap.cli.options import add_events_options, add_time_option, command, load_inputs
+from journeymap.core.durations import clock_words, format_seconds_as_text
 from journeymap.core.errors import JourneyError
 from journeymap.core.jsonable import plain, records
 from journeymap.core.numbers import format_change
@@ -62,12 +62,13 @@ def add_compare_commands(commands: Any) -> None:
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", help="ISO moment the statuses are taken at (default: the last event)")
     parser.add_argument("--format", choices=["json", "table"], default="json")
+    add_time_option(parser)
     add_events_options(parser)
 
 
 def _times(args: argparse.Namespace, segments: tuple[str, ...] = ()) -> CaseTimes:
     log, journey = load_inputs(args, args.events, args.journey)
-    return case_step_times(log.frame, journey, as_of=args.as_of, segments=segments)
+    return case_step_times(log.frame, journey, as_of=args.as_of, segments=segments, time=args.time)
 
 
 @command("compare")
@@ -195,11 +196,12 @@ def _row(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _emit(args: argparse.Namespace, payload: dict[str, Any], table: Any) -> int:
+    """Print the JSON (with `time`, the clock of every duration in it) or the table (saying so when working)."""
     if args.format == "json":
-        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump({"time": args.time, **payload}, sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
-        print(table())
+        print(("Durations in working hours (the journey's calendars).\n\n" if args.time == "working" else "") + table())
     return 0
 
 
@@ -230,7 +232,8 @@ def _whatif_table(result: WhatIf) -> str:
         lines.append(f"{row.statistic:10} {format_seconds_as_text(row.before_s):>9} "
                      f"{format_seconds_as_text(row.after_s):>9} {format_change(row.change):>8}")
     for okr in result.okrs.itertuples(index=False):
-        lines.append(f"OKR {okr.okr}: {okr.statistic} {format_seconds_as_text(okr.before_s)} → "
+        lines.append(f"OKR {okr.okr}: {okr.statistic}{clock_words(okr.time, result.time)} "
+                     f"{format_seconds_as_text(okr.before_s)} → "
                      f"{format_seconds_as_text(okr.after_s)}, target {format_seconds_as_text(okr.target_s)}"
                      f" ({'met' if okr.met_after else 'gap ' + format_seconds_as_text(okr.gap_after_s)})")
     return "\n".join(lines)

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from journeymap.journey.model import Journey
     from journeymap.log.eventlog import EventLog
 
-__all__ = ["HANDLERS", "Command", "add_events_options", "add_measure_options", "command", "load_inputs", "read_log"]
+__all__ = ["HANDLERS", "Command", "add_events_options", "add_measure_options", "add_time_option", "command",
+           "load_inputs", "read_log"]
 
 Command = Callable[[argparse.Namespace], int]
 HANDLERS: dict[str, Command] = {}  # filled by @command as each command module is imported
@@ -52,12 +53,17 @@ def add_events_options(parser: argparse.ArgumentParser) -> None:
 def add_measure_options(parser: argparse.ArgumentParser) -> None:
     """How the commands that measure a log count: whose handoffs, on which clock."""
     group = parser.add_argument_group("how to measure")
-    group.add_argument("--time", choices=["calendar", "working"], default="calendar",
-                       help="durations in calendar time (default) or in working time: only the working hours of "
-                            "each step's calendar count (the journey's calendars:)")
+    add_time_option(group)
     group.add_argument("--team", metavar="COLUMN",
                        help="handoffs between the teams (or people) of this log column (default: the journey's "
                             "step owners, else a column named like team, org:group or resource)")
+
+
+def add_time_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--time calendar|working`, the clock of every duration, worded alike on every command that has it."""
+    parser.add_argument("--time", choices=["calendar", "working"], default="calendar",
+                        help="durations in calendar time (default) or in working time: only the working hours of "
+                             "each step's calendar count (the journey's calendars:)")
 
 
 def read_log(args: argparse.Namespace, path: str) -> EventLog:

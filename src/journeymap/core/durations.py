@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["parse_duration", "format_duration", "format_seconds_as_text", "SECONDS", "MAX_DURATION_S"]
+__all__ = ["parse_duration", "format_duration", "format_seconds_as_text", "clock_words", "SECONDS", "MAX_DURATION_S"]
 
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 # No journey waits a century; beyond this, epoch-microsecond arithmetic would overflow int64.
@@ -54,3 +54,10 @@ def format_seconds_as_text(seconds: float | None) -> str:
     if seconds < 60 * 86400:
         return f"{sign}{seconds / 86400:.1f} d"
     return f"{sign}{seconds / (7 * 86400):.1f} w"
+
+
+def clock_words(own: str, shown: str) -> str:
+    """How a duration on its own clock (an OKR's, a target's: "calendar" or "working") says so beside
+    durations on the shown clock, as the hotspots do: " in working hours", " in calendar time" where
+    the rest is in working time, else nothing."""
+    return " in working hours" if own == "working" else " in calendar time" if shown == "working" else ""

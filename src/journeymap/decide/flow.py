@@ -5,7 +5,8 @@ exits or goes silent (its last event, for dropped cases); in-flight cases are in
 `as_of`. Stuck cases are the in-flight ones, measured by how long they have waited at their last
 step against two yardsticks: the usual wait, the p85 of the measured time from an event at that
 step to the case's next event, and the target, the tightest target on the designed next steps or
-transitions.
+transitions. Waits are on the clock of the metrics and case times (calendar or working time); a
+target is judged on the clock it names. Weeks, dates and the forecast stay on the calendar.
 """
 
 from __future__ import annotations
@@ -97,14 +98,22 @@ def forecast_wip(times: CaseTimes, *, history_weeks: int = 12, runs: int = 10_00
 
 def stuck_cases(metrics: JourneyMetrics, times: CaseTimes) -> pd.DataFrame:
     """In-flight cases (`waiting.in_flight_cases`) with their wait at their last step against its usual
-    p85 wait and target, longest first; `times` (of the same events) gives the usual waits and segments."""
+    p85 wait and target, longest first; `times` (of the same events, on the same clock) gives the usual waits
+    and segments. A target on the other clock than the metrics' is judged by the wait on its own clock."""
+    if times.time != metrics.time:
+        raise ValueError(f"The case times are in {times.time} time, the metrics in {metrics.time} time.")
     table = in_flight_cases(metrics)
-    waits, targets = _usual_wait_p85(times), _leaving_targets(times)
+    waits, (targets, clocks) = _usual_wait_p85(times), _leaving_targets(times)
     codes = np.asarray([times.steps.index(step) for step in table["step"]], dtype=np.int64)
-    table["usual_wait_p85_s"], table["target_s"] = waits[codes], targets[codes]
-    table["over_p85"] = table["waiting_s"] > table["usual_wait_p85_s"]
-    table["over_target"] = table["waiting_s"] > table["target_s"]
     where = pd.Index(times.case).get_indexer(table["case"])
+    table["usual_wait_p85_s"], table["target_s"] = waits[codes], targets[codes]
+    table["target_time"] = clocks[codes]
+    judged = table["waiting_s"].to_numpy(np.float64).copy()
+    for clock in set(clocks[codes]) - {metrics.time, None}:
+        other = table["target_time"].to_numpy() == clock
+        judged[other] = times.waiting_s(clock)[where[other]]
+    table["over_p85"] = table["waiting_s"] > table["usual_wait_p85_s"]
+    table["over_target"] = judged > table["target_s"].to_numpy(np.float64)
     for column, values in times.segments.items():
         table[column] = values[where]
     return table
@@ -136,19 +145,22 @@ def _usual_wait_p85(times: CaseTimes) -> np.ndarray:
     return waits
 
 
-def _leaving_targets(times: CaseTimes) -> np.ndarray:
-    """Per step, the tightest target among its designed next steps and outgoing transitions (NaN if none)."""
+def _leaving_targets(times: CaseTimes) -> tuple[np.ndarray, np.ndarray]:
+    """Per step, the tightest target among its designed next steps and outgoing transitions (NaN if none),
+    and the clock it names (None if none)."""
     targets = np.full(len(times.steps), np.nan)
+    clocks = np.full(len(times.steps), None, dtype=object)
     journey = times.journey
     if journey is None:
-        return targets
+        return targets, clocks
     for transition in journey.transitions:
         if transition.source not in times.steps:
             continue
-        limits = [t.seconds for t in (transition.target, journey.step(transition.target_step).target) if t]
         code = times.steps.index(transition.source)
-        targets[code] = np.nanmin([targets[code], *limits]) if limits else targets[code]
-    return targets
+        for target in (transition.target, journey.step(transition.target_step).target):
+            if target is not None and not target.seconds >= targets[code]:  # NaN: none yet
+                targets[code], clocks[code] = target.seconds, target.time
+    return targets, clocks
 
 
 def _weeks(times: CaseTimes) -> np.ndarray:

@@ -6,6 +6,12 @@ replay keeps everything else as measured: it is an estimate of the direct effect
 queues. Changes: `cut` scales the step's arrival times by (1 - pct/100); `cap` clips each at the
 step's target; `no_rework` drops a case's second and later arrivals into the step; `remove` drops
 all of them (the next step's arrival is still timed from the removed step's event).
+
+Durations are on the clock of the case times (calendar or working time); an OKR is replayed on
+the clock it names, and a cap is at the target on the target's clock. So a change is what it keeps
+of each arrival, a share the same on either clock: a cut keeps 1 - pct/100, a removal 0, a cap
+target / arrival on the target's clock (where the arrival is longer). On the target's own clock
+that is the arrival clipped at the target; on the other it shortens the arrival in proportion.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class WhatIf:
     quantiles: pd.DataFrame
     okrs: pd.DataFrame
     sentence: str
+    time: str = "calendar"  # the clock of the lead times (the OKRs' is in `okrs["time"]`)
 
     @property
     def n_cases(self) -> int:
@@ -58,12 +65,14 @@ class _Replay:
     n: int
 
     @classmethod
-    def of(cls, times: CaseTimes) -> _Replay:
+    def of(cls, times: CaseTimes, time: str | None = None) -> _Replay:
+        """The replay on a clock (default the case times'; an OKR's or a target's may be the other)."""
         keep = times.in_lead_time
         completed = np.flatnonzero(times.status_is("completed"))
         number = np.full(times.n_cases, -1, dtype=np.int64)
         number[completed] = np.arange(len(completed))
-        return cls(number[times.event_case[keep]], times.event_step[keep], np.nan_to_num(times.arrival_s[keep]),
+        arrival_s = times.arrivals_on(time or times.time)
+        return cls(number[times.event_case[keep]], times.event_step[keep], np.nan_to_num(arrival_s[keep]),
                    times.position[keep], len(completed))
 
     def total(self, arrival_s: np.ndarray, window: np.ndarray | None = None) -> np.ndarray:
@@ -79,6 +88,21 @@ class _Replay:
         return repeat
 
 
+@dataclass(frozen=True)
+class _Change:
+    """What a change keeps of each arrival of a replay (1: as measured), and a cap's clock and seconds."""
+
+    keep: np.ndarray
+    at_step: np.ndarray
+    cap: tuple[str, float] | None = None
+
+    def apply(self, arrival_s: np.ndarray, time: str) -> np.ndarray:
+        """The changed arrivals of a replay on `time` (the same events, on either clock)."""
+        if self.cap is not None and self.cap[0] == time:  # exactly the clip on the target's own clock
+            return np.where(self.at_step, np.minimum(arrival_s, self.cap[1]), arrival_s)
+        return arrival_s * self.keep
+
+
 def what_if(times: CaseTimes, step: str, change: str, pct: float = 50.0) -> WhatIf:
     """Replay completed cases with a step cut by `pct`%, capped at its target, without rework, or removed."""
     if change not in CHANGES:
@@ -87,33 +111,39 @@ def what_if(times: CaseTimes, step: str, change: str, pct: float = 50.0) -> What
     step_id, label = times.steps[code], times.labels[code]
     replay = _Replay.of(times)
     at_step = replay.step == code
-    after = replay.arrival_s.copy()
+    keep, cap = np.ones(len(replay.arrival_s)), None
     if change == "cut":
         if not 0 <= pct <= 100:
             raise JourneyError(f"A cut is a percentage from 0 to 100, not {pct:g}.")
-        after[at_step] *= 1 - pct / 100
+        keep[at_step] = 1 - pct / 100
         description = f"{label} {pct:g}% faster"
     elif change == "cap":
         target = times.journey.step(step_id).target if times.journey and step_id in times.journey.steps_by_id else None
         if target is None:
             raise JourneyError(f"{label} has no target to cap it at; give it one in the journey YAML "
                                "(e.g. target: {p85: 3d}) or use a cut instead.")
-        after[at_step] = np.minimum(after[at_step], target.seconds)
-        description = f"{label} capped at its target of {format_seconds_as_text(target.seconds)}"
+        on_target = _Replay.of(times, target.time).arrival_s[at_step]
+        longer = on_target > target.seconds
+        keep[at_step] = np.where(longer, target.seconds / np.where(longer, on_target, 1.0), 1.0)
+        cap = (target.time, target.seconds)
+        description = (f"{label} capped at its target of {format_seconds_as_text(target.seconds)}"
+                       + (" of working time" if target.time == "working" else ""))
     elif change == "no_rework":
-        after[at_step & replay.repeat()] = 0.0
+        keep[at_step & replay.repeat()] = 0.0
         description = f"{label} without rework"
     else:
-        after[at_step] = 0.0
+        keep[at_step] = 0.0
         description = f"{label} removed"
-    before_s, after_s = replay.total(replay.arrival_s), replay.total(after)
+    changed = _Change(keep, at_step, cap)
+    before_s, after_s = replay.total(replay.arrival_s), replay.total(changed.apply(replay.arrival_s, times.time))
     table = _quantile_table(before_s, after_s)
-    okrs = _okr_gaps(times, replay, after)
+    okrs = _okr_gaps(times, changed)
     p85 = table.set_index("statistic").loc["p85"] if len(before_s) else None
+    clock = " in working hours" if times.time == "working" else ""
     sentence = (f"{description}: p85 lead time {format_seconds_as_text(p85['before_s'])} → "
-                f"{format_seconds_as_text(p85['after_s'])} over {len(before_s):,} completed cases."
+                f"{format_seconds_as_text(p85['after_s'])}{clock} over {len(before_s):,} completed cases."
                 if p85 is not None else f"{description}: no completed cases to replay.")
-    return WhatIf(step_id, label, change, description, before_s, after_s, table, okrs, sentence)
+    return WhatIf(step_id, label, change, description, before_s, after_s, table, okrs, sentence, times.time)
 
 
 def p85_impact(times: CaseTimes, share: float = 0.5, chunk: int = 16) -> pd.DataFrame:
@@ -144,13 +174,14 @@ def with_p85_impact(steps: pd.DataFrame, impact: pd.DataFrame) -> pd.DataFrame:
 
 
 def okr_times(times: CaseTimes, okr: Okr) -> np.ndarray:
-    """Per completed case, the time from its first arrival at the OKR's from-step to its to-step (NaN if not both)."""
-    return _okr_times(times, okr, _Replay.of(times))
+    """Per completed case, the time from its first arrival at the OKR's from-step to its to-step (NaN if not
+    both), on the OKR's clock."""
+    return _okr_times(times, okr, _Replay.of(times, okr.time))
 
 
 def okr_gaps(times: CaseTimes) -> pd.DataFrame:
-    """Each OKR's statistic over the completed cases against its baseline and target."""
-    return _okr_gaps(times, _Replay.of(times), None)
+    """Each OKR's statistic over the completed cases against its baseline and target, on the OKR's clock."""
+    return _okr_gaps(times, None)
 
 
 def _okr_times(times: CaseTimes, okr: Okr, replay: _Replay, arrival_s: np.ndarray | None = None,
@@ -171,18 +202,20 @@ def _code(times: CaseTimes, step: str) -> int:
     return times.steps.index(step) if step in times.steps else -1
 
 
-def _okr_gaps(times: CaseTimes, replay: _Replay, arrival_s: np.ndarray | None) -> pd.DataFrame:
+def _okr_gaps(times: CaseTimes, change: _Change | None) -> pd.DataFrame:
     rows = []
     for okr in times.journey.okrs if times.journey else ():
         q = quantile_of(okr.statistic)
+        replay = _Replay.of(times, okr.time)
+        arrival_s = change.apply(replay.arrival_s, okr.time) if change is not None else None
         window = _okr_window(times, okr, replay)
         now = _quantile(_okr_times(times, okr, replay, window=window), q)
         then = _quantile(_okr_times(times, okr, replay, arrival_s, window), q) if arrival_s is not None else now
-        rows.append({"okr": okr.name, "statistic": okr.statistic, "baseline_s": okr.baseline_s,
+        rows.append({"okr": okr.name, "statistic": okr.statistic, "time": okr.time, "baseline_s": okr.baseline_s,
                      "target_s": okr.target_s, "before_s": now, "after_s": then, "gap_before_s": now - okr.target_s,
                      "gap_after_s": then - okr.target_s, "met_before": bool(now <= okr.target_s),
                      "met_after": bool(then <= okr.target_s)})
-    return pd.DataFrame(rows, columns=["okr", "statistic", "baseline_s", "target_s", "before_s", "after_s",
+    return pd.DataFrame(rows, columns=["okr", "statistic", "time", "baseline_s", "target_s", "before_s", "after_s",
                                        "gap_before_s", "gap_after_s", "met_before", "met_after"])
 
 
@@ -192,10 +225,10 @@ def okr_budget(times: CaseTimes, okr: Okr | None = None, min_reach: float = 0.5,
     Usual steps are those at least `min_reach` of the OKR's cases arrive at inside its window. A
     step's `actual_s` is the mean time spent arriving there by the cases at the OKR's statistic
     (OKR time within `band` of its quantile, e.g. p80-p90 for a p85): these add up to that statistic,
-    as the budgets add up to the target. Over budget: `actual_s` above `budget_s`.
+    as the budgets add up to the target. Over budget: `actual_s` above `budget_s`. All on the OKR's clock.
     """
     okr = okr or _first_okr(times)
-    replay, q = _Replay.of(times), quantile_of(okr.statistic)
+    replay, q = _Replay.of(times, okr.time), quantile_of(okr.statistic)
     window = _okr_window(times, okr, replay)
     durations = _okr_times(times, okr, replay, window=window)
     valid = ~np.isnan(durations)
@@ -216,7 +249,9 @@ def okr_budget(times: CaseTimes, okr: Okr | None = None, min_reach: float = 0.5,
     table["budget_s"] = okr.target_s * table["median_s"] / total if total > 0 else float("nan")
     table["over_budget_s"] = table["actual_s"] - table["budget_s"]
     table["over_budget"] = table["over_budget_s"] > 0
-    table["sentence"] = [f"{r.label}: cases at the {okr.statistic} spend {format_seconds_as_text(r.actual_s)} here "
+    clock = " of working time" if okr.time == "working" else ""
+    table["sentence"] = [f"{r.label}: cases at the {okr.statistic} spend {format_seconds_as_text(r.actual_s)}{clock} "
+                         "here "
                          f"against a budget of {format_seconds_as_text(r.budget_s)}"
                          + (f" (over by {format_seconds_as_text(r.over_budget_s)})." if r.over_budget else ".")
                          for r in table.itertuples(index=False)]

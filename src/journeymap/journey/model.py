@@ -167,6 +167,14 @@ class Journey:
             chosen = dict(self.owner_calendars).get(step.owner)
         return by_id.get(chosen or self.calendar or "")
 
+    @property
+    def names_working_time(self) -> bool:
+        """Whether a target or OKR is on working time: its figure needs the working clock whichever clock
+        the durations are shown on."""
+        targets = [step.target for step in self.steps] + [t.target for t in self.transitions]
+        return (any(t is not None and t.time == "working" for t in targets)
+                or any(o.time == "working" for o in self.okrs))
+
     def activity_map(self) -> dict[str, str]:
         """Lower-cased activity name -> step id, from ids, labels and aliases."""
         mapping: dict[str, str] = {}

@@ -4,6 +4,12 @@
 bootstrapping over cases need each case's own arrivals. `case_step_times` extracts them once
 (ordering through `engine.prepare_events`, so every figure agrees with the map) into numpy arrays
 indexed by case and by event; statuses follow the contract in DESIGN.md.
+
+Durations are on one clock, `time`: calendar time, or working time (`engine.workingtime`, the clock
+`compute_metrics(time="working")` reads, computed by the engine once for all events). Moments
+(`start_us`, `end_us`, `event_ts`, `as_of_us`) stay calendar timestamps either way: only the
+arrivals and lead times change. Where the journey names a working target or OKR, the working clock
+is kept beside calendar time too (`arrivals_on`), so each target is judged on its own clock.
 """
 
 from __future__ import annotations
@@ -19,6 +25,14 @@ import pandas as pd
 from journeymap.core.errors import JourneyError
 from journeymap.core.moments import as_of_epoch_us
 from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_events
+from journeymap.engine.workingtime import (
+    AS_OF_CLOCK,
+    CLOCK,
+    START_CLOCK,
+    check_time,
+    step_calendars,
+    with_working_clock,
+)
 from journeymap.journey.model import Journey
 from journeymap.measures.cases import STATUSES, case_table, mark_cases
 from journeymap.measures.metrics import CaseRules, activity_to_step, case_rules
@@ -26,6 +40,8 @@ from journeymap.measures.metrics import CaseRules, activity_to_step, case_rules
 __all__ = ["CaseTimes", "case_step_times", "NO_TIME"]
 
 NO_TIME = np.iinfo(np.int64).max  # an end moment that has not happened (in-flight cases)
+_NEEDS_CALENDARS = ("Working time needs calendars: add `calendars:` to the journey and a `calendar:` to it, its steps "
+                    "or their owners (see the README, Calendars).")
 
 
 @dataclass(frozen=True)
@@ -33,9 +49,9 @@ class CaseTimes:
     """Every event of every case as numpy arrays (events in case order, then time order).
 
     Case arrays are indexed by case (0..n_cases-1); event arrays have one entry per event.
-    `arrival_s` is the time from the case's previous event (NaN for its first event);
-    `in_lead_time` marks the events of completed cases up to and including completion, whose
-    arrivals add up to the case's lead time.
+    `arrival_s` is the time from the case's previous event (NaN for its first event) on the clock
+    `time`; `in_lead_time` marks the events of completed cases up to and including completion, whose
+    arrivals add up to the case's lead time (`case_lead_time_s`, on the same clock).
     """
 
     journey: Journey | None
@@ -62,6 +78,12 @@ class CaseTimes:
     # Start moment of each event (epoch µs as float, exact below 2**53; NaN where the event has none),
     # or None when the log has no start times at all.
     event_start_us: np.ndarray | None = None
+    time: str = "calendar"  # the clock of every duration: "calendar" or "working"
+    # The working clock of each event, of its start (NaN where none) and, per case, of `as_of` at its
+    # last event (engine.workingtime: CLOCK, START_CLOCK, AS_OF_CLOCK), in µs; None when not computed.
+    working_us: np.ndarray | None = None
+    working_start_us: np.ndarray | None = None
+    as_of_working_us: np.ndarray | None = None
 
     @property
     def n_cases(self) -> int:
@@ -84,6 +106,32 @@ class CaseTimes:
         """Lead time of every case in seconds (NaN unless completed): the case table's `lead_time_s`."""
         return self.case_lead_time_s
 
+    def event_clock(self, time: str | None = None) -> np.ndarray:
+        """Each event's moment on a clock (µs; default `time`): its timestamp, or its working clock.
+        Only differences of one clock are durations."""
+        if (time or self.time) == "calendar":
+            return self.event_ts
+        if self.working_us is None:
+            raise JourneyError(_NEEDS_CALENDARS)
+        return self.working_us
+
+    def start_clock(self) -> np.ndarray | None:
+        """Each event's start on the clock `time` (µs as float, NaN where none), None without start times."""
+        return self.working_start_us if self.time == "working" else self.event_start_us
+
+    def arrivals_on(self, time: str) -> np.ndarray:
+        """`arrival_s` on a clock, which may be the other one than `time` (a target's or an OKR's)."""
+        return self.arrival_s if time == self.time else _arrivals(self.event_clock(time), self.position == 0)
+
+    def waiting_s(self, time: str | None = None) -> np.ndarray:
+        """Per case, the time from its last event to `as_of` on a clock (default `time`): its wait so far."""
+        last = np.r_[self.position[1:] == 0, True] if len(self.position) else np.zeros(0, bool)
+        if (time or self.time) == "calendar":
+            return (self.as_of_us - self.last_us) / 1_000_000
+        self.event_clock("working")  # the clear error when working time was not computed
+        assert self.as_of_working_us is not None and self.working_us is not None
+        return (self.as_of_working_us - self.working_us[last]) / 1_000_000
+
     def to_frame(self) -> pd.DataFrame:
         """The event table as pandas (case id, step, ts, arrival_s, position, in_lead_time)."""
         return pd.DataFrame({"case": self.case[self.event_case], "step": np.asarray(self.steps)[self.event_step],
@@ -92,12 +140,15 @@ class CaseTimes:
 
 
 def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any = None,
-                    stale_after_s: float | None = None, segments: Sequence[str] = ()) -> CaseTimes:
+                    stale_after_s: float | None = None, segments: Sequence[str] = (),
+                    time: str = "calendar") -> CaseTimes:
     """Extract per-case arrival times, statuses and segment values from canonical events.
 
     Status, completion, exit and lead time come from the case table of `compute_metrics`
     (`cases.mark_cases` and `cases.case_table`, the one definition); only the arrivals are numpy work.
+    With `time="working"` every duration is in working time, on the same working clock as the metrics'.
     """
+    check_time(time)
     lazy = as_lazy(events)
     _check_segments(lazy, segments)
     activities = collect(lazy.select("activity").unique()).get_column("activity").to_list()
@@ -114,18 +165,45 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     end_codes = [codes[s] for s in rules.end_steps if s in codes]
     exit_codes = [codes[s] for s in rules.exit_steps if s in codes]
     prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
+    calendars, calendar_of_code = step_calendars(journey, codes)
+    if time == "working" and not calendars:
+        raise JourneyError(_NEEDS_CALENDARS)
+    # As compute_metrics does: the working clock when it is shown, or when a target or OKR is on it.
+    working = bool(calendars) and (time == "working" or (journey is not None and journey.names_working_time))
+    if working:
+        prepared = with_working_clock(prepared, calendars, calendar_of_code, as_of_us)
     cases = collect(case_table(prepared, end_codes, exit_codes, as_of_us, rules.stale_after_s, len(steps),
+                               clock=CLOCK if time == "working" else "ts",
                                fingerprints=False)).to_pandas().sort_values("case_code")
     has_start = "start" in prepared.events.collect_schema().names()
+    clocks = [CLOCK, AS_OF_CLOCK, *([START_CLOCK] if has_start else [])] if working else []
     table = collect(prepared.events.select("idx", "case_code", "step_code", "ts", "is_first", "ends_so_far",
-                                           *(["start"] if has_start else []))).to_pandas()
+                                           *(["start"] if has_start else []), *clocks)).to_pandas()
     if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
         table = table.sort_values("idx")
     case_ids = cases["case"].to_numpy(object)
     times = _assemble(journey, as_of_us, steps, rules, cases, table, _segment_values(lazy, segments, case_ids))
     if has_start:
         times = replace(times, event_start_us=table["start"].to_numpy(np.float64, na_value=np.nan))
-    return times
+    if working:
+        times = _with_working(times, table, has_start)
+    return times if time == "calendar" else replace(
+        times, time=time, arrival_s=_arrivals(times.event_clock("working"), times.position == 0))
+
+
+def _with_working(times: CaseTimes, table: pd.DataFrame, has_start: bool) -> CaseTimes:
+    """The engine's working clocks of every event (and of `as_of`, per case at its last event)."""
+    last = np.r_[times.position[1:] == 0, True] if len(times.position) else np.zeros(0, bool)
+    return replace(times, working_us=table[CLOCK].to_numpy(np.int64),
+                   as_of_working_us=table[AS_OF_CLOCK].to_numpy(np.int64)[last],
+                   working_start_us=table[START_CLOCK].to_numpy(np.float64, na_value=np.nan) if has_start else None)
+
+
+def _arrivals(clock: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Seconds from each event's predecessor in its case on a clock (NaN for a case's first event)."""
+    arrival_s = np.r_[np.nan, np.diff(clock) / 1_000_000] if len(clock) else np.zeros(0)
+    arrival_s[first] = np.nan
+    return arrival_s
 
 
 def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], rules: CaseRules,
@@ -137,8 +215,7 @@ def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], ru
     first = table["is_first"].to_numpy(bool)
     n_cases, n_events = len(cases), len(event_ts)
     last = np.r_[first[1:], True] if n_events else first
-    arrival_s = np.r_[np.nan, np.diff(event_ts) / 1_000_000] if n_events else np.zeros(0)
-    arrival_s[first] = np.nan
+    arrival_s = _arrivals(event_ts, first)
     prev_step = np.r_[-1, event_step[:-1]] if n_events else event_step.copy()
     prev_step[first] = -1
     position = np.arange(n_events) - np.flatnonzero(first)[event_case]

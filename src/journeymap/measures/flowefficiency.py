@@ -12,6 +12,8 @@ arrival inside the lead time has a start time: flow efficiency = total work / to
 (and each case's own, whose median is reported too). A case's first event starts the lead time at
 its completion, so its own work lies before the lead time and is not counted (the contract's
 lead time). Arrivals into events without a start time are counted as untimed, never guessed.
+In working time (`case_step_times(time="working")`) the wait and the work are both working time:
+the start's working clock is the engine's (`engine.workingtime.START_CLOCK`).
 """
 
 from __future__ import annotations
@@ -78,9 +80,10 @@ def with_flow_efficiency(steps: pd.DataFrame, found: FlowEfficiency | None) -> p
 
 def _split(times: CaseTimes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per event: wait and work seconds of its arrival, and whether both are known."""
-    arrival = times.arrival_s
-    previous_ts = np.r_[np.nan, times.event_ts[:-1].astype(np.float64)] if len(arrival) else np.zeros(0)
-    start = times.event_start_us
+    arrival = times.arrival_s  # on the clock of `times`: so are the previous event's moment and the start
+    clock = times.event_clock()
+    previous_ts = np.r_[np.nan, clock[:-1].astype(np.float64)] if len(arrival) else np.zeros(0)
+    start = times.start_clock()
     assert start is not None  # flow_efficiency returns None before splitting a log without start times
     timed = ~np.isnan(arrival) & ~np.isnan(start)
     with np.errstate(invalid="ignore"):

@@ -118,7 +118,7 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     if time == "working" and not calendars:
         raise JourneyError("Working time needs calendars: add `calendars:` to the journey and a `calendar:` to it, "
                            "its steps or their owners (see the README, Calendars).")
-    if calendars and (time == "working" or _names_working_time(journey)):
+    if calendars and (time == "working" or (journey is not None and journey.names_working_time)):
         prepared = with_working_clock(prepared, calendars, calendar_of_code, as_of_us or 0)
     clock = CLOCK if time == "working" else "ts"
     events_nw = prepared.events
@@ -145,14 +145,6 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
         lead_time=_summary(completed), completion=rules.completion, okr_cases=okr_cases, handoffs=handoffs,
         time=time,
     )
-
-
-def _names_working_time(journey: Journey | None) -> bool:
-    """Whether a target or OKR of the journey is on working time (then the working clock is needed)."""
-    if journey is None:
-        return False
-    targets = [step.target for step in journey.steps] + [t.target for t in journey.transitions]
-    return any(t is not None and t.time == "working" for t in targets) or any(o.time == "working" for o in journey.okrs)
 
 
 def _with_target_actuals(steps: pd.DataFrame, prepared: PreparedEvents, journey: Journey | None,

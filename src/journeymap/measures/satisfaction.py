@@ -148,7 +148,7 @@ def satisfaction(times: CaseTimes, scores: np.ndarray, column: str, scale: Satis
         row["sentence"] = _step_sentence(row, scale)
         step_rows.append(row)
         wait_rows.append(_waiting_row(times.steps[code], label, waited[code], inside & scored, scores, scale,
-                                      threshold_s, min_cases, resamples, rng))
+                                      threshold_s, min_cases, resamples, rng, times.time))
     steps = _ranked(pd.DataFrame(step_rows, columns=_STEP_COLUMNS), "mean")
     waiting = _ranked(pd.DataFrame([w for w in wait_rows if w], columns=_WAIT_COLUMNS), "difference")
     paths = _paths(times, scores, scored, min_cases, resamples, rng, top_paths)
@@ -265,7 +265,7 @@ def _say(seconds: float) -> str:
 
 def _waiting_row(step: str, label: str, waited: np.ndarray, answered: np.ndarray, scores: np.ndarray,
                  scale: SatisfactionScale, threshold_s: float | None, min_cases: int, resamples: int,
-                 rng: np.random.Generator) -> dict[str, Any] | None:
+                 rng: np.random.Generator, time: str = "calendar") -> dict[str, Any] | None:
     arrived = answered & (waited > 0)
     if not arrived.any():
         return None
@@ -273,7 +273,7 @@ def _waiting_row(step: str, label: str, waited: np.ndarray, answered: np.ndarray
     long = arrived & (waited > threshold)
     row = {"step": step, "label": label, "threshold_s": float(threshold),
            **_mean_difference(scores[long], scores[arrived & ~long], min_cases, resamples, rng)}
-    row["sentence"] = _wait_sentence(row, scale)
+    row["sentence"] = _wait_sentence(row, scale, time)
     return row
 
 
@@ -291,8 +291,9 @@ def _signed(value: float) -> str:
     return text.replace("-", "−")
 
 
-def _wait_sentence(row: dict[str, Any], scale: SatisfactionScale) -> str:
-    who = f"Cases that waited more than {_say(row['threshold_s'])} at {row['label']}"
+def _wait_sentence(row: dict[str, Any], scale: SatisfactionScale, time: str = "calendar") -> str:
+    clock = " of working time" if time == "working" else ""  # the waits are on the clock of the case times
+    who = f"Cases that waited more than {_say(row['threshold_s'])}{clock} at {row['label']}"
     if row["difference"] != row["difference"]:
         return (f"{who}: too few answers to tell ({row['cases']:,} waited longer, {row['rest_cases']:,} not; "
                 "30 each needed).")

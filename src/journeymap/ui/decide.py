@@ -55,12 +55,15 @@ def open_page(title: str) -> tuple[Any, data.Source, data.View, str]:
 
 
 def _key(view: data.View) -> tuple[str, tuple[Any, ...]]:
+    """The source, and the filter and clock (the sidebar's "Durations in") every result here depends on."""
     found = view.case_filter
-    return view.source.key, (found.start, found.end, tuple(sorted((k, tuple(v)) for k, v in found.segments.items())))
+    return view.source.key, (found.start, found.end, tuple(sorted((k, tuple(v)) for k, v in found.segments.items())),
+                             view.metrics.time)
 
 
 def times(view: data.View) -> CaseTimes:
-    """Every case's arrivals, status and segment values under the view's filter (cached)."""
+    """Every case's arrivals, status and segment values under the view's filter, durations on the view's
+    clock (cached)."""
     return _times(*_key(view), view)
 
 
@@ -68,7 +71,7 @@ def times(view: data.View) -> CaseTimes:
 def _times(key: str, filter_key: tuple[Any, ...], _view: data.View) -> CaseTimes:
     source = _view.source
     events = filter_events(source.log.frame, _view.case_filter)
-    return case_step_times(events, source.journey, segments=tuple(source.log.attributes))
+    return case_step_times(events, source.journey, segments=tuple(source.log.attributes), time=_view.metrics.time)
 
 
 def impact(view: data.View) -> pd.DataFrame:
@@ -217,3 +220,4 @@ def interval(row: Any, prefix: str = "", points: bool = False) -> str:
 def pair(before: float, after: float) -> str:
     """Two durations as "6.8 d → 4.0 d"."""
     return f"{human(before)} → {human(after)}"
+
