@@ -5,6 +5,7 @@ Labour Day (Friday 1 May 2026): Thursday 16:00 to Monday 10:00 is 90 hours, two 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from journeymap.cli.main import build_parser, main
 from journeymap.core.errors import JourneyError
 from journeymap.core.moments import to_epoch_us
 from journeymap.decide.compare import compare_change
@@ -25,7 +27,7 @@ from journeymap.measures.metrics import compute_metrics
 H = 3600.0
 AS_OF = "2026-05-07T12:00:00+00:00"  # a Thursday
 
-JOURNEY = journey_from_yaml("""
+JOURNEY_YAML = """
 id: desk
 name: Desk
 calendar: office
@@ -41,7 +43,8 @@ start: open
 end: close
 okrs:
   - {name: Open to fix, from: open, to: fix, statistic: median, baseline: 4h, target: 1h, time: working}
-""", source="desk.yaml")
+"""
+JOURNEY = journey_from_yaml(JOURNEY_YAML, source="desk.yaml")
 
 # a: open Thu 30 Apr 16:00 -> fix Mon 4 May 10:00 (90 h; working 1 h Thu + 1 h Mon = 2 h, Labour Day
 #    and the weekend off) -> close Mon 12:00 (2 h). Lead time 92 h, in working time 4 h. Fix started
@@ -184,3 +187,71 @@ def test_flow_efficiency_in_working_time() -> None:
         fix = found.steps.set_index("step").loc["fix"]
         assert (fix["wait_median_s"], fix["work_median_s"]) == (wait * H, 0.5 * H)
         assert fix["flow_efficiency"] == pytest.approx(0.5 / (wait + 0.5))
+
+
+@pytest.fixture()
+def desk_files(tmp_path: Any) -> tuple[str, str]:
+    """The tiny log as a CSV file (ISO times, a start column) and its journey as YAML."""
+    log, journey = tmp_path / "desk.csv", tmp_path / "desk.yaml"
+    log.write_text("case,activity,timestamp,start_timestamp\n" + "".join(
+        f"{c},{a},{t.replace(' ', 'T')}:00Z,{s.replace(' ', 'T') + ':00Z' if s else ''}\n" for c, a, t, s in ROWS))
+    journey.write_text(JOURNEY_YAML)
+    return str(log), str(journey)
+
+
+class TestCommandLine:
+    def run(self, capsys: Any, *argv: str) -> dict[str, Any]:
+        assert main(list(argv)) == 0
+        return json.loads(capsys.readouterr().out)
+
+    def test_compare_in_working_time(self, capsys: Any, desk_files: tuple[str, str]) -> None:
+        """`compare --time working`: before 4 h, after 6 h (calendar time, the default: 92 h and 6 h)."""
+        log, journey = desk_files
+        common = ("compare", log, "--journey", journey, "--change-date", "2026-05-05", "--min-cases", "1",
+                  "--as-of", AS_OF, "--resamples", "50")
+        for extra, before, time in (((), 92, "calendar"), (("--time", "working"), 4, "working")):
+            out = self.run(capsys, *common, *extra)
+            assert out["time"] == time
+            lead = out["lead_time"]
+            assert (lead["before"]["median_s"], lead["after"]["median_s"]) == (before * H, 6 * H)
+
+    def test_whatif_in_working_time(self, capsys: Any, desk_files: tuple[str, str]) -> None:
+        """`whatif --step fix --cut 50 --time working`: median lead time 5 h -> 4 h, the OKR 2 h -> 1 h."""
+        log, journey = desk_files
+        out = self.run(capsys, "whatif", log, "--journey", journey, "--step", "fix", "--cut", "50", "--as-of", AS_OF,
+                       "--time", "working")
+        median = next(row for row in out["lead_time"] if row["statistic"] == "p50")
+        assert (out["time"], median["before_s"], median["after_s"]) == ("working", 5 * H, 4 * H)
+        assert (out["okrs"][0]["before_s"], out["okrs"][0]["after_s"], out["okrs"][0]["time"]) == (2 * H, H, "working")
+
+    def test_the_table_says_the_clock(self, capsys: Any, desk_files: tuple[str, str]) -> None:
+        """The table output starts by naming the clock in working time, and does not in calendar time."""
+        log, journey = desk_files
+        argv = ["whatif", log, "--journey", journey, "--impact", "--as-of", AS_OF, "--format", "table"]
+        assert main([*argv, "--time", "working"]) == 0
+        assert capsys.readouterr().out.startswith("Durations in working hours")
+        assert main(argv) == 0
+        assert "working hours" not in capsys.readouterr().out
+
+    def test_working_time_without_calendars_is_one_sentence(self, capsys: Any, desk_files: tuple[str, str],
+                                                             tmp_path: Any) -> None:
+        """A journey without calendars: exit 1 and what to add, no traceback."""
+        log, _ = desk_files
+        bare = tmp_path / "bare.yaml"
+        bare.write_text("id: b\nname: B\nstages: [{id: s, label: S}]\nsteps: [{id: open, label: Open, stage: s}, "
+                        "{id: close, label: Close, stage: s}]\ntransitions: [{from: open, to: close}]\n"
+                        "start: open\nend: close\n")
+        assert main(["whatif", log, "--journey", str(bare), "--impact", "--time", "working"]) == 1
+        err = capsys.readouterr().err
+        assert "calendars:" in err and "Traceback" not in err
+
+    def test_the_option_reads_as_on_metrics(self) -> None:
+        """`--time` says the same on compare, whatif and metrics."""
+        def help_of(command: str) -> str:
+            parser = build_parser()
+            commands = next(a for a in parser._actions if a.dest == "command")
+            sub = commands.choices[command]  # type: ignore[index]
+            return next(a.help for a in sub._actions if a.dest == "time")
+
+        assert help_of("compare") == help_of("whatif") == help_of("metrics")
+        assert build_parser().parse_args(["compare", "x.csv", "--time", "working"]).time == "working"

@@ -55,3 +55,19 @@ class TestWorkingTime:
         no_exception(at)
         assert "of working time" not in at.markdown[0].value
         assert any("no working calendars" in warning.value for warning in at.sidebar.warning)
+
+    def test_compare_whatif_and_flow_follow_the_sidebar_clock(self) -> None:
+        """Switched to working time, What if's lead times, Compare's lead-time verdict and Flow's stuck cases
+        change, and each page's subtitle says "in working hours"."""
+        figures = {"pages/whatif.py": lambda at: [metric.value for metric in at.metric],
+                   "pages/compare.py": lambda at: at.markdown[1].value,
+                   "pages/flow.py": lambda at: at.markdown[0].value}
+        for page, figure in figures.items():
+            at = open_app(page, journey="service_desk")
+            no_exception(at)
+            calendar = figure(at)
+            assert "in working hours" not in at.caption[0].value
+            at.sidebar.radio(key="jm_w_time").set_value("working").run()
+            no_exception(at)
+            assert figure(at) != calendar, page
+            assert "in working hours" in at.caption[0].value, page
