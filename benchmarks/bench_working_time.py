@@ -1,14 +1,16 @@
-"""Time and peak memory of the full metric set in working time beside the same in calendar time.
+"""Time and peak memory of the full metric set, and of the per-case times (`case_step_times`, behind
+Compare, What if, Flow and the ops measures), in working time beside the same in calendar time.
 
-    python benchmarks/bench_working_time.py                  # ~1M events, Polars and DuckDB
-    python benchmarks/bench_working_time.py --engines polars
+    python benchmarks/bench_working_time.py                  # ~1M events, Polars and DuckDB, both
+    python benchmarks/bench_working_time.py --engines polars --measures casetimes
 
 The log is the ~1M-event onboarding sample of benchmarks/bench_metrics.py (made once under
 benchmarks/data/). The journey is the onboarding sample with a working calendar for each of its five
 teams (three time zones, German, British and US public holidays, a lunch break), so that every
 transition is counted on a calendar. Each measurement runs in a fresh process after one warm-up on
-the small sample log, as bench_metrics does; "metrics" is compute_metrics plus the hotspots. The
-target: working time at most 2x the calendar-time figures, on each engine.
+the small sample log, as bench_metrics does; "metrics" is compute_metrics plus the hotspots,
+"casetimes" is case_step_times. The target: working time at most 2x the calendar-time figures, on
+each engine.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_metrics import SIZES, make_log  # noqa: E402
 
 TIMES = ("calendar", "working")
+MEASURES = ("metrics", "casetimes")
 
 
 def journey_with_calendars() -> Any:
@@ -59,27 +62,38 @@ def load(path: str, engine: str) -> Any:
     return pd.read_parquet(path)
 
 
-def run(path: str, engine: str, clock: str) -> dict[str, float]:
+def run(path: str, engine: str, clock: str, what: str = "metrics") -> dict[str, float]:
+    import numpy as np
+
     from journeymap.journey.samples import sample_events_path
     from journeymap.log.readers import read_events
+    from journeymap.measures.casetimes import case_step_times
     from journeymap.measures.hotspots import find_hotspots
     from journeymap.measures.metrics import compute_metrics
 
     journey = journey_with_calendars()
     small = read_events(sample_events_path("onboarding")).frame
-    find_hotspots(compute_metrics(small.to_pandas() if engine == "pandas" else small, journey, time=clock))
+    small = small.to_pandas() if engine == "pandas" else small
+    if what == "casetimes":
+        case_step_times(small, journey, time=clock)
+    else:
+        find_hotspots(compute_metrics(small, journey, time=clock))
     events = load(path, engine)
     started = time.perf_counter()
-    metrics = compute_metrics(events, journey, time=clock)
-    find_hotspots(metrics)
+    if what == "casetimes":
+        times = case_step_times(events, journey, time=clock)
+        n_events, lead = len(times.event_ts), float(np.nanmedian(times.lead_time_s()))
+    else:
+        metrics = compute_metrics(events, journey, time=clock)
+        find_hotspots(metrics)
+        n_events, lead = metrics.n_events, metrics.lead_time["median_s"] or 0
     done = time.perf_counter()
-    return {"metrics_s": done - started, "events": metrics.n_events,
-            "lead_median_h": (metrics.lead_time["median_s"] or 0) / 3600,
+    return {"metrics_s": done - started, "events": n_events, "lead_median_h": lead / 3600,
             "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2}
 
 
-def measure(path: Path, engine: str, clock: str) -> dict[str, float]:
-    output = subprocess.run([sys.executable, __file__, "--child", str(path), engine, clock], check=True,
+def measure(path: Path, engine: str, clock: str, what: str) -> dict[str, float]:
+    output = subprocess.run([sys.executable, __file__, "--child", str(path), engine, clock, what], check=True,
                             capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -88,22 +102,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=["1m"])
     parser.add_argument("--engines", nargs="+", default=["polars", "duckdb"])
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--measures", nargs="+", choices=MEASURES, default=list(MEASURES))
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run(*args.child)))
         return
-    print(f"{'log':>5} {'engine':>8} {'time':>9} {'events':>11} {'metrics s':>10} {'peak GB':>8} "
+    print(f"{'log':>5} {'engine':>8} {'measure':>10} {'time':>9} {'events':>11} {'seconds':>8} {'peak GB':>8} "
           f"{'median lead':>12} {'vs calendar':>12}")
     for size in args.sizes:
         path = make_log(SIZES[size])
         for engine in args.engines:
-            results = {clock: measure(path, engine, clock) for clock in TIMES}
-            for clock, result in results.items():
-                ratio = result["metrics_s"] / results["calendar"]["metrics_s"]
-                print(f"{size:>5} {engine:>8} {clock:>9} {int(result['events']):>11,} {result['metrics_s']:>10.2f} "
-                      f"{result['peak_gb']:>8.2f} {result['lead_median_h']:>10.1f} h {ratio:>11.2f}x", flush=True)
-    print("target: working time <= 2x calendar time (metrics and hotspots, after loading)")
+            for what in args.measures:
+                results = {clock: measure(path, engine, clock, what) for clock in TIMES}
+                for clock, result in results.items():
+                    ratio = result["metrics_s"] / results["calendar"]["metrics_s"]
+                    print(f"{size:>5} {engine:>8} {what:>10} {clock:>9} {int(result['events']):>11,} "
+                          f"{result['metrics_s']:>8.2f} {result['peak_gb']:>8.2f} {result['lead_median_h']:>10.1f} h "
+                          f"{ratio:>11.2f}x", flush=True)
+    print("target: working time <= 2x calendar time (metrics: compute_metrics and hotspots; casetimes: "
+          "case_step_times; after loading)")
 
 
 if __name__ == "__main__":

@@ -224,6 +224,14 @@ class TestCommandLine:
         assert (out["time"], median["before_s"], median["after_s"]) == ("working", 5 * H, 4 * H)
         assert (out["okrs"][0]["before_s"], out["okrs"][0]["after_s"], out["okrs"][0]["time"]) == (2 * H, H, "working")
 
+    def test_metrics_flow_efficiency_in_working_time(self, capsys: Any, desk_files: tuple[str, str]) -> None:
+        """`metrics --time working`: the wait before Fix's work is 1.5 working hours (89.5 h in calendar time)."""
+        log, journey = desk_files
+        for extra, wait in (((), 89.5), (("--time", "working"), 1.5)):
+            out = self.run(capsys, "metrics", log, "--journey", journey, "--as-of", AS_OF, "--format", "json", *extra)
+            fix = next(row for row in out["flow_efficiency"]["steps"] if row["step"] == "fix")
+            assert fix["wait_median_s"] == wait * H
+
     def test_the_table_says_the_clock(self, capsys: Any, desk_files: tuple[str, str]) -> None:
         """The table output starts by naming the clock in working time, and does not in calendar time."""
         log, journey = desk_files

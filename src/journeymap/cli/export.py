@@ -168,7 +168,7 @@ def parse_case_filter(date_from: str | None, date_to: str | None, segments: list
 def _with_ops(metrics: JourneyMetrics, events: Any, journey: Journey, attributes: tuple[str, ...],
               args: argparse.Namespace) -> JourneyMetrics:
     """The metrics with satisfaction or flow efficiency on the steps, for a map coloured by one of them."""
-    ops = ops_measures(events, journey, attributes, as_of=args.as_of)
+    ops = ops_measures(events, journey, attributes, as_of=args.as_of, time=metrics.time)
     if args.color_by not in ops.available():
         need = "a satisfaction column (csat, nps …)" if args.color_by == "satisfaction_mean" else "start times"
         raise JourneyError(f"--color-by {args.color_by} needs {need} in the event log, and {args.events} has none.")

@@ -61,7 +61,7 @@ def _metrics(args: argparse.Namespace) -> int:
     summary = metrics_summary(metrics, log)
     ops = ops_measures(log.frame, journey, tuple(log.attributes), as_of=args.as_of,
                        satisfaction_column=args.satisfaction,
-                       threshold_s=parse_duration(args.waited_over) if args.waited_over else None)
+                       threshold_s=parse_duration(args.waited_over) if args.waited_over else None, time=args.time)
     summary.update(ops_summary(ops))
     if args.format == "json":
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)

@@ -53,15 +53,16 @@ class OpsMeasures:
 
 def ops_measures(events: Any, journey: Journey | None, attributes: tuple[str, ...] = (), *,
                  times: CaseTimes | None = None, as_of: Any = None, satisfaction_column: str | None = None,
-                 threshold_s: float | None = None, seed: int = 0) -> OpsMeasures:
-    """Flow efficiency and satisfaction of a log (either None when the log lacks what it needs)."""
+                 threshold_s: float | None = None, seed: int = 0, time: str = "calendar") -> OpsMeasures:
+    """Flow efficiency and satisfaction of a log (either None when the log lacks what it needs), durations on
+    the clock `time` (that of `times` when given)."""
     found = find_satisfaction_column(events, attributes, satisfaction_column)
     lazy = as_lazy(events)
     has_start = "start" in lazy.collect_schema().names() and bool(
         collect(lazy.select((~nw.col("start").is_null()).sum())).item())
     if found is None and not has_start:
         return OpsMeasures(None, None)
-    times = times if times is not None else case_step_times(events, journey, as_of=as_of)
+    times = times if times is not None else case_step_times(events, journey, as_of=as_of, time=time)
     flow = flow_efficiency(times)
     feel = None
     if found is not None:
