@@ -42,7 +42,9 @@ with stuck_now:
         shown = stuck.head(_CASE_ROWS)
         table = pd.DataFrame({
             "Case": shown["case"], "Waiting at": shown["label"], "Waiting for": shown["waiting_s"].map(human),
-            "Usual wait (p85)": shown["usual_wait_p85_s"].map(human), "Target": shown["target_s"].map(human),
+            "Usual wait (p85)": shown["usual_wait_p85_s"].map(human),
+            "Target": [human(seconds) + (clock_words(clock, times.time) if clock else "")
+                       for seconds, clock in zip(shown["target_s"], shown["target_time"])],
             "Over usual": shown["over_p85"].map({True: "▲ over", False: ""}),
             "Over target": shown["over_target"].map({True: "▲ over", False: ""}),
             "Age of the case": shown["age_s"].map(human), **{column: shown[column] for column in segments}})
