@@ -23,6 +23,7 @@ from journeymap.journey.definition import journey_from_yaml
 from journeymap.measures.casetimes import case_step_times
 from journeymap.measures.flowefficiency import flow_efficiency
 from journeymap.measures.metrics import compute_metrics
+from journeymap.measures.satisfaction import SatisfactionScale, satisfaction
 
 H = 3600.0
 AS_OF = "2026-05-07T12:00:00+00:00"  # a Thursday
@@ -263,3 +264,16 @@ class TestCommandLine:
 
         assert help_of("compare") == help_of("whatif") == help_of("metrics")
         assert build_parser().parse_args(["compare", "x.csv", "--time", "working"]).time == "working"
+
+
+def test_satisfaction_waits_say_working_time() -> None:
+    """Waiting into Fix: a 90 h (2 working h), b 2 h, c 1 h. Over a 3 h threshold, in calendar time a alone
+    waited longer; in working time nobody did, and the sentence says "of working time"."""
+    scale = SatisfactionScale("CSAT 1–5", 1.0, 5.0)
+    for time, longer in (("calendar", 1), ("working", 0)):
+        times = times_on(time)
+        scores = np.array([{"a": 1.0, "b": 4.0, "c": 5.0}[case] for case in times.case])
+        found = satisfaction(times, scores, "csat", scale, threshold_s=3 * H, min_cases=1, resamples=50)
+        fix = found.waiting.set_index("step").loc["fix"]
+        assert fix["cases"] == longer
+        assert ("more than 3 h of working time at Fix" in fix["sentence"]) == (time == "working")
