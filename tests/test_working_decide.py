@@ -18,6 +18,7 @@ from journeymap.core.errors import JourneyError
 from journeymap.core.moments import to_epoch_us
 from journeymap.decide.compare import compare_change
 from journeymap.decide.flow import stuck_cases
+from journeymap.decide.pilot import compare_pilot
 from journeymap.decide.whatif import okr_budget, okr_gaps, what_if
 from journeymap.journey.definition import journey_from_yaml
 from journeymap.measures.casetimes import case_step_times
@@ -277,3 +278,20 @@ def test_satisfaction_waits_say_working_time() -> None:
         fix = found.waiting.set_index("step").loc["fix"]
         assert fix["cases"] == longer
         assert ("more than 3 h of working time at Fix" in fix["sentence"]) == (time == "working")
+
+
+def test_the_pilot_in_working_time() -> None:
+    """a and b piloted (department Sales); d (others, before: Thu 30 Apr 09:00 -> 10:00 -> 11:00, 2 h) and e
+    (others, after: Wed 6 May 09:00 -> 10:00 -> 12:00, 3 h) did not. The effect on the median lead time,
+    (pilot after / before) / (others after / before) - 1: in calendar time (6 / 92) / (3 / 2) - 1 = -96%,
+    in working time (6 / 4) / (3 / 2) - 1 = 0, no effect at all."""
+    extra = [("d", "open", "2026-04-30 09:00"), ("d", "fix", "2026-04-30 10:00"), ("d", "close", "2026-04-30 11:00"),
+             ("e", "open", "2026-05-06 09:00"), ("e", "fix", "2026-05-06 10:00"), ("e", "close", "2026-05-06 12:00")]
+    log = pl.concat([desk_log(), pl.DataFrame([{"case": c, "activity": a, "ts": us(t), "start": None, "row": 100 + i}
+                                              for i, (c, a, t) in enumerate(extra)], schema=desk_log().schema)])
+    log = log.with_columns(department=pl.when(pl.col("case").is_in(["a", "b"])).then(pl.lit("Sales"))
+                           .otherwise(pl.lit("Ops")))
+    for time, effect in (("calendar", (6 / 92) / (3 / 2) - 1), ("working", 0.0)):
+        times = case_step_times(log, JOURNEY, as_of=AS_OF, time=time, segments=["department"])
+        lead = compare_pilot(times, "2026-05-05", {"department": "Sales"}, min_cases=1, resamples=50).lead_time
+        assert lead["change"] == pytest.approx(effect)
