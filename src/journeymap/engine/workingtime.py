@@ -31,12 +31,14 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 
+from journeymap.core.errors import JourneyError
 from journeymap.engine.prepare import PreparedEvents, in_order, to_pandas
 from journeymap.engine.stats import STATISTICS
 from journeymap.journey.model import TIME_BASES, Calendar, Journey
 
 __all__ = ["CLOCK", "START_CLOCK", "AS_OF_CLOCK", "WorkingCalendar", "working_calendar", "working_seconds",
-           "with_working_clock", "step_calendars", "check_time", "arrival_statistics"]
+           "with_working_clock", "step_calendars", "with_clock_for", "NEEDS_CALENDARS", "check_time",
+           "arrival_statistics"]
 
 CLOCK, START_CLOCK, AS_OF_CLOCK = "wts", "wstart", "wasof"  # per event: its working clock, of its start, of as_of
 _US = 1_000_000
@@ -141,6 +143,26 @@ def step_calendars(journey: Journey | None, step_codes: dict[str, int]) -> tuple
                 used.append(calendar)
             by_code[code] = used.index(calendar)
     return used, by_code
+
+
+NEEDS_CALENDARS = ("Working time needs calendars: add `calendars:` to the journey and a `calendar:` to it, "
+                   "its steps or their owners (see the README, Calendars).")
+
+
+def with_clock_for(prepared: PreparedEvents, journey: Journey | None, step_codes: dict[str, int], time: str,
+                   as_of_us: int) -> tuple[PreparedEvents, bool]:
+    """The events with the working clock where a figure needs it, and whether they have it.
+
+    The working clock is added when durations are shown in working time, or when a target or OKR is
+    on working time (its figure needs the clock whichever clock the page shows). Working time asked
+    of a journey without calendars is a sentence that says how to add them.
+    """
+    calendars, calendar_of_code = step_calendars(journey, step_codes)
+    if time == "working" and not calendars:
+        raise JourneyError(NEEDS_CALENDARS)
+    if not calendars or not (time == "working" or (journey is not None and journey.names_working_time)):
+        return prepared, False
+    return with_working_clock(prepared, calendars, calendar_of_code, as_of_us), True
 
 
 def with_working_clock(prepared: PreparedEvents, calendars: Sequence[Calendar], by_code: Sequence[int],

@@ -28,10 +28,10 @@ from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_e
 from journeymap.engine.workingtime import (
     AS_OF_CLOCK,
     CLOCK,
+    NEEDS_CALENDARS,
     START_CLOCK,
     check_time,
-    step_calendars,
-    with_working_clock,
+    with_clock_for,
 )
 from journeymap.journey.model import Journey
 from journeymap.measures.cases import STATUSES, case_table, mark_cases
@@ -40,8 +40,6 @@ from journeymap.measures.metrics import CaseRules, activity_to_step, case_rules
 __all__ = ["CaseTimes", "case_step_times", "NO_TIME"]
 
 NO_TIME = np.iinfo(np.int64).max  # an end moment that has not happened (in-flight cases)
-_NEEDS_CALENDARS = ("Working time needs calendars: add `calendars:` to the journey and a `calendar:` to it, its steps "
-                    "or their owners (see the README, Calendars).")
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ class CaseTimes:
         if (time or self.time) == "calendar":
             return self.event_ts
         if self.working_us is None:
-            raise JourneyError(_NEEDS_CALENDARS)
+            raise JourneyError(NEEDS_CALENDARS)
         return self.working_us
 
     def start_clock(self) -> np.ndarray | None:
@@ -167,13 +165,7 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     end_codes = [codes[s] for s in rules.end_steps if s in codes]
     exit_codes = [codes[s] for s in rules.exit_steps if s in codes]
     prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
-    calendars, calendar_of_code = step_calendars(journey, codes)
-    if time == "working" and not calendars:
-        raise JourneyError(_NEEDS_CALENDARS)
-    # As compute_metrics does: the working clock when it is shown, or when a target or OKR is on it.
-    working = bool(calendars) and (time == "working" or (journey is not None and journey.names_working_time))
-    if working:
-        prepared = with_working_clock(prepared, calendars, calendar_of_code, as_of_us)
+    prepared, working = with_clock_for(prepared, journey, codes, time, as_of_us)
     cases = collect(case_table(prepared, end_codes, exit_codes, as_of_us, rules.stale_after_s, len(steps),
                                clock=CLOCK if time == "working" else "ts",
                                fingerprints=False)).to_pandas().sort_values("case_code")

@@ -9,7 +9,6 @@ from typing import Any, NamedTuple
 import narwhals as nw
 import pandas as pd
 
-from journeymap.core.errors import JourneyError
 from journeymap.core.moments import as_of_epoch_us
 from journeymap.engine.prepare import (
     EVENT_COLUMNS,
@@ -28,8 +27,7 @@ from journeymap.engine.workingtime import (
     START_CLOCK,
     arrival_statistics,
     check_time,
-    step_calendars,
-    with_working_clock,
+    with_clock_for,
 )
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Journey
 from journeymap.measures.cases import STATUSES, case_table, mark_cases
@@ -114,12 +112,7 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     codes_of = lambda steps: [step_codes[s] for s in steps if s in step_codes]  # noqa: E731
     end_codes = codes_of(end_steps)
     prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
-    calendars, calendar_of_code = step_calendars(journey, step_codes)
-    if time == "working" and not calendars:
-        raise JourneyError("Working time needs calendars: add `calendars:` to the journey and a `calendar:` to it, "
-                           "its steps or their owners (see the README, Calendars).")
-    if calendars and (time == "working" or (journey is not None and journey.names_working_time)):
-        prepared = with_working_clock(prepared, calendars, calendar_of_code, as_of_us or 0)
+    prepared, _ = with_clock_for(prepared, journey, step_codes, time, as_of_us or 0)
     clock = CLOCK if time == "working" else "ts"
     events_nw = prepared.events
     cases = materialise(case_table(prepared, end_codes, codes_of(exit_steps), as_of_us or 0, stale,
