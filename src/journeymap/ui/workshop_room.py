@@ -106,8 +106,9 @@ def work_on_the_map(token: str, view: data.View, workshop: Workshop, journey: Jo
                                       budget=workshop.votes_per_participant)
     on_map, side = st.columns([3, 2], gap="medium")
     with on_map:
+        # Laid out over the stages shown only: one stage fills the laptop's frame instead of a corner of it.
         spec = maps.map_spec(view, hotspots, maps.LAPTOP, stages=workshop.stage_shown,
-                             spotlight=found[1].step if found else None)
+                             spotlight=found[1].step if found else None, fit=True)
         event = maps.draw(spec, rows, "jm_room_map", f"Journey map of {journey.name}: click a step to work on it",
                           clickable=True)
         st.caption("Click a step to put a dot or a note on it. " + (
