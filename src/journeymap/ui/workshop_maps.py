@@ -61,7 +61,7 @@ PROJECTOR_SMALL, PROJECTOR_BIG = Size(1240, 615, 1.5), Size(1860, 930, BIG_SCALE
 BOARD_SMALL, BOARD_BIG = Size(1240, 578, 1.5), Size(1860, 885, BIG_SCALE)  # a caption line above the map
 # At the reveal the ranked dots stand under the map, in the same first screen: a shorter map
 # without its legends (the moment is about the dots, not the colour scale).
-REVEAL_SMALL, REVEAL_BIG = Size(1240, 425, 1.5), Size(1860, 655, BIG_SCALE)
+REVEAL_SMALL, REVEAL_BIG = Size(1240, 490, 1.5), Size(1860, 755, BIG_SCALE)
 _LEGEND_PX = 64  # what `mapdetail.map_plot_size` keeps under the map for its legends, at scale 1
 LAPTOP = Size(780, 520)  # a participant's map beside the step they work on
 
@@ -88,7 +88,7 @@ def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int
     if not legends:  # planned with the legends' room added, then drawn without them at the size asked
         size = Size(size.width, size.height + round(_LEGEND_PX * size.scale), size.scale)
     detail = _fitting_detail(view, [*hotspots, *kept], size)
-    if fit and stages is not None and metrics.journey is not None:
+    if fit and stages is not None and metrics.journey is not None and stages < len(metrics.journey.stages):
         detail = _within_stages(detail, metrics.journey, stages)
         size = drawn = _fitted_height(detail, metrics.journey, size)
     chart = mapchart.map_chart(metrics, hotspots=hotspots, stages_shown=stages, spotlight=spotlight, large=size.large,
@@ -137,7 +137,7 @@ def _fits(detail: MapDetail, journey: Any, size: Size) -> bool:
             and layout.height * MIN_ROW_PX * size.scale <= height)
 
 
-_FIT_ROW_PX, _FIT_MIN_PX = 110, 300  # a fitted map's rows (at scale 1), and its least height
+_FIT_ROW_PX, _FIT_MIN_PX = 130, 300  # a fitted map's rows (at scale 1), and its least height
 
 
 def _fitted_height(detail: MapDetail, journey: Any, size: Size) -> Size:

@@ -319,9 +319,8 @@ def live_map(token: str, view: data.View, hotspots: Sequence[Hotspot]) -> None:
                 maps.draw(maps.map_spec(view, hotspots, size, keep=noted), mark_rows(marks, scale=size.scale),
                           f"jm_ws_chart_{name}_board", "Journey map with the workshop's notes")
         return
+    # No caption line: the map and the ranking under it take the whole screen below the header.
     voted = [step for step, _count in ranked]
-    places = ", ".join(f"{md(view.step_labels.get(step, step))} ({count})" for step, count in ranked[:TOP])
-    st.caption(f"**Most dots:** {places or 'no dots placed'} · dots sized by votes · ✎ notes per step")
     for size, name in ((maps.REVEAL_SMALL, "small"), (maps.REVEAL_BIG, "big")):
         with st.container(key=f"jm_ws_{name}_reveal"):
             spec = maps.map_spec(view, hotspots, size, keep=[*voted, *(m.step for m in marks if m.notes)],
@@ -332,17 +331,18 @@ def live_map(token: str, view: data.View, hotspots: Sequence[Hotspot]) -> None:
 
 
 BARS_SHOWN = 8  # steps ranked under the reveal's map; the rest are counted beside them
-BARS_HEIGHT = 100  # at scale 1: 150 px under the map at 1280×720
+BARS_HEIGHT = 72  # at scale 1: 108 px under the map at 1280×720
 
 
 def _ranked_bars(view: data.View, ranked: Sequence[tuple[str, int]], size: maps.Size, name: str) -> None:
     if not ranked:
         st.markdown("**No dots placed yet.**")
         return
+    places = ", ".join(f"{view.step_labels.get(step, step)} ({count})" for step, count in ranked[:TOP])
     chart = vote_bars(ranked[:BARS_SHOWN], view.step_labels, scale=size.scale, width=size.width, title="",
                       height=round(BARS_HEIGHT * size.scale))
     st.vega_lite_chart(spec=charting.streamlit_spec(chart), theme=None, key=f"jm_ws_chart_{name}_bars",
-                       alt="Dots per step, most first", width="content")
+                       alt=f"Dots per step, most first: {places}", width="content")
     if len(ranked) > BARS_SHOWN:
         rest = ranked[BARS_SHOWN:]
         dots = sum(count for _step, count in rest)

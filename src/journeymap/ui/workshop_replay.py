@@ -28,7 +28,7 @@ __all__ = ["show", "default_period", "PERIOD_DAYS"]
 
 PERIOD_DAYS = 90  # a long log replays its last quarter unless another period is chosen
 # Projector: 1280×720 in projector type, and 1920×1080 as the same look 1.5 times larger (type too).
-_SIZES = {"projector": (("small", 1240, 560, 1.5), ("big", 1860, 840, 2.25)),
+_SIZES = {"projector": (("small", 1240, 495, 1.5), ("big", 1860, 760, 2.25)),
           "page": (("page", 820, 560, 1.0),)}
 
 

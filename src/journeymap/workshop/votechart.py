@@ -98,19 +98,22 @@ def vote_bars(ranked: Sequence[tuple[str, int]], labels: Mapping[str, str], *, l
               scale: float | None = None) -> alt.Chart:
     """The dots ranked as columns, most first from the left: the count (and "1st") over each column, the
     step's name under it on up to two lines, the top three in purple. Short, so it fits under the map
-    in the same screen."""
+    in the same screen: with `height` 100 at scale 1, columns up to about 40 px tall."""
     k = type_scale(large, scale)
     places = place_names(ranked)
     font, pad = 13 * k, 8 * k
     # A column's slot: the width shared out, but no wider than a name on two lines needs (a few
     # voted steps stay together on the left instead of spreading over the screen).
     slot = min((width - 2 * pad) / max(len(ranked), 1), 150 * k)
+    names_fitted = {step: fit_label(labels.get(step, step), slot - 8 * k, font, 2) for step, _count in ranked}
+    lines = max((len(found) for found in names_fitted.values()), default=1)
     frame = pd.DataFrame([{"step": step, "label": labels.get(step, step), "dots": count,
-                           "name": "\n".join(fit_label(labels.get(step, step), slot - 8 * k, font, 2)),
+                           "name": "\n".join(names_fitted[step]),
                            "place": places.get(step, ""), "rank": rank, "top": step in places}
                           for rank, (step, count) in enumerate(ranked, start=1)],
                          columns=["step", "label", "dots", "name", "place", "rank", "top"])
-    names_px = 2 * font * LINE_HEIGHT + 4 * k  # two lines of name under the columns
+    # A line or two of name under the columns, inside the plot: Streamlit redraws the bottom padding.
+    names_px = lines * font * LINE_HEIGHT + 4 * k + pad
     title_px = 16 * k * 1.3 if title else 0
     plot_height = max(height - 2 * pad - title_px, names_px + 20 * k)
     floor_px = plot_height - names_px  # the columns stand on this line, their names under it
