@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -280,3 +281,18 @@ class TestTheWorkshopMapsRead:
         assert {"equipment_ordered", "contract_signed"} <= {node["step"] for node in _nodes(spec)}
         plot_width, _ = map_plot_size(size.width, size.height, True, False, 1, size.scale)
         assert plot_width / _layers_drawn(spec) >= MIN_COLUMN_PX * size.scale
+
+    def test_at_the_reveal_the_dots_cover_their_steps_and_the_figures_give_way(self, onboarding_view: Any) -> None:
+        """The reveal's map carries no figure above the steps (their places stand there) and puts each dot on
+        its step, so a dot never reaches into the next column; the board's map keeps figures and side dots."""
+        from journeymap.ui import workshop_maps as maps
+
+        hotspots = list(onboarding_view.story.marked)
+        reveal = maps.map_spec(onboarding_view, hotspots, maps.REVEAL_SMALL, keep=["contract_signed"],
+                               legends=False, reveal=True)
+        board = maps.map_spec(onboarding_view, hotspots, maps.BOARD_SMALL)
+        assert {node["value_text"] for node in _nodes(reveal)} == {""}
+        assert any(node["value_text"] for node in _nodes(board))
+        dot_at = {json.dumps(layer.get("transform", [])) for layer in reveal["layer"]} - {
+            json.dumps(layer.get("transform", [])) for layer in board["layer"]}
+        assert any('"datum.x + 0 *' in found for found in dot_at), "the reveal's dots sit at their step's x"

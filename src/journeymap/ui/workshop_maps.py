@@ -61,28 +61,29 @@ PROJECTOR_SMALL, PROJECTOR_BIG = Size(1240, 615, 1.5), Size(1860, 930, BIG_SCALE
 BOARD_SMALL, BOARD_BIG = Size(1240, 578, 1.5), Size(1860, 885, BIG_SCALE)  # a caption line above the map
 # At the reveal the ranked dots stand under the map, in the same first screen: a shorter map
 # without its legends (the moment is about the dots, not the colour scale).
-REVEAL_SMALL, REVEAL_BIG = Size(1240, 490, 1.5), Size(1860, 755, BIG_SCALE)
+REVEAL_SMALL, REVEAL_BIG = Size(1240, 475, 1.5), Size(1860, 730, BIG_SCALE)
 _LEGEND_PX = 64  # what `mapdetail.map_plot_size` keeps under the map for its legends, at scale 1
 LAPTOP = Size(780, 520)  # a participant's map beside the step they work on
 
 
 def map_spec(view: data.View, hotspots: Sequence[Hotspot], size: Size, *, stages: int | None = None,
              spotlight: str | None = None, keep: Iterable[str] = (), fit: bool = False,
-             legends: bool = True) -> dict[str, Any]:
+             legends: bool = True, reveal: bool = False) -> dict[str, Any]:
     """The Vega-Lite spec of the workshop map (cached per view, size, stages, spotlight and steps kept).
 
     `keep` are steps the map must draw (voted ones at the reveal) besides the start, the ends and
     the hotspots. With `fit`, the map is laid out over the stages shown only, so one stage fills
     the frame (a laptop); without it, the stages not yet shown keep their room (the projector,
-    where a stage appears in its place). Without `legends`, the map takes their room too.
+    where a stage appears in its place). Without `legends`, the map takes their room too. At the
+    `reveal` the dots cover their steps and the figures above the steps give way to the places.
     """
     kept = tuple(sorted(set(keep)))
-    return view.memo(("workshop_map", size.key(), stages, spotlight, kept, fit, legends),
-                     lambda: _built(view, hotspots, size, stages, spotlight, kept, fit, legends))
+    return view.memo(("workshop_map", size.key(), stages, spotlight, kept, fit, legends, reveal),
+                     lambda: _built(view, hotspots, size, stages, spotlight, kept, fit, legends, reveal))
 
 
 def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int | None, spotlight: str | None,
-           kept: tuple[str, ...], fit: bool, legends: bool) -> dict[str, Any]:
+           kept: tuple[str, ...], fit: bool, legends: bool, reveal: bool) -> dict[str, Any]:
     metrics = view.metrics
     drawn = size
     if not legends:  # planned with the legends' room added, then drawn without them at the size asked
@@ -94,7 +95,10 @@ def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int
     chart = mapchart.map_chart(metrics, hotspots=hotspots, stages_shown=stages, spotlight=spotlight, large=size.large,
                              width=size.width, height=size.height, title="", subtitle="", detail=detail, note=False,
                              scale=size.scale)
-    spec = charting.streamlit_spec(with_workshop_marks(chart, [], scale=size.scale))
+    if reveal:
+        chart.datasets = {**chart.datasets, "journey_nodes": [
+            {**row, "value_text": ""} for row in chart.datasets["journey_nodes"]]}
+    spec = charting.streamlit_spec(with_workshop_marks(chart, [], scale=size.scale, on_steps=reveal))
     if not legends:
         _drop_legends(spec)
         spec["height"] = drawn.height

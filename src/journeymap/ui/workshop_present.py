@@ -324,14 +324,14 @@ def live_map(token: str, view: data.View, hotspots: Sequence[Hotspot]) -> None:
     for size, name in ((maps.REVEAL_SMALL, "small"), (maps.REVEAL_BIG, "big")):
         with st.container(key=f"jm_ws_{name}_reveal"):
             spec = maps.map_spec(view, hotspots, size, keep=[*voted, *(m.step for m in marks if m.notes)],
-                                 legends=False)
+                                 legends=False, reveal=True)
             maps.draw(spec, mark_rows(marks, scale=size.scale), f"jm_ws_chart_{name}_reveal",
                       "Journey map with the workshop's dots and notes")
             _ranked_bars(view, ranked, size, name)
 
 
 BARS_SHOWN = 8  # steps ranked under the reveal's map; the rest are counted beside them
-BARS_HEIGHT = 72  # at scale 1: 108 px under the map at 1280×720
+BARS_HEIGHT = 82  # at scale 1: 123 px under the map at 1280×720
 
 
 def _ranked_bars(view: data.View, ranked: Sequence[tuple[str, int]], size: maps.Size, name: str) -> None:

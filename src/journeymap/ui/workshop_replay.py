@@ -101,7 +101,7 @@ def _controls(replay: Replay, key: str, projector: bool) -> None:
              f".jm-replay .jm-replay-counts {{font-size: 0.85em; flex-basis: 100%;}}"
              f".jm-replay .jm-replay-date {{font-size: 1.5em; min-width: 8.2em; white-space: nowrap;}}"
              # The chart's own input is the script's way in; people use the one in the bar.
-             f'[class*="{key}_chart"] .vega-bindings {{display: none;}}'
+             f'[class*="{key}_chart"] .vega-bindings {{display: none !important;}}'
              + (f"@media (min-width: 1600px) {{.jm-replay {{font-size: {size * 1.35:.0f}px !important;}}}}"
                 if projector else "") + "</style>")
     with st.container(key=f"{key}_controls"):

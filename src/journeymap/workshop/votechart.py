@@ -24,11 +24,13 @@ _MARK_FIELDS = ["dots", "notes", "dot_px", "dot_text", "note_text", "place"]
 
 
 def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]], *, large: bool = False,
-                        scale: float | None = None) -> alt.LayerChart:
+                        scale: float | None = None, on_steps: bool = False) -> alt.LayerChart:
     """The map with a dot (area by dots, the count inside), a place for the top three and a ✎ note count per step.
 
     `rows` come from `workshop_reveal.mark_rows`; a screen may swap the `MARKS` dataset of the
-    chart's spec for newer rows without rebuilding anything else.
+    chart's spec for newer rows without rebuilding anything else. With `on_steps` (the reveal), a
+    dot covers its step and its place stands over it, where the step's figure was: nothing reaches
+    into the next column, whose label may be close on a wide journey.
     """
     nodes = next((layer for layer in chart.layer if getattr(layer, "name", None) == "journey_nodes"), None)
     if nodes is None:
@@ -40,7 +42,7 @@ def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]]
     # above it), on the line leaving it; the offset is in pixels, turned into the map's units by the plot's width and
     # height (signals), so it holds at any size.
     per_px_x, per_px_y = f"({right} - ({left})) / width", f"({bottom} - ({top})) / height"
-    shift = f"(datum.radius + datum.dot_px * 0.5 + {3 * k})"
+    shift = "0" if on_steps else f"(datum.radius + datum.dot_px * 0.5 + {3 * k})"
     base = (alt.Chart(nodes.data)
             .transform_lookup(lookup="step", from_=alt.LookupData(data=alt.NamedData(MARKS), key="step",
                                                                   fields=_MARK_FIELDS))
@@ -71,6 +73,8 @@ def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]]
         "dx": alt.ExprRef("-datum.dot_px * 0.2"),
         "dy": alt.ExprRef("-datum.dot_px / 2 + 1"),
     }
+    if on_steps:  # centred over the dot (or the step's ring, if wider)
+        place.update(align="center", dx=0, dy=alt.ExprRef(f"-max(datum.dot_px / 2, datum.radius + {4 * k}) - {2 * k}"))
     layers += [placed.mark_text(**place, stroke="white", strokeWidth=5 * k, strokeJoin="round").encode(
         **at_dot, text="place:N"), placed.mark_text(**place, color=VOTE).encode(**at_dot, text="place:N")]
     # Notes: "✎3" left of the step, on the line coming in: clear of the figure above the step, the
@@ -105,15 +109,14 @@ def vote_bars(ranked: Sequence[tuple[str, int]], labels: Mapping[str, str], *, l
     # A column's slot: the width shared out, but no wider than a name on two lines needs (a few
     # voted steps stay together on the left instead of spreading over the screen).
     slot = min((width - 2 * pad) / max(len(ranked), 1), 150 * k)
-    names_fitted = {step: fit_label(labels.get(step, step), slot - 8 * k, font, 2) for step, _count in ranked}
-    lines = max((len(found) for found in names_fitted.values()), default=1)
+    names_fitted = {step: fit_label(labels.get(step, step), slot - 12 * k, font, 2) for step, _count in ranked}
     frame = pd.DataFrame([{"step": step, "label": labels.get(step, step), "dots": count,
                            "name": "\n".join(names_fitted[step]),
                            "place": places.get(step, ""), "rank": rank, "top": step in places}
                           for rank, (step, count) in enumerate(ranked, start=1)],
                          columns=["step", "label", "dots", "name", "place", "rank", "top"])
-    # A line or two of name under the columns, inside the plot: Streamlit redraws the bottom padding.
-    names_px = lines * font * LINE_HEIGHT + 4 * k + pad
+    # Two lines of name under the columns, inside the plot: Streamlit redraws the bottom padding.
+    names_px = 2 * font * LINE_HEIGHT + 6 * k + 2 * pad
     title_px = 16 * k * 1.3 if title else 0
     plot_height = max(height - 2 * pad - title_px, names_px + 20 * k)
     floor_px = plot_height - names_px  # the columns stand on this line, their names under it
