@@ -76,13 +76,14 @@ else:
                                                             start_us=int(times.as_of_us) - 90 * 86_400_000_000))
     spec = view.memo("bench_spec", lambda: _built_spec(view.metrics, replay, hotspots, 1240, 560, 1.5))
 
-    @st.fragment(run_every=0.04)
+    @st.fragment(run_every=float(os.environ.get("BENCH_RERUN_S", "0.04")))
     def frame():
         moment = st.session_state.get("bench_t", replay.start_ms)
         st.session_state["bench_t"] = min(moment + replay.bucket_ms, replay.end_ms)
-        sent = {**spec, "params": [{**spec["params"][0], "value": moment}]} if "params" in spec else spec
+        sent = {**spec, "params": [{**param, "value": moment} if param.get("name") == "replay_t" else param
+                                   for param in spec.get("params", [])]}
         st.markdown(f"<div id='bench-moment' data-moment='{moment}'></div>", unsafe_allow_html=True)
-        st.vega_lite_chart(spec=sent, theme=None, key="bench_chart", width="stretch")
+        st.vega_lite_chart(spec=sent, theme=None, width="stretch")  # no key: a new chart per frame
 
     frame()
 '''
@@ -118,8 +119,8 @@ def bench_app(log_path: Path) -> Iterator[str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(folder / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "BENCH_LOG": str(log_path)}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+        cwd=ROOT, env={**os.environ, "BENCH_LOG": str(log_path)}, stdout=(folder / "server.log").open("w"),
+        stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -145,7 +146,11 @@ def measure(browser, url: str, size: tuple[int, int], mode: str, seconds: float)
     page = context.new_page()
     page.set_default_timeout(300_000)
     page.goto(f"{url}/?mode={mode}")
-    page.locator('[data-testid="stVegaLiteChart"]:visible canvas').first.wait_for()
+    try:
+        page.locator('[data-testid="stVegaLiteChart"]:visible canvas').first.wait_for()
+    except Exception:
+        page.screenshot(path=str(Path(tempfile.gettempdir()) / f"bench-replay-{mode}-failed.png"))
+        raise
     page.wait_for_timeout(3000)  # the first draw, and the replay script binding to the chart
     if mode == "ours":
         bar = page.locator('[data-testid="jm-replay"]')

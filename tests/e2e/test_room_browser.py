@@ -218,7 +218,7 @@ def test_the_room(browser: Browser, app_url: str, workshop: Workshop) -> None:
     expect(dot.first).to_be_attached(timeout=20_000)
     settled(screen)
     # The reveal is one screen: the map with its dots and the ranked columns under it, both inside 720 px.
-    reveal_charts = screen.locator('.st-key-jm_ws_small_reveal [data-testid="stVegaLiteChart"] svg')
+    reveal_charts = screen.locator('.st-key-jm_ws_small_reveal [data-testid="stVegaLiteChart"]')
     expect(reveal_charts).to_have_count(2)
     bottoms = [box["y"] + box["height"] for box in (reveal_charts.nth(i).bounding_box() for i in range(2)) if box]
     assert len(bottoms) == 2 and max(bottoms) <= 720, f"the map or the ranking is below the first screen: {bottoms}"
