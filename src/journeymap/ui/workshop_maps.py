@@ -68,22 +68,24 @@ LAPTOP = Size(780, 520)  # a participant's map beside the step they work on
 
 def map_spec(view: data.View, hotspots: Sequence[Hotspot], size: Size, *, stages: int | None = None,
              spotlight: str | None = None, keep: Iterable[str] = (), fit: bool = False,
-             legends: bool = True, reveal: bool = False) -> dict[str, Any]:
+             legends: bool = True, reveal: bool = False, dots_on_steps: bool | None = None) -> dict[str, Any]:
     """The Vega-Lite spec of the workshop map (cached per view, size, stages, spotlight and steps kept).
 
     `keep` are steps the map must draw (voted ones at the reveal) besides the start, the ends and
     the hotspots. With `fit`, the map is laid out over the stages shown only, so one stage fills
     the frame (a laptop); without it, the stages not yet shown keep their room (the projector,
     where a stage appears in its place). Without `legends`, the map takes their room too. At the
-    `reveal` the dots cover their steps and the figures above the steps give way to the places.
+    `reveal` the figures above the steps give way to the places, and the dots cover their steps
+    (`dots_on_steps`, default: at the reveal; a laptop's narrow map always wants it).
     """
     kept = tuple(sorted(set(keep)))
-    return view.memo(("workshop_map", size.key(), stages, spotlight, kept, fit, legends, reveal),
-                     lambda: _built(view, hotspots, size, stages, spotlight, kept, fit, legends, reveal))
+    on_steps = reveal if dots_on_steps is None else dots_on_steps
+    return view.memo(("workshop_map", size.key(), stages, spotlight, kept, fit, legends, reveal, on_steps),
+                     lambda: _built(view, hotspots, size, stages, spotlight, kept, fit, legends, reveal, on_steps))
 
 
 def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int | None, spotlight: str | None,
-           kept: tuple[str, ...], fit: bool, legends: bool, reveal: bool) -> dict[str, Any]:
+           kept: tuple[str, ...], fit: bool, legends: bool, reveal: bool, on_steps: bool) -> dict[str, Any]:
     metrics = view.metrics
     drawn = size
     if not legends:  # planned with the legends' room added, then drawn without them at the size asked
@@ -98,7 +100,7 @@ def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int
     if reveal:
         chart.datasets = {**chart.datasets, "journey_nodes": [
             {**row, "value_text": ""} for row in chart.datasets["journey_nodes"]]}
-    spec = charting.streamlit_spec(with_workshop_marks(chart, [], scale=size.scale, on_steps=reveal))
+    spec = charting.streamlit_spec(with_workshop_marks(chart, [], scale=size.scale, on_steps=on_steps))
     if not legends:
         _drop_legends(spec)
         spec["height"] = drawn.height

@@ -110,7 +110,8 @@ def work_on_the_map(token: str, view: data.View, workshop: Workshop, journey: Jo
         # Steps carrying the participant's dots or notes are drawn even where the map would hide them.
         marked = [str(row["step"]) for row in rows if row["step"] and (row["dots"] or row["notes"])]
         spec = maps.map_spec(view, hotspots, maps.LAPTOP, stages=workshop.stage_shown,
-                             spotlight=found[1].step if found else None, keep=marked, fit=True)
+                             spotlight=found[1].step if found else None, keep=marked, fit=True,
+                             reveal=workshop.tally_revealed, dots_on_steps=True)
         event = maps.draw(spec, rows, "jm_room_map", f"Journey map of {journey.name}: click a step to work on it",
                           clickable=True)
         st.caption("Click a step to put a dot or a note on it. " + (
