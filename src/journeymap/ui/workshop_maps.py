@@ -34,6 +34,7 @@ __all__ = [
     "map_spec",
     "draw",
     "clicked_step",
+    "not_drawn",
 ]
 
 
@@ -108,6 +109,14 @@ def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int
     # an element a person's click, a screen reader and a browser test can find by its description.
     spec["usermeta"] = {**spec.get("usermeta", {}), "embedOptions": {"renderer": "svg"}}
     return spec
+
+
+def not_drawn(view: data.View, hotspots: Sequence[Hotspot], size: Size, steps: Iterable[str],
+              **options: Any) -> list[str]:
+    """Those of `steps` the map of this size would leave out: to pass as `keep`, so a note or a dot on a
+    drawn step reuses the cached map (the badge follows within seconds) and only a hidden one costs a new map."""
+    drawn = {row["step"] for row in map_spec(view, hotspots, size, **options)["datasets"]["journey_nodes"]}
+    return sorted(set(steps) - drawn)
 
 
 def _drop_legends(spec: dict[str, Any]) -> None:

@@ -316,7 +316,8 @@ def live_map(token: str, view: data.View, hotspots: Sequence[Hotspot]) -> None:
         noted = [mark.step for mark in marks if mark.notes]  # a note on a step the map would hide shows it
         for size, name in ((maps.BOARD_SMALL, "small"), (maps.BOARD_BIG, "big")):
             with st.container(key=f"jm_ws_{name}_board"):
-                maps.draw(maps.map_spec(view, hotspots, size, keep=noted), mark_rows(marks, scale=size.scale),
+                keep = maps.not_drawn(view, hotspots, size, noted)
+                maps.draw(maps.map_spec(view, hotspots, size, keep=keep), mark_rows(marks, scale=size.scale),
                           f"jm_ws_chart_{name}_board", "Journey map with the workshop's notes")
         return
     # No caption line: the map and the ranking under it take the whole screen below the header.
