@@ -262,7 +262,7 @@ def test_the_room(browser: Browser, app_url: str, workshop: Workshop) -> None:
         )
         expect(big.locator(".st-key-jm_ws_code")).to_be_visible(timeout=START_MS)
         if name in ("map", "reveal"):
-            big.locator(f".st-key-jm_ws_big_{name} svg").first.wait_for(timeout=START_MS)
+            big.locator(f".st-key-jm_ws_big_{name} svg.marks").first.wait_for(timeout=START_MS)
         settled(big)
         if name == "map":
             projector_is_readable(big, "big", 27)
