@@ -130,8 +130,8 @@ def _drop_legends(spec: dict[str, Any]) -> None:
 
 
 def _fitting_detail(view: data.View, forced: Sequence[Any], size: Size) -> MapDetail:
-    """The most the map's size holds legibly; when even the eight busiest steps do not fit (a narrow
-    map beside the reveal's bars), only the start, the ends, the hotspots and `forced` steps, joined
+    """The most the map's size holds legibly; when even the eight busiest steps do not fit (the short
+    map over the reveal's ranking), only the start, the ends, the hotspots and `forced` steps, joined
     by lines through the hidden ones."""
     metrics = view.metrics
     common: dict[str, Any] = {"hotspots": forced, "width": size.width, "height": size.height,
