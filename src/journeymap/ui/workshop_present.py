@@ -49,14 +49,17 @@ INK = "#0b1220"
 _STICKY = {"pain": "#ffd6cc", "idea": "#fff3b0", "question": "#d6e9ff"}  # light enough for black text (AAA)
 
 # Streamlit's own header (menu, toolbar, running man) and the toolbar that appears over a chart
-# are hidden, so nothing of the app covers the controls; everything is set in rem, so one root
-# size makes type readable from the back of a room; captions lose their grey. The join code and
+# are hidden, so nothing of the app covers the controls; what a refresh is redrawing is not faded
+# (the live map reruns every 2 s: on a loaded machine it would blink from the back of the room);
+# everything is set in rem, so one root size makes type readable from the back of a room;
+# captions lose their grey. The join code and
 # the countdown are set in pixels: 48 px or more at 1280×720, 64 px at 1920×1080.
 _PROJECTOR_CSS = f"""<style>
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stElementToolbar"], [data-testid="stStatusWidget"] {{display: none !important;}}
 html {{font-size: 21px;}}
 .stApp {{color: {INK};}}
+[data-stale="true"] {{opacity: 1 !important; transition: none !important;}}
 [data-testid="stMainBlockContainer"] {{padding: 0.35rem 0.8rem 0.6rem; max-width: none;}}
 [data-testid="stVerticalBlock"] {{gap: 0.4rem;}}
 [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p {{color: {INK}; opacity: 1;}}
