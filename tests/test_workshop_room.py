@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -205,3 +207,92 @@ class TestOpportunityNames:
         """A long idea is shortened with an ellipsis; the step's name stays whole."""
         title = opportunity_title("Equipment shipped", [_note("a", "idea", "word " * 60)])
         assert len(title) <= 90 and title.endswith("… (Equipment shipped)")
+
+
+@pytest.fixture(scope="module")
+def onboarding_view() -> Any:
+    """The onboarding sample's figures as the workshop pages get them (no Streamlit session needed)."""
+    from journeymap.engine.filters import CaseFilter
+    from journeymap.journey.definition import load_journey
+    from journeymap.journey.samples import sample_events_path, sample_journey_path
+    from journeymap.log.readers import read_events
+    from journeymap.measures.metrics import compute_metrics
+    from journeymap.ui import data
+
+    journey = load_journey(sample_journey_path("onboarding"))
+    log = read_events(sample_events_path("onboarding"))
+    source = data.Source("onboarding", journey.name, journey, log, key="test:onboarding")
+    return data.View(source, CaseFilter(), compute_metrics(log.frame, journey))
+
+
+def _text_sizes(spec: dict[str, Any]) -> list[float]:
+    """Every fixed font size of the spec's text marks and of its legends."""
+    sizes = [float(layer["mark"]["fontSize"]) for layer in spec["layer"]
+             if isinstance(layer.get("mark"), dict) and layer["mark"].get("type") == "text"
+             and isinstance(layer["mark"].get("fontSize"), (int, float))]
+    legend = spec.get("config", {}).get("legend", {})
+    return sizes + [float(legend[name]) for name in ("labelFontSize", "titleFontSize") if name in legend]
+
+
+def _nodes(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(spec["datasets"]["journey_nodes"])
+
+
+def _layers_drawn(spec: dict[str, Any]) -> float:
+    """How many layers (columns) the map's x scale spans."""
+    nodes_layer = next(layer for layer in spec["layer"] if layer.get("name") == "journey_nodes")
+    return float(nodes_layer["encoding"]["x"]["scale"]["domain"][1]) + 0.5
+
+
+class TestTheWorkshopMapsRead:
+    def test_projector_type_is_18_px_at_1280_and_one_and_a_half_times_that_at_1920(self, onboarding_view: Any) -> None:
+        """Every label, figure and legend of the projector map: 18 px or more at 1280×720, 27 px or more at 1920
+        (the same look on a screen 1.5 times as wide)."""
+        from journeymap.ui import workshop_maps as maps
+
+        hotspots = list(onboarding_view.story.marked)
+        small = _text_sizes(maps.map_spec(onboarding_view, hotspots, maps.PROJECTOR_SMALL))
+        big = _text_sizes(maps.map_spec(onboarding_view, hotspots, maps.PROJECTOR_BIG))
+        assert small and min(small) >= 18
+        assert big and min(big) >= 27
+
+    def test_the_laptop_lays_out_only_the_stages_shown(self, onboarding_view: Any) -> None:
+        """With one stage revealed, the laptop's map spans that stage's few layers, not the whole journey's
+        width (the projector keeps the room of the stages to come)."""
+        from journeymap.ui import workshop_maps as maps
+
+        hotspots = list(onboarding_view.story.marked)
+        laptop = maps.map_spec(onboarding_view, hotspots, maps.LAPTOP, stages=1, fit=True)
+        kept_room = maps.map_spec(onboarding_view, hotspots, maps.LAPTOP, stages=1)
+        stage_one = {step.id for step in onboarding_view.source.journey.steps if step.stage == "preboarding"}
+        assert {node["step"] for node in _nodes(laptop)} <= stage_one
+        assert _layers_drawn(laptop) < _layers_drawn(kept_room)
+        assert _layers_drawn(laptop) == max(node["x"] for node in _nodes(laptop)) + 1
+
+    def test_the_reveal_map_beside_the_bars_keeps_legible_columns(self, onboarding_view: Any) -> None:
+        """The narrower map beside the ranked bars draws the voted steps, with columns as wide as a legible
+        map needs (it hides unvoted steps behind dotted lines rather than squeezing eight into it)."""
+        from journeymap.charts.mapdetail import MIN_COLUMN_PX, map_plot_size
+        from journeymap.ui import workshop_maps as maps
+
+        hotspots = list(onboarding_view.story.marked)
+        size = maps.REVEAL_SMALL
+        spec = maps.map_spec(onboarding_view, hotspots, size, keep=["equipment_ordered", "contract_signed"])
+        assert {"equipment_ordered", "contract_signed"} <= {node["step"] for node in _nodes(spec)}
+        plot_width, _ = map_plot_size(size.width, size.height, True, False, 1, size.scale)
+        assert plot_width / _layers_drawn(spec) >= MIN_COLUMN_PX * size.scale
+
+    def test_at_the_reveal_the_dots_cover_their_steps_and_the_figures_give_way(self, onboarding_view: Any) -> None:
+        """The reveal's map carries no figure above the steps (their places stand there) and puts each dot on
+        its step, so a dot never reaches into the next column; the board's map keeps figures and side dots."""
+        from journeymap.ui import workshop_maps as maps
+
+        hotspots = list(onboarding_view.story.marked)
+        reveal = maps.map_spec(onboarding_view, hotspots, maps.REVEAL_SMALL, keep=["contract_signed"],
+                               legends=False, reveal=True)
+        board = maps.map_spec(onboarding_view, hotspots, maps.BOARD_SMALL)
+        assert {node["value_text"] for node in _nodes(reveal)} == {""}
+        assert any(node["value_text"] for node in _nodes(board))
+        dot_at = {json.dumps(layer.get("transform", [])) for layer in reveal["layer"]} - {
+            json.dumps(layer.get("transform", [])) for layer in board["layer"]}
+        assert any('"datum.x + 0 *' in found for found in dot_at), "the reveal's dots sit at their step's x"

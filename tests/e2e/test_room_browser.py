@@ -107,18 +107,23 @@ def decode_qr(page: Page, selector: str) -> str:
     return found[0].text
 
 
-def projector_is_readable(screen: Page) -> None:
-    """Join code and timer at 48 px or more, map labels at 18 px or more, and nothing of the app's toolbar shown."""
-    screen.wait_for_selector('[class*="st-key-jm_ws_small_"] svg g.mark-text text')
-    sizes = screen.evaluate("""() => ({
+def projector_is_readable(screen: Page, size: str = "small", least_px: float = 18) -> None:
+    """Join code and timer at 48 px or more, map labels at `least_px` or more (18 at 1280×720, 27 at 1920×1080:
+    the same look on a screen 1.5 times as wide), the map inside the screen, and nothing of the app's toolbar."""
+    screen.wait_for_selector(f'[class*="st-key-jm_ws_{size}_"] svg g.mark-text text')
+    sizes = screen.evaluate("""(size) => ({
         code: parseFloat(getComputedStyle(document.querySelector('.st-key-jm_ws_code p')).fontSize),
         clock: parseFloat(getComputedStyle(document.querySelector('.jm-clock')).fontSize),
-        labels: [...document.querySelectorAll('[class*="st-key-jm_ws_small_"] svg g.mark-text text')]
+        labels: [...document.querySelectorAll(`[class*="st-key-jm_ws_${size}_"] svg g.mark-text text`)]
             .filter((t) => t.getBoundingClientRect().width > 0 && t.textContent.trim())
             .map((t) => parseFloat(getComputedStyle(t).fontSize)),
-    })""")
+        bottom: Math.max(...[...document.querySelectorAll(`[class*="st-key-jm_ws_${size}_"] svg`)]
+            .map((svg) => svg.getBoundingClientRect().bottom)),
+    })""", size)
     assert sizes["code"] >= 48 and sizes["clock"] >= 48, sizes
-    assert sizes["labels"] and min(sizes["labels"]) >= 18, f"map text under 18 px: {sorted(sizes['labels'])[:5]}"
+    assert sizes["labels"] and min(sizes["labels"]) >= least_px, (
+        f"map text under {least_px} px: {sorted(sizes['labels'])[:5]}")
+    assert sizes["bottom"] <= screen.viewport_size["height"] + 1, f"the map runs off the screen: {sizes['bottom']}"
     for toolbar in ('[data-testid="stHeader"]', '[data-testid="stToolbar"]', '[data-testid="stElementToolbar"]'):
         assert screen.locator(f"{toolbar}:visible").count() == 0, f"{toolbar} is on the projector"
 
@@ -209,10 +214,14 @@ def test_the_room(browser: Browser, app_url: str, workshop: Workshop) -> None:
     expect(screen.get_by_text("3 dots placed", exact=False)).to_be_visible(timeout=LIVE_S * 1000 + 1000)
 
     screen.get_by_role("button", name="Reveal the tally").click()
-    expect(screen.get_by_text("Most dots:", exact=False)).to_be_visible(timeout=20_000)
     dot = screen.locator('.st-key-jm_ws_small_reveal svg text', has_text="1st")
     expect(dot.first).to_be_attached(timeout=20_000)
     settled(screen)
+    # The reveal is one screen: the map with its dots and the ranked columns under it, both inside 720 px.
+    reveal_charts = screen.locator('.st-key-jm_ws_small_reveal [data-testid="stVegaLiteChart"]')
+    expect(reveal_charts).to_have_count(2)
+    bottoms = [box["y"] + box["height"] for box in (reveal_charts.nth(i).bounding_box() for i in range(2)) if box]
+    assert len(bottoms) == 2 and max(bottoms) <= 720, f"the map or the ranking is below the first screen: {bottoms}"
     shoot(screen, "projector-reveal-1280")
     ben.wait_for_timeout(4000)  # the laptop's refresh follows the reveal
     settled(ben)
@@ -252,7 +261,11 @@ def test_the_room(browser: Browser, app_url: str, workshop: Workshop) -> None:
             f"{app_url}/workshop?w={workshop.facilitator_token}&view={VIEWS[part]}"
         )
         expect(big.locator(".st-key-jm_ws_code")).to_be_visible(timeout=START_MS)
+        if name in ("map", "reveal"):
+            big.locator(f".st-key-jm_ws_big_{name} svg.marks").first.wait_for(timeout=START_MS)
         settled(big)
+        if name == "map":
+            projector_is_readable(big, "big", 27)
         if name == "replay":
             big.wait_for_selector('[class*="jm_ws_big_jm_ws_replay_chart"] canvas')
             big.wait_for_timeout(2500)  # a 1860-pixel canvas takes a moment to paint

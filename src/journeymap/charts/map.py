@@ -29,6 +29,7 @@ from journeymap.charts.style import (
     records,
     text_labels,
     titled,
+    type_scale,
 )
 from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
 from journeymap.core.durations import format_seconds_as_text as human
@@ -57,25 +58,27 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
               show_off_map: bool = False, stages_shown: int | None = None, spotlight: str | None = None,
               large: bool = False, width: int | None = None, height: int | None = None,
               title: str | None = None, subtitle: str | Sequence[str] | None = None,
-              detail: MapDetail | None = None, note: bool = True, handoffs: bool = False) -> alt.LayerChart:
+              detail: MapDetail | None = None, note: bool = True, handoffs: bool = False,
+              scale: float | None = None) -> alt.LayerChart:
     """The journey map: steps in stage lanes, sized by cases reached, coloured by `color_by`.
 
     `detail` is what to draw (`mapdetail.map_detail`); by default the most that fits the size.
     With `note`, a line under the subtitle says how many steps and transitions are hidden. With
     `handoffs`, transitions between teams (`metrics.handoffs`) are drawn in their own colour.
+    `scale` sets type and marks apart from `large` (`style.type_scale`).
     """
     journey = metrics.journey
     if journey is None:
         raise JourneyError("The map needs a journey definition; load one with the event log.")
     measure = _measure_title(metrics, color_by)
-    k = 1.5 if large else 1.0
+    k = type_scale(large, scale)
     width, height = width or 1200, height or 675
     subtitle = chart_subtitle(metrics) if subtitle is None else subtitle
     subtitle_lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
     titled_ = bool(title is None or title or any(subtitle_lines))
     if detail is None:
         detail = map_detail(metrics, hotspots=hotspots or (), show_off_map=show_off_map, width=width,
-                            height=height, large=large, titled=titled_)
+                            height=height, large=large, titled=titled_, scale=scale)
     hidden = detail.caption(hint="") if note else ""
     if hidden:
         subtitle_lines = [*[line for line in subtitle_lines if line], hidden]
@@ -83,7 +86,7 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     layout = journey_layout(journey, off_map, steps=detail.steps, edges=detail.edges)
     lanes = [lane for i, lane in enumerate(layout.lanes) if stages_shown is None or i < stages_shown]
     shown_lanes = {lane.stage for lane in lanes}
-    plot_width, plot_height = map_plot_size(width, height, large, titled_, max(len(subtitle_lines), 1))
+    plot_width, plot_height = map_plot_size(width, height, large, titled_, max(len(subtitle_lines), 1), scale)
     geometry = _Geometry(layout, plot_width, plot_height, k)
     nodes = _map_nodes(metrics, layout, color_by, hotspots or (), spotlight, shown_lanes, geometry)
     edges, arrows = _map_edges(metrics, layout, detail, set(nodes["step"]), spotlight, geometry, nodes,
@@ -155,7 +158,7 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     chart = chart.properties(width=width, height=height)
     default_title = f"{journey.name}: {measure.lower()} at each step"
     subtitle = subtitle_lines[0] if len(subtitle_lines) == 1 else subtitle_lines
-    chart = titled(chart, default_title if title is None else title, subtitle, large=large)
+    chart = titled(chart, default_title if title is None else title, subtitle, large=large, scale=scale)
     # The tables go in last, unchecked: every `.properties` and `.configure` before copies the
     # chart, and Altair would copy and validate thousands of rows each time (two thirds of the time).
     chart.datasets = datasets

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeymap.charts.layout import journey_layout
+from journeymap.charts.style import type_scale
 from journeymap.core.errors import JourneyError
 from journeymap.measures.metrics import JourneyMetrics
 
@@ -114,10 +115,10 @@ def parse_transitions(text: str) -> int:
 
 
 def map_plot_size(width: int | None, height: int | None, large: bool = False, titled: bool = True,
-                  subtitle_lines: int = 1) -> tuple[float, float]:
+                  subtitle_lines: int = 1, scale: float | None = None) -> tuple[float, float]:
     """Pixels left for the map's lanes in a chart of width x height: less padding, the lane
     names' gutter, the title and subtitle lines and the legends under the map."""
-    k = 1.5 if large else 1.0
+    k = type_scale(large, scale)
     plot_width = (width or 1200) - 24 * k - 24 * k
     title = (22 * k * 1.2 + 14 * k + subtitle_lines * 14 * k * 1.25) if titled else 0
     plot_height = (height or 675) - 24 * k - 64 * k - title
@@ -127,7 +128,7 @@ def map_plot_size(width: int | None, height: int | None, large: bool = False, ti
 def map_detail(metrics: JourneyMetrics, *, steps: int | float | None = None, transitions: int | None = None,
                hotspots: Iterable[Any] = (), show_off_map: bool = False, reference: JourneyMetrics | None = None,
                width: int | None = None, height: int | None = None, large: bool = False,
-               titled: bool = True) -> MapDetail:
+               titled: bool = True, scale: float | None = None) -> MapDetail:
     """The steps and transitions the map draws.
 
     `steps`: how many (an int), a share of them (a float up to 1.0), or None for the most that
@@ -163,7 +164,7 @@ def map_detail(metrics: JourneyMetrics, *, steps: int | float | None = None, tra
 
     total = len(universe)
     if steps is None:
-        detail = _fitting(choose, total, transitions, journey, width, height, large, titled, len(forced))
+        detail = _fitting(choose, total, transitions, journey, width, height, large, titled, len(forced), scale)
     else:
         count = int(math.ceil(steps * total)) if isinstance(steps, float) else int(steps)
         detail = choose(min(max(count, 1), total), transitions)
@@ -260,10 +261,10 @@ def _widest(step: str, links: dict[str, list[tuple[str, int]]], drawn: set[str]
 
 
 def _fitting(choose: Any, total: int, transitions: int | None, journey: Any, width: int | None,
-             height: int | None, large: bool, titled: bool, forced: int) -> MapDetail:
+             height: int | None, large: bool, titled: bool, forced: int, scale: float | None = None) -> MapDetail:
     """The detail with the most steps whose layout fits the chart, and at least the eight busiest."""
-    k = 1.5 if large else 1.0
-    plot_width, plot_height = map_plot_size(width, height, large, titled, 2)  # the subtitle and a hidden note
+    k = type_scale(large, scale)
+    plot_width, plot_height = map_plot_size(width, height, large, titled, 2, scale)  # the subtitle and a hidden note
     max_layers = max(1, int(plot_width // (MIN_COLUMN_PX * k)))
     max_rows = max(1.0, plot_height / (MIN_ROW_PX * k))
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from journeymap.charts import map as mapchart
 from journeymap.charts.mapdetail import MapDetail, map_detail, map_plot_size
-from journeymap.charts.style import FONT
+from journeymap.charts.style import FONT, type_scale
 from journeymap.measures.hotspots import Hotspot
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.replay import Replay
@@ -31,16 +31,16 @@ TOKEN, TOKEN_DARK = "#0072B2", "#005a8c"  # Okabe-Ito blue: apart from the map's
 
 def replay_chart(metrics: JourneyMetrics, replay: Replay, *, hotspots: list[Hotspot] | None = None,
                  width: int = 1200, height: int = 640, large: bool = False,
-                 detail: MapDetail | None = None) -> alt.LayerChart:
+                 detail: MapDetail | None = None, scale: float | None = None) -> alt.LayerChart:
     """The map with the replay's tokens and counts, at the moment `REPLAY_PARAM` (a range input under the map)."""
     detail = detail or map_detail(metrics, hotspots=hotspots or (), width=width, height=height, large=large,
-                                  titled=False)
+                                  titled=False, scale=scale)
     chart = mapchart.map_chart(metrics, hotspots=hotspots, large=large, width=width, height=height, title="",
-                             subtitle="", detail=detail, note=False)
-    k = 1.5 if large else 1.0
+                             subtitle="", detail=detail, note=False, scale=scale)
+    k = type_scale(large, scale)
     nodes = next(layer for layer in chart.layer if getattr(layer, "name", None) == "journey_nodes")
     x_scale, y_scale = (alt.Scale(**nodes.encoding[axis].to_dict()["scale"]) for axis in ("x", "y"))
-    plot_width, plot_height = map_plot_size(width, height, large, False, 1)
+    plot_width, plot_height = map_plot_size(width, height, large, False, 1, scale)
     aspect = (plot_width / (x_scale.domain[1] - x_scale.domain[0])) / (plot_height / y_scale.domain[1])
     datasets = dict(chart.datasets)
     # The measure above each step gives way to the cases there at the moment.

@@ -42,9 +42,10 @@ def duration_expr(value: str = "datum.value", trim: bool = False) -> str:
             f"format({value} / 86400, '{one}') + ' d' : format({value} / 604800, '{one}') + ' w'")
 
 
-def titled(chart: Any, title: str | None, subtitle: str | Sequence[str] | None = None, *, large: bool = False) -> Any:
+def titled(chart: Any, title: str | None, subtitle: str | Sequence[str] | None = None, *, large: bool = False,
+           scale: float | None = None) -> Any:
     """Give a chart its title and subtitle, the house style, and a size that includes both."""
-    k = 1.5 if large else 1.0
+    k = type_scale(large, scale)
     padding = {side: 12 * k for side in ("left", "top", "right", "bottom")}  # Streamlit edits padding.bottom
     chart = chart.properties(autosize=alt.AutoSizeParams(type="fit", contains="padding"), padding=padding)
     if title or subtitle:
@@ -58,6 +59,12 @@ def titled(chart: Any, title: str | None, subtitle: str | Sequence[str] | None =
             .configure_legend(labelFontSize=13 * k, titleFontSize=14 * k, titleColor=INK, labelColor=INK,
                               titleFontWeight="normal", symbolSize=160 * k, labelLimit=360, titleLimit=360)
             .configure_text(fontSize=13 * k, color=INK, lineBreak="\n"))
+
+
+def type_scale(large: bool, scale: float | None = None) -> float:
+    """How much larger than on a page type and marks are drawn: `scale` when given, else 1.5 for
+    projector type (`large`), else 1 (a 1920-pixel projector passes 2.25, the 1280 look made larger)."""
+    return scale if scale else 1.5 if large else 1.0
 
 
 def chart_subtitle(metrics: JourneyMetrics, case_filter: CaseFilter | None = None) -> str:

@@ -8,12 +8,14 @@ keeps its place (and a participant's click) between refreshes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
 from journeymap.charts import map as mapchart
-from journeymap.charts.mapdetail import map_detail
+from journeymap.charts.layout import journey_layout
+from journeymap.charts.mapdetail import MIN_COLUMN_PX, MIN_ROW_PX, MapDetail, map_detail, map_plot_size
 from journeymap.measures.hotspots import Hotspot
 from journeymap.ui import charting, data
 from journeymap.workshop.reveal import MARKS
@@ -26,53 +28,149 @@ __all__ = [
     "BOARD_SMALL",
     "BOARD_BIG",
     "LAPTOP",
+    "REVEAL_SMALL",
+    "REVEAL_BIG",
+    "BIG_SCALE",
     "map_spec",
     "draw",
     "clicked_step",
+    "not_drawn",
 ]
 
 
 class Size:
-    """A map's designed size: width and height in pixels, and projector type (18 px labels or more)."""
+    """A map's designed size: width and height in pixels, and how much larger than a page's its type and
+    marks are (`scale`: 1.5 is projector type, labels 18 px or more at 1280×720)."""
 
-    def __init__(self, width: int, height: int, large: bool) -> None:
-        self.width, self.height, self.large = width, height, large
+    def __init__(self, width: int, height: int, scale: float = 1.0) -> None:
+        self.width, self.height, self.scale = width, height, scale
 
-    def key(self) -> tuple[int, int, bool]:
-        return self.width, self.height, self.large
+    @property
+    def large(self) -> bool:
+        """Projector type."""
+        return self.scale > 1
+
+    def key(self) -> tuple[int, int, float]:
+        return self.width, self.height, self.scale
 
 
 # The projector view is planned for 1280×720 (below 1600 pixels wide) and for 1920×1080: the
-# width of the page less its padding, the height less the one-line header.
-PROJECTOR_SMALL, PROJECTOR_BIG = Size(1240, 625, True), Size(1860, 950, True)
-BOARD_SMALL, BOARD_BIG = Size(1240, 590, True), Size(1860, 910, True)  # a caption line above the map
-LAPTOP = Size(780, 520, False)  # a participant's map beside the step they work on
+# width of the page less its padding, the height less the one-line header. The 1920 map is the
+# 1280 one made 1.5 times larger (type too), so it reads the same from the back of the room.
+BIG_SCALE = 2.25
+PROJECTOR_SMALL, PROJECTOR_BIG = Size(1240, 615, 1.5), Size(1860, 930, BIG_SCALE)
+BOARD_SMALL, BOARD_BIG = Size(1240, 578, 1.5), Size(1860, 885, BIG_SCALE)  # a caption line above the map
+# At the reveal the ranked dots stand under the map, in the same first screen: a shorter map
+# without its legends (the moment is about the dots, not the colour scale).
+REVEAL_SMALL, REVEAL_BIG = Size(1240, 475, 1.5), Size(1860, 730, BIG_SCALE)
+_LEGEND_PX = 64  # what `mapdetail.map_plot_size` keeps under the map for its legends, at scale 1
+LAPTOP = Size(780, 520)  # a participant's map beside the step they work on
 
 
 def map_spec(view: data.View, hotspots: Sequence[Hotspot], size: Size, *, stages: int | None = None,
-             spotlight: str | None = None, keep: Iterable[str] = ()) -> dict[str, Any]:
+             spotlight: str | None = None, keep: Iterable[str] = (), fit: bool = False,
+             legends: bool = True, reveal: bool = False, dots_on_steps: bool | None = None) -> dict[str, Any]:
     """The Vega-Lite spec of the workshop map (cached per view, size, stages, spotlight and steps kept).
 
     `keep` are steps the map must draw (voted ones at the reveal) besides the start, the ends and
-    the hotspots.
+    the hotspots. With `fit`, the map is laid out over the stages shown only, so one stage fills
+    the frame (a laptop); without it, the stages not yet shown keep their room (the projector,
+    where a stage appears in its place). Without `legends`, the map takes their room too. At the
+    `reveal` the figures above the steps give way to the places, and the dots cover their steps
+    (`dots_on_steps`, default: at the reveal; a laptop's narrow map always wants it).
     """
     kept = tuple(sorted(set(keep)))
-    return view.memo(("workshop_map", size.key(), stages, spotlight, kept),
-                     lambda: _built(view, hotspots, size, stages, spotlight, kept))
+    on_steps = reveal if dots_on_steps is None else dots_on_steps
+    return view.memo(("workshop_map", size.key(), stages, spotlight, kept, fit, legends, reveal, on_steps),
+                     lambda: _built(view, hotspots, size, stages, spotlight, kept, fit, legends, reveal, on_steps))
 
 
 def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int | None, spotlight: str | None,
-           kept: tuple[str, ...]) -> dict[str, Any]:
+           kept: tuple[str, ...], fit: bool, legends: bool, reveal: bool, on_steps: bool) -> dict[str, Any]:
     metrics = view.metrics
-    detail = map_detail(metrics, hotspots=[*hotspots, *kept], width=size.width, height=size.height,
-                        large=size.large, titled=False)
+    drawn = size
+    if not legends:  # planned with the legends' room added, then drawn without them at the size asked
+        size = Size(size.width, size.height + round(_LEGEND_PX * size.scale), size.scale)
+    detail = _fitting_detail(view, [*hotspots, *kept], size)
+    if fit and stages is not None and metrics.journey is not None and stages < len(metrics.journey.stages):
+        detail = _within_stages(detail, metrics.journey, stages)
+        size = drawn = _fitted_height(detail, metrics.journey, size)
     chart = mapchart.map_chart(metrics, hotspots=hotspots, stages_shown=stages, spotlight=spotlight, large=size.large,
-                             width=size.width, height=size.height, title="", subtitle="", detail=detail, note=False)
-    spec = charting.streamlit_spec(with_workshop_marks(chart, [], large=size.large))
+                             width=size.width, height=size.height, title="", subtitle="", detail=detail, note=False,
+                             scale=size.scale)
+    if reveal:
+        chart.datasets = {**chart.datasets, "journey_nodes": [
+            {**row, "value_text": ""} for row in chart.datasets["journey_nodes"]]}
+    spec = charting.streamlit_spec(with_workshop_marks(chart, [], scale=size.scale, on_steps=on_steps))
+    if not legends:
+        _drop_legends(spec)
+        spec["height"] = drawn.height
     # SVG, whatever the size of the tables (Streamlit turns to canvas past 2,000 rows): each step is
     # an element a person's click, a screen reader and a browser test can find by its description.
     spec["usermeta"] = {**spec.get("usermeta", {}), "embedOptions": {"renderer": "svg"}}
     return spec
+
+
+def not_drawn(view: data.View, hotspots: Sequence[Hotspot], size: Size, steps: Iterable[str],
+              **options: Any) -> list[str]:
+    """Those of `steps` the map of this size would leave out: to pass as `keep`, so a note or a dot on a
+    drawn step reuses the cached map (the badge follows within seconds) and only a hidden one costs a new map."""
+    drawn = {row["step"] for row in map_spec(view, hotspots, size, **options)["datasets"]["journey_nodes"]}
+    return sorted(set(steps) - drawn)
+
+
+def _drop_legends(spec: dict[str, Any]) -> None:
+    """No legend on any layer of the spec."""
+    for layer in spec.get("layer", []):
+        for channel in (layer.get("encoding") or {}).values():
+            if isinstance(channel, dict) and ("field" in channel or "condition" in channel):
+                channel["legend"] = None
+                if isinstance(channel.get("condition"), dict):
+                    channel["condition"]["legend"] = None
+
+
+def _fitting_detail(view: data.View, forced: Sequence[Any], size: Size) -> MapDetail:
+    """The most the map's size holds legibly; when even the eight busiest steps do not fit (the short
+    map over the reveal's ranking), only the start, the ends, the hotspots and `forced` steps, joined
+    by lines through the hidden ones."""
+    metrics = view.metrics
+    common: dict[str, Any] = {"hotspots": forced, "width": size.width, "height": size.height,
+                              "large": size.large, "titled": False, "scale": size.scale}
+    detail = map_detail(metrics, **common)
+    journey = metrics.journey
+    if journey is None or _fits(detail, journey, size):
+        return detail
+    return map_detail(metrics, steps=1, **common)
+
+
+def _fits(detail: MapDetail, journey: Any, size: Size) -> bool:
+    """True when the detail's layers and rows have the room `mapdetail` plans for a legible map."""
+    width, height = map_plot_size(size.width, size.height, size.large, False, 2, size.scale)
+    layout = journey_layout(journey, [s for s in detail.steps if s not in journey.steps_by_id], steps=detail.steps,
+                            edges=detail.edges)
+    return (layout.n_layers * MIN_COLUMN_PX * size.scale <= width
+            and layout.height * MIN_ROW_PX * size.scale <= height)
+
+
+_FIT_ROW_PX, _FIT_MIN_PX = 130, 300  # a fitted map's rows (at scale 1), and its least height
+
+
+def _fitted_height(detail: MapDetail, journey: Any, size: Size) -> Size:
+    """The size, made shorter when the steps drawn need fewer rows than its height holds (one stage
+    is a strip, not a mostly empty frame)."""
+    layout = journey_layout(journey, steps=detail.steps, edges=detail.edges)
+    fixed = 88 * size.scale  # padding and legends (`mapdetail.map_plot_size`)
+    wanted = round(fixed + layout.height * _FIT_ROW_PX * size.scale)
+    return Size(size.width, min(size.height, max(wanted, _FIT_MIN_PX)), size.scale)
+
+
+def _within_stages(detail: MapDetail, journey: Any, stages: int) -> MapDetail:
+    """The detail's steps and lines within the first `stages` stages only (laid out on their own)."""
+    shown = {stage.id for stage in journey.stages[:stages]}
+    inside = {step.id for step in journey.steps if step.stage in shown}
+    return replace(detail, steps=tuple(s for s in detail.steps if s in inside),
+                   transitions=tuple(e for e in detail.transitions if e[0] in inside and e[1] in inside),
+                   bridges={e: through for e, through in detail.bridges.items() if e[0] in inside and e[1] in inside})
 
 
 def draw(spec: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], key: str, alt_text: str, *,

@@ -27,11 +27,12 @@ from journeymap.ui.text import md
 from journeymap.workshop import joinlink
 from journeymap.workshop.access import AccessDenied
 from journeymap.workshop.backlog import Workshop
-from journeymap.workshop.reveal import mark_rows, ranked_votes, step_marks
+from journeymap.workshop.reveal import StepMark, mark_rows, ranked_votes, step_marks
 from journeymap.workshop.votechart import vote_bars, with_workshop_marks
 
 __all__ = ["SECTIONS", "projector_style", "sticky_style", "header", "timer", "section", "stage_reveal", "spotlight",
-           "annotated_map", "live_map", "show_map", "show_chart", "controls", "reveal_button", "TOP", "marks_for"]
+           "annotated_map", "live_map", "show_map", "show_chart", "controls", "reveal_button", "TOP", "marks_for",
+           "step_marks_now", "BARS_SHOWN"]
 
 TOP = 3  # hotspots in the spotlight
 SECTIONS = {"map": "Map", "spotlight": "Hotspots", "board": "Notes & votes", "replay": "Replay",
@@ -48,14 +49,17 @@ INK = "#0b1220"
 _STICKY = {"pain": "#ffd6cc", "idea": "#fff3b0", "question": "#d6e9ff"}  # light enough for black text (AAA)
 
 # Streamlit's own header (menu, toolbar, running man) and the toolbar that appears over a chart
-# are hidden, so nothing of the app covers the controls; everything is set in rem, so one root
-# size makes type readable from the back of a room; captions lose their grey. The join code and
+# are hidden, so nothing of the app covers the controls; what a refresh is redrawing is not faded
+# (the live map reruns every 2 s: on a loaded machine it would blink from the back of the room);
+# everything is set in rem, so one root size makes type readable from the back of a room;
+# captions lose their grey. The join code and
 # the countdown are set in pixels: 48 px or more at 1280×720, 64 px at 1920×1080.
 _PROJECTOR_CSS = f"""<style>
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stElementToolbar"], [data-testid="stStatusWidget"] {{display: none !important;}}
 html {{font-size: 21px;}}
 .stApp {{color: {INK};}}
+[data-stale="true"] {{opacity: 1 !important; transition: none !important;}}
 [data-testid="stMainBlockContainer"] {{padding: 0.35rem 0.8rem 0.6rem; max-width: none;}}
 [data-testid="stVerticalBlock"] {{gap: 0.4rem;}}
 [data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p {{color: {INK}; opacity: 1;}}
@@ -221,7 +225,7 @@ def spotlight(token: str, workshop: Workshop, view: data.View, hotspots: Sequenc
         rows = mark_rows([], large=True)
         for size, name in ((maps.PROJECTOR_SMALL, "small"), (maps.PROJECTOR_BIG, "big")):
             with st.container(key=f"jm_ws_{name}_spot_{hotspot.step}"):
-                fitted = maps.Size(size.width, size.height - 50, size.large)
+                fitted = maps.Size(size.width, size.height - 50, size.scale)
                 maps.draw(
                     maps.map_spec(view, hotspots, fitted, spotlight=hotspot.step),
                     rows,
@@ -267,11 +271,18 @@ def time_text(seconds: Any) -> str:
     return "–" if seconds is None or pd.isna(seconds) else human(float(seconds))
 
 
-def marks_for(token: str, view: data.View, *, revealed: bool, large: bool, mine: bool = False,
-              budget: int | None = None) -> tuple[
+def marks_for(token: str, view: data.View, *, revealed: bool, large: bool = False, mine: bool = False,
+              budget: int | None = None, scale: float | None = None) -> tuple[
         list[dict[str, Any]], list[tuple[str, int]]]:
     """This moment's dots and notes for the map (rows) and the dots ranked; dots only once revealed, or
     one's own (`mine`) on a participant's laptop."""
+    marks, ranked = step_marks_now(token, view, revealed=revealed, mine=mine)
+    return mark_rows(marks, large=large, most=budget if mine and not revealed else None, scale=scale), ranked
+
+
+def step_marks_now(token: str, view: data.View, *, revealed: bool, mine: bool = False) -> tuple[
+        list[StepMark], list[tuple[str, int]]]:
+    """What each step carries now (notes, and dots once revealed or one's own) and the dots ranked."""
     store = ws.store()
     notes = store.list_notes(token)
     order = list(view.metrics.steps["step"])
@@ -281,8 +292,7 @@ def marks_for(token: str, view: data.View, *, revealed: bool, large: bool, mine:
     else:
         dots = (store.tally(token) or {}) if revealed else None
     ranked = ranked_votes(dots or {}, order) if revealed else []
-    marks = step_marks(notes, dots, order=order, called_out=revealed)
-    return mark_rows(marks, large=large, most=budget if mine and not revealed else None), ranked
+    return step_marks(notes, dots, order=order, called_out=revealed), ranked
 
 
 def annotated_map(metrics: JourneyMetrics, hotspots: Sequence[Hotspot], rows: Sequence[Mapping[str, Any]], *,
@@ -296,33 +306,52 @@ def annotated_map(metrics: JourneyMetrics, hotspots: Sequence[Hotspot], rows: Se
 
 @st.fragment(run_every=MAP_REFRESH_S)
 def live_map(token: str, view: data.View, hotspots: Sequence[Hotspot]) -> None:
-    """The map with the workshop's notes (and, once revealed, the dots with the top three and the ranked
-    bars), redrawn every few seconds: a new small table on the same chart."""
+    """The map with the workshop's notes (and, once revealed, the dots with the top three beside the ranked
+    bars, all in the first screen), redrawn every few seconds: a new small table on the same chart."""
     try:
         revealed = ws.store().workshop(token).tally_revealed
-        rows, ranked = marks_for(token, view, revealed=revealed, large=True)
+        marks, ranked = step_marks_now(token, view, revealed=revealed)
     except JourneyError as error:
         st.error(md(str(error)))
         return
     if not revealed:
         st.caption("On the map: ✎ notes per step · the dots show when you reveal the tally")
+        noted = [mark.step for mark in marks if mark.notes]  # a note on a step the map would hide shows it
         for size, name in ((maps.BOARD_SMALL, "small"), (maps.BOARD_BIG, "big")):
             with st.container(key=f"jm_ws_{name}_board"):
-                maps.draw(maps.map_spec(view, hotspots, size), rows, f"jm_ws_chart_{name}_board",
-                          "Journey map with the workshop's notes")
+                keep = maps.not_drawn(view, hotspots, size, noted)
+                maps.draw(maps.map_spec(view, hotspots, size, keep=keep), mark_rows(marks, scale=size.scale),
+                          f"jm_ws_chart_{name}_board", "Journey map with the workshop's notes")
         return
+    # No caption line: the map and the ranking under it take the whole screen below the header.
     voted = [step for step, _count in ranked]
-    places = ", ".join(f"{md(view.step_labels.get(step, step))} ({count})" for step, count in ranked[:TOP])
-    st.caption(f"**Most dots:** {places or 'no dots placed'} · dots sized by votes · ✎ notes per step · the "
-               "ranking is under the map")
-    for size, name in ((maps.BOARD_SMALL, "small"), (maps.BOARD_BIG, "big")):
+    for size, name in ((maps.REVEAL_SMALL, "small"), (maps.REVEAL_BIG, "big")):
         with st.container(key=f"jm_ws_{name}_reveal"):
-            maps.draw(maps.map_spec(view, hotspots, size, keep=voted), rows, f"jm_ws_chart_{name}_reveal",
+            spec = maps.map_spec(view, hotspots, size, keep=[*voted, *(m.step for m in marks if m.notes)],
+                                 legends=False, reveal=True)
+            maps.draw(spec, mark_rows(marks, scale=size.scale), f"jm_ws_chart_{name}_reveal",
                       "Journey map with the workshop's dots and notes")
-            if ranked:
-                chart = vote_bars(ranked, view.step_labels, large=True, width=min(size.width, 900))
-                st.vega_lite_chart(spec=charting.streamlit_spec(chart), theme=None, key=f"jm_ws_chart_{name}_bars",
-                                   alt="Dots per step, most first")
+            _ranked_bars(view, ranked, size, name)
+
+
+BARS_SHOWN = 8  # steps ranked under the reveal's map; the rest are counted beside them
+BARS_HEIGHT = 82  # at scale 1: 123 px under the map at 1280×720
+
+
+def _ranked_bars(view: data.View, ranked: Sequence[tuple[str, int]], size: maps.Size, name: str) -> None:
+    if not ranked:
+        st.markdown("**No dots placed yet.**")
+        return
+    places = ", ".join(f"{view.step_labels.get(step, step)} ({count})" for step, count in ranked[:TOP])
+    chart = vote_bars(ranked[:BARS_SHOWN], view.step_labels, scale=size.scale, width=size.width, title="",
+                      height=round(BARS_HEIGHT * size.scale))
+    st.vega_lite_chart(spec=charting.streamlit_spec(chart), theme=None, key=f"jm_ws_chart_{name}_bars",
+                       alt=f"Dots per step, most first: {places}", width="content")
+    if len(ranked) > BARS_SHOWN:
+        rest = ranked[BARS_SHOWN:]
+        dots = sum(count for _step, count in rest)
+        st.caption(f"and {len(rest)} more step{'s' if len(rest) != 1 else ''} with "
+                   f"{dots} dot{'s' if dots != 1 else ''}")
 
 
 def show_map(build: Callable[[bool, int], Any], key: str, alt_text: str,

@@ -27,8 +27,9 @@ from journeymap.ui.text import md
 __all__ = ["show", "default_period", "PERIOD_DAYS"]
 
 PERIOD_DAYS = 90  # a long log replays its last quarter unless another period is chosen
-_SIZES = {"projector": (("small", 1240, 560, True), ("big", 1860, 870, True)),
-          "page": (("page", 820, 560, False),)}
+# Projector: 1280×720 in projector type, and 1920×1080 as the same look 1.5 times larger (type too).
+_SIZES = {"projector": (("small", 1240, 495, 1.5), ("big", 1860, 760, 2.25)),
+          "page": (("page", 820, 560, 1.0),)}
 
 
 def default_period(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
@@ -61,9 +62,9 @@ def show(view: data.View, hotspots: Sequence[Hotspot], key: str, *, projector: b
         st.error(md(str(error)))
         return
     _controls(replay, key, projector)
-    for name, width, height, large in _SIZES["projector" if projector else "page"]:
-        spec = view.memo(("replay_spec", start, end, width, height, large), functools.partial(
-            _built_spec, view.metrics, replay, list(hotspots), width, height, large))
+    for name, width, height, scale in _SIZES["projector" if projector else "page"]:
+        spec = view.memo(("replay_spec", start, end, width, height, scale), functools.partial(
+            _built_spec, view.metrics, replay, list(hotspots), width, height, scale))
         container = f"{key}_chart_{name}" if not projector else f"jm_ws_{name}_{key}_chart"
         with st.container(key=container):
             st.vega_lite_chart(spec=spec, theme=None, key=f"{container}_vl", width="stretch",
@@ -100,7 +101,7 @@ def _controls(replay: Replay, key: str, projector: bool) -> None:
              f".jm-replay .jm-replay-counts {{font-size: 0.85em; flex-basis: 100%;}}"
              f".jm-replay .jm-replay-date {{font-size: 1.5em; min-width: 8.2em; white-space: nowrap;}}"
              # The chart's own input is the script's way in; people use the one in the bar.
-             f'[class*="{key}_chart"] .vega-bindings {{display: none;}}'
+             f'[class*="{key}_chart"] .vega-bindings {{display: none !important;}}'
              + (f"@media (min-width: 1600px) {{.jm-replay {{font-size: {size * 1.35:.0f}px !important;}}}}"
                 if projector else "") + "</style>")
     with st.container(key=f"{key}_controls"):
@@ -200,6 +201,7 @@ def _interval(bucket_ms: int) -> str:
     )
 
 
-def _built_spec(metrics: Any, replay: Any, hotspots: list[Any], width: int, height: int, large: bool) -> Any:
+def _built_spec(metrics: Any, replay: Any, hotspots: list[Any], width: int, height: int, scale: float) -> Any:
     """The replay chart of one size as the browser gets it (made once per period and size)."""
-    return _spec(replay_spec(metrics, replay, hotspots=hotspots, width=width, height=height, large=large))
+    return _spec(replay_spec(metrics, replay, hotspots=hotspots, width=width, height=height, large=scale > 1,
+                             scale=scale))

@@ -10,6 +10,7 @@ dots and notes (everyone's once the tally is revealed); their dots left stay in 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -106,8 +107,13 @@ def work_on_the_map(token: str, view: data.View, workshop: Workshop, journey: Jo
                                       budget=workshop.votes_per_participant)
     on_map, side = st.columns([3, 2], gap="medium")
     with on_map:
-        spec = maps.map_spec(view, hotspots, maps.LAPTOP, stages=workshop.stage_shown,
-                             spotlight=found[1].step if found else None)
+        # Laid out over the stages shown only: one stage fills the laptop's frame instead of a corner of it.
+        # Steps carrying the participant's dots or notes are drawn even where the map would hide them.
+        marked = [str(row["step"]) for row in rows if row["step"] and (row["dots"] or row["notes"])]
+        shown: dict[str, Any] = {"stages": workshop.stage_shown, "spotlight": found[1].step if found else None,
+                                 "fit": True, "reveal": workshop.tally_revealed, "dots_on_steps": True}
+        keep = maps.not_drawn(view, hotspots, maps.LAPTOP, marked, **shown)
+        spec = maps.map_spec(view, hotspots, maps.LAPTOP, keep=keep, **shown)
         event = maps.draw(spec, rows, "jm_room_map", f"Journey map of {journey.name}: click a step to work on it",
                           clickable=True)
         st.caption("Click a step to put a dot or a note on it. " + (

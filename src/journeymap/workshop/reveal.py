@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from journeymap.charts.style import type_scale
 from journeymap.workshop.backlog import Note
 
 __all__ = ["TOP_VOTED", "MARKS", "ranked_votes", "place_names", "StepMark", "step_marks", "mark_rows"]
@@ -68,14 +69,15 @@ def step_marks(notes: Iterable[Note], dots: Mapping[str, int] | None, *, order: 
             for step in steps]
 
 
-def mark_rows(marks: Sequence[StepMark], *, large: bool, most: int | None = None) -> list[dict[str, object]]:
+def mark_rows(marks: Sequence[StepMark], *, large: bool = False, most: int | None = None,
+              scale: float | None = None) -> list[dict[str, object]]:
     """The rows of the map's workshop dataset: a dot's diameter in pixels (area by dots) and the texts drawn.
 
     The largest dot is for `most` dots (default: the most any step has; a participant's own map
     passes their budget, so one dot of five stays small). There is always one row (an empty
     step), so the dataset is never empty for Vega.
     """
-    k = 1.5 if large else 1.0
+    k = type_scale(large, scale)
     most = max([mark.dots or 0 for mark in marks] + [most or 0])
     smallest, largest = 24 * k, 42 * k
     rows: list[dict[str, object]] = [{"step": "", "dots": 0, "notes": 0, "dot_px": 0.0, "dot_text": "",

@@ -13,7 +13,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from journeymap.charts.style import FONT, INK, MUTED
+from journeymap.charts.style import FONT, INK, type_scale
+from journeymap.charts.textfit import LINE_HEIGHT, fit_label
 from journeymap.workshop.reveal import MARKS, place_names
 
 __all__ = ["VOTE", "VOTE_LIGHT", "with_workshop_marks", "vote_bars"]
@@ -22,23 +23,26 @@ VOTE, VOTE_LIGHT = "#5b2a86", "#b79fd0"  # the dots' purple: apart from the map'
 _MARK_FIELDS = ["dots", "notes", "dot_px", "dot_text", "note_text", "place"]
 
 
-def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]], *, large: bool) -> alt.LayerChart:
+def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]], *, large: bool = False,
+                        scale: float | None = None, on_steps: bool = False) -> alt.LayerChart:
     """The map with a dot (area by dots, the count inside), a place for the top three and a ✎ note count per step.
 
     `rows` come from `workshop_reveal.mark_rows`; a screen may swap the `MARKS` dataset of the
-    chart's spec for newer rows without rebuilding anything else.
+    chart's spec for newer rows without rebuilding anything else. With `on_steps` (the reveal), a
+    dot covers its step and its place stands over it, where the step's figure was: nothing reaches
+    into the next column, whose label may be close on a wide journey.
     """
     nodes = next((layer for layer in chart.layer if getattr(layer, "name", None) == "journey_nodes"), None)
     if nodes is None:
         return chart
-    k = 1.5 if large else 1.0
+    k = type_scale(large, scale)
     x_scale, y_scale = (alt.Scale(**nodes.encoding[axis].to_dict()["scale"]) for axis in ("x", "y"))
     (left, right), (top, bottom) = x_scale.domain, y_scale.domain
     # A dot sits just right of its step and a little up (clear of the step, its ring and the figure
     # above it), on the line leaving it; the offset is in pixels, turned into the map's units by the plot's width and
     # height (signals), so it holds at any size.
     per_px_x, per_px_y = f"({right} - ({left})) / width", f"({bottom} - ({top})) / height"
-    shift = f"(datum.radius + datum.dot_px * 0.5 + {3 * k})"
+    shift = "0" if on_steps else f"(datum.radius + datum.dot_px * 0.5 + {3 * k})"
     base = (alt.Chart(nodes.data)
             .transform_lookup(lookup="step", from_=alt.LookupData(data=alt.NamedData(MARKS), key="step",
                                                                   fields=_MARK_FIELDS))
@@ -69,6 +73,8 @@ def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]]
         "dx": alt.ExprRef("-datum.dot_px * 0.2"),
         "dy": alt.ExprRef("-datum.dot_px / 2 + 1"),
     }
+    if on_steps:  # centred over the dot (or the step's ring, if wider)
+        place.update(align="center", dx=0, dy=alt.ExprRef(f"-max(datum.dot_px / 2, datum.radius + {4 * k}) - {2 * k}"))
     layers += [placed.mark_text(**place, stroke="white", strokeWidth=5 * k, strokeJoin="round").encode(
         **at_dot, text="place:N"), placed.mark_text(**place, color=VOTE).encode(**at_dot, text="place:N")]
     # Notes: "✎3" left of the step, on the line coming in: clear of the figure above the step, the
@@ -92,31 +98,44 @@ def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]]
 
 
 def vote_bars(ranked: Sequence[tuple[str, int]], labels: Mapping[str, str], *, large: bool = False,
-              width: int = 420, height: int | None = None, title: str = "Dots per step") -> alt.Chart:
-    """The dots ranked as horizontal bars, most first, the count at each bar's end, the top three in purple."""
-    k = 1.5 if large else 1.0
+              width: int = 1200, height: int = 150, title: str = "Dots per step",
+              scale: float | None = None) -> alt.Chart:
+    """The dots ranked as columns, most first from the left: the count (and "1st") over each column, the
+    step's name under it on up to two lines, the top three in purple. Short, so it fits under the map
+    in the same screen: with `height` 100 at scale 1, columns up to about 40 px tall."""
+    k = type_scale(large, scale)
     places = place_names(ranked)
+    font, pad = 13 * k, 8 * k
+    # A column's slot: the width shared out, but no wider than a name on two lines needs (a few
+    # voted steps stay together on the left instead of spreading over the screen).
+    slot = min((width - 2 * pad) / max(len(ranked), 1), 150 * k)
+    names_fitted = {step: fit_label(labels.get(step, step), slot - 12 * k, font, 2) for step, _count in ranked}
     frame = pd.DataFrame([{"step": step, "label": labels.get(step, step), "dots": count,
+                           "name": "\n".join(names_fitted[step]),
                            "place": places.get(step, ""), "rank": rank, "top": step in places}
                           for rank, (step, count) in enumerate(ranked, start=1)],
-                         columns=["step", "label", "dots", "place", "rank", "top"])
-    row_px = 34 * k
-    height = height or int(max(len(frame), 1) * row_px + 20 * k)
-    y = alt.Y("label:N", sort=alt.EncodingSortField("rank", op="min", order="ascending"), title=None,
-              axis=alt.Axis(labelFontSize=16 * k, labelColor=INK, labelLimit=int(width * 0.6), ticks=False,
-                            domain=False, labelPadding=6 * k))
+                         columns=["step", "label", "dots", "name", "place", "rank", "top"])
+    # Two lines of name under the columns, inside the plot: Streamlit redraws the bottom padding.
+    names_px = 2 * font * LINE_HEIGHT + 6 * k + 2 * pad
+    title_px = 16 * k * 1.3 if title else 0
+    plot_height = max(height - 2 * pad - title_px, names_px + 20 * k)
+    floor_px = plot_height - names_px  # the columns stand on this line, their names under it
+    x = alt.X("rank:O", axis=None, scale=alt.Scale(paddingInner=0.25, paddingOuter=0.1))
     most = max((count for _step, count in ranked), default=1)
-    x = alt.X(
-        "dots:Q", title=None, axis=None, scale=alt.Scale(domain=[0, most * 1.35], nice=False)
-    )  # room for "12  1st"
-    base = alt.Chart(frame, width=width, height=height)
-    bars = base.mark_bar(cornerRadiusEnd=3 * k, height=row_px * 0.7).encode(
+    # Room above the tallest column for its "12 · 1st".
+    y = alt.Y("dots:Q", title=None, axis=None, scale=alt.Scale(domain=[0, most * 1.45], nice=False,
+                                                                range=[floor_px, 0]))
+    base = alt.Chart(frame, width=slot * max(len(ranked), 1), height=plot_height)
+    columns = base.mark_bar(cornerRadiusEnd=3 * k).encode(
         x=x, y=y, color=alt.condition("datum.top", alt.value(VOTE), alt.value(VOTE_LIGHT)),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("dots:Q", title="Dots")])
-    counts = base.mark_text(align="left", dx=6 * k, fontSize=16 * k, fontWeight="bold", color=INK).encode(
+    counts = base.mark_text(baseline="bottom", dy=-3 * k, fontSize=font, fontWeight="bold", color=INK).encode(
         x=x, y=y, text=alt.Text("count_text:N")).transform_calculate(
-        count_text="datum.place ? datum.dots + '  ' + datum.place : '' + datum.dots")
-    chart = alt.layer(bars, counts).properties(
-        title=alt.TitleParams(title, anchor="start", fontSize=20 * k, color=INK, subtitleColor=MUTED),
-        padding={side: 10 * k for side in ("left", "top", "right", "bottom")})
+        count_text="datum.place ? datum.dots + ' · ' + datum.place : '' + datum.dots")
+    names = base.mark_text(baseline="top", dy=4 * k, fontSize=font, color=INK, lineBreak="\n",
+                           lineHeight=font * LINE_HEIGHT).encode(x=x, y=alt.value(floor_px), text="name:N")
+    chart = alt.layer(columns, counts, names).properties(padding={side: pad for side in ("left", "top", "right",
+                                                                                       "bottom")})
+    if title:
+        chart = chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=16 * k, color=INK))
     return chart.configure(font=FONT, background="white").configure_view(stroke=None)
