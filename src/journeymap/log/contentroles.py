@@ -21,7 +21,7 @@ from dataclasses import replace
 import polars as pl
 
 from journeymap.log.columns import ColumnRoles, detect_roles
-from journeymap.log.timestamps import timestamp_share
+from journeymap.log.timestamps import dated_columns, timestamp_share
 
 __all__ = ["detect_table_roles", "SAMPLE_ROWS"]
 
@@ -43,6 +43,9 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     shares: dict[str, float] = {}
 
     def dates(column: str) -> float:
+        if not shares:  # text columns that hold no date at all read as none, found in one pass
+            dated = dated_columns(sample)
+            shares.update((c, 0.0) for c, dtype in sample.schema.items() if dtype == pl.String and c not in dated)
         if column not in shares:
             shares[column] = timestamp_share(sample.get_column(column))
         return shares[column]
