@@ -177,14 +177,15 @@ def _visits_by_position(step: np.ndarray, starts: np.ndarray, lengths: np.ndarra
     at = starts[longest_first]
     going = np.searchsorted(-lengths[longest_first], -np.arange(longest), side="left")
     word = np.uint32 if n_steps <= 32 else np.uint64
-    bits = np.left_shift(word(1), np.arange(n_steps, dtype=word))
+    one = word(1)
     seen: np.ndarray[Any, Any] = np.zeros(len(starts), dtype=word)
     reached, position_sum = np.zeros(n_steps, dtype=np.int64), np.zeros(n_steps, dtype=np.int64)
     for position, n_going in enumerate(going):
         here = step[at[:n_going]]
-        bit = bits[here]
-        new = (seen[:n_going] & bit) == 0
-        seen[:n_going] |= bit
+        bit = np.left_shift(one, here, dtype=word)  # a shift: a table lookup would widen the codes to indexes first
+        going_seen = seen[:n_going]
+        new = (going_seen & bit) == 0
+        going_seen |= bit
         visits = np.bincount(here[new], minlength=n_steps)
         reached += visits
         position_sum += position * visits
