@@ -8,6 +8,7 @@ count of the same facts.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from unittest import mock
 
@@ -177,11 +178,63 @@ class TestEveryEngineAndOrder:
         """Each case's events are one run in the arrays, in time order."""
         log = ordered_log(frame)
         case = np.cumsum(log.first) - 1
-        assert len(log.first) == len(log.step) == len(log.wait_us) + 1 == frame.height and log.first[:1].all()
-        assert (log.wait_us[~log.first[1:]] >= 0).all()
+        assert len(log.first) == len(log.step) == len(log.ts) == frame.height and log.first[:1].all()
+        assert (log.starts == np.flatnonzero(log.first)).all()
+        assert (log.waits(0, frame.height - 1)[~log.first[1:]] >= 0).all()
         assert sorted(Counter(case).values()) == sorted(Counter(frame["case"].to_list()).values())
         steps = {case: Counter(path) for case, path in plain_paths(frame).items()}
         by_code = Counter()
         for c, code in zip(case, log.step):
             by_code[c, log.names[code]] += 1
         assert sorted(by_code.values()) == sorted(n for counts in steps.values() for n in counts.values())
+
+
+def plain_timers(frame: pl.DataFrame) -> tuple[str, ...]:
+    """Timer steps by the rule itself: at least 20 arrivals, and a fifth of an activity's arrivals,
+    after the same wait of an hour or more to within 1% (a 2% bin of the wait's logarithm)."""
+    arrivals: Counter[str] = Counter()
+    bins: dict[str, Counter[int]] = defaultdict(Counter)
+    times: dict[str, list[tuple]] = defaultdict(list)
+    for row in frame.iter_rows(named=True):
+        start = row["start"] if row["start"] is not None else 2**63 - 1
+        times[row["case"]].append((row["ts"], start, row["row"], row["activity"]))
+    for events in times.values():
+        events.sort()
+        for (before, *_), (after, _, _, activity) in zip(events, events[1:]):
+            arrivals[activity] += 1
+            wait_s = (after - before) / 1_000_000
+            if wait_s >= logfacts.TIMER_MIN_S:
+                bins[activity][round(math.log(wait_s) / math.log(1.02))] += 1
+    needed = {a: max(logfacts.TIMER_MIN_ARRIVALS, logfacts.TIMER_SHARE * n) for a, n in arrivals.items()}
+    return tuple(sorted(a for a, counts in bins.items() if max(counts.values()) >= needed[a]))
+
+
+class TestTimers:
+    def test_a_timer_whose_waits_straddle_a_coarse_bin_edge(self) -> None:
+        """Waits are first counted in coarse bins (float bits) that only bound a timer bin: 2**32 µs
+        (about 71.6 min) is an edge of those, and 24 waits a tenth of a second either side of it are
+        one 2% bin: a timer (beside 80 waits spread over days), though neither coarse bin holds 20 of them."""
+        edge_h = 2**32 / 3_600_000_000
+        cases = {f"c{i}": [("open", 0), ("wait", i), ("closed", i + edge_h + (0.1 if i % 2 else -0.1) / 3600)]
+                 for i in range(24)}
+        cases |= {f"s{i}": [("open", 0), ("wait", i), ("closed", i + 2 + 0.37 * i)] for i in range(80)}
+        events = build_events(cases)
+        assert plain_timers(events) == ("closed",)
+        assert log_facts(events).timers == ("closed",)
+        coarse = np.float32([2**32 - 100_000, 2**32 + 100_000]).view(np.int32) >> logfacts._COARSE_SHIFT
+        assert coarse[1] == coarse[0] + 1  # the two halves do fall in neighbouring coarse bins
+
+    @SETTINGS
+    @given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from([0.99, 1.0, 1.19, 26.0, 400.0]),
+                              st.integers(0, 40), st.floats(0.0, 0.04)), min_size=1, max_size=4),
+           st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.floats(0.5, 500.0)), max_size=60))
+    def test_timers_agree_with_the_rule(self, clusters: list[tuple[str, float, int, float]],
+                                        spread: list[tuple[str, float]]) -> None:
+        """Waits into a few activities, some clustered (n waits within a few percent of a length near
+        an hour, or longer), some spread: the fast count names the timers the rule names, in every engine."""
+        waits = [(activity, hours * (1 + width * (k / max(n, 1) - 0.5)))
+                 for activity, hours, n, width in clusters for k in range(n)] + spread
+        frame = build_events({f"c{i}": [("open", 0.0), (activity, hours)] for i, (activity, hours) in enumerate(waits)})
+        expected = plain_timers(frame)
+        for name, events in engines(frame).items():
+            assert log_facts(events).timers == expected, name

@@ -12,7 +12,15 @@ from journeymap.cli.main import main
 from journeymap.core.errors import JourneyError
 from journeymap.log.columns import ColumnRoles
 from journeymap.log.readers import read_events
-from journeymap.log.timestamps import DAY_FIRST, MONTH_FIRST, AmbiguousDatesError, day_month, parse_timestamps
+from journeymap.log.timestamps import (
+    DAY_FIRST,
+    MONTH_FIRST,
+    AmbiguousDatesError,
+    dated_columns,
+    day_month,
+    parse_timestamps,
+    timestamp_share,
+)
 from journeymap.ui.upload import Upload, ambiguous_dates, read_log
 
 
@@ -139,3 +147,13 @@ class TestAppChoice:
         with pytest.raises(JourneyError, match="t.csv: the dates in 'timestamp' read day-first or month-first alike; "
                                                "choose which in the column step."):
             read_log(Upload("t.csv", b""), self.TABLE, self.ROLES)
+
+
+def test_columns_without_a_date_read_as_none() -> None:
+    """Detection skips text columns that hold no date's digits anywhere: their timestamp share is 0,
+    found in one pass; a column with one such value among words still gets its share counted."""
+    frame = pl.DataFrame({"when": ["2024-03-01 10:00", "2024-03-02 11:00"], "what": ["open", "close"],
+                          "once": ["n/a", "01/02/2024"], "amount": ["12.50", "3"], "n": [1, 2]})
+    assert dated_columns(frame) == {"when", "once"}
+    assert all(timestamp_share(frame[c]) == 0.0 for c in set(frame.columns) - dated_columns(frame))
+    assert timestamp_share(frame["once"]) == 0.5

@@ -6,6 +6,10 @@ Polars log already in that order, as readers leave most exports (one case after 
 order), is taken as it is: its cases are its runs of equal ids, checked exact, and no column is
 copied, sorted or coded by hash. Any other log (another engine, or not grouped by case) goes
 through `engine.prepare_events`, which sorts it.
+
+No array the size of the log is made that is not kept (waits are taken slice by slice, `waits`):
+in a fresh process each new megabyte costs 256 page faults, which on a million events cost more
+CPU than the arithmetic.
 """
 
 from __future__ import annotations
@@ -19,21 +23,28 @@ import polars as pl
 
 from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_events
 
-__all__ = ["OrderedLog", "ordered_log"]
+__all__ = ["OrderedLog", "ordered_log", "small_codes", "SLICE"]
 
 _LAST = 2**63 - 1  # a missing start sorts last, as in `engine.prepare_events`
 _SEED = 20261202
+SLICE = 2**16  # events taken at a time: a slice's temporaries stay in the processor's cache
 
 
 @dataclass(frozen=True)
 class OrderedLog:
-    """Events in case order: `first` marks each case's first event, `step` is the code of each
-    event's activity in `names`, `wait_us` the time from each event to the next (one fewer)."""
+    """Events in case order: `first` marks each case's first event and `starts` lists where they
+    are, `step` is the code of each event's activity in `names` (in the smallest unsigned type that
+    holds them), `ts` each event's time (epoch microseconds)."""
 
     first: np.ndarray
+    starts: np.ndarray
     step: np.ndarray
-    wait_us: np.ndarray
+    ts: np.ndarray
     names: tuple[str, ...]
+
+    def waits(self, lo: int, hi: int) -> np.ndarray:
+        """The time from each event `lo`..`hi - 1` to the next one, in microseconds."""
+        return np.subtract(self.ts[lo + 1:hi + 1], self.ts[lo:hi])
 
 
 def ordered_log(events: Any) -> OrderedLog:
@@ -58,19 +69,31 @@ def _as_it_is(frame: pl.DataFrame) -> OrderedLog | None:
     if case.null_count() or activity.null_count() or ts.null_count() or not ts.dtype.is_integer():
         return None  # left to the general path, which has a rule for each
     first = _first_of_case(case.rle_id().to_numpy())  # runs of equal ids, compared as text
+    starts = np.flatnonzero(first)
     # Each run is a case of its own when the runs' ids all differ, which is certain when their
     # hashes do (equal ids hash equally; a collision only sends the log to the general path).
-    run_hashes = np.sort(case.hash(seed=_SEED).to_numpy()[first])
+    run_hashes = np.sort(case.gather(starts).hash(seed=_SEED).to_numpy())
     if (run_hashes[1:] == run_hashes[:-1]).any():
         return None
-    wait_us = np.diff(ts.to_numpy())
-    if not _in_time_order(frame, first, wait_us):
+    times = ts.cast(pl.Int64).to_numpy()
+    if not _in_time_order(frame, first, times):
         return None
-    # Codes in order of first appearance, from a category set of its own (one pass, no sort of the text).
-    coded = activity.cast(pl.Categorical(pl.Categories.random()))
+    step, names = _codes(activity)
+    return OrderedLog(first, starts, small_codes(step, len(names)), times, names)
+
+
+def _codes(activity: pl.Series) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Each value's code, in order of first appearance, and the values they stand for.
+
+    From a category set of its own (one pass, no sort of the text), in a byte per event while
+    there are at most 256 activities, as there nearly always are."""
+    try:
+        coded = activity.cast(pl.Categorical(pl.Categories.random(physical=pl.UInt8)))
+    except pl.exceptions.ComputeError:  # more activities than a byte numbers
+        coded = activity.cast(pl.Categorical(pl.Categories.random()))
     step = coded.to_physical().to_numpy()
-    names = tuple(coded.dtype.categories.to_series().to_list()[:int(step.max()) + 1] if len(step) else ())  # type: ignore[attr-defined]  # Categorical, cast above
-    return OrderedLog(first, step, wait_us, names)
+    names = coded.dtype.categories.to_series().to_list()[:int(step.max()) + 1] if len(step) else []  # type: ignore[attr-defined]  # Categorical, cast above
+    return step, tuple(names)
 
 
 def _first_of_case(case: np.ndarray) -> np.ndarray:
@@ -81,13 +104,19 @@ def _first_of_case(case: np.ndarray) -> np.ndarray:
     return first
 
 
-def _in_time_order(frame: pl.DataFrame, first: np.ndarray, wait_us: np.ndarray) -> bool:
+def _in_time_order(frame: pl.DataFrame, first: np.ndarray, ts: np.ndarray) -> bool:
     """Whether the events of each case come by timestamp, then start (missing last), then file order."""
-    within = (wait_us <= 0) & ~first[1:]  # ties within a case
-    tied = np.flatnonzero(within)
+    ties = [np.zeros(0, dtype=np.int64)]
+    for lo in range(0, len(ts) - 1, SLICE):
+        hi = min(lo + SLICE, len(ts) - 1)
+        within = ts[lo + 1:hi + 1] <= ts[lo:hi]
+        within &= ~first[lo + 1:hi + 1]  # ties (or time going back) within a case
+        if within.any():
+            ties.append(np.flatnonzero(within) + lo)
+    tied = np.concatenate(ties)
     if not len(tied):
         return True
-    if (wait_us[tied] < 0).any():
+    if (ts[tied + 1] < ts[tied]).any():
         return False
     start = frame.get_column("start")
     keys = [frame.get_column("row")]
@@ -108,5 +137,14 @@ def _prepared(events: Any) -> OrderedLog:
     idx = table.get_column("idx").to_numpy()
     order = np.argsort(idx, kind="stable") if not prepared.eager else slice(None)  # lazy rows come in any order
     first = _first_of_case(table.get_column("case_code").to_numpy()[order])
-    wait_us = np.diff(table.get_column("ts").to_numpy().astype(np.int64)[order])
-    return OrderedLog(first, table.get_column("step_code").to_numpy()[order], wait_us, names)
+    times = table.get_column("ts").to_numpy().astype(np.int64)[order]
+    step = table.get_column("step_code").to_numpy()[order]
+    return OrderedLog(first, np.flatnonzero(first), small_codes(step, len(names)), times, names)
+
+
+def small_codes(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """Codes in the smallest unsigned type that holds them: numpy sorts 8- and 16-bit keys by radix."""
+    for dtype in (np.uint8, np.uint16):
+        if n_codes <= np.iinfo(dtype).max + 1:
+            return codes.astype(dtype, copy=False)
+    return codes.astype(np.int64, copy=False)

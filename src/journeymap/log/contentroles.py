@@ -21,7 +21,7 @@ from dataclasses import replace
 import polars as pl
 
 from journeymap.log.columns import ColumnRoles, detect_roles
-from journeymap.log.timestamps import timestamp_share
+from journeymap.log.timestamps import dated_columns, timestamp_share
 
 __all__ = ["detect_table_roles", "SAMPLE_ROWS"]
 
@@ -43,6 +43,9 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     shares: dict[str, float] = {}
 
     def dates(column: str) -> float:
+        if not shares:  # text columns that hold no date at all read as none, found in one pass
+            dated = dated_columns(sample)
+            shares.update((c, 0.0) for c, dtype in sample.schema.items() if dtype == pl.String and c not in dated)
         if column not in shares:
             shares[column] = timestamp_share(sample.get_column(column))
         return shares[column]
@@ -85,8 +88,12 @@ def _timestamp_column(sample: pl.DataFrame, columns: list[str], dates: Dates) ->
 
 
 def _case_column(sample: pl.DataFrame, columns: list[str], timestamp: str | None, dates: Dates) -> str | None:
-    best, best_score = None, None
-    for column in columns:
+    """The best-scoring column whose values repeat (and span time); ties go to the first column.
+
+    Scores are found first and the costlier time check made from the best down, until one passes:
+    the same choice as checking every column."""
+    scored: list[tuple[tuple[bool, int], int, str]] = []
+    for index, column in enumerate(columns):
         values = sample.get_column(column).cast(pl.String)
         present = values.filter(values.is_not_null() & (values.str.strip_chars() != ""))
         if present.len() < 0.9 * sample.height or dates(column) >= _NAMED_DATES:
@@ -96,13 +103,12 @@ def _case_column(sample: pl.DataFrame, columns: list[str], timestamp: str | None
         repeated = counts.filter(pl.col("n") > 1)
         if distinct < 2 or repeated.get_column("n").sum() < 0.5 * present.len():
             continue  # an event id, a comment: (nearly) every value once
-        if timestamp is not None and not _spans_time(sample, column, timestamp):
-            continue  # a batch or import id: its events all happen at once
         id_like = _number(present.str.contains(r"\d").mean()) >= 0.8 and _number(present.str.len_chars().max()) <= 40
-        score = (id_like, distinct)
-        if best_score is None or score > best_score:
-            best, best_score = column, score
-    return best
+        scored.append(((id_like, distinct), -index, column))
+    for _, _, column in sorted(scored, reverse=True):
+        if timestamp is None or _spans_time(sample, column, timestamp):
+            return column  # else a batch or import id: its events all happen at once
+    return None
 
 
 def _spans_time(sample: pl.DataFrame, column: str, timestamp: str) -> bool:
@@ -115,6 +121,9 @@ def _spans_time(sample: pl.DataFrame, column: str, timestamp: str) -> bool:
 
 def _activity_column(sample: pl.DataFrame, columns: list[str], case: str | None, dates: Dates) -> str | None:
     best, best_score = None, None
+    # The sample's rows grouped by case (file order within each), once for every column.
+    order = (sample.select(pl.col(case).cast(pl.String).alias("case")).with_row_index("at")
+             .sort("case", maintain_order=True).get_column("at") if case is not None else None)
     for column in columns:
         if not _could_be_activity(sample, column, dates):
             continue
@@ -122,7 +131,7 @@ def _activity_column(sample: pl.DataFrame, columns: list[str], case: str | None,
         distinct = values.drop_nulls().n_unique()
         if distinct > max(2, 0.5 * values.len()) or distinct < 2:
             continue
-        changes = _changes_within_case(sample, column, case)
+        changes = _changes_within_case(sample, column, case, order)
         if changes < 0.2:
             continue  # a priority or department: one value per case
         hint = any(word in re.sub(r"[^a-z:]", "", column.lower()).replace(":", "") for word in _ACTIVITY_HINTS)
@@ -145,16 +154,17 @@ def _could_be_activity(sample: pl.DataFrame, column: str, dates: Dates) -> bool:
     return numbers < 0.5 and dates(column) < _NAMED_DATES
 
 
-def _changes_within_case(sample: pl.DataFrame, column: str, case: str | None) -> float:
-    """Share of a case's consecutive events (in file order) whose values here differ.
+def _changes_within_case(sample: pl.DataFrame, column: str, case: str | None, order: pl.Series | None) -> float:
+    """Share of a case's consecutive events (in file order) whose values here differ; `order`
+    groups the sample's rows by case.
 
     An activity changes from one event to the next; who did the work often stays for a few events,
     and a case attribute (priority, department) never changes.
     """
-    if case is None:
+    if case is None or order is None:
         return 1.0
     ordered = sample.select(pl.col(case).cast(pl.String).alias("case"), pl.col(column).alias("value")
-                            ).sort("case", maintain_order=True)
+                            ).select(pl.all().gather(order))
     same_case = pl.col("case") == pl.col("case").shift(1)
     changed = ordered.select((pl.col("value").ne_missing(pl.col("value").shift(1))).filter(same_case)).to_series()
     return _number(changed.mean()) if changed.len() else 1.0

@@ -129,8 +129,8 @@ def _check_chosen(proposal: DraftProposal, start: str, end: Sequence[str], exit:
 def _observed_transitions(table: Any, names: set[str], start: str) -> list[tuple[str, str]]:
     """Every observed transition between kept steps (loops included), and for a step no kept step
     leads to, one from the start, so that every step is reachable as a definition requires."""
-    kept = table[table["from"].isin(names) & table["to"].isin(names)]
-    graph = nx.DiGraph(list(zip(kept["from"], kept["to"])))
+    # A few hundred moves: plain Python beats pandas' isin on Arrow text, which builds a scalar per name.
+    graph = nx.DiGraph([(a, b) for a, b in zip(table["from"], table["to"]) if a in names and b in names])
     graph.add_nodes_from(names)
     reachable = nx.descendants(graph, start) | {start}
     ordered = table.sort_values("cases", ascending=False)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from journeymap.engine.logarrays import ordered_log
+from journeymap.engine.logarrays import SLICE, OrderedLog, ordered_log, small_codes
 from journeymap.measures.outcomes import Outcomes, proposed_outcomes
 
 __all__ = ["LogFacts", "log_facts"]
@@ -36,7 +36,14 @@ _TIMER_BIN = math.log(1.02)  # bins 2% wide: a value within 1% of a bin's middle
 # The bins a wait from TIMER_MIN_S to the longest int64 span of microseconds can fall in.
 _LOWEST_BIN = round(math.log(TIMER_MIN_S) / _TIMER_BIN)
 _BIN_RANGE = round(math.log(2**63 / 1_000_000) / _TIMER_BIN) + 1 - _LOWEST_BIN
-_SLICE = 2**16
+_TIMER_MIN_US = int(TIMER_MIN_S * 1_000_000)
+# Waits are first counted in coarse bins, the bits of a float32 past the top 4 of its mantissa:
+# bins 3.1% to 6.25% wide, so that a 2% timer bin lies within two neighbouring ones, whose sum bounds
+# how many waits it holds. Only an activity whose bound can pass the timer rule gets its waits'
+# logarithms (`_timer_peaks`). Bin 0 holds the waits under TIMER_MIN_S (and moves to the next case).
+_COARSE_SHIFT = 23 - 4
+_COARSE_LONG = int(np.float32(_TIMER_MIN_US).view(np.int32)) >> _COARSE_SHIFT
+_COARSE_RANGE = (int(np.float32(2.0**63).view(np.int32)) >> _COARSE_SHIFT) - _COARSE_LONG + 2
 _WORD = 64  # bits of the word that holds a case's activities so far (`_visits_by_position`)
 
 
@@ -59,11 +66,11 @@ def log_facts(events: Any) -> LogFacts:
     log = ordered_log(events)
     names, first = log.names, log.first
     n_steps = len(names)
-    step = _small(log.step, n_steps)
-    starts = np.flatnonzero(first)
+    step = small_codes(log.step, n_steps)
+    starts = log.starts
     lengths = np.diff(starts, append=len(step))
     by_position = _by_position(n_steps, lengths)
-    tally = _tally(step, first, log.wait_us, starts, lengths, n_steps, positions=not by_position)
+    tally = _tally(step, first, log, starts, lengths, n_steps, positions=not by_position)
     reached, position_sum, looping = _visits(step, starts, lengths, tally, by_position)
     starting = np.bincount(step[starts], minlength=n_steps)
     ending = np.bincount(step[starts + lengths - 1], minlength=n_steps)
@@ -75,7 +82,7 @@ def log_facts(events: Any) -> LogFacts:
         first_position={names[c]: float(p / n) for c, (p, n) in enumerate(zip(position_sum, reached)) if n},
         transitions=_transitions(step, first, looping, tally, names),
         outcomes=proposed_outcomes({names[c]: int(n) for c, n in enumerate(ending) if n}, reached_by_name),
-        timers=_timers(tally, _arrivals(tally, starting), names))
+        timers=_timers(step, first, log, tally, _arrivals(tally, starting), names))
 
 
 def _visits(step: np.ndarray, starts: np.ndarray, lengths: np.ndarray, tally: _Tally, by_position: bool
@@ -102,41 +109,31 @@ def _arrivals(tally: _Tally, starting: np.ndarray) -> np.ndarray:
     return tally.events - starting
 
 
-def _small(codes: np.ndarray, n_codes: int) -> np.ndarray:
-    """Codes in the smallest unsigned type that holds them: numpy sorts 8- and 16-bit keys by radix."""
-    for dtype in (np.uint8, np.uint16):
-        if n_codes <= np.iinfo(dtype).max + 1:
-            return codes.astype(dtype, copy=False)
-    return codes.astype(np.int64, copy=False)
-
-
 @dataclass(frozen=True)
 class _Tally:
     """What one pass over the events counts: per activity its `events` and the sum of their
     positions in their cases (zeros when not asked for); per move key (from * n_steps + to) its
-    `moves`; per (activity, wait bin) key the `waits` of `TIMER_MIN_S` or more that arrive there. A
-    table too large for the number of activities is None, and the keys are kept instead
-    (`wait_keys`) or counted later."""
+    `moves`; per (coarse bin, activity) key the `waits` that arrive there (`_COARSE_SHIFT`). A
+    table too large for the number of activities is None (moves are counted later, and every
+    activity's waits get their logarithms)."""
 
     events: np.ndarray
     position_sum: np.ndarray
     moves: np.ndarray | None
     waits: np.ndarray | None
-    wait_keys: list[np.ndarray]
 
 
-def _tally(step: np.ndarray, first: np.ndarray, wait_us: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+def _tally(step: np.ndarray, first: np.ndarray, log: OrderedLog, starts: np.ndarray, lengths: np.ndarray,
            n_steps: int, positions: bool = True) -> _Tally:
     """Count the events, moves and long waits (`_Tally`) in slices that stay in the processor's
     cache: on a million events, fresh memory for whole-log temporaries costs more than the counting."""
     n, n_keys = len(step), n_steps * n_steps
     events, position_sum = np.zeros(n_steps, dtype=np.int64), np.zeros(n_steps)
     moves = np.zeros(n_keys + 1, dtype=np.int64) if n_keys < 2**16 else None  # + 1: from one case to the next
-    waits = np.zeros(n_steps * _BIN_RANGE, dtype=np.int64) if n_steps * _BIN_RANGE <= 2**22 else None
-    wait_keys: list[np.ndarray] = []
+    waits = np.zeros(n_steps * _COARSE_RANGE, dtype=np.int64) if n_steps * _COARSE_RANGE <= 2**22 else None
     case_start = np.repeat(starts.astype(np.int32 if n < 2**31 else np.int64), lengths) if positions else None
-    for lo in range(0, n, _SLICE):
-        hi = min(lo + _SLICE, n)
+    for lo in range(0, n, SLICE):
+        hi = min(lo + SLICE, n)
         if case_start is not None:
             here = step[lo:hi]
             events += np.bincount(here, minlength=n_steps)
@@ -151,19 +148,16 @@ def _tally(step: np.ndarray, first: np.ndarray, wait_us: np.ndarray, starts: np.
             key += target
             np.putmask(key, new_case, n_keys)
             moves += np.bincount(key, minlength=n_keys + 1)
-        wait = wait_us[lo:ahead]
-        long = wait >= TIMER_MIN_S * 1_000_000  # in whole µs, the same as seconds >= TIMER_MIN_S
-        long &= ~new_case
-        if long.any():
-            key = target[long].astype(np.int64)
-            key *= _BIN_RANGE
-            key += _timer_bins(wait[long])
-            key -= _LOWEST_BIN
-            if waits is not None:
-                waits += np.bincount(key, minlength=len(waits))
-            else:
-                wait_keys.append(key)
-    return _Tally(events, position_sum, moves, waits, wait_keys)
+        if waits is not None:
+            key = log.waits(lo, ahead).astype(np.float32).view(np.int32)  # a wait's float bits grow with it
+            key >>= _COARSE_SHIFT
+            key -= _COARSE_LONG - 1
+            np.maximum(key, 0, out=key)
+            np.putmask(key, new_case, 0)
+            key *= n_steps
+            key += target
+            waits += np.bincount(key, minlength=len(waits))
+    return _Tally(events, position_sum, moves, waits)
 
 
 def _by_position(n_steps: int, lengths: np.ndarray) -> bool:
@@ -177,18 +171,21 @@ def _visits_by_position(step: np.ndarray, starts: np.ndarray, lengths: np.ndarra
     """Per activity: the cases that reach it and the sum of the positions where they first do; per
     case, whether it visits an activity twice. Position by position over all cases
     at once, each case's activities so far as bits of a word (`n_steps` at most `_WORD`)."""
-    longest_first = np.argsort(-lengths, kind="stable")  # the cases still going at a position: a prefix
+    longest = int(lengths.max(initial=0))
+    # The cases still going at a position: a prefix (a radix sort of small keys; ties stay in order).
+    longest_first = np.argsort(small_codes(longest - lengths, longest + 1), kind="stable")
     at = starts[longest_first]
-    going = np.searchsorted(-lengths[longest_first], -np.arange(int(lengths.max(initial=0))), side="left")
+    going = np.searchsorted(-lengths[longest_first], -np.arange(longest), side="left")
     word = np.uint32 if n_steps <= 32 else np.uint64
-    bits = np.left_shift(word(1), np.arange(n_steps, dtype=word))
+    one = word(1)
     seen: np.ndarray[Any, Any] = np.zeros(len(starts), dtype=word)
     reached, position_sum = np.zeros(n_steps, dtype=np.int64), np.zeros(n_steps, dtype=np.int64)
     for position, n_going in enumerate(going):
         here = step[at[:n_going]]
-        bit = bits[here]
-        new = (seen[:n_going] & bit) == 0
-        seen[:n_going] |= bit
+        bit = np.left_shift(one, here, dtype=word)  # a shift: a table lookup would widen the codes to indexes first
+        going_seen = seen[:n_going]
+        new = (going_seen & bit) == 0
+        going_seen |= bit
         visits = np.bincount(here[new], minlength=n_steps)
         reached += visits
         position_sum += position * visits
@@ -206,7 +203,7 @@ def _may_repeat(step: np.ndarray, starts: np.ndarray, n_steps: int) -> np.ndarra
     bits = np.left_shift(dtype(1), np.arange(np.dtype(dtype).itemsize * 8, dtype=dtype))
     codes = step if n_steps <= len(bits) else step % len(bits)
     seen = np.zeros(len(starts), dtype=dtype)
-    per_slice = max(1, _SLICE * len(starts) // max(len(step), 1))  # cases in a slice of about _SLICE events
+    per_slice = max(1, SLICE * len(starts) // max(len(step), 1))  # cases in a slice of about SLICE events
     for first_case in range(0, len(starts), per_slice):
         cases = slice(first_case, first_case + per_slice)
         lo, hi = starts[first_case], starts[cases.stop] if cases.stop < len(starts) else len(step)
@@ -217,12 +214,16 @@ def _may_repeat(step: np.ndarray, starts: np.ndarray, n_steps: int) -> np.ndarra
 def _events_of(cases: np.ndarray, starts: np.ndarray, lengths: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The events of the chosen cases (a mask over cases), in order: index in the log, case number,
-    position in the case."""
+    position in the case (32-bit numbers where they fit: fresh memory is what these cost)."""
+    index_type = np.int32 if int(lengths.sum()) < 2**31 else np.int64
     lengths = lengths[cases]
-    local = np.zeros(len(lengths), dtype=np.int64)
+    local = np.zeros(len(lengths), dtype=index_type)
     np.cumsum(lengths[:-1], out=local[1:])
-    position = np.arange(int(lengths.sum())) - np.repeat(local, lengths)
-    return np.repeat(starts[cases], lengths) + position, np.repeat(np.flatnonzero(cases), lengths), position
+    position: np.ndarray[Any, Any] = np.arange(int(lengths.sum()), dtype=index_type)
+    position -= np.repeat(local, lengths)
+    index = np.repeat(starts[cases].astype(index_type), lengths)
+    index += position
+    return index, np.repeat(np.flatnonzero(cases).astype(index_type), lengths), position
 
 
 def _grouped(key: np.ndarray, case: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -282,7 +283,7 @@ def _transitions(step: np.ndarray, first: np.ndarray, looping: tuple[np.ndarray,
             at = index[:-1][inside]
             inner_key = step[at].astype(np.uint16)
             inner_key *= n_steps
-            inner_key += step[at + 1]
+            inner_key += step[1:][at]
             cases -= np.bincount(inner_key, minlength=n_keys)
             _, grouped_case, bounds = _grouped(inner_key, case[:-1][inside], n_keys)
             cases += np.diff(_first_in_group(grouped_case, bounds)[1])
@@ -301,17 +302,51 @@ def _transitions(step: np.ndarray, first: np.ndarray, looping: tuple[np.ndarray,
     return table.sort_values(["cases", "from", "to"], ascending=[False, True, True], ignore_index=True)
 
 
-def _timers(tally: _Tally, arrivals: np.ndarray, names: tuple[str, ...]) -> tuple[str, ...]:
-    """Activities whose arrival looks like a system timer (see `TIMER_SHARE`); `arrivals` per activity."""
+def _timers(step: np.ndarray, first: np.ndarray, log: OrderedLog, tally: _Tally, arrivals: np.ndarray,
+            names: tuple[str, ...]) -> tuple[str, ...]:
+    """Activities whose arrival looks like a system timer (see `TIMER_SHARE`); `arrivals` per activity.
+
+    The waits in two neighbouring coarse bins bound the busiest 2% bin from above, so an activity
+    whose bound fails the rule is no timer; the others are counted exactly."""
     n_steps = len(names)
     if tally.waits is not None:
-        peak = tally.waits.reshape(n_steps, _BIN_RANGE).max(axis=1, initial=0)
-    else:  # very many activities: count the (activity, bin) pairs there are
-        pairs, counts = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *tally.wait_keys]), return_counts=True)
-        peak = np.zeros(n_steps, dtype=np.int64)
-        np.maximum.at(peak, pairs // _BIN_RANGE, counts)
+        coarse = tally.waits.reshape(_COARSE_RANGE, n_steps)[1:]
+        bound = (coarse[:-1] + coarse[1:]).max(axis=0, initial=0)
+        candidates = (bound >= TIMER_MIN_ARRIVALS) & (bound >= TIMER_SHARE * arrivals)
+    else:
+        candidates = np.ones(n_steps, dtype=bool)
+    peak = _timer_peaks(step, first, log, candidates) if candidates.any() else np.zeros(n_steps, dtype=np.int64)
     timed = (peak >= TIMER_MIN_ARRIVALS) & (peak >= TIMER_SHARE * arrivals)
     return tuple(sorted(names[c] for c in np.flatnonzero(timed)))
+
+
+def _timer_peaks(step: np.ndarray, first: np.ndarray, log: OrderedLog, candidates: np.ndarray) -> np.ndarray:
+    """Per activity: the most waits of `TIMER_MIN_S` or more that arrive there in one 2% bin
+    (`_timer_bins`), counted for the `candidates` only (zero for the others)."""
+    n, n_steps = len(step), len(candidates)
+    waits = np.zeros(n_steps * _BIN_RANGE, dtype=np.int64) if n_steps * _BIN_RANGE <= 2**22 else None
+    keys: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    for lo in range(0, n - 1, SLICE):
+        hi = min(lo + SLICE, n - 1)
+        target, wait = step[lo + 1:hi + 1], log.waits(lo, hi)
+        long = wait >= _TIMER_MIN_US
+        long &= ~first[lo + 1:hi + 1]
+        long &= candidates[target]
+        if long.any():
+            key = target[long].astype(np.int64)
+            key *= _BIN_RANGE
+            key += _timer_bins(wait[long])
+            key -= _LOWEST_BIN
+            if waits is not None:
+                waits += np.bincount(key, minlength=len(waits))
+            else:
+                keys.append(key)
+    if waits is not None:
+        return waits.reshape(n_steps, _BIN_RANGE).max(axis=1, initial=0)
+    pairs, counts = np.unique(np.concatenate(keys), return_counts=True)  # very many activities
+    peak = np.zeros(n_steps, dtype=np.int64)
+    np.maximum.at(peak, pairs // _BIN_RANGE, counts)
+    return peak
 
 
 def _timer_bins(wait_us: np.ndarray) -> np.ndarray:
