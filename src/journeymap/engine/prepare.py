@@ -11,7 +11,9 @@ Eager engines (Polars, pandas) are sorted once and then worked on in that order;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -23,7 +25,7 @@ import polars as pl
 from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
 
 __all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "prepare_events", "in_order", "lookup", "sorted_column",
-           "materialise", "collect", "to_pandas"]
+           "materialise", "spark_caches", "collect", "to_pandas"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
 # DESIGN.md: events of a case are ordered by timestamp, then start timestamp, then file order.
@@ -104,7 +106,7 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         source, wrapped = wrapped.select("case", "row"), wrapped.with_row_index("pos")
     if as_of_us is not None:
         wrapped = wrapped.filter(nw.col("ts") <= as_of_us)
-    has_start = bool(collect(wrapped.select((~nw.col("start").is_null()).sum())).item())
+    has_start = bool(collect(wrapped.select((~nw.col("start").is_null()).cast(nw.Int64).sum())).item())
     activity_codes = {activity: step_codes[step] for activity, step in step_of.items()}
     if precoded:
         wrapped = _steps_of_codes(wrapped, activity_codes)
@@ -140,12 +142,16 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
 
 
 def in_order(eager: bool, order_by: str | list[str] = "idx") -> Callable[[nw.Expr], nw.Expr]:
-    """Make an order-dependent expression (shift, cum_sum, fill) follow `order_by` on lazy engines.
+    """Make an order-dependent expression (shift, cum_sum, fill) follow `order_by` within each case
+    on lazy engines (the frame needs `case_code`).
 
+    Every such expression here looks at neighbours of the same case only (a case's first and last
+    events are told apart explicitly), so the window is partitioned by case: a window over the
+    whole log would be one sort on one core (Spark moves all rows to one partition for it).
     Eager frames are already in that order, and a window over ten million rows costs several times
     the plain pass, so there the expression is left as it is.
     """
-    return (lambda expr: expr) if eager else (lambda expr: expr.over(order_by=order_by))
+    return (lambda expr: expr) if eager else (lambda expr: expr.over("case_code", order_by=order_by))
 
 
 def lookup_expr(key: nw.Expr, table: dict[Any, int], dtype: Any = nw.Int64) -> nw.Expr:
@@ -290,15 +296,42 @@ def _with_case_codes(frame: Any) -> Any:
 
 
 def materialise(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> nw.LazyFrame[Any]:
-    """Compute a lazy frame once and keep it in its engine, so later queries reuse the result."""
+    """Compute a lazy frame once and keep it in its engine, so later queries reuse the result.
+
+    PySpark keeps it where the data lives, cached on the executors: without that every one of the
+    dozen aggregations after it would recompute the ordering from the source. The cache is given
+    back when the `spark_caches` block around the computation ends.
+    """
     backend = frame.implementation
     if backend.is_polars() or backend.is_duckdb():
         return collect(frame).lazy(backend=backend)
     if backend.is_pandas():
         return collect(frame).lazy()
-    return (
-        frame if isinstance(frame, nw.LazyFrame) else frame.lazy()
-    )  # other engines (PySpark) keep the plan where the data lives
+    lazy = frame if isinstance(frame, nw.LazyFrame) else frame.lazy()
+    if backend.is_spark_like():
+        cached = lazy.to_native().persist()
+        held = _SPARK_CACHES.get()
+        if held is not None:
+            held.append(cached)
+        return nw.from_native(cached)
+    return lazy
+
+
+_SPARK_CACHES: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("spark_caches", default=None)
+
+
+@contextlib.contextmanager
+def spark_caches() -> Iterator[None]:
+    """Unpersist, at the end of the block, the Spark frames `materialise` cached in it (a user's own
+    session keeps none of ours); on other engines nothing is held."""
+    held: list[Any] = []
+    token = _SPARK_CACHES.set(held)
+    try:
+        yield
+    finally:
+        _SPARK_CACHES.reset(token)
+        for cached in held:
+            cached.unpersist()
 
 
 def collect(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> nw.DataFrame[Any]:
