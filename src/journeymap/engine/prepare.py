@@ -119,26 +119,39 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         wrapped = wrapped.drop("start")
     keys = _ORDER_KEYS if has_start else [key for key in _ORDER_KEYS if key != "start_key"]
     dropped = ["start_key"] if has_start else []
-    if eager:
-        ordered, numbered = _sorted_by_case(wrapped, keys)
-        ordered = ordered.drop("row", *dropped).with_row_index("idx")
-    else:
-        ordered = (_with_case_codes(wrapped).with_row_index("idx", order_by=keys).drop(*dropped)
-                   .with_columns(nw.col("idx").cast(nw.Int64)))
-    step = in_order(eager)
+    if not eager:
+        return PreparedEvents(materialise(_lazy_annotated(wrapped, keys, dropped)), None, eager=False)
+    ordered, numbered = _sorted_by_case(wrapped, keys)
+    ordered = ordered.drop("row", *dropped).with_row_index("idx")
     case_code = nw.col("case_code")
     annotated = ordered.with_columns(
-        is_first=step(case_code.shift(1)).is_null() | (step(case_code.shift(1)) != case_code),
-        is_last=step(case_code.shift(-1)).is_null() | (step(case_code.shift(-1)) != case_code),
+        is_first=case_code.shift(1).is_null() | (case_code.shift(1) != case_code),
+        is_last=case_code.shift(-1).is_null() | (case_code.shift(-1) != case_code),
     )
     # Cases are contiguous, so a case's first position carries forward to its other events.
-    first_idx = step(nw.when(nw.col("is_first")).then(nw.col("idx")).fill_null(strategy="forward"))
+    first_idx = nw.when(nw.col("is_first")).then(nw.col("idx")).fill_null(strategy="forward")
     annotated = annotated.with_columns(position=(nw.col("idx") - first_idx).cast(nw.Int32))
-    if eager:
-        if not numbered:  # number cases 0..n-1 in order: hash codes are huge; (case, x) keys need small codes
-            annotated = annotated.with_columns(case_code=nw.col("is_first").cast(nw.Int32).cum_sum() - 1)
-        return PreparedEvents(annotated.lazy(), source, eager=True)
-    return PreparedEvents(materialise(annotated), None, eager=False)
+    if not numbered:  # number cases 0..n-1 in order: hash codes are huge; (case, x) keys need small codes
+        annotated = annotated.with_columns(case_code=nw.col("is_first").cast(nw.Int32).cum_sum() - 1)
+    return PreparedEvents(annotated.lazy(), source, eager=True)
+
+
+_CASE_SPAN = 2**32  # lazy engines: idx = case_code * _CASE_SPAN + position (a case has fewer events)
+
+
+def _lazy_annotated(frame: nw.LazyFrame[Any], keys: list[str], dropped: list[str]) -> nw.LazyFrame[Any]:
+    """Lazy engines: events numbered within their case by one window per case, never over the whole
+    log (one sort on one core; Spark moves every row to one partition for it). `idx` orders events
+    as `case_code`, then position does: it is unique and in case order, though not contiguous."""
+    within = [key for key in keys if key != "case_code"]
+    numbered = _with_case_codes(frame).with_columns(
+        position=(nw.col("ts").cum_count().over("case_code", order_by=within) - 1).cast(nw.Int32),
+        n_in_case=nw.col("ts").count().over("case_code"))
+    return numbered.with_columns(
+        idx=nw.col("case_code").cast(nw.Int64) * _CASE_SPAN + nw.col("position"),
+        is_first=nw.col("position") == 0,
+        is_last=nw.col("position") == nw.col("n_in_case") - 1,
+    ).drop("n_in_case", *dropped)
 
 
 def in_order(eager: bool, order_by: str | list[str] = "idx") -> Callable[[nw.Expr], nw.Expr]:
