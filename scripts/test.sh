@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the test suite needs on a fresh Debian + Python 3.11 machine, then run it.
 # Debian packages: chromium (browser tests), poppler-utils (PDF checks), postgresql (store tests
-# run against a throwaway server on loopback, removed afterwards). Arguments go to pytest.
+# run against a throwaway server on loopback, removed afterwards), a Java runtime (Spark tests in
+# local mode). Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 [ -n "$(pg_bindir)" ] || missing+=(postgresql)
+command -v java >/dev/null || missing+=(default-jre-headless)  # PySpark's JVM (tests/test_spark.py)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
@@ -20,6 +22,8 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+# PySpark is large and optional for users (journeymap[spark]); the suite runs the metrics on it.
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-spark.txt
 
 # A throwaway PostgreSQL server for the store tests: its own data folder, loopback only.
 pgdir=$(mktemp -d /tmp/journeymap-pg.XXXXXX)

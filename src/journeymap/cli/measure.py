@@ -10,7 +10,15 @@ import json
 import sys
 from typing import Any
 
-from journeymap.cli.options import add_events_options, add_measure_options, command, load_inputs, read_log
+from journeymap.cli.options import (
+    add_engine_options,
+    add_events_options,
+    add_measure_options,
+    command,
+    load_inputs,
+    on_engine,
+    read_log,
+)
 from journeymap.core.durations import format_seconds_as_text, parse_duration
 from journeymap.journey.definition import journey_to_yaml
 from journeymap.measures.draft import draft_header, draft_journey, propose_draft
@@ -29,6 +37,7 @@ def add_measure_commands(commands: Any) -> None:
     metrics.add_argument("--as-of", help="ISO moment the statuses are taken at (default: the last event)")
     metrics.add_argument("--format", choices=["json", "table"], default="json")
     add_measure_options(metrics)
+    add_engine_options(metrics)
     metrics.add_argument("--satisfaction", metavar="COL",
                          help="column with survey answers (CSAT 1-5, NPS 0-10, sentiment labels); default: a column "
                               "named like csat, nps, satisfaction, sentiment, survey, rating, feedback or score")
@@ -57,12 +66,19 @@ def add_measure_commands(commands: Any) -> None:
 @command("metrics")
 def _metrics(args: argparse.Namespace) -> int:
     log, journey = load_inputs(args, args.events, args.journey)
-    metrics = compute_metrics(log.frame, journey, as_of=args.as_of, team=args.team, time=args.time)
+    events = on_engine(args, log.frame)
+    metrics = compute_metrics(events, journey, as_of=args.as_of, team=args.team, time=args.time)
     summary = metrics_summary(metrics, log)
-    ops = ops_measures(log.frame, journey, tuple(log.attributes), as_of=args.as_of,
-                       satisfaction_column=args.satisfaction,
-                       threshold_s=parse_duration(args.waited_over) if args.waited_over else None, time=args.time)
-    summary.update(ops_summary(ops))
+    if args.engine == "spark":  # both read every case's events on this machine: not where Spark keeps them
+        print("journeymap: note: flow efficiency and satisfaction are not available with --engine spark "
+              "(they read every case's events on this machine); run without --engine spark for them.",
+              file=sys.stderr)
+    else:
+        ops = ops_measures(log.frame, journey, tuple(log.attributes), as_of=args.as_of,
+                           satisfaction_column=args.satisfaction,
+                           threshold_s=parse_duration(args.waited_over) if args.waited_over else None,
+                           time=args.time)
+        summary.update(ops_summary(ops))
     if args.format == "json":
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
         print()

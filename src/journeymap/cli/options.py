@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from journeymap.journey.model import Journey
     from journeymap.log.eventlog import EventLog
 
-__all__ = ["HANDLERS", "Command", "add_events_options", "add_measure_options", "add_time_option", "command",
-           "load_inputs", "read_log"]
+__all__ = ["HANDLERS", "Command", "add_events_options", "add_measure_options", "add_engine_options",
+           "add_time_option", "command", "load_inputs", "read_log", "on_engine"]
 
 Command = Callable[[argparse.Namespace], int]
 HANDLERS: dict[str, Command] = {}  # filled by @command as each command module is imported
@@ -64,6 +64,30 @@ def add_time_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -
     parser.add_argument("--time", choices=["calendar", "working"], default="calendar",
                         help="durations in calendar time (default) or in working time: only the working hours of "
                              "each step's calendar count (the journey's calendars:)")
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """Where the figures are computed: Polars on this machine (default) or Spark."""
+    group = parser.add_argument_group("engine")
+    group.add_argument("--engine", choices=["polars", "spark"], default="polars",
+                       help="compute on Polars in this process (default) or on Spark: local mode on this machine, "
+                            "or the cluster of --spark-master (needs pip install 'journeymap[spark]' and Java 17+)")
+    group.add_argument("--spark-master", metavar="URL",
+                       help="with --engine spark: the cluster's master, e.g. spark://host:7077 or yarn "
+                            "(default: local mode on every core)")
+
+
+def on_engine(args: argparse.Namespace, frame: Any) -> Any:
+    """The events on the engine the command line chose: the frame itself, or a Spark DataFrame."""
+    if getattr(args, "spark_master", None) and getattr(args, "engine", "polars") != "spark":
+        from journeymap.core.errors import JourneyError
+
+        raise JourneyError("--spark-master goes with --engine spark.")
+    if getattr(args, "engine", "polars") != "spark":
+        return frame
+    from journeymap.engine.spark import spark_session, to_spark
+
+    return to_spark(frame, spark_session(args.spark_master))
 
 
 def read_log(args: argparse.Namespace, path: str) -> EventLog:

@@ -11,7 +11,9 @@ Eager engines (Polars, pandas) are sorted once and then worked on in that order;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -23,7 +25,7 @@ import polars as pl
 from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
 
 __all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "prepare_events", "in_order", "lookup", "sorted_column",
-           "materialise", "collect", "to_pandas"]
+           "materialise", "spark_caches", "collect", "to_pandas"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
 # DESIGN.md: events of a case are ordered by timestamp, then start timestamp, then file order.
@@ -104,7 +106,7 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         source, wrapped = wrapped.select("case", "row"), wrapped.with_row_index("pos")
     if as_of_us is not None:
         wrapped = wrapped.filter(nw.col("ts") <= as_of_us)
-    has_start = bool(collect(wrapped.select((~nw.col("start").is_null()).sum())).item())
+    has_start = bool(collect(wrapped.select((~nw.col("start").is_null()).cast(nw.Int64).sum())).item())
     activity_codes = {activity: step_codes[step] for activity, step in step_of.items()}
     if precoded:
         wrapped = _steps_of_codes(wrapped, activity_codes)
@@ -117,35 +119,52 @@ def prepare_events(frame: Any, step_of: dict[str, str], step_codes: dict[str, in
         wrapped = wrapped.drop("start")
     keys = _ORDER_KEYS if has_start else [key for key in _ORDER_KEYS if key != "start_key"]
     dropped = ["start_key"] if has_start else []
-    if eager:
-        ordered, numbered = _sorted_by_case(wrapped, keys)
-        ordered = ordered.drop("row", *dropped).with_row_index("idx")
-    else:
-        ordered = (_with_case_codes(wrapped).with_row_index("idx", order_by=keys).drop(*dropped)
-                   .with_columns(nw.col("idx").cast(nw.Int64)))
-    step = in_order(eager)
+    if not eager:
+        return PreparedEvents(materialise(_lazy_annotated(wrapped, keys, dropped)), None, eager=False)
+    ordered, numbered = _sorted_by_case(wrapped, keys)
+    ordered = ordered.drop("row", *dropped).with_row_index("idx")
     case_code = nw.col("case_code")
     annotated = ordered.with_columns(
-        is_first=step(case_code.shift(1)).is_null() | (step(case_code.shift(1)) != case_code),
-        is_last=step(case_code.shift(-1)).is_null() | (step(case_code.shift(-1)) != case_code),
+        is_first=case_code.shift(1).is_null() | (case_code.shift(1) != case_code),
+        is_last=case_code.shift(-1).is_null() | (case_code.shift(-1) != case_code),
     )
     # Cases are contiguous, so a case's first position carries forward to its other events.
-    first_idx = step(nw.when(nw.col("is_first")).then(nw.col("idx")).fill_null(strategy="forward"))
+    first_idx = nw.when(nw.col("is_first")).then(nw.col("idx")).fill_null(strategy="forward")
     annotated = annotated.with_columns(position=(nw.col("idx") - first_idx).cast(nw.Int32))
-    if eager:
-        if not numbered:  # number cases 0..n-1 in order: hash codes are huge; (case, x) keys need small codes
-            annotated = annotated.with_columns(case_code=nw.col("is_first").cast(nw.Int32).cum_sum() - 1)
-        return PreparedEvents(annotated.lazy(), source, eager=True)
-    return PreparedEvents(materialise(annotated), None, eager=False)
+    if not numbered:  # number cases 0..n-1 in order: hash codes are huge; (case, x) keys need small codes
+        annotated = annotated.with_columns(case_code=nw.col("is_first").cast(nw.Int32).cum_sum() - 1)
+    return PreparedEvents(annotated.lazy(), source, eager=True)
+
+
+_CASE_SPAN = 2**32  # lazy engines: idx = case_code * _CASE_SPAN + position (a case has fewer events)
+
+
+def _lazy_annotated(frame: nw.LazyFrame[Any], keys: list[str], dropped: list[str]) -> nw.LazyFrame[Any]:
+    """Lazy engines: events numbered within their case by one window per case, never over the whole
+    log (one sort on one core; Spark moves every row to one partition for it). `idx` orders events
+    as `case_code`, then position does: it is unique and in case order, though not contiguous."""
+    within = [key for key in keys if key != "case_code"]
+    numbered = _with_case_codes(frame).with_columns(
+        position=(nw.col("ts").cum_count().over("case_code", order_by=within) - 1).cast(nw.Int32),
+        n_in_case=nw.col("ts").count().over("case_code"))
+    return numbered.with_columns(
+        idx=nw.col("case_code").cast(nw.Int64) * _CASE_SPAN + nw.col("position"),
+        is_first=nw.col("position") == 0,
+        is_last=nw.col("position") == nw.col("n_in_case") - 1,
+    ).drop("n_in_case", *dropped)
 
 
 def in_order(eager: bool, order_by: str | list[str] = "idx") -> Callable[[nw.Expr], nw.Expr]:
-    """Make an order-dependent expression (shift, cum_sum, fill) follow `order_by` on lazy engines.
+    """Make an order-dependent expression (shift, cum_sum, fill) follow `order_by` within each case
+    on lazy engines (the frame needs `case_code`).
 
+    Every such expression here looks at neighbours of the same case only (a case's first and last
+    events are told apart explicitly), so the window is partitioned by case: a window over the
+    whole log would be one sort on one core (Spark moves all rows to one partition for it).
     Eager frames are already in that order, and a window over ten million rows costs several times
     the plain pass, so there the expression is left as it is.
     """
-    return (lambda expr: expr) if eager else (lambda expr: expr.over(order_by=order_by))
+    return (lambda expr: expr) if eager else (lambda expr: expr.over("case_code", order_by=order_by))
 
 
 def lookup_expr(key: nw.Expr, table: dict[Any, int], dtype: Any = nw.Int64) -> nw.Expr:
@@ -290,15 +309,42 @@ def _with_case_codes(frame: Any) -> Any:
 
 
 def materialise(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> nw.LazyFrame[Any]:
-    """Compute a lazy frame once and keep it in its engine, so later queries reuse the result."""
+    """Compute a lazy frame once and keep it in its engine, so later queries reuse the result.
+
+    PySpark keeps it where the data lives, cached on the executors: without that every one of the
+    dozen aggregations after it would recompute the ordering from the source. The cache is given
+    back when the `spark_caches` block around the computation ends.
+    """
     backend = frame.implementation
     if backend.is_polars() or backend.is_duckdb():
         return collect(frame).lazy(backend=backend)
     if backend.is_pandas():
         return collect(frame).lazy()
-    return (
-        frame if isinstance(frame, nw.LazyFrame) else frame.lazy()
-    )  # other engines (PySpark) keep the plan where the data lives
+    lazy = frame if isinstance(frame, nw.LazyFrame) else frame.lazy()
+    if backend.is_spark_like():
+        cached = lazy.to_native().persist()
+        held = _SPARK_CACHES.get()
+        if held is not None:
+            held.append(cached)
+        return nw.from_native(cached)
+    return lazy
+
+
+_SPARK_CACHES: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("spark_caches", default=None)
+
+
+@contextlib.contextmanager
+def spark_caches() -> Iterator[None]:
+    """Unpersist, at the end of the block, the Spark frames `materialise` cached in it (a user's own
+    session keeps none of ours); on other engines nothing is held."""
+    held: list[Any] = []
+    token = _SPARK_CACHES.set(held)
+    try:
+        yield
+    finally:
+        _SPARK_CACHES.reset(token)
+        for cached in held:
+            cached.unpersist()
 
 
 def collect(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> nw.DataFrame[Any]:

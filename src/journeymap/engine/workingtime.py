@@ -174,6 +174,10 @@ def with_working_clock(prepared: PreparedEvents, calendars: Sequence[Calendar], 
     is the working time between them as the transitions between them count it, the difference at
     the last event to `AS_OF_CLOCK` is the working time since, on the last step's calendar.
     """
+    if prepared.events.implementation.is_spark_like():  # Narwhals has no as-of join on Spark
+        raise JourneyError("Working time is not available with --engine spark (the journey's calendars or a "
+                           "target or OKR on working time need it): measure calendar time there, or run "
+                           "without --engine spark.")
     has_start = "start" in prepared.events.collect_schema().names()
     frame: Any = prepared.frame()  # eager or lazy, as the engine is
     span = frame.select(nw.col("ts").min().alias("lo"), nw.col("ts").max().alias("hi"))

@@ -102,8 +102,10 @@ def case_table(prepared: PreparedEvents, end_codes: Sequence[int], exit_codes: S
         running = _with_weights(running, n_positions, n_step_codes)
         running = running.with_columns(**{f"run_h{h}": step(nw.col(f"w{h}").cum_sum()).cast(nw.Int64)
                                           for h in (1, 2)})
-        # A case's sum is the running sum at its last event minus that at the previous case's last event.
-        paths = [step(nw.col(f"run_h{h}").diff()).fill_null(nw.col(f"run_h{h}")).alias(f"path_h{h}") for h in (1, 2)]
+        # Eager: a case's sum is the running sum at its last event minus that at the previous case's
+        # last event. Lazy engines run the sums within each case (`in_order`): the last one is the sum.
+        paths = [(step(nw.col(f"run_h{h}").diff()).fill_null(nw.col(f"run_h{h}")) if prepared.eager
+                  else nw.col(f"run_h{h}")).alias(f"path_h{h}") for h in (1, 2)]
     lasts = running.filter(nw.col("is_last")).select(
         "case_code", nw.col("ts").alias("last_ts"), nw.col("step_code").alias("last_code"),
         (nw.col("position") + 1).alias("n_events"), *paths,

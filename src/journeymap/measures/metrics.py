@@ -19,6 +19,7 @@ from journeymap.engine.prepare import (
     materialise,
     prepare_events,
     sorted_column,
+    spark_caches,
     to_pandas,
 )
 from journeymap.engine.stats import duration_stats, quantile_of
@@ -93,6 +94,12 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     and OKRs are judged on the clock they name either way.
     """
     check_time(time)
+    with spark_caches():  # every table below is pandas by the end: Spark's cached events are given back
+        return _compute_metrics(events, journey, as_of, stale_after_s, top_variants, team, time)
+
+
+def _compute_metrics(events: Any, journey: Journey | None, as_of: Any, stale_after_s: float | None,
+                     top_variants: int, team: str | None, time: str) -> JourneyMetrics:
     activities = sorted(collect(as_lazy(events).select("activity").unique()).get_column("activity").to_list())
     step_of = activity_to_step(activities, journey)
     step_codes = {step: code for code, step in enumerate(sorted(set(step_of.values())))}
@@ -294,7 +301,7 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     if prepared.eager:
         keys = sorted_column(prepared.frame().select(key=key), "key")
     else:  # lazy engines order ties of equal keys by event, so that every window sees the same order
-        keys = prepared.frame().select("idx", key=key)
+        keys = prepared.frame().select("idx", "case_code", key=key)
     step = in_order(prepared.eager, order_by=["key", "idx"])
     visit, previous = nw.col("key") // 2, step(nw.col("key").shift(1)) // 2
     keys = keys.with_columns(step_code=(visit % n_codes).cast(nw.Int32), new=(visit != previous) | previous.is_null(),

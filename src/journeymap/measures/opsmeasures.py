@@ -15,6 +15,7 @@ import pandas as pd
 
 from journeymap.core.jsonable import plain, records
 from journeymap.engine.prepare import as_lazy, collect
+from journeymap.engine.spark import not_on_spark
 from journeymap.journey.model import Journey
 from journeymap.measures.casetimes import CaseTimes, case_step_times
 from journeymap.measures.flowefficiency import FlowEfficiency, flow_efficiency, with_flow_efficiency
@@ -56,6 +57,7 @@ def ops_measures(events: Any, journey: Journey | None, attributes: tuple[str, ..
                  threshold_s: float | None = None, seed: int = 0, time: str = "calendar") -> OpsMeasures:
     """Flow efficiency and satisfaction of a log (either None when the log lacks what it needs), durations on
     the clock `time` (that of `times` when given)."""
+    not_on_spark(events, "Flow efficiency and satisfaction")
     found = find_satisfaction_column(events, attributes, satisfaction_column)
     lazy = as_lazy(events)
     has_start = "start" in lazy.collect_schema().names() and bool(

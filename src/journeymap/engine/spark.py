@@ -1,0 +1,72 @@
+"""Spark as an engine: a session (local mode on this machine, or a cluster's master), a log handed to it.
+
+PySpark is an optional extra (`pip install 'journeymap[spark]'`) and needs Java 17 or newer; both are
+imported or started only here, and a missing one is one sentence that says what to install. The
+metrics themselves are the engine-neutral Narwhals code (`journeymap.measures.metrics`): on Spark
+the events stay on the executors, cached once after they are ordered (`prepare.materialise`), and
+only aggregated tables (per step, per transition, per variant, per case) come back to the driver.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from journeymap.core.errors import JourneyError
+
+__all__ = ["ENGINES", "spark_session", "to_spark", "is_spark", "not_on_spark"]
+
+ENGINES = ("polars", "spark")  # what `--engine` chooses between; Polars is the embedded default
+# Local mode on a laptop: Spark's default of 200 shuffle partitions makes hundreds of empty tasks for a
+# log that fits in memory; a few per core is enough (a cluster keeps its own settings).
+_LOCAL_SHUFFLE_PARTITIONS = 4
+_INSTALL = "pip install 'journeymap[spark]'"
+
+
+def spark_session(master: str | None = None) -> Any:
+    """The active SparkSession, or a new one: on `master` (spark://host:7077, yarn, local[4], ...) or in
+    local mode on every core of this machine. Errors are one sentence naming what to install or fix."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise JourneyError(f"--engine spark needs PySpark: {_INSTALL} (and Java 17 or newer).") from None
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active
+    builder = SparkSession.builder.appName("journeymap").master(master or "local[*]")
+    if (master or "local").startswith("local"):
+        builder = (builder.config("spark.sql.shuffle.partitions", str(_LOCAL_SHUFFLE_PARTITIONS))
+                   .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false"))
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:  # PySpark raises its own runtime errors when the JVM does not start
+        raise JourneyError(_start_failure(error, master)) from None
+    if not os.environ.get("JOURNEYMAP_DEBUG"):
+        session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _start_failure(error: Exception, master: str | None) -> str:
+    text = " ".join(str(error).split())
+    if "JAVA_GATEWAY_EXITED" in text or "JAVA_HOME" in text or ("java" in text.lower() and "not found" in text.lower()):
+        return ("Spark could not start: it needs Java 17 or newer (on Debian: apt-get install default-jre-headless; "
+                "or set JAVA_HOME).")
+    where = f" on {master}" if master else " in local mode"
+    return f"Spark could not start{where}: {text[:300]}"
+
+
+def to_spark(frame: Any, session: Any) -> Any:
+    """A canonical Polars event frame as a Spark DataFrame (through Arrow, columns and types kept)."""
+    return session.createDataFrame(frame.to_arrow())
+
+
+def is_spark(frame: Any) -> bool:
+    """Whether `frame` is a PySpark DataFrame (checked by its module, so PySpark is never imported here)."""
+    return type(frame).__module__.startswith("pyspark.")
+
+
+def not_on_spark(frame: Any, what: str) -> None:
+    """Refuse, in one sentence, a figure that needs every case's events on this machine when they live on Spark."""
+    if is_spark(frame):
+        raise JourneyError(f"{what} is not available with --engine spark: it reads every case's events on this "
+                           "machine. Run it without --engine spark (the default engine, Polars).")
