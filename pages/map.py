@@ -13,7 +13,7 @@ from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
 
 COLOR_KEY, STEP_KEY, OFF_MAP_KEY, CLICK_KEY = "jm_w_color", "jm_w_step", "jm_w_off_map", "jm_map_click"
-HANDOFFS_KEY = "jm_w_handoffs"
+HANDOFFS_KEY, HOTSPOTS_KEY = "jm_w_handoffs", "jm_map_hotspots"
 # Labels and the default detail are planned for this size: the main column of a 1280 x 720 screen
 # with the sidebar open is 820 pixels wide (measured in Chromium). The chart stretches to the
 # column it gets, so on a wider screen its columns only get wider.
@@ -61,14 +61,16 @@ show_handoffs = right.toggle("Highlight handoffs", key=HANDOFFS_KEY, disabled=me
 
 hotspots = list(view.story.marked)
 with hotspot_slot:
+    # Folded, so the map shows in the first screen at 1280 x 720; the label names the hotspots already.
     if hotspots:
-        markers = " ".join(hotspot_marker(rank) for rank in range(1, len(hotspots) + 1))
-        st.caption(f"The top {len(hotspots)} hotspots, marked {markers} on the map:")
+        named = " · ".join(f"{hotspot_marker(rank)} {hotspot.label}" for rank, hotspot in enumerate(hotspots, 1))
+        with st.expander(md(f"The top {len(hotspots)} hotspots, marked on the map: {named}"), key=HOTSPOTS_KEY,
+                         icon=":material/local_fire_department:"):
+            for cell, (rank, hotspot) in zip(st.columns(MARKED_HOTSPOTS), enumerate(hotspots, start=1)):
+                with cell.container(border=True):
+                    st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}**  \n{md(hotspot.detail)}")
     else:
         st.caption("No step stands out: no big share of lead time, broken target, drop-off or rework.")
-    for cell, (rank, hotspot) in zip(st.columns(MARKED_HOTSPOTS), enumerate(hotspots, start=1)):
-        with cell.container(border=True):
-            st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}**  \n{md(hotspot.detail)}")
 
 detail = detail_control(selection, source, view, hotspots, show_off_map, MAP_WIDTH, MAP_HEIGHT)
 event = charting.show(

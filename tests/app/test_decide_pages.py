@@ -198,7 +198,7 @@ class TestFlowAndStuck:
         for title in ("Throughput", "Cumulative flow", "When will today's work in progress be done?",
                       "Time from offer accepted to first login", "Budget: Time from offer accepted to first login"):
             assert any(title in spec for spec in specs), title
-        assert chart_data(at)["flow_labels"]["text"].str.contains("likely done by").all()
+        assert chart_data(at)["flow_labels"]["text"].str.startswith("Done by ").all()
         assert "should be done by" in text_of(at)
         assert "- **Equipment shipped**: cases at the p85 spend 10.6 d here" in text_of(at)
 

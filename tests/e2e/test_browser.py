@@ -102,7 +102,7 @@ class TestBrowser:
         with page.expect_download() as download:
             page.get_by_role("button", name="PNG image").click()
         path = download.value.path()
-        assert download.value.suggested_filename == "onboarding-map.png"
+        assert download.value.suggested_filename == "onboarding-map-all-cases.png"
         assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     def test_a_link_reopens_the_view_on_another_page(self, page: Page, app_url: str) -> None:

@@ -140,7 +140,7 @@ def _segment_widgets(selection: Selection, source: data.Source) -> None:
     options = data.segment_options(source, selection.segment)
     st.session_state[VALUES_KEY] = [value for value in selection.values if value in options]
     st.multiselect(md(f"{selection.segment} is any of"), options, key=VALUES_KEY, on_change=_values_changed,
-                   placeholder="Choose values (none = all cases)")
+                   placeholder="Choose values (none = all cases)", wrap=True)
 
 
 def _time_widget(selection: Selection, source: data.Source) -> None:
