@@ -81,7 +81,7 @@ class TestUrlFollowsWhatIsApplied:
         """Back to a URL without filters shows all cases again (the history entry is the truth)."""
         at = open_app("pages/time.py", **{"from": "2026-04-01"})
         filtered = _completed(at)
-        monkeypatch.setattr(state, "_history_navigation", lambda: True)
+        monkeypatch.setattr(state, "history_navigation", lambda: True)
         at.query_params.clear()
         at.run()
         no_exception(at)

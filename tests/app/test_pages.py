@@ -149,7 +149,7 @@ class TestUrl:
         from journeymap.ui import state
 
         at = open_app(segment="location", value="Berlin")
-        monkeypatch.setattr(state, "_history_navigation", lambda: True)  # AppTest cannot press the back button
+        monkeypatch.setattr(state, "history_navigation", lambda: True)  # AppTest cannot press the back button
         at.query_params.clear()
         at.query_params.update({"journey": "purchase_request", "color": "delay_share"})
         at.run()
