@@ -49,12 +49,13 @@ if selection.color_by not in measures:  # a link's satisfaction or flow efficien
     st.caption(f"This log cannot colour steps by {md(ops_panel.measure_name(selection.color_by))}; showing the "
                "share of lead time.")
     selection = state.update(color_by=state.DEFAULT_COLOR)
-left, middle, right = st.columns([3, 2, 2], vertical_alignment="center")
+# One row of controls (colour, the detail sliders, the two switches stacked), so the map starts higher.
+left, middle, right = st.columns([3, 4, 2], vertical_alignment="center")
 st.session_state[COLOR_KEY] = selection.color_by
 left.selectbox("Colour steps by", list(measures), format_func=lambda measure: f"Colour steps by: {measures[measure]}",
                key=COLOR_KEY, on_change=_color_changed, label_visibility="collapsed")
-show_off_map = middle.toggle("Show off-map activity", key=OFF_MAP_KEY,
-                             help="Activities and transitions that are not in the design, drawn grey and dashed.")
+show_off_map = right.toggle("Show off-map activity", key=OFF_MAP_KEY,
+                            help="Activities and transitions that are not in the design, drawn grey and dashed.")
 show_handoffs = right.toggle("Highlight handoffs", key=HANDOFFS_KEY, disabled=metrics.handoffs is None,
                              help="Transitions between steps owned by different teams, drawn blue."
                              if metrics.handoffs is not None else "No step of this journey names an owner team.")
@@ -72,7 +73,8 @@ with hotspot_slot:
     else:
         st.caption("No step stands out: no big share of lead time, broken target, drop-off or rework.")
 
-detail = detail_control(selection, source, view, hotspots, show_off_map, MAP_WIDTH, MAP_HEIGHT)
+with middle:
+    detail = detail_control(selection, source, view, hotspots, show_off_map, MAP_WIDTH, MAP_HEIGHT)
 event = charting.show(
     view, lambda: mapchart.map_chart(decide.map_metrics(view, selection.color_by), color_by=selection.color_by,
                                    hotspots=hotspots, show_off_map=show_off_map, detail=detail,

@@ -300,7 +300,8 @@ class TestOtherCharts:
     def test_paths_describe_variants_against_the_most_common(self, onboarding):
         """Paths read as differences from path #1 ("skips Day-1 orientation"), with counts and lead times."""
         table = frame_of(paths_chart(onboarding), 0)
-        assert table["variant"].iloc[0].replace("\n", " ").startswith("#1 most common path: Offer accepted → Background")
+        first = table["variant"].iloc[0].replace("\n", " ")
+        assert first.startswith("#1 most common path: Offer accepted → Background")
         assert "#2 skips Day-1 orientation" in list(table["variant"])
         assert table["text"].iloc[0].startswith(f"{onboarding.variants['count'].iloc[0]:,} cases (46%)")
         assert table["count"].is_monotonic_decreasing

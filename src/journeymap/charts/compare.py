@@ -143,13 +143,13 @@ def whatif_chart(what_if: WhatIf, *, title: str | None = None, subtitle: str | N
     # The figures in one block in the emptier top corner, one line each; at each replayed line only its short
     # name, one row lower per line: three long labels beside their lines ran over each other and over the
     # next line whenever the quantiles were close.
-    after = [row for row in quantiles.to_dict("records") if row["after_s"] == row["after_s"]]
-    middle = float(np.median([row["after_s"] for row in after])) / unit_s / top if after else 0.0
+    replayed = [row for row in quantiles.to_dict("records") if row["after_s"] == row["after_s"]]
+    middle = float(np.median([row["after_s"] for row in replayed])) / unit_s / top if replayed else 0.0
     corner = "left" if middle > 0.5 else "right"
     labels = pd.DataFrame([{"x": row["after_s"] / unit_s, "ypos": 8 + 20 * i, "tag": row["statistic"],
                             "text": f"{row['statistic']} {human(row['before_s'])} → {human(row['after_s'])} "
                                     f"({format_change(row['change'])})"}
-                           for i, row in enumerate(after)], columns=["x", "ypos", "tag", "text"])
+                           for i, row in enumerate(replayed)], columns=["x", "ypos", "tag", "text"])
     names = list(scenarios)
     color = alt.Color("scenario:N", title=None, legend=alt.Legend(orient="top", labelLimit=600),
                       scale=alt.Scale(domain=names, range=[FAINT, "#0072B2"]))

@@ -316,7 +316,8 @@ def okr_chart(metrics: JourneyMetrics, okr: Okr, *, title: str | None = None,
 
 _PATH_LABEL_WIDTH = 330  # pixels of a path's name beside its bar: 3 lines of it leave 450 for the bars at 820
 _PATH_LABEL_LINES = 3
-_PATH_BAR = 16  # pixels: the bar, with its figures on a line above it, in a row of at least 45
+_PATH_BAR = 16  # pixels: the bar, with its figures on a line above it
+_PATH_ROW = 62  # pixels a path's row: three lines of its name (48) and air between the rows
 
 
 def paths_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: str | None = None) -> alt.LayerChart:
@@ -355,7 +356,9 @@ def paths_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: 
         x=alt.value(0), y=y, text="text:N")
     shown = f"top {len(table)} of {metrics.n_variants:,} paths; each after #1 told by how it differs from #1"
     head = f"#1: {' → '.join(first)}" if first else "no cases"
-    return titled(alt.layer(bars, text).properties(width=1200, height=675), or_default(title, "The paths cases take"),
+    height = max(675, _PATH_ROW * len(table) + 240)  # a row holds three lines of name; the title, legend and axis
+    return titled(alt.layer(bars, text).properties(width=1200, height=height),
+                  or_default(title, "The paths cases take"),
                   [or_default(subtitle, chart_subtitle(metrics)), shown, head])
 
 

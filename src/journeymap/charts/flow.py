@@ -128,11 +128,11 @@ def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes:
         if forecast.dates[level] is not None and now is not None:
             same_day.setdefault(forecast.dates[level], []).append(level)
     paths, labels, dashes = [], [], {}
-    for i, (day, levels) in enumerate(sorted(same_day.items())):
+    for i, (day, done_levels) in enumerate(sorted(same_day.items())):
         end = pd.Timestamp(day, tz="UTC")
-        name = level_names(levels)
-        dashes[name] = _LEVEL_DASH[levels[0]]
-        line = f"D{done_by({level: day for level in levels})[1:]} ({forecast.weeks[levels[0]]:g} weeks)"
+        name = level_names(done_levels)
+        dashes[name] = _LEVEL_DASH[done_levels[0]]
+        line = f"D{done_by({level: day for level in done_levels})[1:]} ({forecast.weeks[done_levels[0]]:g} weeks)"
         paths += [{"at": _moment(now), "wip": forecast.wip, "level": name, "text": line},
                   {"at": _moment(end), "wip": 0, "level": name, "text": line}]
         labels.append({"at": _moment(end), "wip": 0, "ypos": 12 + 36 * len(changes) + 22 * i, "text": line})
@@ -142,12 +142,12 @@ def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes:
     past = alt.Chart(alt.NamedData("flow_wip")).mark_line(color=INK, strokeWidth=2.5).encode(
         x=x, y=y, tooltip=[alt.Tooltip("at:T", title="At", format="%d %b %Y"),
                            alt.Tooltip("wip:Q", title="In progress")])
-    levels = list(dashes) or [f"{level}%" for level in sorted(_LEVEL_DASH)]
+    shown_levels = list(dashes) or [f"{level}%" for level in sorted(_LEVEL_DASH)]
     dash_range = list(dashes.values()) or list(_LEVEL_DASH.values())
     fan = alt.Chart(alt.NamedData("flow_forecast")).mark_line(strokeWidth=2.5, color="#0072B2").encode(
         x=x, y=y, detail="level:N", tooltip=[alt.Tooltip("text:N", title="Forecast")],
         strokeDash=alt.StrokeDash("level:N", title="Forecast", legend=alt.Legend(orient="top"),
-                                  scale=alt.Scale(domain=levels, range=dash_range)))
+                                  scale=alt.Scale(domain=shown_levels, range=dash_range)))
     text = text_labels(alt.NamedData("flow_labels"), {"align": "right", "baseline": "top", "dx": -6, "color": "#0072B2",
                                                       "fontWeight": "bold"},
                        x=alt.X("at:T"), y=alt.Y("ypos:Q", scale=None), text="text:N")

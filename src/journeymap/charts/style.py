@@ -11,6 +11,7 @@ from typing import Any, Final
 import altair as alt
 import pandas as pd
 
+from journeymap.charts.textfit import text_width
 from journeymap.engine.filters import CaseFilter
 from journeymap.measures.metrics import JourneyMetrics
 
@@ -49,7 +50,7 @@ def titled(chart: Any, title: str | None, subtitle: str | Sequence[str] | None =
     padding = {side: 12 * k for side in ("left", "top", "right", "bottom")}  # Streamlit edits padding.bottom
     chart = chart.properties(autosize=alt.AutoSizeParams(type="fit", contains="padding"), padding=padding)
     if title or subtitle:
-        lines = wrap_lines([subtitle] if isinstance(subtitle, str) else list(subtitle or []))
+        lines = wrap_lines([subtitle] if isinstance(subtitle, str) else list(subtitle or []), 760 * k, 14 * k)
         chart = chart.properties(title=alt.TitleParams(
             text=title or "", subtitle=lines[0] if len(lines) == 1 else lines or "", anchor="start",
             fontSize=22 * k, subtitleFontSize=14 * k, color=INK, subtitleColor=MUTED, offset=14 * k))
@@ -106,10 +107,20 @@ def change_labels(changes: Sequence[Any], span: Sequence[Any]) -> list[dict[str,
     return rows
 
 
-def wrap_lines(lines: Sequence[str], width: int = 110) -> list[str]:
-    """Subtitle lines wrapped at `width` characters: Vega cuts a long subtitle line with an ellipsis at the
-    chart's width, and 110 characters of 14-pixel type fit the 820 pixels a 1280 x 720 page gives a chart."""
-    return [part for line in lines for part in (textwrap.wrap(line, width) or [line])]
+def wrap_lines(lines: Sequence[str], width: float = 760, size: float = 14) -> list[str]:
+    """Subtitle lines wrapped to `width` pixels of `size`-pixel type (measured in the shipped font): Vega cuts
+    a longer subtitle line with an ellipsis at the chart's width, and a 1280 x 720 page gives a chart 820."""
+    wrapped: list[str] = []
+    for line in lines:
+        current = ""
+        for word in line.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if current and text_width(candidate, size) > width:
+                wrapped.append(current)
+                candidate = word
+            current = candidate
+        wrapped.append(current)
+    return wrapped
 
 
 def _day(value: Any) -> pd.Timestamp:
