@@ -12,7 +12,7 @@ import json
 import pytest
 from app_driver import chart_specs, metric, no_exception, open_app
 
-from journeymap.ui import enter_commits, state
+from journeymap.ui import enter_commits, page_history, state
 
 DATES = "jm_w_dates"
 
@@ -57,6 +57,7 @@ class TestTypedDates:
             no_exception(at)
             bodies = [element.proto.body for element in at.get("html")]
             assert enter_commits.SCRIPT in bodies, page
+            assert page_history.SCRIPT in bodies, page  # one history entry a page visit: Back leaves the page
             assert enter_commits.FIELD in enter_commits.SCRIPT
 
 

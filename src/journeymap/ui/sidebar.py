@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from journeymap.ui import data, enter_commits, state
+from journeymap.ui import data, enter_commits, page_history, state
 from journeymap.ui.state import Selection
 from journeymap.ui.text import md
 
@@ -61,6 +61,7 @@ def show() -> Selection:
         for note in selection.notes:
             st.warning(md(note), icon=":material/link_off:")
         enter_commits.enable()
+        page_history.enable()
     return selection
 
 
