@@ -54,7 +54,7 @@ left, middle, right = st.columns([3, 4, 2], vertical_alignment="center")
 st.session_state[COLOR_KEY] = selection.color_by
 left.selectbox("Colour steps by", list(measures), format_func=lambda measure: f"Colour steps by: {measures[measure]}",
                key=COLOR_KEY, on_change=_color_changed, label_visibility="collapsed")
-show_off_map = right.toggle("Show off-map activity", key=OFF_MAP_KEY,
+show_off_map = right.toggle("Off-map activity", key=OFF_MAP_KEY,
                             help="Activities and transitions that are not in the design, drawn grey and dashed.")
 show_handoffs = right.toggle("Highlight handoffs", key=HANDOFFS_KEY, disabled=metrics.handoffs is None,
                              help="Transitions between steps owned by different teams, drawn blue."

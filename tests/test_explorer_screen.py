@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -25,10 +26,12 @@ from journeymap.journey.definition import load_journey
 from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.log.readers import read_events
 from journeymap.measures.casetimes import case_step_times
+from journeymap.measures.draft import draft_journey
 from journeymap.measures.metrics import compute_metrics
 from journeymap.ui.downloads import file_stem, filter_name
 from svg_labels import overlapping, rule_segments, text_boxes
 
+RECEIPT = Path(__file__).resolve().parent / "data" / "real" / "receipt.csv"  # 27 activities, long names
 WIDTH, HEIGHT = 820, 675  # the main column of a 1280 x 720 page with the sidebar open
 
 
@@ -82,6 +85,18 @@ class TestTrendCharts:
         spec = chart.to_dict()
         colour = spec["layer"][0]["encoding"]["color"]
         assert colour["legend"] is None and colour["scale"]["scheme"]["name"] == "plasma"
+
+
+    def test_cumulative_flow_on_a_real_log_keeps_its_plot(self):
+        """The receipt log's long activity names are cut to the room right of the lines (their tooltip has them
+        whole), so they neither run out of the chart nor squeeze the plot."""
+        events = read_events(RECEIPT).frame
+        times = case_step_times(events, draft_journey(events))
+        boxes, _ = _boxes(flowcharts.cumulative_flow_chart(flow.cumulative_flow(times)))
+        assert all(box.right <= WIDTH for box in boxes), [box.text for box in boxes if box.right > WIDTH]
+        assert not overlapping(boxes), [(a.text, b.text) for a, b in overlapping(boxes)]
+        ticks = [box for box in boxes if box.text.endswith(("2011", "2012"))]
+        assert ticks and max(box.right for box in ticks) > 0.6 * WIDTH, "the time axis spans most of the chart"
 
 
 class TestForecast:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from journeymap.charts.compare import finish
 from journeymap.charts.style import INK, MUTED, RULE_LABEL, change_labels, text_labels, time_unit
+from journeymap.charts.textfit import fit_label
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.numbers import format_change, format_share
 from journeymap.decide.flow import Forecast, done_by, level_names
@@ -86,7 +87,7 @@ def cumulative_flow_chart(flow: pd.DataFrame, changes: Sequence[Change] = (), *,
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("at:T", title="By", format="%d %b %Y"),
                  alt.Tooltip("cases:Q", title="Cases", format=",")])
     names = text_labels(alt.NamedData("flow_cumulative_ends"), {"align": "left", "dx": 6, "fontWeight": "bold"},
-                        x=alt.X("at:T"), y=alt.Y("ypos:Q"), text="label:N", color=color)
+                        x=alt.X("at:T"), y=alt.Y("ypos:Q"), text="name:N", color=color)
     note = ("cases that had reached each step on the main path by each week's end; the vertical gap between two "
             "lines is the work in progress between those steps")
     layers, datasets = _with_changes([lines, *names], {"flow_cumulative": table, "flow_cumulative_ends": ends},
@@ -94,7 +95,8 @@ def cumulative_flow_chart(flow: pd.DataFrame, changes: Sequence[Change] = (), *,
     return finish(layers, datasets, title or "Cumulative flow: work in progress by step", subtitle, note)
 
 
-_END_ROOM = 0.22  # the time axis runs on this share of its span past the last week, for the lines' names
+_END_ROOM = 0.28  # the time axis runs on this share of its span past the last week, for the lines' names
+_NAME_WIDTH = 160  # pixels of a line's name: what that room holds on the 820-pixel chart of a 1280 x 720 page
 _PLOT_HEIGHT = 500  # pixels of a flow chart's plot, at the least (675 less its title, subtitle and axis)
 _NAME_GAP = 17  # pixels between two names at the lines' ends: 13-pixel type and a little air
 
@@ -111,8 +113,10 @@ def _line_ends(table: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
         placed.append(min(float(row["cases"]), placed[-1] - gap) if placed else float(row["cases"]))
     if placed and placed[-1] < 0:  # the lowest fell below the axis: lift them all
         placed = [value - placed[-1] for value in placed]
-    return pd.DataFrame([{**row, "ypos": value} for row, value in zip(rows, placed)],
-                        columns=["label", "at", "cases", "ypos"])
+    # A long activity name is cut to the room right of the lines (with an ellipsis; the line's tooltip has it
+    # whole): past the room it would squeeze the plot.
+    return pd.DataFrame([{**row, "ypos": value, "name": fit_label(row["label"], _NAME_WIDTH, 13, 1, bold=True)[0]}
+                         for row, value in zip(rows, placed)], columns=["label", "at", "cases", "ypos", "name"])
 
 
 def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes: Sequence[Change] = (), *,
