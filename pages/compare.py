@@ -75,7 +75,8 @@ def did_our_change_work() -> None:
         "Drop-off": [f"{format_share(a, 1)} → {format_share(b, 1)}" if a == a and b == b else "–"
                      for a, b in zip(steps["drop_off_rate_before"], steps["drop_off_rate_after"])],
         "Drop-off change (95% CI)": [interval(row, "drop_off_", points=True) for _, row in steps.iterrows()],
-    }), hide_index=True, width="stretch", height="content")
+    }), hide_index=True, width="stretch", height="content",  # wider than 1280 x 720: it scrolls, the step stays
+        column_config={"Step": st.column_config.Column(pinned=True)})
     st.caption(f"◆: the 95% interval excludes no change. Intervals come from 1,000 seeded bootstrap resamples over "
                f"cases; a group with fewer than {MIN_CASES} cases is too few to tell. Cases still open lean fast: "
                "slow cases finish last.")
@@ -119,7 +120,8 @@ def who_is_it_worse_for() -> None:
         "Completion": [f"{format_share(b)} (rest {format_share(a)})" if b == b else "–"
                        for a, b in zip(lead["completion_rate_rest"], lead["completion_rate_segment"])],
         "Completion against the rest": [interval(row, "completion_", points=True) for _, row in lead.iterrows()],
-    }), hide_index=True, width="stretch", height="content")
+    }), hide_index=True, width="stretch", height="content",
+        column_config={column: st.column_config.Column(pinned=True)})
     st.caption("Lead times read rest → this value.")
     charting.show(view, lambda: comparecharts.segment_chart(found, subtitle=subtitle), ("segment", column),
                   f"{journey.id} by {column}", "jm_cmp_segment")

@@ -48,7 +48,8 @@ with stuck_now:
             "Over usual": shown["over_p85"].map({True: "▲ over", False: ""}),
             "Over target": shown["over_target"].map({True: "▲ over", False: ""}),
             "Age of the case": shown["age_s"].map(human), **{column: shown[column] for column in segments}})
-        st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 2, 460))
+        st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 2, 460),
+                     column_config={"Case": st.column_config.Column(pinned=True)})  # scrolls sideways at 1280 x 720
         if len(stuck) > _CASE_ROWS:
             st.caption(f"The {_CASE_ROWS:,} longest waiting of {len(stuck):,} are listed; the CSV has them all.")
         st.caption("Usual wait: the p85 of the time from an event at the step to the case's next event. Target: "

@@ -109,18 +109,34 @@ def change_labels(changes: Sequence[Any], span: Sequence[Any]) -> list[dict[str,
 
 def wrap_lines(lines: Sequence[str], width: float = 760, size: float = 14) -> list[str]:
     """Subtitle lines wrapped to `width` pixels of `size`-pixel type (measured in the shipped font): Vega cuts
-    a longer subtitle line with an ellipsis at the chart's width, and a 1280 x 720 page gives a chart 820."""
+    a longer subtitle line with an ellipsis at the chart's width, and a 1280 x 720 page gives a chart 820.
+    A line breaks between its " · " parts first (the journey, the dates, the filter stay whole), and between
+    words only inside a part too long for a line of its own."""
     wrapped: list[str] = []
     for line in lines:
         current = ""
-        for word in line.split(" "):
-            candidate = f"{current} {word}" if current else word
-            if current and text_width(candidate, size) > width:
-                wrapped.append(current)
-                candidate = word
-            current = candidate
-        wrapped.append(current)
+        for part in line.split(" · "):
+            candidate = f"{current} · {part}" if current else part
+            if not current or text_width(candidate, size) <= width:
+                current = candidate
+                continue
+            wrapped += _wrap_words(current, width, size)
+            current = part
+        wrapped += _wrap_words(current, width, size)
     return wrapped
+
+
+def _wrap_words(line: str, width: float, size: float) -> list[str]:
+    """A line wrapped between words to `width` pixels."""
+    wrapped: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and text_width(candidate, size) > width:
+            wrapped.append(current)
+            candidate = word
+        current = candidate
+    return [*wrapped, current]
 
 
 def _day(value: Any) -> pd.Timestamp:
