@@ -29,6 +29,7 @@ from journeymap.charts.style import (
     records,
     text_labels,
     titled,
+    wrap_lines,
 )
 from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
 from journeymap.core.durations import format_seconds_as_text as human
@@ -84,7 +85,8 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     layout = journey_layout(journey, off_map, steps=detail.steps, edges=detail.edges)
     lanes = [lane for i, lane in enumerate(layout.lanes) if stages_shown is None or i < stages_shown]
     shown_lanes = {lane.stage for lane in lanes}
-    plot_width, plot_height = map_plot_size(width, height, large, titled_, max(len(subtitle_lines), 1))
+    wrapped = wrap_lines([line for line in subtitle_lines if line], 760 * k, 14 * k)  # as `titled` will draw them
+    plot_width, plot_height = map_plot_size(width, height, large, titled_, max(len(wrapped), 1))
     geometry = _Geometry(layout, plot_width, plot_height, k)
     nodes = _map_nodes(metrics, layout, color_by, hotspots or (), spotlight, shown_lanes, geometry)
     edges, arrows = _map_edges(metrics, layout, detail, set(nodes["step"]), spotlight, geometry, nodes,
