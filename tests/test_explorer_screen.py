@@ -29,7 +29,7 @@ from journeymap.measures.casetimes import case_step_times
 from journeymap.measures.draft import draft_journey
 from journeymap.measures.metrics import compute_metrics
 from journeymap.ui.downloads import file_stem, filter_name
-from svg_labels import overlapping, rule_segments, text_boxes
+from svg_labels import line_paths, overlapping, rule_segments, text_boxes
 
 RECEIPT = Path(__file__).resolve().parent / "data" / "real" / "receipt.csv"  # 27 activities, long names
 WIDTH, HEIGHT = 820, 675  # the main column of a 1280 x 720 page with the sidebar open
@@ -106,11 +106,22 @@ class TestForecast:
         forecast = flow.Forecast(198, (40, 45), {50: 5.0, 85: 5.0, 95: 5.0}, {50: day, 85: day, 95: day}, "")
         chart = flowcharts.forecast_chart(forecast)
         labels = chart.datasets["flow_labels"]
-        assert [row["text"] for row in labels] == ["Done by 4 Dec 2026 at 50, 85 and 95% confidence (5 weeks)"]
+        assert [row["text"] for row in labels] == ["Done by 4 Dec 2026\nat 50, 85 and 95% confidence (5 weeks)"]
         assert flow.done_by(forecast.dates) == "done by 4 Dec 2026 at 50, 85 and 95% confidence"
         subtitle = chart.to_dict()["title"]["subtitle"]
         assert "198 cases in flight, done by 4 Dec 2026 at 50, 85 and 95% confidence" in (
             subtitle if isinstance(subtitle, str) else " ".join(subtitle))
+
+    def test_label_clear_of_the_lines(self):
+        """The forecast's label stands clear of the work-in-progress line, the forecast line and a change's rule."""
+        journey, _, times = _onboarding()
+        chart = flowcharts.forecast_chart(flow.forecast_wip(times), flow.work_in_progress(times), journey.changes)
+        boxes, svg = _boxes(chart)
+        labels = [box for box in boxes if box.text.startswith(("Done by ", "at 50"))]
+        assert labels
+        segments = [*rule_segments(svg), *((a, b) for path in line_paths(svg) for a, b in zip(path, path[1:]))]
+        crossed = [box.text for box in labels for a, b in segments if box.crossed_by(a, b)]
+        assert not crossed, crossed
 
     def test_different_dates_keep_their_levels(self):
         """Two levels on one day, the third later: two labels, each naming its levels."""
@@ -118,8 +129,8 @@ class TestForecast:
         dates = {50: day, 85: day, 95: later}
         assert flow.done_by(dates) == "done by 4 Dec 2026 at 50 and 85% confidence or 11 Dec 2026 at 95% confidence"
         chart = flowcharts.forecast_chart(flow.Forecast(9, (3,), {50: 1.0, 85: 1.0, 95: 2.0}, dates, ""))
-        assert [row["text"] for row in chart.datasets["flow_labels"]] == [
-            "Done by 4 Dec 2026 at 50 and 85% confidence (1 weeks)", "Done by 11 Dec 2026 at 95% confidence (2 weeks)"]
+        assert [row["text"].replace("\n", " ") for row in chart.datasets["flow_labels"]] == [
+            "Done by 4 Dec 2026 at 50 and 85% confidence (1 week)", "Done by 11 Dec 2026 at 95% confidence (2 weeks)"]
 
 
 class TestPathsChart:

@@ -184,7 +184,8 @@ class TestFlowCharts:
         assert len(texts) == len(days), "one label a date: levels done on the same day share one"
         for text, day in zip(texts, days):
             levels = [level for level in (50, 85, 95) if dates[level] == day]
-            assert text.startswith(f"Done by {day.day} {day:%b %Y} at {flow.level_names(levels)} confidence")
+            assert text.replace("\n", " ").startswith(f"Done by {day.day} {day:%b %Y} at {flow.level_names(levels)} "
+                                                      "confidence")
         empty = flow.Forecast(0, (), {}, {}, "No forecast: nothing is in flight.")
         assert export_chart(flowcharts.forecast_chart(empty), "svg")
 

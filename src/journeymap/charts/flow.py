@@ -136,11 +136,17 @@ def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes:
         end = pd.Timestamp(day, tz="UTC")
         name = level_names(done_levels)
         dashes[name] = _LEVEL_DASH[done_levels[0]]
-        line = f"D{done_by({level: day for level in done_levels})[1:]} ({forecast.weeks[done_levels[0]]:g} weeks)"
+        weeks = forecast.weeks[done_levels[0]]
+        line = f"D{done_by({level: day for level in done_levels})[1:]} ({weeks:g} week{'' if weeks == 1 else 's'})"
         paths += [{"at": _moment(now), "wip": forecast.wip, "level": name, "text": line},
                   {"at": _moment(end), "wip": 0, "level": name, "text": line}]
-        labels.append({"at": _moment(end), "wip": 0, "ypos": 12 + 36 * len(changes) + 22 * i, "text": line})
+        # On two lines, the date first: one line of it was half the width of an 820-pixel chart.
+        labels.append({"at": _moment(end), "wip": 0, "row": i, "text": line.replace(" at ", "\nat ", 1)})
     table = pd.DataFrame(paths, columns=["at", "wip", "level", "text"])
+    # The labels stand at the bottom, left of where the lines reach 0, one above the other (first date lowest):
+    # at the top they ran across the work in progress line and a change's rule.
+    top = float(max([forecast.wip, *history["wip"]]) if len(history) else forecast.wip) or 1.0
+    labels = [{**label, "ypos": top * (0.03 + 0.1 * label.pop("row"))} for label in labels]
     x = alt.X("at:T", title=None, scale=alt.Scale(type="utc"), axis=_DATE_AXIS)
     y = alt.Y("wip:Q", title="Cases in progress", scale=alt.Scale(zero=True))
     past = alt.Chart(alt.NamedData("flow_wip")).mark_line(color=INK, strokeWidth=2.5).encode(
@@ -152,9 +158,9 @@ def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes:
         x=x, y=y, detail="level:N", tooltip=[alt.Tooltip("text:N", title="Forecast")],
         strokeDash=alt.StrokeDash("level:N", title="Forecast", legend=alt.Legend(orient="top"),
                                   scale=alt.Scale(domain=shown_levels, range=dash_range)))
-    text = text_labels(alt.NamedData("flow_labels"), {"align": "right", "baseline": "top", "dx": -6, "color": "#0072B2",
-                                                      "fontWeight": "bold"},
-                       x=alt.X("at:T"), y=alt.Y("ypos:Q", scale=None), text="text:N")
+    text = text_labels(alt.NamedData("flow_labels"), {"align": "right", "baseline": "bottom", "dx": -16,
+                                                      "color": "#0072B2", "fontWeight": "bold"},
+                       x=alt.X("at:T"), y=alt.Y("ypos:Q"), text="text:N")
     datasets = {"flow_wip": history, "flow_forecast": table,
                 "flow_labels": pd.DataFrame(labels, columns=["at", "wip", "ypos", "text"])}
     layers, datasets = _with_changes([past, fan, *text], datasets, changes, None,
