@@ -131,7 +131,9 @@ def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes:
     for level in sorted(forecast.dates):
         if forecast.dates[level] is not None and now is not None:
             same_day.setdefault(forecast.dates[level], []).append(level)
-    paths, labels, dashes = [], [], {}
+    paths: list[dict[str, Any]] = []
+    labels: list[dict[str, Any]] = []
+    dashes: dict[str, list[int]] = {}
     for i, (day, done_levels) in enumerate(sorted(same_day.items())):
         end = pd.Timestamp(day, tz="UTC")
         name = level_names(done_levels)
@@ -146,7 +148,8 @@ def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes:
     # The labels stand at the bottom, left of where the lines reach 0, one above the other (first date lowest):
     # at the top they ran across the work in progress line and a change's rule.
     top = float(max([forecast.wip, *history["wip"]]) if len(history) else forecast.wip) or 1.0
-    labels = [{**label, "ypos": top * (0.03 + 0.1 * label.pop("row"))} for label in labels]
+    for label in labels:
+        label["ypos"] = top * (0.03 + 0.1 * label.pop("row"))
     x = alt.X("at:T", title=None, scale=alt.Scale(type="utc"), axis=_DATE_AXIS)
     y = alt.Y("wip:Q", title="Cases in progress", scale=alt.Scale(zero=True))
     past = alt.Chart(alt.NamedData("flow_wip")).mark_line(color=INK, strokeWidth=2.5).encode(
