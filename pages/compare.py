@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from journeymap.charts import compare as comparecharts
+from journeymap.core.numbers import format_share
 from journeymap.decide.compare import latest_change
 from journeymap.engine.stats import MIN_CASES
 from journeymap.ui import charting, decide, pilot_tab
@@ -71,10 +72,11 @@ def did_our_change_work() -> None:
         "Median change (95% CI)": [interval(row) for _, row in steps.iterrows()],
         "p85 arrival": [pair(a, b) for a, b in zip(steps["p85_s_before"], steps["p85_s_after"])],
         "p85 change (95% CI)": [interval(row, "p85_") for _, row in steps.iterrows()],
-        "Drop-off": [f"{a:.1%} → {b:.1%}" if a == a and b == b else "–"
+        "Drop-off": [f"{format_share(a, 1)} → {format_share(b, 1)}" if a == a and b == b else "–"
                      for a, b in zip(steps["drop_off_rate_before"], steps["drop_off_rate_after"])],
         "Drop-off change (95% CI)": [interval(row, "drop_off_", points=True) for _, row in steps.iterrows()],
-    }), hide_index=True, width="stretch", height="content")
+    }), hide_index=True, width="stretch", height="content",  # wider than 1280 x 720: it scrolls, the step stays
+        column_config={"Step": st.column_config.Column(pinned=True)})
     st.caption(f"◆: the 95% interval excludes no change. Intervals come from 1,000 seeded bootstrap resamples over "
                f"cases; a group with fewer than {MIN_CASES} cases is too few to tell. Cases still open lean fast: "
                "slow cases finish last.")
@@ -110,15 +112,16 @@ def who_is_it_worse_for() -> None:
         st.caption("No step differs clearly between the values (or too few cases to tell).")
     st.dataframe(pd.DataFrame({
         column: found.values["value"],
-        "Cases": [f"{n:,} ({share:.0%})" for n, share in zip(found.values["cases"], found.values["share"])],
+        "Cases": [f"{n:,} ({format_share(share)})" for n, share in zip(found.values["cases"], found.values["share"])],
         "Median lead time": [pair(a, b) for a, b in zip(lead["median_s_rest"], lead["median_s_segment"])],
         "Median against the rest (95% CI)": [interval(row) for _, row in lead.iterrows()],
         "p85 lead time": [pair(a, b) for a, b in zip(lead["p85_s_rest"], lead["p85_s_segment"])],
         "p85 against the rest (95% CI)": [interval(row, "p85_") for _, row in lead.iterrows()],
-        "Completion": [f"{b:.0%} (rest {a:.0%})" if b == b else "–"
+        "Completion": [f"{format_share(b)} (rest {format_share(a)})" if b == b else "–"
                        for a, b in zip(lead["completion_rate_rest"], lead["completion_rate_segment"])],
         "Completion against the rest": [interval(row, "completion_", points=True) for _, row in lead.iterrows()],
-    }), hide_index=True, width="stretch", height="content")
+    }), hide_index=True, width="stretch", height="content",
+        column_config={column: st.column_config.Column(pinned=True)})
     st.caption("Lead times read rest → this value.")
     charting.show(view, lambda: comparecharts.segment_chart(found, subtitle=subtitle), ("segment", column),
                   f"{journey.id} by {column}", "jm_cmp_segment")

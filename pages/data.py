@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from journeymap.core.errors import JourneyError
+from journeymap.core.numbers import format_share
 from journeymap.journey.definition import journey_to_yaml
 from journeymap.journey.samples import SAMPLE_JOURNEYS
 from journeymap.ui import data, draft_choice, page, sources, state, upload
@@ -105,9 +106,9 @@ if st.button("Show the map", type="primary", icon=":material/account_tree:", key
                     f"Loaded {log_upload.name} against “{journey.name}”. {log.skipped_sentence()}")
         share, examples = upload.unmapped_share(log, journey)
         if share > 0.5:
-            state.flash("warning", f"{share:.0%} of the events have activities that are no step of this journey "
-                        f"(for example: {', '.join(examples[:3])}); they are shown off the map. Check the steps' "
-                        "aliases, or draft a journey from the log.")
+            state.flash("warning", f"{format_share(share)} of the events have activities that are no step of this "
+                        f"journey (for example: {', '.join(examples[:3])}); they are shown off the map. Check the "
+                        "steps' aliases, or draft a journey from the log.")
         state.store(Selection(journey=source_id))
         st.switch_page("pages/map.py")
 

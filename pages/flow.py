@@ -8,9 +8,10 @@ import streamlit as st
 from journeymap.charts import flow as flowcharts
 from journeymap.core.durations import clock_words
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.core.numbers import format_share
 from journeymap.decide import flow
 from journeymap.decide.whatif import okr_budget
-from journeymap.ui import charting, decide
+from journeymap.ui import charting, decide, downloads
 from journeymap.ui.text import md
 
 OKR_KEY = "jm_flow_okr"
@@ -36,7 +37,9 @@ with stuck_now:
         }), hide_index=True, width="stretch", height="content")
         st.subheader("Every case in flight, longest waiting first", anchor=False)
         st.download_button("Download the cases in flight (CSV)", data=flow.stuck_cases_csv(stuck),
-                           file_name=f"{journey.id}-in-flight.csv", mime="text/csv", on_click="ignore",
+                           file_name=downloads.file_stem(f"{journey.id} in flight "
+                                                         f"{downloads.filter_name(view.case_filter)}") + ".csv",
+                           mime="text/csv", on_click="ignore",
                            icon=":material/download:", key="jm_flow_csv")
         segments = [column for column in source.log.attributes if column in stuck.columns]
         shown = stuck.head(_CASE_ROWS)
@@ -48,7 +51,8 @@ with stuck_now:
             "Over usual": shown["over_p85"].map({True: "▲ over", False: ""}),
             "Over target": shown["over_target"].map({True: "▲ over", False: ""}),
             "Age of the case": shown["age_s"].map(human), **{column: shown[column] for column in segments}})
-        st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 2, 460))
+        st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 2, 460),
+                     column_config={"Case": st.column_config.Column(pinned=True)})  # scrolls sideways at 1280 x 720
         if len(stuck) > _CASE_ROWS:
             st.caption(f"The {_CASE_ROWS:,} longest waiting of {len(stuck):,} are listed; the CSV has them all.")
         st.caption("Usual wait: the p85 of the time from an event at the step to the case's next event. Target: "
@@ -84,7 +88,7 @@ with on_track:
                 f"{human(okr.target_s)}. {md(status.sentence)}")
     if last is not None:
         st.markdown(f"##### Week of {last['week']:%d %b %Y}: {okr.statistic} {human(last['value_s'])}, "
-                    f"{last['progress']:.0%} of the way from baseline to target.")
+                    f"{format_share(last['progress'])} of the way from baseline to target.")
     charting.show(view, lambda: flowcharts.okr_progress_chart(status.weekly, okr, journey.changes, subtitle=subtitle),
                   ("okr progress", number), f"{journey.id} okr {number + 1} progress", "jm_flow_okr_progress")
     st.subheader("Budget per step", anchor=False)

@@ -8,6 +8,7 @@ import streamlit as st
 from journeymap.charts import explorer as charts
 from journeymap.charts import style as chartstyle
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.core.numbers import format_share
 from journeymap.ui import charting, page
 
 selection, source, view, subtitle = page.open_page("Funnel")
@@ -21,7 +22,7 @@ for cell, (status, label, help_text) in zip(cells, [
     ("dropped", "Dropped", f"Silent for longer than {human(source.journey.stale_after_s)} without finishing."),
     ("exited", "Exited", "Reached a known negative outcome (an exit step)."),
 ]):
-    cell.metric(label, f"{counts.get(status, 0):,}", delta=f"{counts.get(status, 0) / total:.0%} of cases",
+    cell.metric(label, f"{counts.get(status, 0):,}", delta=f"{format_share(counts.get(status, 0) / total)} of cases",
                 delta_color="off", delta_arrow="off", help=help_text)
 
 charting.show(view, lambda: charts.funnel_chart(metrics, subtitle=chartstyle.chart_subtitle(metrics, view.case_filter)),
@@ -34,10 +35,9 @@ st.subheader("Step by step", anchor=False)
 st.dataframe(pd.DataFrame({
     "Step": flow["label"], "Cases reached": flow["reached"], "Of all cases": 100 * flow["reached"] / total,
     "In flight here now": flow["in_flight"], "Dropped here": flow["dropped"],
-    "Drop-off rate": 100 * flow["drop_off_rate"],
+    "Drop-off rate": flow["drop_off_rate"].map(lambda rate: format_share(rate, 1)),
 }), hide_index=True, width="stretch", height="content", column_config={
     "Of all cases": st.column_config.ProgressColumn(format="%.0f%%", min_value=0.0, max_value=100.0),
-    "Drop-off rate": st.column_config.NumberColumn(format="%.1f%%"),
     "Cases reached": st.column_config.NumberColumn(format="localized"),
 })
 
@@ -49,9 +49,9 @@ with left:
         st.caption("No case reached an exit step." if exits else "This journey defines no exit steps.")
     else:
         st.dataframe(pd.DataFrame({"Exit": exit_rows["label"], "Cases": exit_rows["reached"],
-                                   "Of all cases": 100 * exit_rows["reached"] / total}),
-                     hide_index=True, width="stretch", height="content",
-                     column_config={"Of all cases": st.column_config.NumberColumn(format="%.1f%%")})
+                                   "Of all cases": (exit_rows["reached"] / total).map(
+                                       lambda share: format_share(share, 1))}),
+                     hide_index=True, width="stretch", height="content")
 with right:
     st.subheader("Before going silent", anchor=False)
     dropped = metrics.cases[metrics.cases["status"] == "dropped"]

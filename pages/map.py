@@ -13,7 +13,7 @@ from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
 
 COLOR_KEY, STEP_KEY, OFF_MAP_KEY, CLICK_KEY = "jm_w_color", "jm_w_step", "jm_w_off_map", "jm_map_click"
-HANDOFFS_KEY = "jm_w_handoffs"
+HANDOFFS_KEY, HOTSPOTS_KEY = "jm_w_handoffs", "jm_map_hotspots"
 # Labels and the default detail are planned for this size: the main column of a 1280 x 720 screen
 # with the sidebar open is 820 pixels wide (measured in Chromium). The chart stretches to the
 # column it gets, so on a wider screen its columns only get wider.
@@ -49,28 +49,32 @@ if selection.color_by not in measures:  # a link's satisfaction or flow efficien
     st.caption(f"This log cannot colour steps by {md(ops_panel.measure_name(selection.color_by))}; showing the "
                "share of lead time.")
     selection = state.update(color_by=state.DEFAULT_COLOR)
-left, middle, right = st.columns([3, 2, 2], vertical_alignment="center")
+# One row of controls (colour, the detail sliders, the two switches stacked), so the map starts higher.
+left, middle, right = st.columns([3, 4, 2], vertical_alignment="center")
 st.session_state[COLOR_KEY] = selection.color_by
 left.selectbox("Colour steps by", list(measures), format_func=lambda measure: f"Colour steps by: {measures[measure]}",
                key=COLOR_KEY, on_change=_color_changed, label_visibility="collapsed")
-show_off_map = middle.toggle("Show off-map activity", key=OFF_MAP_KEY,
-                             help="Activities and transitions that are not in the design, drawn grey and dashed.")
+show_off_map = right.toggle("Off-map activity", key=OFF_MAP_KEY,
+                            help="Activities and transitions that are not in the design, drawn grey and dashed.")
 show_handoffs = right.toggle("Highlight handoffs", key=HANDOFFS_KEY, disabled=metrics.handoffs is None,
                              help="Transitions between steps owned by different teams, drawn blue."
                              if metrics.handoffs is not None else "No step of this journey names an owner team.")
 
 hotspots = list(view.story.marked)
 with hotspot_slot:
+    # Folded, so the map shows in the first screen at 1280 x 720; the label names the hotspots already.
     if hotspots:
-        markers = " ".join(hotspot_marker(rank) for rank in range(1, len(hotspots) + 1))
-        st.caption(f"The top {len(hotspots)} hotspots, marked {markers} on the map:")
+        named = " · ".join(f"{hotspot_marker(rank)} {hotspot.label}" for rank, hotspot in enumerate(hotspots, 1))
+        with st.expander(md(f"The top {len(hotspots)} hotspots, marked on the map: {named}"), key=HOTSPOTS_KEY,
+                         icon=":material/local_fire_department:"):
+            for cell, (rank, hotspot) in zip(st.columns(MARKED_HOTSPOTS), enumerate(hotspots, start=1)):
+                with cell.container(border=True):
+                    st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}**  \n{md(hotspot.detail)}")
     else:
         st.caption("No step stands out: no big share of lead time, broken target, drop-off or rework.")
-    for cell, (rank, hotspot) in zip(st.columns(MARKED_HOTSPOTS), enumerate(hotspots, start=1)):
-        with cell.container(border=True):
-            st.markdown(f"**{hotspot_marker(rank)} {md(hotspot.label)}**  \n{md(hotspot.detail)}")
 
-detail = detail_control(selection, source, view, hotspots, show_off_map, MAP_WIDTH, MAP_HEIGHT)
+with middle:
+    detail = detail_control(selection, source, view, hotspots, show_off_map, MAP_WIDTH, MAP_HEIGHT)
 event = charting.show(
     view, lambda: mapchart.map_chart(decide.map_metrics(view, selection.color_by), color_by=selection.color_by,
                                    hotspots=hotspots, show_off_map=show_off_map, detail=detail,

@@ -8,6 +8,7 @@ import streamlit as st
 from journeymap.charts import explorer as charts
 from journeymap.charts import style as chartstyle
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.core.numbers import format_share
 from journeymap.ui import charting, page
 from journeymap.ui.text import md
 
@@ -18,7 +19,7 @@ labels = view.step_labels
 variants = metrics.variants
 covered = int(variants["count"].sum()) if len(variants) else 0
 st.markdown(f"{metrics.n_cases:,} cases took **{metrics.n_variants:,}** different paths; the {len(variants)} most "
-            f"common cover {covered / max(metrics.n_cases, 1):.0%} of cases.")
+            f"common cover {format_share(covered / max(metrics.n_cases, 1))} of cases.")
 charting.show(view, lambda: charts.paths_chart(metrics, subtitle=chartstyle.chart_subtitle(metrics, view.case_filter)),
               "paths", f"{source.journey.id} paths", "jm_paths")
 
@@ -28,7 +29,7 @@ st.table(
             "#": [str(rank) for rank in range(1, len(variants) + 1)],
             "Path": [md(" → ".join(labels.get(step, step) for step in path)) for path in variants["path"]],
             "Cases": [f"{count:,}" for count in variants["count"]],
-            "Share": [f"{share:.1%}" for share in variants["share"]],
+            "Share": [format_share(share, 1) for share in variants["share"]],
             "Median lead time": [
                 human(value) if pd.notna(value) else "not finished" for value in variants["median_lead_time_s"]
             ],
@@ -70,17 +71,17 @@ with tabs[1]:
     else:
         st.caption("Steps every designed path passes through, missing from completed cases.")
         st.dataframe(pd.DataFrame({"Step": skipped["label"], "Completed cases that skipped it": skipped["cases"],
-                                   "Of completed": 100 * skipped["cases"] / max(completed, 1)}),
-                     hide_index=True, width="stretch", height="content",
-                     column_config={"Of completed": st.column_config.NumberColumn(format="%.1f%%")})
+                                   "Of completed": (skipped["cases"] / max(completed, 1)).map(
+                                       lambda share: format_share(share, 1))}),
+                     hide_index=True, width="stretch", height="content")
 with tabs[2]:
     if rework.empty:
         st.caption("No case did a step twice.")
     else:
         st.dataframe(pd.DataFrame({"Step": rework["label"], "Cases that did it twice or more": rework["rework_cases"],
-                                   "Of cases reaching it": 100 * rework["rework_share"]}),
-                     hide_index=True, width="stretch", height="content",
-                     column_config={"Of cases reaching it": st.column_config.NumberColumn(format="%.1f%%")})
+                                   "Of cases reaching it": rework["rework_share"].map(
+                                       lambda share: format_share(share, 1))}),
+                     hide_index=True, width="stretch", height="content")
 with tabs[3]:
     if steps_off.empty:
         st.caption("Every activity in the log maps to a step.")

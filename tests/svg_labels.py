@@ -154,3 +154,24 @@ def line_paths(svg: str, group_class: str = "mark-line") -> list[list[tuple[floa
 
     walk(ET.fromstring(svg), IDENTITY, False)
     return paths
+
+
+def rule_segments(svg: str) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """The straight lines of the rule marks (a forest plot's intervals, a chart's reference lines), in page
+    pixels; axis ticks and grid lines are left out."""
+    segments: list[tuple[tuple[float, float], tuple[float, float]]] = []
+
+    def walk(node: ET.Element, matrix: Matrix, inside: bool) -> None:
+        matrix = _multiply(matrix, _parse_transform(node.get("transform")))
+        classes = (node.get("class") or "").split()
+        inside = inside or ("mark-rule" in classes and "role-mark" in classes)
+        if inside and node.tag == f"{_SVG}line":
+            x1, y1 = float(node.get("x1", "0")), float(node.get("y1", "0"))
+            x2, y2 = float(node.get("x2", "0")), float(node.get("y2", "0"))
+            segments.append((_apply(matrix, x1, y1), _apply(matrix, x2, y2)))
+            return
+        for child in node:
+            walk(child, matrix, inside)
+
+    walk(ET.fromstring(svg), IDENTITY, False)
+    return segments

@@ -179,8 +179,13 @@ class TestFlowCharts:
         journey, times = onboarding
         chart = flowcharts.forecast_chart(flow.forecast_wip(times), flow.work_in_progress(times), journey.changes)
         texts = table(chart, "flow_labels")["text"].tolist()
-        assert [text.split()[0] for text in texts] == ["50%", "85%", "95%"]
-        assert all("likely done by" in text for text in texts)
+        dates = flow.forecast_wip(times).dates
+        days = sorted(set(dates.values()))
+        assert len(texts) == len(days), "one label a date: levels done on the same day share one"
+        for text, day in zip(texts, days):
+            levels = [level for level in (50, 85, 95) if dates[level] == day]
+            assert text.replace("\n", " ").startswith(f"Done by {day.day} {day:%b %Y} at {flow.level_names(levels)} "
+                                                      "confidence")
         empty = flow.Forecast(0, (), {}, {}, "No forecast: nothing is in flight.")
         assert export_chart(flowcharts.forecast_chart(empty), "svg")
 

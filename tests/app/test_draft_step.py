@@ -32,6 +32,13 @@ class TestDraftStep:
         assert picker(at, "exit").value == ["Application rejected"]
         assert "approved · 6 end here" in picker(at, "end").options
 
+    def test_chosen_steps_wrap_whole(self) -> None:
+        """End and exit pickers take the page's width and wrap their chips onto more lines: a third of a
+        1280 x 720 page cut a chip's name and hid the next chip."""
+        at = drafting("loans.csv", LOANS)
+        for role in ("end", "exit"):
+            assert picker(at, role).proto.wrap is True, role
+
     def test_changed_choice_is_drafted(self) -> None:
         """Moving the rejection from exit to end drafts a journey with two end steps and no exit."""
         at = drafting("loans.csv", LOANS)

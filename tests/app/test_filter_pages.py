@@ -12,7 +12,7 @@ import json
 import pytest
 from app_driver import chart_specs, metric, no_exception, open_app
 
-from journeymap.ui import enter_commits, state
+from journeymap.ui import enter_commits, page_history, state
 
 DATES = "jm_w_dates"
 
@@ -57,6 +57,7 @@ class TestTypedDates:
             no_exception(at)
             bodies = [element.proto.body for element in at.get("html")]
             assert enter_commits.SCRIPT in bodies, page
+            assert page_history.SCRIPT in bodies, page  # one history entry a page visit: Back leaves the page
             assert enter_commits.FIELD in enter_commits.SCRIPT
 
 
@@ -81,7 +82,7 @@ class TestUrlFollowsWhatIsApplied:
         """Back to a URL without filters shows all cases again (the history entry is the truth)."""
         at = open_app("pages/time.py", **{"from": "2026-04-01"})
         filtered = _completed(at)
-        monkeypatch.setattr(state, "_history_navigation", lambda: True)
+        monkeypatch.setattr(state, "history_navigation", lambda: True)
         at.query_params.clear()
         at.run()
         no_exception(at)

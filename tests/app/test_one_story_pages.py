@@ -14,6 +14,7 @@ from app_driver import no_exception, open_app
 
 from journeymap.cli.main import main
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.core.numbers import format_share
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
 from journeymap.measures.hotspots import hotspot_marker
 from journeymap.ui import workshop_state
@@ -75,8 +76,8 @@ class TestPagesTellOneStory:
         no_exception(at)
         okr = stories[journey]["okrs"][0]
         week = okr["latest_week"]
-        headline = (f"{okr['statistic']} {human(week['value_s'])}, {week['progress']:.0%} of the way from baseline "
-                    "to target.")
+        headline = (f"{okr['statistic']} {human(week['value_s'])}, {format_share(week['progress'])} of the way from "
+                    "baseline to target.")
         assert any(text.startswith("##### Week of") and text.endswith(headline) for text in markdown(at))
         assert any(md(okr["sentence"]) in text for text in markdown(at))
 

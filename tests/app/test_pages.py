@@ -46,6 +46,18 @@ class TestMapPage:
         spec = json.loads(chart_specs(at)[0])
         assert spec["params"][0]["name"] == "step", "map nodes carry the 'step' selection"
 
+    def test_hotspots_are_folded_above_the_map_and_named(self) -> None:
+        """The hotspot cards fold into one line that names the three (so the map shows in the first screen at
+        1280 x 720); opened, it holds the cards."""
+        at = open_app()
+        no_exception(at)
+        folded = at.expander[0]
+        assert folded.proto.expanded is False
+        assert folded.label.replace("\\", "") == ("The top 3 hotspots, marked on the map: ① Equipment shipped · "
+                                                   "② Background check · ③ Laptop set up")
+        cards = [m.value for m in folded.markdown]
+        assert len(cards) == 3 and cards[0].startswith("**① Equipment shipped**")
+
     def test_step_details(self) -> None:
         """Choosing a step opens its details: arrival times, drop-off, rework, owner and the cases waiting there."""
         at = open_app()
@@ -149,7 +161,7 @@ class TestUrl:
         from journeymap.ui import state
 
         at = open_app(segment="location", value="Berlin")
-        monkeypatch.setattr(state, "_history_navigation", lambda: True)  # AppTest cannot press the back button
+        monkeypatch.setattr(state, "history_navigation", lambda: True)  # AppTest cannot press the back button
         at.query_params.clear()
         at.query_params.update({"journey": "purchase_request", "color": "delay_share"})
         at.run()

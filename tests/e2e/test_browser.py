@@ -36,7 +36,8 @@ def title(page: Page) -> str:
 
 class TestBrowser:
     def test_map_opens_with_hotspots_and_sentence(self, page: Page, app_url: str) -> None:
-        """The app opens on the onboarding map, with where the time goes and the three hotspots."""
+        """The app opens on the onboarding map, with where the time goes and the three hotspots; the map starts
+        in the first screen (the hotspots folded above it)."""
         for size, (width, height) in SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
             open_page(page, app_url)
@@ -45,6 +46,8 @@ class TestBrowser:
             for symbol in ("①", "②", "③"):
                 expect(page.get_by_text(symbol).first).to_be_visible()
             expect(page.locator('[data-testid="stVegaLiteChart"] svg').first).to_be_visible()
+            top = page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()
+            assert top is not None and top["y"] < 0.6 * height, f"the map starts below the first screen: {top}"
             shoot(page, f"map_{size}")
 
     def test_click_a_step_opens_its_details(self, page: Page, app_url: str) -> None:
@@ -102,7 +105,7 @@ class TestBrowser:
         with page.expect_download() as download:
             page.get_by_role("button", name="PNG image").click()
         path = download.value.path()
-        assert download.value.suggested_filename == "onboarding-map.png"
+        assert download.value.suggested_filename == "onboarding-map-all-cases.png"
         assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     def test_a_link_reopens_the_view_on_another_page(self, page: Page, app_url: str) -> None:

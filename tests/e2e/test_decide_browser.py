@@ -79,7 +79,7 @@ class TestDecideInTheBrowser:
         shoot_down(page, "flow_stuck_1280")
         with page.expect_download() as download:
             page.get_by_role("button", name="Download the cases in flight (CSV)").click()
-        assert download.value.suggested_filename == "onboarding-in-flight.csv"
+        assert download.value.suggested_filename == "onboarding-in-flight-all-cases.csv"
         assert Path(download.value.path()).read_text().startswith("case,step,label,waiting_s")
         open_tab(page, "How is the flow?")
         expect(page.get_by_text("should be done by").first).to_be_visible()

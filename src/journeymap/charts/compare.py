@@ -16,7 +16,7 @@ import pandas as pd
 
 from journeymap.charts.style import FAINT, INK, MUTED, RULE_LABEL, records, text_labels, time_unit, titled
 from journeymap.core.durations import format_seconds_as_text as human
-from journeymap.core.numbers import format_change
+from journeymap.core.numbers import format_change, format_share
 from journeymap.decide.compare import Comparison, SegmentComparison
 from journeymap.decide.whatif import WhatIf
 
@@ -47,7 +47,10 @@ def comparison_chart(comparison: Comparison, *, title: str | None = None, subtit
     table = pd.DataFrame([_interval_row(row, label, stat, first, second, comparison.min_cases)
                           for row, label in zip(rows, order) for stat in _STATS])
     low, high = _domain(table)
-    table["x_text"] = table[["hi", "change"]].max(axis=1).fillna(0.0).clip(low, high)
+    # Every label in one column right of the widest interval: beside its own interval's end, a median's label
+    # ran over the p85 interval drawn just under it.
+    right = table[["hi", "change"]].to_numpy(float)
+    table["x_text"] = float(np.clip(np.nanmax(right, initial=0.0), low, high))
     for column in ("change", "lo", "hi"):
         table[column] = table[column].clip(low, high)
     data = alt.NamedData("compare_rows")
@@ -137,11 +140,16 @@ def whatif_chart(what_if: WhatIf, *, title: str | None = None, subtitle: str | N
                           for name, column in zip(scenarios, ("before_s", "after_s"))
                           for row in quantiles.to_dict("records") if row[column] == row[column]],
                          columns=["scenario", "x", "statistic"])
-    labels = pd.DataFrame([{"x": row["after_s"] / unit_s, "ypos": 8 + 22 * i,
+    # The figures in one block in the emptier top corner, one line each; at each replayed line only its short
+    # name, one row lower per line: three long labels beside their lines ran over each other and over the
+    # next line whenever the quantiles were close.
+    replayed = [row for row in quantiles.to_dict("records") if row["after_s"] == row["after_s"]]
+    middle = float(np.median([row["after_s"] for row in replayed])) / unit_s / top if replayed else 0.0
+    corner = "left" if middle > 0.5 else "right"
+    labels = pd.DataFrame([{"x": row["after_s"] / unit_s, "ypos": 8 + 20 * i, "tag": row["statistic"],
                             "text": f"{row['statistic']} {human(row['before_s'])} → {human(row['after_s'])} "
                                     f"({format_change(row['change'])})"}
-                           for i, row in enumerate(quantiles.to_dict("records")) if row["after_s"] == row["after_s"]],
-                          columns=["x", "ypos", "text"])
+                           for i, row in enumerate(replayed)], columns=["x", "ypos", "tag", "text"])
     names = list(scenarios)
     color = alt.Color("scenario:N", title=None, legend=alt.Legend(orient="top", labelLimit=600),
                       scale=alt.Scale(domain=names, range=[FAINT, "#0072B2"]))
@@ -153,8 +161,13 @@ def whatif_chart(what_if: WhatIf, *, title: str | None = None, subtitle: str | N
     rule = alt.Chart(alt.NamedData("compare_rules")).mark_rule(strokeWidth=2).encode(
         x=alt.X("x:Q"), color=color, strokeDash=alt.StrokeDash("scenario:N", legend=None, scale=alt.Scale(
             domain=names, range=[[6, 4], [1, 0]])))
-    text = text_labels(alt.NamedData("compare_labels"), {**RULE_LABEL, "color": "#0072B2"}, x=alt.X("x:Q"),
-                       y=alt.Y("ypos:Q", scale=None), text="text:N")
+    tags = text_labels(alt.NamedData("compare_labels"), {**RULE_LABEL, "color": "#0072B2"}, x=alt.X("x:Q"),
+                       y=alt.Y("ypos:Q", scale=None), text="tag:N")
+    block = text_labels(alt.NamedData("compare_labels"), {**RULE_LABEL, "color": "#0072B2", "align": corner,
+                                                          "dx": -8 if corner == "right" else 8},
+                        x=alt.value({"expr": "width"}) if corner == "right" else alt.value(0),
+                        y=alt.Y("ypos:Q", scale=None), text="text:N")
+    text = [*tags, *block]
     note = f"{what_if.n_cases:,} completed cases replayed; lines at p50, p85 and p95 (dashed grey: as measured)"
     return finish([bars, rule, *text], {"compare_bins": bins, "compare_rules": rules, "compare_labels": labels},
                   title or f"What if: {what_if.description}", subtitle, what_if.sentence, note)
@@ -168,7 +181,7 @@ def impact_chart(impact: pd.DataFrame, *, top: int = 12, title: str | None = Non
     unit, unit_s = time_unit(float(shown["p85_impact_s"].max()) if len(shown) else 86400.0)
     labels = _unique(shown)
     table = pd.DataFrame({"label": labels, "value": shown["p85_impact_s"].to_numpy() / unit_s,
-                          "text": [f"−{human(s)} ({share:.0%})" for s, share in
+                          "text": [f"−{human(s)} ({format_share(share)})" for s, share in
                                    zip(shown["p85_impact_s"], shown["impact_share"])]})
     y = alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=320, labelColor=INK))
     top_value = float(table["value"].max()) if len(table) else 1.0

@@ -22,17 +22,19 @@ from journeymap.charts.style import (
     NICE_TICKS_S,
     OUTCOMES,
     RULE_LABEL,
+    change_labels,
     chart_subtitle,
     duration_expr,
     or_default,
-    shorten,
     text_labels,
     time_unit,
     titled,
 )
+from journeymap.charts.textfit import fit_label
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
 from journeymap.core.moments import week_start
+from journeymap.core.numbers import format_share
 from journeymap.engine.stats import quantile_of
 from journeymap.journey.model import Change, Okr
 from journeymap.measures.metrics import JourneyMetrics
@@ -58,8 +60,8 @@ def funnel_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle:
             parts = {"Moved on": row.reached - row.dropped - row.in_flight, "In flight here": row.in_flight,
                      "Dropped here": row.dropped}
         rows += [{"label": label, "outcome": name, "cases": int(n), "order": list(OUTCOMES).index(name),
-                  "share": f"{n / row.reached:.0%}" if row.reached else "–"} for name, n in parts.items()]
-        lost = f" · {row.dropped:,} dropped ({row.drop_off_rate:.0%})" if row.dropped else ""
+                  "share": f"{format_share(n / row.reached)}" if row.reached else "–"} for name, n in parts.items()]
+        lost = f" · {row.dropped:,} dropped ({format_share(row.drop_off_rate)})" if row.dropped else ""
         totals.append({"label": label, "cases": int(row.reached), "text": f"{row.reached:,}{lost}"})
     top = max((t["cases"] for t in totals), default=1) or 1
     y = alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=320, labelColor=INK))
@@ -141,7 +143,7 @@ def lead_time_trend_chart(metrics: JourneyMetrics, changes: Sequence[Change] | N
         alt.Tooltip("text:N", title="Lead time"), alt.Tooltip("n:Q", title="Completed cases", format=",")])
     layers = [_finishing_band(metrics, x), base.mark_line(strokeWidth=2.5),
               base.mark_point(filled=True, size=40).encode(shape=alt.Shape("statistic:N", legend=None))]
-    layers += _change_marks(changes, x)
+    layers += _change_marks(changes, x, [*long["week"], metrics.as_of])
     note = f"weeks with at least {MIN_WEEK_CASES} completed cases; grey: recent starts, many not finished yet"
     return titled(alt.layer(*layers).properties(width=1200, height=675), or_default(title, "Lead time week by week"),
                   or_default(subtitle, [chart_subtitle(metrics), note]))
@@ -168,6 +170,7 @@ def arrival_chart(metrics: JourneyMetrics, step: str | None = None, *, title: st
     labels = dict(zip(order, _unique_labels(steps.loc[order].reset_index())))
     table = table[table["step"].isin(order)].assign(label=lambda t: t["step"].map(labels))
     table["share"] = table["count"] / table.groupby("step")["count"].transform("sum")
+    table["share_text"] = table["share"].map(format_share)
     figures = [{"label": labels[s], "lower_s": max(float(value), _LOG_FLOOR_S), "figure": name,
                 "text": f"{name} {human(value)}"}
                for s in order for name, column in (("median", "arrival_median_s"), ("target", "target_s"))
@@ -181,7 +184,7 @@ def arrival_chart(metrics: JourneyMetrics, step: str | None = None, *, title: st
         x=x, x2="upper_s:Q", y=y, color=alt.Color("share:Q", title="Share of arrivals", scale=alt.Scale(scheme="blues"),
                                                   legend=alt.Legend(format=".0%", orient="right") if legends else None),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("range:N", title="Time to arrive"),
-                 alt.Tooltip("count:Q", title="Arrivals", format=","), alt.Tooltip("share:Q", format=".0%")])
+                 alt.Tooltip("count:Q", title="Arrivals", format=","), alt.Tooltip("share_text:N", title="Share")])
     table_figures["color"] = table_figures["figure"].map({"median": INK, "target": "#D55E00"})
     marks = alt.Chart(table_figures).mark_point(filled=True, size=120, stroke="white", strokeWidth=1, opacity=1).encode(
         x=x, y=y, color=alt.Color("color:N", scale=None),
@@ -304,41 +307,59 @@ def okr_chart(metrics: JourneyMetrics, okr: Okr, *, title: str | None = None,
     lines = pd.DataFrame([{"value": v / unit_s, "what": f"{name} {human(v)}", "c": c} for name, v, c in figures])
     rule = alt.Chart(lines).mark_rule(strokeWidth=2, strokeDash=[6, 4]).encode(y=y, color=alt.Color("c:N", scale=None))
     changes = metrics.journey.changes if metrics.journey else ()
-    layers = [line, rule, *_change_marks(changes, x),
+    layers = [line, rule, *_change_marks(changes, x, list(weekly["week"])),
               *text_labels(lines, {"align": "right", "baseline": "bottom", "dx": -4, "dy": -4, "fontWeight": "bold"},
                            x=alt.value("width"), y=y, text="what:N", color=alt.Color("c:N", scale=None))]
     chart = alt.layer(*layers).properties(width=1200, height=675)
     return titled(chart, or_default(title, okr.name), or_default(subtitle, [chart_subtitle(metrics), status.sentence]))
 
 
+_PATH_LABEL_WIDTH = 330  # pixels of a path's name beside its bar: 3 lines of it leave 450 for the bars at 820
+_PATH_LABEL_LINES = 3
+_PATH_BAR = 16  # pixels: the bar, with its figures on a line above it
+_PATH_ROW = 62  # pixels a path's row: three lines of its name (48) and air between the rows
+
+
 def paths_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: str | None = None) -> alt.LayerChart:
-    """The most common paths through the journey: cases per path, with median lead time."""
+    """The most common paths through the journey: cases per path, with median lead time.
+
+    `subtitle` is the context line (journey, data, filter); the lines under it, what is shown and path #1
+    step by step, are always there. Path #1 is named step by step; every other path by how it differs
+    from #1 ("skips Day-1 orientation"), each on up to three lines beside its bar, whole or cut with an ellipsis (the
+    tooltip has the whole path). The figures stand on a line of their own above the bar, from its
+    left end, so neither a long bar nor a long name can push them out of the chart.
+    """
     variants = metrics.variants
     first = [metrics.step_label(s) for s in variants["path"].iloc[0]] if len(variants) else []
     rows = []
     for rank, row in enumerate(variants.itertuples(index=False), start=1):
         labels = [metrics.step_label(s) for s in row.path]
-        how = "most common path" if rank == 1 else _difference(first, labels)
+        how = f"most common path: {' → '.join(labels)}" if rank == 1 else _difference(first, labels)
         last = row.path[-1] if row.path else ""
         outcome = ("Finished" if last in metrics.end_steps else "Exited" if last in metrics.exit_steps
                    else "Not finished")
         lead = f" · median lead time {human(row.median_lead_time_s)}" if pd.notna(row.median_lead_time_s) else ""
-        rows.append({"variant": f"#{rank} {shorten(how, 70)}", "count": int(row.count), "outcome": outcome,
-                     "text": f"{row.count:,} cases ({row.share:.0%}){lead}",
-                     "path": " → ".join(labels)})
+        name = fit_label(f"#{rank} {how}", _PATH_LABEL_WIDTH, 13, _PATH_LABEL_LINES)
+        rows.append({"variant": "\n".join(name), "count": int(row.count), "outcome": outcome,
+                     "text": f"{row.count:,} cases ({format_share(row.share)}){lead}", "path": " → ".join(labels)})
     table = pd.DataFrame(rows, columns=["variant", "count", "outcome", "text", "path"])
     top = max(table["count"].max() if len(table) else 1, 1)
-    y = alt.Y("variant:N", sort=list(table["variant"]), title=None, axis=alt.Axis(labelLimit=520, labelColor=INK))
-    x = alt.X("count:Q", title="Cases", scale=alt.Scale(domain=[0, top * 1.6], nice=False))
-    bars = alt.Chart(table).mark_bar(height={"band": 0.7}).encode(
+    y = alt.Y("variant:N", sort=list(table["variant"]), title=None,
+              axis=alt.Axis(labelLimit=_PATH_LABEL_WIDTH + 10, labelColor=INK, labelLineHeight=16,
+                            labelExpr="split(datum.label, '\\n')"))
+    x = alt.X("count:Q", title="Cases", scale=alt.Scale(domain=[0, top * 1.02], nice=False))
+    bars = alt.Chart(table).mark_bar(height=_PATH_BAR, yOffset=_PATH_BAR / 2).encode(
         x=x, y=y, color=alt.Color("outcome:N", title="Path ends", legend=alt.Legend(orient="top"), scale=alt.Scale(
             domain=["Finished", "Exited", "Not finished"], range=["#009E73", "#CC79A7", "#E69F00"])),
         tooltip=[alt.Tooltip("path:N", title="Path"), alt.Tooltip("text:N", title="Cases")])
-    text = alt.Chart(table).mark_text(align="left", dx=6).encode(x=x, y=y, text="text:N")
+    text = alt.Chart(table).mark_text(align="left", baseline="bottom", dx=3, dy=-2).encode(
+        x=alt.value(0), y=y, text="text:N")
+    shown = f"top {len(table)} of {metrics.n_variants:,} paths; each after #1 told by how it differs from #1"
     head = f"#1: {' → '.join(first)}" if first else "no cases"
-    shown = f"top {len(table)} of {metrics.n_variants:,} paths"
-    return titled(alt.layer(bars, text).properties(width=1200, height=675), or_default(title, "The paths cases take"),
-                  or_default(subtitle, [chart_subtitle(metrics), f"{shown}; {head}"]))
+    height = max(675, _PATH_ROW * len(table) + 240)  # a row holds three lines of name; the title, legend and axis
+    return titled(alt.layer(bars, text).properties(width=1200, height=height),
+                  or_default(title, "The paths cases take"),
+                  [or_default(subtitle, chart_subtitle(metrics)), shown, head])
 
 
 def _completed(metrics: JourneyMetrics) -> pd.DataFrame:
@@ -367,15 +388,18 @@ def _finishing_band(metrics: JourneyMetrics, x: alt.X) -> alt.Chart:
     return alt.Chart(band).mark_rect(color="#e4e7eb", opacity=0.7).encode(x=x, x2="end:T")
 
 
-def _change_marks(changes: Sequence[Change], x: alt.X) -> list[alt.Chart]:
-    """Vertical rules at dated process changes, each with its title."""
+def _change_marks(changes: Sequence[Change], x: alt.X, span: Sequence[Any]) -> list[alt.Chart]:
+    """Vertical rules at dated process changes, each with its title whole (`style.change_labels`: two short
+    lines, on the side of the rule that has room within the `span` of weeks drawn)."""
     if not changes:
         return []
-    table = pd.DataFrame([{"week": f"{c.date:%Y-%m-%d}", "text": f"{c.date:%d %b}: {shorten(c.title, 60)}",
-                           "ypos": 6 + 20 * i} for i, c in enumerate(changes)])
+    table = pd.DataFrame(change_labels(changes, span)).rename(columns={"x": "week"})
     rule = alt.Chart(table).mark_rule(color="#6b4c9a", strokeWidth=2, strokeDash=[4, 3]).encode(x=x)
-    return [rule, *text_labels(table, {**RULE_LABEL, "color": "#6b4c9a"}, x=x, y=alt.Y("ypos:Q", scale=None),
-                           text="text:N")]
+    text: list[alt.Chart] = []
+    for side, style in (("left", RULE_LABEL), ("right", {**RULE_LABEL, "align": "right", "dx": -5})):
+        text += [layer.transform_filter(f"datum.side == '{side}'") for layer in text_labels(
+            table, {**style, "color": "#6b4c9a"}, x=x, y=alt.Y("ypos:Q", scale=None), text="text:N")]
+    return [rule, *text]
 
 
 def _unique_labels(steps: pd.DataFrame) -> list[str]:

@@ -7,7 +7,6 @@ charts of "compare and decide" are all found in one place.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from journeymap.charts.compare import finish
-from journeymap.charts.style import INK, MUTED, RULE_LABEL, shorten, text_labels, time_unit
+from journeymap.charts.style import INK, MUTED, RULE_LABEL, change_labels, text_labels, time_unit
+from journeymap.charts.textfit import fit_label
 from journeymap.core.durations import format_seconds_as_text as human
-from journeymap.core.numbers import format_change
-from journeymap.decide.flow import Forecast
+from journeymap.core.numbers import format_change, format_share
+from journeymap.decide.flow import Forecast, done_by, level_names
 from journeymap.decide.pilot import PilotComparison, pilot_text
 from journeymap.journey.model import Change, Okr
 
@@ -69,18 +69,54 @@ def cumulative_flow_chart(flow: pd.DataFrame, changes: Sequence[Change] = (), *,
     order = [labels[step] for step in final[final.index.isin(chosen)].sort_values(ascending=False, kind="stable").index]
     table = pd.DataFrame({"at": _moments(table["at"]), "label": table["label"].astype(str),
                           "cases": table["cases"].astype(int)})
-    x = alt.X("at:T", title="End of week", scale=alt.Scale(type="utc"), axis=_DATE_AXIS)
+    ends = _line_ends(table, order)
+    # Room right of the last week for the names at the lines' ends (a legend beside the chart took that
+    # room from the plot, and matching nine colours to it is no reading).
+    span = [pd.Timestamp(value) for value in table["at"]]
+    domain = ([_moment(min(span)), _moment(max(span) + (max(span) - min(span)) * _END_ROOM)] if span else None)
+    x = alt.X("at:T", title="End of week", scale=alt.Scale(type="utc", domain=domain or alt.Undefined),
+              axis=_DATE_AXIS)
+    y = alt.Y("cases:Q", title="Cases that had reached the step")
+    # Ordered as the lines are (top line first, darkest) in a lightness-monotone scheme, which stays ordered
+    # for every colour-vision deficiency; plasma's hue turns from blue through magenta to orange, so
+    # neighbouring lines differ more than in viridis; its palest yellow, weak on white, is left out.
+    color = alt.Color("label:N", title=None, sort=order, legend=None,
+                      scale=alt.Scale(scheme=alt.SchemeParams("plasma", extent=[0.0, 0.8]), domain=order))
     lines = alt.Chart(alt.NamedData("flow_cumulative")).mark_line(strokeWidth=2.5, interpolate="monotone").encode(
-        x=x, y=alt.Y("cases:Q", title="Cases that had reached the step"),
-        color=alt.Color("label:N", title="Step (top line first)", sort=order,
-                        scale=alt.Scale(scheme="viridis", domain=order), legend=alt.Legend(orient="right")),
+        x=x, y=y, color=color,
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("at:T", title="By", format="%d %b %Y"),
                  alt.Tooltip("cases:Q", title="Cases", format=",")])
+    names = text_labels(alt.NamedData("flow_cumulative_ends"), {"align": "left", "dx": 6, "fontWeight": "bold"},
+                        x=alt.X("at:T"), y=alt.Y("ypos:Q"), text="name:N", color=color)
     note = ("cases that had reached each step on the main path by each week's end; the vertical gap between two "
             "lines is the work in progress between those steps")
-    layers, datasets = _with_changes([lines], {"flow_cumulative": table}, changes, "End of week",
-                                     list(table["at"]))
+    layers, datasets = _with_changes([lines, *names], {"flow_cumulative": table, "flow_cumulative_ends": ends},
+                                     changes, "End of week", list(table["at"]))
     return finish(layers, datasets, title or "Cumulative flow: work in progress by step", subtitle, note)
+
+
+_END_ROOM = 0.28  # the time axis runs on this share of its span past the last week, for the lines' names
+_NAME_WIDTH = 160  # pixels of a line's name: what that room holds on the 820-pixel chart of a 1280 x 720 page
+_PLOT_HEIGHT = 500  # pixels of a flow chart's plot, at the least (675 less its title, subtitle and axis)
+_NAME_GAP = 17  # pixels between two names at the lines' ends: 13-pixel type and a little air
+
+
+def _line_ends(table: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """Where each line's name goes: at its last point, moved up or down just enough that no two names touch."""
+    last = table[table["at"] == table["at"].max()].set_index("label")["cases"] if len(table) else pd.Series()
+    top = float(table["cases"].max()) if len(table) else 0.0
+    gap = _NAME_GAP * max(top, 1.0) / _PLOT_HEIGHT  # in cases
+    rows = [{"label": label, "at": table["at"].max(), "cases": int(last.get(label, 0))} for label in order]
+    rows.sort(key=lambda row: -row["cases"])
+    placed: list[float] = []
+    for row in rows:  # top down: each name at least a gap below the one above it
+        placed.append(min(float(row["cases"]), placed[-1] - gap) if placed else float(row["cases"]))
+    if placed and placed[-1] < 0:  # the lowest fell below the axis: lift them all
+        placed = [value - placed[-1] for value in placed]
+    # A long activity name is cut to the room right of the lines (with an ellipsis; the line's tooltip has it
+    # whole): past the room it would squeeze the plot.
+    return pd.DataFrame([{**row, "ypos": value, "name": fit_label(row["label"], _NAME_WIDTH, 13, 1, bold=True)[0]}
+                         for row, value in zip(rows, placed)], columns=["label", "at", "cases", "ypos", "name"])
 
 
 def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes: Sequence[Change] = (), *,
@@ -89,36 +125,50 @@ def forecast_chart(forecast: Forecast, wip: pd.DataFrame | None = None, changes:
     history = pd.DataFrame({"at": _moments(wip["at"]), "wip": wip["wip"].astype(int)}) if wip is not None else (
         pd.DataFrame(columns=["at", "wip"]))
     now = pd.Timestamp(wip["at"].iloc[-1]) if wip is not None and len(wip) else _start(forecast)
-    paths, labels = [], []
-    for i, level in enumerate(sorted(forecast.dates)):
-        day = forecast.dates[level]
-        if day is None or now is None:
-            continue
+    # Levels done on the same day are one line with one label ("Done by 4 Dec 2026 at 50, 85 and 95%
+    # confidence"): three labels of one date read as three forecasts that happen to agree.
+    same_day: dict[Any, list[int]] = {}
+    for level in sorted(forecast.dates):
+        if forecast.dates[level] is not None and now is not None:
+            same_day.setdefault(forecast.dates[level], []).append(level)
+    paths: list[dict[str, Any]] = []
+    labels: list[dict[str, Any]] = []
+    dashes: dict[str, list[int]] = {}
+    for i, (day, done_levels) in enumerate(sorted(same_day.items())):
         end = pd.Timestamp(day, tz="UTC")
-        line = f"{level}% likely done by {day:%d %b %Y} ({forecast.weeks[level]:g} weeks)"
-        paths += [{"at": _moment(now), "wip": forecast.wip, "level": f"{level}%", "text": line},
-                  {"at": _moment(end), "wip": 0, "level": f"{level}%", "text": line}]
-        labels.append({"at": _moment(end), "wip": 0, "ypos": 12 + 36 * len(changes) + 22 * i, "text": line})
+        name = level_names(done_levels)
+        dashes[name] = _LEVEL_DASH[done_levels[0]]
+        weeks = forecast.weeks[done_levels[0]]
+        line = f"D{done_by({level: day for level in done_levels})[1:]} ({weeks:g} week{'' if weeks == 1 else 's'})"
+        paths += [{"at": _moment(now), "wip": forecast.wip, "level": name, "text": line},
+                  {"at": _moment(end), "wip": 0, "level": name, "text": line}]
+        # On two lines, the date first: one line of it was half the width of an 820-pixel chart.
+        labels.append({"at": _moment(end), "wip": 0, "row": i, "text": line.replace(" at ", "\nat ", 1)})
     table = pd.DataFrame(paths, columns=["at", "wip", "level", "text"])
+    # The labels stand at the bottom, left of where the lines reach 0, one above the other (first date lowest):
+    # at the top they ran across the work in progress line and a change's rule.
+    top = float(max([forecast.wip, *history["wip"]]) if len(history) else forecast.wip) or 1.0
+    for label in labels:
+        label["ypos"] = top * (0.03 + 0.1 * label.pop("row"))
     x = alt.X("at:T", title=None, scale=alt.Scale(type="utc"), axis=_DATE_AXIS)
     y = alt.Y("wip:Q", title="Cases in progress", scale=alt.Scale(zero=True))
     past = alt.Chart(alt.NamedData("flow_wip")).mark_line(color=INK, strokeWidth=2.5).encode(
         x=x, y=y, tooltip=[alt.Tooltip("at:T", title="At", format="%d %b %Y"),
                            alt.Tooltip("wip:Q", title="In progress")])
-    levels = [f"{level}%" for level in sorted(_LEVEL_DASH)]
+    shown_levels = list(dashes) or [f"{level}%" for level in sorted(_LEVEL_DASH)]
+    dash_range = list(dashes.values()) or list(_LEVEL_DASH.values())
     fan = alt.Chart(alt.NamedData("flow_forecast")).mark_line(strokeWidth=2.5, color="#0072B2").encode(
         x=x, y=y, detail="level:N", tooltip=[alt.Tooltip("text:N", title="Forecast")],
         strokeDash=alt.StrokeDash("level:N", title="Forecast", legend=alt.Legend(orient="top"),
-                                  scale=alt.Scale(domain=levels, range=list(_LEVEL_DASH.values()))))
-    text = text_labels(alt.NamedData("flow_labels"), {"align": "right", "baseline": "top", "dx": -6, "color": "#0072B2",
-                                                      "fontWeight": "bold"},
-                       x=alt.X("at:T"), y=alt.Y("ypos:Q", scale=None), text="text:N")
+                                  scale=alt.Scale(domain=shown_levels, range=dash_range)))
+    text = text_labels(alt.NamedData("flow_labels"), {"align": "right", "baseline": "bottom", "dx": -16,
+                                                      "color": "#0072B2", "fontWeight": "bold"},
+                       x=alt.X("at:T"), y=alt.Y("ypos:Q"), text="text:N")
     datasets = {"flow_wip": history, "flow_forecast": table,
                 "flow_labels": pd.DataFrame(labels, columns=["at", "wip", "ypos", "text"])}
     layers, datasets = _with_changes([past, fan, *text], datasets, changes, None,
                                      [*history["at"], *table["at"]])
-    done = ", ".join(f"{day:%d %b %Y} ({level}%)" for level, day in sorted(forecast.dates.items()) if day)
-    summary = (f"{forecast.wip:,} cases in flight, done by {done} at the recent pace" if done
+    summary = (f"{forecast.wip:,} cases in flight, {done_by(forecast.dates)} at the recent pace" if same_day
                else forecast.sentence)
     return finish(layers, datasets, title or "When will today's work in progress be done?", subtitle, summary)
 
@@ -129,7 +179,7 @@ def okr_progress_chart(progress: pd.DataFrame, okr: Okr, changes: Sequence[Chang
     unit, unit_s = time_unit(okr.baseline_s)
     table = pd.DataFrame({"week": _days(progress["week"]), "value": progress["value_s"] / unit_s,
                           "text": progress["value_s"].map(human), "cases": progress["cases"].astype(int),
-                          "progress": progress["progress"]})
+                          "progress": progress["progress"].map(format_share)})
     marks = pd.DataFrame([{"value": okr.baseline_s / unit_s, "text": f"baseline {human(okr.baseline_s)}", "c": MUTED},
                           {"value": okr.target_s / unit_s, "text": f"target {human(okr.target_s)}", "c": "#009E73"}])
     x_title = "Week the cases reached the OKR's end step"
@@ -138,7 +188,7 @@ def okr_progress_chart(progress: pd.DataFrame, okr: Okr, changes: Sequence[Chang
     line = alt.Chart(alt.NamedData("flow_okr")).mark_line(point=True, color="#0072B2", strokeWidth=2.5).encode(
         x=x, y=y, tooltip=[alt.Tooltip("week:T", title="Week of", format="%d %b %Y"),
                            alt.Tooltip("text:N", title=okr.statistic), alt.Tooltip("cases:Q", title="Cases"),
-                           alt.Tooltip("progress:Q", title="Of the way to target", format=".0%")])
+                           alt.Tooltip("progress:N", title="Of the way to target")])
     rules = alt.Chart(alt.NamedData("flow_okr_marks")).mark_rule(strokeWidth=2, strokeDash=[6, 4]).encode(
         y=y, color=alt.Color("c:N", scale=None))
     text = text_labels(alt.NamedData("flow_okr_marks"), {"align": "right", "baseline": "bottom", "dx": -4, "dy": -4,
@@ -237,13 +287,7 @@ def _with_changes(layers: list[Any], datasets: dict[str, pd.DataFrame], changes:
     """
     if not changes:
         return layers, datasets
-    low, high = (_day(value) for value in (min(span), max(span))) if len(span) else (None, None)
-    rows = []
-    for i, change in enumerate(sorted(changes, key=lambda c: c.date)):
-        where = (_day(change.date) - low) / (high - low) if low is not None and high > low else 0.0
-        lines = textwrap.wrap(shorten(f"{change.date:%d %b}: {change.title}", 68), 34)
-        rows.append({"x": f"{change.date:%Y-%m-%d}", "text": "\n".join(lines), "ypos": 8 + 36 * i,
-                     "side": "right" if where > 0.5 else "left"})
+    rows = change_labels(changes, span)
     at = alt.X("x:T", title=title, scale=alt.Scale(type="utc"), axis=_DATE_AXIS)
     data = alt.NamedData("flow_changes")
     rule = alt.Chart(data).mark_rule(color=CHANGE_COLOR, strokeWidth=2, strokeDash=[4, 3]).encode(x=at)
@@ -252,12 +296,6 @@ def _with_changes(layers: list[Any], datasets: dict[str, pd.DataFrame], changes:
         text += [layer.transform_filter(f"datum.side == '{side}'") for layer in text_labels(
             data, {**style, "color": CHANGE_COLOR}, x=at, y=alt.Y("ypos:Q", scale=None), text="text:N")]
     return [*layers, rule, *text], {**datasets, "flow_changes": pd.DataFrame(rows)}
-
-
-def _day(value: Any) -> pd.Timestamp:
-    """A date or moment as a plain (naive, UTC) day."""
-    stamp = pd.Timestamp(value)
-    return (stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp).normalize()
 
 
 def _days(values: Any) -> list[str]:

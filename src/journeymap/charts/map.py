@@ -30,10 +30,12 @@ from journeymap.charts.style import (
     text_labels,
     titled,
     type_scale,
+    wrap_lines,
 )
 from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
+from journeymap.core.numbers import format_share
 from journeymap.measures.hotspots import Hotspot, automatic_steps, hotspot_marker
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.opsmeasures import OPS_MEASURES
@@ -86,7 +88,8 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     layout = journey_layout(journey, off_map, steps=detail.steps, edges=detail.edges)
     lanes = [lane for i, lane in enumerate(layout.lanes) if stages_shown is None or i < stages_shown]
     shown_lanes = {lane.stage for lane in lanes}
-    plot_width, plot_height = map_plot_size(width, height, large, titled_, max(len(subtitle_lines), 1), scale)
+    wrapped = wrap_lines([line for line in subtitle_lines if line], 760 * k, 14 * k)  # as `titled` will draw them
+    plot_width, plot_height = map_plot_size(width, height, large, titled_, max(len(wrapped), 1), scale)
     geometry = _Geometry(layout, plot_width, plot_height, k)
     nodes = _map_nodes(metrics, layout, color_by, hotspots or (), spotlight, shown_lanes, geometry)
     edges, arrows = _map_edges(metrics, layout, detail, set(nodes["step"]), spotlight, geometry, nodes,
@@ -284,8 +287,9 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
             "ring_size": (2 * radius + 8 * k) ** 2, "stage_label": stage_label.get(row.stage, "Off the map"),
             "owner": row.owner or "–", "reached_text": f"{row.reached:,}", "median_text": human(row.arrival_median_s),
             "p85_text": human(row.arrival_p85_s), "target_text": target,
-            "dropped_text": f"{row.dropped:,} ({row.drop_off_rate:.0%})", "in_flight_text": f"{row.in_flight:,}",
-            "share_text": f"{row.delay_share:.0%}", "rework_text": f"{row.rework_cases:,}",
+            "dropped_text": f"{row.dropped:,} ({format_share(row.drop_off_rate)})",
+            "in_flight_text": f"{row.in_flight:,}", "share_text": format_share(row.delay_share),
+            "rework_text": f"{row.rework_cases:,}",
             "hotspot_text": f"#{rank}" if rank else "–"})
     columns = ["step", "x", "y", "lines", "radius", "value_y", "label_y", "half_width_px", "size", "measure", "valid",
                "value_text", "opacity", "ring", "ring_size"]
@@ -417,7 +421,7 @@ def _value_text(color_by: str, value: Any) -> str:
     kind = _measure_kind(color_by)
     if kind == "score":
         return f"{value:.1f}"
-    return human(float(value)) if kind == "duration" else f"{value:.0%}" if kind == "share" else f"{value:,.3g}"
+    return human(float(value)) if kind == "duration" else format_share(value) if kind == "share" else f"{value:,.3g}"
 
 
 def _measure_color(color_by: str, title: str, nodes: pd.DataFrame, k: float, width: int) -> Any:

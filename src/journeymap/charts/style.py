@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import Any, Final
 
 import altair as alt
 import pandas as pd
 
+from journeymap.charts.textfit import text_width
 from journeymap.engine.filters import CaseFilter
 from journeymap.measures.metrics import JourneyMetrics
 
 __all__ = ["FONT", "INK", "MUTED", "FAINT", "SCHEME", "OUTCOMES", "EDGE_KINDS", "NICE_TICKS_S",
            "RULE_LABEL", "duration_expr", "titled", "chart_subtitle", "duration_ticks", "text_labels", "records",
-           "or_default", "time_unit", "shorten", "date_text"]
+           "or_default", "time_unit", "shorten", "date_text", "change_labels", "wrap_lines"]
 
 INK, MUTED, FAINT = "#1f2933", "#52606d", "#9aa5b1"
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
@@ -49,9 +51,10 @@ def titled(chart: Any, title: str | None, subtitle: str | Sequence[str] | None =
     padding = {side: 12 * k for side in ("left", "top", "right", "bottom")}  # Streamlit edits padding.bottom
     chart = chart.properties(autosize=alt.AutoSizeParams(type="fit", contains="padding"), padding=padding)
     if title or subtitle:
+        lines = wrap_lines([subtitle] if isinstance(subtitle, str) else list(subtitle or []), 760 * k, 14 * k)
         chart = chart.properties(title=alt.TitleParams(
-            text=title or "", subtitle=subtitle or "", anchor="start", fontSize=22 * k, subtitleFontSize=14 * k,
-            color=INK, subtitleColor=MUTED, offset=14 * k))
+            text=title or "", subtitle=lines[0] if len(lines) == 1 else lines or "", anchor="start",
+            fontSize=22 * k, subtitleFontSize=14 * k, color=INK, subtitleColor=MUTED, offset=14 * k))
     return (chart.configure(font=FONT, background="white")
             .configure_view(stroke=None)
             .configure_axis(tickCount=8, labelFontSize=13 * k, titleFontSize=14 * k, labelColor=MUTED, titleColor=INK,
@@ -89,6 +92,64 @@ def duration_ticks(top: float, most: int = 6) -> list[float]:
 
 
 RULE_LABEL = {"align": "left", "dx": 5, "baseline": "top", "fontWeight": "bold"}
+_CHANGE_LINE = 34  # characters a line of a change's title: two lines fit beside its rule on a 820-pixel chart
+
+
+def change_labels(changes: Sequence[Any], span: Sequence[Any]) -> list[dict[str, Any]]:
+    """Rows for the titles of dated process changes on a time axis: the day, the title on at most two
+    short lines, a height (one below the other) and the side of the rule it reads on.
+
+    A title reads to the right of its rule, or to the left when the change falls in the right half
+    of the time `span` (first and last moment drawn), so it stays inside the chart whole: a title
+    running off the right edge is cut, and in a chart that fits its container it also squeezes the plot.
+    """
+    days = [_day(value) for value in span]
+    low, high = (min(days), max(days)) if days else (None, None)
+    rows = []
+    for i, change in enumerate(sorted(changes, key=lambda c: c.date)):
+        where = (_day(change.date) - low) / (high - low) if low is not None and high is not None and high > low else 0.0
+        lines = textwrap.wrap(shorten(f"{change.date:%d %b}: {change.title}", 2 * _CHANGE_LINE), _CHANGE_LINE)
+        rows.append({"x": f"{change.date:%Y-%m-%d}", "text": "\n".join(lines), "ypos": 8 + 36 * i,
+                     "side": "right" if where > 0.5 else "left"})
+    return rows
+
+
+def wrap_lines(lines: Sequence[str], width: float = 760, size: float = 14) -> list[str]:
+    """Subtitle lines wrapped to `width` pixels of `size`-pixel type (measured in the shipped font): Vega cuts
+    a longer subtitle line with an ellipsis at the chart's width, and a 1280 x 720 page gives a chart 820.
+    A line breaks between its " · " parts first (the journey, the dates, the filter stay whole), and between
+    words only inside a part too long for a line of its own."""
+    wrapped: list[str] = []
+    for line in lines:
+        current = ""
+        for part in line.split(" · "):
+            candidate = f"{current} · {part}" if current else part
+            if not current or text_width(candidate, size) <= width:
+                current = candidate
+                continue
+            wrapped += _wrap_words(current, width, size)
+            current = part
+        wrapped += _wrap_words(current, width, size)
+    return wrapped
+
+
+def _wrap_words(line: str, width: float, size: float) -> list[str]:
+    """A line wrapped between words to `width` pixels."""
+    wrapped: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and text_width(candidate, size) > width:
+            wrapped.append(current)
+            candidate = word
+        current = candidate
+    return [*wrapped, current]
+
+
+def _day(value: Any) -> pd.Timestamp:
+    """A date or moment as a plain (naive, UTC) day."""
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp).normalize()
 
 
 def text_labels(data: Any, mark: dict[str, Any], halo: float = 4, **encoding: Any) -> list[alt.Chart]:

@@ -13,7 +13,7 @@ from journeymap.cli.options import add_events_options, add_time_option, command,
 from journeymap.core.durations import clock_words, format_seconds_as_text
 from journeymap.core.errors import JourneyError
 from journeymap.core.jsonable import plain, records
-from journeymap.core.numbers import format_change
+from journeymap.core.numbers import format_change, format_share
 from journeymap.decide.compare import Comparison, SegmentComparison, compare_change, compare_segment, latest_change
 from journeymap.decide.pilot import GROUPS, PilotComparison, compare_pilot, parse_pilot, pilot_text
 from journeymap.decide.whatif import WhatIf, p85_impact, what_if
@@ -241,8 +241,8 @@ def _whatif_table(result: WhatIf) -> str:
 
 def _impact_table(impact: pd.DataFrame) -> str:
     lines = ["If a step's arrival times were halved, p85 lead time would fall by:", ""]
-    lines += [f"{str(row.label)[:32]:32} {format_seconds_as_text(row.p85_impact_s):>9} {row.impact_share:>6.1%}"
-              for row in impact.itertuples(index=False)]
+    lines += [f"{str(row.label)[:32]:32} {format_seconds_as_text(row.p85_impact_s):>9} "
+              f"{format_share(row.impact_share, 1):>6}" for row in impact.itertuples(index=False)]
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from journeymap.cli.options import (
     read_log,
 )
 from journeymap.core.durations import format_seconds_as_text, parse_duration
+from journeymap.core.numbers import format_share
 from journeymap.journey.definition import journey_to_yaml
 from journeymap.measures.draft import draft_header, draft_journey, propose_draft
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
@@ -107,7 +108,7 @@ def _table(metrics: JourneyMetrics, summary: dict[str, Any]) -> str:
         lines.append(f"{str(step['label'])[:32]:32} {step['reached']:>8,} "
                      f"{format_seconds_as_text(step['arrival_median_s']):>10} "
                      f"{format_seconds_as_text(step['arrival_p85_s']):>10} {step['dropped']:>8,} "
-                     f"{step['delay_share']:>6.0%}")
+                     f"{format_share(step['delay_share']):>6}")
     lines += ["", "hotspots:"] + [f"  {i}. {h['sentence']}" for i, h in enumerate(summary["hotspots"], 1)]
     if "flow_efficiency" in summary:
         lines += ["", "flow efficiency: " + summary["flow_efficiency"]["sentence"]]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.moments import to_epoch_us
-from journeymap.core.numbers import format_change
+from journeymap.core.numbers import format_change, format_share
 from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES, distinct_keys, quantile_of
 from journeymap.journey.model import Change, Journey
 from journeymap.measures.casetimes import CaseTimes
@@ -116,7 +116,7 @@ def _compare(times: CaseTimes, data: _Sorted, groups: tuple[np.ndarray, np.ndarr
     open_share = [float((g & ~settled).sum() / max(int(g.sum()), 1)) for g in groups]
     lead_row.update({f"in_flight_share_{name}": share for name, share in zip(names, open_share)})
     if max(open_share) > OPEN_CAUTION:  # slow cases finish last: lead times of a young group look short
-        lead_row["verdict"] += (f" Caution: {max(open_share):.0%} of the {names[int(np.argmax(open_share))]} "
+        lead_row["verdict"] += (f" Caution: {format_share(max(open_share))} of the {names[int(np.argmax(open_share))]} "
                                 "cases are still open, and the slow ones finish last.")
     done = [(int((g & times.status_is("completed")).sum()), int((g & settled).sum())) for g in groups]
     completion = _rate_difference("Completion" + tag, [(c, s - c, 0) for c, s in done], names, min_cases,
@@ -250,8 +250,9 @@ def _rate_difference(label: str, counts: list[tuple[int, int, int]], names: tupl
         low, high = (float(x) for x in np.nanquantile(rates[1] - rates[0], [(1 - LEVEL) / 2, (1 + LEVEL) / 2]))
     row.update({"change": change, "ci_low": low, "ci_high": high, "significant": bool(low > 0 or high < 0)})
     a, b = (row[f"rate_{n}"] for n in names)
-    row["verdict"] = (f"{label}: {a:.0%} {names[0]}, {b:.0%} {names[1]} ({format_change(change, True)}, 95% CI "
-                      f"{format_change(low, True)} to {format_change(high, True)})." if change == change else
+    row["verdict"] = (f"{label}: {format_share(a)} {names[0]}, {format_share(b)} {names[1]} "
+                      f"({format_change(change, True)}, 95% CI {format_change(low, True)} to "
+                      f"{format_change(high, True)})." if change == change else
                       f"{label}: too few cases to tell ({counts[0][0] + counts[0][1]} {names[0]}, "
                       f"{counts[1][0] + counts[1][1]} {names[1]}; {min_cases} each needed).")
     return row

@@ -24,8 +24,8 @@ from journeymap.measures.casetimes import CaseTimes
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.waiting import in_flight_cases
 
-__all__ = ["Forecast", "weekly_throughput", "work_in_progress", "cumulative_flow", "forecast_wip",
-           "stuck_cases", "stuck_by_step", "stuck_cases_csv"]
+__all__ = ["Forecast", "done_by", "level_names", "weekly_throughput", "work_in_progress", "cumulative_flow",
+           "forecast_wip", "stuck_cases", "stuck_by_step", "stuck_cases_csv"]
 
 _DAY_US = 86_400_000_000
 _WEEK_US = 7 * _DAY_US
@@ -90,10 +90,28 @@ def forecast_wip(times: CaseTimes, *, history_weeks: int = 12, runs: int = 10_00
     needed = np.where(done.any(axis=1), done.argmax(axis=1) + 1, np.inf)
     weeks = {level: float(np.quantile(needed, level / 100, method="inverted_cdf")) for level in _LEVELS}
     dates = {level: as_of + dt.timedelta(weeks=w) if np.isfinite(w) else None for level, w in weeks.items()}
-    sentence = (f"The {wip:,} cases in flight should be done by {dates[50]} (50%), {dates[85]} (85%) or "
-                f"{dates[95]} (95%), at the {len(history)} last weeks' pace of "
+    sentence = (f"The {wip:,} cases in flight should be {done_by(dates)}, at the {len(history)} last weeks' pace of "
                 f"{min(history)}–{max(history)} completions a week.")
     return Forecast(wip, history, weeks, dates, sentence)
+
+
+def done_by(dates: dict[int, dt.date | None]) -> str:
+    """When a forecast's levels are done, in words; levels on the same day share it ("done by 4 Dec 2026 at
+    50, 85 and 95% confidence"), so three equal dates do not read as three forecasts."""
+    days: dict[dt.date, list[int]] = {}
+    for level, day in sorted(dates.items()):
+        if day is not None:
+            days.setdefault(day, []).append(level)
+    if not days:
+        return "not done within the forecast's horizon"
+    parts = [f"{day.day} {day:%b %Y} at {level_names(levels)} confidence" for day, levels in sorted(days.items())]
+    return "done by " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1])
+
+
+def level_names(levels: list[int]) -> str:
+    """50 -> "50%"; 50, 85, 95 -> "50, 85 and 95%"."""
+    named = [str(level) for level in levels]
+    return (named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]) + "%"
 
 
 def stuck_cases(metrics: JourneyMetrics, times: CaseTimes) -> pd.DataFrame:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.errors import JourneyError
-from journeymap.core.numbers import format_change
+from journeymap.core.numbers import format_change, format_share
 from journeymap.decide.compare import (
     OPEN_CAUTION,
     _Sorted,
@@ -136,8 +136,9 @@ def compare_pilot(times: CaseTimes, date: dt.date | str, pilot: Pilot | Mapping[
     worst = max(shares, key=shares.__getitem__)
     if shares[worst] > OPEN_CAUTION:  # as compare: slow cases finish last, so a young group looks fast
         who, when = worst.split("_")
-        lead["verdict"] += (f" Caution: {shares[worst]:.0%} of the {'pilot' if who == 'pilot' else 'others'}' cases "
-                            f"{when} the change are still open, and the slow ones finish last.")
+        lead["verdict"] += (f" Caution: {format_share(shares[worst])} of the "
+                            f"{'pilot' if who == 'pilot' else 'others'}' cases {when} the change are still open, "
+                            "and the slow ones finish last.")
     rows = []
     for code in range(len(times.steps)):
         arrivals = [data.arrivals(code, g) for g in groups]

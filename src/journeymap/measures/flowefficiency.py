@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.core.numbers import format_share
 from journeymap.measures.casetimes import CaseTimes
 
 __all__ = ["FlowEfficiency", "flow_efficiency", "with_flow_efficiency", "STEP_COLUMNS"]
@@ -47,8 +48,9 @@ class FlowEfficiency:
         e2e = self.end_to_end
         if not e2e["cases"]:
             return "No completed case has a start time on every step, so flow efficiency cannot be told."
-        text = (f"{e2e['flow_efficiency']:.0%} of the lead time is work, {1 - e2e['flow_efficiency']:.0%} waiting "
-                f"({e2e['cases']:,} completed cases with start times)")
+        text = (f"{format_share(e2e['flow_efficiency'])} of the lead time is work, "
+                f"{format_share(1 - e2e['flow_efficiency'])} waiting ({e2e['cases']:,} completed cases with start "
+                "times)")
         if len(self.longest_waits):
             text += f"; cases wait longest before work starts at {self.longest_waits['sentence'].iloc[0]}"
         return text + "."
@@ -64,7 +66,7 @@ def flow_efficiency(times: CaseTimes, top: int = 5) -> FlowEfficiency | None:
     longest = longest.head(top)
     longest = longest.assign(sentence=[
         f"{row.label}: a median {human(row.wait_median_s)} waiting, then {human(row.work_median_s)} of work "
-        f"(flow efficiency {row.flow_efficiency:.0%})" for row in longest.itertuples(index=False)])
+        f"(flow efficiency {format_share(row.flow_efficiency)})" for row in longest.itertuples(index=False)])
     return FlowEfficiency(steps, _end_to_end(times, work, timed), longest.reset_index(drop=True))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from journeymap.core.durations import format_seconds_as_text
+from journeymap.core.numbers import format_share
 from journeymap.measures.metrics import JourneyMetrics
 
 __all__ = ["Hotspot", "find_hotspots", "where_time_goes", "hotspot_marker", "automatic_steps", "handoff_sentence",
@@ -104,16 +105,17 @@ def where_time_goes(metrics: JourneyMetrics) -> str:
     steps = metrics.steps[metrics.steps["delay_share"] > 0]
     timers = steps[steps["step"].isin(automatic)]
     top = steps[~steps["step"].isin(automatic)].nlargest(3, "delay_share")
-    parts = [f"{row.label} ({row.delay_share:.0%})" for row in top.itertuples()]
+    parts = [f"{row.label} ({format_share(row.delay_share)})" for row in top.itertuples()]
     working = " of working time" if metrics.time == "working" else ""
     finished = (f"{completed:,} cases finished in a median of {format_seconds_as_text(metrics.lead_time['median_s'])}"
                 f"{working} (p85 {format_seconds_as_text(metrics.lead_time['p85_s'])})")
     if timers.empty:
-        return f"{finished}; {top['delay_share'].sum():.0%} of that time is spent waiting to reach {_join(parts)}."
+        return (f"{finished}; {format_share(top['delay_share'].sum())} of that time is spent waiting to reach "
+                f"{_join(parts)}.")
     waits = (timers["label"].iloc[0] if len(timers) == 1 else
-             _join([f"{row.label} ({row.delay_share:.0%})" for row in timers.itertuples()]))
-    return (f"{finished}; {timers['delay_share'].sum():.0%} of that time is the automatic wait for {waits}, and "
-            f"{top['delay_share'].sum():.0%} is spent waiting to reach {_join(parts)}.")
+             _join([f"{row.label} ({format_share(row.delay_share)})" for row in timers.itertuples()]))
+    return (f"{finished}; {format_share(timers['delay_share'].sum())} of that time is the automatic wait for "
+            f"{waits}, and {format_share(top['delay_share'].sum())} is spent waiting to reach {_join(parts)}.")
 
 
 def automatic_steps(metrics: JourneyMetrics) -> set[str]:
@@ -141,9 +143,10 @@ def _sentence(row: Any, kinds: list[str], metrics: JourneyMetrics) -> str:
         parts.append(f"{statistic} {format_seconds_as_text(_target_actual(row))}{working} against a target of "
                      f"{format_seconds_as_text(row.target_s)}")
     if "drop_off" in kinds:
-        parts.append(f"{_cases(row.dropped)} ({row.drop_off_rate:.0%}) went silent here")
+        parts.append(f"{_cases(row.dropped)} ({format_share(row.drop_off_rate)}) went silent here")
     if "rework" in kinds:
-        parts.append(f"{_cases(row.rework_cases)} ({row.rework_cases / row.reached:.0%}) did it more than once")
+        parts.append(f"{_cases(row.rework_cases)} ({format_share(row.rework_cases / row.reached)}) did it more "
+                     "than once")
     return f"{row.label}: {', '.join(parts)}."
 
 
@@ -153,7 +156,7 @@ def _delay_phrase(row: Any, metrics: JourneyMetrics, with_spread: bool) -> str:
     A share can come from one long wait per case (median and p85 say it), from many short
     visits that add up (say how many), or from a few very long waits (say the tail).
     """
-    share = f"{row.delay_share:.0%} of {_end_phrase(metrics)}"
+    share = f"{format_share(row.delay_share)} of {_end_phrase(metrics)}"
     median, mean, p95 = row.arrival_median_s, row.arrival_mean_s, row.arrival_p95_s
     if median is None or median != median:
         return share
@@ -203,8 +206,8 @@ def _with_handoffs(hotspots: list[Hotspot], metrics: JourneyMetrics, automatic: 
 
 def handoff_sentence(label: str, row: Any, metrics: JourneyMetrics) -> str:
     """'IT Procurement → IT Service Desk: 31% of lead time waits at this handoff, 1.4 handoffs per case, ...'."""
-    return (f"{label}: {row.share_of_lead_time:.0%} of lead time waits at this handoff, {row.per_case:.1f} handoffs "
-            f"per case, median {format_seconds_as_text(row.median_s)}, most of it before "
+    return (f"{label}: {format_share(row.share_of_lead_time)} of lead time waits at this handoff, "
+            f"{row.per_case:.1f} handoffs per case, median {format_seconds_as_text(row.median_s)}, most of it before "
             f"{metrics.step_label(row.step)}.")
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from journeymap.core.durations import format_seconds_as_text
 from journeymap.core.moments import week_start
+from journeymap.core.numbers import format_share
 from journeymap.engine.prepare import PreparedEvents, to_pandas
 from journeymap.engine.stats import quantile_of
 from journeymap.engine.workingtime import CLOCK
@@ -128,7 +129,7 @@ def _sentence(metrics: JourneyMetrics, okr: Okr, current: float | None, cases: i
     if current is None:
         return f"The {span}: no completed case has gone from one to the other yet; {goal}."
     where = ("on target" if current <= okr.target_s else
-             f"{progress:.0%} of the way from baseline to target" if progress is not None else "off target")
+             f"{format_share(progress)} of the way from baseline to target" if progress is not None else "off target")
     return (f"The {span}: now {format_seconds_as_text(current)} over {cases:,} completed "
             f"{'case' if cases == 1 else 'cases'}, {where}; {goal}.")
 

@@ -58,12 +58,13 @@ def show(view: data.View, build: Callable[[], Any], memo_key: Hashable, name: st
          **options: Any) -> Any:
     """Draw the chart `build` makes (once per view and `memo_key`) with its downloads.
 
-    `options` go to `st.vega_lite_chart`; returns what Streamlit returns (the selection state when
+    `name` (the journey and the chart) and the view's filter name the downloaded files. `options` go to
+    `st.vega_lite_chart`; returns what Streamlit returns (the selection state when
     `on_select` is given).
     """
     chart, spec = view.memo(("chart", memo_key), lambda: _built(build))
     shown = st.vega_lite_chart(spec=spec, theme=None, key=key, **options)
-    downloads.show(chart, name, key=f"dl_{key}")
+    downloads.show(chart, f"{name} {downloads.filter_name(view.case_filter)}", key=f"dl_{key}")
     return shown
 
 

@@ -2,8 +2,9 @@
 
 Per-case times (`journeymap.measures.casetimes`) are extracted once per source and filter, as the figures
 of `data.view` are, and every result built on them (a comparison, a replay, the p85 impact) once
-per its inputs. Page options (a change date, a step to fix) live in the URL beside the sidebar's,
-read defensively: a value that does not fit falls back to the default and leaves the URL.
+per its inputs. Page options (a change date, a step to fix) live in the session and are shown in the
+URL beside the sidebar's, read from it defensively: a value that does not fit falls back to the
+default and leaves the URL.
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ from journeymap.engine.filters import filter_events
 from journeymap.measures.casetimes import CaseTimes, case_step_times
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.opsmeasures import OPS_MEASURES, OpsMeasures, ops_measures, with_ops_measures
-from journeymap.ui import data
+from journeymap.ui import data, state
 
 __all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "map_metrics", "measures", "ops",
            "pilot", "comparison",
-           "segments", "replay", "stuck", "group_sizes", "option", "remember", "forget_other_journeys",
+           "segments", "replay", "stuck", "group_sizes", "option", "remember", "keep", "forget_other_journeys",
            "interval", "pair"]
 
 P85_IMPACT = "p85_impact_s"
 MEASURES: dict[str, str] = {**mapchart.MEASURES, P85_IMPACT: "p85 impact (time saved if halved)"}
 PAGE_PARAMS = ("change", "window", "by", "fix", "how", "pct", "okr", "pilot", "pilot_date")  # this module's URL options
-_JOURNEY_KEY = "jm_decide_journey"
+_JOURNEY_KEY, _OPTIONS_KEY = "jm_decide_journey", "jm_page_options"
 _TIMES_ENTRIES = 8  # per-case arrays are ~50 bytes an event: keep few
 _CACHE_ENTRIES = 48
 T = TypeVar("T")
@@ -172,29 +173,49 @@ def group_sizes(case_times: CaseTimes, day: dt.date, window_days: int | None) ->
 
 
 def option(name: str, key: str, parse: Callable[[str], T | None], default: T) -> T:
-    """A page option from the URL (`?name=`), or the default; sets the widget `key` to it before it is drawn."""
-    raw = st.query_params.get(name)
+    """A page option as applied in this session, or the default; sets the widget `key` to it before it is drawn.
+
+    The URL (`?name=`) is read once, when the session first meets the option (a link opened), and again when
+    the browser's Back or Forward button brings other options; on every other run the URL the browser sends
+    can be older than the choice made a moment ago (a widget changed, then at once a click elsewhere), and
+    reading it would undo that choice. The URL is then written from what is applied, as the sidebar's is.
+    """
+    options = _options()
+    raw = options[name] if name in options and not state.history_navigation() else st.query_params.get(name)
     value = None
     if raw is not None:
         try:
             value = parse(raw)
         except (ValueError, TypeError, JourneyError):
             value = None
-        if value is None:
-            del st.query_params[name]
+    keep(name, None if value is None else raw)
     chosen = default if value is None else value
     st.session_state[key] = chosen
     return chosen
 
 
 def remember(name: str, key: str, default: Any, text: Callable[[Any], str] = str) -> None:
-    """Widget callback: keep the widget's value in the URL (left out when it is the default)."""
+    """Widget callback: apply the widget's value as the option `name` (left out of the URL when it is the default)."""
     value = st.session_state.get(key)
-    if value is None or value == default:
+    keep(name, None if value is None or value == default else text(value))
+
+
+def keep(name: str, text: str | None) -> None:
+    """Apply a page option (its URL text, or None for the default) and write it into the URL."""
+    _options()[name] = text
+    if text is None:
         if name in st.query_params:
             del st.query_params[name]
-    else:
-        st.query_params[name] = text(value)
+    elif st.query_params.get(name) != text:
+        st.query_params[name] = text
+
+
+def _options() -> dict[str, str | None]:
+    """The page options applied in this session: name -> its URL text, None for the default."""
+    options = st.session_state.get(_OPTIONS_KEY)
+    if not isinstance(options, dict):
+        options = st.session_state[_OPTIONS_KEY] = {}
+    return options
 
 
 def forget_other_journeys(source_id: str) -> None:
@@ -202,8 +223,7 @@ def forget_other_journeys(source_id: str) -> None:
     shown = st.session_state.get(_JOURNEY_KEY)
     if shown is not None and shown != source_id:
         for name in PAGE_PARAMS:
-            if name in st.query_params:
-                del st.query_params[name]
+            keep(name, None)
     st.session_state[_JOURNEY_KEY] = source_id
 
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import streamlit as st
 
-__all__ = ["show", "file_stem"]
+from journeymap.engine.filters import CaseFilter
+
+__all__ = ["show", "file_stem", "filter_name"]
 
 _LABELS = {"png": "PNG image", "svg": "SVG drawing", "pdf": "PDF", "html": "HTML page"}
 
@@ -16,7 +18,17 @@ _LABELS = {"png": "PNG image", "svg": "SVG drawing", "pdf": "PDF", "html": "HTML
 def file_stem(name: str) -> str:
     """A safe file name stem from a chart name: lower-case words joined by dashes."""
     stem = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return stem[:80] or "chart"
+    return stem[:120].rstrip("-") or "chart"
+
+
+def filter_name(case_filter: CaseFilter) -> str:
+    """The filter in a file name's words ("all cases", "2026-03-01 to 2026-05-31 department Sales Finance"),
+    so two downloads of one chart under two filters never share a name."""
+    parts = []
+    if case_filter.start or case_filter.end:
+        parts.append(f"{case_filter.start or 'start'} to {case_filter.end or 'end'}")
+    parts += [f"{column} {' '.join(values)}" for column, values in case_filter.segments.items() if values]
+    return " ".join(parts) or "all cases"
 
 
 def show(chart: Any, name: str, key: str) -> None:

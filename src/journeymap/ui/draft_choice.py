@@ -51,13 +51,14 @@ def show(log: EventLog, key: str) -> DraftChoice:
     st.caption(f"How the {proposal.n_cases:,} cases of this log start and end. The draft measures a case as "
                "completed when its last event is at an end step (lead time = last event − first event); "
                "exit steps are negative outcomes such as rejections. Change them if they are wrong.")
-    left, middle, right = st.columns(3)
-    start = left.selectbox("Start step", [s for s, _ in proposal.starts], key=f"{key}_start",
-                           format_func=lambda a: f"{a} · {starting[a]:,} start here")
-    end = middle.multiselect("End steps", by_ending, default=list(proposal.outcomes.end_steps), key=f"{key}_end",
-                             format_func=lambda a: f"{a} · {ending.get(a, 0):,} end here")
-    exit_ = right.multiselect("Exit steps", by_ending, default=list(proposal.outcomes.exit_steps),
-                              key=f"{key}_exit", format_func=lambda a: f"{a} · {ending.get(a, 0):,} end here")
+    # The start on a row of its own half; end and exit steps each the full width, their chips wrapped onto
+    # more lines: a third of a 1280 x 720 page cut a chip's name and hid the second chip.
+    start = st.columns(2)[0].selectbox("Start step", [s for s, _ in proposal.starts], key=f"{key}_start",
+                                       format_func=lambda a: f"{a} · {starting[a]:,} start here")
+    end = st.multiselect("End steps (completed)", by_ending, default=list(proposal.outcomes.end_steps),
+                         key=f"{key}_end", format_func=lambda a: f"{a} · {ending.get(a, 0):,} end here", wrap=True)
+    exit_ = st.multiselect("Exit steps (negative outcomes)", by_ending, default=list(proposal.outcomes.exit_steps),
+                           key=f"{key}_exit", format_func=lambda a: f"{a} · {ending.get(a, 0):,} end here", wrap=True)
     if proposal.automatic:
         st.caption(md(f"Reached by a timer, not by work: {', '.join(proposal.automatic)}. The wait counts in "
                       "lead time but is not ranked as a hotspot."))

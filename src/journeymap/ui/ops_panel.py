@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.core.numbers import format_share
 from journeymap.measures.opsmeasures import OPS_MEASURES, OpsMeasures
 from journeymap.ui.text import md
 
@@ -59,7 +60,7 @@ def _flow(ops: OpsMeasures) -> None:
     if len(waits):
         st.dataframe(pd.DataFrame({"Step": waits["label"], "Median wait before work": waits["wait_median_s"].map(human),
                                    "Median work": waits["work_median_s"].map(human),
-                                   "Flow efficiency": waits["flow_efficiency"].map(lambda v: f"{v:.0%}")}),
+                                   "Flow efficiency": waits["flow_efficiency"].map(lambda v: f"{format_share(v)}")}),
                      hide_index=True, width="stretch", height="content")
         st.caption("Wait: from the previous event's completion to this step's start; work: from its start to its "
                    "completion. Flow efficiency: work over the whole time to arrive.")
@@ -75,7 +76,7 @@ def show_step(ops: OpsMeasures, step: str) -> None:
             cells += [("Wait before work", human(row["wait_median_s"]), "Median time from the previous event to "
                        "this step's start."),
                       ("Work", human(row["work_median_s"]), "Median time from this step's start to its completion."),
-                      ("Flow efficiency", f"{row['flow_efficiency']:.0%}", "Work over the whole time to arrive "
+                      ("Flow efficiency", format_share(row["flow_efficiency"]), "Work over the whole time to arrive "
                        f"({int(row['timed_arrivals']):,} arrivals with a start time).")]
     if ops.satisfaction is not None:
         rows = ops.satisfaction.steps[ops.satisfaction.steps["step"] == step]

@@ -86,8 +86,4 @@ def _remember_pilot(default: str, column_changed: bool) -> None:
     """Keep the pilot in the URL as COL=VALUE; a new column leaves the value open ("COL=": its most common one)."""
     column = st.session_state[COLUMN_KEY]
     text = f"{column}=" if column_changed else f"{column}={st.session_state[VALUE_KEY]}"
-    if text == default:
-        if "pilot" in st.query_params:
-            del st.query_params["pilot"]
-    else:
-        st.query_params["pilot"] = text
+    decide.keep("pilot", None if text == default else text)

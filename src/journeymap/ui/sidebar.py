@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from journeymap.ui import data, enter_commits, state
+from journeymap.ui import data, enter_commits, page_history, state
 from journeymap.ui.state import Selection
 from journeymap.ui.text import md
 
@@ -61,6 +61,7 @@ def show() -> Selection:
         for note in selection.notes:
             st.warning(md(note), icon=":material/link_off:")
         enter_commits.enable()
+        page_history.enable()
     return selection
 
 
@@ -140,7 +141,7 @@ def _segment_widgets(selection: Selection, source: data.Source) -> None:
     options = data.segment_options(source, selection.segment)
     st.session_state[VALUES_KEY] = [value for value in selection.values if value in options]
     st.multiselect(md(f"{selection.segment} is any of"), options, key=VALUES_KEY, on_change=_values_changed,
-                   placeholder="Choose values (none = all cases)")
+                   placeholder="Choose values (none = all cases)", wrap=True)
 
 
 def _time_widget(selection: Selection, source: data.Source) -> None:

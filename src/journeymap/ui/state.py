@@ -18,7 +18,8 @@ from journeymap.engine.filters import CaseFilter
 from journeymap.ui.text import md
 
 __all__ = ["Selection", "parse_query", "to_query", "current", "store", "update", "choose", "read_url", "write_url",
-           "flash", "show_flash", "has_selection", "url_changed_outside", "DEFAULT_JOURNEY", "DEFAULT_COLOR", "PARAMS"]
+           "flash", "show_flash", "has_selection", "url_changed_outside", "history_navigation",
+           "DEFAULT_JOURNEY", "DEFAULT_COLOR", "PARAMS"]
 
 DEFAULT_JOURNEY = "onboarding"
 DEFAULT_COLOR = "delay_share"  # the map's default (mapchart.DEFAULT_MEASURE): the ① hotspot is the darkest step
@@ -159,10 +160,10 @@ def url_changed_outside() -> bool:
     """
     ours = {key: value for key, value in read_url().items() if key in PARAMS}
     written = st.session_state.get(_WRITTEN_KEY)
-    return written is not None and ours != written and _history_navigation()
+    return written is not None and ours != written and history_navigation()
 
 
-def _history_navigation() -> bool:
+def history_navigation() -> bool:
     """True when this run was started by the browser's back or forward button."""
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from journeymap.charts import explorer as charts
 from journeymap.core.durations import format_seconds_as_text as human
+from journeymap.core.numbers import format_share
 from journeymap.measures.waiting import in_flight_cases
 from journeymap.ui import charting, data, decide, ops_panel
 from journeymap.ui.text import md
@@ -49,11 +50,11 @@ def show(view: data.View, step: str) -> None:
     cols[2].metric("p85 arrival", human(_number(row["arrival_p85_s"])), delta=_target_delta(row),
                    delta_color="inverse", help="85% of arrivals took at most this long.")
     cols[3].metric("Went silent here", f"{int(row['dropped']):,}", help="Dropped cases whose last event is here.",
-                   delta=f"{row['drop_off_rate']:.1%} of reached" if reached else None, delta_color="off",
+                   delta=f"{format_share(row['drop_off_rate'], 1)} of reached" if reached else None, delta_color="off",
                    delta_arrow="off")
     cols[4].metric("Did it twice or more", f"{int(row['rework_cases']):,}",
-                   delta=f"{row['rework_cases'] / reached:.1%} of reached" if reached else None, delta_color="off",
-                   delta_arrow="off", help="Cases that reached this step more than once (rework).")
+                   delta=f"{format_share(row['rework_cases'] / reached, 1)} of reached" if reached else None,
+                   delta_color="off", delta_arrow="off", help="Cases that reached this step more than once (rework).")
     ops_panel.show_step(decide.ops(view), step)
     charting.show(view, lambda: charts.arrival_chart(view.metrics, step=step), ("arrival", step),
                   f"{view.source.journey.id} {step} arrival times", f"jm_arrival_{step}")
