@@ -13,7 +13,6 @@ import streamlit as st
 from journeymap.charts.mapdetail import MapDetail, map_detail
 from journeymap.ui import data
 from journeymap.ui.state import Selection
-from journeymap.ui.text import md
 
 __all__ = ["detail_control"]
 
@@ -43,13 +42,13 @@ def detail_control(selection: Selection, source: data.Source, view: data.View, h
         return fitting
     left, right = st.columns(2)
     steps = left.slider("Steps", 1, fitting.n_steps, key=_STEPS_KEY,
-                        help="Show the steps most cases reached; start, end and hotspot steps always show.")
+                        help="Show the steps most cases reached; start, end and hotspot steps always show. "
+                             "The map's subtitle says how many are hidden: drag right to show more.")
     transitions = right.slider("Transitions", 0, 100, key=_TRANSITIONS_KEY, format="%d%%",
                                help="Show this share of the transitions between the steps shown, busiest first. "
                                     "Every step shown keeps a way in and out, through hidden steps if need be.")
     detail = fitting if (steps, transitions) == (fitting.steps_setting, fitting.transitions_setting) \
         else decide(steps, transitions)
-    caption = detail.caption("drag Steps to show more" if detail.hidden_steps else "drag Transitions to show more")
-    if caption:
-        st.caption(md(caption[:1].upper() + caption[1:]))
+    # What is hidden is said once, in the chart's own subtitle (so downloads say it too): a caption here as
+    # well took two lines at 1280 x 720 and pushed the map further down the first screen.
     return detail
