@@ -9,6 +9,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from frames import comparable
 from journeymap.journey.definition import journey_from_yaml
 from journeymap.journey.model import Journey
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
@@ -318,18 +319,10 @@ def test_engines_agree(engine: Callable[[pl.DataFrame], Any]) -> None:
     frame = read_events(sample_events_path("service_desk")).frame
     expected, actual = compute_metrics(frame, journey), compute_metrics(engine(frame), journey)
     for name in ("transitions", "steps", "variants"):
-        pd.testing.assert_frame_equal(_normal(getattr(actual, name)), _normal(getattr(expected, name)),
+        pd.testing.assert_frame_equal(comparable(getattr(actual, name)), comparable(getattr(expected, name)),
                                       check_dtype=False, rtol=1e-9)
-    pd.testing.assert_frame_equal(_normal(actual.cases), _normal(expected.cases), check_dtype=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(comparable(actual.cases), comparable(expected.cases), check_dtype=False, rtol=1e-9)
     assert (actual.status_counts, actual.n_variants) == (expected.status_counts, expected.n_variants)
-
-
-def _normal(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    for column in frame.columns:
-        if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
-            frame[column] = frame[column].astype(object)
-    return frame.sort_values(list(frame.columns[:2])).reset_index(drop=True)
 
 
 def test_variants_of_long_cases_with_many_activities() -> None:

@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
+from frames import comparable
 from journeymap.cli.main import main
 from journeymap.core.errors import JourneyError
 from journeymap.engine import spark as spark_engine
@@ -56,21 +57,12 @@ def both(request: pytest.FixtureRequest, spark: SparkSession, real_data: Path
     return compute_metrics(frame, journey), compute_metrics(to_spark(frame, spark), journey)
 
 
-def _normal(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as objects and rows in a fixed order (Spark returns groups in any order)."""
-    frame = frame.copy()
-    for column in frame.columns:
-        if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
-            frame[column] = frame[column].astype(object)
-    return frame.sort_values(list(frame.columns[:2])).reset_index(drop=True)
-
-
 @pytest.mark.parametrize("table", TABLES)
 def test_tables_are_polars_tables(both: tuple[JourneyMetrics, JourneyMetrics], table: str) -> None:
     """Transitions, steps, cases (lead times, statuses), variants, histogram and OKR times: equal on Spark."""
     polars, spark = both
     assert len(getattr(polars, table)) == len(getattr(spark, table))
-    pd.testing.assert_frame_equal(_normal(getattr(spark, table)), _normal(getattr(polars, table)),
+    pd.testing.assert_frame_equal(comparable(getattr(spark, table)), comparable(getattr(polars, table)),
                                   check_dtype=False, rtol=1e-9)
 
 
@@ -94,7 +86,7 @@ def test_handoffs_are_polars_handoffs(spark: SparkSession) -> None:
     assert polars is not None and on_spark is not None and polars.count > 0
     for name, value in vars(polars).items():
         if isinstance(value, pd.DataFrame):
-            pd.testing.assert_frame_equal(_normal(getattr(on_spark, name)), _normal(value), check_dtype=False,
+            pd.testing.assert_frame_equal(comparable(getattr(on_spark, name)), comparable(value), check_dtype=False,
                                           rtol=1e-9)
         elif isinstance(value, float):
             assert getattr(on_spark, name) == pytest.approx(value, rel=1e-9), name
