@@ -69,7 +69,9 @@ def add_time_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     """Where the figures are computed: Polars on this machine (default) or Spark."""
     group = parser.add_argument_group("engine")
-    group.add_argument("--engine", choices=["polars", "spark"], default="polars",
+    from journeymap.engine.spark import ENGINES  # PySpark itself is imported only when a session starts
+
+    group.add_argument("--engine", choices=ENGINES, default=ENGINES[0],
                        help="compute on Polars in this process (default) or on Spark: local mode on this machine, "
                             "or the cluster of --spark-master (needs pip install 'journeymap[spark]' and Java 17+)")
     group.add_argument("--spark-master", metavar="URL",

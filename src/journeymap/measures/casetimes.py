@@ -88,6 +88,11 @@ class CaseTimes:
         """Number of cases."""
         return len(self.case)
 
+    @property
+    def is_last_event(self) -> np.ndarray:
+        """Per event, whether it is its case's last (events are in case order)."""
+        return np.r_[self.position[1:] == 0, True] if len(self.position) else np.zeros(0, bool)
+
     def status_is(self, status: str) -> np.ndarray:
         """Boolean mask over cases with this status (`completed`, `exited`, `in_flight`, `dropped`)."""
         return self.status == STATUSES.index(status)
@@ -127,8 +132,7 @@ class CaseTimes:
             return (self.as_of_us - self.last_us) / 1_000_000
         clock = self.event_clock("working")  # the clear error when working time was not computed
         assert self.as_of_working_us is not None
-        last = np.r_[self.position[1:] == 0, True] if len(self.position) else np.zeros(0, bool)
-        return (self.as_of_working_us - clock[last]) / 1_000_000
+        return (self.as_of_working_us - clock[self.is_last_event]) / 1_000_000
 
     def to_frame(self) -> pd.DataFrame:
         """The event table as pandas (case id, step, ts, arrival_s, position, in_lead_time)."""
@@ -199,9 +203,8 @@ def _in_memory(lazy: nw.LazyFrame[Any], segments: Sequence[str]) -> nw.LazyFrame
 
 def _with_working(times: CaseTimes, table: pd.DataFrame, has_start: bool) -> CaseTimes:
     """The engine's working clocks of every event (and of `as_of`, per case at its last event)."""
-    last = np.r_[times.position[1:] == 0, True] if len(times.position) else np.zeros(0, bool)
     return replace(times, working_us=table[CLOCK].to_numpy(np.int64),
-                   as_of_working_us=table[AS_OF_CLOCK].to_numpy(np.int64)[last],
+                   as_of_working_us=table[AS_OF_CLOCK].to_numpy(np.int64)[times.is_last_event],
                    working_start_us=table[START_CLOCK].to_numpy(np.float64, na_value=np.nan) if has_start else None)
 
 
