@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from journeymap.core.durations import format_seconds_as_text
+from journeymap.core.durations import clock_words, format_seconds_as_text
 from journeymap.core.numbers import format_share
 from journeymap.measures.metrics import JourneyMetrics
 
@@ -138,8 +138,7 @@ def _sentence(row: Any, kinds: list[str], metrics: JourneyMetrics) -> str:
     if "target" in kinds:
         statistic = row.target_statistic
         clock = getattr(row, "target_time", None) or "calendar"
-        working = (" in working hours" if clock == "working" else
-                   " in calendar time" if metrics.time == "working" else "")  # say so where the clocks differ
+        working = clock_words(clock, metrics.time)  # say so where the clocks differ
         parts.append(f"{statistic} {format_seconds_as_text(_target_actual(row))}{working} against a target of "
                      f"{format_seconds_as_text(row.target_s)}")
     if "drop_off" in kinds:
