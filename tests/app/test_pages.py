@@ -76,6 +76,25 @@ class TestMapPage:
         assert len(waiting) > 0 and waiting["Waiting here"].str.match(r"^\d").all()
         assert at.query_params["step"] == "equipment_shipped"
 
+    def test_map_detail_holds_across_pages(self) -> None:
+        """The Steps and Transitions sliders come back as they were after another page: Streamlit drops a
+        widget's value on a page without it, and the map came back showing one step and no transition."""
+        at = open_app()
+        fitting = (at.slider(key="jm_w_steps").value, at.slider(key="jm_w_transitions").value)
+        assert fitting[0] > 1 and fitting[1] > 0
+        at.switch_page("pages/funnel.py").run()
+        at.switch_page("pages/map.py").run()
+        no_exception(at)
+        assert (at.slider(key="jm_w_steps").value, at.slider(key="jm_w_transitions").value) == fitting
+        at.slider(key="jm_w_steps").set_value(5).run()
+        chosen_map = chart_specs(at)[0]
+        assert "5 of 12 steps and 11 of 16 transitions are hidden" in chosen_map
+        at.switch_page("pages/whatif.py").run()
+        at.switch_page("pages/map.py").run()
+        no_exception(at)
+        assert at.slider(key="jm_w_steps").value == 5
+        assert chart_specs(at)[0] == chosen_map
+
     def test_colour_measure_goes_to_url_and_chart(self) -> None:
         """Picking what colours the nodes changes the map legend and is kept in the URL."""
         at = open_app()

@@ -17,6 +17,7 @@ from journeymap.ui.state import Selection
 __all__ = ["detail_control"]
 
 _STEPS_KEY, _TRANSITIONS_KEY, _SCOPE_KEY = "jm_w_steps", "jm_w_transitions", "jm_map_detail_scope"
+_CHOSEN_KEY = "jm_map_detail_chosen"  # the sliders' applied values, kept where Streamlit does not drop them
 
 
 def detail_control(selection: Selection, source: data.Source, view: data.View, hotspots: list, show_off_map: bool,
@@ -36,8 +37,13 @@ def detail_control(selection: Selection, source: data.Source, view: data.View, h
     scope = (source.id, show_off_map)
     if st.session_state.get(_SCOPE_KEY) != scope:
         st.session_state[_SCOPE_KEY] = scope
-        st.session_state[_STEPS_KEY] = fitting.steps_setting
-        st.session_state[_TRANSITIONS_KEY] = fitting.transitions_setting
+        st.session_state[_CHOSEN_KEY] = (fitting.steps_setting, fitting.transitions_setting)
+        st.session_state[_STEPS_KEY], st.session_state[_TRANSITIONS_KEY] = st.session_state[_CHOSEN_KEY]
+    # Streamlit drops a widget's value when a page without the widget runs; back on the map, the sliders
+    # would open at their minimum (one step, no transition). They get back what was applied.
+    if _STEPS_KEY not in st.session_state or _TRANSITIONS_KEY not in st.session_state:
+        st.session_state[_STEPS_KEY], st.session_state[_TRANSITIONS_KEY] = st.session_state.get(
+            _CHOSEN_KEY, (fitting.steps_setting, fitting.transitions_setting))
     if fitting.n_steps < 3:
         return fitting
     left, right = st.columns(2)
@@ -47,6 +53,7 @@ def detail_control(selection: Selection, source: data.Source, view: data.View, h
     transitions = right.slider("Transitions", 0, 100, key=_TRANSITIONS_KEY, format="%d%%",
                                help="Show this share of the transitions between the steps shown, busiest first. "
                                     "Every step shown keeps a way in and out, through hidden steps if need be.")
+    st.session_state[_CHOSEN_KEY] = (steps, transitions)
     detail = fitting if (steps, transitions) == (fitting.steps_setting, fitting.transitions_setting) \
         else decide(steps, transitions)
     # What is hidden is said once, in the chart's own subtitle (so downloads say it too): a caption here as
