@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -29,6 +29,7 @@ Dates = Callable[[str], float]  # a column's share of values that read as timest
 SAMPLE_ROWS = 5_000  # rows whose values the content checks look at
 _DATES = 0.8  # share of values that must read as timestamps for a column to count as one
 _NAMED_DATES = 0.5  # below this share a column named as the timestamp is taken to be misnamed
+_NUMBER = r"^[-+]?[\d.,\s]+$"  # a plain number (an amount, an id), not a name
 _ACTIVITY_HINTS = ("activity", "status", "state", "event", "task", "step", "action", "stage", "phase",
                    "operation", "conceptname")
 
@@ -50,6 +51,7 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
             shares[column] = timestamp_share(sample.get_column(column))
         return shares[column]
 
+    profiles = _Profiles(sample)
     # A named column that plainly does not hold its role gives way to one found by its values;
     # when none is found it stays, so that the error about it names the column and a value.
     doubtful = set()
@@ -57,7 +59,7 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
         doubtful.add("timestamp")
     if "case" not in fixed and roles.case and _never_repeats(table, sample, roles.case):
         doubtful.add("case")
-    if "activity" not in fixed and roles.activity and not _could_be_activity(sample, roles.activity, dates):
+    if "activity" not in fixed and roles.activity and not _could_be_activity(profiles, roles.activity, dates):
         doubtful.add("activity")
     kept = {role: getattr(roles, role) for role in doubtful}
     roles = replace(roles, **dict.fromkeys(doubtful))
@@ -66,11 +68,67 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
         roles = replace(roles, timestamp=_timestamp_column(sample, free, dates) or kept.get("timestamp"))
         free = [column for column in free if column != roles.timestamp]
     if roles.case is None:
-        roles = replace(roles, case=_case_column(sample, free, roles.timestamp, dates) or kept.get("case"))
+        roles = replace(roles, case=_case_column(sample, profiles, free, roles.timestamp, dates) or kept.get("case"))
         free = [column for column in free if column != roles.case]
     if roles.activity is None:
-        roles = replace(roles, activity=_activity_column(sample, free, roles.case, dates) or kept.get("activity"))
+        roles = replace(roles, activity=_activity_column(sample, profiles, free, roles.case, dates)
+                        or kept.get("activity"))
     return roles
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What the checks below read of a column's sampled values (as text): counts over the values
+    `present` (neither null nor blank), as written unless said."""
+
+    present: int
+    distinct: int      # distinct present values
+    repeated: int      # present values that occur more than once
+    digits: float      # share of present values with a digit (NaN when none is present)
+    longest: int       # characters of the longest present value (0 when none)
+    numbers: float     # share of present values, stripped, that are plain numbers (NaN when none)
+    distinct_any: int  # distinct values, blanks included, nulls not
+
+
+class _Profiles:
+    """Column profiles of the sample, each computed once, the columns asked together in one select:
+    a select per figure and column cost most of the detection (a Polars call has a fixed cost)."""
+
+    def __init__(self, sample: pl.DataFrame) -> None:
+        self.sample = sample
+        self._known: dict[str, _Profile] = {}
+
+    def of(self, columns: list[str]) -> dict[str, _Profile]:
+        missing = [column for column in columns if column not in self._known]
+        if missing:
+            # Each column as text and stripped once, then the figures of all of them in one select.
+            text = self.sample.select(pl.col(column).cast(pl.String).alias(f"text{i}")
+                                      for i, column in enumerate(missing))
+            text = text.with_columns(pl.col(f"text{i}").str.strip_chars().alias(f"stripped{i}")
+                                     for i in range(len(missing)))
+            row = text.select(expr for i in range(len(missing)) for expr in _profile_exprs(i)).row(0)
+            width = len(row) // len(missing)
+            for i, column in enumerate(missing):
+                present, distinct, repeated, digits, longest, numbers, distinct_any = row[i * width:(i + 1) * width]
+                self._known[column] = _Profile(int(present), int(distinct), int(repeated), _number(digits),
+                                               int(longest or 0), _number(numbers), int(distinct_any))
+        return {column: self._known[column] for column in columns}
+
+
+def _profile_exprs(i: int) -> list[pl.Expr]:
+    """The figures of `_Profile` for the column held as text{i} and stripped{i}."""
+    text, stripped = pl.col(f"text{i}"), pl.col(f"stripped{i}")
+    is_present = stripped.is_not_null() & (stripped != "")
+    present = text.filter(is_present)
+    return [expr.alias(f"{name}{i}") for name, expr in (
+        ("present", is_present.sum()),
+        ("distinct", present.n_unique()),
+        ("repeated", present.is_duplicated().sum()),
+        ("digits", present.str.contains(r"\d").mean()),
+        ("longest", present.str.len_chars().max()),
+        ("numbers", stripped.filter(is_present).str.contains(_NUMBER).mean()),
+        ("distinct_any", text.drop_nulls().n_unique()),
+    )]
 
 
 def _free(table: pl.DataFrame, roles: ColumnRoles) -> list[str]:
@@ -87,24 +145,20 @@ def _timestamp_column(sample: pl.DataFrame, columns: list[str], dates: Dates) ->
     return max(found, key=lambda column: (sample.get_column(column).n_unique(), -columns.index(column)))
 
 
-def _case_column(sample: pl.DataFrame, columns: list[str], timestamp: str | None, dates: Dates) -> str | None:
+def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], timestamp: str | None,
+                 dates: Dates) -> str | None:
     """The best-scoring column whose values repeat (and span time); ties go to the first column.
 
     Scores are found first and the costlier time check made from the best down, until one passes:
     the same choice as checking every column."""
     scored: list[tuple[tuple[bool, int], int, str]] = []
-    for index, column in enumerate(columns):
-        values = sample.get_column(column).cast(pl.String)
-        present = values.filter(values.is_not_null() & (values.str.strip_chars() != ""))
-        if present.len() < 0.9 * sample.height or dates(column) >= _NAMED_DATES:
+    for index, (column, profile) in enumerate(profiles.of(columns).items()):
+        if profile.present < 0.9 * sample.height or dates(column) >= _NAMED_DATES:
             continue
-        counts = present.value_counts(name="n")
-        distinct = counts.height
-        repeated = counts.filter(pl.col("n") > 1)
-        if distinct < 2 or repeated.get_column("n").sum() < 0.5 * present.len():
+        if profile.distinct < 2 or profile.repeated < 0.5 * profile.present:
             continue  # an event id, a comment: (nearly) every value once
-        id_like = _number(present.str.contains(r"\d").mean()) >= 0.8 and _number(present.str.len_chars().max()) <= 40
-        scored.append(((id_like, distinct), -index, column))
+        id_like = profile.digits >= 0.8 and profile.longest <= 40
+        scored.append(((id_like, profile.distinct), -index, column))
     for _, _, column in sorted(scored, reverse=True):
         if timestamp is None or _spans_time(sample, column, timestamp):
             return column  # else a batch or import id: its events all happen at once
@@ -119,55 +173,57 @@ def _spans_time(sample: pl.DataFrame, column: str, timestamp: str) -> bool:
     return spread.height > 0 and _number((spread.get_column("times") > 1).mean()) >= 0.5
 
 
-def _activity_column(sample: pl.DataFrame, columns: list[str], case: str | None, dates: Dates) -> str | None:
+def _activity_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], case: str | None,
+                     dates: Dates) -> str | None:
+    candidates = []
+    for column, profile in profiles.of(columns).items():
+        if not _could_be_activity(profiles, column, dates):
+            continue
+        if profile.distinct_any > max(2, 0.5 * sample.height) or profile.distinct_any < 2:
+            continue
+        candidates.append(column)
+    changes = _changes_within_case(sample, candidates, case)
     best, best_score = None, None
-    # The sample's rows grouped by case (file order within each), once for every column.
-    order = (sample.select(pl.col(case).cast(pl.String).alias("case")).with_row_index("at")
-             .sort("case", maintain_order=True).get_column("at") if case is not None else None)
-    for column in columns:
-        if not _could_be_activity(sample, column, dates):
-            continue
-        values = sample.get_column(column).cast(pl.String)
-        distinct = values.drop_nulls().n_unique()
-        if distinct > max(2, 0.5 * values.len()) or distinct < 2:
-            continue
-        changes = _changes_within_case(sample, column, case, order)
-        if changes < 0.2:
+    for column in candidates:
+        if changes[column] < 0.2:
             continue  # a priority or department: one value per case
         hint = any(word in re.sub(r"[^a-z:]", "", column.lower()).replace(":", "") for word in _ACTIVITY_HINTS)
-        score = (hint, round(changes, 1), -distinct)
+        score = (hint, round(changes[column], 1), -profiles.of([column])[column].distinct_any)
         if best_score is None or score > best_score:
             best, best_score = column, score
     return best
 
 
-def _could_be_activity(sample: pl.DataFrame, column: str, dates: Dates) -> bool:
+def _could_be_activity(profiles: _Profiles, column: str, dates: Dates) -> bool:
     """Text that is mostly present, not numbers and not dates."""
-    values = sample.get_column(column)
-    if values.dtype.is_numeric() or isinstance(values.dtype, (pl.Datetime, pl.Date)):
+    dtype = profiles.sample.schema[column]
+    if dtype.is_numeric() or isinstance(dtype, (pl.Datetime, pl.Date)):
         return False
-    text = values.cast(pl.String).str.strip_chars()
-    present = text.filter(text.is_not_null() & (text != ""))
-    if present.len() < 0.5 * sample.height:
+    profile = profiles.of([column])[column]
+    if profile.present < 0.5 * profiles.sample.height:
         return False
-    numbers = _number(present.str.contains(r"^[-+]?[\d.,\s]+$").mean())
-    return numbers < 0.5 and dates(column) < _NAMED_DATES
+    return profile.numbers < 0.5 and dates(column) < _NAMED_DATES
 
 
-def _changes_within_case(sample: pl.DataFrame, column: str, case: str | None, order: pl.Series | None) -> float:
-    """Share of a case's consecutive events (in file order) whose values here differ; `order`
-    groups the sample's rows by case.
+def _changes_within_case(sample: pl.DataFrame, columns: list[str], case: str | None) -> dict[str, float]:
+    """Per column: the share of a case's consecutive events (in file order) whose values differ.
 
     An activity changes from one event to the next; who did the work often stays for a few events,
     and a case attribute (priority, department) never changes.
     """
-    if case is None or order is None:
-        return 1.0
-    ordered = sample.select(pl.col(case).cast(pl.String).alias("case"), pl.col(column).alias("value")
-                            ).select(pl.all().gather(order))
+    if case is None or not columns:
+        return dict.fromkeys(columns, 1.0)
+    # The sample's rows grouped by case (file order within each), every column in one select.
+    ordered = (sample.select(pl.col(case).cast(pl.String).alias("case"),
+                             *(pl.col(column).alias(f"value{i}") for i, column in enumerate(columns)))
+               .sort("case", maintain_order=True))
     same_case = pl.col("case") == pl.col("case").shift(1)
-    changed = ordered.select((pl.col("value").ne_missing(pl.col("value").shift(1))).filter(same_case)).to_series()
-    return _number(changed.mean()) if changed.len() else 1.0
+    changed = ordered.select(
+        same_case.sum().alias("pairs"),
+        *(pl.col(f"value{i}").ne_missing(pl.col(f"value{i}").shift(1)).filter(same_case).mean().alias(f"value{i}")
+          for i in range(len(columns))))
+    pairs, *shares = changed.row(0)
+    return {column: _number(share) if pairs else 1.0 for column, share in zip(columns, shares)}
 
 
 def _never_repeats(table: pl.DataFrame, sample: pl.DataFrame, column: str) -> bool:
