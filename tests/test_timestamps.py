@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journeymap.cli.main import main
 from journeymap.core.errors import JourneyError
@@ -157,3 +159,52 @@ def test_columns_without_a_date_read_as_none() -> None:
     assert dated_columns(frame) == {"when", "once"}
     assert all(timestamp_share(frame[c]) == 0.0 for c in set(frame.columns) - dated_columns(frame))
     assert timestamp_share(frame["once"]) == 0.5
+
+
+class TestMonthNames:
+    """Dates that name their month (Jira, Oracle, Excel's long dates) read without a format and
+    without the day/month question: the name says which field is the month."""
+
+    @pytest.mark.parametrize("value, expected", [
+        ("23/Mar/26 09:18 AM", dt.datetime(2026, 3, 23, 9, 18)),  # Jira's export
+        ("02/Dec/26 1:52 PM", dt.datetime(2026, 12, 2, 13, 52)),
+        ("23-MAR-2026 09:18:00", dt.datetime(2026, 3, 23, 9, 18)),  # Oracle
+        ("23 March 2026", dt.datetime(2026, 3, 23)),
+        ("Mar 3, 2026 9:18 AM", dt.datetime(2026, 3, 3, 9, 18)),  # US long date: day 3, not March of day 9
+        ("Monday, March 23, 2026", dt.datetime(2026, 3, 23)),
+        ("Wed, 2 Dec 2026 13:52:07", dt.datetime(2026, 12, 2, 13, 52, 7)),
+        ("2nd Dec 2026", dt.datetime(2026, 12, 2)),
+        ("Sept 3, 2026", dt.datetime(2026, 9, 3)),
+        ("23/Mar/2026:09:18:00", dt.datetime(2026, 3, 23, 9, 18)),  # web server logs
+    ])
+    def test_shapes(self, value: str, expected: dt.datetime) -> None:
+        assert moments([value]) == [expected]
+
+    def test_impossible_dates_and_other_words_read_as_none(self) -> None:
+        assert moments(["31 Feb 2026", "23 Foo 2026", "Mary 3, 2026", "March"]) == [None] * 4
+
+    def test_counted_as_timestamps(self) -> None:
+        assert dated_columns(pl.DataFrame({"updated": ["23/Mar/26 09:18 AM"], "status": ["Open"]})) == {"updated"}
+        assert timestamp_share(pl.Series(["23/Mar/26 09:18 AM", "24/Mar/26 10:00 PM", "n/a"])) == pytest.approx(2 / 3)
+
+    def test_a_jira_export_is_read_by_its_values(self, tmp_path: Path) -> None:
+        path = tmp_path / "jira.csv"
+        path.write_text("Issue key,Status,Updated,Assignee\n"
+                        "PROJ-1,Open,01/Dec/26 9:00 AM,ann\nPROJ-1,In Progress,01/Dec/26 2:30 PM,ann\n"
+                        "PROJ-2,Open,02/Dec/26 8:00 AM,bo\nPROJ-1,Closed,03/Dec/26 11:15 AM,bo\n"
+                        "PROJ-2,Closed,02/Dec/26 12:00 PM,bo\n")
+        log = read_events(path)
+        assert (log.roles.case, log.roles.activity, log.roles.timestamp) == ("Issue key", "Status", "Updated")
+        first = log.frame.sort("ts").row(0, named=True)
+        assert (first["case"], first["activity"]) == ("PROJ-1", "Open")
+        assert pl.from_epoch(log.frame.get_column("ts"), "us").max() == dt.datetime(2026, 12, 3, 11, 15)
+
+    @settings(max_examples=100, deadline=None, database=None)
+    # 1970 to 2068: a two-digit year reads as Python's %y does (69-99 are the 1900s).
+    @given(st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2068, 12, 31)).map(
+        lambda moment: moment.replace(second=0, microsecond=0)),
+        st.sampled_from(["%d/%b/%y %I:%M %p", "%d-%b-%Y %H:%M", "%b %d, %Y %I:%M %p", "%A, %B %d, %Y %H:%M",
+                         "%d %B %Y %H:%M"]))
+    def test_round_trip(self, moment: dt.datetime, fmt: str) -> None:
+        value = moment.strftime(fmt)
+        assert moments([value]) == [moment], value

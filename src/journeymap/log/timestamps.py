@@ -29,7 +29,22 @@ _NUMERIC_DATE = (r"^\s*(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{4}|\d{2})"
                  r"(?:(?:[ T]+|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?\s*$")
 _FIELDS = ("first", "sep", "second", "year", "hour", "minute", "second_of_minute", "fraction", "half")
 _ECHO = 100  # characters of a value shown in a message
-_DATED = r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"  # a date's digits and separators, somewhere in a value
+_TIME = r"(?:(?:[ T]+|,\s*|:)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?\s*$"
+# Dates that name the month in English, so that day and month cannot be mistaken: 23/Mar/26 09:18 AM
+# (Jira), 23-MAR-2026 09:18:00 (Oracle), 23 March 2026, Mar 23, 2026 9:18 AM and Monday, March 23, 2026.
+_MONTH_NAMES = {name: number for number, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+    ("dec", "december")), start=1) for name in names}
+_WEEKDAY = r"(?:[A-Za-z]{3,9}\.?,?\s+)?"
+_DAY_MONTH_NAMED = (r"^\s*" + _WEEKDAY + r"(\d{1,2})(?:st|nd|rd|th)?[/.\- ]+([A-Za-z]{3,9})\.?[/.\-, ]+(\d{4}|\d{2})"
+                    + _TIME)
+_MONTH_DAY_NAMED = r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.?[ ]+(\d{1,2})(?:st|nd|rd|th)?,?[ ]+(\d{4})" + _TIME
+_NAMED_FIELDS = ("day", "month_name", "year", "hour", "minute", "second_of_minute", "fraction", "half")
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# A date's digits and separators, or a day and a month's name, somewhere in a value.
+_DATED = (r"(?i)\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?[/.\- ]+" + _MONTH_WORD + r"[/.\-, ]+\d{2}"
+          r"|" + _MONTH_WORD + r" +\d{1,2}(?:st|nd|rd|th)?,? +\d{4}")
 
 
 class AmbiguousDatesError(JourneyError):
@@ -210,12 +225,17 @@ def _with_format(text: pl.Series, fmt: str, column: str) -> pl.Series:
 
 
 def _inferred(text: pl.Series) -> pl.Series:
-    """Polars' format inference, then a per-value ISO 8601 pass for the values it leaves."""
+    """Polars' format inference, then dates with a month's name and a per-value ISO 8601 pass for
+    the values it leaves."""
     try:
         parsed = text.str.to_datetime(time_unit="us", time_zone="UTC", strict=False).dt.epoch("us")
     except pl.exceptions.PolarsError:  # no format fits the first values
         parsed = pl.Series(text.name, [None] * len(text), dtype=pl.Int64)
     missed = parsed.is_null() & text.is_not_null()
+    if missed.any():
+        where = missed.arg_true()
+        parsed = parsed.scatter(where, _named_month(text.gather(where)).fill_null(parsed.gather(where)))
+        missed = parsed.is_null() & text.is_not_null()
     if missed.any():
         where = missed.arg_true()
         # Only values with digits get the second pass: pandas would read words such as "today".
@@ -227,6 +247,21 @@ def _inferred(text: pl.Series) -> pl.Series:
             retry = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
             parsed = parsed.scatter(where, pl.Series(retry).dt.cast_time_unit("us").dt.epoch("us"))
     return parsed.cast(pl.Int64)
+
+
+def _named_month(text: pl.Series) -> pl.Series:
+    """Epoch microseconds of dates that name their month in English (null for other values)."""
+    day_first = text.str.extract_groups(_DAY_MONTH_NAMED).struct.rename_fields(list(_NAMED_FIELDS)).struct.unnest()
+    month_first = (text.str.extract_groups(_MONTH_DAY_NAMED)
+                   .struct.rename_fields(["month_name", "day", *_NAMED_FIELDS[2:]]).struct.unnest())
+    matched = day_first.get_column("day").is_not_null()  # the two shapes never both match
+    parts = pl.DataFrame([pl.select(pl.when(matched).then(day_first.get_column(name))
+                                    .otherwise(month_first.get_column(name))).to_series().alias(name)
+                          for name in _NAMED_FIELDS])
+    month = parts.get_column("month_name").str.to_lowercase().replace_strict(
+        _MONTH_NAMES, default=None, return_dtype=pl.Int32)  # not a month's name: no date
+    return _from_parts(parts.with_columns(pl.col("day").cast(pl.Int32).alias("first"), month.alias("second"),
+                                          pl.col("year").cast(pl.Int32)), DAY_FIRST)
 
 
 def _formats(example: str) -> dict[str, str]:
