@@ -234,13 +234,10 @@ def _inferred(text: pl.Series) -> pl.Series:
     missed = parsed.is_null() & text.is_not_null()
     if missed.any():
         where = missed.arg_true()
-        parsed = parsed.scatter(where, _named_month(text.gather(where)).fill_null(parsed.gather(where)))
-        missed = parsed.is_null() & text.is_not_null()
-    if missed.any():
-        where = missed.arg_true()
-        # Only values with digits get the second pass: pandas would read words such as "today".
-        digits = text.gather(where).str.contains(r"\d")
-        where = where.filter(digits)
+        # Only values with digits get the second passes: pandas would read words such as "today".
+        where = where.filter(text.gather(where).str.contains(r"\d"))
+        parsed = parsed.scatter(where, _named_month(text.gather(where)))
+        where = where.filter(parsed.gather(where).is_null())
         if where.len():
             # Named plainly: a column name with a NUL byte cannot cross to pandas.
             values = text.gather(where).alias("timestamp").to_pandas()
