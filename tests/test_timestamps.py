@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from journeymap.cli.main import main
 from journeymap.core.errors import JourneyError
 from journeymap.log.columns import ColumnRoles
+from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.readers import read_events
 from journeymap.log.timestamps import (
     DAY_FIRST,
@@ -20,6 +21,7 @@ from journeymap.log.timestamps import (
     AmbiguousDatesError,
     dated_columns,
     day_month,
+    epoch_unit,
     parse_timestamps,
     timestamp_share,
 )
@@ -208,3 +210,49 @@ class TestMonthNames:
     def test_round_trip(self, moment: dt.datetime, fmt: str) -> None:
         value = moment.strftime(fmt)
         assert moments([value]) == [moment], value
+
+
+class TestEpochNumbers:
+    """Times as databases and JSON exports write them: seconds, milliseconds, microseconds or
+    nanoseconds since 1970, told apart by their digits, in a column named or chosen as the timestamp."""
+
+    MOMENT = dt.datetime(2026, 3, 23, 9, 18)
+
+    @pytest.mark.parametrize("values, expected", [
+        (["1774257480"], [MOMENT]),
+        (["1774257480.25", "1774257481"], [MOMENT.replace(microsecond=250000), MOMENT.replace(second=1)]),
+        (["1774257480123"], [MOMENT.replace(microsecond=123000)]),
+        (["1774257480123456"], [MOMENT.replace(microsecond=123456)]),
+        (["1774257480123456789"], [MOMENT.replace(microsecond=123456)]),
+    ])
+    def test_units_by_their_digits(self, values: list[str], expected: list[dt.datetime]) -> None:
+        assert moments(values) == expected
+
+    def test_integers_typed_as_such(self) -> None:
+        parsed = parse_timestamps(pl.Series("t", [1774257480, None]))
+        assert pl.from_epoch(parsed, "us").to_list() == [self.MOMENT, None]
+
+    def test_mixed_sizes_are_no_epoch(self) -> None:
+        assert epoch_unit(pl.Series(["1774257480", "1774257480123"])) is None
+        assert epoch_unit(pl.Series(["123", "456"])) is None
+        assert epoch_unit(pl.Series(["1774257480123.5"])) is None  # a fraction only on seconds
+
+    def test_a_named_epoch_column_is_read(self, tmp_path: Path) -> None:
+        path = tmp_path / "api.csv"
+        path.write_text("id,event,time\nT1,open,1774257480000\nT1,close,1774261080000\nT2,open,1774257490000\n")
+        log = read_events(path)
+        assert log.roles.timestamp == "time"
+        assert sorted(pl.from_epoch(log.frame.get_column("ts"), "us").to_list())[-1] == self.MOMENT.replace(hour=10)
+
+    def test_numbers_are_never_found_as_times_by_their_values(self) -> None:
+        frame = pl.DataFrame({"a": ["T1", "T1", "T2", "T2"], "b": ["open", "close", "open", "close"],
+                              "c": ["1774257480", "1774261080", "1774257490", "1774261090"]})
+        assert detect_table_roles(frame).timestamp is None
+
+    def test_a_wrong_unit_is_a_sentence(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """Milliseconds read as seconds land past year 9999: unreadable, said in one sentence."""
+        path = tmp_path / "api.csv"
+        path.write_text("id,event,time\nT1,open,1774257480000\nT1,close,1774261080000\n")
+        assert main(["metrics", str(path), "--timestamp-format", "%s"]) == 1
+        assert "api.csv: column 'time' has no readable timestamps (for example '1774257480000')" in \
+            capsys.readouterr().err

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from journeymap.log.columns import ColumnRoles, detect_roles
-from journeymap.log.timestamps import dated_columns, timestamp_share
+from journeymap.log.timestamps import dated_columns, epoch_unit, timestamp_share
 
 __all__ = ["detect_table_roles", "SAMPLE_ROWS"]
 
@@ -55,7 +55,8 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     # A named column that plainly does not hold its role gives way to one found by its values;
     # when none is found it stays, so that the error about it names the column and a value.
     doubtful = set()
-    if "timestamp" not in fixed and roles.timestamp and dates(roles.timestamp) < _NAMED_DATES:
+    if ("timestamp" not in fixed and roles.timestamp and dates(roles.timestamp) < _NAMED_DATES
+            and epoch_unit(sample.get_column(roles.timestamp)) is None):  # epoch numbers only where named
         doubtful.add("timestamp")
     if "case" not in fixed and roles.case and _never_repeats(table, sample, roles.case):
         doubtful.add("case")

@@ -8,6 +8,7 @@ refused with `AmbiguousDatesError` (which names formats the user can pass) inste
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -16,8 +17,8 @@ import polars as pl
 
 from journeymap.core.errors import JourneyError
 
-__all__ = ["AmbiguousDatesError", "DayMonth", "day_month", "parse_timestamps", "timestamp_share", "dated_columns",
-           "DAY_FIRST", "MONTH_FIRST"]
+__all__ = ["AmbiguousDatesError", "DayMonth", "day_month", "parse_timestamps", "epoch_unit", "timestamp_share",
+           "dated_columns", "DAY_FIRST", "MONTH_FIRST"]
 
 DAY_FIRST: Final = "day-first"
 MONTH_FIRST: Final = "month-first"
@@ -29,6 +30,10 @@ _NUMERIC_DATE = (r"^\s*(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{4}|\d{2})"
                  r"(?:(?:[ T]+|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?\s*$")
 _FIELDS = ("first", "sep", "second", "year", "hour", "minute", "second_of_minute", "fraction", "half")
 _ECHO = 100  # characters of a value shown in a message
+# Epoch numbers (`epoch_unit`): whole digits from 2001 to 2286 -> the unit.
+_EPOCH = r"^(\d+)(?:\.\d+)?$"
+_EPOCH_UNITS = {10: "s", 13: "ms", 16: "us", 19: "ns"}
+_FIRST_US, _LAST_US = -62_135_596_800_000_000, 253_402_300_799_999_999  # 0001-01-01 to 9999-12-31
 _TIME = r"(?:(?:[ T]+|,\s*|:)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?\s*$"
 # Dates that name the month in English, so that day and month cannot be mistaken: 23/Mar/26 09:18 AM
 # (Jira), 23-MAR-2026 09:18:00 (Oracle), 23 March 2026, Mar 23, 2026 9:18 AM and Monday, March 23, 2026.
@@ -95,6 +100,53 @@ def _day_month(parts: pl.DataFrame) -> DayMonth:
 def parse_timestamps(values: pl.Series, fmt: str | None = None, *, source: str = "events",
                      column: str | None = None) -> pl.Series:
     """Epoch microseconds (UTC) for a column of timestamps; values that do not parse become null.
+
+    Epoch numbers (`epoch_unit`) are read by their size when no format is given. A moment a
+    calendar cannot show (before year 1 or after 9999: a number read in the wrong unit) is null.
+    """
+    column = column or values.name
+    unit = epoch_unit(values) if fmt is None else None
+    parsed = _from_epoch(values, unit) if unit else _parse(values, fmt, source=source, column=column)
+    return parsed.to_frame("t").select(pl.when(pl.col("t").is_between(_FIRST_US, _LAST_US))
+                                       .then(pl.col("t")).cast(pl.Int64).alias(column)).to_series()
+
+
+def epoch_unit(values: pl.Series) -> str | None:
+    """The unit ("s", "ms", "us", "ns") when every present value is an epoch number in it, else None.
+
+    Seconds, milliseconds, microseconds and nanoseconds since 1970 each have their own number of
+    digits from 2001 to 2286 (10, 13, 16, 19), as databases and JSON exports write them; seconds
+    may carry a fraction. Only for a column that is the timestamp by name or by choice: detection
+    by values never takes numbers for times (ids and amounts look the same).
+    """
+    if not (values.dtype.is_integer() or values.dtype == pl.String):
+        return None
+    at = values.is_not_null().arg_max()
+    first = values[at] if at is not None else None
+    if first is None or not re.fullmatch(_EPOCH, str(first).strip()):  # most columns fail here, at once
+        return None
+    text = values.cast(pl.String).str.strip_chars()
+    present = text.filter(text.is_not_null() & (text != ""))
+    digits = present.str.extract(_EPOCH).str.len_chars()
+    if present.len() == 0 or digits.null_count() or digits.min() != digits.max():
+        return None
+    unit = _EPOCH_UNITS.get(int(digits[0]))
+    fraction = present.str.contains(r"\.").any()
+    return unit if unit and (unit == "s" or not fraction) else None
+
+
+def _from_epoch(values: pl.Series, unit: str) -> pl.Series:
+    """Epoch microseconds from epoch numbers in `unit` (seconds with their fraction to the microsecond)."""
+    text = values.cast(pl.String).str.strip_chars()
+    whole = text.str.extract(r"^(\d+)").cast(pl.Int64)
+    if unit == "s":
+        fraction = text.str.extract(r"\.(\d+)$").fill_null("0").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64)
+        return whole * 1_000_000 + fraction
+    return whole * 1_000 if unit == "ms" else whole if unit == "us" else whole // 1_000
+
+
+def _parse(values: pl.Series, fmt: str | None, *, source: str, column: str) -> pl.Series:
+    """`parse_timestamps` for values that are not epoch numbers.
 
     Offsets are converted to UTC and naive times taken as UTC. With `fmt` (strftime/chrono codes) only
     that format is read. Without it, numeric day/month dates get their order from the values (raising
