@@ -46,3 +46,22 @@ class TestColumnStep:
         log = at.session_state[SOURCES_KEY]["upload-1"].log
         first = pl.from_epoch(log.frame.sort("row")["ts"], "us")[0]
         assert first == dt.datetime(2024, 1, 3, 10, 5)
+
+
+# An SAP-like export: the change date and its time in two columns, German names, day-first dates.
+SPLIT = "\n".join(["Belegnummer;Aktivität;Änderungsdatum;Uhrzeit"] + [
+    f"4500{i};{activity};2{k}.03.2026;1{k}:{i}5:00"
+    for i in range(4) for k, activity in enumerate(("Angelegt", "Geprüft", "Freigegeben"))
+]).encode("cp1252")
+
+
+class TestTimeOfDay:
+    def test_the_time_column_is_preselected_and_read(self) -> None:
+        """Belegnummer / Aktivität / Änderungsdatum + Uhrzeit are preselected; loading joins date and time."""
+        at = drafting("cdhdr.csv", SPLIT)
+        assert [widget(at.selectbox, f"_{role}").value for role in ("case", "activity", "timestamp", "time_of_day")
+                ] == ["Belegnummer", "Aktivität", "Änderungsdatum", "Uhrzeit"]
+        at.button(key="jm_load").click().run()
+        no_exception(at)
+        log = at.session_state[SOURCES_KEY]["upload-1"].log
+        assert pl.from_epoch(log.frame.sort("row")["ts"], "us")[0] == dt.datetime(2026, 3, 20, 10, 5)

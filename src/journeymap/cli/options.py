@@ -37,6 +37,8 @@ def add_events_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timestamp", help="column with the (completion) timestamp")
     group.add_argument("--start-timestamp", help="column with the start timestamp, if any")
     group.add_argument("--lifecycle", help="column with start/complete lifecycle values, if any")
+    group.add_argument("--time-of-day", help="column with each event's time of day, when the timestamp column "
+                                             "holds dates only (found when not given)")
     group.add_argument("--timestamp-format", help="strftime format, e.g. '%%d/%%m/%%Y %%H:%%M' for day-first dates")
     group.add_argument("--sep", help="CSV delimiter (sniffed when not given)")
     group.add_argument("--sheet", help="Excel: the sheet to read, or '*' for all sheets of the same columns "
@@ -107,7 +109,8 @@ def read_log(args: argparse.Namespace, path: str) -> EventLog:
 
         log = read_events(path, case=args.case, activity=args.activity, timestamp=args.timestamp,
                           start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
-                          timestamp_format=args.timestamp_format, sep=args.sep, sheet=getattr(args, "sheet", None))
+                          timestamp_format=args.timestamp_format, time_of_day=args.time_of_day, sep=args.sep,
+                          sheet=getattr(args, "sheet", None))
     for note in log.notes:  # what reading changed or left out (sheets, converted columns), beside the output
         print(f"journeymap: note: {note}", file=sys.stderr)
     return log
@@ -127,7 +130,7 @@ def _read_database(args: argparse.Namespace, url: str, table: str | None, query:
     return read_database_events(DatabaseQuery(url, table=table, query=query), case=args.case,
                                 activity=args.activity, timestamp=args.timestamp,
                                 start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
-                                timestamp_format=args.timestamp_format)
+                                timestamp_format=args.timestamp_format, time_of_day=args.time_of_day)
 
 
 def load_inputs(args: argparse.Namespace, events_path: str, journey_path: str | None

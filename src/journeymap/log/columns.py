@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-__all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "ROLE_NAMES"]
+__all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "ROLE_NAMES", "ROLES"]
 
 # The working columns of a log `journeymap ingest` wrote: an integer per case (equal codes, one case)
 # and per activity, so that the engine needs neither to hash case ids nor to sort.
@@ -26,7 +26,10 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class ColumnRoles:
-    """The columns that play each role; `start_timestamp` and `lifecycle` are optional."""
+    """The columns that play each role; `start_timestamp`, `lifecycle` and `time_of_day` are optional.
+
+    `time_of_day` is the column with each event's time when the `timestamp` column holds dates
+    only, as exports that keep date and time apart write them (SAP's change date and time)."""
 
     case: str | None = None
     activity: str | None = None
@@ -34,10 +37,14 @@ class ColumnRoles:
     start_timestamp: str | None = None
     lifecycle: str | None = None
     timestamp_format: str | None = None
+    time_of_day: str | None = None
 
     def override(self, **given: str | None) -> ColumnRoles:
         """These roles with the explicitly given columns taking precedence."""
         return replace(self, **{key: value for key, value in given.items() if value})
+
+# Every role a column can play (the format is not a column).
+ROLES = ("case", "activity", "timestamp", "start_timestamp", "lifecycle", "time_of_day")
 
 
 def _squash(name: str) -> str:

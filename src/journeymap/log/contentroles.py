@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from journeymap.log.columns import ColumnRoles, detect_roles
-from journeymap.log.timestamps import dated_columns, epoch_unit, timestamp_share
+from journeymap.log.columns import ROLES, ColumnRoles, detect_roles
+from journeymap.log.timestamps import clock_share, dated_columns, epoch_unit, has_clock, timestamp_share
 
 __all__ = ["detect_table_roles", "SAMPLE_ROWS"]
 
@@ -30,6 +30,7 @@ SAMPLE_ROWS = 5_000  # rows whose values the content checks look at
 _DATES = 0.8  # share of values that must read as timestamps for a column to count as one
 _NAMED_DATES = 0.5  # below this share a column named as the timestamp is taken to be misnamed
 _NUMBER = r"^[-+]?[\d.,\s]+$"  # a plain number (an amount, an id), not a name
+_TIME_HINTS = ("time", "zeit", "uhr", "hour", "heure", "hora")
 _ACTIVITY_HINTS = ("activity", "status", "state", "event", "task", "step", "action", "stage", "phase",
                    "operation", "conceptname")
 
@@ -68,6 +69,10 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     if roles.timestamp is None:
         roles = replace(roles, timestamp=_timestamp_column(sample, free, dates) or kept.get("timestamp"))
         free = [column for column in free if column != roles.timestamp]
+    if ("time_of_day" not in fixed and roles.timestamp and dates(roles.timestamp) >= _NAMED_DATES
+            and not has_clock(sample.get_column(roles.timestamp))):  # dates only: the time may be beside them
+        roles = replace(roles, time_of_day=_time_of_day_column(profiles, free))
+        free = [column for column in free if column != roles.time_of_day]
     if roles.case is None:
         roles = replace(roles, case=_case_column(sample, profiles, free, roles.timestamp, dates) or kept.get("case"))
         free = [column for column in free if column != roles.case]
@@ -98,6 +103,13 @@ class _Profiles:
     def __init__(self, sample: pl.DataFrame) -> None:
         self.sample = sample
         self._known: dict[str, _Profile] = {}
+        self._clocks: dict[str, float] = {}
+
+    def clock(self, column: str) -> float:
+        """The share of the column's present values that are times of day (`timestamps.clock_share`)."""
+        if column not in self._clocks:
+            self._clocks[column] = clock_share(self.sample.get_column(column))
+        return self._clocks[column]
 
     def of(self, columns: list[str]) -> dict[str, _Profile]:
         missing = [column for column in columns if column not in self._known]
@@ -134,8 +146,15 @@ def _profile_exprs(i: int) -> list[pl.Expr]:
 
 def _free(table: pl.DataFrame, roles: ColumnRoles) -> list[str]:
     """Columns no role has taken."""
-    taken = {roles.case, roles.activity, roles.timestamp, roles.start_timestamp, roles.lifecycle}
+    taken = {getattr(roles, role) for role in ROLES}
     return [column for column in table.columns if column not in taken]
+
+
+def _time_of_day_column(profiles: _Profiles, columns: list[str]) -> str | None:
+    """The column of times of day beside a date-only timestamp (one named for time first)."""
+    found = [column for column in columns if profiles.clock(column) >= _DATES]
+    named = [column for column in found if any(word in column.lower() for word in _TIME_HINTS)]
+    return next(iter(named or found), None)
 
 
 def _timestamp_column(sample: pl.DataFrame, columns: list[str], dates: Dates) -> str | None:
@@ -158,6 +177,8 @@ def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], 
             continue
         if profile.distinct < 2 or profile.repeated < 0.5 * profile.present:
             continue  # an event id, a comment: (nearly) every value once
+        if profile.digits >= 0.8 and profiles.clock(column) >= _DATES:
+            continue  # times of day repeat over events too, but are no case
         id_like = profile.digits >= 0.8 and profile.longest <= 40
         scored.append(((id_like, profile.distinct), -index, column))
     for _, _, column in sorted(scored, reverse=True):
@@ -203,7 +224,7 @@ def _could_be_activity(profiles: _Profiles, column: str, dates: Dates) -> bool:
     profile = profiles.of([column])[column]
     if profile.present < 0.5 * profiles.sample.height:
         return False
-    return profile.numbers < 0.5 and dates(column) < _NAMED_DATES
+    return profile.numbers < 0.5 and dates(column) < _NAMED_DATES and profiles.clock(column) < _DATES
 
 
 def _changes_within_case(sample: pl.DataFrame, columns: list[str], case: str | None) -> dict[str, float]:

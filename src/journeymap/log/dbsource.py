@@ -113,7 +113,8 @@ def read_database(query: DatabaseQuery) -> pl.DataFrame:
 
 def read_database_events(query: DatabaseQuery, *, case: str | None = None, activity: str | None = None,
                          timestamp: str | None = None, start_timestamp: str | None = None,
-                         lifecycle: str | None = None, timestamp_format: str | None = None) -> Any:
+                         lifecycle: str | None = None, timestamp_format: str | None = None,
+                         time_of_day: str | None = None) -> Any:
     """Canonical events (`events.EventLog`) of a database table or query, the columns found as in a file."""
     from journeymap.log.columns import ColumnRoles
     from journeymap.log.contentroles import detect_table_roles
@@ -123,7 +124,7 @@ def read_database_events(query: DatabaseQuery, *, case: str | None = None, activ
     table = read_database(query)
     check_table(table, query.name, Limits().resolved())
     roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
-                               start_timestamp=start_timestamp, lifecycle=lifecycle)
+                               start_timestamp=start_timestamp, lifecycle=lifecycle, time_of_day=time_of_day)
     roles = ColumnRoles(**{**roles.__dict__, "timestamp_format": timestamp_format})
     try:
         return canonical_events(table, roles, source=query.name)

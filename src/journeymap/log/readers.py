@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from journeymap.core.errors import JourneyError
-from journeymap.log.columns import ColumnRoles
+from journeymap.log.columns import ROLES, ColumnRoles
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.csvrows import read_rows
 from journeymap.log.eventlog import EventLog
@@ -18,7 +18,7 @@ from journeymap.log.excel import Sheet, choose_sheets, read_sheets
 from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
 from journeymap.log.parquet import read_parquet
 from journeymap.log.textfile import sniff_delimiter, utf8_text
-from journeymap.log.timestamps import parse_timestamps
+from journeymap.log.timestamps import clock_times, parse_timestamps
 from journeymap.log.xes import scan_xes
 
 __all__ = ["RawFile", "RawTable", "read_events", "read_file", "read_raw", "read_table",
@@ -64,7 +64,7 @@ class RawFile:
 
 def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = None, case: str | None = None,
                 activity: str | None = None, timestamp: str | None = None, start_timestamp: str | None = None,
-                lifecycle: str | None = None, timestamp_format: str | None = None,
+                lifecycle: str | None = None, timestamp_format: str | None = None, time_of_day: str | None = None,
                 sep: str | None = None, max_decompressed_mb: float | None = None, sheet: str | None = None,
                 limits: Limits | None = None) -> EventLog:
     """Read an event log file (or its bytes plus `name`) and make canonical events of it.
@@ -86,12 +86,12 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
         if is_ingested(source):  # `journeymap ingest` wrote it: already canonical and in case order
             return read_ingested(source, case=case, activity=activity, timestamp=timestamp,
                                  start_timestamp=start_timestamp, lifecycle=lifecycle,
-                                 timestamp_format=timestamp_format, sep=sep, sheet=sheet)
+                                 timestamp_format=timestamp_format, time_of_day=time_of_day, sep=sep, sheet=sheet)
     label = name or Path(str(source)).name if not isinstance(source, bytes) else (name or "upload")
     raw = read_raw(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet, limits=limits)
     table = raw.frame
     roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
-                               start_timestamp=start_timestamp, lifecycle=lifecycle)
+                               start_timestamp=start_timestamp, lifecycle=lifecycle, time_of_day=time_of_day)
     roles = ColumnRoles(**{**roles.__dict__, "timestamp_format": timestamp_format})
     try:
         return with_reading(canonical_events(table, roles, source=label), raw)
@@ -174,10 +174,11 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
         row_index += "_"
     frame = table.with_row_index(row_index)
     ts = _parse_time(frame, timestamp, roles.timestamp_format, source)
+    if roles.time_of_day:
+        ts = ts + _parse_clock(frame, roles.time_of_day, source)
     start = (_parse_time(frame, roles.start_timestamp, roles.timestamp_format, source)
              if roles.start_timestamp else pl.lit(None, dtype=pl.Int64))
-    role_columns = {c for c in (roles.case, roles.activity, roles.timestamp, roles.start_timestamp, roles.lifecycle)
-                    if c}
+    role_columns = {getattr(roles, role) for role in ROLES} - {None}
     kept = [c for c in table.columns if c not in role_columns and c.strip()]
     # An attribute may share a name with a canonical column (a second "activity" column, say).
     renamed = {c: f"{c} (attribute)" if c in _CANONICAL else c for c in kept}
@@ -194,7 +195,8 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     skipped: dict[str, int] = {}
     for reason, bad in (("without a case id", pl.col("case").is_null() | (pl.col("case") == "")),
                         ("without an activity", pl.col("activity").is_null() | (pl.col("activity") == "")),
-                        (f"without a readable timestamp in '{roles.timestamp}'", pl.col("ts").is_null())):
+                        (f"without a readable timestamp in '{roles.timestamp}'"
+                         + (f" and '{roles.time_of_day}'" if roles.time_of_day else ""), pl.col("ts").is_null())):
         count = frame.filter(bad).height
         if count:
             skipped[reason] = count
@@ -281,7 +283,7 @@ def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None
         if column is None:
             raise JourneyError(f"{source}: no {role} column found among: {columns}. Name it with {flag} COLUMN "
                                "(or pick it in the column mapping).", source=source)
-    for role in ("case", "activity", "timestamp", "start_timestamp", "lifecycle"):
+    for role in ROLES:
         column = getattr(roles, role)
         if column is not None and column not in table.columns:
             raise JourneyError(
@@ -289,8 +291,7 @@ def _require_roles(table: pl.DataFrame, roles: ColumnRoles, source: str) -> None
                 f"columns are: {columns}.",
                 source=source,
             )
-    given = [(role, getattr(roles, role)) for role in ("case", "activity", "timestamp", "start_timestamp", "lifecycle")
-             if getattr(roles, role)]
+    given = [(role, getattr(roles, role)) for role in ROLES if getattr(roles, role)]
     for index, (role, column) in enumerate(given):
         first = next((other for other, again in given[:index] if again == column), None)
         if first:
@@ -316,6 +317,19 @@ def _parse_time(frame: pl.DataFrame, column: str, fmt: str | None, source: str) 
         raise JourneyError(f"{source}: column '{column}' has no readable timestamps (for example "
                            f"'{example}'); {hint}.", source=source)
     return parsed.alias(column)
+
+
+def _parse_clock(frame: pl.DataFrame, column: str, source: str) -> pl.Series:
+    """Microseconds since midnight for a column of times of day; values that do not read become null."""
+    text = frame.get_column(column)
+    parsed = clock_times(text)
+    present = text.cast(pl.String).str.strip_chars()
+    present = present.is_not_null() & (present != "")
+    if present.any() and parsed.is_null().sum() == len(parsed):
+        example = _cut(str(text.filter(present)[0]))
+        raise JourneyError(f"{source}: column '{column}' has no readable times of day (for example '{example}'); "
+                           "times read as 14:05, 14:05:33 or 2:05 PM.", source=source)
+    return parsed
 
 
 def _pair_lifecycle(frame: pl.DataFrame, skipped: dict[str, int]) -> pl.DataFrame:

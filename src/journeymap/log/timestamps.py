@@ -18,7 +18,7 @@ import polars as pl
 from journeymap.core.errors import JourneyError
 
 __all__ = ["AmbiguousDatesError", "DayMonth", "day_month", "parse_timestamps", "epoch_unit", "timestamp_share",
-           "dated_columns", "DAY_FIRST", "MONTH_FIRST"]
+           "dated_columns", "clock_times", "clock_share", "has_clock", "DAY_FIRST", "MONTH_FIRST"]
 
 DAY_FIRST: Final = "day-first"
 MONTH_FIRST: Final = "month-first"
@@ -30,6 +30,8 @@ _NUMERIC_DATE = (r"^\s*(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{4}|\d{2})"
                  r"(?:(?:[ T]+|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?\s*$")
 _FIELDS = ("first", "sep", "second", "year", "hour", "minute", "second_of_minute", "fraction", "half")
 _ECHO = 100  # characters of a value shown in a message
+# A time of day in a column of its own: 14:05, 14:05:33, 14:05:33.250, 2:05 PM, 140533 is not one.
+_CLOCK = r"^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?\s*$"
 # Epoch numbers (`epoch_unit`): whole digits from 2001 to 2286 -> the unit.
 _EPOCH = r"^(\d+)(?:\.\d+)?$"
 _EPOCH_UNITS = {10: "s", 13: "ms", 16: "us", 19: "ns"}
@@ -143,6 +145,36 @@ def _from_epoch(values: pl.Series, unit: str) -> pl.Series:
         fraction = text.str.extract(r"\.(\d+)$").fill_null("0").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64)
         return whole * 1_000_000 + fraction
     return whole * 1_000 if unit == "ms" else whole if unit == "us" else whole // 1_000
+
+
+def clock_times(values: pl.Series) -> pl.Series:
+    """Microseconds since midnight for times of day (`_CLOCK`); null for other values and impossible times."""
+    parts = (values.cast(pl.String).str.extract_groups(_CLOCK)
+             .struct.rename_fields(["hour", "minute", "second", "fraction", "half"]).struct.unnest())
+    hour, half = pl.col("hour").cast(pl.Int64), pl.col("half").str.to_lowercase()
+    valid = pl.when(half.is_null()).then(hour <= 23).otherwise(hour.is_between(1, 12))
+    hour = pl.when(half == "p").then(hour % 12 + 12).when(half == "a").then(hour % 12).otherwise(hour)
+    minute, second = pl.col("minute").cast(pl.Int64), pl.col("second").cast(pl.Int64).fill_null(0)
+    fraction = pl.col("fraction").str.pad_end(6, "0").cast(pl.Int64).fill_null(0)
+    valid = valid & (minute <= 59) & (second <= 59)
+    micros = ((hour * 60 + minute) * 60 + second) * 1_000_000 + fraction
+    return parts.select(pl.when(valid).then(micros).alias(values.name)).to_series()
+
+
+def clock_share(values: pl.Series) -> float:
+    """Share of a column's non-empty values that are times of day (for detection)."""
+    text = values.cast(pl.String).str.strip_chars()
+    present = text.filter(text.is_not_null() & (text != ""))
+    return float(clock_times(present).is_not_null().mean() or 0.0) if present.len() else 0.0  # type: ignore[arg-type]
+
+
+def has_clock(values: pl.Series) -> bool:
+    """Whether any value of a timestamp column carries a time of day (a date-only column has none)."""
+    if isinstance(values.dtype, pl.Datetime):
+        return bool((values.dt.epoch("us") % 86_400_000_000 != 0).any())
+    if values.dtype == pl.Date:
+        return False
+    return bool(values.cast(pl.String).str.contains(r"\d:\d").any())
 
 
 def _parse(values: pl.Series, fmt: str | None, *, source: str, column: str) -> pl.Series:

@@ -37,15 +37,16 @@ LOG_TYPES = ["csv", "tsv", "txt", "gz", "parquet", "xlsx", "xls", "xes"]
 _AUTO = ""  # the sheet picker's first option: the sheet(s) with the event columns
 JOURNEY_TYPES = ["yaml", "yml"]
 ROLE_LABELS = {"case": "Case id", "activity": "Activity", "timestamp": "Timestamp",
-               "start_timestamp": "Start time", "lifecycle": "Lifecycle"}
+               "time_of_day": "Time of day", "start_timestamp": "Start time", "lifecycle": "Lifecycle"}
 ROLE_HELP = {
     "case": "One id per case (a ticket, a new hire, a request).",
     "activity": "What happened: the step's name.",
     "timestamp": "When it happened (completed).",
+    "time_of_day": "Optional: when the timestamp column holds dates only, the column with each event's time.",
     "start_timestamp": "Optional: when work on the event started; gives waiting versus working time.",
     "lifecycle": "Optional: start/complete markers; start and complete events are paired.",
 }
-_OPTIONAL = ("start_timestamp", "lifecycle")
+_OPTIONAL = ("start_timestamp", "lifecycle", "time_of_day")
 _NONE = ""
 
 
