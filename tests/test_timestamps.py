@@ -256,3 +256,21 @@ class TestEpochNumbers:
         assert main(["metrics", str(path), "--timestamp-format", "%s"]) == 1
         assert "api.csv: column 'time' has no readable timestamps (for example '1774257480000')" in \
             capsys.readouterr().err
+
+
+class TestZoneWords:
+    def test_utc_and_gmt_after_the_time_are_the_offset_zero(self) -> None:
+        """BigQuery writes '2026-03-23 09:18:00 UTC'."""
+        assert moments(["2026-03-23 09:18:00 UTC", "2026-03-23 09:18:00.5 GMT"]) == [
+            dt.datetime(2026, 3, 23, 9, 18), dt.datetime(2026, 3, 23, 9, 18, 0, 500000)]
+
+    def test_other_zone_names_get_a_sentence_that_says_why(self, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+        path = tmp_path / "cet.csv"
+        path.write_text("case,activity,timestamp\nc1,a,2026-03-23 09:18:00 CET\nc1,b,2026-03-23 10:18:00 CET\n")
+        assert main(["metrics", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert "cet.csv: column 'timestamp' has no readable timestamps (for example '2026-03-23 09:18:00 CET'); " \
+               "time-zone names such as 'CET' are not read" in err
+        assert main(["metrics", str(path), "--timestamp-format", "%Y-%m-%d %H:%M:%S CET", "--format", "table"]) == 0
+        assert "1 case finished in 1.0 h;" in capsys.readouterr().out

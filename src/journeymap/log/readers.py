@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -312,7 +313,12 @@ def _parse_time(frame: pl.DataFrame, column: str, fmt: str | None, source: str) 
         present = present & (text.str.strip_chars() != "")
     if present.any() and parsed.is_null().sum() == len(parsed):
         example = _cut(str(text.filter(present)[0]))
+        zone = re.search(r"\s([A-Z]{3,5})$", example)
         hint = (f"it does not match the format '{_cut(fmt)}'" if fmt else
+                f"time-zone names such as '{zone.group(1)}' are not read, since they are ambiguous (CST is "
+                "China's and Central America's); export the times with an offset such as +01:00, or name the "
+                f"format with the zone as text, e.g. --timestamp-format '%Y-%m-%d %H:%M:%S {zone.group(1)}' "
+                "(read as UTC)" if zone else
                 "name its format, e.g. --timestamp-format '%d/%m/%Y %H:%M' for day-first dates")
         raise JourneyError(f"{source}: column '{column}' has no readable timestamps (for example "
                            f"'{example}'); {hint}.", source=source)

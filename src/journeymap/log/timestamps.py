@@ -323,8 +323,9 @@ def _inferred(text: pl.Series) -> pl.Series:
         parsed = parsed.scatter(where, _named_month(text.gather(where)))
         where = where.filter(parsed.gather(where).is_null())
         if where.len():
-            # Named plainly: a column name with a NUL byte cannot cross to pandas.
-            values = text.gather(where).alias("timestamp").to_pandas()
+            # "UTC" or "GMT" after the time (BigQuery's exports) is the offset +00:00. Named plainly: a
+            # column name with a NUL byte cannot cross to pandas.
+            values = text.gather(where).str.replace(r"(?i)\s*\b(?:UTC|GMT)$", "+00:00").alias("timestamp").to_pandas()
             retry = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
             parsed = parsed.scatter(where, pl.Series(retry).dt.cast_time_unit("us").dt.epoch("us"))
     return parsed.cast(pl.Int64)
