@@ -100,15 +100,18 @@ def where_time_goes(metrics: JourneyMetrics) -> str:
     """One sentence on where the time goes, for the top of a page or a report."""
     completed = metrics.lead_time.get("count", 0)
     if not completed:
-        return f"No case has reached an end step yet ({metrics.n_cases:,} cases in the log)."
+        cases = f"{metrics.n_cases:,} case{'' if metrics.n_cases == 1 else 's'}"
+        return f"No case has reached an end step yet ({cases} in the log)."
     automatic = automatic_steps(metrics)
     steps = metrics.steps[metrics.steps["delay_share"] > 0]
     timers = steps[steps["step"].isin(automatic)]
     top = steps[~steps["step"].isin(automatic)].nlargest(3, "delay_share")
     parts = [f"{row.label} ({format_share(row.delay_share)})" for row in top.itertuples()]
     working = " of working time" if metrics.time == "working" else ""
-    finished = (f"{completed:,} cases finished in a median of {format_seconds_as_text(metrics.lead_time['median_s'])}"
-                f"{working} (p85 {format_seconds_as_text(metrics.lead_time['p85_s'])})")
+    median = format_seconds_as_text(metrics.lead_time['median_s'])
+    finished = (f"1 case finished in {median}{working}" if completed == 1 else
+                f"{completed:,} cases finished in a median of {median}{working} "
+                f"(p85 {format_seconds_as_text(metrics.lead_time['p85_s'])})")
     if timers.empty:
         return (f"{finished}; {format_share(top['delay_share'].sum())} of that time is spent waiting to reach "
                 f"{_join(parts)}.")
