@@ -140,6 +140,20 @@ class TestLifecycle:
         assert frame["start"].to_list() == [_us("2026-01-01T08:00:00"), None, _us("2026-01-01T11:00:00")]
         assert log.skipped == {"lifecycle events other than start/complete": 1}
 
+    def test_statuses_in_a_lifecycle_column_are_an_attribute(self, tmp_path: Path) -> None:
+        """BPIC 2013's lifecycle:transition holds sub-statuses ("In Progress", "Resolved"): pairing
+        would set every event aside; they stay events, the column an attribute, and a note says so."""
+        text = ("case:concept:name,concept:name,lifecycle:transition,time:timestamp\n"
+                "1-1,Accepted,In Progress,2012-04-01T08:00:00+02:00\n"
+                "1-1,Queued,Awaiting Assignment,2012-04-01T09:00:00+02:00\n"
+                "1-1,Completed,Resolved,2012-04-02T08:00:00+02:00\n1-1,Completed,Closed,2012-04-03T08:00:00+02:00\n")
+        log = read_events(write(tmp_path, "incidents.csv", text))
+        assert log.frame.height == 4 and not log.skipped
+        assert log.roles.lifecycle is None and "lifecycle:transition" in log.attributes
+        assert log.frame.sort("ts")["lifecycle:transition"].to_list()[-1] == "Closed"
+        assert log.notes == ("column 'lifecycle:transition' holds statuses (such as 'In Progress'), not start/complete "
+                             "lifecycle transitions; it is read as an attribute and every event kept.",)
+
 
 class TestBadFiles:
     def test_empty_file(self, tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     if roles.timestamp is None:
         roles = replace(roles, timestamp=_timestamp_column(sample, free, dates) or kept.get("timestamp"))
         free = [column for column in free if column != roles.timestamp]
-    if ("time_of_day" not in fixed and roles.timestamp and dates(roles.timestamp) >= _NAMED_DATES
+    if ("time_of_day" not in fixed and roles.timestamp in sample.columns and dates(roles.timestamp) >= _NAMED_DATES
             and not has_clock(sample.get_column(roles.timestamp))):  # dates only: the time may be beside them
         roles = replace(roles, time_of_day=_time_of_day_column(profiles, free))
         free = [column for column in free if column != roles.time_of_day]

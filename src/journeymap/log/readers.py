@@ -169,6 +169,12 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     _require_roles(table, roles, source)
     case, activity, timestamp = roles.case, roles.activity, roles.timestamp
     assert case and activity and timestamp  # _require_roles refused a table without them
+    notes: tuple[str, ...] = ()
+    if roles.lifecycle and not _is_lifecycle(table.get_column(roles.lifecycle)):
+        example = table.get_column(roles.lifecycle).drop_nulls().head(1).cast(pl.String).to_list()
+        notes = (f"column '{_cut(roles.lifecycle, 40)}' holds statuses (such as '{_cut(''.join(example), 40)}'), "
+                 "not start/complete lifecycle transitions; it is read as an attribute and every event kept.",)
+        roles = replace(roles, lifecycle=None)
     rows_read = table.height
     row_index = "__row"
     while row_index in table.columns:  # a file may have a column of that name, too
@@ -205,7 +211,20 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     if roles.lifecycle:
         frame = _pair_lifecycle(frame, skipped)
     return EventLog(frame=frame, source=source, roles=roles, attributes=attributes, skipped=skipped,
-                    rows_read=rows_read)
+                    rows_read=rows_read, notes=notes)
+
+
+# XES's standard lifecycle transitions (IEEE 1849), and "completed" as exports write it.
+_TRANSITIONS = ("schedule", "assign", "reassign", "start", "suspend", "resume", "autoskip", "manualskip",
+                "complete", "completed", "ate_abort", "pi_abort", "withdraw", "unknown")
+
+
+def _is_lifecycle(values: pl.Series) -> bool:
+    """Whether a lifecycle column holds lifecycle transitions (most values), not statuses: BPIC 2013's
+    lifecycle:transition says "In Progress", "Awaiting Assignment", which pairing would all set aside."""
+    text = values.cast(pl.String).str.strip_chars().str.to_lowercase()
+    present = text.filter(text.is_not_null() & (text != ""))
+    return present.len() == 0 or float(present.is_in(_TRANSITIONS).mean() or 0.0) >= 0.5  # type: ignore[arg-type]
 
 
 def _read_bytes(path: Path, name: str) -> bytes:
