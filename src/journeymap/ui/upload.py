@@ -37,7 +37,7 @@ LOG_TYPES = ["csv", "tsv", "txt", "gz", "parquet", "xlsx", "xls", "xes"]
 _AUTO = ""  # the sheet picker's first option: the sheet(s) with the event columns
 JOURNEY_TYPES = ["yaml", "yml"]
 ROLE_LABELS = {"case": "Case id", "activity": "Activity", "timestamp": "Timestamp",
-               "time_of_day": "Time of day", "start_timestamp": "Start time", "lifecycle": "Lifecycle"}
+               "time_of_day": "Time of day (if apart)", "start_timestamp": "Start time", "lifecycle": "Lifecycle"}
 ROLE_HELP = {
     "case": "One id per case (a ticket, a new hire, a request).",
     "activity": "What happened: the step's name.",
@@ -169,8 +169,13 @@ def map_columns(table: pl.DataFrame, key: str) -> ColumnRoles:
     detected = _detected_roles(table, key)
     columns = list(table.columns)
     chosen: dict[str, str | None] = {}
-    cells = st.columns(len(ROLE_LABELS), vertical_alignment="bottom")
-    for cell, (role, label) in zip(cells, ROLE_LABELS.items()):
+    # The required roles in one row, the optional ones under them: six in a row cut the names at 1280 px.
+    required = [role for role in ROLE_LABELS if role not in _OPTIONAL]
+    optional = [role for role in ROLE_LABELS if role in _OPTIONAL]
+    cells = [*st.columns(len(required), vertical_alignment="bottom"),
+             *st.columns(len(optional), vertical_alignment="bottom")]
+    for cell, role in zip(cells, [*required, *optional]):
+        label = ROLE_LABELS[role]
         options = [_NONE, *columns] if role in _OPTIONAL or getattr(detected, role) is None else columns
         guess = getattr(detected, role)
         value = cell.selectbox(label, options, index=options.index(guess) if guess in options else 0,
