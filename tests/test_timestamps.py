@@ -228,6 +228,11 @@ class TestEpochNumbers:
     def test_units_by_their_digits(self, values: list[str], expected: list[dt.datetime]) -> None:
         assert moments(values) == expected
 
+    def test_excel_serial_dates(self) -> None:
+        """A CSV saved from a sheet in the General format: days since 1899-12-30, the time a fraction."""
+        assert moments(["45376.3875", "45377"]) == [dt.datetime(2024, 3, 25, 9, 18), dt.datetime(2024, 3, 26)]
+        assert epoch_unit(pl.Series(["12345", "23456"])) is None  # before 1970: a code, not a date
+
     def test_integers_typed_as_such(self) -> None:
         parsed = parse_timestamps(pl.Series("t", [1774257480, None]))
         assert pl.from_epoch(parsed, "us").to_list() == [self.MOMENT, None]

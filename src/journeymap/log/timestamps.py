@@ -34,7 +34,9 @@ _ECHO = 100  # characters of a value shown in a message
 _CLOCK = r"^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?\s*$"
 # Epoch numbers (`epoch_unit`): whole digits from 2001 to 2286 -> the unit.
 _EPOCH = r"^(\d+)(?:\.\d+)?$"
-_EPOCH_UNITS = {10: "s", 13: "ms", 16: "us", 19: "ns"}
+_EPOCH_UNITS = {5: "excel", 10: "s", 13: "ms", 16: "us", 19: "ns"}
+# Excel's serial dates: days since 1899-12-30, the time a fraction of a day; 1970 to 2100 only.
+_EXCEL_1970, _EXCEL_2100 = 25_569, 73_051
 _FIRST_US, _LAST_US = -62_135_596_800_000_000, 253_402_300_799_999_999  # 0001-01-01 to 9999-12-31
 _TIME = r"(?:(?:[ T]+|,\s*|:)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?\s*$"
 # Dates that name the month in English, so that day and month cannot be mistaken: 23/Mar/26 09:18 AM
@@ -114,12 +116,14 @@ def parse_timestamps(values: pl.Series, fmt: str | None = None, *, source: str =
 
 
 def epoch_unit(values: pl.Series) -> str | None:
-    """The unit ("s", "ms", "us", "ns") when every present value is an epoch number in it, else None.
+    """The unit ("s", "ms", "us", "ns", "excel") when every present value is an epoch number in it, else None.
 
     Seconds, milliseconds, microseconds and nanoseconds since 1970 each have their own number of
     digits from 2001 to 2286 (10, 13, 16, 19), as databases and JSON exports write them; seconds
-    may carry a fraction. Only for a column that is the timestamp by name or by choice: detection
-    by values never takes numbers for times (ids and amounts look the same).
+    may carry a fraction. Five digits, from 1970 to 2100, are Excel's serial dates (days, the time
+    as a fraction), as a CSV saved from a sheet in the General format holds them. Only for a column
+    that is the timestamp by name or by choice: detection by values never takes numbers for times
+    (ids and amounts look the same).
     """
     if not (values.dtype.is_integer() or values.dtype == pl.String):
         return None
@@ -133,13 +137,20 @@ def epoch_unit(values: pl.Series) -> str | None:
     if present.len() == 0 or digits.null_count() or digits.min() != digits.max():
         return None
     unit = _EPOCH_UNITS.get(int(digits[0]))
+    if unit == "excel":
+        days = present.str.extract(_EPOCH).cast(pl.Int64)
+        return unit if _EXCEL_1970 <= int(days.min()) and int(days.max()) <= _EXCEL_2100 else None  # type: ignore[arg-type]
     fraction = present.str.contains(r"\.").any()
     return unit if unit and (unit == "s" or not fraction) else None
 
 
 def _from_epoch(values: pl.Series, unit: str) -> pl.Series:
-    """Epoch microseconds from epoch numbers in `unit` (seconds with their fraction to the microsecond)."""
+    """Epoch microseconds from epoch numbers in `unit` (seconds with their fraction to the microsecond,
+    Excel's days to the millisecond, as Excel shows them)."""
     text = values.cast(pl.String).str.strip_chars()
+    if unit == "excel":
+        days = text.cast(pl.Float64, strict=False) - _EXCEL_1970
+        return ((days * 86_400_000).round(0) * 1_000).cast(pl.Int64)
     whole = text.str.extract(r"^(\d+)").cast(pl.Int64)
     if unit == "s":
         fraction = text.str.extract(r"\.(\d+)$").fill_null("0").str.slice(0, 6).str.pad_end(6, "0").cast(pl.Int64)
