@@ -25,7 +25,7 @@ metrics = view.metrics
 
 if view.empty:
     st.title(md(source.journey.name), anchor=False)
-    state.show_flash()
+    _ = state.show_flash()
     st.info(page.NO_CASES)
     st.stop()
 map_screen.header(source.journey.name, view.summary)
