@@ -361,23 +361,3 @@ class TestMapLegendTicks:
         for (a, wa), (b, wb) in zip(zip(centres, words), zip(centres[1:], words[1:])):
             gap = (b - a) - (text_width(wa, size) + text_width(wb, size)) / 2
             assert gap >= size / 2, f"{wa} and {wb} at {scale}x are {gap:.1f} px apart"
-
-
-class TestNamesFirst:
-    def test_short_rows_keep_whole_names_with_smaller_steps(self, onboarding):
-        """The reveal's map (1240 x 571 planned, projector type) with Documents requested and Contract signed
-        kept needs four rows of 110 px: too short for two lines under a usual step, so names were cut to one
-        line ("Documents…"); names first, the steps are smaller dots and every name is whole."""
-        from journeymap.charts.mapdetail import map_detail
-
-        hotspots = find_hotspots(onboarding, top=3)
-        detail = map_detail(onboarding, steps=1, hotspots=[*hotspots, "documents_requested", "contract_signed"],
-                            width=1240, height=571, large=True, titled=False, scale=1.5)
-        options = {"hotspots": hotspots, "large": True, "width": 1240, "height": 571, "title": "", "subtitle": "",
-                   "detail": detail, "note": False, "scale": 1.5}
-        cut = nodes_of(map_chart(onboarding, **options))
-        whole = nodes_of(map_chart(onboarding, names_first=True, **options))
-        assert any("…" in str(lines) for lines in cut["lines"]), "the case this guards against"
-        assert not any("…" in str(lines) for lines in whole["lines"])
-        assert "requested" in str(whole.loc["documents_requested", "lines"])
-        assert whole["size"].max() < cut["size"].max()

@@ -63,15 +63,13 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
               large: bool = False, width: int | None = None, height: int | None = None,
               title: str | None = None, subtitle: str | Sequence[str] | None = None,
               detail: MapDetail | None = None, note: bool = True, handoffs: bool = False,
-              scale: float | None = None, names_first: bool = False) -> alt.LayerChart:
+              scale: float | None = None) -> alt.LayerChart:
     """The journey map: steps in stage lanes, sized by cases reached, coloured by `color_by`.
 
     `detail` is what to draw (`mapdetail.map_detail`); by default the most that fits the size.
     With `note`, a line under the subtitle says how many steps and transitions are hidden. With
     `handoffs`, transitions between teams (`metrics.handoffs`) are drawn in their own colour.
-    `scale` sets type and marks apart from `large` (`style.type_scale`). With `names_first`, rows too short
-    for a two-line name under a step of the usual size take smaller steps rather than cut the names to one
-    line (the workshop's reveal, where the dots cover the steps and the map is short).
+    `scale` sets type and marks apart from `large` (`style.type_scale`).
     """
     journey = metrics.journey
     if journey is None:
@@ -94,7 +92,7 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     shown_lanes = {lane.stage for lane in lanes}
     wrapped = wrap_lines([line for line in subtitle_lines if line], 760 * k, 14 * k)  # as `titled` will draw them
     plot_width, plot_height = map_plot_size(width, height, large, titled_, max(len(wrapped), 1), scale)
-    geometry = _Geometry(layout, plot_width, plot_height, k, names_first)
+    geometry = _Geometry(layout, plot_width, plot_height, k)
     nodes = _map_nodes(metrics, layout, color_by, hotspots or (), spotlight, shown_lanes, geometry)
     edges, arrows = _map_edges(metrics, layout, detail, set(nodes["step"]), spotlight, geometry, nodes,
                                handoff_edges(metrics) if handoffs else {})
@@ -175,8 +173,7 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
 class _Geometry:
     """Pixel sizes of one map: columns, rows, fonts, step radii and where labels go."""
 
-    def __init__(self, layout: JourneyLayout, plot_width: float, plot_height: float, k: float,
-                 names_first: bool = False) -> None:
+    def __init__(self, layout: JourneyLayout, plot_width: float, plot_height: float, k: float) -> None:
         self.k = k
         self.bottom = max(layout.height, 1.0)
         self.row_px = plot_height / self.bottom
@@ -200,9 +197,7 @@ class _Geometry:
         def radius(lines: int) -> float:
             return min(26 * k, (self.row_px - fixed - lines * self.line_px) / 2)
 
-        # The least step radius for three lines of name, and for two; names first, a step can be a small dot.
-        least_3, least_2 = (6 * k, 3 * k) if names_first else (16 * k, 8 * k)
-        self.max_lines = 3 if radius(3) >= least_3 else 2 if radius(2) >= least_2 else 1
+        self.max_lines = 3 if radius(3) >= 16 * k else 2 if radius(2) >= 8 * k else 1
         self.counts = k == 1.0 and radius(self.max_lines + 1) >= 18 * k  # a "1,234 cases" line fits
         self.r_max = max(radius(self.max_lines + self.counts), 4 * k)
         self.r_min = min(7 * k, self.r_max * 0.5)

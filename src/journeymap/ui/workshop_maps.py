@@ -97,7 +97,7 @@ def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int
         size = drawn = _fitted_height(detail, metrics.journey, size)
     chart = mapchart.map_chart(metrics, hotspots=hotspots, stages_shown=stages, spotlight=spotlight, large=size.large,
                              width=size.width, height=size.height, title="", subtitle="", detail=detail, note=False,
-                             scale=size.scale, names_first=on_steps)
+                             scale=size.scale)
     if reveal:
         chart.datasets = {**chart.datasets, "journey_nodes": [
             {**row, "value_text": ""} for row in chart.datasets["journey_nodes"]]}
