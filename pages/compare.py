@@ -12,7 +12,7 @@ from journeymap.charts import compare as comparecharts
 from journeymap.core.numbers import format_share
 from journeymap.decide.compare import latest_change
 from journeymap.engine.stats import MIN_CASES
-from journeymap.ui import charting, decide, pilot_tab
+from journeymap.ui import charting, decide, pilot_tab, share_bars
 from journeymap.ui.decide import interval, pair
 from journeymap.ui.text import md
 
@@ -126,12 +126,13 @@ def who_is_it_worse_for() -> None:
     charting.show(view, lambda: comparecharts.segment_chart(found, subtitle=subtitle), ("segment", column),
                   f"{journey.id} by {column}", "jm_cmp_segment")
     st.subheader("Funnel by value", anchor=False)
-    funnel = found.funnel.pivot_table(index="label", columns="value", values="share", sort=False)
+    # The comparison lists a step for a value only where some of its cases reached it: elsewhere none did.
+    funnel = found.funnel.pivot_table(index="label", columns="value", values="share", sort=False, fill_value=0.0)
     funnel = funnel[[value for value in found.values["value"] if value in funnel.columns]]
-    st.dataframe((100 * funnel).rename_axis("Step").reset_index(), hide_index=True, width="stretch", height="content",
-                 column_config={value: st.column_config.ProgressColumn(str(value), format="%.0f%%", min_value=0.0,
-                                                                       max_value=100.0, width="small")
-                                for value in funnel.columns})
+    by_value, share_config = share_bars.share_bars(funnel.rename_axis("Step").reset_index(),
+                                                   list(funnel.columns), narrow=True)
+    st.dataframe(by_value, hide_index=True, width="content", height="content",  # many values: it scrolls
+                 column_config={**share_config, "Step": st.column_config.Column(pinned=True)})
     st.caption("Share of each value's cases that reached the step.")
 
 

@@ -9,7 +9,7 @@ from journeymap.charts import explorer as charts
 from journeymap.charts import style as chartstyle
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.numbers import format_share
-from journeymap.ui import charting, page
+from journeymap.ui import charting, page, share_bars
 
 selection, source, view, subtitle = page.open_page("Funnel")
 metrics = view.metrics
@@ -32,14 +32,13 @@ steps = metrics.steps[metrics.steps["on_map"]]
 exits = set(metrics.exit_steps)
 flow = steps[~steps["step"].isin(exits)]
 st.subheader("Step by step", anchor=False)
-st.dataframe(pd.DataFrame({
-    "Step": flow["label"], "Cases reached": flow["reached"], "Of all cases": 100 * flow["reached"] / total,
+steps_table, share_config = share_bars.share_bars(pd.DataFrame({
+    "Step": flow["label"], "Cases reached": flow["reached"], "Of all cases": flow["reached"] / total,
     "In flight here now": flow["in_flight"], "Dropped here": flow["dropped"],
     "Drop-off rate": flow["drop_off_rate"].map(lambda rate: format_share(rate, 1)),
-}), hide_index=True, width="stretch", height="content", column_config={
-    "Of all cases": st.column_config.ProgressColumn(format="%.0f%%", min_value=0.0, max_value=100.0),
-    "Cases reached": st.column_config.NumberColumn(format="localized"),
-})
+}), ["Of all cases"])
+st.dataframe(steps_table, hide_index=True, width="stretch", height="content",
+             column_config={**share_config, "Cases reached": st.column_config.NumberColumn(format="localized")})
 
 left, right = st.columns([2, 3], gap="large")
 with left:

@@ -6,28 +6,30 @@ import streamlit as st
 
 from journeymap.charts import map as mapchart
 from journeymap.charts import style as chartstyle
+from journeymap.charts.mapdetail import legible_height
 from journeymap.measures.hotspots import hotspot_marker
 from journeymap.measures.story import MARKED_HOTSPOTS
-from journeymap.ui import charting, decide, ops_panel, page, state, step_details, workshop_replay
+from journeymap.ui import charting, decide, map_screen, ops_panel, page, state, step_details, workshop_replay
 from journeymap.ui.map_detail import detail_control
 from journeymap.ui.text import md
 
 COLOR_KEY, STEP_KEY, OFF_MAP_KEY, CLICK_KEY = "jm_w_color", "jm_w_step", "jm_w_off_map", "jm_map_click"
 HANDOFFS_KEY, HOTSPOTS_KEY = "jm_w_handoffs", "jm_map_hotspots"
-# Labels and the default detail are planned for this size: the main column of a 1280 x 720 screen
-# with the sidebar open is 820 pixels wide (measured in Chromium). The chart stretches to the
-# column it gets, so on a wider screen its columns only get wider.
-MAP_WIDTH, MAP_HEIGHT = 820, 675
+# Labels and the default detail are planned for the main column of a 1280 x 720 screen with the sidebar
+# open (`map_screen`): its width, and the height left under the header. The chart stretches to the column
+# it gets, so on a wider screen its columns only get wider.
+MAP_WIDTH = map_screen.COLUMN_PX
 
 selection, source, view = page.context()
 metrics = view.metrics
 
-st.title(md(source.journey.name), anchor=False)
-state.show_flash()
 if view.empty:
+    st.title(md(source.journey.name), anchor=False)
+    _ = state.show_flash()
     st.info(page.NO_CASES)
     st.stop()
-st.markdown(f"##### {md(view.summary)}")
+map_screen.header(source.journey.name, view.summary)
+flashed = state.show_flash()
 hotspot_slot = st.container()
 
 step_ids = [step for step in metrics.steps["step"] if step in view.step_labels]
@@ -61,11 +63,13 @@ show_handoffs = right.toggle("Highlight handoffs", key=HANDOFFS_KEY, disabled=me
                              if metrics.handoffs is not None else "No step of this journey names an owner team.")
 
 hotspots = list(view.story.marked)
+named = " · ".join(f"{hotspot_marker(rank)} {hotspot.label}" for rank, hotspot in enumerate(hotspots, 1))
+fold = f"The top {len(hotspots)} hotspots, marked on the map: {named}"
+MAP_HEIGHT = map_screen.map_height(view.summary, flashed)
 with hotspot_slot:
     # Folded, so the map shows in the first screen at 1280 x 720; the label names the hotspots already.
     if hotspots:
-        named = " · ".join(f"{hotspot_marker(rank)} {hotspot.label}" for rank, hotspot in enumerate(hotspots, 1))
-        with st.expander(md(f"The top {len(hotspots)} hotspots, marked on the map: {named}"), key=HOTSPOTS_KEY,
+        with st.expander(md(fold), key=HOTSPOTS_KEY,
                          icon=":material/local_fire_department:"):
             for cell, (rank, hotspot) in zip(st.columns(MARKED_HOTSPOTS), enumerate(hotspots, start=1)):
                 with cell.container(border=True):
@@ -75,6 +79,8 @@ with hotspot_slot:
 
 with middle:
     detail = detail_control(selection, source, view, hotspots, show_off_map, MAP_WIDTH, MAP_HEIGHT)
+# Past the first screen rather than with labels cut to one line, when the steps drawn need more rows.
+MAP_HEIGHT = legible_height(source.journey, detail, MAP_WIDTH, MAP_HEIGHT)
 event = charting.show(
     view, lambda: mapchart.map_chart(decide.map_metrics(view, selection.color_by), color_by=selection.color_by,
                                    hotspots=hotspots, show_off_map=show_off_map, detail=detail,

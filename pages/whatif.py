@@ -10,7 +10,7 @@ from journeymap.charts import compare as comparecharts
 from journeymap.core.durations import clock_words
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.numbers import format_change
-from journeymap.ui import charting, decide, state
+from journeymap.ui import charting, decide, share_bars, state
 from journeymap.ui.text import md
 
 STEP_KEY, CHANGE_KEY, PCT_KEY = "jm_wi_step", "jm_wi_change", "jm_wi_pct"
@@ -75,11 +75,10 @@ if st.button("Colour the map by p85 impact", icon=":material/account_tree:"):
     state.update(color_by=decide.P85_IMPACT)
     st.switch_page("pages/map.py")
 shown = impact[impact["p85_impact_s"] > 0]
-st.dataframe(pd.DataFrame({
+impact_table, share_config = share_bars.share_bars(pd.DataFrame({
     "Step": shown["label"], "p85 lead time saved": shown["p85_impact_s"].map(human),
-    "Of p85 lead time": 100 * shown["impact_share"], "p85 with the step halved": shown["p85_after_s"].map(human),
-}), hide_index=True, width="stretch", height="content",
-    column_config={"Of p85 lead time": st.column_config.ProgressColumn(
-        format="%.1f%%", min_value=0.0, max_value=float(max(100 * np.nanmax(shown["impact_share"], initial=0), 1)))})
+    "Of p85 lead time": shown["impact_share"], "p85 with the step halved": shown["p85_after_s"].map(human),
+}), ["Of p85 lead time"], most=max(float(np.nanmax(shown["impact_share"], initial=0)), 0.01), decimals=1)
+st.dataframe(impact_table, hide_index=True, width="stretch", height="content", column_config=share_config)
 charting.show(view, lambda: comparecharts.impact_chart(impact, subtitle=subtitle), "impact",
               f"{journey.id} p85 impact", "jm_wi_impact")

@@ -325,3 +325,39 @@ class TestSparseData:
             assert export_chart(chart, "svg", width=600, height=400).startswith(b"<svg")
         from journeymap.measures.okr import okr_status
         assert "no completed case has gone from one to the other yet" in okr_status(metrics, journey.okrs[0]).sentence
+
+
+def _colour_legend(spec: Any) -> tuple[dict[str, Any], list[float]]:
+    """The map's colour legend (the one with a gradient) and its scale's domain, found anywhere in the spec."""
+    if isinstance(spec, dict):
+        legend = spec.get("legend")
+        if isinstance(legend, dict) and "gradientLength" in legend:
+            return legend, spec["scale"]["domain"]
+        children = list(spec.values())
+    else:
+        children = list(spec) if isinstance(spec, list) else []
+    for child in children:
+        found = _colour_legend(child)
+        if found[0]:
+            return found
+    return {}, []
+
+
+class TestMapLegendTicks:
+    @pytest.mark.parametrize("scale, width", [(1.0, 820), (1.0, 1460), (1.5, 1240), (2.25, 1860)])
+    @pytest.mark.parametrize("color_by", ["delay_share", "drop_off_rate", "arrival_median_s"])
+    def test_tick_labels_stand_apart(self, onboarding, scale, width, color_by):
+        """The colour legend's tick labels, measured in the chart's font at its size, keep a gap between them
+        at the page's and the projectors' sizes (at 1920×1080 Vega's own ticks read "0%4%6%8%")."""
+        from journeymap.charts.textfit import text_width
+
+        spec = map_chart(onboarding, color_by=color_by, width=width, height=675, scale=scale).to_dict()
+        legend, (low, top) = _colour_legend(spec)
+        values = legend["values"]
+        assert 3 <= len(values) <= 6 and values[0] == 0 and values[-1] <= top
+        size = spec["config"]["legend"]["labelFontSize"]
+        words = [f"{v:.0%}" if color_by != "arrival_median_s" else format_seconds_as_text(v) for v in values]
+        centres = [legend["gradientLength"] * (v - low) / (top - low) for v in values]
+        for (a, wa), (b, wb) in zip(zip(centres, words), zip(centres[1:], words[1:])):
+            gap = (b - a) - (text_width(wa, size) + text_width(wb, size)) / 2
+            assert gap >= size / 2, f"{wa} and {wb} at {scale}x are {gap:.1f} px apart"

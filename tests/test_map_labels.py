@@ -2,7 +2,8 @@
 
 Each map is exported to SVG (Vega through vl-convert, as `journeymap export` does) and its text
 read back with positions, font sizes and widths measured in the shipped font (`svg_labels`), at
-the app's width (820 x 675: the Map page's column on a 1280 x 720 screen), at slide size
+the app's width (820 x 416: the Map page's column on a 1280 x 720 screen, under its header; and
+820 x 675, as it was), at slide size
 (1920 x 1080), at the export default (1600 x 900) and at the report's size (1200 x 675).
 """
 
@@ -25,7 +26,7 @@ from journeymap.measures.metrics import compute_metrics
 from map_cases import every_activity_journey, generated_log
 from svg_labels import Box, line_paths, overlapping, text_boxes
 
-SIZES = [(820, 675), (1920, 1080), (1600, 900), (1200, 675)]
+SIZES = [(820, 416), (820, 675), (1920, 1080), (1600, 900), (1200, 675)]
 
 
 @cache

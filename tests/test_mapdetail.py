@@ -6,7 +6,15 @@ import pytest
 
 from journeymap.charts.layout import journey_layout
 from journeymap.charts.map import map_chart
-from journeymap.charts.mapdetail import MIN_STEPS, map_detail, parse_steps, parse_transitions
+from journeymap.charts.mapdetail import (
+    MIN_ROW_PX,
+    MIN_STEPS,
+    legible_height,
+    map_detail,
+    map_plot_size,
+    parse_steps,
+    parse_transitions,
+)
 from journeymap.core.errors import JourneyError
 from journeymap.engine.filters import CaseFilter, filter_events
 from journeymap.journey.definition import journey_from_yaml, load_journey
@@ -160,6 +168,18 @@ class TestFitting:
         detail = map_detail(metrics, width=1920, height=1080)
         layout = journey_layout(metrics.journey, steps=detail.steps, edges=detail.edges)
         assert layout.n_layers <= (1920 - 48) // 84
+
+
+class TestLegibleHeight:
+    def test_a_short_map_grows_to_two_label_lines_a_row(self, onboarding):
+        """Onboarding's eight busiest steps take three rows; at 820 x 300 they would have 45 px a row (labels
+        cut to one line), so the map grows until each row has MIN_ROW_PX; a tall map keeps its height."""
+        detail = map_detail(onboarding, steps=8)
+        rows = journey_layout(onboarding.journey, steps=detail.steps, edges=detail.edges).height
+        grown = legible_height(onboarding.journey, detail, 820, 300)
+        assert grown > 300
+        assert map_plot_size(820, grown, subtitle_lines=2)[1] == pytest.approx(rows * MIN_ROW_PX, abs=1)
+        assert legible_height(onboarding.journey, detail, 820, 900) == 900
 
 
 class TestCaption:

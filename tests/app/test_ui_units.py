@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from journeymap.ui.charting import streamlit_spec
+from journeymap.ui.map_screen import map_height
 from journeymap.ui.state import Selection, parse_query, to_query
 from journeymap.ui.text import md
 
@@ -90,3 +91,18 @@ class TestStreamlitSpec:
         assert rows[0]["lines"] == "Equipment\nshipped" and spec["config"]["text"]["lineBreak"] == "\n"
         assert spec["layer"][1]["encoding"]["x"] == {"value": {"expr": "width - 10"}}
         json.dumps(spec)
+
+
+class TestMapFirstScreen:
+    SHORT = "40 cases finished in a median of 2.0 h."
+    LONG = ("1,267 cases finished in a median of 2.6 h (p85 11.9 d); 74% of that time is spent waiting to reach T06 "
+            "Determine necessity of stop advice (37%), T02 Check confirmation of receipt (22%) and T05 Print and send "
+            "confirmation of receipt (15%).")
+
+    def test_the_map_takes_what_the_header_leaves_of_720_pixels(self) -> None:
+        """Under a one-line summary the map gets 720 px less the header (254 px) and a line (24 px); each further
+        line of summary, and a message box of a log just loaded (72 px), takes its room from the map."""
+        short, long = map_height(self.SHORT), map_height(self.LONG)
+        assert short == 720 - 254 - 24 - 4
+        assert long < short and (short - long) % 24 == 0
+        assert map_height(self.SHORT, ["Loaded log.csv. All 200 rows read."]) == short - 72

@@ -26,7 +26,9 @@ from journeymap.charts.style import (
     chart_subtitle,
     duration_expr,
     duration_ticks,
+    legend_labels_fit,
     records,
+    share_ticks,
     text_labels,
     titled,
     type_scale,
@@ -430,11 +432,15 @@ def _measure_color(color_by: str, title: str, nodes: pd.DataFrame, k: float, wid
     valid = nodes.loc[nodes["valid"].astype(bool), "measure"]
     top = 1.0 if color_by == "flow_efficiency" else valid.max() if len(valid) else 1.0  # efficiency: on 0-100%
     bottom = float(valid.min()) if kind == "score" and len(valid) and valid.min() < top else 0.0
-    extra: dict[str, Any] = ({"labelExpr": duration_expr(trim=True), "values": duration_ticks(float(top))}
-                             if kind == "duration" else {"format": ".0%"} if kind == "share" else
-                             {"format": ".1f"} if kind == "score" else {})
+    length = min(200 * k, width / 4)
+    steps = legend_labels_fit(length, 13 * k) - 1  # ticks at round values, as many as the gradient holds apart
+    ticks = share_ticks(float(top), steps) if kind == "share" else []
+    extra: dict[str, Any] = (
+        {"labelExpr": duration_expr(trim=True), "values": duration_ticks(float(top), steps)} if kind == "duration"
+        else {"format": ".1%" if len(ticks) > 1 and ticks[1] < 0.01 else ".0%", "values": ticks}
+        if kind == "share" else {"format": ".1f", "tickCount": steps} if kind == "score" else {"tickCount": steps})
     # Under the map and lying down: the values sit under the gradient, never on its title.
-    legend = alt.Legend(title=title, orient="bottom", direction="horizontal", gradientLength=min(200 * k, width / 4),
+    legend = alt.Legend(title=title, orient="bottom", direction="horizontal", gradientLength=length,
                         gradientThickness=12 * k, labelOverlap="greedy", **extra)
     scale = alt.Scale(scheme=SCHEME, domain=[bottom, float(top) or 1.0], clamp=True,
                       reverse=color_by in _LOW_IS_WORSE)

@@ -24,6 +24,7 @@ from journeymap.core.errors import JourneyError
 from journeymap.measures.metrics import JourneyMetrics
 
 __all__ = ["MapDetail", "map_detail", "parse_steps", "parse_transitions", "MIN_STEPS", "map_plot_size",
+           "legible_height",
            "MIN_COLUMN_PX", "MIN_ROW_PX", "OFF_MAP_MIN_SHARE"]
 
 MIN_STEPS = 8  # a default never shows fewer than the eight busiest steps
@@ -123,6 +124,16 @@ def map_plot_size(width: int | None, height: int | None, large: bool = False, ti
     title = (22 * k * 1.2 + 14 * k + subtitle_lines * 14 * k * 1.25) if titled else 0
     plot_height = (height or 675) - 24 * k - 64 * k - title
     return plot_width, plot_height
+
+
+def legible_height(journey: Any, detail: MapDetail, width: int, height: int, subtitle_lines: int = 2) -> int:
+    """`height`, or more when the steps drawn need more rows than it holds at `MIN_ROW_PX` each (a measure,
+    a step and two lines of label): the least detail (the eight busiest steps) can need more rows than a
+    short map has, and there its labels would be cut to one line."""
+    layout = journey_layout(journey, [s for s in detail.steps if s not in journey.steps_by_id], steps=detail.steps,
+                            edges=detail.edges)
+    _, plot_height = map_plot_size(width, height, subtitle_lines=subtitle_lines)
+    return height + max(0, math.ceil(layout.height * MIN_ROW_PX - plot_height))
 
 
 def map_detail(metrics: JourneyMetrics, *, steps: int | float | None = None, transitions: int | None = None,

@@ -16,7 +16,8 @@ from journeymap.engine.filters import CaseFilter
 from journeymap.measures.metrics import JourneyMetrics
 
 __all__ = ["FONT", "INK", "MUTED", "FAINT", "SCHEME", "OUTCOMES", "EDGE_KINDS", "NICE_TICKS_S",
-           "RULE_LABEL", "duration_expr", "titled", "chart_subtitle", "duration_ticks", "text_labels", "records",
+           "RULE_LABEL", "duration_expr", "titled", "chart_subtitle", "duration_ticks", "share_ticks",
+           "legend_labels_fit", "text_labels", "records",
            "or_default", "time_unit", "shorten", "date_text", "change_labels", "wrap_lines"]
 
 INK, MUTED, FAINT = "#1f2933", "#52606d", "#9aa5b1"
@@ -89,6 +90,20 @@ def duration_ticks(top: float, most: int = 6) -> list[float]:
              7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400]
     step = next((s for s in steps if top / s <= most), steps[-1])
     return [float(step * i) for i in range(int(top // step) + 1)]
+
+
+def share_ticks(top: float, most: int = 5) -> list[float]:
+    """Legend ticks at round shares (every 1%, 2%, 5%, 10% ...) from 0 up to `top`: `most` + 1 ticks at most."""
+    steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1.0]
+    step = next((s for s in steps if int(top / s + 1e-9) <= most), steps[-1])
+    return [round(step * i, 6) for i in range(int(top / step + 1e-9) + 1)]
+
+
+def legend_labels_fit(length_px: float, font_px: float, chars: int = 4) -> int:
+    """How many labels of `chars` characters fit side by side along a legend `length_px` long, with a gap of a
+    character and more between: Vega's own ticks crowded a projector's legend ("0%4%6%8%"), and the browser
+    measures text after Vega has placed it, so its overlap rule does not always catch it."""
+    return max(2, int(length_px // (font_px * (0.62 * chars + 1.2))))
 
 
 RULE_LABEL = {"align": "left", "dx": 5, "baseline": "top", "fontWeight": "bold"}

@@ -206,10 +206,13 @@ def flash(kind: str, text: str) -> None:
     st.session_state.setdefault(_FLASH_KEY, []).append((kind, text))
 
 
-def show_flash() -> None:
-    """Show (once) the messages left by `flash`."""
+def show_flash() -> list[str]:
+    """Show (once) the messages left by `flash`; returns their texts (the Map page makes room for them)."""
+    shown = []
     for kind, text in st.session_state.pop(_FLASH_KEY, []):
         {"success": st.success, "warning": st.warning}.get(kind, st.info)(md(text))
+        shown.append(text)
+    return shown
 
 
 def _date(text: str | None, name: str, notes: list[str]) -> dt.date | None:
