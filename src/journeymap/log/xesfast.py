@@ -176,20 +176,20 @@ def _assemble(tags: Tags, depth_limit: int, column_limit: int) -> FastTable:
         raise Unsure("nesting past the depth limit")
     if np.any(starts & (depth == 1) & (meaning == EVENT)):
         raise Unsure("events outside a trace")  # our reader counts them
-    index = np.arange(len(depth))
+    index = np.arange(len(depth), dtype=np.int32)
 
     def parent(level: int) -> np.ndarray:
         """For each tag, the last tag opened at `level` before it: the parent of a tag one level down."""
-        return np.maximum.accumulate(np.where(opens & (depth == level), index, -1))
+        return np.maximum.accumulate(np.where(opens & (depth == level), index, np.int32(-1)))
 
     in_trace, in_event = parent(1), parent(2)
     is_trace = starts & (depth == 1) & (meaning == TRACE)
-    trace_number = np.cumsum(is_trace)  # from 1, as our reader numbers traces
+    trace_number = np.cumsum(is_trace, dtype=np.int32)  # from 1, as our reader numbers traces
     is_event = starts & (depth == 2) & (meaning == EVENT) & is_trace[in_trace]
     n_events, n_traces = int(np.count_nonzero(is_event)), int(trace_number[-1])
     if not n_events:
         raise Unsure("no events")  # our reader says so
-    event_number = np.cumsum(is_event) - 1
+    event_number = np.cumsum(is_event, dtype=np.int32) - 1
     event_trace = trace_number[in_trace[is_event]] - 1
 
     at, code = tags.attribute_tag, tags.key_code

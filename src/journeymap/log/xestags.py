@@ -41,6 +41,7 @@ _NAMES = {**dict.fromkeys(SCALAR_TYPES, SCALAR), "event": EVENT, "trace": TRACE,
 # Pieces read in Python: past this many our reader is about as fast, and the document is its.
 _GENERIC_SHARE = 0.2
 _GENERIC_FLOOR = 20_000
+_PART_BYTES = 4 << 20  # the document is scanned in parts of about this size, two at a time
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[list(b" \t\r\n")] = True
 _NAME_END = np.zeros(256, dtype=bool)
@@ -106,9 +107,10 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
         # The first piece (the declaration, or the root) and the root are read in Python: the root's
         # attributes declare the namespaces.
         root = int(np.argmax((doc[start[:1000] + 1] != 0x3F) & (doc[start[:1000] + 1] != 0x21)))
-        half = len(start) // 2
+        # In parts of some megabytes: their arrays stay small enough for the allocator to reuse, and in cache.
+        cuts = np.linspace(0, len(start), max(2, len(doc) // _PART_BYTES) + 1).astype(int)
         parts = list(pool.map(lambda bounds: _scan(doc, data, start, stop, bounds, (0, root)),
-                              ((0, half), (half, len(start)))))
+                              zip(cuts[:-1], cuts[1:])))
     scan = _Scan.joined(parts)
     closes, meaning, generic = scan.closes, scan.meaning, scan.generic
     generic_at = np.flatnonzero(generic)
@@ -133,8 +135,8 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
 
     keep = np.flatnonzero(element)
     depth = _depths(opens[keep], closes[keep], qualified[keep])
-    position = np.full(len(start), -1, dtype=np.int64)
-    position[keep] = np.arange(len(keep))
+    position = np.full(len(start), -1, dtype=np.int32)
+    position[keep] = np.arange(len(keep), dtype=np.int32)
     return _with_attributes(data, doc, depth, meaning[keep], opens[keep], closes[keep], position, scan,
                             generic_at, found, control)
 
@@ -232,7 +234,7 @@ def _known_names(word: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.n
     masks = np.array([0] + [(1 << (8 * n)) - 1 for n in range(1, 8)] + [(1 << 64) - 1, 0], dtype=np.uint64)
     masked = word & masks[length]
     found = order[np.minimum(np.searchsorted(codes[order], masked), len(codes) - 1)]
-    name_id = np.where((codes[found] == masked) & (length >= 1) & (length <= 7), found, -1)
+    name_id = np.where((codes[found] == masked) & (length >= 1) & (length <= 7), found, -1).astype(np.int32)
     meanings = np.array(list(_NAMES.values()), dtype=np.int8)
     return name_id, np.where(name_id >= 0, meanings[name_id], OTHER).astype(np.int8)
 
@@ -244,7 +246,7 @@ def _attribute_spans(doc: np.ndarray, region: slice, name_end: np.ndarray, stop:
     key_start = name_end[at] + 6
     fits = (_words(doc, name_end[at]) & np.uint64((1 << 48) - 1)) == np.uint64(_KEY)
     quotes = _positions(doc, region, 0x22)
-    spans = tuple(np.full(len(candidate), -1, dtype=np.int64) for _ in range(5))
+    spans = tuple(np.full(len(candidate), -1, dtype=np.int32) for _ in range(5))
     if len(quotes) < 3:
         return spans
     which = np.minimum(np.searchsorted(quotes, key_start), len(quotes) - 3)
@@ -356,7 +358,7 @@ def _check_namespaces(pieces: list[_Piece]) -> None:
 
 def _depths(opens: np.ndarray, closes: np.ndarray, name: np.ndarray) -> np.ndarray:
     """Each element's level; `Unsure` unless every end tag closes the open element of its name, once."""
-    level = np.cumsum(opens.astype(np.int64) - closes)
+    level = np.cumsum(opens.astype(np.int32) - closes, dtype=np.int32)
     depth = level - opens  # a start tag's level is the one before it, an end tag's the one after
     if not len(level) or level.min() < 0 or level[-1] != 0:
         raise Unsure("an end tag without its start, or a document not closing its root")
@@ -380,7 +382,7 @@ def _with_attributes(data: bytes, doc: np.ndarray, depth: np.ndarray, meaning: n
     raw_keys = pc.dictionary_encode(scan.keys)
     names: dict[str, int] = {}
     recode = [names.setdefault(_key_text(raw), len(names)) for raw in raw_keys.dictionary.to_pylist()]
-    code = np.array(recode, dtype=np.int64)[raw_keys.indices.to_numpy()] if recode else np.zeros(0, np.int64)
+    code = np.array(recode, dtype=np.int32)[raw_keys.indices.to_numpy()] if recode else np.zeros(0, np.int32)
     values = pl.from_arrow(scan.values)
     assert isinstance(values, pl.Series)
     tag = position[scan.attribute_at]
