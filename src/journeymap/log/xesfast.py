@@ -1,33 +1,35 @@
-"""XES read by array arithmetic over its bytes (NumPy, Arrow) under the contract of `journeymap.log.xes`.
+"""XES read by array arithmetic over its bytes (NumPy, Arrow, Polars) under the contract of `journeymap.log.xes`.
 
 `journeymap.log.xes` feeds expat and builds the columns in Python: some 2.2 s of CPU for a BPIC-size
 log (300,000 events, 72 MB). Here the tags are found and read by `journeymap.log.xestags` without a
-Python step per tag, the attributes are sorted to their event or trace by the tags' levels, and
-Arrow spreads them into our reader's table: the same columns in the same order, the same text. This
+Python step per tag, each attribute goes to its event or trace by the levels of the tags, and Polars
+spreads them into our reader's table: the same columns in the same order, the same text. This
 reader never words a refusal: whenever it cannot promise our reader's answer it raises `Unsure`
 (`fast_scan` returns None) and `journeymap.log.xes` reads the file itself, with its own sentences.
 It is unsure of:
 
-- what a scan of the bytes decides only with a parser: a DOCTYPE (entities, which our reader
-  refuses), an encoding other than UTF-8, bytes that are not UTF-8, text before the root, a root
-  not named log, control characters, an entity reference neither predefined nor a character
-  reference, and what `journeymap.log.xestags` is unsure of (malformed or unusual markup);
+- what only a parser of the prolog decides: a DOCTYPE (entities, which our reader refuses), an
+  encoding other than UTF-8, text before the root, a root not named log; and what
+  `journeymap.log.xestags` is unsure of (bytes that are not UTF-8, characters and references XML
+  does not allow, malformed or unusual markup, too many tags not in the usual form);
 - a limit our reader might reach: a tag or value near the cell limit, nesting past the depth limit,
   attribute keys past the column limit; gzip past the decompression limit; too little memory
   under the process's address-space cap (journeymap.log.isolate's upload budget);
 - what our reader answers by counting: events outside a trace, a log without events;
 - an event attribute named like a case column (our reader keeps the trace's value).
 
-A compiled parser was the first try (xml2arrow, Rust): it needed 0.4 to 0.55 s of CPU for the
-BPIC-size log alone, and turning its rows (one per attribute) into our table as much again, about
-2x our reader in all; this scan takes about a tenth of our reader's time (benchmarks/bench_xes.py).
+Why hand-written and not a compiled parser (measured on that log, benchmarks/bench_xes.py): xml2arrow
+(Rust) needed 0.4 to 0.55 s of CPU to parse and as much again to turn its rows (one per attribute)
+into our table, 1.8 to 2.2 times our reader in all; lxml (libxml2) needs 1.25 s of CPU to build its
+tree and 2.5 s to iterparse the events without making a single column; rustxes types the values
+(see the README). This scan reads the log in about a third of our reader's CPU time and, two parts
+of the document at a time, less wall time still.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,12 +48,11 @@ __all__ = ["READER_ENV", "FastTable", "fast_scan", "fast_table"]
 
 # JOURNEYMAP_XES_READER=python reads every XES file with our reader (for comparisons, or to rule this one out).
 READER_ENV = "JOURNEYMAP_XES_READER"
-# Peak memory of a fast reading, in bytes per byte of XML (measured: some 4 on a BPIC-size log).
+# Peak memory of a fast reading, in bytes per byte of XML (measured: some 4.5 on a BPIC-size log).
 _MEMORY_PER_BYTE = 6
 CASE_ID = "case:concept:name"
 _PROLOG_PIECE = 64 << 10
 _PROLOG_MAX = 4 << 20  # a root element later than this is our reader's to find
-_BAD_REFERENCE = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def _check_prolog(data: bytes) -> None:
 
 
 def _assemble(tags: Tags, depth_limit: int, column_limit: int) -> FastTable:
-    """Our reader's table from the tags: attributes to their event or trace by the levels of the tags."""
+    """Our reader's table from the tags: each attribute to its event or trace by the levels of the tags."""
     depth, meaning, opens = tags.depth, tags.meaning, tags.opens
     starts = ~tags.closes  # start tags and empty elements
     if meaning[0] != LOG:

@@ -39,7 +39,7 @@ OTHER, SCALAR, EVENT, TRACE, LOG = 0, 1, 2, 3, 4
 _NAMES = {**dict.fromkeys(SCALAR_TYPES, SCALAR), "event": EVENT, "trace": TRACE, "log": LOG,
           "list": OTHER, "values": OTHER, "global": OTHER}
 # Pieces read in Python: past this many our reader is about as fast, and the document is its.
-_GENERIC_SHARE = 0.2
+_GENERIC_SHARE = 0.05
 _GENERIC_FLOOR = 20_000
 _PART_BYTES = 4 << 20  # the document is scanned in parts of about this size, two at a time
 _SPACE = np.zeros(256, dtype=bool)
@@ -106,7 +106,7 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
             raise Unsure("a tag or value near the cell limit")
         # The first piece (the declaration, or the root) and the root are read in Python: the root's
         # attributes declare the namespaces.
-        root = int(np.argmax((doc[start[:1000] + 1] != 0x3F) & (doc[start[:1000] + 1] != 0x21)))
+        root = int(np.argmax((doc[start + 1] != 0x3F) & (doc[start + 1] != 0x21)))  # neither '<?' nor '<!'
         # In parts of some megabytes: their arrays stay small enough for the allocator to reuse, and in cache.
         cuts = np.linspace(0, len(start), max(2, len(doc) // _PART_BYTES) + 1).astype(int)
         parts = list(pool.map(lambda bounds: _scan(doc, data, start, stop, bounds, (0, root)),
