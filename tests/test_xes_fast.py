@@ -2,8 +2,9 @@
 
 Generated logs cover attributes of every type, missing timestamps, lifecycle transitions, nested
 attributes, lists and containers, repeated keys, trace attributes after the events, traces without
-names, values with markup characters, references and non-ASCII text, comments, CRLF line ends and
-several encodings. For each, whatever the fast reader answers must be our reader's answer, and
+names, events without attributes, values with markup characters, references, line ends and tabs to
+normalise and non-ASCII text, both quotes, '/>' and ' />', comments, CRLF line ends and several
+encodings; each log is read once by the scan as it is and once with every tag read in Python. For each, whatever the fast reader answers must be our reader's answer, and
 `scan_xes` (fast reader first, ours when it stands aside) must answer as ours does, refusals included.
 Plain logs (UTF-8, every event and trace with attributes) must be answered by the fast reader itself.
 """
@@ -33,7 +34,8 @@ from journeymap.log.xestags import Unsure
 HELPDESK = Path(__file__).resolve().parent / "data" / "real" / "helpdesk.xes.gz"
 TYPES = ("string", "date", "int", "float", "boolean", "id")
 SAMPLE_VALUES = {"string": ["Register", "Check", "Ann", "caf\u00e9", "a & b", "x > y", '"q"', "it's", "\u65e5\u672c",
-                            "tab\there", "two  spaces", "", " edge "],
+                            "tab\there", "two  spaces", "", " edge ",
+                            "two\nlines", "cr\r\nlf", "\u00e9t\u00e9 \U0001f600"],
                  "date": ["2024-01-01T09:00:00.000+01:00", "2024-01-02T08:00:00Z", "2024-03-05T10:00:00"],
                  "int": ["10", "-3", "007"], "float": ["1.5", "1.50", "-0.0", "1e3"],
                  "boolean": ["true", "false", "TRUE"], "id": ["e-1", "3f2a-77"]}
@@ -79,7 +81,8 @@ def attribute(draw: st.DrawFn, *, prefix: str, plain: bool, depth: int = 0) -> s
                      f"value='2'/></{prefix}container>")
     space = draw(st.sampled_from([" ", "\n    ", "\t"]))
     attrs = space.join(parts)
-    return f"<{tag} {attrs}>{children}</{tag}>" if children else f"<{tag} {attrs}/>"
+    closing = draw(st.sampled_from(["/>", " />"]))  # pm4py writes the second
+    return f"<{tag} {attrs}>{children}</{tag}>" if children else f"<{tag} {attrs}{closing}"
 
 
 @st.composite
@@ -94,6 +97,8 @@ def event(draw: st.DrawFn, *, prefix: str, plain: bool) -> str:
     if draw(st.integers(0, 3)):  # sometimes no timestamp
         attrs.append(f"<{prefix}date key='time:timestamp' value='2024-01-{draw(st.integers(1, 28)):02d}T10:00:00'/>")
     order = draw(st.permutations(attrs))
+    if not order and draw(st.booleans()):
+        return f"<{prefix}event{draw(st.sampled_from(['/', ' /']))}>"  # an event without attributes: a row of nulls
     return f"<{prefix}event>" + "".join(order) + f"</{prefix}event>"
 
 
