@@ -4,9 +4,10 @@ Generated logs cover attributes of every type, missing timestamps, lifecycle tra
 attributes, lists and containers, repeated keys, trace attributes after the events, traces without
 names, events without attributes, values with markup characters, references, line ends and tabs to
 normalise and non-ASCII text, both quotes, '/>' and ' />', comments, CRLF line ends and several
-encodings; each log is read once by the scan as it is and once with every tag read in Python. For each, whatever the fast reader answers must be our reader's answer, and
-`scan_xes` (fast reader first, ours when it stands aside) must answer as ours does, refusals included.
-Plain logs (UTF-8, every event and trace with attributes) must be answered by the fast reader itself.
+encodings; each log is read once by the scan as it is and once with every tag read in Python. For
+each, whatever the fast reader answers must be our reader's answer, and `scan_xes` (fast reader
+first, ours when it stands aside) must answer as ours does, refusals included. Plain logs (UTF-8,
+every event and trace with attributes) must be answered by the fast reader itself.
 """
 
 from __future__ import annotations
@@ -276,6 +277,7 @@ class TestStandsAside:
         ('<log><trace><event><![CDATA[x]]><string key="k" value="v"/></event></trace></log>', "CDATA"),
         ('<log><trace><!-- a <b> --><event><string key="k" value="v"/></event></trace></log>', "malformed"),
         ('<log><trace><event><?pi x?><string key="k" value="v"/></event></trace></log>', "processing instruction"),
+        ('<log><trace><event><string key="k" value="v"/></event></trace><', "cut after a '<'"),
     ])
     def test_reason(self, text: str, reason: str) -> None:
         with pytest.raises(Unsure, match=reason):
@@ -294,6 +296,12 @@ class TestStandsAside:
         text = self.BASE.format(extra="").encode()
         with mock.patch.object(xesfast, "_memory_allows", lambda need: False):
             assert xesfast.fast_scan(text, "x.xes", 1 << 30, Limits()) is None
+
+    def test_a_fault_of_the_fast_reader_leaves_the_file_to_ours(self) -> None:
+        text = self.BASE.format(extra="").encode()
+        with mock.patch.object(xesfast, "read_tags", side_effect=IndexError("a bug")):
+            assert xesfast.fast_scan(text, "x.xes", 1 << 30, Limits()) is None
+            assert scan_xes(text, "x.xes").frame["concept:name"].to_list() == ["a"]
 
     def test_the_environment_variable_chooses_our_reader(self, monkeypatch: pytest.MonkeyPatch) -> None:
         text = self.BASE.format(extra="").encode()

@@ -86,6 +86,8 @@ def fast_scan(source: Path | bytes, name: str, byte_limit: int, limits: Limits) 
         return fast_table(data, int(limits.xml_depth), int(limits.columns), limits.cell_bytes)  # type: ignore[arg-type]
     except (Unsure, JourneyError, MemoryError):
         return None
+    except Exception:  # noqa: BLE001 - a fault of this reader must not cost the user the file: ours reads it
+        return None
 
 
 def _file_bytes(path: Path) -> bytes | None:

@@ -8,14 +8,14 @@ quotes, one space. Every other piece (the log's own tag, extensions, single quot
 a prefix, a comment) is read by a regular expression in Python; when they are many, the document is
 left to our reader (`Unsure`), which then reads it in about the time the expressions would.
 
-Only two passes go over all the bytes (finding '<' and '"'); every other check is on the pieces,
-keys and values: what is not verified byte by byte as the usual form is decoded (and so checked as
-UTF-8 and for the characters and references XML allows). What XML forbids and this scan does not
-read makes it `Unsure` rather than guess: text between tags, a '<' inside a comment, a processing
-instruction or CDATA past the declaration, a namespace prefix not declared on the root, a prefixed
-attribute, the same attribute twice, an end tag not matching its start, a second root, a root not
-closed, a character or reference XML does not allow.
-"""
+Few passes go over all the bytes (finding '<' and '"', counting bytes below 0x20, looking for '&'
+and EF); every other check is on the pieces, keys and values: what is not verified byte by byte as
+the usual form is decoded (and so checked as UTF-8 and for the characters and references XML
+allows). What XML forbids and this scan does not read makes it `Unsure` rather than guess: text
+between tags, a '<' inside a comment, a processing instruction or CDATA past the declaration, a
+namespace prefix not declared on the root, a prefixed attribute, the same attribute twice, an end
+tag not matching its start, a second root, a root not closed, a character or reference XML does not
+allow. """
 
 from __future__ import annotations
 
@@ -46,10 +46,8 @@ _SPACE = np.zeros(256, dtype=bool)
 _SPACE[list(b" \t\r\n")] = True
 _NAME_END = np.zeros(256, dtype=bool)
 _NAME_END[list(b" \t\r\n/>")] = True
-# Bytes of a value that need a closer look: references and white space to normalise, control
-# characters, and the lead byte of U+FFFE and U+FFFF (EF BF BE/BF).
-_INSPECT = np.zeros(256, dtype=bool)
-_INSPECT[list(range(0x20)) + [ord("&"), 0xEF]] = True
+# The low n bytes of a word, for n from 0 to 8.
+_MASKS = np.array([0] + [(1 << (8 * n)) - 1 for n in range(1, 8)] + [(1 << 64) - 1], dtype=np.uint64)
 _KEY = int.from_bytes(b' key="', "little")
 _VALUE = int.from_bytes(b'" value=', "little")
 _NAME = r"[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?"
@@ -99,8 +97,8 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
         cut = len(doc) // 2
         start = np.concatenate(list(pool.map(lambda piece: _positions(doc, piece, 0x3C),
                                              (slice(0, cut), slice(cut, len(doc))))))  # every '<'
-        if len(start) < 2:
-            raise Unsure("no markup")
+        if len(start) < 2 or start[-1] + 1 >= len(doc):
+            raise Unsure("no markup, or a document cut after a '<'")
         stop = np.append(start[1:], np.int32(len(doc)))  # each piece ends at the next '<'
         if int((stop - start).max()) >= cell_bytes // 2:
             raise Unsure("a tag or value near the cell limit")
@@ -108,7 +106,7 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
         # attributes declare the namespaces.
         root = int(np.argmax((doc[start + 1] != 0x3F) & (doc[start + 1] != 0x21)))  # neither '<?' nor '<!'
         # In parts of some megabytes: their arrays stay small enough for the allocator to reuse, and in cache.
-        cuts = np.linspace(0, len(start), max(2, len(doc) // _PART_BYTES) + 1).astype(int)
+        cuts = np.unique(np.linspace(0, len(start), max(2, len(doc) // _PART_BYTES) + 1).astype(int))
         parts = list(pool.map(lambda bounds: _scan(doc, data, start, stop, bounds, (0, root)),
                               zip(cuts[:-1], cuts[1:])))
     scan = _Scan.joined(parts)
@@ -231,8 +229,7 @@ def _known_names(word: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.n
     """Each tag's name as an index into `_NAMES` (-1: another name, read in Python) and its meaning."""
     codes = np.array([int.from_bytes(name.encode(), "little") for name in _NAMES], dtype=np.uint64)
     order = np.argsort(codes)
-    masks = np.array([0] + [(1 << (8 * n)) - 1 for n in range(1, 8)] + [(1 << 64) - 1, 0], dtype=np.uint64)
-    masked = word & masks[length]
+    masked = word & _MASKS[length]
     found = order[np.minimum(np.searchsorted(codes[order], masked), len(codes) - 1)]
     name_id = np.where((codes[found] == masked) & (length >= 1) & (length <= 7), found, -1).astype(np.int32)
     meanings = np.array(list(_NAMES.values()), dtype=np.int8)
@@ -422,8 +419,6 @@ def _views(doc: np.ndarray, data: bytes, begin: np.ndarray, end: np.ndarray) -> 
     views[:, 3] = np.where(short, tail & np.uint64(0xFFFFFFFF), begin)
     return pa.Array.from_buffers(pa.binary_view(), len(begin), [None, pa.py_buffer(views), pa.py_buffer(data)])
 
-
-_MASKS = np.array([0] + [(1 << (8 * n)) - 1 for n in range(1, 8)] + [(1 << 64) - 1], dtype=np.uint64)
 
 
 def _key_text(raw: bytes) -> str:
