@@ -18,11 +18,11 @@ It is unsure of:
 - what our reader answers by counting: events outside a trace, a log without events;
 - an event attribute named like a case column (our reader keeps the trace's value).
 
-Why hand-written and not a compiled parser (measured on that log, benchmarks/bench_xes.py): xml2arrow
+Why hand-written and not a compiled parser (measured on that log on this machine): xml2arrow
 (Rust) needed 0.4 to 0.55 s of CPU to parse and as much again to turn its rows (one per attribute)
 into our table, 1.8 to 2.2 times our reader in all; lxml (libxml2) needs 1.25 s of CPU to build its
 tree and 2.5 s to iterparse the events without making a single column; rustxes types the values
-(see the README). This scan reads the log in about a third of our reader's CPU time and, two parts
+(see the README). This scan reads the log in a third to a half of our reader's CPU time and, two parts
 of the document at a time, less wall time still.
 """
 
@@ -229,7 +229,8 @@ def _spread(tags: Tags, rows: np.ndarray, ids: np.ndarray, n: int) -> dict[str, 
         return {}
     seen = pc.dictionary_encode(pa.array(tags.key_code[rows]))  # the keys in the order they first appear
     local = seen.indices.to_numpy()
-    order = np.argsort(local, kind="stable")  # by key, in document order within a key
+    # By key, in document order within a key (NumPy's stable sort of 16-bit numbers is a radix sort).
+    order = np.argsort(local.astype(np.int16) if len(seen.dictionary) < 1 << 15 else local, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(local, minlength=len(seen.dictionary)))])
     out = {}
     for number, key in enumerate(seen.dictionary.to_numpy()):
