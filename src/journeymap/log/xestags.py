@@ -5,8 +5,8 @@ in XES). Tags of the usual XES form are read by array arithmetic, with no Python
 `<NAME key="K" value="V"/>` (also `" />`, as pm4py writes, or `">` with children), `<NAME>`,
 `<NAME/>`, `</NAME>`, with NAME one of the names XES uses (`_NAMES`), key before value, double
 quotes, one space. Every other piece (the log's own tag, extensions, single quotes, other spacing,
-a prefix, a comment) is read by a regular expression in Python; when they are many, the document is
-left to our reader (`Unsure`), which then reads it in about the time the expressions would.
+a prefix, a comment) is read by a regular expression in Python; when more than one piece in 20 is
+of that kind, the document is left to our reader (`Unsure`), which then reads it about as fast.
 
 Few passes go over all the bytes (finding '<' and '"', counting bytes below 0x20, looking for '&'
 and EF); every other check is on the pieces, keys and values: what is not verified byte by byte as
