@@ -12,8 +12,9 @@ parser is inside one token, each piece is therefore twice the last, which makes 
 geometric sum: linear. A value longer than the cell limit is refused while it is still being read,
 nesting deeper than the depth limit at its element, and a DOCTYPE's entities are never followed.
 
-`scan_xes` first asks the compiled reader of `journeymap.log.xesfast`, which gives this reader's answer in
-less time or leaves the file to this reader (see there); JOURNEYMAP_XES_READER=python skips it.
+`scan_xes` first asks the fast reader of `journeymap.log.xesfast` (a NumPy scan of the bytes), which gives
+this reader's answer in less time or leaves the file to this reader (see there);
+JOURNEYMAP_XES_READER=python skips it.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def scan_xes(source: str | os.PathLike[str] | bytes, name: str | None = None, *,
     name = name or (path.name if isinstance(path, Path) else "upload.xes")
     limits = (limits or Limits()).resolved()
     byte_limit = max_decompressed_bytes if max_decompressed_bytes is not None else limits.decompressed_bytes
-    # A compiled parser first (journeymap.log.xesfast), which gives this reader's answer or leaves the file to it.
+    # The fast reader first (journeymap.log.xesfast), which gives this reader's answer or leaves the file to it.
     from journeymap.log.xesfast import fast_scan
 
     fast = fast_scan(path, name, byte_limit, limits)
