@@ -10,11 +10,14 @@ only aggregated tables (per step, per transition, per variant, per case) come ba
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
+
+import pandas as pd
 
 from journeymap.core.errors import JourneyError
 
-__all__ = ["ENGINES", "spark_session", "to_spark", "is_spark", "not_on_spark"]
+__all__ = ["ENGINES", "spark_session", "to_spark", "is_spark", "not_on_spark", "quantile_table"]
 
 ENGINES = ("polars", "spark")  # what `--engine` chooses between; Polars is the embedded default
 # Local mode on a laptop: Spark's default of 200 shuffle partitions makes hundreds of empty tasks for a
@@ -70,3 +73,23 @@ def not_on_spark(frame: Any, what: str) -> None:
     if is_spark(frame):
         raise JourneyError(f"{what} is not available with --engine spark: it reads every case's events on this "
                            "machine. Run it without --engine spark (the default engine, Polars).")
+
+
+def quantile_table(frame: Any, key: str, quantiles: Sequence[tuple[str, str, float]]) -> pd.DataFrame:
+    """Exact, linearly interpolated quantiles of a PySpark DataFrame per `key`: (name, column, q) each.
+
+    One `percentile` per column with an array of its quantiles, in one aggregation: Spark keeps a
+    buffer of every value per percentile expression, so three of them over one column cost three
+    buffers, and beside a distinct count (the transition table's cases) Spark would build those
+    buffers per (key, case) first, a million of them. `median` is `percentile(x, 0.5)` in Spark.
+    """
+    from pyspark.sql import functions as F
+
+    by_column: dict[str, list[tuple[str, float]]] = {}
+    for name, column, q in quantiles:
+        by_column.setdefault(column, []).append((name, q))
+    buffers = [F.percentile(F.col(column), F.array(*(F.lit(q) for _, q in wanted))).alias(f"_q{i}")
+               for i, (column, wanted) in enumerate(by_column.items())]
+    picked = [F.col(f"_q{i}")[j].alias(name)
+              for i, wanted in enumerate(by_column.values()) for j, (name, _) in enumerate(wanted)]
+    return frame.groupBy(key).agg(*buffers).select(key, *picked).toArrow().to_pandas()
