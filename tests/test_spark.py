@@ -8,6 +8,7 @@ and each log is measured once per engine (module fixtures), then compared table 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,10 @@ def test_a_failed_start_names_java() -> None:
     """A JVM that does not start is told as a missing Java, with the Debian package to install."""
     message = spark_engine._start_failure(RuntimeError("[JAVA_GATEWAY_EXITED] Java gateway process exited"), None)
     assert "Java 17 or newer" in message and "default-jre-headless" in message
+
+
+def test_local_cores_come_from_the_master() -> None:
+    """Local mode's cores (which its shuffle partitions follow): N of local[N], every core for local and local[*]."""
+    cores = os.cpu_count()
+    masters = ("local[3]", "local[4,2]", "local", "local[*]")
+    assert [spark_engine._local_cores(master) for master in masters] == [3, 4, cores, cores]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from journeymap.core.errors import JourneyError
 from journeymap.engine.prepare import to_pandas
-from journeymap.engine.spark import is_spark, quantile_table
+from journeymap.engine.spark import is_spark, quantile_frame
 
 __all__ = [
     "duration_stats",
@@ -77,19 +77,19 @@ def duration_stats(column: str, prefix: str = "") -> list[Aggregation]:
 def grouped_table(frame: nw.LazyFrame[Any], key: str, aggregations: Sequence[Aggregation]) -> pd.DataFrame:
     """`frame` grouped by `key` and aggregated, collected (a journey-sized table), columns in the given order.
 
-    On Spark the quantiles are one aggregation of their own (`journeymap.engine.spark.quantile_table`):
+    On Spark the quantiles are an aggregation of their own (`journeymap.engine.spark.quantile_frame`):
     in Spark's plan they would otherwise cost a buffer each, kept per group and case beside a distinct
-    count. Both read the same cached frame; the two small tables are joined here.
+    count. Both read the same cached frame and are joined there, so one table comes back.
     """
     if not is_spark(frame.to_native()) or not any(isinstance(a, Quantile) for a in aggregations):
         return to_pandas(frame.group_by(key).agg(*(a.expr() if isinstance(a, Quantile) else a for a in aggregations)))
     plain = [a for a in aggregations if not isinstance(a, Quantile)]
     quantiles = [(a.name, a.column, a.q) for a in aggregations if isinstance(a, Quantile)]
     grouped = frame.group_by(key).agg(*plain) if plain else frame.select(key).unique()
-    table = to_pandas(grouped)
-    names = iter(table.columns.drop(key))  # the plain aggregations' names, in their order
+    names = iter(grouped.collect_schema().names()[1:])  # the plain aggregations' names, in their order
     order = [key, *(a.name if isinstance(a, Quantile) else next(names) for a in aggregations)]
-    return table.merge(quantile_table(frame.to_native(), key, quantiles), on=key, how="left")[order]
+    return to_pandas(grouped.join(nw.from_native(quantile_frame(frame.to_native(), key, quantiles)), on=key,
+                                  how="left").select(order))
 
 
 def distinct_keys(keys: np.ndarray, size: int) -> np.ndarray:
