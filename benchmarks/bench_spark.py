@@ -7,14 +7,17 @@ Each engine runs in a fresh process after a warm-up on the small sample log (for
 is started and the JVM has compiled the code once, as in a long-running job). Spark reads the
 canonical Parquet itself (`spark.read.parquet`), so the events never pass through the driver; Polars
 reads it with `pl.read_parquet`. "metrics s" is `compute_metrics` plus `find_hotspots`, reading
-included. Peak memory is the Python process's maximum resident set, plus the JVM's for Spark (its
-VmHWM, read from /proc before the session stops). "jobs" counts the Spark jobs of one computation.
+included; "CPU s" the CPU time of that part (user and system, all threads; for Spark, the Python
+process and the JVM), which a busy machine stretches less than the wall time. Peak memory is the
+Python process's maximum resident set, plus the JVM's for Spark (its VmHWM, read from /proc before
+the session stops). "jobs" counts the Spark jobs of one computation.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -47,10 +50,11 @@ def run(engine: str, path: str) -> dict[str, Any]:
         find_hotspots(compute_metrics(to_spark(sample, session), journey))  # warm-up
         context = session.sparkContext
         context.setJobGroup("measured", "compute_metrics on the benchmark log")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_s() + _jvm_cpu_s(context)
         metrics = compute_metrics(session.read.parquet(path), journey)
         find_hotspots(metrics)
         result["metrics_s"] = time.perf_counter() - started
+        result["cpu_s"] = _cpu_s() + _jvm_cpu_s(context) - cpu
         result["jobs"] = len(context.statusTracker().getJobIdsForGroup("measured"))
         result["jvm_peak_gb"] = _jvm_peak_gb(context)
         session.stop()
@@ -58,18 +62,50 @@ def run(engine: str, path: str) -> dict[str, Any]:
         import polars as pl
 
         find_hotspots(compute_metrics(sample, journey))  # warm-up
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_s()
         metrics = compute_metrics(pl.read_parquet(path), journey)
         find_hotspots(metrics)
         result["metrics_s"] = time.perf_counter() - started
+        result["cpu_s"] = _cpu_s() - cpu
     result["events"], result["cases"] = metrics.n_events, metrics.n_cases
     result["status_counts"], result["lead_time"] = metrics.status_counts, metrics.lead_time
     result["python_peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     return result
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user and system, every thread) this Python process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _jvm_cpu_s(context: Any) -> float:
+    """CPU seconds (user and system, every thread) the JVM that PySpark started has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _jvm_pids(context):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
 def _jvm_peak_gb(context: Any) -> float:
     """The peak resident memory of the JVM that PySpark started (and of its children), from /proc."""
+    total_kb = 0
+    for pid in _jvm_pids(context):
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total_kb += sum(int(line.split()[1]) for line in lines if line.startswith("VmHWM:"))
+    return total_kb / 1024**2
+
+
+def _jvm_pids(context: Any) -> set[int]:
+    """The process PySpark launched for its JVM and every descendant of it, from /proc."""
     root = context._gateway.proc.pid  # the launcher PySpark started; the JVM is it or its child
     pids, parents = {root}, {}
     for entry in Path("/proc").iterdir():
@@ -83,14 +119,7 @@ def _jvm_peak_gb(context: Any) -> float:
         found = {pid for pid, parent in parents.items() if parent in pids} - pids
         pids |= found
         grew = bool(found)
-    total_kb = 0
-    for pid in pids:
-        try:
-            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-        except OSError:
-            continue
-        total_kb += sum(int(line.split()[1]) for line in lines if line.startswith("VmHWM:"))
-    return total_kb / 1024**2
+    return pids
 
 
 def measure(engine: str, path: Path) -> dict[str, Any]:
@@ -108,16 +137,18 @@ def main() -> None:
         print(json.dumps(run(*args.child)))
         return
     path = make_log(args.cases)
+    load = os.getloadavg()[0]
     results = {engine: measure(engine, path) for engine in ("polars", "spark")}
     polars, spark = results["polars"], results["spark"]
     same = (polars["status_counts"], polars["lead_time"], polars["cases"]) == (
         spark["status_counts"], spark["lead_time"], spark["cases"])
-    print(f"{'engine':>22} {'events':>11} {'metrics s':>9} {'peak GB':>8} {'jobs':>5} {'vs Polars':>9}")
+    print(f"{'engine':>22} {'events':>11} {'metrics s':>9} {'CPU s':>7} {'peak GB':>8} {'jobs':>5} {'vs Polars':>9}")
     for name, result in results.items():
         peak = result["python_peak_gb"] + result.get("jvm_peak_gb", 0.0)
         label = "Polars (default)" if name == "polars" else f"Spark local[{LOCAL_CORES}]"
-        print(f"{label:>22} {result['events']:>11,} {result['metrics_s']:>9.2f} {peak:>8.2f} "
+        print(f"{label:>22} {result['events']:>11,} {result['metrics_s']:>9.2f} {result['cpu_s']:>7.1f} {peak:>8.2f} "
               f"{result.get('jobs', '-'):>5} {result['metrics_s'] / polars['metrics_s']:>8.1f}x")
+    print(f"load average before the run: {load:.1f} on {os.cpu_count()} cores (wall time grows with it; CPU s less so)")
     print(f"Spark session start (not in metrics s): {spark['session_s']:.1f} s; JVM peak {spark['jvm_peak_gb']:.2f} GB "
           f"of the Spark row's peak; same statuses, lead times and case count as Polars: {same}")
 

@@ -8,6 +8,7 @@ and each log is measured once per engine (module fixtures), then compared table 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,21 @@ def test_a_failed_start_names_java() -> None:
     """A JVM that does not start is told as a missing Java, with the Debian package to install."""
     message = spark_engine._start_failure(RuntimeError("[JAVA_GATEWAY_EXITED] Java gateway process exited"), None)
     assert "Java 17 or newer" in message and "default-jre-headless" in message
+
+
+def test_local_cores_come_from_the_master() -> None:
+    """Local mode's cores (which its shuffle partitions follow): N of local[N], every core for local and local[*]."""
+    cores = os.cpu_count()
+    masters = ("local[3]", "local[4,2]", "local", "local[*]")
+    assert [spark_engine._local_cores(master) for master in masters] == [3, 4, cores, cores]
+
+
+def test_quantiles_of_several_columns_in_one_aggregation(spark: SparkSession) -> None:
+    """Exact, linearly interpolated quantiles per key, two of one column and one of another, each by its name."""
+    frame = spark.createDataFrame([(1, 1.0, 10.0), (1, 2.0, 30.0), (1, 3.0, None), (1, 4.0, 20.0), (2, 5.0, None)],
+                                  "key long, a double, b double")
+    quantiles = [("a_median", "a", 0.5), ("b_median", "b", 0.5), ("a_p25", "a", 0.25)]
+    table = spark_engine.quantile_frame(frame, "key", quantiles).toArrow().to_pandas().sort_values("key")
+    assert list(table.columns) == ["key", "a_median", "a_p25", "b_median"]
+    assert table["a_median"].tolist() == [2.5, 5.0] and table["a_p25"].tolist() == [1.75, 5.0]
+    assert table["b_median"].iloc[0] == 20.0 and pd.isna(table["b_median"].iloc[1])  # nulls are left out

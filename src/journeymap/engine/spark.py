@@ -10,16 +10,25 @@ only aggregated tables (per step, per transition, per variant, per case) come ba
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from journeymap.core.errors import JourneyError
 
-__all__ = ["ENGINES", "spark_session", "to_spark", "is_spark", "not_on_spark"]
+__all__ = ["ENGINES", "spark_session", "to_spark", "is_spark", "not_on_spark", "quantile_frame"]
 
 ENGINES = ("polars", "spark")  # what `--engine` chooses between; Polars is the embedded default
-# Local mode on a laptop: Spark's default of 200 shuffle partitions makes hundreds of empty tasks for a
-# log that fits in memory; a few per core is enough (a cluster keeps its own settings).
-_LOCAL_SHUFFLE_PARTITIONS = 4
+# Local mode on a laptop: Spark's default of 200 shuffle partitions makes hundreds of near-empty tasks
+# for a log that fits in memory; two per core keep both busy (a cluster keeps its own settings).
+# Adaptive execution (on by default since Spark 3.2, said here so a site default cannot turn it off)
+# merges small shuffle partitions and turns joins of small tables into broadcasts, at run time.
+_PARTITIONS_PER_CORE = 2
+_LOCAL_SETTINGS = {
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
 _INSTALL = "pip install 'journeymap[spark]'"
 
 
@@ -35,8 +44,9 @@ def spark_session(master: str | None = None) -> Any:
         return active
     builder = SparkSession.builder.appName("journeymap").master(master or "local[*]")
     if (master or "local").startswith("local"):
-        builder = (builder.config("spark.sql.shuffle.partitions", str(_LOCAL_SHUFFLE_PARTITIONS))
-                   .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false"))
+        partitions = _PARTITIONS_PER_CORE * _local_cores(master or "local[*]")
+        for key, value in {**_LOCAL_SETTINGS, "spark.sql.shuffle.partitions": str(partitions)}.items():
+            builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
     except Exception as error:  # PySpark raises its own runtime errors when the JVM does not start
@@ -44,6 +54,12 @@ def spark_session(master: str | None = None) -> Any:
     if not os.environ.get("JOURNEYMAP_DEBUG"):
         session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _local_cores(master: str) -> int:
+    """The cores a local master runs on: N of local[N] or local[N,F], this machine's for local and local[*]."""
+    inside = master.partition("[")[2].partition("]")[0].split(",")[0].strip()
+    return int(inside) if inside.isdigit() and int(inside) > 0 else os.cpu_count() or 1
 
 
 def _start_failure(error: Exception, master: str | None) -> str:
@@ -70,3 +86,23 @@ def not_on_spark(frame: Any, what: str) -> None:
     if is_spark(frame):
         raise JourneyError(f"{what} is not available with --engine spark: it reads every case's events on this "
                            "machine. Run it without --engine spark (the default engine, Polars).")
+
+
+def quantile_frame(frame: Any, key: str, quantiles: Sequence[tuple[str, str, float]]) -> Any:
+    """Exact, linearly interpolated quantiles of a PySpark DataFrame per `key`: (name, column, q) each.
+
+    One `percentile` per column with an array of its quantiles, in one aggregation: Spark keeps a
+    buffer of every value per percentile expression, so three of them over one column cost three
+    buffers, and beside a distinct count (the transition table's cases) Spark would build those
+    buffers per (key, case) first, a million of them. `median` is `percentile(x, 0.5)` in Spark.
+    """
+    from pyspark.sql import functions as F
+
+    by_column: dict[str, list[tuple[str, float]]] = {}
+    for name, column, q in quantiles:
+        by_column.setdefault(column, []).append((name, q))
+    buffers = [F.percentile(F.col(column), F.array(*(F.lit(q) for _, q in wanted))).alias(f"_q{i}")
+               for i, (column, wanted) in enumerate(by_column.items())]
+    picked = [F.col(f"_q{i}")[j].alias(name)
+              for i, wanted in enumerate(by_column.values()) for j, (name, _) in enumerate(wanted)]
+    return frame.groupBy(key).agg(*buffers).select(key, *picked)

@@ -34,7 +34,7 @@ import pandas as pd
 from journeymap.core.errors import JourneyError
 from journeymap.core.jsonable import plain
 from journeymap.engine.prepare import collect, lookup, lookup_expr, to_pandas
-from journeymap.engine.stats import quantile_of
+from journeymap.engine.stats import Quantile, grouped_table, quantile_of
 from journeymap.journey.model import Journey
 
 __all__ = ["Handoffs", "HandoffOwners", "handoff_owners", "handoff_table", "handoffs_json", "team_column",
@@ -179,11 +179,10 @@ def _pair_table(handoffs: nw.LazyFrame[Any], by_steps: pd.DataFrame, teams: tupl
                 total_lead_s: float) -> pd.DataFrame:
     """One row per team pair, worst first; `step` is where most of its lead time (else most of its
     handoffs) arrives."""
-    table = to_pandas(handoffs.group_by("pair").agg(
+    table = grouped_table(handoffs, "pair", [
         nw.len().alias("count"), nw.col("case_code").n_unique().alias("cases"),
-        nw.col("duration_s").median().alias("median_s"),
-        nw.col("duration_s").quantile(quantile_of("p85"), interpolation="linear").alias("p85_s"),
-        nw.col("lead_s").sum()))
+        Quantile("duration_s", quantile_of("median"), "median_s"), Quantile("duration_s", quantile_of("p85"), "p85_s"),
+        nw.col("lead_s").sum()])
     into = by_steps.groupby(["pair", "to"], as_index=False)[["lead_s", "handoffs"]].sum()
     landing = into.sort_values(["pair", "lead_s", "handoffs", "to"], ascending=[True, False, False, True])
     landing = landing.drop_duplicates("pair").set_index("pair")

@@ -22,7 +22,7 @@ from journeymap.engine.prepare import (
     spark_caches,
     to_pandas,
 )
-from journeymap.engine.stats import duration_stats, quantile_of
+from journeymap.engine.stats import Aggregation, Quantile, duration_stats, grouped_table, quantile_of
 from journeymap.engine.workingtime import (
     CLOCK,
     START_CLOCK,
@@ -266,17 +266,17 @@ def activity_to_step(activities: list[str], journey: Journey | None) -> dict[str
 
 def _transition_table(transitions: nw.LazyFrame[Any], journey: Journey | None, has_start: bool,
                       names: dict[int, str]) -> pd.DataFrame:
-    extra = [nw.col("wait_clipped_s").median().alias("wait_median_s"),
-             nw.col("overlap").sum().alias("overlaps")] if has_start else []
+    extra: list[Aggregation] = [Quantile("wait_clipped_s", quantile_of("median"), "wait_median_s"),
+                                nw.col("overlap").sum().alias("overlaps")] if has_start else []
     if has_start:  # derived columns first: engines such as pandas only aggregate plain columns well
         transitions = transitions.with_columns(wait_clipped_s=nw.col("wait_s").clip(lower_bound=0),
                                                overlap=(nw.col("wait_s") < 0).cast(nw.Int64))
     # One integer key per (from, to): grouping by one key costs half of grouping by two.
     n_codes = max(len(names), 1)
     pair_key = nw.col("step_code").cast(nw.Int64) * n_codes + nw.col("next_step_code")
-    table = to_pandas(transitions.with_columns(pair=pair_key)
-                      .group_by("pair").agg(nw.len().alias("count"), nw.col("case_code").n_unique().alias("cases"),
-                                            *duration_stats("duration_s"), *extra))
+    table = grouped_table(transitions.with_columns(pair=pair_key), "pair",
+                          [nw.len().alias("count"), nw.col("case_code").n_unique().alias("cases"),
+                           *duration_stats("duration_s"), *extra])
     pair = table.pop("pair")
     table.insert(0, "from", (pair // n_codes).map(names))
     table.insert(1, "to", (pair % n_codes).map(names))
@@ -315,18 +315,17 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
                                          nw.col("new_completed").sum().alias("completed_reached"))
               .with_columns(nw.col("reached", "rework_cases", "completed_reached").cast(nw.Int64)))
     # Arrival times and the lead time spent arriving, in one pass.
-    arrivals = (transitions.with_columns(lead_s=nw.when(nw.col("in_lead")).then(nw.col("duration_s")).otherwise(0.0))
-                .group_by("next_step_code").agg(*duration_stats("duration_s", "arrival_"),
-                                                nw.col("lead_s").sum().alias("delay_s"))
-                .rename({"next_step_code": "step_code"}))
+    arrivals = grouped_table(
+        transitions.with_columns(lead_s=nw.when(nw.col("in_lead")).then(nw.col("duration_s")).otherwise(0.0)),
+        "next_step_code", [*duration_stats("duration_s", "arrival_"), nw.col("lead_s").sum().alias("delay_s")],
+    ).rename(columns={"next_step_code": "step_code"})
     waiting = cases.with_columns(
         is_dropped=(nw.col("status") == "dropped").cast(nw.Int64),
         is_in_flight=(nw.col("status") == "in_flight").cast(nw.Int64),
     ).group_by("last_code").agg(nw.col("is_dropped").sum().alias("dropped"),
                                 nw.col("is_in_flight").sum().alias("in_flight")).rename({"last_code": "step_code"})
-    table = to_pandas(visits)
-    for extra in (arrivals, waiting):
-        table = table.merge(to_pandas(extra), on="step_code", how="left")
+    table = to_pandas(visits).merge(arrivals, on="step_code", how="left")
+    table = table.merge(to_pandas(waiting), on="step_code", how="left")
     table.insert(0, "step", table.pop("step_code").map(names))
     table[["dropped", "in_flight"]] = table[["dropped", "in_flight"]].fillna(0).astype("int64")
     total_lead_s = _scalar(completed.select(nw.col("lead_time_s").sum())) or 0.0
