@@ -14,7 +14,7 @@ is kept beside calendar time too (`arrivals_on`), so each target is judged on it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,11 +35,20 @@ from journeymap.engine.workingtime import (
 )
 from journeymap.journey.model import Journey
 from journeymap.measures.cases import STATUSES, case_table, mark_cases
-from journeymap.measures.metrics import CaseRules, activity_to_step, case_rules
+from journeymap.measures.metrics import (
+    CaseRules,
+    JourneyMetrics,
+    MeasuredEvents,
+    activity_to_step,
+    case_rules,
+    compute_metrics_keeping_events,
+)
 
-__all__ = ["CaseTimes", "case_step_times", "NO_TIME"]
+__all__ = ["CaseTimes", "case_step_times", "metrics_and_times", "NO_TIME"]
 
 NO_TIME = np.iinfo(np.int64).max  # an end moment that has not happened (in-flight cases)
+# The case table's columns the times read (it has more: fingerprints, step codes, durations).
+_CASE_FACTS = ["case_code", "case", "first_ts", "last_ts", "completion_ts", "exit_ts", "status", "lead_time_s"]
 
 
 @dataclass(frozen=True)
@@ -157,8 +166,7 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
         events = lazy = _in_memory(lazy, segments)
     activities = collect(lazy.select("activity").unique()).get_column("activity").to_list()
     step_of = activity_to_step(activities, journey)
-    designed = [s.id for s in journey.steps] if journey else []
-    steps = tuple(designed + sorted(set(step_of.values()) - set(designed)))
+    steps = _steps(step_of, journey)
     codes = {step: code for code, step in enumerate(steps)}
     as_of_us = as_of_epoch_us(as_of)
     prepared = prepare_events(events, step_of, codes, as_of_us)
@@ -170,20 +178,50 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     exit_codes = [codes[s] for s in rules.exit_steps if s in codes]
     prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
     prepared, working = with_clock_for(prepared, journey, codes, time, as_of_us)
-    cases = collect(case_table(prepared, end_codes, exit_codes, as_of_us, rules.stale_after_s, len(steps),
-                               clock=CLOCK if time == "working" else "ts",
-                               fingerprints=False)).to_pandas().sort_values("case_code")
+    cases = case_table(prepared, end_codes, exit_codes, as_of_us, rules.stale_after_s, len(steps),
+                       clock=CLOCK if time == "working" else "ts", fingerprints=False)
+    measured = MeasuredEvents(prepared, cases, step_of, codes, rules, as_of_us, working)
+    return _times_from(measured, journey, steps, time, lambda case_ids: _segment_values(lazy, segments, case_ids))
+
+
+def metrics_and_times(events: Any, journey: Journey | None = None, *, as_of: Any = None, team: str | None = None,
+                      time: str = "calendar") -> tuple[JourneyMetrics, CaseTimes]:
+    """`compute_metrics` and `case_step_times` (no segments) of the same events, the events ordered, marked
+    and their case table built once for both (lazy engines: the times are extracted apart, as ever)."""
+    metrics, measured = compute_metrics_keeping_events(events, journey, as_of=as_of, team=team, time=time)
+    if measured is None:
+        return metrics, case_step_times(events, journey, as_of=as_of, time=time)
+    return metrics, _times_from(measured, journey, _steps(measured.step_of, journey), time, lambda _: {})
+
+
+def _steps(step_of: dict[str, str], journey: Journey | None) -> tuple[str, ...]:
+    """The steps of the case times, numbered in this order: the journey's in definition order, then off-map ones."""
+    designed = [s.id for s in journey.steps] if journey else []
+    return tuple(designed + sorted(set(step_of.values()) - set(designed)))
+
+
+def _times_from(measured: MeasuredEvents, journey: Journey | None, steps: tuple[str, ...], time: str,
+                segment_values: Callable[[np.ndarray], dict[str, np.ndarray]]) -> CaseTimes:
+    """The case times of events ordered and marked by `prepare_events` and `mark_cases` and their case
+    table, whatever numbering of the steps they were coded in (`measured.step_codes`)."""
+    prepared, as_of_us = measured.prepared, measured.as_of_us
+    cases = collect(measured.cases.select(*_CASE_FACTS)).to_pandas().sort_values("case_code")
     has_start = "start" in prepared.events.collect_schema().names()
-    clocks = [CLOCK, AS_OF_CLOCK, *([START_CLOCK] if has_start else [])] if working else []
+    clocks = [CLOCK, AS_OF_CLOCK, *([START_CLOCK] if has_start else [])] if measured.working else []
     table = collect(prepared.events.select("idx", "case_code", "step_code", "ts", "is_first", "ends_so_far",
                                            *(["start"] if has_start else []), *clocks)).to_pandas()
     if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
         table = table.sort_values("idx")
+    position = {step: code for code, step in enumerate(steps)}
+    renumber = np.zeros(max(measured.step_codes.values(), default=-1) + 1, dtype=np.int64)
+    for step, code in measured.step_codes.items():
+        renumber[code] = position[step]
+    event_step = renumber[table["step_code"].to_numpy(np.int64)]
     case_ids = cases["case"].to_numpy(object)
-    times = _assemble(journey, as_of_us, steps, rules, cases, table, _segment_values(lazy, segments, case_ids))
+    times = _assemble(journey, as_of_us, steps, measured.rules, cases, table, event_step, segment_values(case_ids))
     if has_start:
         times = replace(times, event_start_us=table["start"].to_numpy(np.float64, na_value=np.nan))
-    if working:
+    if measured.working:
         times = _with_working(times, table, has_start)
     return times if time == "calendar" else replace(
         times, time=time, arrival_s=_arrivals(times.event_clock("working"), times.position == 0))
@@ -216,10 +254,11 @@ def _arrivals(clock: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], rules: CaseRules,
-              cases: pd.DataFrame, table: pd.DataFrame, segments: dict[str, np.ndarray]) -> CaseTimes:
-    """The case table's statuses and end moments as arrays, and every event's arrival."""
+              cases: pd.DataFrame, table: pd.DataFrame, event_step: np.ndarray, segments: dict[str, np.ndarray]
+              ) -> CaseTimes:
+    """The case table's statuses and end moments as arrays, and every event's arrival (`event_step`: each
+    event's step numbered as `steps`)."""
     event_case = table["case_code"].to_numpy(np.int64)
-    event_step = table["step_code"].to_numpy(np.int64)
     event_ts = table["ts"].to_numpy(np.int64)
     first = table["is_first"].to_numpy(bool)
     n_cases, n_events = len(cases), len(event_ts)
