@@ -208,23 +208,41 @@ def _times_from(measured: MeasuredEvents, journey: Journey | None, steps: tuple[
     cases = collect(measured.cases.select(*_CASE_FACTS)).to_pandas().sort_values("case_code")
     has_start = "start" in prepared.events.collect_schema().names()
     clocks = [CLOCK, AS_OF_CLOCK, *([START_CLOCK] if has_start else [])] if measured.working else []
-    table = collect(prepared.events.select("idx", "case_code", "step_code", "ts", "is_first", "ends_so_far",
-                                           *(["start"] if has_start else []), *clocks)).to_pandas()
-    if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
-        table = table.sort_values("idx")
+    table = _event_arrays(collect(prepared.events.select(
+        "idx", "case_code", "step_code", "ts", "is_first", "ends_so_far", *(["start"] if has_start else []),
+        *clocks)))
     position = {step: code for code, step in enumerate(steps)}
     renumber = np.zeros(max(measured.step_codes.values(), default=-1) + 1, dtype=np.int64)
     for step, code in measured.step_codes.items():
         renumber[code] = position[step]
-    event_step = renumber[table["step_code"].to_numpy(np.int64)]
+    event_step = renumber[table["step_code"].astype(np.int64)]
     case_ids = cases["case"].to_numpy(object)
     times = _assemble(journey, as_of_us, steps, measured.rules, cases, table, event_step, segment_values(case_ids))
     if has_start:
-        times = replace(times, event_start_us=table["start"].to_numpy(np.float64, na_value=np.nan))
+        times = replace(times, event_start_us=table["start"].astype(np.float64))
     if measured.working:
         times = _with_working(times, table, has_start)
     return times if time == "calendar" else replace(
         times, time=time, arrival_s=_arrivals(times.event_clock("working"), times.position == 0))
+
+
+def _event_arrays(frame: nw.DataFrame[Any]) -> dict[str, np.ndarray]:
+    """The event columns as numpy arrays in event order (`idx`), missing starts as NaN.
+
+    Polars hands its columns over without a pandas frame between (ten million events: a second and
+    a copy of every column saved); other engines go through pandas, sorted where rows come in any order.
+    """
+    if frame.implementation.is_polars():
+        native = frame.to_native()
+        if not native.get_column("idx").is_sorted():
+            native = native.sort("idx")
+        return {name: native.get_column(name).to_numpy() for name in native.columns}
+    table = frame.to_pandas()
+    if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
+        table = table.sort_values("idx")
+    floats = {"start", START_CLOCK}  # nullable: NaN where an event has no start
+    return {name: table[name].to_numpy(np.float64, na_value=np.nan) if name in floats else table[name].to_numpy()
+            for name in table.columns}
 
 
 def _in_memory(lazy: nw.LazyFrame[Any], segments: Sequence[str]) -> nw.LazyFrame[Any]:
@@ -239,11 +257,11 @@ def _in_memory(lazy: nw.LazyFrame[Any], segments: Sequence[str]) -> nw.LazyFrame
     return lazy.select(*(c for c in names if c in EVENT_COLUMNS or c in segments)).collect(backend="polars").lazy()
 
 
-def _with_working(times: CaseTimes, table: pd.DataFrame, has_start: bool) -> CaseTimes:
+def _with_working(times: CaseTimes, table: dict[str, np.ndarray], has_start: bool) -> CaseTimes:
     """The engine's working clocks of every event (and of `as_of`, per case at its last event)."""
-    return replace(times, working_us=table[CLOCK].to_numpy(np.int64),
-                   as_of_working_us=table[AS_OF_CLOCK].to_numpy(np.int64)[times.is_last_event],
-                   working_start_us=table[START_CLOCK].to_numpy(np.float64, na_value=np.nan) if has_start else None)
+    return replace(times, working_us=table[CLOCK].astype(np.int64),
+                   as_of_working_us=table[AS_OF_CLOCK].astype(np.int64)[times.is_last_event],
+                   working_start_us=table[START_CLOCK].astype(np.float64) if has_start else None)
 
 
 def _arrivals(clock: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -254,13 +272,13 @@ def _arrivals(clock: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], rules: CaseRules,
-              cases: pd.DataFrame, table: pd.DataFrame, event_step: np.ndarray, segments: dict[str, np.ndarray]
-              ) -> CaseTimes:
+              cases: pd.DataFrame, table: dict[str, np.ndarray], event_step: np.ndarray,
+              segments: dict[str, np.ndarray]) -> CaseTimes:
     """The case table's statuses and end moments as arrays, and every event's arrival (`event_step`: each
     event's step numbered as `steps`)."""
-    event_case = table["case_code"].to_numpy(np.int64)
-    event_ts = table["ts"].to_numpy(np.int64)
-    first = table["is_first"].to_numpy(bool)
+    event_case = table["case_code"].astype(np.int64)
+    event_ts = table["ts"].astype(np.int64)
+    first = table["is_first"].astype(bool)
     n_cases, n_events = len(cases), len(event_ts)
     last = np.r_[first[1:], True] if n_events else first
     arrival_s = _arrivals(event_ts, first)
@@ -275,7 +293,7 @@ def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], ru
     for code, moment in ((0, completion_ts), (1, exit_ts), (3, last_us)):  # codes in the order of STATUSES
         end_us[status == code] = moment[status == code]
     # The events up to and including the completion event (the first counted end event) make the lead time.
-    completion = _first_event(event_case, table["ends_so_far"].to_numpy() > 0, n_cases)
+    completion = _first_event(event_case, table["ends_so_far"] > 0, n_cases)
     completion[status != 0] = -1
     labels = tuple(journey.step(s).label if journey and s in journey.steps_by_id else s for s in steps)
     return CaseTimes(

@@ -130,14 +130,14 @@ def satisfaction(times: CaseTimes, scores: np.ndarray, column: str, scale: Satis
     """Mean satisfaction by step, by path and by waiting, each against the other answering cases."""
     rng = np.random.default_rng(seed)
     scored = ~np.isnan(scores)
-    k = len(times.steps)
-    pairs = distinct_keys(times.event_case * k + times.event_step, times.n_cases * k)
-    by_step = pairs[np.argsort(pairs % k, kind="stable")]  # (case, step) pairs grouped by step
-    bounds = np.searchsorted(by_step % k, np.arange(k + 1))
+    k, n = len(times.steps), times.n_cases
+    # (step, case) pairs as step * n + case: sorted, they come grouped by step, each step's cases ascending
+    by_step = distinct_keys(times.event_step * n + times.event_case, n * k)
+    bounds = np.searchsorted(by_step // max(n, 1), np.arange(k + 1))
     step_rows, wait_rows = [], []
     waited = _waits(times)
     for code in range(k):
-        cases = by_step[bounds[code]:bounds[code + 1]] // k
+        cases = by_step[bounds[code]:bounds[code + 1]] % max(n, 1)
         inside = np.zeros(times.n_cases, dtype=bool)
         inside[cases] = True
         if not (inside & scored).any():
