@@ -24,7 +24,7 @@ import pandas as pd
 
 from journeymap.core.errors import JourneyError
 from journeymap.core.moments import as_of_epoch_us
-from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_events
+from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, distinct_activities, prepare_events
 from journeymap.engine.workingtime import (
     AS_OF_CLOCK,
     CLOCK,
@@ -164,7 +164,7 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     _check_segments(lazy, segments)
     if not (lazy.implementation.is_polars() or lazy.implementation.is_pandas()):
         events = lazy = _in_memory(lazy, segments)
-    activities = collect(lazy.select("activity").unique()).get_column("activity").to_list()
+    activities = distinct_activities(events)
     step_of = activity_to_step(activities, journey)
     steps = _steps(step_of, journey)
     codes = {step: code for code, step in enumerate(steps)}

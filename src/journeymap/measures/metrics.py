@@ -15,6 +15,7 @@ from journeymap.engine.prepare import (
     PreparedEvents,
     as_lazy,
     collect,
+    distinct_activities,
     in_order,
     materialise,
     prepare_events,
@@ -126,7 +127,7 @@ def compute_metrics_keeping_events(events: Any, journey: Journey | None = None, 
 
 def _compute_metrics(events: Any, journey: Journey | None, as_of: Any, stale_after_s: float | None,
                      top_variants: int, team: str | None, time: str) -> tuple[JourneyMetrics, MeasuredEvents | None]:
-    activities = sorted(collect(as_lazy(events).select("activity").unique()).get_column("activity").to_list())
+    activities = distinct_activities(events)
     step_of = activity_to_step(activities, journey)
     step_codes = {step: code for code, step in enumerate(sorted(set(step_of.values())))}
     names = {code: step for step, code in step_codes.items()}
