@@ -8,6 +8,7 @@ from journeymap.charts import map as mapchart
 from journeymap.charts import style as chartstyle
 from journeymap.charts.mapdetail import legible_height
 from journeymap.measures.hotspots import hotspot_marker
+from journeymap.measures.opsmeasures import OPS_MEASURES
 from journeymap.measures.story import MARKED_HOTSPOTS
 from journeymap.ui import charting, decide, map_screen, ops_panel, page, state, step_details, workshop_replay
 from journeymap.ui.map_detail import detail_control
@@ -96,7 +97,7 @@ if clicked and clicked != st.session_state.get(CLICK_KEY):
     st.toast(f"{md(view.step_labels.get(clicked[0], clicked[0]))}: details below the map", icon=":material/info:")
 st.session_state[CLICK_KEY] = clicked
 
-ops_panel.show(decide.ops(view))
+ops_panel.show(measures, lambda: decide.ops(view), filled=selection.color_by in OPS_MEASURES)
 
 st.divider()
 st.session_state[STEP_KEY] = selection.step or ""

@@ -10,7 +10,7 @@ from journeymap.core.moments import to_epoch_us
 from journeymap.journey.definition import journey_from_yaml, load_journey
 from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.log.readers import read_events
-from journeymap.measures.casetimes import NO_TIME, case_step_times
+from journeymap.measures.casetimes import NO_TIME, case_step_times, metrics_and_times
 from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import EPOCH, build_events
 
@@ -182,3 +182,47 @@ class TestLookups:
         frame = case_step_times(*tiny).to_frame()
         assert len(frame) == 11
         assert frame.loc[frame["case"] == "gone", "step"].tolist() == ["a", "x"]
+
+
+def same_times(one, other) -> None:
+    """Two case-time tables hold the same arrays, case by case and event by event."""
+    for name in ("steps", "labels", "end_steps", "exit_steps", "as_of_us", "time"):
+        assert getattr(one, name) == getattr(other, name), name
+    for name in ("case", "start_us", "last_us", "end_us", "status", "last_step", "event_case", "event_step",
+                 "event_ts", "arrival_s", "prev_step", "position", "in_lead_time", "case_lead_time_s",
+                 "event_start_us", "working_us", "working_start_us", "as_of_working_us"):
+        left, right = getattr(one, name), getattr(other, name)
+        assert (left is None) == (right is None), name
+        if left is not None:
+            np.testing.assert_array_equal(left, right, err_msg=name)
+
+
+class TestOnePass:
+    """`metrics_and_times` orders the events once for the metrics and the case times: both as computed apart."""
+
+    def test_steps_numbered_apart_give_the_same_times(self, tiny):
+        """The metrics number steps by name ('Zebra' before 'a'), the times the journey's first: the
+        events' steps are renumbered, so every array is that of `case_step_times`."""
+        journey = tiny[1]
+        events = build_events({"done": [("a", 0), ("b", 2), ("c", 5), ("Zebra", 6), ("c", 9)],
+                               "gone": [("a", 0), ("x", 1)], "open": [("a", 300), ("Zebra", 310)]})
+        metrics, times = metrics_and_times(events, journey)
+        alone = case_step_times(events, journey)
+        same_times(times, alone)
+        assert times.steps[-1] == "Zebra" and "Zebra" in set(metrics.steps["step"])
+        assert metrics.transitions.equals(compute_metrics(events, journey).transitions)
+
+    @pytest.mark.parametrize("as_of", [None, "2026-03-01"])
+    def test_the_sample_log(self, sample, as_of):
+        events, journey = sample
+        metrics, times = metrics_and_times(events, journey, as_of=as_of)
+        same_times(times, case_step_times(events, journey, as_of=as_of))
+        apart = compute_metrics(events, journey, as_of=as_of)
+        assert metrics.steps.equals(apart.steps) and metrics.cases.equals(apart.cases)
+
+    def test_pandas_and_duckdb(self, tiny):
+        """pandas keeps its events for the times too; DuckDB's are extracted apart: the same arrays."""
+        duckdb = pytest.importorskip("duckdb")
+        events, journey = tiny
+        for frame in (events.to_pandas(), duckdb.from_arrow(events.to_arrow())):
+            same_times(metrics_and_times(frame, journey)[1], case_step_times(events, journey))

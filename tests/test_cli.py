@@ -239,3 +239,34 @@ class TestLazyCommands:
             main(["metric", "log.csv"])
         err = capsys.readouterr().err
         assert done.value.code == 2 and "invalid choice: 'metric'" in err and "'metrics'" in err
+
+
+class TestMeasuredColumns:
+    """`metrics` keeps only the attribute columns a figure reads (a team and a satisfaction column)."""
+
+    def test_unread_columns_change_nothing(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """One more text column (a note per event) gives the very same JSON: it is dropped before any
+        figure, while the satisfaction column stays."""
+        import polars as pl
+
+        from journeymap.cli.measure import _measured_columns
+        from journeymap.log.readers import read_events
+
+        sample = pl.read_csv(sample_events_path("onboarding"), infer_schema=False)
+        base, wider = tmp_path / "base.csv", tmp_path / "wider.csv"
+        sample.write_csv(base)
+        sample.with_row_index().with_columns(pl.format("note {}", pl.col("index")).alias("note")).drop(
+            "index").write_csv(wider)
+        outputs = []
+        for path in (base, wider):
+            code, out, _ = run(capsys, "metrics", path)
+            assert code == 0
+            outputs.append(json.loads(out))
+        assert outputs[0] == outputs[1] and "satisfaction" in outputs[0]
+        args = build_parser().parse_args(["metrics", str(wider)])
+        log = read_events(wider)
+        kept = _measured_columns(log, args)
+        assert "note" in log.attributes and "note" not in kept.attributes and "note" not in kept.frame.columns
+        assert "csat" in kept.attributes and set(kept.attributes) < set(log.attributes)
+        named = _measured_columns(log, build_parser().parse_args(["metrics", str(wider), "--team", "note"]))
+        assert "note" in named.attributes  # a column the options name stays

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from journeymap.charts.map import map_chart
 from journeymap.cli.main import main
 from journeymap.journey.definition import journey_from_yaml
-from journeymap.measures.handoffs import discrete_quantile, team_column
+from journeymap.measures.handoffs import _ping_pong_cases, discrete_quantile, team_column
 from journeymap.measures.hotspots import find_hotspots
 from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.summary import metrics_summary
@@ -290,3 +291,18 @@ def test_discrete_quantile_is_numpys_over_the_repeated_values(pairs: list[tuple[
     repeated = np.repeat(values, counts)
     expected = float(np.quantile(repeated, q)) if len(repeated) else None
     assert discrete_quantile(values, counts, q) == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_ping_pong_in_memory_agrees_with_the_group_by() -> None:
+    """The eager engines' slot count and the lazy engines' group-by and join count the same cases,
+    on random handoffs between four teams (cases of 0 to 6 handoffs, in event order)."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        sizes = rng.integers(0, 7, size=300)
+        case = np.repeat(np.arange(len(sizes)), sizes)
+        pair = rng.integers(0, 16, size=len(case))
+        pair = pair[pair // 4 != pair % 4] if len(pair) else pair  # a handoff changes team
+        case = case[:len(pair)]
+        frame = pl.DataFrame({"case_code": case, "pair": pair}).with_row_index("idx").lazy()
+        wrapped = nw.from_native(frame)
+        assert _ping_pong_cases(wrapped, 4, eager=True) == _ping_pong_cases(wrapped, 4, eager=False)

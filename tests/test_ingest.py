@@ -206,3 +206,15 @@ def test_summary_of_the_folder_matches_the_source(sample: EventLog, ingested: Pa
     back = read_events(ingested)
     assert metrics_summary(compute_metrics(back.frame, JOURNEY), back) == \
         metrics_summary(compute_metrics(sample.frame, JOURNEY), sample)
+
+
+def test_activities_of_a_filtered_folder_are_those_present(sample: EventLog, ingested: Path) -> None:
+    """The activities are counted from the codes, yet only those left after a filter: a case filter that keeps
+    no "Offer withdrawn" event leaves that activity out, as the labels do."""
+    log = read_events(ingested).frame
+    kept = log.filter(pl.col("activity") != "Offer withdrawn")
+    codes = kept.schema[ACTIVITY_CODE]
+    assert isinstance(codes, pl.Enum) and "Offer withdrawn" in codes.categories  # the Enum still names it
+    assert engine.distinct_activities(kept) == sorted(kept.get_column("activity").unique().to_list())
+    assert "Offer withdrawn" not in engine.distinct_activities(kept)
+    assert engine.distinct_activities(log) == sorted(sample.frame.get_column("activity").unique().to_list())

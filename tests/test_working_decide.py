@@ -21,7 +21,7 @@ from journeymap.decide.flow import stuck_cases
 from journeymap.decide.pilot import compare_pilot
 from journeymap.decide.whatif import okr_budget, okr_gaps, what_if
 from journeymap.journey.definition import journey_from_yaml
-from journeymap.measures.casetimes import case_step_times
+from journeymap.measures.casetimes import case_step_times, metrics_and_times
 from journeymap.measures.flowefficiency import flow_efficiency
 from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.satisfaction import SatisfactionScale, satisfaction
@@ -295,3 +295,14 @@ def test_the_pilot_in_working_time() -> None:
         times = case_step_times(log, JOURNEY, as_of=AS_OF, time=time, segments=["department"])
         lead = compare_pilot(times, "2026-05-05", {"department": "Sales"}, min_cases=1, resamples=50).lead_time
         assert lead["change"] == pytest.approx(effect)
+
+
+def test_one_pass_keeps_the_working_clocks() -> None:
+    """`metrics_and_times` in working time: the same working clocks, arrivals and lead times as
+    `case_step_times`, and the same metrics as `compute_metrics`."""
+    metrics, times = metrics_and_times(desk_log(), JOURNEY, as_of=AS_OF, time="working")
+    alone = times_on("working")
+    assert times.time == alone.time == "working"
+    for name in ("working_us", "working_start_us", "as_of_working_us", "arrival_s", "case_lead_time_s", "event_step"):
+        np.testing.assert_array_equal(getattr(times, name), getattr(alone, name), err_msg=name)
+    assert metrics.steps.equals(compute_metrics(desk_log(), JOURNEY, as_of=AS_OF, time="working").steps)

@@ -61,3 +61,15 @@ class TestSatisfactionOnTheMap:
         at = open_app("pages/map.py", step="equipment_returned")
         no_exception(at)
         assert metric(at, "Satisfaction (CSAT 1–5)") == "3.1"  # returned laptops: the least satisfied step
+
+    def test_panel_fills_when_opened(self) -> None:
+        """Coloured by lead-time share, the panel is named but its figures wait until it is opened
+        (on ten million events they take longer than the whole map)."""
+        at = open_app("pages/map.py")
+        no_exception(at)
+        assert [e.label for e in at.expander if "frustrated" in e.label]
+        assert "Cases that waited more than 5 d at Equipment shipped scored" not in text_of(at)
+        at.session_state["jm_ops_panel"] = True  # what a click on the expander sends
+        at.run()
+        no_exception(at)
+        assert "Cases that waited more than 5 d at Equipment shipped scored" in text_of(at)

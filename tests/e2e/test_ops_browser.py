@@ -47,3 +47,13 @@ class TestOpsInTheBrowser:
         expect(page.get_by_text("Cases that waited more than 5 d at Equipment shipped scored")).to_be_visible()
         no_error(page)
         shoot(page, "map_satisfaction_1280")
+
+    def test_panel_fills_when_opened(self, page: Page, app_url: str) -> None:
+        """On the default colour the panel's figures wait for it to be opened; a click opens and fills it."""
+        page.goto(app_url)
+        settle(page)
+        expect(page.get_by_text("Cases that waited more than 5 d at Equipment shipped scored")).to_have_count(0)
+        page.get_by_text("Where people get frustrated").first.click()
+        expect(page.get_by_text("Cases that waited more than 5 d at Equipment shipped scored")).to_be_visible()
+        no_error(page)
+        shoot(page, "map_ops_panel_opened_1280")

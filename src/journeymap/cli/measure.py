@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from journeymap.cli.options import (
@@ -22,9 +23,13 @@ from journeymap.cli.options import (
 from journeymap.core.durations import format_seconds_as_text, parse_duration
 from journeymap.core.numbers import format_share
 from journeymap.journey.definition import journey_to_yaml
+from journeymap.log.eventlog import EventLog
+from journeymap.measures.casetimes import metrics_and_times
 from journeymap.measures.draft import draft_header, draft_journey, propose_draft
+from journeymap.measures.handoffs import team_column
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
-from journeymap.measures.opsmeasures import ops_measures, ops_summary
+from journeymap.measures.opsmeasures import available_measures, ops_measures, ops_summary
+from journeymap.measures.satisfaction import NAME_PATTERN
 from journeymap.measures.summary import metrics_summary
 
 __all__ = ["add_measure_commands"]
@@ -67,18 +72,23 @@ def add_measure_commands(commands: Any) -> None:
 @command("metrics")
 def _metrics(args: argparse.Namespace) -> int:
     log, journey = load_inputs(args, args.events, args.journey)
+    log = _measured_columns(log, args)
     events = on_engine(args, log.frame)
-    metrics = compute_metrics(events, journey, as_of=args.as_of, team=args.team, time=args.time)
-    summary = metrics_summary(metrics, log)
     if args.engine == "spark":  # both read every case's events on this machine: not where Spark keeps them
+        metrics = compute_metrics(events, journey, as_of=args.as_of, team=args.team, time=args.time)
+        summary = metrics_summary(metrics, log)
         print("journeymap: note: flow efficiency and satisfaction are not available with --engine spark "
               "(they read every case's events on this machine); run without --engine spark for them.",
               file=sys.stderr)
-    else:
-        ops = ops_measures(log.frame, journey, tuple(log.attributes), as_of=args.as_of,
+    elif not available_measures(log.frame, tuple(log.attributes), args.satisfaction):  # no survey, no start times
+        metrics = compute_metrics(events, journey, as_of=args.as_of, team=args.team, time=args.time)
+        summary = metrics_summary(metrics, log)
+    else:  # the per-case times they read come from the same ordering of the events as the metrics
+        metrics, times = metrics_and_times(events, journey, as_of=args.as_of, team=args.team, time=args.time)
+        summary = metrics_summary(metrics, log)
+        ops = ops_measures(log.frame, journey, tuple(log.attributes), times=times,
                            satisfaction_column=args.satisfaction,
-                           threshold_s=parse_duration(args.waited_over) if args.waited_over else None,
-                           time=args.time)
+                           threshold_s=parse_duration(args.waited_over) if args.waited_over else None)
         summary.update(ops_summary(ops))
     if args.format == "json":
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
@@ -86,6 +96,21 @@ def _metrics(args: argparse.Namespace) -> int:
     else:
         print(_table(metrics, summary))
     return 0
+
+
+def _measured_columns(log: EventLog, args: argparse.Namespace) -> EventLog:
+    """The log without the attribute columns no figure of `metrics` reads: only a team column (handoffs) and
+    a satisfaction column are, each found by its name. On ten million events every text column holds
+    most of 200 MB for as long as the figures take. Every column stays when --team or --satisfaction
+    names one the log lacks, so that the sentence saying so lists them all."""
+    named = [column for column in (args.team, args.satisfaction) if column]
+    if any(column not in log.attributes for column in named):
+        return log
+    kept = tuple(a for a in log.attributes
+                 if a in named or team_column([a]) is not None or NAME_PATTERN.search(a))
+    if kept == log.attributes:
+        return log
+    return replace(log, frame=log.frame.drop([a for a in log.attributes if a not in kept]), attributes=kept)
 
 
 @command("draft")

@@ -24,7 +24,8 @@ import polars as pl
 
 from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
 
-__all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "prepare_events", "in_order", "lookup", "sorted_column",
+__all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "distinct_activities", "prepare_events", "in_order", "lookup",
+           "sorted_column",
            "materialise", "spark_caches", "collect", "to_pandas"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
@@ -80,6 +81,18 @@ class PreparedEvents:
         at = chosen.get_column("pos")
         return chosen.with_columns(self.source.get_column("case")[at].alias("case"),
                                    self.source.get_column("row")[at].alias("row")).drop("pos").lazy()
+
+
+def distinct_activities(frame: Any) -> list[str]:
+    """The activities that occur in canonical events, sorted.
+
+    An ingested log's activity codes (an Enum) are counted instead of its ten million labels: the
+    same set, from integers rather than text.
+    """
+    if _is_precoded(frame):
+        present = frame.get_column(ACTIVITY_CODE).unique().cast(pl.String)
+        return sorted(present.drop_nulls().to_list())
+    return sorted(collect(as_lazy(frame).select("activity").unique()).get_column("activity").to_list())
 
 
 def as_lazy(frame: Any) -> nw.LazyFrame[Any]:
@@ -292,7 +305,8 @@ def _is_sorted(frame: pl.DataFrame, keys: list[str]) -> bool:
     for key in keys:
         before = pl.col(key).shift(1)
         later, tied = later | (tied & (pl.col(key) > before)), tied & (pl.col(key) == before)
-    return bool(frame.select((later | tied).fill_null(True).all()).item())
+    # Lazily: the optimiser shares the shifted columns between the keys (half the time of an eager select).
+    return bool(frame.lazy().select((later | tied).fill_null(True).all()).collect().item())
 
 
 def _case_hash(case: pl.Series, seed: int) -> pl.Series:

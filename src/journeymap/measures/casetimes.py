@@ -14,7 +14,7 @@ is kept beside calendar time too (`arrivals_on`), so each target is judged on it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,7 +24,7 @@ import pandas as pd
 
 from journeymap.core.errors import JourneyError
 from journeymap.core.moments import as_of_epoch_us
-from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_events
+from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, distinct_activities, prepare_events
 from journeymap.engine.workingtime import (
     AS_OF_CLOCK,
     CLOCK,
@@ -34,12 +34,22 @@ from journeymap.engine.workingtime import (
     with_clock_for,
 )
 from journeymap.journey.model import Journey
+from journeymap.log.columns import CASE_CODE
 from journeymap.measures.cases import STATUSES, case_table, mark_cases
-from journeymap.measures.metrics import CaseRules, activity_to_step, case_rules
+from journeymap.measures.metrics import (
+    CaseRules,
+    JourneyMetrics,
+    MeasuredEvents,
+    activity_to_step,
+    case_rules,
+    compute_metrics_keeping_events,
+)
 
-__all__ = ["CaseTimes", "case_step_times", "NO_TIME"]
+__all__ = ["CaseTimes", "case_step_times", "metrics_and_times", "NO_TIME"]
 
 NO_TIME = np.iinfo(np.int64).max  # an end moment that has not happened (in-flight cases)
+# The case table's columns the times read (it has more: fingerprints, step codes, durations).
+_CASE_FACTS = ["case_code", "case", "first_ts", "last_ts", "completion_ts", "exit_ts", "status", "lead_time_s"]
 
 
 @dataclass(frozen=True)
@@ -155,10 +165,9 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     _check_segments(lazy, segments)
     if not (lazy.implementation.is_polars() or lazy.implementation.is_pandas()):
         events = lazy = _in_memory(lazy, segments)
-    activities = collect(lazy.select("activity").unique()).get_column("activity").to_list()
+    activities = distinct_activities(events)
     step_of = activity_to_step(activities, journey)
-    designed = [s.id for s in journey.steps] if journey else []
-    steps = tuple(designed + sorted(set(step_of.values()) - set(designed)))
+    steps = _steps(step_of, journey)
     codes = {step: code for code, step in enumerate(steps)}
     as_of_us = as_of_epoch_us(as_of)
     prepared = prepare_events(events, step_of, codes, as_of_us)
@@ -170,23 +179,71 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     exit_codes = [codes[s] for s in rules.exit_steps if s in codes]
     prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
     prepared, working = with_clock_for(prepared, journey, codes, time, as_of_us)
-    cases = collect(case_table(prepared, end_codes, exit_codes, as_of_us, rules.stale_after_s, len(steps),
-                               clock=CLOCK if time == "working" else "ts",
-                               fingerprints=False)).to_pandas().sort_values("case_code")
+    cases = case_table(prepared, end_codes, exit_codes, as_of_us, rules.stale_after_s, len(steps),
+                       clock=CLOCK if time == "working" else "ts", fingerprints=False)
+    measured = MeasuredEvents(prepared, cases, step_of, codes, rules, as_of_us, working)
+    return _times_from(measured, journey, steps, time, lambda case_ids: _segment_values(lazy, segments, case_ids))
+
+
+def metrics_and_times(events: Any, journey: Journey | None = None, *, as_of: Any = None, team: str | None = None,
+                      time: str = "calendar") -> tuple[JourneyMetrics, CaseTimes]:
+    """`compute_metrics` and `case_step_times` (no segments) of the same events, the events ordered, marked
+    and their case table built once for both (lazy engines: the times are extracted apart, as ever)."""
+    metrics, measured = compute_metrics_keeping_events(events, journey, as_of=as_of, team=team, time=time)
+    if measured is None:
+        return metrics, case_step_times(events, journey, as_of=as_of, time=time)
+    return metrics, _times_from(measured, journey, _steps(measured.step_of, journey), time, lambda _: {})
+
+
+def _steps(step_of: dict[str, str], journey: Journey | None) -> tuple[str, ...]:
+    """The steps of the case times, numbered in this order: the journey's in definition order, then off-map ones."""
+    designed = [s.id for s in journey.steps] if journey else []
+    return tuple(designed + sorted(set(step_of.values()) - set(designed)))
+
+
+def _times_from(measured: MeasuredEvents, journey: Journey | None, steps: tuple[str, ...], time: str,
+                segment_values: Callable[[np.ndarray], dict[str, np.ndarray]]) -> CaseTimes:
+    """The case times of events ordered and marked by `prepare_events` and `mark_cases` and their case
+    table, whatever numbering of the steps they were coded in (`measured.step_codes`)."""
+    prepared, as_of_us = measured.prepared, measured.as_of_us
+    cases = collect(measured.cases.select(*_CASE_FACTS)).to_pandas().sort_values("case_code")
     has_start = "start" in prepared.events.collect_schema().names()
-    clocks = [CLOCK, AS_OF_CLOCK, *([START_CLOCK] if has_start else [])] if working else []
-    table = collect(prepared.events.select("idx", "case_code", "step_code", "ts", "is_first", "ends_so_far",
-                                           *(["start"] if has_start else []), *clocks)).to_pandas()
-    if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
-        table = table.sort_values("idx")
+    clocks = [CLOCK, AS_OF_CLOCK, *([START_CLOCK] if has_start else [])] if measured.working else []
+    table = _event_arrays(collect(prepared.events.select(
+        "idx", "case_code", "step_code", "ts", "is_first", "ends_so_far", *(["start"] if has_start else []),
+        *clocks)))
+    position = {step: code for code, step in enumerate(steps)}
+    renumber = np.zeros(max(measured.step_codes.values(), default=-1) + 1, dtype=np.int64)
+    for step, code in measured.step_codes.items():
+        renumber[code] = position[step]
+    event_step = renumber[table["step_code"].astype(np.int64)]
     case_ids = cases["case"].to_numpy(object)
-    times = _assemble(journey, as_of_us, steps, rules, cases, table, _segment_values(lazy, segments, case_ids))
+    times = _assemble(journey, as_of_us, steps, measured.rules, cases, table, event_step, segment_values(case_ids))
     if has_start:
-        times = replace(times, event_start_us=table["start"].to_numpy(np.float64, na_value=np.nan))
-    if working:
+        times = replace(times, event_start_us=table["start"].astype(np.float64))
+    if measured.working:
         times = _with_working(times, table, has_start)
     return times if time == "calendar" else replace(
         times, time=time, arrival_s=_arrivals(times.event_clock("working"), times.position == 0))
+
+
+def _event_arrays(frame: nw.DataFrame[Any]) -> dict[str, np.ndarray]:
+    """The event columns as numpy arrays in event order (`idx`), missing starts as NaN.
+
+    Polars hands its columns over without a pandas frame between (ten million events: a second and
+    a copy of every column saved); other engines go through pandas, sorted where rows come in any order.
+    """
+    if frame.implementation.is_polars():
+        native = frame.to_native()
+        if not native.get_column("idx").is_sorted():
+            native = native.sort("idx")
+        return {name: native.get_column(name).to_numpy() for name in native.columns}
+    table = frame.to_pandas()
+    if not table["idx"].is_monotonic_increasing:  # lazy engines return rows in any order
+        table = table.sort_values("idx")
+    floats = {"start", START_CLOCK}  # nullable: NaN where an event has no start
+    return {name: table[name].to_numpy(np.float64, na_value=np.nan) if name in floats else table[name].to_numpy()
+            for name in table.columns}
 
 
 def _in_memory(lazy: nw.LazyFrame[Any], segments: Sequence[str]) -> nw.LazyFrame[Any]:
@@ -201,11 +258,11 @@ def _in_memory(lazy: nw.LazyFrame[Any], segments: Sequence[str]) -> nw.LazyFrame
     return lazy.select(*(c for c in names if c in EVENT_COLUMNS or c in segments)).collect(backend="polars").lazy()
 
 
-def _with_working(times: CaseTimes, table: pd.DataFrame, has_start: bool) -> CaseTimes:
+def _with_working(times: CaseTimes, table: dict[str, np.ndarray], has_start: bool) -> CaseTimes:
     """The engine's working clocks of every event (and of `as_of`, per case at its last event)."""
-    return replace(times, working_us=table[CLOCK].to_numpy(np.int64),
-                   as_of_working_us=table[AS_OF_CLOCK].to_numpy(np.int64)[times.is_last_event],
-                   working_start_us=table[START_CLOCK].to_numpy(np.float64, na_value=np.nan) if has_start else None)
+    return replace(times, working_us=table[CLOCK].astype(np.int64),
+                   as_of_working_us=table[AS_OF_CLOCK].astype(np.int64)[times.is_last_event],
+                   working_start_us=table[START_CLOCK].astype(np.float64) if has_start else None)
 
 
 def _arrivals(clock: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -216,12 +273,13 @@ def _arrivals(clock: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], rules: CaseRules,
-              cases: pd.DataFrame, table: pd.DataFrame, segments: dict[str, np.ndarray]) -> CaseTimes:
-    """The case table's statuses and end moments as arrays, and every event's arrival."""
-    event_case = table["case_code"].to_numpy(np.int64)
-    event_step = table["step_code"].to_numpy(np.int64)
-    event_ts = table["ts"].to_numpy(np.int64)
-    first = table["is_first"].to_numpy(bool)
+              cases: pd.DataFrame, table: dict[str, np.ndarray], event_step: np.ndarray,
+              segments: dict[str, np.ndarray]) -> CaseTimes:
+    """The case table's statuses and end moments as arrays, and every event's arrival (`event_step`: each
+    event's step numbered as `steps`)."""
+    event_case = table["case_code"].astype(np.int64)
+    event_ts = table["ts"].astype(np.int64)
+    first = table["is_first"].astype(bool)
     n_cases, n_events = len(cases), len(event_ts)
     last = np.r_[first[1:], True] if n_events else first
     arrival_s = _arrivals(event_ts, first)
@@ -236,7 +294,7 @@ def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], ru
     for code, moment in ((0, completion_ts), (1, exit_ts), (3, last_us)):  # codes in the order of STATUSES
         end_us[status == code] = moment[status == code]
     # The events up to and including the completion event (the first counted end event) make the lead time.
-    completion = _first_event(event_case, table["ends_so_far"].to_numpy() > 0, n_cases)
+    completion = _first_event(event_case, table["ends_so_far"] > 0, n_cases)
     completion[status != 0] = -1
     labels = tuple(journey.step(s).label if journey and s in journey.steps_by_id else s for s in steps)
     return CaseTimes(
@@ -271,6 +329,9 @@ def _segment_values(lazy: nw.LazyFrame[Any], segments: Sequence[str], case_ids: 
     """Each case's value of each segment column (the smallest, should a case carry several)."""
     if not segments:
         return {}
-    values = collect(lazy.group_by("case").agg(*(nw.col(c).cast(nw.String).min() for c in segments))).to_pandas()
+    # An ingested log's integer case codes group faster than its ids (equal codes, equal ids).
+    key = CASE_CODE if CASE_CODE in lazy.collect_schema().names() else "case"
+    values = collect(lazy.group_by(key).agg(*(nw.col(c).cast(nw.String).min() for c in segments),
+                                            *([nw.col("case").min()] if key != "case" else []))).to_pandas()
     where = pd.Index(values["case"]).get_indexer(case_ids)
     return {c: values[c].astype(object).to_numpy()[where] for c in segments}

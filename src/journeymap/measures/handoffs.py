@@ -172,7 +172,7 @@ def handoff_table(transitions: nw.LazyFrame[Any], owners: HandoffOwners, names: 
         per_case_p85=discrete_quantile(values, counts, quantile_of("p85")),
         per_case_mean=float(values @ counts / completed_cases) if completed_cases else None,
         lead_s=lead_s, share_of_lead_time=lead_s / total_lead_s if total_lead_s > 0 else None,
-        ping_pong_cases=_ping_pong_cases(handoffs, n_owners), pairs=pairs, edges=edges[EDGE_COLUMNS])
+        ping_pong_cases=_ping_pong_cases(handoffs, n_owners, eager), pairs=pairs, edges=edges[EDGE_COLUMNS])
 
 
 def _pair_table(handoffs: nw.LazyFrame[Any], by_steps: pd.DataFrame, teams: tuple[str, ...], n_owners: int,
@@ -196,9 +196,14 @@ def _pair_table(handoffs: nw.LazyFrame[Any], by_steps: pd.DataFrame, teams: tupl
     return table[PAIR_COLUMNS].reset_index(drop=True)
 
 
-def _ping_pong_cases(handoffs: nw.LazyFrame[Any], n_owners: int) -> int:
+def _ping_pong_cases(handoffs: nw.LazyFrame[Any], n_owners: int, eager: bool = False) -> int:
     """Cases with a handoff into a team after a handoff out of it: per (case, team), the first time
     the case left it against the last time it came in."""
+    if eager:
+        counted = _ping_pong_in_memory(collect(handoffs.select("case_code", "pair", "idx")), n_owners)
+        if counted is not None:
+            return counted
+
     def by_team(team: nw.Expr) -> nw.LazyFrame[Any]:
         return handoffs.select("idx", key=nw.col("case_code").cast(nw.Int64) * n_owners + team)
 
@@ -206,6 +211,29 @@ def _ping_pong_cases(handoffs: nw.LazyFrame[Any], n_owners: int) -> int:
     came = by_team(nw.col("pair") % n_owners).group_by("key").agg(nw.col("idx").max().alias("came"))
     back = left.join(came, on="key").filter(nw.col("came") > nw.col("left"))
     return int(collect(back.select((nw.col("key") // n_owners).n_unique())).item() or 0)
+
+
+_MAX_SLOTS = 50_000_000  # (case, team) slots the in-memory count may hold: 400 MB of int64
+
+
+def _ping_pong_in_memory(handoffs: nw.DataFrame[Any], n_owners: int) -> int | None:
+    """`_ping_pong_cases` on eager engines, whose case codes are 0..n-1: one slot per (case, team) holds
+    the first leaving and the last arrival (two passes over the handoffs instead of two group-bys and a
+    join of millions of keys); None when the slots would not fit."""
+    if not len(handoffs):
+        return 0
+    case = handoffs.get_column("case_code").to_numpy().astype(np.int64)
+    pair = handoffs.get_column("pair").to_numpy().astype(np.int64)
+    idx = handoffs.get_column("idx").to_numpy().astype(np.int64)
+    slots = (int(case.max()) + 1) * n_owners
+    if slots > _MAX_SLOTS:
+        return None
+    left = np.full(slots, np.iinfo(np.int64).max)
+    np.minimum.at(left, case * n_owners + pair // n_owners, idx)
+    came = np.full(slots, -1, dtype=np.int64)
+    np.maximum.at(came, case * n_owners + pair % n_owners, idx)
+    returning = np.flatnonzero(came > left) // n_owners  # sorted: a case's slots are adjacent
+    return int(np.count_nonzero(np.diff(returning)) + 1) if len(returning) else 0
 
 
 def discrete_quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float | None:

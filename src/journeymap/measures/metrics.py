@@ -15,6 +15,7 @@ from journeymap.engine.prepare import (
     PreparedEvents,
     as_lazy,
     collect,
+    distinct_activities,
     in_order,
     materialise,
     prepare_events,
@@ -37,7 +38,8 @@ from journeymap.measures.okr import OKR_CASE_COLUMNS, okr_case_times
 from journeymap.measures.outcomes import log_outcomes
 from journeymap.measures.variants import variant_table
 
-__all__ = ["JourneyMetrics", "compute_metrics", "arrival_histogram", "activity_to_step", "case_rules", "CaseRules"]
+__all__ = ["JourneyMetrics", "compute_metrics", "arrival_histogram", "activity_to_step", "case_rules", "CaseRules",
+           "MeasuredEvents", "compute_metrics_keeping_events"]
 
 _CASE_COLUMNS = ["case", "first_ts", "last_ts", "n_events", "first_step", "last_step", "completion_ts", "exit_ts",
                  "status", "lead_time_s", "age_s", "duration_s", "silent_s"]
@@ -95,12 +97,37 @@ def compute_metrics(events: Any, journey: Journey | None = None, *, as_of: Any =
     """
     check_time(time)
     with spark_caches():  # every table below is pandas by the end: Spark's cached events are given back
-        return _compute_metrics(events, journey, as_of, stale_after_s, top_variants, team, time)
+        return _compute_metrics(events, journey, as_of, stale_after_s, top_variants, team, time)[0]
+
+
+@dataclass(frozen=True)
+class MeasuredEvents:
+    """The ordered, marked events and the case table `compute_metrics` built its figures from, for the
+    per-case times of the same pass (`casetimes.metrics_and_times`): ordering ten million events twice
+    costs more than keeping them a moment longer."""
+
+    prepared: PreparedEvents
+    cases: nw.LazyFrame[Any]
+    step_of: dict[str, str]
+    step_codes: dict[str, int]
+    rules: CaseRules
+    as_of_us: int
+    working: bool
+
+
+def compute_metrics_keeping_events(events: Any, journey: Journey | None = None, *, as_of: Any = None,
+                                   stale_after_s: float | None = None, team: str | None = None,
+                                   time: str = "calendar") -> tuple[JourneyMetrics, MeasuredEvents | None]:
+    """`compute_metrics`, and the events and case table it measured; None for them on lazy engines
+    (DuckDB, Spark), whose events live in the engine and are given back when the figures are done."""
+    check_time(time)
+    with spark_caches():
+        return _compute_metrics(events, journey, as_of, stale_after_s, 10, team, time)
 
 
 def _compute_metrics(events: Any, journey: Journey | None, as_of: Any, stale_after_s: float | None,
-                     top_variants: int, team: str | None, time: str) -> JourneyMetrics:
-    activities = sorted(collect(as_lazy(events).select("activity").unique()).get_column("activity").to_list())
+                     top_variants: int, team: str | None, time: str) -> tuple[JourneyMetrics, MeasuredEvents | None]:
+    activities = distinct_activities(events)
     step_of = activity_to_step(activities, journey)
     step_codes = {step: code for code, step in enumerate(sorted(set(step_of.values())))}
     names = {code: step for step, code in step_codes.items()}
@@ -119,7 +146,7 @@ def _compute_metrics(events: Any, journey: Journey | None, as_of: Any, stale_aft
     codes_of = lambda steps: [step_codes[s] for s in steps if s in step_codes]  # noqa: E731
     end_codes = codes_of(end_steps)
     prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
-    prepared, _ = with_clock_for(prepared, journey, step_codes, time, as_of_us or 0)
+    prepared, working = with_clock_for(prepared, journey, step_codes, time, as_of_us or 0)
     clock = CLOCK if time == "working" else "ts"
     events_nw = prepared.events
     cases = materialise(case_table(prepared, end_codes, codes_of(exit_steps), as_of_us or 0, stale,
@@ -136,7 +163,7 @@ def _compute_metrics(events: Any, journey: Journey | None, as_of: Any, stale_aft
     completed = cases_pd.loc[cases_pd["status"] == "completed", "lead_time_s"]
     handoffs = None if owners is None else handoff_table(transitions_nw, owners, names, len(completed),
                                                          float(completed.sum()), prepared.eager)
-    return JourneyMetrics(
+    metrics = JourneyMetrics(
         journey=journey, as_of_us=int(as_of_us or 0), n_cases=len(cases_pd),
         n_events=int(cases_pd["n_events"].sum()), end_steps=tuple(end_steps), exit_steps=tuple(exit_steps),
         transitions=transitions, steps=steps, cases=cases_pd, variants=variants, n_variants=n_variants,
@@ -145,6 +172,9 @@ def _compute_metrics(events: Any, journey: Journey | None, as_of: Any, stale_aft
         lead_time=_summary(completed), completion=rules.completion, okr_cases=okr_cases, handoffs=handoffs,
         time=time,
     )
+    kept = MeasuredEvents(prepared, cases, step_of, step_codes, rules, int(as_of_us or 0), working
+                          ) if prepared.eager else None
+    return metrics, kept
 
 
 def _with_target_actuals(steps: pd.DataFrame, prepared: PreparedEvents, journey: Journey | None,

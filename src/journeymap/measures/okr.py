@@ -67,13 +67,13 @@ def okr_case_times(prepared: PreparedEvents, okrs: Sequence[Okr], step_codes: di
         pairs = first(okr.from_step, "from").join(first(okr.to_step, "to"), on="case_code")
         pairs = pairs.filter(nw.col("to_pos") > nw.col("from_pos")).join(ids, on="case_code").select(
             "case", okr_s=(nw.col("to_clock") - nw.col("from_clock")) / 1_000_000, reached_ts=nw.col("to_ts"))
-        table = to_pandas(pairs)
+        # Sorted in the engine: pandas sorts a million text ids several times slower (one row per case, no ties).
+        table = to_pandas(pairs.sort(["reached_ts", "case"]))
         table.insert(0, "okr", number)
         tables.append(table)
     if not tables:
         return pd.DataFrame(columns=OKR_CASE_COLUMNS)
-    table = pd.concat(tables, ignore_index=True)
-    return table.sort_values(["okr", "reached_ts", "case"], kind="stable").reset_index(drop=True)[OKR_CASE_COLUMNS]
+    return pd.concat(tables, ignore_index=True)[OKR_CASE_COLUMNS]  # by OKR, each by reached_ts, then case
 
 
 def okr_progress_share(okr: Okr, value_s: float | None) -> float:

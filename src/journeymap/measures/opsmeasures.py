@@ -20,14 +20,16 @@ from journeymap.journey.model import Journey
 from journeymap.measures.casetimes import CaseTimes, case_step_times
 from journeymap.measures.flowefficiency import FlowEfficiency, flow_efficiency, with_flow_efficiency
 from journeymap.measures.satisfaction import (
+    SATISFACTION_MEASURE,
     Satisfaction,
+    SatisfactionScale,
     case_scores,
     find_satisfaction_column,
     satisfaction,
     with_satisfaction,
 )
 
-__all__ = ["OpsMeasures", "ops_measures", "ops_summary", "with_ops_measures", "OPS_MEASURES"]
+__all__ = ["OpsMeasures", "ops_measures", "ops_summary", "with_ops_measures", "OPS_MEASURES", "available_measures"]
 
 # Map colour measures these add to the step table (column -> legend title); low is worse for the first two.
 OPS_MEASURES: dict[str, str] = {"satisfaction_mean": "Mean satisfaction",
@@ -44,12 +46,7 @@ class OpsMeasures:
 
     def available(self) -> dict[str, str]:
         """The map colour measures these figures can fill."""
-        chosen = []
-        if self.satisfaction is not None:
-            chosen.append("satisfaction_mean")
-        if self.flow is not None:
-            chosen += ["flow_efficiency", "wait_median_s"]
-        return {key: OPS_MEASURES[key] for key in chosen}
+        return _fillable(self.satisfaction is not None, self.flow is not None)
 
 
 def ops_measures(events: Any, journey: Journey | None, attributes: tuple[str, ...] = (), *,
@@ -58,10 +55,7 @@ def ops_measures(events: Any, journey: Journey | None, attributes: tuple[str, ..
     """Flow efficiency and satisfaction of a log (either None when the log lacks what it needs), durations on
     the clock `time` (that of `times` when given)."""
     not_on_spark(events, "Flow efficiency and satisfaction")
-    found = find_satisfaction_column(events, attributes, satisfaction_column)
-    lazy = as_lazy(events)
-    has_start = "start" in lazy.collect_schema().names() and bool(
-        collect(lazy.select((~nw.col("start").is_null()).sum())).item())
+    found, has_start = _inputs(events, attributes, satisfaction_column)
     if found is None and not has_start:
         return OpsMeasures(None, None)
     times = times if times is not None else case_step_times(events, journey, as_of=as_of, time=time)
@@ -72,6 +66,30 @@ def ops_measures(events: Any, journey: Journey | None, attributes: tuple[str, ..
         scores, answers = case_scores(events, times, column, scale)
         feel = satisfaction(times, scores, column, scale, answers=answers, threshold_s=threshold_s, seed=seed)
     return OpsMeasures(flow, feel)
+
+
+def available_measures(events: Any, attributes: tuple[str, ...] = (), satisfaction_column: str | None = None
+                       ) -> dict[str, str]:
+    """The map colour measures `ops_measures` of these events would fill, without computing them (cheap: the
+    satisfaction column's distinct values and whether any event has a start time)."""
+    found, has_start = _inputs(events, attributes, satisfaction_column)
+    return _fillable(found is not None, has_start)
+
+
+def _fillable(satisfaction: bool, flow: bool) -> dict[str, str]:
+    """The colour measures of `OPS_MEASURES` that a satisfaction column and start times can fill."""
+    return {key: title for key, title in OPS_MEASURES.items()
+            if (satisfaction if key == SATISFACTION_MEASURE else flow)}
+
+
+def _inputs(events: Any, attributes: tuple[str, ...], satisfaction_column: str | None
+            ) -> tuple[tuple[str, SatisfactionScale] | None, bool]:
+    """What the measures need: the satisfaction column and its scale (or None), and whether start times exist."""
+    found = find_satisfaction_column(events, attributes, satisfaction_column)
+    lazy = as_lazy(events)
+    has_start = "start" in lazy.collect_schema().names() and bool(
+        collect(lazy.select((~nw.col("start").is_null()).sum())).item())
+    return found, has_start
 
 
 def with_ops_measures(steps: pd.DataFrame, measures: OpsMeasures) -> pd.DataFrame:

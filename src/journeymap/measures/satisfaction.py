@@ -31,6 +31,7 @@ from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
 from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect
 from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES, distinct_keys
+from journeymap.log.columns import CASE_CODE
 from journeymap.measures.casetimes import CaseTimes
 
 __all__ = ["SatisfactionScale", "Satisfaction", "find_satisfaction_column", "case_scores", "satisfaction",
@@ -109,11 +110,15 @@ def case_scores(events: Any, times: CaseTimes, column: str, scale: SatisfactionS
     values = _distinct_values(lazy, column)
     table = {value: _score(value, scale) for value in values}
     score = nw.col(column).cast(nw.String).replace_strict(table, default=None, return_dtype=nw.Float64)
+    # An ingested log's integer case codes group faster than its ids (equal codes, equal ids); the id of
+    # each group is then taken from its few rows.
+    key = CASE_CODE if CASE_CODE in lazy.collect_schema().names() else "case"
     found = collect(
-        lazy.select("case", score=score)
+        lazy.select(*dict.fromkeys([key, "case"]), score=score)
         .filter(~nw.col("score").is_null())
-        .group_by("case")
-        .agg(nw.col("score").mean().alias("mean"), nw.col("score").n_unique().alias("answers"))
+        .group_by(key)
+        .agg(nw.col("score").mean().alias("mean"), nw.col("score").n_unique().alias("answers"),
+             *([nw.col("case").min()] if key != "case" else []))
     ).to_pandas()
     where = pd.Index(found["case"].astype(str)).get_indexer(times.case.astype(str))
     known = where >= 0
@@ -130,14 +135,14 @@ def satisfaction(times: CaseTimes, scores: np.ndarray, column: str, scale: Satis
     """Mean satisfaction by step, by path and by waiting, each against the other answering cases."""
     rng = np.random.default_rng(seed)
     scored = ~np.isnan(scores)
-    k = len(times.steps)
-    pairs = distinct_keys(times.event_case * k + times.event_step, times.n_cases * k)
-    by_step = pairs[np.argsort(pairs % k, kind="stable")]  # (case, step) pairs grouped by step
-    bounds = np.searchsorted(by_step % k, np.arange(k + 1))
+    k, n = len(times.steps), times.n_cases
+    # (step, case) pairs as step * n + case: sorted, they come grouped by step, each step's cases ascending
+    by_step = distinct_keys(times.event_step * n + times.event_case, n * k)
+    bounds = np.searchsorted(by_step // max(n, 1), np.arange(k + 1))
     step_rows, wait_rows = [], []
     waited = _waits(times)
     for code in range(k):
-        cases = by_step[bounds[code]:bounds[code + 1]] // k
+        cases = by_step[bounds[code]:bounds[code + 1]] % max(n, 1)
         inside = np.zeros(times.n_cases, dtype=bool)
         inside[cases] = True
         if not (inside & scored).any():

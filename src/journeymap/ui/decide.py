@@ -29,7 +29,13 @@ from journeymap.decide.whatif import WhatIf, p85_impact, what_if, with_p85_impac
 from journeymap.engine.filters import filter_events
 from journeymap.measures.casetimes import CaseTimes, case_step_times
 from journeymap.measures.metrics import JourneyMetrics
-from journeymap.measures.opsmeasures import OPS_MEASURES, OpsMeasures, ops_measures, with_ops_measures
+from journeymap.measures.opsmeasures import (
+    OPS_MEASURES,
+    OpsMeasures,
+    available_measures,
+    ops_measures,
+    with_ops_measures,
+)
 from journeymap.ui import data, state
 
 __all__ = ["open_page", "MEASURES", "P85_IMPACT", "PAGE_PARAMS", "times", "impact", "map_metrics", "measures", "ops",
@@ -98,7 +104,15 @@ def map_metrics(view: data.View, color_by: str) -> JourneyMetrics:
 def measures(view: data.View) -> dict[str, str]:
     """The map colour measures this view can fill: the chart measures, p85 impact, then satisfaction and flow
     efficiency where the log holds them."""
-    return {**MEASURES, **ops(view).available()}
+    return {**MEASURES, **_available(*_key(view), view)}
+
+
+@st.cache_resource(show_spinner=False, max_entries=_CACHE_ENTRIES)
+def _available(key: str, filter_key: tuple[Any, ...], _view: data.View) -> dict[str, str]:
+    # Whether the log has a survey column and start times is cheap to tell; the measures themselves are
+    # computed when a page shows them (ten million events: most of the first map's wait otherwise).
+    source = _view.source
+    return available_measures(filter_events(source.log.frame, _view.case_filter), tuple(source.log.attributes))
 
 
 def ops(view: data.View) -> OpsMeasures:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.numbers import format_share
 from journeymap.measures.opsmeasures import OPS_MEASURES, OpsMeasures
+from journeymap.measures.satisfaction import SATISFACTION_MEASURE
 from journeymap.ui.text import md
 
 __all__ = ["show", "show_step", "measure_name"]
 
 _PATHS_SHOWN = 5
+_PANEL_KEY = "jm_ops_panel"
 
 
 def measure_name(color_by: str) -> str:
@@ -20,17 +24,27 @@ def measure_name(color_by: str) -> str:
     return OPS_MEASURES.get(color_by, color_by).lower()
 
 
-def show(ops: OpsMeasures) -> None:
-    """An expander with the least satisfied waits, steps and paths, and where cases wait before work starts."""
-    if ops.satisfaction is None and ops.flow is None:
+def show(available: dict[str, str], ops: Callable[[], OpsMeasures], *, filled: bool = False) -> None:
+    """An expander with the least satisfied waits, steps and paths, and where cases wait before work starts.
+
+    `available` (the colour measures the log can fill) names its parts; `ops` computes them, which
+    on a large log takes seconds, so only when the expander is opened, or at once when `filled`
+    (the map is coloured by one of them, so they are computed already).
+    """
+    satisfied, timed = SATISFACTION_MEASURE in available, "flow_efficiency" in available
+    if not satisfied and not timed:
         return
-    title = " · ".join(part for part, found in (("Where people get frustrated", ops.satisfaction),
-                                                ("How much of the time is work", ops.flow)) if found is not None)
-    with st.expander(title, icon=":material/sentiment_dissatisfied:"):
-        if ops.satisfaction is not None:
-            _satisfaction(ops)
-        if ops.flow is not None:
-            _flow(ops)
+    title = " · ".join(part for part, found in (("Where people get frustrated", satisfied),
+                                                ("How much of the time is work", timed)) if found)
+    panel = st.expander(title, icon=":material/sentiment_dissatisfied:", key=_PANEL_KEY, on_change="rerun")
+    if not (filled or panel.open):
+        return
+    with panel:
+        measures = ops()
+        if measures.satisfaction is not None:
+            _satisfaction(measures)
+        if measures.flow is not None:
+            _flow(measures)
 
 
 def _satisfaction(ops: OpsMeasures) -> None:
