@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +209,75 @@ class TestOpportunityNames:
         """A long idea is shortened with an ellipsis; the step's name stays whole."""
         title = opportunity_title("Equipment shipped", [_note("a", "idea", "word " * 60)])
         assert len(title) <= 90 and title.endswith("… (Equipment shipped)")
+
+
+
+_VOTE_FILL = "#5b2a86"  # votechart.VOTE: the reveal's dots
+
+
+def _dots_drawn(svg: str) -> list[tuple[float, float, float]]:
+    """(x, y, radius) in page pixels of each purple dot in the SVG (Vega draws a circle as a path of arcs)."""
+    import xml.etree.ElementTree as ET
+
+    from svg_labels import IDENTITY, _apply, _multiply, _parse_transform
+
+    found: list[tuple[float, float, float]] = []
+
+    def walk(node: ET.Element, matrix: tuple[float, ...]) -> None:
+        matrix = _multiply(matrix, _parse_transform(node.get("transform")))
+        if node.tag.endswith("path") and (node.get("fill") or "").lower() == _VOTE_FILL:
+            first = re.match(r"M(-?[\d.]+),", node.get("d") or "")
+            if first:
+                x, y = _apply(matrix, 0.0, 0.0)
+                found.append((x, y, float(first.group(1))))
+        for child in node:
+            walk(child, matrix)
+
+    walk(ET.fromstring(svg), IDENTITY)
+    return found
+
+
+class TestTheRevealNamesTheSteps:
+    """The reveal at 1280x720 and 1920x1080: dots on Documents requested, Background check and Contract signed
+    (Documents requested and Contract signed share a column, four rows in the map)."""
+
+    VOTES = {"documents_requested": 3, "background_check": 2, "contract_signed": 1}
+
+    @pytest.mark.parametrize("name", ["REVEAL_SMALL", "REVEAL_BIG"])
+    def test_every_name_whole_apart_and_clear_of_the_dots(self, onboarding_view: Any, name: str) -> None:
+        """Each step's name whole (no "…", on up to two lines), no two texts overlapping, no dot over a name or
+        a place, every dot inside the map; and the most dots still make the biggest dot."""
+        from journeymap.export.render import export_chart
+        from journeymap.ui import workshop_maps as maps
+        from svg_labels import overlapping, text_boxes
+
+        size = getattr(maps, name)
+        hotspots = list(onboarding_view.story.marked)
+        spec = maps.map_spec(onboarding_view, hotspots, size, keep=list(self.VOTES), legends=False, reveal=True)
+        marks = step_marks([], self.VOTES, order=list(onboarding_view.metrics.steps["step"]))
+        rows = mark_rows(marks, scale=size.scale, largest=maps.dot_room(spec))
+        drawn = {**spec, "datasets": {**spec["datasets"], "workshop_marks": rows}}
+        svg = export_chart(drawn, "svg", width=size.width, height=size.height).decode("utf-8")
+        boxes = text_boxes(svg)
+        names = [box.text for box in boxes]
+        assert not [text for text in names if "…" in text], f"names cut: {names}"
+        assert {"Documents", "requested", "Background", "check", "Contract", "signed"} <= set(" ".join(names).split())
+        # A place is drawn twice, its white outline under it: the same box, not two labels.
+        clashes = [(a.text, b.text) for a, b in overlapping(boxes)
+                   if (a.text, a.left, a.top) != (b.text, b.left, b.top)]
+        assert not clashes, f"texts overlap: {clashes}"
+        dots = _dots_drawn(svg)
+        assert len(dots) == 3
+        for x, y, radius in dots:
+            assert radius <= 42 * size.scale / 2 + 0.5
+            assert radius <= x <= size.width - radius and radius <= y <= size.height - radius, "a dot off the map"
+            covered = [box.text for box in boxes
+                       if box.left - radius < x < box.right + radius and box.top - radius < y < box.bottom + radius
+                       and math.dist((x, y), (min(max(x, box.left), box.right), min(max(y, box.top), box.bottom)))
+                       < radius - 0.5]
+            assert not covered, f"the dot at ({x:.0f}, {y:.0f}) covers {covered}"
+        by_votes = {row["step"]: row["dot_px"] for row in rows if row["step"]}
+        assert by_votes["documents_requested"] > by_votes["background_check"] > by_votes["contract_signed"] > 0
 
 
 @pytest.fixture(scope="module")
