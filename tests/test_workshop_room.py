@@ -280,6 +280,49 @@ class TestTheRevealNamesTheSteps:
         assert by_votes["documents_requested"] > by_votes["background_check"] > by_votes["contract_signed"] > 0
 
 
+    def test_a_smaller_room_makes_every_dot_smaller_in_the_same_order(self) -> None:
+        """`largest` bounds the biggest dot; the others keep their order and their share of it (24:42)."""
+        marks = [StepMark("a", 4, 0), StepMark("b", 1, 0)]
+        free = {row["step"]: row["dot_px"] for row in mark_rows(marks, scale=1.5)}
+        bounded = {row["step"]: row["dot_px"] for row in mark_rows(marks, scale=1.5, largest=42.0)}
+        assert (free["a"], free["b"]) == (63.0, 49.5)  # 36 + 27 * sqrt(1 / 4)
+        assert (bounded["a"], bounded["b"]) == (42.0, 33.0)  # 24 + 18 * sqrt(1 / 4)
+        assert mark_rows(marks, scale=1.5, largest=100.0)[1]["dot_px"] == 63.0, "never bigger than unbounded"
+
+
+class TestTheRankingBesideTheMap:
+    LABELS = {"a": "Documents requested", "b": "Background check", "c": "Contract signed", "d": "Day-1 orientation"}
+
+    def test_names_whole_most_first_places_on_the_top_three(self) -> None:
+        """Most dots first from the top, each name whole (wrapped, never cut) in the narrow column, "3 · 1st"
+        at the end of the top three's bars, a plain count after them."""
+        from journeymap.export.render import export_chart
+        from journeymap.workshop.votechart import vote_ranking
+        from svg_labels import overlapping, text_boxes
+
+        ranked = [("a", 5), ("b", 3), ("c", 2), ("d", 1)]
+        chart, shown = vote_ranking(ranked, self.LABELS, width=270, height=600, scale=1.5)
+        assert shown == 4
+        svg = export_chart(chart, "svg", width=270, height=600).decode("utf-8")
+        boxes = text_boxes(svg)
+        texts = [box.text for box in boxes]
+        assert not [text for text in texts if "…" in text]
+        assert [text for text in texts if "·" in text or text.isdigit()] == ["5 · 1st", "3 · 2nd", "2 · 3rd", "1"]
+        tops = {box.text: box.top for box in boxes}
+        assert tops["5 · 1st"] < tops["3 · 2nd"] < tops["2 · 3rd"] < tops["1"]
+        assert not overlapping(boxes)
+        assert all(0 <= box.left and box.right <= 270 for box in boxes), "a name or count past the column"
+
+    def test_only_as_many_as_the_height_holds(self) -> None:
+        """Eight steps in a column with room for fewer: the first ones are ranked, the caller counts the rest."""
+        from journeymap.workshop.votechart import vote_ranking
+
+        ranked = [(f"s{i}", 9 - i) for i in range(8)]
+        _chart, all_of_them = vote_ranking(ranked, {}, width=270, height=2000, scale=1.5)
+        _chart, some = vote_ranking(ranked, {}, width=270, height=300, scale=1.5)
+        assert all_of_them == 8 and 1 <= some < 8
+
+
 @pytest.fixture(scope="module")
 def onboarding_view() -> Any:
     """The onboarding sample's figures as the workshop pages get them (no Streamlit session needed)."""
