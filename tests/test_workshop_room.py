@@ -245,8 +245,8 @@ class TestTheRevealNamesTheSteps:
 
     @pytest.mark.parametrize("name", ["REVEAL_SMALL", "REVEAL_BIG"])
     def test_every_name_whole_apart_and_clear_of_the_dots(self, onboarding_view: Any, name: str) -> None:
-        """Each step's name whole (no "…", on up to two lines), no two texts overlapping, no dot over a name or
-        a place, every dot inside the map; and the most dots still make the biggest dot."""
+        """Each step's name whole (no "…", on up to two lines), no two texts overlapping, no dot over a name, a
+        place or a note's ✎ count, every dot inside the map; and the most dots still make the biggest dot."""
         from journeymap.export.render import export_chart
         from journeymap.ui import workshop_maps as maps
         from svg_labels import overlapping, text_boxes
@@ -254,7 +254,8 @@ class TestTheRevealNamesTheSteps:
         size = getattr(maps, name)
         hotspots = list(onboarding_view.story.marked)
         spec = maps.map_spec(onboarding_view, hotspots, size, keep=list(self.VOTES), legends=False, reveal=True)
-        marks = step_marks([], self.VOTES, order=list(onboarding_view.metrics.steps["step"]))
+        notes = [_note("documents_requested", "pain", "Chasing the same papers twice")]  # its ✎1 clear of the dot
+        marks = step_marks(notes, self.VOTES, order=list(onboarding_view.metrics.steps["step"]))
         rows = mark_rows(marks, scale=size.scale, largest=maps.dot_room(spec))
         drawn = {**spec, "datasets": {**spec["datasets"], "workshop_marks": rows}}
         svg = export_chart(drawn, "svg", width=size.width, height=size.height).decode("utf-8")

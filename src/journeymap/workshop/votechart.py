@@ -78,15 +78,16 @@ def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]]
     layers += [placed.mark_text(**place, stroke="white", strokeWidth=5 * k, strokeJoin="round").encode(
         **at_dot, text="place:N"), placed.mark_text(**place, color=VOTE).encode(**at_dot, text="place:N")]
     # Notes: "✎3" left of the step, on the line coming in: clear of the figure above the step, the
-    # label under it and the dot to its right.
+    # label under it and the dot to its right (or, on the step, of the dot where it is wider).
     noted = base.transform_filter("datum.notes > 0")
+    edge = "max(datum.radius, datum.dot_px / 2)" if on_steps else "datum.radius"
     note: dict[str, Any] = {
         "align": "right",
         "baseline": "middle",
         "fontWeight": "bold",
         "fontSize": 18 * k,
         "font": FONT,
-        "dx": alt.ExprRef(f"-datum.radius - {4 * k}"),
+        "dx": alt.ExprRef(f"-{edge} - {4 * k}"),
     }
     position: dict[str, Any] = {"x": nodes.encoding.x, "y": nodes.encoding.y}
     layers += [noted.mark_text(**note, stroke="white", strokeWidth=5 * k, strokeJoin="round").encode(
