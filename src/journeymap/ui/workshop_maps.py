@@ -81,7 +81,8 @@ def map_spec(view: data.View, hotspots: Sequence[Hotspot], size: Size, *, stages
     the hotspots. With `fit`, the map is laid out over the stages shown only, so one stage fills
     the frame (a laptop); without it, the stages not yet shown keep their room (the projector,
     where a stage appears in its place). Without `legends`, the map takes their room too. At the
-    `reveal` the figures above the steps give way to the places, and the dots cover their steps
+    `reveal` the figures above the steps give way to the places, the names of the steps kept stand under
+    the dots they may carry (`dot_room` says how big those can be), and the dots cover their steps
     (`dots_on_steps`, default: at the reveal; a laptop's narrow map always wants it).
     """
     kept = tuple(sorted(set(keep)))
@@ -197,8 +198,8 @@ def _drop_legends(spec: dict[str, Any]) -> None:
 
 
 def _fitting_detail(view: data.View, forced: Sequence[Any], size: Size) -> MapDetail:
-    """The most the map's size holds legibly; when even the eight busiest steps do not fit (the short
-    map over the reveal's ranking), only the start, the ends, the hotspots and `forced` steps, joined
+    """The most the map's size holds legibly; when even the eight busiest steps do not fit (the narrower
+    map beside the reveal's ranking), only the start, the ends, the hotspots and `forced` steps, joined
     by lines through the hidden ones."""
     metrics = view.metrics
     common: dict[str, Any] = {"hotspots": forced, "width": size.width, "height": size.height,
