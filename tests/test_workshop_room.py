@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +209,119 @@ class TestOpportunityNames:
         """A long idea is shortened with an ellipsis; the step's name stays whole."""
         title = opportunity_title("Equipment shipped", [_note("a", "idea", "word " * 60)])
         assert len(title) <= 90 and title.endswith("… (Equipment shipped)")
+
+
+
+_VOTE_FILL = "#5b2a86"  # votechart.VOTE: the reveal's dots
+
+
+def _dots_drawn(svg: str) -> list[tuple[float, float, float]]:
+    """(x, y, radius) in page pixels of each purple dot in the SVG (Vega draws a circle as a path of arcs)."""
+    import xml.etree.ElementTree as ET
+
+    from svg_labels import IDENTITY, _apply, _multiply, _parse_transform
+
+    found: list[tuple[float, float, float]] = []
+
+    def walk(node: ET.Element, matrix: tuple[float, ...]) -> None:
+        matrix = _multiply(matrix, _parse_transform(node.get("transform")))
+        if node.tag.endswith("path") and (node.get("fill") or "").lower() == _VOTE_FILL:
+            first = re.match(r"M(-?[\d.]+),", node.get("d") or "")
+            if first:
+                x, y = _apply(matrix, 0.0, 0.0)
+                found.append((x, y, float(first.group(1))))
+        for child in node:
+            walk(child, matrix)
+
+    walk(ET.fromstring(svg), IDENTITY)
+    return found
+
+
+class TestTheRevealNamesTheSteps:
+    """The reveal at 1280x720 and 1920x1080: dots on Documents requested, Background check and Contract signed
+    (Documents requested and Contract signed share a column, four rows in the map)."""
+
+    VOTES = {"documents_requested": 3, "background_check": 2, "contract_signed": 1}
+
+    @pytest.mark.parametrize("name", ["REVEAL_SMALL", "REVEAL_BIG"])
+    def test_every_name_whole_apart_and_clear_of_the_dots(self, onboarding_view: Any, name: str) -> None:
+        """Each step's name whole (no "…", on up to two lines), no two texts overlapping, no dot over a name, a
+        place or a note's ✎ count, every dot inside the map; and the most dots still make the biggest dot."""
+        from journeymap.export.render import export_chart
+        from journeymap.ui import workshop_maps as maps
+        from svg_labels import overlapping, text_boxes
+
+        size = getattr(maps, name)
+        hotspots = list(onboarding_view.story.marked)
+        spec = maps.map_spec(onboarding_view, hotspots, size, keep=list(self.VOTES), legends=False, reveal=True)
+        notes = [_note("documents_requested", "pain", "Chasing the same papers twice")]  # its ✎1 clear of the dot
+        marks = step_marks(notes, self.VOTES, order=list(onboarding_view.metrics.steps["step"]))
+        rows = mark_rows(marks, scale=size.scale, largest=maps.dot_room(spec))
+        drawn = {**spec, "datasets": {**spec["datasets"], "workshop_marks": rows}}
+        svg = export_chart(drawn, "svg", width=size.width, height=size.height).decode("utf-8")
+        boxes = text_boxes(svg)
+        names = [box.text for box in boxes]
+        assert not [text for text in names if "…" in text], f"names cut: {names}"
+        assert {"Documents", "requested", "Background", "check", "Contract", "signed"} <= set(" ".join(names).split())
+        # A place is drawn twice, its white outline under it: the same box, not two labels.
+        clashes = [(a.text, b.text) for a, b in overlapping(boxes)
+                   if (a.text, a.left, a.top) != (b.text, b.left, b.top)]
+        assert not clashes, f"texts overlap: {clashes}"
+        dots = _dots_drawn(svg)
+        assert len(dots) == 3
+        for x, y, radius in dots:
+            assert radius <= 42 * size.scale / 2 + 0.5
+            assert radius <= x <= size.width - radius and radius <= y <= size.height - radius, "a dot off the map"
+            covered = [box.text for box in boxes
+                       if box.left - radius < x < box.right + radius and box.top - radius < y < box.bottom + radius
+                       and math.dist((x, y), (min(max(x, box.left), box.right), min(max(y, box.top), box.bottom)))
+                       < radius - 0.5]
+            assert not covered, f"the dot at ({x:.0f}, {y:.0f}) covers {covered}"
+        by_votes = {row["step"]: row["dot_px"] for row in rows if row["step"]}
+        assert by_votes["documents_requested"] > by_votes["background_check"] > by_votes["contract_signed"] > 0
+
+
+    def test_a_smaller_room_makes_every_dot_smaller_in_the_same_order(self) -> None:
+        """`largest` bounds the biggest dot; the others keep their order and their share of it (24:42)."""
+        marks = [StepMark("a", 4, 0), StepMark("b", 1, 0)]
+        free = {row["step"]: row["dot_px"] for row in mark_rows(marks, scale=1.5)}
+        bounded = {row["step"]: row["dot_px"] for row in mark_rows(marks, scale=1.5, largest=42.0)}
+        assert (free["a"], free["b"]) == (63.0, 49.5)  # 36 + 27 * sqrt(1 / 4)
+        assert (bounded["a"], bounded["b"]) == (42.0, 33.0)  # 24 + 18 * sqrt(1 / 4)
+        assert mark_rows(marks, scale=1.5, largest=100.0)[1]["dot_px"] == 63.0, "never bigger than unbounded"
+
+
+class TestTheRankingBesideTheMap:
+    LABELS = {"a": "Documents requested", "b": "Background check", "c": "Contract signed", "d": "Day-1 orientation"}
+
+    def test_names_whole_most_first_places_on_the_top_three(self) -> None:
+        """Most dots first from the top, each name whole (wrapped, never cut) in the narrow column, "3 · 1st"
+        at the end of the top three's bars, a plain count after them."""
+        from journeymap.export.render import export_chart
+        from journeymap.workshop.votechart import vote_ranking
+        from svg_labels import overlapping, text_boxes
+
+        ranked = [("a", 5), ("b", 3), ("c", 2), ("d", 1)]
+        chart, shown = vote_ranking(ranked, self.LABELS, width=270, height=600, scale=1.5)
+        assert shown == 4
+        svg = export_chart(chart, "svg", width=270, height=600).decode("utf-8")
+        boxes = text_boxes(svg)
+        texts = [box.text for box in boxes]
+        assert not [text for text in texts if "…" in text]
+        assert [text for text in texts if "·" in text or text.isdigit()] == ["5 · 1st", "3 · 2nd", "2 · 3rd", "1"]
+        tops = {box.text: box.top for box in boxes}
+        assert tops["5 · 1st"] < tops["3 · 2nd"] < tops["2 · 3rd"] < tops["1"]
+        assert not overlapping(boxes)
+        assert all(0 <= box.left and box.right <= 270 for box in boxes), "a name or count past the column"
+
+    def test_only_as_many_as_the_height_holds(self) -> None:
+        """Eight steps in a column with room for fewer: the first ones are ranked, the caller counts the rest."""
+        from journeymap.workshop.votechart import vote_ranking
+
+        ranked = [(f"s{i}", 9 - i) for i in range(8)]
+        _chart, all_of_them = vote_ranking(ranked, {}, width=270, height=2000, scale=1.5)
+        _chart, some = vote_ranking(ranked, {}, width=270, height=300, scale=1.5)
+        assert all_of_them == 8 and 1 <= some < 8
 
 
 @pytest.fixture(scope="module")

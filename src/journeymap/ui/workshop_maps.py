@@ -30,11 +30,13 @@ __all__ = [
     "LAPTOP",
     "REVEAL_SMALL",
     "REVEAL_BIG",
+    "REVEAL_RANKING_PX",
     "BIG_SCALE",
     "map_spec",
     "draw",
     "clicked_step",
     "not_drawn",
+    "dot_room",
 ]
 
 
@@ -60,9 +62,12 @@ class Size:
 BIG_SCALE = 2.25
 PROJECTOR_SMALL, PROJECTOR_BIG = Size(1240, 615, 1.5), Size(1860, 930, BIG_SCALE)
 BOARD_SMALL, BOARD_BIG = Size(1240, 578, 1.5), Size(1860, 885, BIG_SCALE)  # a caption line above the map
-# At the reveal the ranked dots stand under the map, in the same first screen: a shorter map
-# without its legends (the moment is about the dots, not the colour scale).
-REVEAL_SMALL, REVEAL_BIG = Size(1240, 475, 1.5), Size(1860, 730, BIG_SCALE)
+# At the reveal the ranked dots stand beside the map, at the right of the same first screen
+# (REVEAL_RANKING_PX wide at scale 1), and the map leaves its legends out (the moment is about the
+# dots, not the colour scale): the map keeps the screen's height, so under each step two lines of
+# name fit clear of its dot. The widths add up, with Streamlit's small gap, to the page's.
+REVEAL_RANKING_PX = 180
+REVEAL_SMALL, REVEAL_BIG = Size(955, 600, 1.5), Size(1432, 900, BIG_SCALE)
 _LEGEND_PX = 64  # what `mapdetail.map_plot_size` keeps under the map for its legends, at scale 1
 LAPTOP = Size(780, 520)  # a participant's map beside the step they work on
 
@@ -76,7 +81,8 @@ def map_spec(view: data.View, hotspots: Sequence[Hotspot], size: Size, *, stages
     the hotspots. With `fit`, the map is laid out over the stages shown only, so one stage fills
     the frame (a laptop); without it, the stages not yet shown keep their room (the projector,
     where a stage appears in its place). Without `legends`, the map takes their room too. At the
-    `reveal` the figures above the steps give way to the places, and the dots cover their steps
+    `reveal` the figures above the steps give way to the places, the names of the steps kept stand under
+    the dots they may carry (`dot_room` says how big those can be), and the dots cover their steps
     (`dots_on_steps`, default: at the reveal; a laptop's narrow map always wants it).
     """
     kept = tuple(sorted(set(keep)))
@@ -98,10 +104,13 @@ def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int
     chart = mapchart.map_chart(metrics, hotspots=hotspots, stages_shown=stages, spotlight=spotlight, large=size.large,
                              width=size.width, height=size.height, title="", subtitle="", detail=detail, note=False,
                              scale=size.scale)
+    room = None
     if reveal:
-        chart.datasets = {**chart.datasets, "journey_nodes": [
-            {**row, "value_text": ""} for row in chart.datasets["journey_nodes"]]}
+        nodes, room = _names_under_dots(chart, size, set(kept))
+        chart.datasets = {**chart.datasets, "journey_nodes": nodes}
     spec = charting.streamlit_spec(with_workshop_marks(chart, [], scale=size.scale, on_steps=on_steps))
+    if room is not None:
+        spec["usermeta"] = {**spec.get("usermeta", {}), _DOT_ROOM: room}
     if not legends:
         _drop_legends(spec)
         spec["height"] = drawn.height
@@ -109,6 +118,65 @@ def _built(view: data.View, hotspots: Sequence[Hotspot], size: Size, stages: int
     # an element a person's click, a screen reader and a browser test can find by its description.
     spec["usermeta"] = {**spec.get("usermeta", {}), "embedOptions": {"renderer": "svg"}}
     return spec
+
+
+_DOT_ROOM = "journeymap_dot_room_px"  # where the reveal's spec keeps the largest dot its steps have room for
+
+
+def dot_room(spec: Mapping[str, Any]) -> float | None:
+    """The diameter in pixels of the largest dot the reveal's map has room for (None: any size), to pass
+    to `mark_rows` as `largest`: the most dots get it, the others are smaller, as always."""
+    room = (spec.get("usermeta") or {}).get(_DOT_ROOM)
+    return float(room) if room is not None else None
+
+
+# Around a dot at the reveal: its place above it ("1st", 18 px at scale 1, 2 px off the dot, 1 px spare),
+# 3 px between the dot and the name under it, 2 px spare under the name, a hotspot's ring 4 px out.
+_PLACE_PX, _UNDER_DOT_PX, _SPARE_PX, _RING_PX = 21, 3, 2, 4
+
+
+def _names_under_dots(chart: Any, size: Size, kept: set[str]) -> tuple[list[dict[str, Any]], float]:
+    """The map's steps at the reveal without their figures, the name of each step kept (voted or noted) moved
+    under the dot it may carry; and the largest dot for which every name stays clear of the dots, steps and
+    places under it in its column (and inside the map), every place inside the map, every dot in its column.
+
+    The dots are drawn from a small table sent without rebuilding the map, so their room is planned here
+    once, for every kept step alike: the biggest dot is still the one with most dots."""
+    k = size.scale
+    nodes_layer = next(layer for layer in chart.layer if getattr(layer, "name", None) == "journey_nodes")
+    (left, right), (_top, bottom) = (nodes_layer.encoding[axis].to_dict()["scale"]["domain"] for axis in ("x", "y"))
+    plot_width, plot_height = map_plot_size(size.width, size.height, size.large, False, 1, size.scale)
+    row_px, column_px = plot_height / bottom, plot_width / (right - left)
+    line_px = _name_line_px(chart)
+    rows = chart.datasets["journey_nodes"]
+    room = column_px - 4 * k
+    for row in (row for row in rows if row["step"] in kept):
+        lines = str(row["lines"]).count("\n") + 1
+        name_px = (_UNDER_DOT_PX + _SPARE_PX) * k + lines * line_px  # under the dot's lower edge
+        room = min(room, 2 * (row["y"] * row_px - _PLACE_PX * k))  # its place inside the map
+        under = [other for other in rows if abs(other["x"] - row["x"]) < 0.01 and other["y"] > row["y"]]
+        for other in under:  # the name above the next step of its column, its place or its ring
+            apart = (other["y"] - row["y"]) * row_px - name_px
+            if other["step"] in kept:  # two dots of the same size: each takes half of what is left
+                room = min(room, (apart - _PLACE_PX * k), 2 * (apart - other["radius"] - _RING_PX * k - _PLACE_PX * k))
+            else:
+                room = min(room, 2 * (apart - other["radius"] - _RING_PX * k))
+        if not under:
+            room = min(room, 2 * ((bottom - row["y"]) * row_px - name_px))
+    room = max(room, 0.0)
+    under_dot = (room / 2 + _UNDER_DOT_PX * k) / row_px
+    moved = [{**row, "value_text": "", "label_y": max(row["label_y"], row["y"] + under_dot)}
+             if row["step"] in kept else {**row, "value_text": ""} for row in rows]
+    return moved, round(room, 1)
+
+
+def _name_line_px(chart: Any) -> float:
+    """The line height of the steps' names, as the map drew them (the only text layer with one)."""
+    for layer in chart.layer:
+        mark = layer.mark.to_dict() if hasattr(layer.mark, "to_dict") else {}
+        if mark.get("type") == "text" and "lineHeight" in mark:
+            return float(mark["lineHeight"])
+    raise LookupError("the map has no text layer of step names")
 
 
 def not_drawn(view: data.View, hotspots: Sequence[Hotspot], size: Size, steps: Iterable[str],
@@ -130,8 +198,8 @@ def _drop_legends(spec: dict[str, Any]) -> None:
 
 
 def _fitting_detail(view: data.View, forced: Sequence[Any], size: Size) -> MapDetail:
-    """The most the map's size holds legibly; when even the eight busiest steps do not fit (the short
-    map over the reveal's ranking), only the start, the ends, the hotspots and `forced` steps, joined
+    """The most the map's size holds legibly; when even the eight busiest steps do not fit (the narrower
+    map beside the reveal's ranking), only the start, the ends, the hotspots and `forced` steps, joined
     by lines through the hidden ones."""
     metrics = view.metrics
     common: dict[str, Any] = {"hotspots": forced, "width": size.width, "height": size.height,

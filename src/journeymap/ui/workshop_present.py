@@ -28,7 +28,7 @@ from journeymap.workshop import joinlink
 from journeymap.workshop.access import AccessDenied
 from journeymap.workshop.backlog import Workshop
 from journeymap.workshop.reveal import StepMark, mark_rows, ranked_votes, step_marks
-from journeymap.workshop.votechart import vote_bars, with_workshop_marks
+from journeymap.workshop.votechart import vote_ranking, with_workshop_marks
 
 __all__ = ["SECTIONS", "projector_style", "sticky_style", "header", "timer", "section", "stage_reveal", "spotlight",
            "annotated_map", "live_map", "show_map", "show_chart", "controls", "reveal_button", "TOP", "marks_for",
@@ -323,32 +323,40 @@ def live_map(token: str, view: data.View, hotspots: Sequence[Hotspot]) -> None:
                 maps.draw(maps.map_spec(view, hotspots, size, keep=keep), mark_rows(marks, scale=size.scale),
                           f"jm_ws_chart_{name}_board", "Journey map with the workshop's notes")
         return
-    # No caption line: the map and the ranking under it take the whole screen below the header.
+    # No caption line: the map and the ranking beside it take the whole screen below the header; the ranking
+    # stands at the right so the map keeps the screen's height, for two lines of name under each step clear
+    # of the dots (under the map, it left rows too short and the names were cut to "Documents…").
     voted = [step for step, _count in ranked]
     for size, name in ((maps.REVEAL_SMALL, "small"), (maps.REVEAL_BIG, "big")):
         with st.container(key=f"jm_ws_{name}_reveal"):
             spec = maps.map_spec(view, hotspots, size, keep=[*voted, *(m.step for m in marks if m.notes)],
                                  legends=False, reveal=True)
-            maps.draw(spec, mark_rows(marks, scale=size.scale), f"jm_ws_chart_{name}_reveal",
-                      "Journey map with the workshop's dots and notes")
-            _ranked_bars(view, ranked, size, name)
+            beside = round(maps.REVEAL_RANKING_PX * size.scale)
+            on_map, ranking = st.columns([size.width, beside], gap="small")
+            with on_map:
+                maps.draw(spec, mark_rows(marks, scale=size.scale, largest=maps.dot_room(spec)),
+                          f"jm_ws_chart_{name}_reveal", "Journey map with the workshop's dots and notes")
+            with ranking:
+                _ranked_bars(view, ranked, size, beside, name)
 
 
-BARS_SHOWN = 8  # steps ranked under the reveal's map; the rest are counted beside them
-BARS_HEIGHT = 82  # at scale 1: 123 px under the map at 1280×720
+BARS_SHOWN = 8  # steps ranked at most beside the reveal's map; the rest are counted under them
 
 
-def _ranked_bars(view: data.View, ranked: Sequence[tuple[str, int]], size: maps.Size, name: str) -> None:
+def _ranked_bars(view: data.View, ranked: Sequence[tuple[str, int]], size: maps.Size, width: int, name: str) -> None:
     if not ranked:
         st.markdown("**No dots placed yet.**")
         return
     places = ", ".join(f"{view.step_labels.get(step, step)} ({count})" for step, count in ranked[:TOP])
-    chart = vote_bars(ranked[:BARS_SHOWN], view.step_labels, scale=size.scale, width=size.width, title="",
-                      height=round(BARS_HEIGHT * size.scale))
+    chart, shown = vote_ranking(ranked[:BARS_SHOWN], view.step_labels, scale=size.scale, width=width,
+                                height=size.height)
+    if shown < len(ranked):  # room under the bars for "and 3 more steps with 4 dots"
+        chart, shown = vote_ranking(ranked[:BARS_SHOWN], view.step_labels, scale=size.scale, width=width,
+                                    height=size.height - round(60 * size.scale))
     st.vega_lite_chart(spec=charting.streamlit_spec(chart), theme=None, key=f"jm_ws_chart_{name}_bars",
                        alt=f"Dots per step, most first: {places}", width="content")
-    if len(ranked) > BARS_SHOWN:
-        rest = ranked[BARS_SHOWN:]
+    if len(ranked) > shown:
+        rest = ranked[shown:]
         dots = sum(count for _step, count in rest)
         st.caption(f"and {len(rest)} more step{'s' if len(rest) != 1 else ''} with "
                    f"{dots} dot{'s' if dots != 1 else ''}")

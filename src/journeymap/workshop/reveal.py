@@ -70,16 +70,19 @@ def step_marks(notes: Iterable[Note], dots: Mapping[str, int] | None, *, order: 
 
 
 def mark_rows(marks: Sequence[StepMark], *, large: bool = False, most: int | None = None,
-              scale: float | None = None) -> list[dict[str, object]]:
+              scale: float | None = None, largest: float | None = None) -> list[dict[str, object]]:
     """The rows of the map's workshop dataset: a dot's diameter in pixels (area by dots) and the texts drawn.
 
     The largest dot is for `most` dots (default: the most any step has; a participant's own map
-    passes their budget, so one dot of five stays small). There is always one row (an empty
-    step), so the dataset is never empty for Vega.
+    passes their budget, so one dot of five stays small). `largest` bounds its diameter in pixels
+    (the room the reveal's map has between a step's place and its name): every dot shrinks with it,
+    so the most dots still make the biggest. There is always one row (an empty step), so the dataset
+    is never empty for Vega.
     """
     k = type_scale(large, scale)
     most = max([mark.dots or 0 for mark in marks] + [most or 0])
-    smallest, largest = 24 * k, 42 * k
+    biggest = 42 * k if largest is None else max(min(42 * k, largest), 0.0)
+    smallest, largest = min(24 * k, biggest * 4 / 7), biggest  # 24:42, as unbounded
     rows: list[dict[str, object]] = [{"step": "", "dots": 0, "notes": 0, "dot_px": 0.0, "dot_text": "",
                                       "note_text": "", "place": ""}]
     for mark in marks:

@@ -14,10 +14,10 @@ import altair as alt
 import pandas as pd
 
 from journeymap.charts.style import FONT, INK, type_scale
-from journeymap.charts.textfit import LINE_HEIGHT, fit_label
+from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
 from journeymap.workshop.reveal import MARKS, place_names
 
-__all__ = ["VOTE", "VOTE_LIGHT", "with_workshop_marks", "vote_bars"]
+__all__ = ["VOTE", "VOTE_LIGHT", "with_workshop_marks", "vote_ranking"]
 
 VOTE, VOTE_LIGHT = "#5b2a86", "#b79fd0"  # the dots' purple: apart from the map's orange-red scale
 _MARK_FIELDS = ["dots", "notes", "dot_px", "dot_text", "note_text", "place"]
@@ -78,15 +78,16 @@ def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]]
     layers += [placed.mark_text(**place, stroke="white", strokeWidth=5 * k, strokeJoin="round").encode(
         **at_dot, text="place:N"), placed.mark_text(**place, color=VOTE).encode(**at_dot, text="place:N")]
     # Notes: "✎3" left of the step, on the line coming in: clear of the figure above the step, the
-    # label under it and the dot to its right.
+    # label under it and the dot to its right (or, on the step, of the dot where it is wider).
     noted = base.transform_filter("datum.notes > 0")
+    edge = "max(datum.radius, datum.dot_px / 2)" if on_steps else "datum.radius"
     note: dict[str, Any] = {
         "align": "right",
         "baseline": "middle",
         "fontWeight": "bold",
         "fontSize": 18 * k,
         "font": FONT,
-        "dx": alt.ExprRef(f"-datum.radius - {4 * k}"),
+        "dx": alt.ExprRef(f"-{edge} - {4 * k}"),
     }
     position: dict[str, Any] = {"x": nodes.encoding.x, "y": nodes.encoding.y}
     layers += [noted.mark_text(**note, stroke="white", strokeWidth=5 * k, strokeJoin="round").encode(
@@ -97,45 +98,51 @@ def with_workshop_marks(chart: alt.LayerChart, rows: Sequence[Mapping[str, Any]]
     return marked
 
 
-def vote_bars(ranked: Sequence[tuple[str, int]], labels: Mapping[str, str], *, large: bool = False,
-              width: int = 1200, height: int = 150, title: str = "Dots per step",
-              scale: float | None = None) -> alt.Chart:
-    """The dots ranked as columns, most first from the left: the count (and "1st") over each column, the
-    step's name under it on up to two lines, the top three in purple. Short, so it fits under the map
-    in the same screen: with `height` 100 at scale 1, columns up to about 40 px tall."""
-    k = type_scale(large, scale)
+def vote_ranking(ranked: Sequence[tuple[str, int]], labels: Mapping[str, str], *, width: int = 270,
+                 height: int = 600, scale: float | None = None) -> tuple[alt.Chart, int]:
+    """The dots ranked as a narrow column of bars beside the map, most first from the top: each step's name
+    (whole, on up to two lines) over its bar, the count and place ("3 · 1st") at the bar's end, the top three
+    in purple. Returns the chart and how many steps it ranks: as many of `ranked` as `height` holds."""
+    k = type_scale(False, scale)
     places = place_names(ranked)
-    font, pad = 13 * k, 8 * k
-    # A column's slot: the width shared out, but no wider than a name on two lines needs (a few
-    # voted steps stay together on the left instead of spreading over the screen).
-    slot = min((width - 2 * pad) / max(len(ranked), 1), 150 * k)
-    names_fitted = {step: fit_label(labels.get(step, step), slot - 12 * k, font, 2) for step, _count in ranked}
-    frame = pd.DataFrame([{"step": step, "label": labels.get(step, step), "dots": count,
-                           "name": "\n".join(names_fitted[step]),
-                           "place": places.get(step, ""), "rank": rank, "top": step in places}
-                          for rank, (step, count) in enumerate(ranked, start=1)],
-                         columns=["step", "label", "dots", "name", "place", "rank", "top"])
-    # Two lines of name under the columns, inside the plot: Streamlit redraws the bottom padding.
-    names_px = 2 * font * LINE_HEIGHT + 6 * k + 2 * pad
-    title_px = 16 * k * 1.3 if title else 0
-    plot_height = max(height - 2 * pad - title_px, names_px + 20 * k)
-    floor_px = plot_height - names_px  # the columns stand on this line, their names under it
-    x = alt.X("rank:O", axis=None, scale=alt.Scale(paddingInner=0.25, paddingOuter=0.1))
+    font, pad, bar_px, gap_px = 13 * k, 6 * k, 14 * k, 8 * k
+    line_px = font * LINE_HEIGHT
+    plot_width = width - 2 * pad
+    names = {step: fit_label(labels.get(step, step), plot_width, font, 2) for step, _count in ranked}
+    counts = {step: f"{count} · {places[step]}" if step in places else f"{count}" for step, count in ranked}
+    # Every step the same height (its name on as many lines as the longest takes), so the bars read as a list.
+    item_px = max((len(lines) for lines in names.values()), default=1) * line_px + 3 * k + bar_px + gap_px
+    shown = max(1, min(len(ranked), int((height - 2 * pad) // item_px)))
+    ranked = ranked[:shown]
+    # The longest bar leaves room at its end for the widest count ("12 · 1st").
+    count_px = max((text_width(counts[step], font, bold=True) for step, _count in ranked), default=0) + 5 * k
     most = max((count for _step, count in ranked), default=1)
-    # Room above the tallest column for its "12 · 1st".
-    y = alt.Y("dots:Q", title=None, axis=None, scale=alt.Scale(domain=[0, most * 1.45], nice=False,
-                                                                range=[floor_px, 0]))
-    base = alt.Chart(frame, width=slot * max(len(ranked), 1), height=plot_height)
-    columns = base.mark_bar(cornerRadiusEnd=3 * k).encode(
-        x=x, y=y, color=alt.condition("datum.top", alt.value(VOTE), alt.value(VOTE_LIGHT)),
-        tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("dots:Q", title="Dots")])
-    counts = base.mark_text(baseline="bottom", dy=-3 * k, fontSize=font, fontWeight="bold", color=INK).encode(
-        x=x, y=y, text=alt.Text("count_text:N")).transform_calculate(
-        count_text="datum.place ? datum.dots + ' · ' + datum.place : '' + datum.dots")
-    names = base.mark_text(baseline="top", dy=4 * k, fontSize=font, color=INK, lineBreak="\n",
-                           lineHeight=font * LINE_HEIGHT).encode(x=x, y=alt.value(floor_px), text="name:N")
-    chart = alt.layer(columns, counts, names).properties(padding={side: pad for side in ("left", "top", "right",
-                                                                                       "bottom")})
-    if title:
-        chart = chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=16 * k, color=INK))
-    return chart.configure(font=FONT, background="white").configure_view(stroke=None)
+    rows = []
+    for rank, (step, count) in enumerate(ranked, start=1):
+        top = (rank - 1) * item_px
+        bar_top = top + len(names[step]) * line_px + 3 * k
+        rows.append({"step": step, "label": labels.get(step, step), "dots": count, "rank": rank,
+                     "name": "\n".join(names[step]), "count_text": counts[step], "top": step in places,
+                     "name_y": top, "bar_y": bar_top, "bar_y2": bar_top + bar_px, "bar_mid": bar_top + bar_px / 2})
+    frame = pd.DataFrame(rows, columns=["step", "label", "dots", "rank", "name", "count_text", "top", "name_y",
+                                        "bar_y", "bar_y2", "bar_mid"])
+    plot_height = shown * item_px
+    x_scale = alt.Scale(domain=[0, most], range=[0, max(plot_width - count_px, 10 * k)], nice=False, zero=True)
+    x = alt.X("dots:Q", axis=None, scale=x_scale)
+    y_scale = alt.Scale(domain=[0, plot_height], range=[0, plot_height], nice=False, zero=False)
+    base = alt.Chart(frame, width=plot_width, height=plot_height)
+    bars = base.mark_rect(cornerRadiusTopRight=3 * k, cornerRadiusBottomRight=3 * k).encode(
+        x=alt.X("zero:Q", scale=x_scale, axis=None), x2="dots:Q",
+        y=alt.Y("bar_y:Q", scale=y_scale, axis=None), y2="bar_y2:Q",
+        color=alt.condition("datum.top", alt.value(VOTE), alt.value(VOTE_LIGHT)),
+        tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("dots:Q", title="Dots")],
+    ).transform_calculate(zero="0")
+    count_marks = base.mark_text(align="left", baseline="middle", dx=4 * k, fontSize=font, fontWeight="bold",
+                                 color=INK).encode(x=x, y=alt.Y("bar_mid:Q", scale=y_scale, axis=None),
+                                                   text="count_text:N")
+    name_marks = base.mark_text(align="left", baseline="top", fontSize=font, color=INK, lineBreak="\n",
+                                lineHeight=line_px).encode(x=alt.value(0), y=alt.Y("name_y:Q", scale=y_scale,
+                                                                                    axis=None), text="name:N")
+    chart = alt.layer(bars, count_marks, name_marks).properties(
+        padding={side: pad for side in ("left", "top", "right", "bottom")})
+    return chart.configure(font=FONT, background="white").configure_view(stroke=None), shown
