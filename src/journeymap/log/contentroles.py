@@ -69,8 +69,9 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     if roles.timestamp is None:
         roles = replace(roles, timestamp=_timestamp_column(sample, free, dates) or kept.get("timestamp"))
         free = [column for column in free if column != roles.timestamp]
-    if ("time_of_day" not in fixed and roles.timestamp in sample.columns and dates(roles.timestamp) >= _NAMED_DATES
-            and not has_clock(sample.get_column(roles.timestamp))):  # dates only: the time may be beside them
+    if ("time_of_day" not in fixed and roles.timestamp in sample.columns
+            and not has_clock(sample.get_column(roles.timestamp)) and dates(roles.timestamp) >= _NAMED_DATES):
+        # Dates without a time of day: the time may be in a column of its own.
         roles = replace(roles, time_of_day=_time_of_day_column(profiles, free))
         free = [column for column in free if column != roles.time_of_day]
     if roles.case is None:
@@ -94,6 +95,7 @@ class _Profile:
     longest: int       # characters of the longest present value (0 when none)
     numbers: float     # share of present values, stripped, that are plain numbers (NaN when none)
     distinct_any: int  # distinct values, blanks included, nulls not
+    colons: float      # share of present values with a ':' (a time of day has one; NaN when none is present)
 
 
 class _Profiles:
@@ -107,8 +109,9 @@ class _Profiles:
 
     def clock(self, column: str) -> float:
         """The share of the column's present values that are times of day (`timestamps.clock_share`)."""
-        if column not in self._clocks:
-            self._clocks[column] = clock_share(self.sample.get_column(column))
+        if column not in self._clocks:  # parsed only where most values could be times
+            colons = self.of([column])[column].colons
+            self._clocks[column] = clock_share(self.sample.get_column(column)) if colons >= _DATES else 0.0
         return self._clocks[column]
 
     def of(self, columns: list[str]) -> dict[str, _Profile]:
@@ -122,9 +125,10 @@ class _Profiles:
             row = text.select(expr for i in range(len(missing)) for expr in _profile_exprs(i)).row(0)
             width = len(row) // len(missing)
             for i, column in enumerate(missing):
-                present, distinct, repeated, digits, longest, numbers, distinct_any = row[i * width:(i + 1) * width]
+                present, distinct, repeated, digits, longest, numbers, distinct_any, colons = \
+                    row[i * width:(i + 1) * width]
                 self._known[column] = _Profile(int(present), int(distinct), int(repeated), _number(digits),
-                                               int(longest or 0), _number(numbers), int(distinct_any))
+                                               int(longest or 0), _number(numbers), int(distinct_any), _number(colons))
         return {column: self._known[column] for column in columns}
 
 
@@ -141,6 +145,7 @@ def _profile_exprs(i: int) -> list[pl.Expr]:
         ("longest", present.str.len_chars().max()),
         ("numbers", stripped.filter(is_present).str.contains(_NUMBER).mean()),
         ("distinct_any", text.drop_nulls().n_unique()),
+        ("colons", present.str.contains(":", literal=True).mean()),
     )]
 
 
