@@ -97,8 +97,8 @@ def draft_header(proposal: DraftProposal, journey: Journey, source: str) -> str:
 
     automatic = [step.label for step in journey.steps if step.automatic]
     lines = [
-        f"Drafted by journeymap from {source}: {proposal.n_cases:,} cases, {len(journey.steps)} steps, "
-        f"{len(journey.transitions)} transitions.",
+        f"Drafted by journeymap from {source}: {proposal.n_cases:,} cases, {len(journey.steps):,} steps, "
+        f"{len(journey.transitions):,} transitions.",
         f"start: {counted([journey.start], 'start')}",
         f"end: {counted(journey.end, 'end')}",
         f"exit: {counted(journey.exit, 'end')}",
