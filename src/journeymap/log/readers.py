@@ -19,7 +19,7 @@ from journeymap.log.excel import Sheet, choose_sheets, read_sheets
 from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
 from journeymap.log.parquet import read_parquet
 from journeymap.log.textfile import sniff_delimiter, utf8_text
-from journeymap.log.timestamps import clock_times, parse_timestamps
+from journeymap.log.timestamps import clock_times, parse_timestamps, present_text
 from journeymap.log.xes import scan_xes
 
 __all__ = ["RawFile", "RawTable", "read_events", "read_file", "read_raw", "read_table",
@@ -170,9 +170,9 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     case, activity, timestamp = roles.case, roles.activity, roles.timestamp
     assert case and activity and timestamp  # _require_roles refused a table without them
     notes: tuple[str, ...] = ()
-    if roles.lifecycle and not _is_lifecycle(table.get_column(roles.lifecycle)):
-        example = table.get_column(roles.lifecycle).drop_nulls().head(1).cast(pl.String).to_list()
-        notes = (f"column '{_cut(roles.lifecycle, 40)}' holds statuses (such as '{_cut(''.join(example), 40)}'), "
+    statuses = present_text(table.get_column(roles.lifecycle)) if roles.lifecycle else None
+    if roles.lifecycle and statuses is not None and not _is_lifecycle(statuses):
+        notes = (f"column '{_cut(roles.lifecycle, 40)}' holds statuses (such as '{_cut(statuses[0], 40)}'), "
                  "not start/complete lifecycle transitions; it is read as an attribute and every event kept.",)
         roles = replace(roles, lifecycle=None)
     rows_read = table.height
@@ -219,12 +219,12 @@ _TRANSITIONS = ("schedule", "assign", "reassign", "start", "suspend", "resume", 
                 "complete", "completed", "ate_abort", "pi_abort", "withdraw", "unknown")
 
 
-def _is_lifecycle(values: pl.Series) -> bool:
-    """Whether a lifecycle column holds lifecycle transitions (most values), not statuses: BPIC 2013's
-    lifecycle:transition says "In Progress", "Awaiting Assignment", which pairing would all set aside."""
-    text = values.cast(pl.String).str.strip_chars().str.to_lowercase()
-    present = text.filter(text.is_not_null() & (text != ""))
-    return present.len() == 0 or float(present.is_in(_TRANSITIONS).mean() or 0.0) >= 0.5  # type: ignore[arg-type]
+def _is_lifecycle(present: pl.Series) -> bool:
+    """Whether a lifecycle column's present values (`present_text`) are mostly lifecycle transitions, not
+    statuses: BPIC 2013's lifecycle:transition says "In Progress", "Awaiting Assignment", which pairing
+    would all set aside."""
+    share = present.str.to_lowercase().is_in(_TRANSITIONS).mean()
+    return present.len() == 0 or float(share or 0.0) >= 0.5  # type: ignore[arg-type]
 
 
 def _read_bytes(path: Path, name: str) -> bytes:
@@ -348,10 +348,9 @@ def _parse_clock(frame: pl.DataFrame, column: str, source: str) -> pl.Series:
     """Microseconds since midnight for a column of times of day; values that do not read become null."""
     text = frame.get_column(column)
     parsed = clock_times(text)
-    present = text.cast(pl.String).str.strip_chars()
-    present = present.is_not_null() & (present != "")
-    if present.any() and parsed.is_null().sum() == len(parsed):
-        example = _cut(str(text.filter(present)[0]))
+    present = present_text(text)
+    if present.len() and parsed.is_null().all():
+        example = _cut(present[0])
         raise JourneyError(f"{source}: column '{column}' has no readable times of day (for example '{example}'); "
                            "times read as 14:05, 14:05:33 or 2:05 PM.", source=source)
     return parsed

@@ -18,7 +18,7 @@ import polars as pl
 from journeymap.core.errors import JourneyError
 
 __all__ = ["AmbiguousDatesError", "DayMonth", "day_month", "parse_timestamps", "epoch_unit", "timestamp_share",
-           "dated_columns", "clock_times", "clock_share", "has_clock", "DAY_FIRST", "MONTH_FIRST"]
+           "dated_columns", "clock_times", "clock_share", "has_clock", "present_text", "DAY_FIRST", "MONTH_FIRST"]
 
 DAY_FIRST: Final = "day-first"
 MONTH_FIRST: Final = "month-first"
@@ -73,6 +73,12 @@ class DayMonth:
     example: str | None = None
     formats: dict[str, str] | None = None  # day-first and month-first formats for the commonest shape
     counter_example: str | None = None  # the value that contradicts `example` when conflicting
+
+
+def present_text(values: pl.Series) -> pl.Series:
+    """A column's values as text, stripped, without nulls and blanks: the values a share is taken of."""
+    text = values.cast(pl.String).str.strip_chars()
+    return text.filter(text.is_not_null() & (text != ""))
 
 
 def day_month(values: pl.Series) -> DayMonth:
@@ -131,8 +137,7 @@ def epoch_unit(values: pl.Series) -> str | None:
     first = values[at] if at is not None else None
     if first is None or not re.fullmatch(_EPOCH, str(first).strip()):  # most columns fail here, at once
         return None
-    text = values.cast(pl.String).str.strip_chars()
-    present = text.filter(text.is_not_null() & (text != ""))
+    present = present_text(values)
     digits = present.str.extract(_EPOCH).str.len_chars()
     if present.len() == 0 or digits.null_count() or digits.min() != digits.max():
         return None
@@ -174,8 +179,7 @@ def clock_times(values: pl.Series) -> pl.Series:
 
 def clock_share(values: pl.Series) -> float:
     """Share of a column's non-empty values that are times of day (for detection)."""
-    text = values.cast(pl.String).str.strip_chars()
-    present = text.filter(text.is_not_null() & (text != ""))
+    present = present_text(values)
     return float(clock_times(present).is_not_null().mean() or 0.0) if present.len() else 0.0  # type: ignore[arg-type]
 
 
@@ -232,8 +236,7 @@ def timestamp_share(values: pl.Series) -> float:
         return 1.0 if values.len() else 0.0
     if values.dtype != pl.String:
         return 0.0
-    text = values.str.strip_chars()
-    present = text.filter(text.is_not_null() & (text != ""))
+    present = present_text(values)
     if present.len() == 0:
         return 0.0
     # Plain numbers (amounts, ids, years) are not event times, even where a parser would take them.
