@@ -202,20 +202,16 @@ def _spans_time(sample: pl.DataFrame, column: str, timestamp: str) -> bool:
 
 def _activity_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], case: str | None,
                      dates: Dates) -> str | None:
-    candidates = []
-    for column, profile in profiles.of(columns).items():
-        if not _could_be_activity(profiles, column, dates):
-            continue
-        if profile.distinct_any > max(2, 0.5 * sample.height) or profile.distinct_any < 2:
-            continue
-        candidates.append(column)
-    changes = _changes_within_case(sample, candidates, case)
+    candidates = {column: profile.distinct_any for column, profile in profiles.of(columns).items()
+                  if _could_be_activity(profiles, column, dates)
+                  and 2 <= profile.distinct_any <= max(2, 0.5 * sample.height)}
+    changes = _changes_within_case(sample, list(candidates), case)
     best, best_score = None, None
-    for column in candidates:
+    for column, distinct in candidates.items():
         if changes[column] < 0.2:
             continue  # a priority or department: one value per case
         hint = any(word in re.sub(r"[^a-z:]", "", column.lower()).replace(":", "") for word in _ACTIVITY_HINTS)
-        score = (hint, round(changes[column], 1), -profiles.of([column])[column].distinct_any)
+        score = (hint, round(changes[column], 1), -distinct)
         if best_score is None or score > best_score:
             best, best_score = column, score
     return best
