@@ -249,7 +249,8 @@ class TestMeasuredColumns:
         figure, while the satisfaction column stays."""
         import polars as pl
 
-        from journeymap.cli.measure import _measured_columns
+        from journeymap.cli.measure import _measured_attributes
+        from journeymap.log.eventlog import only_attributes
         from journeymap.log.readers import read_events
 
         sample = pl.read_csv(sample_events_path("onboarding"), infer_schema=False)
@@ -265,8 +266,32 @@ class TestMeasuredColumns:
         assert outputs[0] == outputs[1] and "satisfaction" in outputs[0]
         args = build_parser().parse_args(["metrics", str(wider)])
         log = read_events(wider)
-        kept = _measured_columns(log, args)
+        kept = only_attributes(log, _measured_attributes(args))
         assert "note" in log.attributes and "note" not in kept.attributes and "note" not in kept.frame.columns
         assert "csat" in kept.attributes and set(kept.attributes) < set(log.attributes)
-        named = _measured_columns(log, build_parser().parse_args(["metrics", str(wider), "--team", "note"]))
+        named = only_attributes(log, _measured_attributes(
+            build_parser().parse_args(["metrics", str(wider), "--team", "note"])))
         assert "note" in named.attributes  # a column the options name stays
+
+    def test_an_ingested_folder_reads_only_the_measured_columns(self, capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:
+        """Of an ingested folder `metrics` reads only the columns a figure needs, and gives the JSON of the
+        source: the other attributes are never read (they are not in the frame at all)."""
+        from journeymap.cli.measure import _measured_attributes
+        from journeymap.log.ingest import ingest_log
+        from journeymap.log.readers import read_events
+
+        source = sample_events_path("onboarding")
+        folder = tmp_path / "ingested"
+        ingest_log(read_events(source), folder)
+        outputs = []
+        for path in (source, folder):
+            code, out, _ = run(capsys, "metrics", path)
+            assert code == 0
+            outputs.append(json.loads(out))
+        assert outputs[0]["steps"] == outputs[1]["steps"] and outputs[0]["satisfaction"] == outputs[1]["satisfaction"]
+        every = read_events(folder)
+        measured = read_events(folder, keep_attributes=_measured_attributes(build_parser().parse_args(
+            ["metrics", str(folder)])))
+        assert measured.attributes == ("csat",) and len(every.attributes) > 1
+        assert set(measured.frame.columns) == set(every.frame.columns) - (set(every.attributes) - {"csat"})

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from typing import Any
 
 from journeymap.cli.options import (
@@ -23,7 +22,7 @@ from journeymap.cli.options import (
 from journeymap.core.durations import format_seconds_as_text, parse_duration
 from journeymap.core.numbers import format_share
 from journeymap.journey.definition import journey_to_yaml
-from journeymap.log.eventlog import EventLog
+from journeymap.log.eventlog import AttributeChoice
 from journeymap.measures.casetimes import metrics_and_times
 from journeymap.measures.draft import draft_header, draft_journey, propose_draft
 from journeymap.measures.handoffs import team_column
@@ -71,8 +70,7 @@ def add_measure_commands(commands: Any) -> None:
 
 @command("metrics")
 def _metrics(args: argparse.Namespace) -> int:
-    log, journey = load_inputs(args, args.events, args.journey)
-    log = _measured_columns(log, args)
+    log, journey = load_inputs(args, args.events, args.journey, keep_attributes=_measured_attributes(args))
     events = on_engine(args, log.frame)
     if args.engine == "spark":  # both read every case's events on this machine: not where Spark keeps them
         metrics = compute_metrics(events, journey, as_of=args.as_of, team=args.team, time=args.time)
@@ -98,19 +96,20 @@ def _metrics(args: argparse.Namespace) -> int:
     return 0
 
 
-def _measured_columns(log: EventLog, args: argparse.Namespace) -> EventLog:
-    """The log without the attribute columns no figure of `metrics` reads: only a team column (handoffs) and
-    a satisfaction column are, each found by its name. On ten million events every text column holds
-    most of 200 MB for as long as the figures take. Every column stays when --team or --satisfaction
-    names one the log lacks, so that the sentence saying so lists them all."""
+def _measured_attributes(args: argparse.Namespace) -> AttributeChoice:
+    """Of a log's attribute columns, those a figure of `metrics` reads: only a team column (handoffs) and
+    a satisfaction column, each found by its name. On ten million events every text column holds most
+    of 200 MB for as long as the figures take (an ingested folder does not read the others at all).
+    Every column stays when --team or --satisfaction names one the log lacks, so that the sentence
+    saying so lists them all."""
     named = [column for column in (args.team, args.satisfaction) if column]
-    if any(column not in log.attributes for column in named):
-        return log
-    kept = tuple(a for a in log.attributes
-                 if a in named or team_column([a]) is not None or NAME_PATTERN.search(a))
-    if kept == log.attributes:
-        return log
-    return replace(log, frame=log.frame.drop([a for a in log.attributes if a not in kept]), attributes=kept)
+
+    def keep(attributes: tuple[str, ...]) -> tuple[str, ...]:
+        if any(column not in attributes for column in named):
+            return attributes
+        return tuple(a for a in attributes if a in named or team_column([a]) is not None or NAME_PATTERN.search(a))
+
+    return keep
 
 
 @command("draft")

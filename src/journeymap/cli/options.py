@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from journeymap.journey.model import Journey
-    from journeymap.log.eventlog import EventLog
+    from journeymap.log.eventlog import AttributeChoice, EventLog
 
 __all__ = ["HANDLERS", "Command", "add_events_options", "add_measure_options", "add_engine_options",
            "add_time_option", "command", "load_inputs", "read_log", "on_engine"]
@@ -94,23 +94,25 @@ def on_engine(args: argparse.Namespace, frame: Any) -> Any:
     return to_spark(frame, spark_session(args.spark_master))
 
 
-def read_log(args: argparse.Namespace, path: str) -> EventLog:
+def read_log(args: argparse.Namespace, path: str, keep_attributes: AttributeChoice | None = None) -> EventLog:
     """Read the event log named on the command line with its column options: a file, a folder that
-    `journeymap ingest` wrote, or a database URL (or DuckDB/SQLite file) with --table or --query."""
+    `journeymap ingest` wrote, or a database URL (or DuckDB/SQLite file) with --table or --query;
+    with only the attribute columns `keep_attributes` chooses (`readers.read_events`)."""
     import sys
 
     table, query = getattr(args, "table", None), getattr(args, "query", None)
     from journeymap.log.dbsource import is_database
+    from journeymap.log.eventlog import only_attributes
 
     if table or query or is_database(path):
-        log = _read_database(args, path, table, query)
+        log = only_attributes(_read_database(args, path, table, query), keep_attributes)
     else:
         from journeymap.log.readers import read_events
 
         log = read_events(path, case=args.case, activity=args.activity, timestamp=args.timestamp,
                           start_timestamp=args.start_timestamp, lifecycle=args.lifecycle,
                           timestamp_format=args.timestamp_format, time_of_day=args.time_of_day, sep=args.sep,
-                          sheet=getattr(args, "sheet", None))
+                          sheet=getattr(args, "sheet", None), keep_attributes=keep_attributes)
     for note in log.notes:  # what reading changed or left out (sheets, converted columns), beside the output
         print(f"journeymap: note: {note}", file=sys.stderr)
     return log
@@ -133,10 +135,10 @@ def _read_database(args: argparse.Namespace, url: str, table: str | None, query:
                                 timestamp_format=args.timestamp_format, time_of_day=args.time_of_day)
 
 
-def load_inputs(args: argparse.Namespace, events_path: str, journey_path: str | None
-                ) -> tuple[EventLog, Journey | None]:
+def load_inputs(args: argparse.Namespace, events_path: str, journey_path: str | None,
+                keep_attributes: AttributeChoice | None = None) -> tuple[EventLog, Journey | None]:
     """The event log and (optional) journey of a command line."""
     from journeymap.journey.definition import load_journey
 
     journey = load_journey(journey_path) if journey_path else None
-    return read_log(args, events_path), journey
+    return read_log(args, events_path, keep_attributes), journey

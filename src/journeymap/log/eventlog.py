@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from journeymap.log.columns import ColumnRoles
 
-__all__ = ["EventLog"]
+__all__ = ["AttributeChoice", "EventLog", "only_attributes"]
+
+# Given a log's attribute columns, the ones a reader should keep (`journeymap.log.readers.read_events`).
+AttributeChoice = Callable[[tuple[str, ...]], tuple[str, ...]]
 
 
 @dataclass
@@ -34,3 +38,13 @@ class EventLog:
             return f"All {self.rows_read:,} rows read."
         reasons = "; ".join(f"{count:,} {reason}" for reason, count in self.skipped.items())
         return f"{self.skipped_rows:,} of {self.rows_read:,} rows skipped: {reasons}."
+
+
+def only_attributes(log: EventLog, keep: AttributeChoice | None) -> EventLog:
+    """The log without the attribute columns `keep` does not choose (the log itself when it keeps all)."""
+    if keep is None:
+        return log
+    kept = keep(log.attributes)
+    if kept == log.attributes:
+        return log
+    return replace(log, frame=log.frame.drop([a for a in log.attributes if a not in kept]), attributes=kept)

@@ -33,7 +33,7 @@ import polars as pl
 
 from journeymap.core.errors import JourneyError
 from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE, ColumnRoles
-from journeymap.log.eventlog import EventLog
+from journeymap.log.eventlog import AttributeChoice, EventLog
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "EVENTS_FILE", "CASES_FILE", "Manifest", "ingest_log",
            "is_ingested", "read_ingested", "read_manifest"]
@@ -158,11 +158,15 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     return manifest
 
 
-def read_ingested(path: str | os.PathLike[str], **columns: str | None) -> EventLog:
+def read_ingested(path: str | os.PathLike[str], *, keep_attributes: AttributeChoice | None = None,
+                  **columns: str | None) -> EventLog:
     """The canonical events of an ingested folder, in case order, with the engine's code columns.
 
     Column options (`case=...`) cannot apply: the columns were chosen at ingest, and one given is
-    refused rather than ignored.
+    refused rather than ignored. Of the attribute columns only those `keep_attributes` chooses are read.
+    The case ids and activity labels are Enums over the folder's cases and activities: four bytes an
+    event where ten million texts would take most of a gigabyte (`PreparedEvents.with_case_ids` turns
+    the few ids a table shows back into text).
     """
     folder = Path(path)
     given = {role: column for role, column in columns.items() if column}
@@ -171,29 +175,45 @@ def read_ingested(path: str | os.PathLike[str], **columns: str | None) -> EventL
         raise JourneyError(f"{folder}: is an ingested log, whose columns were chosen when it was ingested; drop "
                            f"--{role.replace('_', '-')}, or ingest the source again with it.", source=str(folder))
     manifest = read_manifest(folder)
-    events = _read_parquet(folder / EVENTS_FILE)
+    attributes = tuple(manifest.attributes) if keep_attributes is None else keep_attributes(tuple(manifest.attributes))
+    events = _read_parquet(folder / EVENTS_FILE, [*_CODE_COLUMNS, *(a for a in manifest.attributes if a in attributes)])
     cases = _read_parquet(folder / CASES_FILE)
-    _check(folder, manifest, events, cases)
-    labels = pl.Series("activity", manifest.activities, dtype=pl.String)
-    ids = cases.get_column("case").cast(pl.String)
+    _check(folder, manifest, events, cases, attributes)
     activity_codes = pl.Enum(manifest.activities)
-    physical = pl.Series(dtype=activity_codes).to_physical().dtype  # the integer type the Enum keeps codes in
+    case_ids = _case_enum(folder, cases)
     frame = events.select(
-        pl.lit(ids).gather(pl.col("case_code")).alias("case"),
-        pl.lit(labels).gather(pl.col("activity_code")).alias("activity"),
+        _as_enum(pl.col("case_code"), case_ids).alias("case"),
+        _as_enum(pl.col("activity_code"), activity_codes).alias("activity"),
         pl.col("ts").cast(pl.Int64), pl.col("start").cast(pl.Int64), pl.col("row").cast(pl.Int64),
-        *(pl.col(a).cast(pl.String) for a in manifest.attributes),
+        *(pl.col(a).cast(pl.String) for a in attributes),
         pl.col("case_code").cast(pl.Int32).alias(CASE_CODE),
-        pl.col("activity_code").cast(physical).cat.to(activity_codes).alias(ACTIVITY_CODE),
+        _as_enum(pl.col("activity_code"), activity_codes).alias(ACTIVITY_CODE),
     )
     roles = ColumnRoles(**{key: manifest.roles.get(key) for key in ColumnRoles.__dataclass_fields__})
-    return EventLog(frame=frame, source=manifest.source, roles=roles, attributes=tuple(manifest.attributes),
+    return EventLog(frame=frame, source=manifest.source, roles=roles, attributes=attributes,
                     skipped=dict(manifest.skipped), rows_read=manifest.rows_read, notes=tuple(manifest.notes))
 
 
-def _read_parquet(file: Path) -> pl.DataFrame:
+def _as_enum(codes: pl.Expr, enum: pl.Enum) -> pl.Expr:
+    """Integer codes as the values of an Enum (code i: its category i)."""
+    return codes.cast(pl.Series(dtype=enum).to_physical().dtype).cat.to(enum)
+
+
+def _case_enum(folder: Path, cases: pl.DataFrame) -> pl.Enum:
+    ids = cases.get_column("case").cast(pl.String)
+    if ids.null_count() or ids.n_unique() != len(ids):
+        raise JourneyError(f"{folder}: {CASES_FILE} holds a case id twice or a missing one; ingest the log again.",
+                           source=str(folder))
+    return pl.Enum(ids)
+
+
+def _read_parquet(file: Path, columns: list[str] | None = None) -> pl.DataFrame:
+    """The file's columns (those of `columns` it has: `_check` names a missing one)."""
     try:
-        return pl.read_parquet(file)
+        if columns is not None:
+            present = pl.read_parquet_schema(file)
+            columns = [c for c in columns if c in present]
+        return pl.read_parquet(file, columns=columns)
     except FileNotFoundError:
         raise JourneyError(f"{file}: is missing; ingest the log again.", source=str(file)) from None
     except Exception as error:  # a damaged file: Polars' and Arrow's errors are of several kinds
@@ -201,12 +221,13 @@ def _read_parquet(file: Path) -> pl.DataFrame:
                            "the log again.", source=str(file)) from None
 
 
-def _check(folder: Path, manifest: Manifest, events: pl.DataFrame, cases: pl.DataFrame) -> None:
+def _check(folder: Path, manifest: Manifest, events: pl.DataFrame, cases: pl.DataFrame,
+           attributes: tuple[str, ...]) -> None:
     """The folder's files agree with its manifest: columns, counts and codes in range (cheap: min/max)."""
     def damaged(what: str) -> JourneyError:
         return JourneyError(f"{folder}: {what}; ingest the log again.", source=str(folder))
 
-    missing = [c for c in (*_CODE_COLUMNS, *manifest.attributes) if c not in events.columns]
+    missing = [c for c in (*_CODE_COLUMNS, *attributes) if c not in events.columns]
     if missing:
         raise damaged(f"{EVENTS_FILE} lacks the column '{missing[0][:40]}' its manifest names")
     if "case" not in cases.columns:

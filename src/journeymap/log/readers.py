@@ -14,7 +14,7 @@ from journeymap.core.errors import JourneyError
 from journeymap.log.columns import ROLES, ColumnRoles
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.csvrows import read_rows
-from journeymap.log.eventlog import EventLog
+from journeymap.log.eventlog import AttributeChoice, EventLog, only_attributes
 from journeymap.log.excel import Sheet, choose_sheets, read_sheets
 from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
 from journeymap.log.parquet import read_parquet
@@ -67,7 +67,7 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
                 activity: str | None = None, timestamp: str | None = None, start_timestamp: str | None = None,
                 lifecycle: str | None = None, timestamp_format: str | None = None, time_of_day: str | None = None,
                 sep: str | None = None, max_decompressed_mb: float | None = None, sheet: str | None = None,
-                limits: Limits | None = None) -> EventLog:
+                limits: Limits | None = None, keep_attributes: AttributeChoice | None = None) -> EventLog:
     """Read an event log file (or its bytes plus `name`) and make canonical events of it.
 
     Columns not given are found from their names, else from their values (`detect_table_roles`).
@@ -79,7 +79,9 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
     `max_decompressed_mb` still sets the first. Of a workbook every sheet is read and `sheet`
     (a name, or "*" for all sheets with the same columns) picks which, else `excel.choose_sheets`
     does and `notes` says what it chose. Every problem with the file is a JourneyError of one
-    sentence naming the file (and the line or column when known).
+    sentence naming the file (and the line or column when known). `keep_attributes`, given the log's
+    attribute columns, names those to keep: an ingested folder does not read the others at all, any
+    other source drops them once read.
     """
     if not isinstance(source, bytes) and Path(source).is_dir():
         from journeymap.log.ingest import is_ingested, read_ingested
@@ -87,7 +89,8 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
         if is_ingested(source):  # `journeymap ingest` wrote it: already canonical and in case order
             return read_ingested(source, case=case, activity=activity, timestamp=timestamp,
                                  start_timestamp=start_timestamp, lifecycle=lifecycle,
-                                 timestamp_format=timestamp_format, time_of_day=time_of_day, sep=sep, sheet=sheet)
+                                 timestamp_format=timestamp_format, time_of_day=time_of_day, sep=sep, sheet=sheet,
+                                 keep_attributes=keep_attributes)
     label = name or Path(str(source)).name if not isinstance(source, bytes) else (name or "upload")
     raw = read_raw(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet, limits=limits)
     table = raw.frame
@@ -95,7 +98,7 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
                                start_timestamp=start_timestamp, lifecycle=lifecycle, time_of_day=time_of_day)
     roles = ColumnRoles(**{**roles.__dict__, "timestamp_format": timestamp_format})
     try:
-        return with_reading(canonical_events(table, roles, source=label), raw)
+        return only_attributes(with_reading(canonical_events(table, roles, source=label), raw), keep_attributes)
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as error:
         # Damaged input must end in a sentence, not a traceback, even where no check foresaw it.
         raise JourneyError(f"{label}: the events could not be made from its columns ({_first_line(error)}).",

@@ -263,7 +263,8 @@ def draft(log: EventLog, name: str, **choices: Any) -> Journey:
 def unmapped_share(log: EventLog, journey: Journey) -> tuple[float, list[str]]:
     """Share of events whose activity maps to no step of the journey, and the commonest such activities."""
     names = journey.activity_map()
-    counts = log.frame.group_by("activity").len().sort("len", descending=True)
+    counts = (log.frame.group_by("activity").len().sort("len", descending=True)  # an ingested log's are an Enum
+              .with_columns(pl.col("activity").cast(pl.String)))
     unmapped = counts.filter(~pl.col("activity").str.strip_chars().str.to_lowercase().is_in(list(names)))
     total = int(counts.get_column("len").sum()) or 1  # "len" counts rows: its sum is an int
     return int(unmapped.get_column("len").sum()) / total, unmapped.get_column("activity").head(5).to_list()
