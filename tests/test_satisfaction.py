@@ -131,6 +131,21 @@ class TestTinyLog:
         assert list(paths["labels"]) == ["A → B", "A → B → C"]
         assert list(paths["cases"]) == [1, 3] and paths["mean"].iloc[1] == pytest.approx(10 / 3)
 
+    def test_varied_scores_are_drawn_one_by_one(self) -> None:
+        """Over 1,000 different case scores (means of many answers) the bootstrap draws cases, not counts of
+        scores: the means stay exact and the interval holds the difference. Group scores 0.001 k (k = 0..1199),
+        the rest 10 more; every fourth case has not answered."""
+        from journeymap.measures.satisfaction import _mean_difference, _ScoreGroups
+
+        scores = np.r_[np.arange(1200) * 0.001, 10 + np.arange(1200) * 0.001, np.full(800, np.nan)]
+        groups = _ScoreGroups(scores, ~np.isnan(scores))
+        inside = np.arange(1200)
+        for rest in (None, np.arange(1200, 2400)):  # the others counted as the whole less the group, or named
+            row = _mean_difference(groups, inside, rest, 30, 200, np.random.default_rng(0))
+            assert (row["cases"], row["rest_cases"]) == (1200, 1200)
+            assert row["mean"] == pytest.approx(0.5995) and row["rest_mean"] == pytest.approx(10.5995)
+            assert row["ci_low"] < -10 < row["ci_high"] and row["ci_high"] - row["ci_low"] < 0.2 and row["significant"]
+
     def test_too_few_answers(self, tiny) -> None:
         _, times, scores, _ = tiny
         found = satisfaction(times, scores, "csat", _csat(), resamples=50)

@@ -19,18 +19,19 @@ draw over them).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
 from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect
-from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES, distinct_keys
+from journeymap.engine.stats import LEVEL, MIN_CASES, RESAMPLES
 from journeymap.log.columns import CASE_CODE
 from journeymap.measures.casetimes import CaseTimes
 
@@ -119,13 +120,13 @@ def case_scores(events: Any, times: CaseTimes, column: str, scale: SatisfactionS
         .group_by(key)
         .agg(nw.col("score").mean().alias("mean"), nw.col("score").n_unique().alias("answers"),
              *([nw.col("case").min()] if key != "case" else []))
-    ).to_pandas()
-    where = pd.Index(found["case"].astype(str)).get_indexer(times.case.astype(str))
-    known = where >= 0
-    scores = np.full(times.n_cases, np.nan)
-    answers = np.zeros(times.n_cases, np.int64)
-    scores[known] = found["mean"].to_numpy(float)[where[known]]
-    answers[known] = found["answers"].to_numpy(np.int64)[where[known]]
+    ).to_polars().select(pl.col("case").cast(pl.String), "mean", "answers")
+    # Matched to the cases by a join on their ids in Polars: a pandas index of a million ids (and an
+    # ingested log's ids as a pandas Categorical) cost ten times more.
+    matched = pl.DataFrame({"case": times.case.astype(str)}, schema={"case": pl.String}).join(
+        found, on="case", how="left", maintain_order="left")
+    scores = matched.get_column("mean").fill_null(float("nan")).to_numpy().astype(np.float64, copy=False)
+    answers = matched.get_column("answers").fill_null(0).to_numpy().astype(np.int64, copy=False)
     return scores, answers
 
 
@@ -135,28 +136,21 @@ def satisfaction(times: CaseTimes, scores: np.ndarray, column: str, scale: Satis
     """Mean satisfaction by step, by path and by waiting, each against the other answering cases."""
     rng = np.random.default_rng(seed)
     scored = ~np.isnan(scores)
-    k, n = len(times.steps), times.n_cases
-    # (step, case) pairs as step * n + case: sorted, they come grouped by step, each step's cases ascending
-    by_step = distinct_keys(times.event_step * n + times.event_case, n * k)
-    bounds = np.searchsorted(by_step // max(n, 1), np.arange(k + 1))
+    groups = _ScoreGroups(scores, scored)
     step_rows, wait_rows = [], []
-    waited = _waits(times)
-    for code in range(k):
-        cases = by_step[bounds[code]:bounds[code + 1]] % max(n, 1)
-        inside = np.zeros(times.n_cases, dtype=bool)
-        inside[cases] = True
-        if not (inside & scored).any():
+    for code, (cases, waited) in enumerate(_visits(times)):
+        if not scored[cases].any():
             continue
         label = times.labels[code]
         row = {"step": times.steps[code], "label": label,
-               **_mean_difference(scores[inside & scored], scores[~inside & scored], min_cases, resamples, rng)}
+               **_mean_difference(groups, cases[scored[cases]], None, min_cases, resamples, rng)}
         row["sentence"] = _step_sentence(row, scale)
         step_rows.append(row)
-        wait_rows.append(_waiting_row(times.steps[code], label, waited[code], inside & scored, scores, scale,
-                                      threshold_s, min_cases, resamples, rng, times.time))
+        wait_rows.append(_waiting_row(times.steps[code], label, cases, waited, groups, scale, threshold_s,
+                                      min_cases, resamples, rng, times.time))
     steps = _ranked(pd.DataFrame(step_rows, columns=_STEP_COLUMNS), "mean")
     waiting = _ranked(pd.DataFrame([w for w in wait_rows if w], columns=_WAIT_COLUMNS), "difference")
-    paths = _paths(times, scores, scored, min_cases, resamples, rng, top_paths)
+    paths = _paths(times, groups, scored, min_cases, resamples, rng, top_paths)
     several = int((answers > 1).sum()) if answers is not None else 0
     mean = float(np.mean(scores[scored])) if scored.any() else float("nan")
     return Satisfaction(column, scale, int(scored.sum()), several, mean, steps, paths, waiting)
@@ -226,35 +220,81 @@ def _score(value: str, scale: SatisfactionScale) -> float | None:
     return _number(value)
 
 
-def _mean_difference(inside: np.ndarray, rest: np.ndarray, min_cases: int, resamples: int,
-                     rng: np.random.Generator) -> dict[str, Any]:
-    """Mean of one group against another, with a 95% case-bootstrap interval of the difference."""
-    row: dict[str, Any] = {"cases": len(inside), "mean": float(inside.mean()) if len(inside) else float("nan"),
-                           "rest_cases": len(rest), "rest_mean": float(rest.mean()) if len(rest) else float("nan")}
-    enough = min(len(inside), len(rest)) >= min_cases
+class _ScoreGroups:
+    """The answering cases' scores, numbered once by their distinct values, so that a group's mean and
+    bootstrap come from counts (a bincount of the group's numbers) instead of sorting a million scores
+    again for every step, wait and path. Scores are few distinct values (answers on a scale, or means
+    of a few), so the counts are short."""
+
+    def __init__(self, scores: np.ndarray, scored: np.ndarray) -> None:
+        self.scores, self.scored = scores, scored
+        self.distinct, number = np.unique(scores[scored], return_inverse=True)
+        self.number = np.full(len(scores), -1, dtype=np.int64)
+        self.number[scored] = number
+        self.total = np.bincount(number, minlength=len(self.distinct))
+
+    def counts(self, chosen: np.ndarray) -> np.ndarray:
+        """How many of the chosen cases (a mask or indices of answering cases) have each distinct score."""
+        return np.bincount(self.number[chosen], minlength=len(self.distinct))
+
+    def others(self, chosen: np.ndarray) -> np.ndarray:
+        """The answering cases not chosen, as a mask."""
+        mask = self.scored.copy()
+        mask[chosen] = False
+        return mask
+
+
+def _mean_difference(groups: _ScoreGroups, inside: np.ndarray, rest: np.ndarray | None, min_cases: int,
+                     resamples: int, rng: np.random.Generator) -> dict[str, Any]:
+    """Mean of one group of answering cases (a mask or indices) against another (None: all the other
+    answering cases, counted as the whole less the group), with a 95% case-bootstrap interval of the
+    difference."""
+    inside_counts = groups.counts(inside)
+    counts = inside_counts, (groups.total - inside_counts if rest is None else groups.counts(rest))
+    sizes = int(counts[0].sum()), int(counts[1].sum())
+    means = [float(c @ groups.distinct / size) if size else float("nan") for c, size in zip(counts, sizes)]
+    row: dict[str, Any] = {"cases": sizes[0], "mean": means[0], "rest_cases": sizes[1], "rest_mean": means[1]}
+    enough = min(sizes) >= min_cases
     difference = row["mean"] - row["rest_mean"] if enough else float("nan")
     low = high = float("nan")
     if enough:
-        draws = _bootstrap_mean(inside, resamples, rng) - _bootstrap_mean(rest, resamples, rng)
+        draws = (_bootstrap_mean(groups, inside, counts[0], resamples, rng)
+                 - _bootstrap_mean(groups, groups.others(inside) if rest is None else rest, counts[1], resamples,
+                                   rng))
         low, high = (float(x) for x in np.quantile(draws, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]))
     row.update({"difference": difference, "ci_low": low, "ci_high": high, "significant": bool(low > 0 or high < 0)})
     return row
 
 
-def _bootstrap_mean(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Means of bootstrap resamples of the values: a multinomial over their distinct values."""
-    distinct, counts = np.unique(values, return_counts=True)
-    if len(distinct) <= 1000:
-        return rng.multinomial(len(values), counts / len(values), size=resamples) @ distinct / len(values)
-    return np.array([values[rng.integers(0, len(values), len(values))].mean() for _ in range(resamples)])
+def _bootstrap_mean(groups: _ScoreGroups, chosen: np.ndarray, counts: np.ndarray, resamples: int,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Means of bootstrap resamples of the chosen cases' scores: a multinomial over their distinct values
+    (values with a count of zero draw nothing), or single draws when the scores are too varied for it."""
+    present = counts > 0
+    size = int(counts.sum())
+    if int(present.sum()) <= 1000:
+        return rng.multinomial(size, counts[present] / size, size=resamples) @ groups.distinct[present] / size
+    values = groups.scores[chosen]
+    return np.array([values[rng.integers(0, size, size)].mean() for _ in range(resamples)])
 
 
-def _waits(times: CaseTimes) -> np.ndarray:
-    """Per step and case, the total time the case took to arrive at the step (all its visits)."""
+def _visits(times: CaseTimes) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Step by step, the cases that reached the step (ascending) and the total time each took to arrive
+    there (all its visits; a case's first event took none).
+
+    The events are put in step order once (a stable sort keeps each step's events in case order), so a
+    step's visits are one slice and its cases runs in it: no table of steps x cases (30 steps of 1.2
+    million cases would be 290 MB), nothing the size of all cases per step."""
     k = len(times.steps)
-    has = ~np.isnan(times.arrival_s)
-    keys = times.event_step[has] * times.n_cases + times.event_case[has]
-    return np.bincount(keys, times.arrival_s[has], minlength=k * times.n_cases).reshape(k, times.n_cases)
+    # Step codes fit 16 bits on any journey: numpy sorts those stably by radix, in one pass.
+    order = np.argsort(times.event_step.astype(np.int16) if k < 2**15 else times.event_step, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(times.event_step, minlength=k))]
+    case, arrival = times.event_case[order], times.arrival_s[order]
+    arrival[np.isnan(arrival)] = 0.0
+    for code in range(k):
+        cases, arrivals = case[bounds[code]:bounds[code + 1]], arrival[bounds[code]:bounds[code + 1]]
+        starts = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]]) if len(cases) else np.zeros(0, np.int64)
+        yield cases[starts], (np.add.reduceat(arrivals, starts) if len(cases) else np.zeros(0))
 
 
 def _nice(seconds: float) -> float:
@@ -268,16 +308,19 @@ def _say(seconds: float) -> str:
     return human(seconds).replace(".0 ", " ")
 
 
-def _waiting_row(step: str, label: str, waited: np.ndarray, answered: np.ndarray, scores: np.ndarray,
+def _waiting_row(step: str, label: str, cases: np.ndarray, waited: np.ndarray, groups: _ScoreGroups,
                  scale: SatisfactionScale, threshold_s: float | None, min_cases: int, resamples: int,
                  rng: np.random.Generator, time: str = "calendar") -> dict[str, Any] | None:
-    arrived = answered & (waited > 0)
+    """Answering cases that waited longer than the threshold to arrive at the step against those that
+    waited less (`cases` reached the step, after `waited` seconds in all)."""
+    arrived = groups.scored[cases] & (waited > 0)
     if not arrived.any():
         return None
-    threshold = threshold_s if threshold_s is not None else _nice(float(np.median(waited[arrived])))
-    long = arrived & (waited > threshold)
+    cases, waited = cases[arrived], waited[arrived]
+    threshold = threshold_s if threshold_s is not None else _nice(float(np.median(waited)))
+    long = waited > threshold
     row = {"step": step, "label": label, "threshold_s": float(threshold),
-           **_mean_difference(scores[long], scores[arrived & ~long], min_cases, resamples, rng)}
+           **_mean_difference(groups, cases[long], cases[~long], min_cases, resamples, rng)}
     row["sentence"] = _wait_sentence(row, scale, time)
     return row
 
@@ -339,7 +382,7 @@ def _path_keys(times: CaseTimes) -> np.ndarray:
     return np.add.reduceat(terms, starts) ^ (lengths * np.uint64(0x9E3779B97F4A7C15))
 
 
-def _paths(times: CaseTimes, scores: np.ndarray, scored: np.ndarray, min_cases: int, resamples: int,
+def _paths(times: CaseTimes, groups: _ScoreGroups, scored: np.ndarray, min_cases: int, resamples: int,
            rng: np.random.Generator, top: int) -> pd.DataFrame:
     """The paths (full step sequences) of at least `min_cases` answering cases, least satisfied first."""
     columns = ["path", "labels", "cases", "mean", "rest_cases", "rest_mean", "difference", "ci_low", "ci_high",
@@ -348,16 +391,19 @@ def _paths(times: CaseTimes, scores: np.ndarray, scored: np.ndarray, min_cases: 
     if not len(answered):
         return pd.DataFrame(columns=columns)
     keys = _path_keys(times)[answered]
-    distinct, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    distinct, first, path_of, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+    # The answering cases grouped by path (in case order within each), so each path's cases are a slice.
+    by_path = answered[np.argsort(path_of, kind="stable")]
+    path_starts = np.r_[0, np.cumsum(counts)]
     starts = np.r_[0, np.flatnonzero(times.event_case[1:] != times.event_case[:-1]) + 1]
     ends = np.r_[starts[1:], len(times.event_case)]
     rows = []
-    for key, at in zip(distinct[counts >= min_cases], first[counts >= min_cases]):
-        mine = keys == key
-        case = answered[at]
+    for path in np.flatnonzero(counts >= min_cases):
+        mine = by_path[path_starts[path]:path_starts[path + 1]]
+        case = answered[first[path]]
         codes = times.event_step[starts[case]:ends[case]]
         rows.append({"path": tuple(times.steps[c] for c in codes),
                      "labels": " → ".join(times.labels[c] for c in codes),
-                     **_mean_difference(scores[answered[mine]], scores[answered[~mine]], min_cases, resamples, rng)})
+                     **_mean_difference(groups, mine, None, min_cases, resamples, rng)})
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values(["mean", "cases"], ascending=[True, False], kind="stable").head(top).reset_index(drop=True)
