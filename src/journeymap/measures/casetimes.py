@@ -266,8 +266,15 @@ def _with_working(times: CaseTimes, table: dict[str, np.ndarray], has_start: boo
 
 
 def _arrivals(clock: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Seconds from each event's predecessor in its case on a clock (NaN for a case's first event)."""
-    arrival_s = np.r_[np.nan, np.diff(clock) / 1_000_000] if len(clock) else np.zeros(0)
+    """Seconds from each event's predecessor in its case on a clock (NaN for a case's first event).
+
+    Written into one array (a difference, a concatenation and a division would each make a copy of
+    ten million values)."""
+    arrival_s = np.empty(len(clock), dtype=np.float64)
+    if len(clock):
+        arrival_s[0] = np.nan
+        np.subtract(clock[1:], clock[:-1], out=arrival_s[1:], casting="unsafe")  # int64 microseconds to float
+        arrival_s[1:] /= 1_000_000
     arrival_s[first] = np.nan
     return arrival_s
 
@@ -284,7 +291,8 @@ def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], ru
     n_cases, n_events = len(cases), len(event_ts)
     last = np.r_[first[1:], True] if n_events else first
     arrival_s = _arrivals(event_ts, first)
-    prev_step = np.r_[-1, event_step[:-1]] if n_events else event_step.copy()
+    prev_step = np.empty_like(event_step)
+    prev_step[1:] = event_step[:-1]
     prev_step[first] = -1
     position = table["position"].astype(np.int64, copy=False)
     status = pd.Categorical(cases["status"], categories=STATUSES).codes.astype(np.int8)
