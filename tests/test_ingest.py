@@ -56,13 +56,13 @@ def paths(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
             taken[_name] += 1
             return _original(*args)
         monkeypatch.setattr(engine, name, spy)
-    original_sorted = engine._is_sorted
+    original_sorted = engine.rows_in_order
 
     def is_sorted(frame: pl.DataFrame, keys: list[str]) -> bool:
         found = original_sorted(frame, keys)
         taken["in order" if found else "sorted"] += 1
         return found
-    monkeypatch.setattr(engine, "_is_sorted", is_sorted)
+    monkeypatch.setattr(engine, "rows_in_order", is_sorted)
     return taken
 
 

@@ -67,11 +67,11 @@ def _filter_in_case_order(events: Any, case_filter: CaseFilter) -> Any:
     import numpy as np
     import polars as pl
 
-    from journeymap.engine.prepare import _is_sorted
+    from journeymap.engine.prepare import rows_in_order
 
     if not isinstance(events, pl.DataFrame) or CASE_CODE not in events.columns or events.height == 0:
         return None
-    if not events.schema[CASE_CODE].is_integer() or not _is_sorted(events, [CASE_CODE, "ts"]):
+    if not events.schema[CASE_CODE].is_integer() or not rows_in_order(events, [CASE_CODE, "ts"]):
         return None
     codes = events.get_column(CASE_CODE)
     top = codes.max()

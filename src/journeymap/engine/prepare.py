@@ -25,7 +25,7 @@ import polars as pl
 from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
 
 __all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "distinct_activities", "prepare_events", "in_order", "lookup",
-           "sorted_column",
+           "sorted_column", "rows_in_order",
            "materialise", "spark_caches", "collect", "to_pandas"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
@@ -257,7 +257,7 @@ def _precoded_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     codes then have gaps: runs are numbered again, which is one pass over integers.
     """
     coded = frame.drop("case").rename({CASE_CODE: "case_code"}).with_columns(pl.col("case_code").cast(pl.Int32))
-    if not _is_sorted(coded, keys):
+    if not rows_in_order(coded, keys):
         coded = coded.sort(keys)
     starts = coded.get_column("case_code").ne_missing(coded.get_column("case_code").shift(1)).fill_null(True)
     return coded.with_columns((starts.cast(pl.Int32).cum_sum() - 1).alias("case_code"))
@@ -280,7 +280,7 @@ def _run_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
     if hashes[0].filter(starts).n_unique() != n_runs:
         return None
     coded = frame.drop("case").with_columns((starts.cast(pl.Int32).cum_sum() - 1).alias("case_code"))
-    return coded if _is_sorted(coded, keys) else coded.sort(keys)
+    return coded if rows_in_order(coded, keys) else coded.sort(keys)
 
 
 def _hash_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
@@ -295,14 +295,14 @@ def _hash_coded(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
         _case_hash(case, _HASH_SEEDS[0]).reinterpret(signed=True).alias("case_code"),
         _case_hash(case, _HASH_SEEDS[1]).alias("case_check"))
     # A log in time order needs only a stable sort by case, which is half the cost of sorting by all keys.
-    coded = coded.sort("case_code", maintain_order=True) if _is_sorted(coded, keys[1:]) else coded.sort(keys)
+    coded = coded.sort("case_code", maintain_order=True) if rows_in_order(coded, keys[1:]) else coded.sort(keys)
     same_code = pl.col("case_code") == pl.col("case_code").shift(1)
     if coded.select((same_code & (pl.col("case_check") != pl.col("case_check").shift(1))).any()).item():
         return None
     return coded.drop("case_check")
 
 
-def _is_sorted(frame: pl.DataFrame, keys: list[str]) -> bool:
+def rows_in_order(frame: pl.DataFrame, keys: list[str]) -> bool:
     """Whether every row comes after the one before it by `keys` (lexicographically)."""
     later, tied = pl.lit(False), pl.lit(True)
     for key in keys:
