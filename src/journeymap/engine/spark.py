@@ -5,11 +5,13 @@ imported or started only here, and a missing one is one sentence that says what 
 metrics themselves are the engine-neutral Narwhals code (`journeymap.measures.metrics`): on Spark
 the events stay on the executors, cached once after they are ordered (`prepare.materialise`), and
 only aggregated tables (per step, per transition, per variant, per case) come back to the driver.
+Working time alone runs Python on the executors (`engine.workingtime`), so their Python needs journeymap.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +46,9 @@ def spark_session(master: str | None = None) -> Any:
         return active
     builder = SparkSession.builder.appName("journeymap").master(master or "local[*]")
     if (master or "local").startswith("local"):
+        # Working time runs Python on the executors; in local mode they are this machine, and this
+        # interpreter is the one with journeymap (PySpark would start a bare `python3`).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         partitions = _PARTITIONS_PER_CORE * _local_cores(master or "local[*]")
         for key, value in {**_LOCAL_SETTINGS, "spark.sql.shuffle.partitions": str(partitions)}.items():
             builder = builder.config(key, value)
