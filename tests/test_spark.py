@@ -185,6 +185,14 @@ def test_working_time_on_spark_is_counted_by_hand(spark: SparkSession, time: str
     assert cases.loc["y", "age_s"] == (8 * H if time == "working" else 23 * H)
 
 
+def test_workers_without_journeymap_are_one_sentence(spark: SparkSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Working time runs journeymap in Spark's Python workers: a worker Python that cannot run it is named."""
+    monkeypatch.setattr(spark.sparkContext, "pythonExec", "/nonexistent/python3")
+    frame = to_spark(ticket_log(), spark)
+    with pytest.raises(JourneyError, match="PYSPARK_PYTHON=.*before the Spark session starts"):
+        compute_metrics(frame, TICKET, time="working")
+
+
 def test_flow_efficiency_and_satisfaction_are_one_sentence(spark: SparkSession) -> None:
     """They need every case's events on this machine: on Spark they are refused in one sentence."""
     frame = to_spark(read_events(sample_events_path("service_desk")).frame.head(50), spark)

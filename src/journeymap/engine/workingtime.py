@@ -36,6 +36,7 @@ import numpy as np
 
 from journeymap.core.errors import JourneyError
 from journeymap.engine.prepare import PreparedEvents, in_order, to_pandas
+from journeymap.engine.spark import check_workers
 from journeymap.engine.stats import STATISTICS
 from journeymap.journey.model import TIME_BASES, Calendar, Journey
 
@@ -296,6 +297,7 @@ def _spark_readings(events: nw.LazyFrame[Any], working: Sequence[WorkingCalendar
     from pyspark.sql.types import LongType, StructField, StructType
 
     native = events.to_native()
+    check_workers(native, "Working time")
     names = _READINGS if has_start else _READINGS[:-1]
     schema = StructType([*native.schema.fields, *(StructField(name, LongType(), False) for name in names)])
     readings = functools.partial(_batch_readings, tuple(working), as_of_us, has_start)
