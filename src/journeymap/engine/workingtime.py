@@ -24,11 +24,10 @@ events (`mapInArrow`, the calendars travelling with the task), so the events nev
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import zoneinfo
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import narwhals as nw
@@ -300,7 +299,7 @@ def _spark_readings(events: nw.LazyFrame[Any], working: Sequence[WorkingCalendar
     check_workers(native, "Working time")
     names = _READINGS if has_start else _READINGS[:-1]
     schema = StructType([*native.schema.fields, *(StructField(name, LongType(), False) for name in names)])
-    readings = functools.partial(_batch_readings, tuple(working), as_of_us, has_start)
+    readings = partial(_batch_readings, tuple(working), as_of_us, has_start)
     return nw.from_native(native.mapInArrow(readings, schema))
 
 
