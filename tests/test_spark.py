@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,11 @@ from journeymap.journey.definition import load_journey
 from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.log.readers import read_events
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+from journeymap.measures.okr import okr_status
 from journeymap.measures.opsmeasures import ops_measures
 from journeymap.testing import build_events
+from test_workingtime import JOURNEY as TICKET
+from test_workingtime import H, ticket_log
 
 SAMPLES = ("onboarding", "purchase_request", "service_desk")
 REAL = ("helpdesk.xes.gz", "receipt.csv")
@@ -37,7 +41,8 @@ TABLES = ("transitions", "steps", "cases", "variants", "arrival_histogram", "okr
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
-    """Spark in local mode on two cores, for the whole test run."""
+    """Spark in local mode on two cores, for the whole test run; its Python workers (working time) are this one."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (SparkSession.builder.master("local[2]").appName("journeymap-tests")
                .config("spark.sql.shuffle.partitions", "4").config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false").getOrCreate())
@@ -142,12 +147,50 @@ def test_cached_events_are_given_back(spark: SparkSession) -> None:
     assert persisted and all(not frame.is_cached for frame in persisted)
 
 
-def test_working_time_is_one_sentence(spark: SparkSession) -> None:
-    """Working time (an as-of join Narwhals lacks on Spark) says so, instead of a traceback."""
+@pytest.fixture(scope="module")
+def working(spark: SparkSession) -> tuple[JourneyMetrics, JourneyMetrics]:
+    """The service desk sample in working time (two Berlin calendars with public holidays, the requester's
+    steps on none) on Polars and on Spark, a third of its events given a start 20 minutes earlier (the
+    start's working clock, waits)."""
     journey = load_journey(sample_journey_path("service_desk"))
-    frame = to_spark(read_events(sample_events_path("service_desk")).frame.head(200), spark)
-    with pytest.raises(JourneyError, match="Working time is not available with --engine spark"):
-        compute_metrics(frame, journey, time="working")
+    frame = read_events(sample_events_path("service_desk")).frame
+    frame = frame.with_columns(start=pl.when(pl.col("row") % 3 == 0).then(pl.col("ts") - 20 * 60 * 1_000_000))
+    return (compute_metrics(frame, journey, time="working"),
+            compute_metrics(to_spark(frame, spark), journey, time="working"))
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_working_time_tables_are_polars_tables(working: tuple[JourneyMetrics, JourneyMetrics], table: str) -> None:
+    """In working time too, every table is Polars' table on Spark, waits and OKR times included."""
+    polars, spark = working
+    assert polars.time == spark.time == "working" and polars.has_start_times
+    assert len(getattr(polars, table)) == len(getattr(spark, table)) > 0
+    pd.testing.assert_frame_equal(comparable(getattr(spark, table)), comparable(getattr(polars, table)),
+                                  check_dtype=False, rtol=1e-9)
+    assert spark.lead_time == pytest.approx(polars.lead_time, rel=1e-12)
+
+
+@pytest.mark.parametrize("time", ["calendar", "working"])
+def test_working_time_on_spark_is_counted_by_hand(spark: SparkSession, time: str) -> None:
+    """The ticket log of test_workingtime on Spark: each transition counts the hours of the step it arrives
+    at, and Fix's target and the OKR are judged in working time whichever clock the figures are on."""
+    metrics = compute_metrics(to_spark(ticket_log(), spark), TICKET, time=time)
+    durations = {(r["from"], r["to"]): r["median_s"] for r in metrics.transitions.to_dict("records")}
+    in_working = {("open", "fix"): 3 * H, ("fix", "check"): 6 * H, ("check", "close"): 12 * H}
+    in_calendar = {("open", "fix"): (66 + 4) / 2 * H, ("fix", "check"): 10 * H, ("check", "close"): 12 * H}
+    assert durations == (in_working if time == "working" else in_calendar)
+    assert metrics.steps.set_index("step").loc["fix", "target_actual_s"] == pytest.approx(2 * H + 0.85 * 2 * H)
+    assert okr_status(metrics, TICKET.okrs[0]).current_s == 8 * H
+    cases = metrics.cases.set_index("case")
+    assert cases.loc["y", "age_s"] == (8 * H if time == "working" else 23 * H)
+
+
+def test_workers_without_journeymap_are_one_sentence(spark: SparkSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Working time runs journeymap in Spark's Python workers: a worker Python that cannot run it is named."""
+    monkeypatch.setattr(spark.sparkContext, "pythonExec", "/nonexistent/python3")
+    frame = to_spark(ticket_log(), spark)
+    with pytest.raises(JourneyError, match="PYSPARK_PYTHON=.*before the Spark session starts"):
+        compute_metrics(frame, TICKET, time="working")
 
 
 def test_flow_efficiency_and_satisfaction_are_one_sentence(spark: SparkSession) -> None:

@@ -5,17 +5,21 @@ imported or started only here, and a missing one is one sentence that says what 
 metrics themselves are the engine-neutral Narwhals code (`journeymap.measures.metrics`): on Spark
 the events stay on the executors, cached once after they are ordered (`prepare.materialise`), and
 only aggregated tables (per step, per transition, per variant, per case) come back to the driver.
+Working time alone runs Python on the executors (`engine.workingtime`), so their Python needs journeymap.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from journeymap.core.errors import JourneyError
 
-__all__ = ["ENGINES", "spark_session", "to_spark", "is_spark", "not_on_spark", "quantile_frame"]
+__all__ = ["ENGINES", "spark_session", "to_spark", "is_spark", "not_on_spark", "check_workers", "quantile_frame"]
 
 ENGINES = ("polars", "spark")  # what `--engine` chooses between; Polars is the embedded default
 # Local mode on a laptop: Spark's default of 200 shuffle partitions makes hundreds of near-empty tasks
@@ -44,6 +48,9 @@ def spark_session(master: str | None = None) -> Any:
         return active
     builder = SparkSession.builder.appName("journeymap").master(master or "local[*]")
     if (master or "local").startswith("local"):
+        # Working time runs Python on the executors; in local mode they are this machine, and this
+        # interpreter is the one with journeymap (PySpark would start a bare `python3`).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         partitions = _PARTITIONS_PER_CORE * _local_cores(master or "local[*]")
         for key, value in {**_LOCAL_SETTINGS, "spark.sql.shuffle.partitions": str(partitions)}.items():
             builder = builder.config(key, value)
@@ -86,6 +93,32 @@ def not_on_spark(frame: Any, what: str) -> None:
     if is_spark(frame):
         raise JourneyError(f"{what} is not available with --engine spark: it reads every case's events on this "
                            "machine. Run it without --engine spark (the default engine, Polars).")
+
+
+def check_workers(frame: Any, what: str) -> None:
+    """Refuse in one sentence, in local mode, a figure that runs journeymap in Spark's Python workers when
+    their Python cannot import it (PySpark starts a bare `python3` unless PYSPARK_PYTHON says otherwise);
+    a cluster's executors cannot be looked at from here (the README says to install journeymap there)."""
+    try:
+        context = frame.sparkSession.sparkContext
+        local, python = context.master.startswith("local"), context.pythonExec
+    except Exception:  # Spark Connect and Spark-like engines have no SparkContext to ask
+        return
+    if local and not _imports_journeymap(python):
+        raise JourneyError(f"{what} on Spark runs journeymap in Spark's Python workers, and their Python "
+                           f"('{python}', from PYSPARK_PYTHON) cannot import it: set PYSPARK_PYTHON={sys.executable} "
+                           "before the Spark session starts.")
+
+
+@lru_cache(maxsize=8)
+def _imports_journeymap(python: str) -> bool:
+    if python == sys.executable:
+        return True
+    try:
+        probe = subprocess.run([python, "-c", "import journeymap, numpy, pyarrow"], capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
 
 
 def quantile_frame(frame: Any, key: str, quantiles: Sequence[tuple[str, str, float]]) -> Any:

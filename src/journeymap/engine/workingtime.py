@@ -15,17 +15,19 @@ each event (`CLOCK`) instead of its timestamp wherever they subtract times, and 
 the moments (statuses, weeks).
 
 On eager engines (Polars, pandas) the clocks are numpy over the events' columns (`np.searchsorted`,
-never row by row); on lazy engines (DuckDB) the same closed form is an as-of join of the events with
-the (small) table of intervals, in the engine.
+never row by row); on DuckDB the same closed form is an as-of join of the events with the (small)
+table of intervals, in the engine. Narwhals has no as-of join on Spark, but W(t) is a function of t
+alone: there the executors apply the eager engines' numpy function (`_clock_of`) to each batch of
+events (`mapInArrow`, the calendars travelling with the task), so the events never leave them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import narwhals as nw
@@ -33,6 +35,7 @@ import numpy as np
 
 from journeymap.core.errors import JourneyError
 from journeymap.engine.prepare import PreparedEvents, in_order, to_pandas
+from journeymap.engine.spark import check_workers
 from journeymap.engine.stats import STATISTICS
 from journeymap.journey.model import TIME_BASES, Calendar, Journey
 
@@ -174,10 +177,6 @@ def with_working_clock(prepared: PreparedEvents, calendars: Sequence[Calendar], 
     is the working time between them as the transitions between them count it, the difference at
     the last event to `AS_OF_CLOCK` is the working time since, on the last step's calendar.
     """
-    if prepared.events.implementation.is_spark_like():  # Narwhals has no as-of join on Spark
-        raise JourneyError("Working time is not available with --engine spark (the journey's calendars or a "
-                           "target or OKR on working time need it): measure calendar time there, or run "
-                           "without --engine spark.")
     has_start = "start" in prepared.events.collect_schema().names()
     frame: Any = prepared.frame()  # eager or lazy, as the engine is
     span = frame.select(nw.col("ts").min().alias("lo"), nw.col("ts").max().alias("hi"))
@@ -231,21 +230,45 @@ def _eager_clocks(frame: nw.DataFrame[Any], working: Sequence[WorkingCalendar], 
 
 def _lazy_clocks(frame: nw.LazyFrame[Any], working: Sequence[WorkingCalendar], by_code: list[int], as_of_us: int,
                  has_start: bool) -> nw.LazyFrame[Any]:
-    """The same clocks in a lazy engine: as-of joins with the intervals table, windows along the case."""
+    """The same clocks in a lazy engine: the clock readings of each event (as-of joins with the
+    intervals table, or on Spark numpy on the executors), then windows along the case."""
+    codes = {code: cal for code, cal in enumerate(by_code)}
+    step = in_order(False)
+    events = frame.with_columns(cal=nw.col("step_code").replace_strict(codes, default=-1, return_dtype=nw.Int64))
+    events = events.with_columns(next_cal=step(nw.col("cal").shift(-1)).fill_null(-1))
+    if frame.implementation.is_spark_like():  # Narwhals has no as-of join on Spark
+        events = _spark_readings(events, working, as_of_us, has_start)
+    else:
+        events = _asof_readings(events, working, as_of_us, has_start)
+    arrived = nw.when(nw.col("is_last")).then(nw.lit(0, nw.Int64)).otherwise(
+        step(nw.col("_own").shift(-1)) - nw.col("_for_next"))
+    events = events.with_columns(_arrived=arrived)
+    before = nw.col("_arrived").cum_sum().over("case_code", order_by="idx") - nw.col("_arrived")
+    first_ts = nw.col("ts").min().over("case_code")
+    events = events.with_columns((first_ts + before).cast(nw.Int64).alias(CLOCK))
+    events = events.with_columns((nw.col(CLOCK) + nw.col("_own_as_of") - nw.col("_own")).alias(AS_OF_CLOCK))
+    if has_start:
+        events = events.with_columns(nw.when(~nw.col("start").is_null()).then(
+            nw.col(CLOCK) - (nw.col("_own") - nw.col("_own_start"))).alias(START_CLOCK))
+    return events.drop("cal", "next_cal", "_own", "_for_next", "_own_as_of", "_arrived",
+                       *(["_own_start"] if has_start else []))
+
+
+_READINGS = ("_own", "_for_next", "_own_as_of", "_own_start")  # the clock readings `_lazy_clocks` windows over
+
+
+def _asof_readings(events: nw.LazyFrame[Any], working: Sequence[WorkingCalendar], as_of_us: int,
+                   has_start: bool) -> nw.LazyFrame[Any]:
+    """The clock readings of `_lazy_clocks` as as-of joins of the events with the intervals table, in the engine."""
     import pyarrow as pa
 
-    backend = frame.implementation
     rows = [(index, int(s), int(e), int(b)) for index, found in enumerate(working)
             for s, e, b in zip(found.starts, found.ends, found.before)]
     names = ("cal", "iv_start", "iv_end", "iv_before")
     table = pa.table({name: pa.array([r[k] for r in rows], pa.int64()) for k, name in enumerate(names)})
     # The join keeps the left key only: the interval's start also rides as a plain column.
-    intervals = nw.from_arrow(table, backend="pyarrow").lazy(backend=backend).with_columns(
+    intervals = nw.from_arrow(table, backend="pyarrow").lazy(backend=events.implementation).with_columns(
         iv_from=nw.col("iv_start"))
-    codes = {code: cal for code, cal in enumerate(by_code)}
-    step = in_order(False)
-    events = frame.with_columns(cal=nw.col("step_code").replace_strict(codes, default=-1, return_dtype=nw.Int64))
-    events = events.with_columns(next_cal=step(nw.col("cal").shift(-1)).fill_null(-1))
 
     def clock(events: nw.LazyFrame[Any], calendar: str, moment: nw.Expr, name: str) -> nw.LazyFrame[Any]:
         keyed = events.with_columns(_at=moment, _cal=nw.col(calendar))
@@ -263,18 +286,41 @@ def _lazy_clocks(frame: nw.LazyFrame[Any], working: Sequence[WorkingCalendar], b
     events = clock(events, "cal", nw.lit(as_of_us, nw.Int64), "_own_as_of")
     if has_start:
         events = clock(events, "cal", nw.col("start").fill_null(nw.col("ts")), "_own_start")
-    arrived = nw.when(nw.col("is_last")).then(nw.lit(0, nw.Int64)).otherwise(
-        step(nw.col("_own").shift(-1)) - nw.col("_for_next"))
-    events = events.with_columns(_arrived=arrived)
-    before = nw.col("_arrived").cum_sum().over("case_code", order_by="idx") - nw.col("_arrived")
-    first_ts = nw.col("ts").min().over("case_code")
-    events = events.with_columns((first_ts + before).cast(nw.Int64).alias(CLOCK))
-    events = events.with_columns((nw.col(CLOCK) + nw.col("_own_as_of") - nw.col("_own")).alias(AS_OF_CLOCK))
-    if has_start:
-        events = events.with_columns(nw.when(~nw.col("start").is_null()).then(
-            nw.col(CLOCK) - (nw.col("_own") - nw.col("_own_start"))).alias(START_CLOCK))
-    return events.drop("cal", "next_cal", "_own", "_for_next", "_own_as_of", "_arrived",
-                       *(["_own_start"] if has_start else []))
+    return events
+
+
+def _spark_readings(events: nw.LazyFrame[Any], working: Sequence[WorkingCalendar], as_of_us: int,
+                    has_start: bool) -> nw.LazyFrame[Any]:
+    """The clock readings of `_lazy_clocks` on Spark: `_clock_of` over each Arrow batch of events, on the
+    executors (their Python needs journeymap). A narrow step: no shuffle, nothing to the driver."""
+    from pyspark.sql.types import LongType, StructField, StructType
+
+    native = events.to_native()
+    check_workers(native, "Working time")
+    names = _READINGS if has_start else _READINGS[:-1]
+    schema = StructType([*native.schema.fields, *(StructField(name, LongType(), False) for name in names)])
+    readings = partial(_batch_readings, tuple(working), as_of_us, has_start)
+    return nw.from_native(native.mapInArrow(readings, schema))
+
+
+def _batch_readings(working: Sequence[WorkingCalendar], as_of_us: int, has_start: bool,
+                    batches: Iterator[Any]) -> Iterator[Any]:
+    """Each Arrow batch with its events' clock readings: on its own calendar at its time, on the next
+    event's calendar at its time, on its own at `as_of_us` and at its start (its time if none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for batch in batches:
+        ts = batch.column("ts").to_numpy(zero_copy_only=False).astype(np.int64)
+        own, following = (batch.column(name).to_numpy(zero_copy_only=False).astype(np.int64)
+                          for name in ("cal", "next_cal"))
+        readings = [_clock_of(working, own, ts), _clock_of(working, following, ts),
+                    _clock_of(working, own, np.full_like(ts, as_of_us))]
+        if has_start:
+            starts = pc.fill_null(batch.column("start"), batch.column("ts")).to_numpy(zero_copy_only=False)
+            readings.append(_clock_of(working, own, starts.astype(np.int64)))
+        yield pa.RecordBatch.from_arrays([*batch.columns, *(pa.array(r, pa.int64()) for r in readings)],
+                                         names=[*batch.schema.names, *_READINGS[:len(readings)]])
 
 
 def arrival_statistics(prepared: PreparedEvents, clock: str, wanted: dict[int, str]) -> dict[int, float]:
