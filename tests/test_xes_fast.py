@@ -218,6 +218,22 @@ def test_plain_logs_are_read_by_the_fast_reader(data: bytes, in_python: bool) ->
     assert _same(("read", fast, {}), ours)
 
 
+@SETTINGS
+@given(data=xes_document(), part_bytes=st.integers(1, 200))
+def test_parts_of_any_size_read_as_one(data: bytes, part_bytes: int) -> None:
+    """The document scanned in parts of a few bytes (cut at a '<' past each multiple): the answer of one part."""
+    try:
+        whole = _fast(data)
+    except Unsure as error:
+        whole = str(error)
+    with mock.patch.object(xestags, "_PART_BYTES", part_bytes):
+        try:
+            parts = _fast(data)
+        except Unsure as error:
+            parts = str(error)
+    assert type(whole) is type(parts) and (parts == whole if isinstance(whole, str) else parts.equals(whole))
+
+
 def test_a_large_log_read_in_two_halves_reads_as_ours() -> None:
     """A log of 30,000 traces (the two halves of the scan meet inside a trace): the table is our reader's."""
     more = '<event><string key="k" value="v"/></event>' * 3

@@ -42,6 +42,7 @@ _NAMES = {**dict.fromkeys(SCALAR_TYPES, SCALAR), "event": EVENT, "trace": TRACE,
 _GENERIC_SHARE = 0.05
 _GENERIC_FLOOR = 20_000
 _PART_BYTES = 4 << 20  # the document is scanned in parts of about this size, two at a time
+_ROOT = re.compile(rb"<[^?!]")  # the first tag that is neither the declaration, a comment nor a DOCTYPE
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[list(b" \t\r\n")] = True
 _NAME_END = np.zeros(256, dtype=bool)
@@ -94,23 +95,18 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
     doc = np.frombuffer(data, dtype=np.uint8)
     if len(doc) >= 1 << 31:
         raise Unsure("2 GB or more")  # Arrow's views hold 32-bit offsets
-    with ThreadPoolExecutor(2) as pool:  # NumPy releases the GIL: two halves of the work at once
-        cut = len(doc) // 2
-        start = np.concatenate(list(pool.map(lambda piece: _positions(doc, piece, 0x3C),
-                                             (slice(0, cut), slice(cut, len(doc))))))  # every '<'
-        if len(start) < 2 or start[-1] + 1 >= len(doc):
-            raise Unsure("no markup, or a document cut after a '<'")
-        stop = np.append(start[1:], np.int32(len(doc)))  # each piece ends at the next '<'
-        if int((stop - start).max()) >= cell_bytes // 2:
-            raise Unsure("a tag or value near the cell limit")
-        # The first piece (the declaration, or the root) and the root are read in Python: the root's
-        # attributes declare the namespaces.
-        root = int(np.argmax((doc[start + 1] != 0x3F) & (doc[start + 1] != 0x21)))  # neither '<?' nor '<!'
-        # In parts of some megabytes: their arrays stay small enough for the allocator to reuse, and in cache.
-        cuts = np.unique(np.linspace(0, len(start), max(2, len(doc) // _PART_BYTES) + 1).astype(int))
-        parts = list(pool.map(lambda bounds: _scan(doc, data, start, stop, bounds, (0, root)),
-                              zip(cuts[:-1], cuts[1:])))
-    scan = _Scan.joined(parts)
+    first, last, root = data.find(b"<"), data.rfind(b"<"), _ROOT.search(data)
+    if first < 0 or last == first or last + 1 >= len(doc) or root is None:
+        raise Unsure("no markup, or a document cut after a '<'")
+    # The first piece (the declaration, or the root) and the root are read in Python: the root's
+    # attributes declare the namespaces.
+    force = (first, root.start())
+    with ThreadPoolExecutor(2) as pool:  # NumPy releases the GIL: two parts at once
+        parts = list(pool.map(lambda bounds: _scan(doc, data, bounds, force), _parts(data, first)))
+    scan = _Scan.joined(parts, data)
+    start, stop = scan.start, scan.stop
+    if scan.longest >= cell_bytes // 2:
+        raise Unsure("a tag or value near the cell limit")
     closes, meaning, generic = scan.closes, scan.meaning, scan.generic
     generic_at = np.flatnonzero(generic)
     if len(generic_at) > max(_GENERIC_FLOOR, _GENERIC_SHARE * len(start)):
@@ -140,39 +136,61 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
                             generic_at, found, control)
 
 
+def _parts(data: bytes, first: int) -> list[tuple[int, int]]:
+    """The document from its first '<' in parts of about `_PART_BYTES`, each from a '<' to the next part's.
+
+    Each part is scanned on its own: its arrays stay small enough for the allocator to reuse, and in cache.
+    """
+    bounds = [first]
+    for at in range(first + _PART_BYTES, len(data), _PART_BYTES):
+        cut = data.find(b"<", max(at, bounds[-1] + 1))
+        if cut < 0:
+            break
+        bounds.append(cut)
+    bounds.append(len(data))
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 @dataclass(frozen=True)
 class _Scan:
     """What the arrays tell of each piece (`generic`: to be read in Python), and the attributes of the usual form."""
 
+    start: np.ndarray  # each piece's '<'
+    stop: np.ndarray  # and the next '<' (or the end)
     closes: np.ndarray
     empty: np.ndarray
     name_id: np.ndarray
     meaning: np.ndarray
     generic: np.ndarray
-    attribute_at: np.ndarray  # pieces that are attributes of the usual form, and their bytes:
+    attribute_at: np.ndarray  # pieces that are attributes of the usual form (in the part), and their bytes:
     value_start: np.ndarray
     value_end: np.ndarray
-    keys: pa.Array  # binary views into the document
-    values: pa.Array
+    keys: np.ndarray | pa.Array  # Arrow binary views into the document (`_views`), made arrays once joined
+    values: np.ndarray | pa.Array
     control: int  # tabs and line ends in the white space after the tags read here
     marked: int  # bytes below 0x20 in this part of the document
+    longest: int  # the longest piece
 
     @classmethod
-    def joined(cls, parts: list[_Scan]) -> _Scan:
+    def joined(cls, parts: list[_Scan], data: bytes) -> _Scan:
         def glue(name: str) -> np.ndarray:
             return np.concatenate([getattr(part, name) for part in parts])
 
-        return cls(glue("closes"), glue("empty"), glue("name_id"), glue("meaning"), glue("generic"),
-                   glue("attribute_at"), glue("value_start"), glue("value_end"),
-                   pa.concat_arrays([part.keys for part in parts]), pa.concat_arrays([part.values for part in parts]),
-                   sum(part.control for part in parts), sum(part.marked for part in parts))
+        offsets = np.cumsum([0] + [len(part.start) for part in parts[:-1]])
+        attribute_at = np.concatenate([part.attribute_at + offset for part, offset in zip(parts, offsets)])
+        # One buffer for all views: Polars checks every buffer an array holds, once per array.
+        return _Scan(glue("start"), glue("stop"), glue("closes"), glue("empty"), glue("name_id"), glue("meaning"),
+                     glue("generic"), attribute_at, glue("value_start"), glue("value_end"),
+                     _view_array(glue("keys"), data), _view_array(glue("values"), data),
+                     sum(part.control for part in parts), sum(part.marked for part in parts),
+                     max(part.longest for part in parts))
 
 
-def _scan(doc: np.ndarray, data: bytes, all_starts: np.ndarray, all_stops: np.ndarray, bounds: tuple[int, int],
-          force: tuple[int, ...]) -> _Scan:
-    """The pieces from `bounds[0]` to `bounds[1]` read by array arithmetic (run on two halves at once)."""
-    first, last = bounds
-    start, stop = all_starts[first:last], all_stops[first:last]
+def _scan(doc: np.ndarray, data: bytes, bounds: tuple[int, int], force: tuple[int, ...]) -> _Scan:
+    """The pieces of one part of the document (from a '<' to the next part's) read by array arithmetic."""
+    region = slice(*bounds)
+    start = _positions(doc, region, 0x3C)
+    stop = np.append(start[1:], np.int32(region.stop))  # each piece ends at the next '<'
     closes = doc[start + 1] == 0x2F  # '/'
     name_at = start + 1 + closes
     word = _words(doc, name_at)
@@ -186,21 +204,22 @@ def _scan(doc: np.ndarray, data: bytes, all_starts: np.ndarray, all_stops: np.nd
     empty = ~closes & plain & (slashed | spaced)
     tag_end = np.where(bare & ((closes & known) | plain), name_end,
                        np.where(empty & slashed, name_end + 1, np.where(empty, name_end + 2, -1)))
-    region = slice(int(start[0]), int(stop[-1]))
     spans = _attribute_spans(doc, region, name_end, stop, known & ~closes & (meaning == SCALAR))
     attribute = spans[4] >= 0
     tag_end = np.where(attribute, spans[4], tag_end)
     empty |= attribute & (doc[np.maximum(tag_end - 1, 0)] == 0x2F)
     generic = tag_end < 0
-    for index in force:
-        if first <= index < last:
-            generic[index - first] = True
-            attribute[index - first] = False
+    for at in force:
+        if region.start <= at < region.stop:
+            index = int(np.searchsorted(start, at))
+            generic[index] = True
+            attribute[index] = False
     at = np.flatnonzero(attribute)
     key_start, key_end, value_start, value_end = (part[at] for part in spans[:4])
-    return _Scan(closes, empty, name_id, meaning, generic, at + first, value_start, value_end,
-                 _views(doc, data, key_start, key_end), _views(doc, data, value_start, value_end),
-                 _check_text(doc, tag_end, stop, ~generic), int(np.count_nonzero(doc[region] < 0x20)))
+    return _Scan(start, stop, closes, empty, name_id, meaning, generic, at, value_start, value_end,
+                 _views(doc, key_start, key_end), _views(doc, value_start, value_end),
+                 _check_text(doc, tag_end, stop, ~generic), int(np.count_nonzero(doc[region] < 0x20)),
+                 int((stop - start).max()))
 
 
 def _words(doc: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -410,8 +429,8 @@ def _with_attributes(data: bytes, doc: np.ndarray, depth: np.ndarray, meaning: n
     return Tags(depth, meaning, opens, closes, tag, code, list(names), text)
 
 
-def _views(doc: np.ndarray, data: bytes, begin: np.ndarray, end: np.ndarray) -> pa.Array:
-    """The bytes from `begin` to `end` as an Arrow binary-view array pointing into the document (no copy).
+def _views(doc: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The bytes from `begin` to `end` as Arrow binary views into the document (no copy), four 32-bit words each.
 
     A view is 16 bytes: the length, then up to 12 bytes inline, or else the first 4 bytes, the
     buffer (0: the document) and the offset.
@@ -426,8 +445,11 @@ def _views(doc: np.ndarray, data: bytes, begin: np.ndarray, end: np.ndarray) -> 
     views[:, 1] = head & np.uint64(0xFFFFFFFF)
     views[:, 2] = np.where(short, head >> np.uint64(32), 0)
     views[:, 3] = np.where(short, tail & np.uint64(0xFFFFFFFF), begin)
-    return pa.Array.from_buffers(pa.binary_view(), len(begin), [None, pa.py_buffer(views), pa.py_buffer(data)])
+    return views
 
+
+def _view_array(views: np.ndarray, data: bytes) -> pa.Array:
+    return pa.Array.from_buffers(pa.binary_view(), len(views), [None, pa.py_buffer(views), pa.py_buffer(data)])
 
 
 def _key_text(raw: bytes) -> str:
