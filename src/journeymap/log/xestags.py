@@ -20,6 +20,7 @@ allow. """
 from __future__ import annotations
 
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -42,6 +43,8 @@ _NAMES = {**dict.fromkeys(SCALAR_TYPES, SCALAR), "event": EVENT, "trace": TRACE,
 _GENERIC_SHARE = 0.05
 _GENERIC_FLOOR = 20_000
 _PART_BYTES = 4 << 20  # the document is scanned in parts of about this size, two at a time
+# The document: the bytes of a file, or the buffer xesfast decompresses gzip into.
+Document = bytes | bytearray
 _ROOT = re.compile(rb"<[^?!]")  # the first tag that is neither the declaration, a comment nor a DOCTYPE
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[list(b" \t\r\n")] = True
@@ -90,7 +93,7 @@ class Tags:
     values: pl.Series
 
 
-def read_tags(data: bytes, cell_bytes: int) -> Tags:
+def read_tags(data: Document, cell_bytes: int) -> Tags:
     """The tags of `data` (a document whose prolog xesfast has checked), or `Unsure`."""
     doc = np.frombuffer(data, dtype=np.uint8)
     if len(doc) >= 1 << 31:
@@ -101,9 +104,21 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
     # The first piece (the declaration, or the root) and the root are read in Python: the root's
     # attributes declare the namespaces.
     force = (first, root.start())
+    local = threading.local()
+
+    def scan(bounds: tuple[int, int]) -> _Scan:
+        # One buffer of marks per thread, reused part after part: fresh memory costs a page fault per 4 kB.
+        size = bounds[1] - bounds[0]
+        marks = getattr(local, "marks", None)
+        if marks is None or len(marks) < size:
+            marks = local.marks = np.empty(size, dtype=bool)
+        return _scan(doc, data, bounds, force, marks[:size])
+
     with ThreadPoolExecutor(2) as pool:  # NumPy releases the GIL: two parts at once
-        parts = list(pool.map(lambda bounds: _scan(doc, data, bounds, force), _parts(data, first)))
-    scan = _Scan.joined(parts, data)
+        scan = _Scan.joined(list(pool.map(scan, _parts(data, first))))
+        # Keys and values as Arrow arrays, one each (Polars checks every buffer an array holds, once per array).
+        keys, values = pool.map(lambda span: _view_array(_views(doc, *span), data),
+                                ((scan.key_start, scan.key_end), (scan.value_start, scan.value_end)))
     start, stop = scan.start, scan.stop
     if scan.longest >= cell_bytes // 2:
         raise Unsure("a tag or value near the cell limit")
@@ -133,10 +148,10 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
     position = np.full(len(start), -1, dtype=np.int32)
     position[keep] = np.arange(len(keep), dtype=np.int32)
     return _with_attributes(data, doc, depth, meaning[keep], opens[keep], closes[keep], position, scan,
-                            generic_at, found, control)
+                            generic_at, found, control, keys, values)
 
 
-def _parts(data: bytes, first: int) -> list[tuple[int, int]]:
+def _parts(data: Document, first: int) -> list[tuple[int, int]]:
     """The document from its first '<' in parts of about `_PART_BYTES`, each from a '<' to the next part's.
 
     Each part is scanned on its own: its arrays stay small enough for the allocator to reuse, and in cache.
@@ -165,31 +180,33 @@ class _Scan:
     attribute_at: np.ndarray  # pieces that are attributes of the usual form (in the part), and their bytes:
     value_start: np.ndarray
     value_end: np.ndarray
-    keys: np.ndarray | pa.Array  # Arrow binary views into the document (`_views`), made arrays once joined
-    values: np.ndarray | pa.Array
+    key_start: np.ndarray
+    key_end: np.ndarray
     control: int  # tabs and line ends in the white space after the tags read here
     marked: int  # bytes below 0x20 in this part of the document
     longest: int  # the longest piece
 
     @classmethod
-    def joined(cls, parts: list[_Scan], data: bytes) -> _Scan:
+    def joined(cls, parts: list[_Scan]) -> _Scan:
         def glue(name: str) -> np.ndarray:
             return np.concatenate([getattr(part, name) for part in parts])
 
         offsets = np.cumsum([0] + [len(part.start) for part in parts[:-1]])
         attribute_at = np.concatenate([part.attribute_at + offset for part, offset in zip(parts, offsets)])
-        # One buffer for all views: Polars checks every buffer an array holds, once per array.
         return _Scan(glue("start"), glue("stop"), glue("closes"), glue("empty"), glue("name_id"), glue("meaning"),
-                     glue("generic"), attribute_at, glue("value_start"), glue("value_end"),
-                     _view_array(glue("keys"), data), _view_array(glue("values"), data),
+                     glue("generic"), attribute_at, glue("value_start"), glue("value_end"), glue("key_start"),
+                     glue("key_end"),
                      sum(part.control for part in parts), sum(part.marked for part in parts),
                      max(part.longest for part in parts))
 
 
-def _scan(doc: np.ndarray, data: bytes, bounds: tuple[int, int], force: tuple[int, ...]) -> _Scan:
-    """The pieces of one part of the document (from a '<' to the next part's) read by array arithmetic."""
+def _scan(doc: np.ndarray, data: Document, bounds: tuple[int, int], force: tuple[int, ...], marks: np.ndarray) -> _Scan:
+    """The pieces of one part of the document (from a '<' to the next part's) read by array arithmetic.
+
+    `marks` is room for one boolean per byte of the part.
+    """
     region = slice(*bounds)
-    start = _positions(doc, region, 0x3C)
+    start = _positions(doc, region, 0x3C, marks)
     stop = np.append(start[1:], np.int32(region.stop))  # each piece ends at the next '<'
     closes = doc[start + 1] == 0x2F  # '/'
     name_at = start + 1 + closes
@@ -204,22 +221,20 @@ def _scan(doc: np.ndarray, data: bytes, bounds: tuple[int, int], force: tuple[in
     empty = ~closes & plain & (slashed | spaced)
     tag_end = np.where(bare & ((closes & known) | plain), name_end,
                        np.where(empty & slashed, name_end + 1, np.where(empty, name_end + 2, -1)))
-    spans = _attribute_spans(doc, region, name_end, stop, known & ~closes & (meaning == SCALAR))
-    attribute = spans[4] >= 0
-    tag_end = np.where(attribute, spans[4], tag_end)
-    empty |= attribute & (doc[np.maximum(tag_end - 1, 0)] == 0x2F)
+    at, spans = _attribute_spans(doc, region, name_end, stop, known & ~closes & (meaning == SCALAR), marks)
+    tag_end[at] = spans[4]
+    empty[at] = doc[spans[4] - 1] == 0x2F
     generic = tag_end < 0
-    for at in force:
-        if region.start <= at < region.stop:
-            index = int(np.searchsorted(start, at))
+    for forced in force:
+        if region.start <= forced < region.stop:
+            index = int(np.searchsorted(start, forced))
             generic[index] = True
-            attribute[index] = False
-    at = np.flatnonzero(attribute)
-    key_start, key_end, value_start, value_end = (part[at] for part in spans[:4])
-    return _Scan(start, stop, closes, empty, name_id, meaning, generic, at, value_start, value_end,
-                 _views(doc, key_start, key_end), _views(doc, value_start, value_end),
-                 _check_text(doc, tag_end, stop, ~generic), int(np.count_nonzero(doc[region] < 0x20)),
-                 int((stop - start).max()))
+            kept = at != index
+            at, spans = at[kept], tuple(part[kept] for part in spans)
+    key_start, key_end, value_start, value_end = spans[:4]
+    control = int(np.count_nonzero(np.less(doc[region], 0x20, out=marks)))
+    return _Scan(start, stop, closes, empty, name_id, meaning, generic, at, value_start, value_end, key_start,
+                 key_end, _check_text(doc, tag_end, stop, ~generic), control, int((stop - start).max()))
 
 
 def _words(doc: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -234,9 +249,11 @@ def _words(doc: np.ndarray, at: np.ndarray) -> np.ndarray:
     return words
 
 
-def _positions(doc: np.ndarray, region: slice, byte: int) -> np.ndarray:
+def _positions(doc: np.ndarray, region: slice, byte: int, marks: np.ndarray) -> np.ndarray:
     """Where `byte` is in this region of the document, as 32-bit positions (half the memory of NumPy's own)."""
-    return (np.flatnonzero(doc[region] == byte) + region.start).astype(np.int32)
+    found = np.flatnonzero(np.equal(doc[region], byte, out=marks))
+    found += region.start
+    return found.astype(np.int32)
 
 
 def _name_length(word: np.ndarray) -> np.ndarray:
@@ -265,15 +282,14 @@ def _known_names(word: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _attribute_spans(doc: np.ndarray, region: slice, name_end: np.ndarray, stop: np.ndarray,
-                     candidate: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Key start and end, value start and end, and the tag's '>' of `<NAME key="K" value="V"/>`; -1 elsewhere."""
+                     candidate: np.ndarray, marks: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """The pieces of the form `<NAME key="K" value="V"/>`: key start and end, value start and end, the tag's '>'."""
     at = np.flatnonzero(candidate)
     key_start = name_end[at] + 6
     fits = (_words(doc, name_end[at]) & np.uint64((1 << 48) - 1)) == np.uint64(_KEY)
-    quotes = _positions(doc, region, 0x22)
-    spans = tuple(np.full(len(candidate), -1, dtype=np.int32) for _ in range(5))
+    quotes = _positions(doc, region, 0x22, marks)
     if len(quotes) < 3:
-        return spans
+        return np.zeros(0, dtype=np.int64), tuple(np.zeros(0, dtype=np.int32) for _ in range(5))
     which = np.minimum(np.searchsorted(quotes, key_start), len(quotes) - 3)
     key_end = quotes[which]  # the first '"' after the key's: the key holds none
     fits &= (key_end >= key_start) & (_words(doc, key_end) == np.uint64(_VALUE)) & (quotes[which + 1] == key_end + 8)
@@ -283,9 +299,7 @@ def _attribute_spans(doc: np.ndarray, region: slice, name_end: np.ndarray, stop:
     tag_end = np.where(b1 == 0x3E, value_end + 1, np.where((b1 == 0x2F) & (b2 == 0x3E), value_end + 2,
                        np.where((b1 == 0x20) & (b2 == 0x2F) & (b3 == 0x3E), value_end + 3, -1)))
     fits &= (tag_end >= 0) & (tag_end < stop[at])
-    for out, part in zip(spans, (key_start, key_end, value_start, value_end, tag_end)):
-        out[at[fits]] = part[fits]
-    return spans
+    return at[fits], tuple(part[fits] for part in (key_start, key_end, value_start, value_end, tag_end))
 
 
 def _check_text(doc: np.ndarray, tag_end: np.ndarray, stop: np.ndarray, read: np.ndarray) -> int:
@@ -324,7 +338,7 @@ class _Piece:
     value: str | None  # as written
 
 
-def _generic_piece(data: bytes, begin: int, end: int, first: bool, names: dict[str, int]) -> _Piece | None:
+def _generic_piece(data: Document, begin: int, end: int, first: bool, names: dict[str, int]) -> _Piece | None:
     """One piece read by regular expression: None for a comment or the declaration; `Unsure` for other non-tags."""
     try:
         text = data[begin:end].decode()
@@ -398,30 +412,30 @@ def _depths(opens: np.ndarray, closes: np.ndarray, name: np.ndarray) -> np.ndarr
     return depth
 
 
-def _with_attributes(data: bytes, doc: np.ndarray, depth: np.ndarray, meaning: np.ndarray, opens: np.ndarray,
+def _with_attributes(data: Document, doc: np.ndarray, depth: np.ndarray, meaning: np.ndarray, opens: np.ndarray,
                      closes: np.ndarray, position: np.ndarray, scan: _Scan, generic_at: np.ndarray,
-                     found: list[_Piece | None], control: int) -> Tags:
+                     found: list[_Piece | None], control: int, keys: pa.Array, values: pa.Array) -> Tags:
     """The tags with their attributes: keys coded, values as text, both without a copy of each string."""
     extra = [(int(position[i]), piece) for i, piece in zip(generic_at, found)
              if piece is not None and piece.key is not None and piece.value is not None]
-    raw_keys = pc.dictionary_encode(scan.keys)
+    raw_keys = pc.dictionary_encode(keys)
     names: dict[str, int] = {}
     recode = [names.setdefault(_key_text(raw), len(names)) for raw in raw_keys.dictionary.to_pylist()]
     code = np.array(recode, dtype=np.int32)[raw_keys.indices.to_numpy()] if recode else np.zeros(0, np.int32)
-    values = pl.from_arrow(scan.values)
-    assert isinstance(values, pl.Series)
+    binary = pl.from_arrow(values)
+    assert isinstance(binary, pl.Series)
     tag = position[scan.attribute_at]
     inspect = _to_inspect(data, doc, scan.value_start, scan.value_end, control != scan.marked)
     if extra:
         tag = np.concatenate([tag, [i for i, _ in extra]])
         code = np.concatenate([code, [names.setdefault(piece.key or "", len(names)) for _, piece in extra]])
-        values = values.append(pl.Series([(piece.value or "").encode() for _, piece in extra], dtype=pl.Binary))
+        binary = binary.append(pl.Series([(piece.value or "").encode() for _, piece in extra], dtype=pl.Binary))
         inspect = np.concatenate([inspect, np.arange(len(scan.attribute_at), len(scan.attribute_at) + len(extra))])
         order = np.argsort(tag, kind="stable")
-        tag, code, values = tag[order], code[order], values.gather(order)
+        tag, code, binary = tag[order], code[order], binary.gather(order)
         inspect = np.flatnonzero(np.isin(order, inspect))
     try:
-        text = values.cast(pl.String)
+        text = binary.cast(pl.String)
     except pl.exceptions.ComputeError:
         raise Unsure("bytes that are not UTF-8") from None
     if len(inspect):
@@ -430,25 +444,20 @@ def _with_attributes(data: bytes, doc: np.ndarray, depth: np.ndarray, meaning: n
 
 
 def _views(doc: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """The bytes from `begin` to `end` as Arrow binary views into the document (no copy), four 32-bit words each.
+    """The bytes from `begin` to `end` as Arrow binary views into the document (no copy), two 64-bit words each.
 
     A view is 16 bytes: the length, then up to 12 bytes inline, or else the first 4 bytes, the
     buffer (0: the document) and the offset.
     """
-    length = (end - begin).astype(np.int64)
-    head, tail = _words(doc, begin), _words(doc, begin + 8)
-    short = length <= 12
-    head = np.where(short, head & _MASKS[np.minimum(length, 8)], head)
-    tail = tail & _MASKS[np.clip(length - 8, 0, 4)]
-    views = np.empty((len(begin), 4), dtype=np.uint32)
-    views[:, 0] = length
-    views[:, 1] = head & np.uint64(0xFFFFFFFF)
-    views[:, 2] = np.where(short, head >> np.uint64(32), 0)
-    views[:, 3] = np.where(short, tail & np.uint64(0xFFFFFFFF), begin)
+    length = (end - begin).astype(np.uint64)
+    views = np.empty((len(begin), 2), dtype=np.uint64)  # little-endian: the length in the low half
+    views[:, 0] = length | ((_words(doc, begin) & _MASKS[np.minimum(length, 4)]) << np.uint64(32))
+    inline = _words(doc, begin + 4) & _MASKS[np.clip(length.astype(np.int64) - 4, 0, 8)]
+    views[:, 1] = np.where(length <= 12, inline, begin.astype(np.uint64) << np.uint64(32))
     return views
 
 
-def _view_array(views: np.ndarray, data: bytes) -> pa.Array:
+def _view_array(views: np.ndarray, data: Document) -> pa.Array:
     return pa.Array.from_buffers(pa.binary_view(), len(views), [None, pa.py_buffer(views), pa.py_buffer(data)])
 
 
@@ -459,7 +468,7 @@ def _key_text(raw: bytes) -> str:
         raise Unsure("bytes that are not UTF-8") from None
 
 
-def _to_inspect(data: bytes, doc: np.ndarray, begin: np.ndarray, end: np.ndarray, control: bool) -> np.ndarray:
+def _to_inspect(data: Document, doc: np.ndarray, begin: np.ndarray, end: np.ndarray, control: bool) -> np.ndarray:
     """The values (rows) holding a reference, a control character or white space to normalise, or U+FFFx.
 
     Found by the positions of '&' and of the byte EF, when there are any; control characters (tab and
