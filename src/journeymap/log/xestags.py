@@ -166,7 +166,7 @@ def _parts(data: Document, first: int) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Scan:
     """What the arrays tell of each piece (`generic`: to be read in Python), and the attributes of the usual form."""
 
@@ -188,15 +188,20 @@ class _Scan:
 
     @classmethod
     def joined(cls, parts: list[_Scan]) -> _Scan:
-        def glue(name: str) -> np.ndarray:
-            return np.concatenate([getattr(part, name) for part in parts])
+        """The parts as one, their arrays let go one by one as they are joined (the parts in memory, not twice)."""
+        offsets = np.cumsum([0] + [len(part.start) for part in parts[:-1]], dtype=np.int32)
+        for part, offset in zip(parts, offsets):
+            part.attribute_at += offset
 
-        offsets = np.cumsum([0] + [len(part.start) for part in parts[:-1]])
-        attribute_at = np.concatenate([part.attribute_at + offset for part, offset in zip(parts, offsets)])
+        def glue(name: str) -> np.ndarray:
+            joined = np.concatenate([getattr(part, name) for part in parts])
+            for part in parts:
+                setattr(part, name, None)
+            return joined
+
         return _Scan(glue("start"), glue("stop"), glue("closes"), glue("empty"), glue("name_id"), glue("meaning"),
-                     glue("generic"), attribute_at, glue("value_start"), glue("value_end"), glue("key_start"),
-                     glue("key_end"),
-                     sum(part.control for part in parts), sum(part.marked for part in parts),
+                     glue("generic"), glue("attribute_at"), glue("value_start"), glue("value_end"), glue("key_start"),
+                     glue("key_end"), sum(part.control for part in parts), sum(part.marked for part in parts),
                      max(part.longest for part in parts))
 
 
@@ -284,12 +289,12 @@ def _known_names(word: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.n
 def _attribute_spans(doc: np.ndarray, region: slice, name_end: np.ndarray, stop: np.ndarray,
                      candidate: np.ndarray, marks: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """The pieces of the form `<NAME key="K" value="V"/>`: key start and end, value start and end, the tag's '>'."""
-    at = np.flatnonzero(candidate)
+    at = np.flatnonzero(candidate).astype(np.int32)
     key_start = name_end[at] + 6
     fits = (_words(doc, name_end[at]) & np.uint64((1 << 48) - 1)) == np.uint64(_KEY)
     quotes = _positions(doc, region, 0x22, marks)
     if len(quotes) < 3:
-        return np.zeros(0, dtype=np.int64), tuple(np.zeros(0, dtype=np.int32) for _ in range(5))
+        return np.zeros(0, dtype=np.int32), tuple(np.zeros(0, dtype=np.int32) for _ in range(5))
     which = np.minimum(np.searchsorted(quotes, key_start), len(quotes) - 3)
     key_end = quotes[which]  # the first '"' after the key's: the key holds none
     fits &= (key_end >= key_start) & (_words(doc, key_end) == np.uint64(_VALUE)) & (quotes[which + 1] == key_end + 8)
