@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -69,6 +71,9 @@ _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _NORMALISED = str.maketrans({"\t": " ", "\n": " "})
 
 
+_Item, _Done = TypeVar("_Item"), TypeVar("_Done")
+
+
 class Unsure(Exception):
     """The fast reader cannot promise our reader's answer for this file; the message says why."""
 
@@ -106,7 +111,7 @@ def read_tags(data: Document, cell_bytes: int) -> Tags:
     force = (first, root.start())
     local = threading.local()
 
-    def scan(bounds: tuple[int, int]) -> _Scan:
+    def scan_part(bounds: tuple[int, int]) -> _Scan:
         # One buffer of marks per thread, reused part after part: fresh memory costs a page fault per 4 kB.
         size = bounds[1] - bounds[0]
         marks = getattr(local, "marks", None)
@@ -114,11 +119,11 @@ def read_tags(data: Document, cell_bytes: int) -> Tags:
             marks = local.marks = np.empty(size, dtype=bool)
         return _scan(doc, data, bounds, force, marks[:size])
 
-    with ThreadPoolExecutor(2) as pool:  # NumPy releases the GIL: two parts at once
-        scan = _Scan.joined(list(pool.map(scan, _parts(data, first))))
+    with ThreadPoolExecutor(1) as pool:
+        scan = _Scan.joined(_in_two(pool, scan_part, _parts(data, first)))
         # Keys and values as Arrow arrays, one each (Polars checks every buffer an array holds, once per array).
-        keys, values = pool.map(lambda span: _view_array(_views(doc, *span), data),
-                                ((scan.key_start, scan.key_end), (scan.value_start, scan.value_end)))
+        keys, values = _in_two(pool, lambda span: _view_array(_views(doc, *span), data),
+                               [(scan.key_start, scan.key_end), (scan.value_start, scan.value_end)])
     start, stop = scan.start, scan.stop
     if scan.longest >= cell_bytes // 2:
         raise Unsure("a tag or value near the cell limit")
@@ -149,6 +154,15 @@ def read_tags(data: Document, cell_bytes: int) -> Tags:
     position[keep] = np.arange(len(keep), dtype=np.int32)
     return _with_attributes(data, doc, depth, meaning[keep], opens[keep], closes[keep], position, scan,
                             generic_at, found, control, keys, values)
+
+
+def _in_two(pool: ThreadPoolExecutor, work: Callable[[_Item], _Done], items: list[_Item]) -> list[_Done]:
+    """`work` done on each item, every other one in the pool's thread and the rest in this one (NumPy releases
+    the GIL). Not two threads of the pool: a thread's memory, once let go, is the next allocation's of that thread.
+    """
+    there = [pool.submit(work, item) for item in items[1::2]]
+    here = [work(item) for item in items[0::2]]
+    return [here[i // 2] if i % 2 == 0 else there[i // 2].result() for i in range(len(items))]
 
 
 def _parts(data: Document, first: int) -> list[tuple[int, int]]:
