@@ -121,9 +121,8 @@ def read_tags(data: Document, cell_bytes: int) -> Tags:
 
     with ThreadPoolExecutor(1) as pool:
         scan = _Scan.joined(_in_two(pool, scan_part, _parts(data, first)))
-        # Keys and values as Arrow arrays, one each (Polars checks every buffer an array holds, once per array).
-        keys, values = _in_two(pool, lambda span: _view_array(_views(doc, *span), data),
-                               [(scan.key_start, scan.key_end), (scan.value_start, scan.value_end)])
+    # The values as one Arrow array (Polars checks every buffer an array holds, once per array).
+    values = _view_array(_views(doc, scan.value_start, scan.value_end), data)
     start, stop = scan.start, scan.stop
     if scan.longest >= cell_bytes // 2:
         raise Unsure("a tag or value near the cell limit")
@@ -153,7 +152,7 @@ def read_tags(data: Document, cell_bytes: int) -> Tags:
     position = np.full(len(start), -1, dtype=np.int32)
     position[keep] = np.arange(len(keep), dtype=np.int32)
     return _with_attributes(data, doc, depth, meaning[keep], opens[keep], closes[keep], position, scan,
-                            generic_at, found, control, keys, values)
+                            generic_at, found, control, values)
 
 
 def _in_two(pool: ThreadPoolExecutor, work: Callable[[_Item], _Done], items: list[_Item]) -> list[_Done]:
@@ -194,8 +193,8 @@ class _Scan:
     attribute_at: np.ndarray  # pieces that are attributes of the usual form (in the part), and their bytes:
     value_start: np.ndarray
     value_end: np.ndarray
-    key_start: np.ndarray
-    key_end: np.ndarray
+    raw_keys: list[bytes]  # the keys as written, first seen first
+    key_index: np.ndarray  # each attribute's, into raw_keys
     control: int  # tabs and line ends in the white space after the tags read here
     marked: int  # bytes below 0x20 in this part of the document
     longest: int  # the longest piece
@@ -204,8 +203,11 @@ class _Scan:
     def joined(cls, parts: list[_Scan]) -> _Scan:
         """The parts as one, their arrays let go one by one as they are joined (the parts in memory, not twice)."""
         offsets = np.cumsum([0] + [len(part.start) for part in parts[:-1]], dtype=np.int32)
+        raw_keys: dict[bytes, int] = {}
         for part, offset in zip(parts, offsets):
             part.attribute_at += offset
+            recode = np.array([raw_keys.setdefault(raw, len(raw_keys)) for raw in part.raw_keys], dtype=np.int32)
+            part.key_index = recode[part.key_index]
 
         def glue(name: str) -> np.ndarray:
             joined = np.concatenate([getattr(part, name) for part in parts])
@@ -214,8 +216,8 @@ class _Scan:
             return joined
 
         return _Scan(glue("start"), glue("stop"), glue("closes"), glue("empty"), glue("name_id"), glue("meaning"),
-                     glue("generic"), glue("attribute_at"), glue("value_start"), glue("value_end"), glue("key_start"),
-                     glue("key_end"), sum(part.control for part in parts), sum(part.marked for part in parts),
+                     glue("generic"), glue("attribute_at"), glue("value_start"), glue("value_end"), list(raw_keys),
+                     glue("key_index"), sum(part.control for part in parts), sum(part.marked for part in parts),
                      max(part.longest for part in parts))
 
 
@@ -251,9 +253,12 @@ def _scan(doc: np.ndarray, data: Document, bounds: tuple[int, int], force: tuple
             kept = at != index
             at, spans = at[kept], tuple(part[kept] for part in spans)
     key_start, key_end, value_start, value_end = spans[:4]
+    # The keys coded here, in parallel: few distinct ones, each decoded once when the parts are joined.
+    keys = pc.dictionary_encode(_view_array(_views(doc, key_start, key_end), data))
     control = int(np.count_nonzero(np.less(doc[region], 0x20, out=marks)))
-    return _Scan(start, stop, closes, empty, name_id, meaning, generic, at, value_start, value_end, key_start,
-                 key_end, _check_text(doc, tag_end, stop, ~generic), control, int((stop - start).max()))
+    return _Scan(start, stop, closes, empty, name_id, meaning, generic, at, value_start, value_end,
+                 keys.dictionary.to_pylist(), keys.indices.to_numpy(), _check_text(doc, tag_end, stop, ~generic),
+                 control, int((stop - start).max()))
 
 
 def _words(doc: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -433,14 +438,13 @@ def _depths(opens: np.ndarray, closes: np.ndarray, name: np.ndarray) -> np.ndarr
 
 def _with_attributes(data: Document, doc: np.ndarray, depth: np.ndarray, meaning: np.ndarray, opens: np.ndarray,
                      closes: np.ndarray, position: np.ndarray, scan: _Scan, generic_at: np.ndarray,
-                     found: list[_Piece | None], control: int, keys: pa.Array, values: pa.Array) -> Tags:
+                     found: list[_Piece | None], control: int, values: pa.Array) -> Tags:
     """The tags with their attributes: keys coded, values as text, both without a copy of each string."""
     extra = [(int(position[i]), piece) for i, piece in zip(generic_at, found)
              if piece is not None and piece.key is not None and piece.value is not None]
-    raw_keys = pc.dictionary_encode(keys)
     names: dict[str, int] = {}
-    recode = [names.setdefault(_key_text(raw), len(names)) for raw in raw_keys.dictionary.to_pylist()]
-    code = np.array(recode, dtype=np.int32)[raw_keys.indices.to_numpy()] if recode else np.zeros(0, np.int32)
+    recode = [names.setdefault(_key_text(raw), len(names)) for raw in scan.raw_keys]
+    code = np.array(recode, dtype=np.int32)[scan.key_index] if recode else np.zeros(0, np.int32)
     binary = pl.from_arrow(values)
     assert isinstance(binary, pl.Series)
     tag = position[scan.attribute_at]
