@@ -244,6 +244,18 @@ def test_a_large_log_read_in_two_halves_reads_as_ours() -> None:
     assert _fast(data).equals(_ours(data)[1])
 
 
+def test_gzip_reads_as_the_plain_document() -> None:
+    """Gzip, one member or two (the trailer then states the last member's size only): the plain document's table."""
+    rows = "".join(f"<trace><string key='concept:name' value='c{i}'/><event><string key='concept:name' value='a'/>"
+                   f"</event></trace>" for i in range(2_000))
+    data = f"<?xml version='1.0'?>\n<log>{rows}</log>\n".encode()
+    limits = Limits().resolved()
+    plain = _fast(data)
+    for packed in (gzip.compress(data), gzip.compress(data[:1_000]) + gzip.compress(data[1_000:])):
+        table = xesfast.fast_scan(packed, "x.xes.gz", limits.decompressed_bytes, limits)
+        assert table is not None and table.frame.equals(plain) and plain.height == 2_000
+
+
 def test_helpdesk_reads_the_same() -> None:
     """The real helpdesk log: the fast reader answers, with exactly our reader's table."""
     data = gzip.decompress(HELPDESK.read_bytes())
