@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,39 +190,35 @@ def _assemble(tags: Tags, depth_limit: int, column_limit: int) -> FastTable:
         raise Unsure("nesting past the depth limit")
     if np.any(starts & (depth == 1) & (meaning == EVENT)):
         raise Unsure("events outside a trace")  # our reader counts them
+    index = np.arange(len(depth), dtype=np.int32)
 
-    def parent(level: int) -> Callable[[np.ndarray], np.ndarray]:
-        """For tags at given positions, the last tag opened at `level` up to each (-1: none): a tag's one level up."""
-        opened = np.concatenate([[-1], np.flatnonzero(opens & (depth == level))])
-        return lambda positions: opened[np.searchsorted(opened[1:], positions, side="right")]
+    def parent(level: int) -> np.ndarray:
+        """For each tag, the last tag opened at `level` before it: the parent of a tag one level down."""
+        return np.maximum.accumulate(np.where(opens & (depth == level), index, np.int32(-1)))
 
-    trace_at, event_at = parent(1), parent(2)
-    traces = np.flatnonzero(starts & (depth == 1) & (meaning == TRACE))  # numbered from 1, as our reader does
-    is_trace = np.zeros(len(depth), dtype=bool)
-    is_trace[traces] = True
-    events = np.flatnonzero(starts & (depth == 2) & (meaning == EVENT))
-    events = events[is_trace[trace_at(events)]]
-    n_events, n_traces = len(events), len(traces)
+    in_trace, in_event = parent(1), parent(2)
+    is_trace = starts & (depth == 1) & (meaning == TRACE)
+    trace_number = np.cumsum(is_trace, dtype=np.int32)  # from 1, as our reader numbers traces
+    is_event = starts & (depth == 2) & (meaning == EVENT) & is_trace[in_trace]
+    n_events, n_traces = int(np.count_nonzero(is_event)), int(trace_number[-1])
     if not n_events:
         raise Unsure("no events")  # our reader says so
-    is_event = np.zeros(len(depth), dtype=bool)
-    is_event[events] = True
-    event_trace = np.searchsorted(traces, trace_at(events))
+    event_number = np.cumsum(is_event, dtype=np.int32) - 1
+    event_trace = trace_number[in_trace[is_event]] - 1
 
     at, code = tags.attribute_tag, tags.key_code
     level = depth[at]
     # Our reader counts the keys of attributes on levels 2 and 3 towards the column limit, wherever they are.
     if np.count_nonzero(np.bincount(code[(level == 2) | (level == 3)])) > column_limit:
         raise Unsure("more attribute keys than the column limit")
-    owner_event, owner_trace = event_at(at), trace_at(at)
-    of_event = np.flatnonzero((level == 3) & is_event[owner_event])
-    of_trace = np.flatnonzero((level == 2) & is_trace[owner_trace])
+    of_event = np.flatnonzero((level == 3) & is_event[in_event[at]])
+    of_trace = np.flatnonzero((level == 2) & is_trace[in_trace[at]])
     has_events = np.zeros(n_traces, dtype=bool)
     has_events[event_trace] = True
-    trace_of = np.searchsorted(traces, owner_trace[of_trace])
+    trace_of = trace_number[in_trace[at[of_trace]]] - 1
     kept = has_events[trace_of]  # trace attributes count for the traces that have events
     of_trace, trace_of = of_trace[kept], trace_of[kept]
-    event_columns = _spread(tags, of_event, np.searchsorted(events, owner_event[of_event]), n_events)
+    event_columns = _spread(tags, of_event, event_number[in_event[at[of_event]]], n_events)
     case_columns = _spread(tags, of_trace, trace_of, n_traces)
     if {f"case:{key}" for key in case_columns} & event_columns.keys() or CASE_ID in event_columns:
         raise Unsure("an event attribute named like a case column")
