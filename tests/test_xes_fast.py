@@ -218,6 +218,22 @@ def test_plain_logs_are_read_by_the_fast_reader(data: bytes, in_python: bool) ->
     assert _same(("read", fast, {}), ours)
 
 
+@SETTINGS
+@given(data=xes_document(), part_bytes=st.integers(1, 200))
+def test_parts_of_any_size_read_as_one(data: bytes, part_bytes: int) -> None:
+    """The document scanned in parts of a few bytes (cut at a '<' past each multiple): the answer of one part."""
+    try:
+        whole = _fast(data)
+    except Unsure as error:
+        whole = str(error)
+    with mock.patch.object(xestags, "_PART_BYTES", part_bytes):
+        try:
+            parts = _fast(data)
+        except Unsure as error:
+            parts = str(error)
+    assert type(whole) is type(parts) and (parts == whole if isinstance(whole, str) else parts.equals(whole))
+
+
 def test_a_large_log_read_in_two_halves_reads_as_ours() -> None:
     """A log of 30,000 traces (the two halves of the scan meet inside a trace): the table is our reader's."""
     more = '<event><string key="k" value="v"/></event>' * 3
@@ -226,6 +242,18 @@ def test_a_large_log_read_in_two_halves_reads_as_ours() -> None:
                      f"<int key=\"n\" value=\"{i}\" /></event>{more}</trace>\n" for i in range(30_000))
     data = f"<?xml version='1.0'?>\n<log>{traces}</log>\n".encode()
     assert _fast(data).equals(_ours(data)[1])
+
+
+def test_gzip_reads_as_the_plain_document() -> None:
+    """Gzip, one member or two (the trailer then states the last member's size only): the plain document's table."""
+    rows = "".join(f"<trace><string key='concept:name' value='c{i}'/><event><string key='concept:name' value='a'/>"
+                   f"</event></trace>" for i in range(2_000))
+    data = f"<?xml version='1.0'?>\n<log>{rows}</log>\n".encode()
+    limits = Limits().resolved()
+    plain = _fast(data)
+    for packed in (gzip.compress(data), gzip.compress(data[:1_000]) + gzip.compress(data[1_000:])):
+        table = xesfast.fast_scan(packed, "x.xes.gz", limits.decompressed_bytes, limits)
+        assert table is not None and table.frame.equals(plain) and plain.height == 2_000
 
 
 def test_helpdesk_reads_the_same() -> None:

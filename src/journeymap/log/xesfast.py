@@ -42,13 +42,13 @@ import pyarrow.compute as pc
 
 from journeymap.core.errors import JourneyError
 from journeymap.log.limits import GZIP_MAGIC, CappedGzipReader, Limits
-from journeymap.log.xestags import EVENT, LOG, TRACE, Tags, Unsure, read_tags
+from journeymap.log.xestags import EVENT, LOG, TRACE, Document, Tags, Unsure, read_tags
 
 __all__ = ["READER_ENV", "FastTable", "fast_scan", "fast_table"]
 
 # JOURNEYMAP_XES_READER=python reads every XES file with our reader (for comparisons, or to rule this one out).
 READER_ENV = "JOURNEYMAP_XES_READER"
-# Peak memory of a fast reading, in bytes per byte of XML (measured: some 4.5 on a BPIC-size log).
+# Peak memory of a fast reading, in bytes per byte of XML (measured: some 3.5 on a BPIC-size log).
 _MEMORY_PER_BYTE = 6
 CASE_ID = "case:concept:name"
 _PROLOG_PIECE = 64 << 10
@@ -97,15 +97,26 @@ def _file_bytes(path: Path) -> bytes | None:
         return None
 
 
-def _decompressed(raw: bytes, name: str, limit: int) -> bytes:
-    """The document's bytes: gzip data through the capped reader (a JourneyError past the limit)."""
+def _decompressed(raw: bytes, name: str, limit: int) -> Document:
+    """The document's bytes: gzip data through the capped reader (a JourneyError past the limit).
+
+    Decompressed straight into one buffer of the size the gzip trailer states, one byte more to see
+    that it is right (it is modulo 4 GiB, and only the last member's): no pieces to copy and join.
+    """
     if raw[:2] != GZIP_MAGIC:
         return raw
-    reader = CappedGzipReader(io.BytesIO(raw), name, limit)
-    pieces = []
-    while piece := reader.read(1 << 20):
-        pieces.append(piece)
-    return b"".join(pieces)
+    reader = CappedGzipReader(io.BytesIO(raw), name, limit)  # refuses a trailer's size past the limit
+    out = bytearray((int.from_bytes(raw[-4:], "little") if len(raw) >= 18 else 0) + 1)
+    filled = 0
+    while True:
+        with memoryview(out) as view:
+            while filled < len(out) and (got := reader.readinto(view[filled:])):
+                filled += got
+        if filled < len(out):
+            break
+        out.extend(bytes(len(out)))  # the trailer was wrong: twice the room
+    del out[filled:]
+    return out
 
 
 def _memory_allows(need: int) -> bool:
@@ -125,7 +136,7 @@ def _memory_allows(need: int) -> bool:
     return cap - used > need
 
 
-def fast_table(data: bytes, depth_limit: int, column_limit: int, cell_bytes: int) -> FastTable:
+def fast_table(data: Document, depth_limit: int, column_limit: int, cell_bytes: int) -> FastTable:
     """The table our reader makes of this XES document (its decompressed bytes), or `Unsure`."""
     _check_prolog(data)
     return _assemble(read_tags(data, cell_bytes), depth_limit, column_limit)
@@ -135,7 +146,7 @@ class _Root(Exception):
     pass
 
 
-def _check_prolog(data: bytes) -> None:
+def _check_prolog(data: Document) -> None:
     """Expat on the document up to its root element: declaration, encoding, DOCTYPE, text before the root."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise Unsure("UTF-16")
@@ -198,7 +209,7 @@ def _assemble(tags: Tags, depth_limit: int, column_limit: int) -> FastTable:
     at, code = tags.attribute_tag, tags.key_code
     level = depth[at]
     # Our reader counts the keys of attributes on levels 2 and 3 towards the column limit, wherever they are.
-    if len(np.unique(code[(level == 2) | (level == 3)])) > column_limit:
+    if np.count_nonzero(np.bincount(code[(level == 2) | (level == 3)])) > column_limit:
         raise Unsure("more attribute keys than the column limit")
     of_event = np.flatnonzero((level == 3) & is_event[in_event[at]])
     of_trace = np.flatnonzero((level == 2) & is_trace[in_trace[at]])
@@ -239,12 +250,13 @@ def _spread(tags: Tags, rows: np.ndarray, ids: np.ndarray, n: int) -> dict[str, 
         last = np.ones(len(chosen), dtype=bool)
         last[:-1] = where[1:] != where[:-1]
         chosen, where = chosen[last], where[last]
-        values = tags.values.gather(rows[chosen])
         if len(chosen) < n:  # owners without the key get a null
             index = np.full(n, -1, dtype=np.int64)
-            index[where] = np.arange(len(chosen))
+            index[where] = rows[chosen]
             positions = pl.from_arrow(pa.array(index, mask=index < 0))
             assert isinstance(positions, pl.Series)
-            values = values.gather(positions)
+        else:
+            positions = pl.Series(rows[chosen])
+        values = tags.values.gather(positions)  # one gather, straight from the attributes
         out[tags.key_names[key]] = values
     return out

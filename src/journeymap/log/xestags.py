@@ -15,13 +15,25 @@ allows). What XML forbids and this scan does not read makes it `Unsure` rather t
 between tags, a '<' inside a comment, a processing instruction or CDATA past the declaration, a
 namespace prefix not declared on the root, a prefixed attribute, the same attribute twice, an end
 tag not matching its start, a second root, a root not closed, a character or reference XML does not
-allow. """
+allow.
+
+The document is scanned in parts of some megabytes, each from a '<' to the next part's: half of
+them in the calling thread, half in one worker (NumPy releases the GIL), so that a part's arrays
+stay in cache and the next part of that thread reuses their memory. Memory a process has not
+touched before costs a page fault per 4 kB (system time, mostly those, was a quarter to a third of
+the CPU time of a process's first reading of a 72 MB log on the shared test machine), hence few
+arrays over the whole document: keys are coded within each part, and values become one array of
+Arrow string views into the document, without a copy.
+"""
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -42,6 +54,9 @@ _NAMES = {**dict.fromkeys(SCALAR_TYPES, SCALAR), "event": EVENT, "trace": TRACE,
 _GENERIC_SHARE = 0.05
 _GENERIC_FLOOR = 20_000
 _PART_BYTES = 4 << 20  # the document is scanned in parts of about this size, two at a time
+# The document: the bytes of a file, or the buffer xesfast decompresses gzip into.
+Document = bytes | bytearray
+_ROOT = re.compile(rb"<[^?!]")  # the first tag that is neither the declaration, a comment nor a DOCTYPE
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[list(b" \t\r\n")] = True
 _NAME_END = np.zeros(256, dtype=bool)
@@ -63,6 +78,10 @@ _BAD_REFERENCE = re.compile(r"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+)
 _REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));")
 _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _NORMALISED = str.maketrans({"\t": " ", "\n": " "})
+
+
+_Item = TypeVar("_Item")
+_Done = TypeVar("_Done")
 
 
 class Unsure(Exception):
@@ -89,28 +108,34 @@ class Tags:
     values: pl.Series
 
 
-def read_tags(data: bytes, cell_bytes: int) -> Tags:
+def read_tags(data: Document, cell_bytes: int) -> Tags:
     """The tags of `data` (a document whose prolog xesfast has checked), or `Unsure`."""
     doc = np.frombuffer(data, dtype=np.uint8)
     if len(doc) >= 1 << 31:
         raise Unsure("2 GB or more")  # Arrow's views hold 32-bit offsets
-    with ThreadPoolExecutor(2) as pool:  # NumPy releases the GIL: two halves of the work at once
-        cut = len(doc) // 2
-        start = np.concatenate(list(pool.map(lambda piece: _positions(doc, piece, 0x3C),
-                                             (slice(0, cut), slice(cut, len(doc))))))  # every '<'
-        if len(start) < 2 or start[-1] + 1 >= len(doc):
-            raise Unsure("no markup, or a document cut after a '<'")
-        stop = np.append(start[1:], np.int32(len(doc)))  # each piece ends at the next '<'
-        if int((stop - start).max()) >= cell_bytes // 2:
-            raise Unsure("a tag or value near the cell limit")
-        # The first piece (the declaration, or the root) and the root are read in Python: the root's
-        # attributes declare the namespaces.
-        root = int(np.argmax((doc[start + 1] != 0x3F) & (doc[start + 1] != 0x21)))  # neither '<?' nor '<!'
-        # In parts of some megabytes: their arrays stay small enough for the allocator to reuse, and in cache.
-        cuts = np.unique(np.linspace(0, len(start), max(2, len(doc) // _PART_BYTES) + 1).astype(int))
-        parts = list(pool.map(lambda bounds: _scan(doc, data, start, stop, bounds, (0, root)),
-                              zip(cuts[:-1], cuts[1:])))
-    scan = _Scan.joined(parts)
+    first, last, root = data.find(b"<"), data.rfind(b"<"), _ROOT.search(data)
+    if first < 0 or last == first or last + 1 >= len(doc) or root is None:
+        raise Unsure("no markup, or a document cut after a '<'")
+    # The first piece (the declaration, or the root) and the root are read in Python: the root's
+    # attributes declare the namespaces.
+    force = (first, root.start())
+    local = threading.local()
+
+    def scan_part(bounds: tuple[int, int]) -> _Scan:
+        # One buffer of marks per thread, reused part after part: fresh memory costs a page fault per 4 kB.
+        size = bounds[1] - bounds[0]
+        marks = getattr(local, "marks", None)
+        if marks is None or len(marks) < size:
+            marks = local.marks = np.empty(size, dtype=bool)
+        return _scan(doc, data, bounds, force, marks[:size])
+
+    with ThreadPoolExecutor(1) as pool:
+        scan = _Scan.joined(_in_two(pool, scan_part, _parts(data, first)))
+    # The values as one Arrow array (Polars checks every buffer an array holds, once per array).
+    values = _view_array(_views(doc, scan.value_start, scan.value_end), data)
+    start, stop = scan.start, scan.stop
+    if scan.longest >= cell_bytes // 2:
+        raise Unsure("a tag or value near the cell limit")
     closes, meaning, generic = scan.closes, scan.meaning, scan.generic
     generic_at = np.flatnonzero(generic)
     if len(generic_at) > max(_GENERIC_FLOOR, _GENERIC_SHARE * len(start)):
@@ -137,42 +162,83 @@ def read_tags(data: bytes, cell_bytes: int) -> Tags:
     position = np.full(len(start), -1, dtype=np.int32)
     position[keep] = np.arange(len(keep), dtype=np.int32)
     return _with_attributes(data, doc, depth, meaning[keep], opens[keep], closes[keep], position, scan,
-                            generic_at, found, control)
+                            generic_at, found, control, values)
 
 
-@dataclass(frozen=True)
+def _in_two(pool: ThreadPoolExecutor, work: Callable[[_Item], _Done], items: list[_Item]) -> list[_Done]:
+    """`work` done on each item, every other one in the pool's thread and the rest in this one (NumPy releases
+    the GIL). Not two threads of the pool: a thread's memory, once let go, is the next allocation's of that thread.
+    """
+    there = [pool.submit(work, item) for item in items[1::2]]
+    here = [work(item) for item in items[0::2]]
+    return [here[i // 2] if i % 2 == 0 else there[i // 2].result() for i in range(len(items))]
+
+
+def _parts(data: Document, first: int) -> list[tuple[int, int]]:
+    """The document from its first '<' in parts of about `_PART_BYTES`, each from a '<' to the next part's.
+
+    Each part is scanned on its own: its arrays stay small enough for the allocator to reuse, and in cache.
+    """
+    bounds = [first]
+    for at in range(first + _PART_BYTES, len(data), _PART_BYTES):
+        cut = data.find(b"<", max(at, bounds[-1] + 1))
+        if cut < 0:
+            break
+        bounds.append(cut)
+    bounds.append(len(data))
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+@dataclass
 class _Scan:
     """What the arrays tell of each piece (`generic`: to be read in Python), and the attributes of the usual form."""
 
+    start: np.ndarray  # each piece's '<'
+    stop: np.ndarray  # and the next '<' (or the end)
     closes: np.ndarray
     empty: np.ndarray
     name_id: np.ndarray
     meaning: np.ndarray
     generic: np.ndarray
-    attribute_at: np.ndarray  # pieces that are attributes of the usual form, and their bytes:
+    attribute_at: np.ndarray  # pieces that are attributes of the usual form (in the part), and their bytes:
     value_start: np.ndarray
     value_end: np.ndarray
-    keys: pa.Array  # binary views into the document
-    values: pa.Array
+    raw_keys: list[bytes]  # the keys as written, first seen first
+    key_index: np.ndarray  # each attribute's, into raw_keys
     control: int  # tabs and line ends in the white space after the tags read here
     marked: int  # bytes below 0x20 in this part of the document
+    longest: int  # the longest piece
 
     @classmethod
     def joined(cls, parts: list[_Scan]) -> _Scan:
+        """The parts as one, their arrays let go one by one as they are joined (the parts in memory, not twice)."""
+        offsets = np.cumsum([0] + [len(part.start) for part in parts[:-1]], dtype=np.int32)
+        raw_keys: dict[bytes, int] = {}
+        for part, offset in zip(parts, offsets):
+            part.attribute_at += offset
+            recode = np.array([raw_keys.setdefault(raw, len(raw_keys)) for raw in part.raw_keys], dtype=np.int32)
+            part.key_index = recode[part.key_index]
+
         def glue(name: str) -> np.ndarray:
-            return np.concatenate([getattr(part, name) for part in parts])
+            joined = np.concatenate([getattr(part, name) for part in parts])
+            for part in parts:
+                setattr(part, name, None)
+            return joined
 
-        return cls(glue("closes"), glue("empty"), glue("name_id"), glue("meaning"), glue("generic"),
-                   glue("attribute_at"), glue("value_start"), glue("value_end"),
-                   pa.concat_arrays([part.keys for part in parts]), pa.concat_arrays([part.values for part in parts]),
-                   sum(part.control for part in parts), sum(part.marked for part in parts))
+        return _Scan(glue("start"), glue("stop"), glue("closes"), glue("empty"), glue("name_id"), glue("meaning"),
+                     glue("generic"), glue("attribute_at"), glue("value_start"), glue("value_end"), list(raw_keys),
+                     glue("key_index"), sum(part.control for part in parts), sum(part.marked for part in parts),
+                     max(part.longest for part in parts))
 
 
-def _scan(doc: np.ndarray, data: bytes, all_starts: np.ndarray, all_stops: np.ndarray, bounds: tuple[int, int],
-          force: tuple[int, ...]) -> _Scan:
-    """The pieces from `bounds[0]` to `bounds[1]` read by array arithmetic (run on two halves at once)."""
-    first, last = bounds
-    start, stop = all_starts[first:last], all_stops[first:last]
+def _scan(doc: np.ndarray, data: Document, bounds: tuple[int, int], force: tuple[int, ...], marks: np.ndarray) -> _Scan:
+    """The pieces of one part of the document (from a '<' to the next part's) read by array arithmetic.
+
+    `marks` is room for one boolean per byte of the part.
+    """
+    region = slice(*bounds)
+    start = _positions(doc, region, 0x3C, marks)
+    stop = np.append(start[1:], np.int32(region.stop))  # each piece ends at the next '<'
     closes = doc[start + 1] == 0x2F  # '/'
     name_at = start + 1 + closes
     word = _words(doc, name_at)
@@ -186,21 +252,23 @@ def _scan(doc: np.ndarray, data: bytes, all_starts: np.ndarray, all_stops: np.nd
     empty = ~closes & plain & (slashed | spaced)
     tag_end = np.where(bare & ((closes & known) | plain), name_end,
                        np.where(empty & slashed, name_end + 1, np.where(empty, name_end + 2, -1)))
-    region = slice(int(start[0]), int(stop[-1]))
-    spans = _attribute_spans(doc, region, name_end, stop, known & ~closes & (meaning == SCALAR))
-    attribute = spans[4] >= 0
-    tag_end = np.where(attribute, spans[4], tag_end)
-    empty |= attribute & (doc[np.maximum(tag_end - 1, 0)] == 0x2F)
+    at, spans = _attribute_spans(doc, region, name_end, stop, known & ~closes & (meaning == SCALAR), marks)
+    tag_end[at] = spans[4]
+    empty[at] = doc[spans[4] - 1] == 0x2F
     generic = tag_end < 0
-    for index in force:
-        if first <= index < last:
-            generic[index - first] = True
-            attribute[index - first] = False
-    at = np.flatnonzero(attribute)
-    key_start, key_end, value_start, value_end = (part[at] for part in spans[:4])
-    return _Scan(closes, empty, name_id, meaning, generic, at + first, value_start, value_end,
-                 _views(doc, data, key_start, key_end), _views(doc, data, value_start, value_end),
-                 _check_text(doc, tag_end, stop, ~generic), int(np.count_nonzero(doc[region] < 0x20)))
+    for forced in force:
+        if region.start <= forced < region.stop:
+            index = int(np.searchsorted(start, forced))
+            generic[index] = True
+            kept = at != index
+            at, spans = at[kept], tuple(part[kept] for part in spans)
+    key_start, key_end, value_start, value_end = spans[:4]
+    # The keys coded here, in parallel: few distinct ones, each decoded once when the parts are joined.
+    keys = pc.dictionary_encode(_view_array(_views(doc, key_start, key_end), data))
+    control = int(np.count_nonzero(np.less(doc[region], 0x20, out=marks)))
+    return _Scan(start, stop, closes, empty, name_id, meaning, generic, at, value_start, value_end,
+                 keys.dictionary.to_pylist(), keys.indices.to_numpy(), _check_text(doc, tag_end, stop, ~generic),
+                 control, int((stop - start).max()))
 
 
 def _words(doc: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -215,9 +283,11 @@ def _words(doc: np.ndarray, at: np.ndarray) -> np.ndarray:
     return words
 
 
-def _positions(doc: np.ndarray, region: slice, byte: int) -> np.ndarray:
+def _positions(doc: np.ndarray, region: slice, byte: int, marks: np.ndarray) -> np.ndarray:
     """Where `byte` is in this region of the document, as 32-bit positions (half the memory of NumPy's own)."""
-    return (np.flatnonzero(doc[region] == byte) + region.start).astype(np.int32)
+    found = np.flatnonzero(np.equal(doc[region], byte, out=marks))
+    found += region.start
+    return found.astype(np.int32)
 
 
 def _name_length(word: np.ndarray) -> np.ndarray:
@@ -246,15 +316,14 @@ def _known_names(word: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _attribute_spans(doc: np.ndarray, region: slice, name_end: np.ndarray, stop: np.ndarray,
-                     candidate: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Key start and end, value start and end, and the tag's '>' of `<NAME key="K" value="V"/>`; -1 elsewhere."""
-    at = np.flatnonzero(candidate)
+                     candidate: np.ndarray, marks: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """The pieces of the form `<NAME key="K" value="V"/>`: key start and end, value start and end, the tag's '>'."""
+    at = np.flatnonzero(candidate).astype(np.int32)
     key_start = name_end[at] + 6
     fits = (_words(doc, name_end[at]) & np.uint64((1 << 48) - 1)) == np.uint64(_KEY)
-    quotes = _positions(doc, region, 0x22)
-    spans = tuple(np.full(len(candidate), -1, dtype=np.int32) for _ in range(5))
+    quotes = _positions(doc, region, 0x22, marks)
     if len(quotes) < 3:
-        return spans
+        return np.zeros(0, dtype=np.int32), tuple(np.zeros(0, dtype=np.int32) for _ in range(5))
     which = np.minimum(np.searchsorted(quotes, key_start), len(quotes) - 3)
     key_end = quotes[which]  # the first '"' after the key's: the key holds none
     fits &= (key_end >= key_start) & (_words(doc, key_end) == np.uint64(_VALUE)) & (quotes[which + 1] == key_end + 8)
@@ -264,9 +333,7 @@ def _attribute_spans(doc: np.ndarray, region: slice, name_end: np.ndarray, stop:
     tag_end = np.where(b1 == 0x3E, value_end + 1, np.where((b1 == 0x2F) & (b2 == 0x3E), value_end + 2,
                        np.where((b1 == 0x20) & (b2 == 0x2F) & (b3 == 0x3E), value_end + 3, -1)))
     fits &= (tag_end >= 0) & (tag_end < stop[at])
-    for out, part in zip(spans, (key_start, key_end, value_start, value_end, tag_end)):
-        out[at[fits]] = part[fits]
-    return spans
+    return at[fits], tuple(part[fits] for part in (key_start, key_end, value_start, value_end, tag_end))
 
 
 def _check_text(doc: np.ndarray, tag_end: np.ndarray, stop: np.ndarray, read: np.ndarray) -> int:
@@ -305,7 +372,7 @@ class _Piece:
     value: str | None  # as written
 
 
-def _generic_piece(data: bytes, begin: int, end: int, first: bool, names: dict[str, int]) -> _Piece | None:
+def _generic_piece(data: Document, begin: int, end: int, first: bool, names: dict[str, int]) -> _Piece | None:
     """One piece read by regular expression: None for a comment or the declaration; `Unsure` for other non-tags."""
     try:
         text = data[begin:end].decode()
@@ -379,30 +446,29 @@ def _depths(opens: np.ndarray, closes: np.ndarray, name: np.ndarray) -> np.ndarr
     return depth
 
 
-def _with_attributes(data: bytes, doc: np.ndarray, depth: np.ndarray, meaning: np.ndarray, opens: np.ndarray,
+def _with_attributes(data: Document, doc: np.ndarray, depth: np.ndarray, meaning: np.ndarray, opens: np.ndarray,
                      closes: np.ndarray, position: np.ndarray, scan: _Scan, generic_at: np.ndarray,
-                     found: list[_Piece | None], control: int) -> Tags:
+                     found: list[_Piece | None], control: int, values: pa.Array) -> Tags:
     """The tags with their attributes: keys coded, values as text, both without a copy of each string."""
     extra = [(int(position[i]), piece) for i, piece in zip(generic_at, found)
              if piece is not None and piece.key is not None and piece.value is not None]
-    raw_keys = pc.dictionary_encode(scan.keys)
     names: dict[str, int] = {}
-    recode = [names.setdefault(_key_text(raw), len(names)) for raw in raw_keys.dictionary.to_pylist()]
-    code = np.array(recode, dtype=np.int32)[raw_keys.indices.to_numpy()] if recode else np.zeros(0, np.int32)
-    values = pl.from_arrow(scan.values)
-    assert isinstance(values, pl.Series)
+    recode = [names.setdefault(_key_text(raw), len(names)) for raw in scan.raw_keys]
+    code = np.array(recode, dtype=np.int32)[scan.key_index] if recode else np.zeros(0, np.int32)
+    binary = pl.from_arrow(values)
+    assert isinstance(binary, pl.Series)
     tag = position[scan.attribute_at]
     inspect = _to_inspect(data, doc, scan.value_start, scan.value_end, control != scan.marked)
     if extra:
         tag = np.concatenate([tag, [i for i, _ in extra]])
         code = np.concatenate([code, [names.setdefault(piece.key or "", len(names)) for _, piece in extra]])
-        values = values.append(pl.Series([(piece.value or "").encode() for _, piece in extra], dtype=pl.Binary))
+        binary = binary.append(pl.Series([(piece.value or "").encode() for _, piece in extra], dtype=pl.Binary))
         inspect = np.concatenate([inspect, np.arange(len(scan.attribute_at), len(scan.attribute_at) + len(extra))])
         order = np.argsort(tag, kind="stable")
-        tag, code, values = tag[order], code[order], values.gather(order)
+        tag, code, binary = tag[order], code[order], binary.gather(order)
         inspect = np.flatnonzero(np.isin(order, inspect))
     try:
-        text = values.cast(pl.String)
+        text = binary.cast(pl.String)
     except pl.exceptions.ComputeError:
         raise Unsure("bytes that are not UTF-8") from None
     if len(inspect):
@@ -410,24 +476,22 @@ def _with_attributes(data: bytes, doc: np.ndarray, depth: np.ndarray, meaning: n
     return Tags(depth, meaning, opens, closes, tag, code, list(names), text)
 
 
-def _views(doc: np.ndarray, data: bytes, begin: np.ndarray, end: np.ndarray) -> pa.Array:
-    """The bytes from `begin` to `end` as an Arrow binary-view array pointing into the document (no copy).
+def _views(doc: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The bytes from `begin` to `end` as Arrow binary views into the document (no copy), two 64-bit words each.
 
     A view is 16 bytes: the length, then up to 12 bytes inline, or else the first 4 bytes, the
     buffer (0: the document) and the offset.
     """
-    length = (end - begin).astype(np.int64)
-    head, tail = _words(doc, begin), _words(doc, begin + 8)
-    short = length <= 12
-    head = np.where(short, head & _MASKS[np.minimum(length, 8)], head)
-    tail = tail & _MASKS[np.clip(length - 8, 0, 4)]
-    views = np.empty((len(begin), 4), dtype=np.uint32)
-    views[:, 0] = length
-    views[:, 1] = head & np.uint64(0xFFFFFFFF)
-    views[:, 2] = np.where(short, head >> np.uint64(32), 0)
-    views[:, 3] = np.where(short, tail & np.uint64(0xFFFFFFFF), begin)
-    return pa.Array.from_buffers(pa.binary_view(), len(begin), [None, pa.py_buffer(views), pa.py_buffer(data)])
+    length = (end - begin).astype(np.uint64)
+    views = np.empty((len(begin), 2), dtype=np.uint64)  # little-endian: the length in the low half
+    views[:, 0] = length | ((_words(doc, begin) & _MASKS[np.minimum(length, 4)]) << np.uint64(32))
+    inline = _words(doc, begin + 4) & _MASKS[np.clip(length.astype(np.int64) - 4, 0, 8)]
+    views[:, 1] = np.where(length <= 12, inline, begin.astype(np.uint64) << np.uint64(32))
+    return views
 
+
+def _view_array(views: np.ndarray, data: Document) -> pa.Array:
+    return pa.Array.from_buffers(pa.binary_view(), len(views), [None, pa.py_buffer(views), pa.py_buffer(data)])
 
 
 def _key_text(raw: bytes) -> str:
@@ -437,7 +501,7 @@ def _key_text(raw: bytes) -> str:
         raise Unsure("bytes that are not UTF-8") from None
 
 
-def _to_inspect(data: bytes, doc: np.ndarray, begin: np.ndarray, end: np.ndarray, control: bool) -> np.ndarray:
+def _to_inspect(data: Document, doc: np.ndarray, begin: np.ndarray, end: np.ndarray, control: bool) -> np.ndarray:
     """The values (rows) holding a reference, a control character or white space to normalise, or U+FFFx.
 
     Found by the positions of '&' and of the byte EF, when there are any; control characters (tab and
