@@ -79,10 +79,7 @@ class PreparedEvents:
             return frame
         chosen = frame.collect()
         at = chosen.get_column("pos")
-        ids = self.source.get_column("case")[at]
-        if ids.dtype in (nw.Enum, nw.Categorical):  # an ingested log's ids are codes over its case table
-            ids = ids.cast(nw.String)
-        return chosen.with_columns(ids.alias("case"),
+        return chosen.with_columns(self.source.get_column("case")[at].alias("case"),
                                    self.source.get_column("row")[at].alias("row")).drop("pos").lazy()
 
 
