@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journeymap.core.errors import JourneyError
 from journeymap.core.moments import to_epoch_us
 from journeymap.journey.definition import journey_from_yaml, load_journey
 from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.log.readers import read_events
-from journeymap.measures.casetimes import NO_TIME, case_step_times, metrics_and_times
+from journeymap.measures.casetimes import NO_TIME, _in_lead_time, case_step_times, metrics_and_times
 from journeymap.measures.metrics import compute_metrics
 from journeymap.testing import EPOCH, build_events
 
@@ -226,3 +228,20 @@ class TestOnePass:
         events, journey = tiny
         for frame in (events.to_pandas(), duckdb.from_arrow(events.to_arrow())):
             same_times(metrics_and_times(frame, journey)[1], case_step_times(events, journey))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=1, max_size=6), min_size=1, max_size=8),
+       st.lists(st.booleans(), min_size=8, max_size=8))
+def test_lead_time_events_are_those_up_to_the_first_end(cases, completed):
+    """In lead time: the events of a completed case up to and including its first end event, whatever
+    ends come before or after (reference: the index of that event, case by case)."""
+    case_of = np.repeat(np.arange(len(cases)), [len(events) for events in cases])
+    first = np.r_[True, case_of[1:] != case_of[:-1]]
+    ends_so_far = np.concatenate([np.cumsum(events) for events in cases]).astype(np.int32)
+    done = np.array(completed[:len(cases)]) & np.array([any(events) for events in cases])
+    expected = []
+    for code, events in enumerate(cases):
+        until = events.index(True) if done[code] else -1
+        expected += [done[code] and at <= until for at in range(len(events))]
+    assert _in_lead_time(ends_so_far, first, done[case_of]).tolist() == expected

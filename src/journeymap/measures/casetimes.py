@@ -206,19 +206,21 @@ def _times_from(measured: MeasuredEvents, journey: Journey | None, steps: tuple[
     """The case times of events ordered and marked by `prepare_events` and `mark_cases` and their case
     table, whatever numbering of the steps they were coded in (`measured.step_codes`)."""
     prepared, as_of_us = measured.prepared, measured.as_of_us
-    cases = collect(measured.cases.select(*_CASE_FACTS)).to_pandas().sort_values("case_code")
+    cases = _case_arrays(collect(measured.cases.select(*_CASE_FACTS).sort("case_code")))
     has_start = "start" in prepared.events.collect_schema().names()
     clocks = [CLOCK, AS_OF_CLOCK, *([START_CLOCK] if has_start else [])] if measured.working else []
     table = _event_arrays(collect(prepared.events.select(
         "idx", "case_code", "step_code", "ts", "position", "is_first", "ends_so_far", *(["start"] if has_start else []),
         *clocks)))
     position = {step: code for code, step in enumerate(steps)}
-    renumber = np.zeros(max(measured.step_codes.values(), default=-1) + 1, dtype=np.int64)
+    # Step codes (and positions) are int32: every product with them (`event_case * k + event_step`) has an
+    # int64 operand, and ten million events save 40 MB an array.
+    renumber = np.zeros(max(measured.step_codes.values(), default=-1) + 1, dtype=np.int32)
     for step, code in measured.step_codes.items():
         renumber[code] = position[step]
-    event_step = renumber[table["step_code"].astype(np.int64)]
-    case_ids = cases["case"].to_numpy(object)
-    times = _assemble(journey, as_of_us, steps, measured.rules, cases, table, event_step, segment_values(case_ids))
+    event_step = renumber[table["step_code"]]
+    times = _assemble(journey, as_of_us, steps, measured.rules, cases, table, event_step,
+                      segment_values(cases["case"]))
     if has_start:
         times = replace(times, event_start_us=table["start"].astype(np.float64))
     if measured.working:
@@ -244,6 +246,20 @@ def _event_arrays(frame: nw.DataFrame[Any]) -> dict[str, np.ndarray]:
     floats = {"start", START_CLOCK}  # nullable: NaN where an event has no start
     return {name: table[name].to_numpy(np.float64, na_value=np.nan) if name in floats else table[name].to_numpy()
             for name in table.columns}
+
+
+def _case_arrays(frame: nw.DataFrame[Any]) -> dict[str, np.ndarray]:
+    """The case facts as numpy arrays, straight from the engine's columns (no pandas frame between: at a
+    million cases its text ids alone are a second copy); moments that may be missing are floats (NaN)."""
+    floats = {"completion_ts", "exit_ts", "lead_time_s"}
+    arrays = {name: frame[name].cast(nw.Float64).to_numpy() if name in floats else frame[name].to_numpy()
+              for name in frame.columns if name != "status"}
+    arrays["case"] = np.asarray(arrays["case"], dtype=object)
+    named = frame["status"].to_numpy()
+    arrays["status"] = np.full(len(named), -1, dtype=np.int8)
+    for code, status in enumerate(STATUSES):
+        arrays["status"][named == status] = code
+    return arrays
 
 
 def _in_memory(lazy: nw.LazyFrame[Any], segments: Sequence[str]) -> nw.LazyFrame[Any]:
@@ -280,49 +296,44 @@ def _arrivals(clock: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], rules: CaseRules,
-              cases: pd.DataFrame, table: dict[str, np.ndarray], event_step: np.ndarray,
+              cases: dict[str, np.ndarray], table: dict[str, np.ndarray], event_step: np.ndarray,
               segments: dict[str, np.ndarray]) -> CaseTimes:
     """The case table's statuses and end moments as arrays, and every event's arrival (`event_step`: each
     event's step numbered as `steps`)."""
     # No copy where the engine's column has the type already: at ten million events each is 80 MB.
-    event_case = table["case_code"].astype(np.int64, copy=False)
+    event_case = table["case_code"].astype(np.int64, copy=False)  # int64: products with it never overflow
     event_ts = table["ts"].astype(np.int64, copy=False)
     first = table["is_first"].astype(bool, copy=False)
-    n_cases, n_events = len(cases), len(event_ts)
+    n_cases, n_events = len(cases["case"]), len(event_ts)
     last = np.r_[first[1:], True] if n_events else first
     arrival_s = _arrivals(event_ts, first)
     prev_step = np.empty_like(event_step)
     prev_step[1:] = event_step[:-1]
     prev_step[first] = -1
-    position = table["position"].astype(np.int64, copy=False)
-    status = pd.Categorical(cases["status"], categories=STATUSES).codes.astype(np.int8)
-    completion_ts = cases["completion_ts"].to_numpy(np.float64, na_value=np.nan)
-    exit_ts = cases["exit_ts"].to_numpy(np.float64, na_value=np.nan)
-    last_us = cases["last_ts"].to_numpy(np.int64)
+    position = table["position"].astype(np.int32, copy=False)
+    status = cases["status"]
+    last_us = cases["last_ts"].astype(np.int64, copy=False)
     end_us = np.full(n_cases, NO_TIME, dtype=np.int64)
-    for code, moment in ((0, completion_ts), (1, exit_ts), (3, last_us)):  # codes in the order of STATUSES
+    for code, moment in ((0, cases["completion_ts"]), (1, cases["exit_ts"]), (3, last_us)):  # codes as STATUSES
         end_us[status == code] = moment[status == code]
-    # The events up to and including the completion event (the first counted end event) make the lead time.
-    completion = _first_event(event_case, table["ends_so_far"] > 0, n_cases)
-    completion[status != 0] = -1
     labels = tuple(journey.step(s).label if journey and s in journey.steps_by_id else s for s in steps)
     return CaseTimes(
         journey=journey, as_of_us=as_of_us, steps=steps, labels=labels, end_steps=rules.end_steps,
-        exit_steps=rules.exit_steps, case=cases["case"].to_numpy(object), start_us=cases["first_ts"].to_numpy(np.int64),
+        exit_steps=rules.exit_steps, case=cases["case"], start_us=cases["first_ts"].astype(np.int64, copy=False),
         last_us=last_us, end_us=end_us, status=status, last_step=event_step[last], event_case=event_case,
         event_step=event_step, event_ts=event_ts, arrival_s=arrival_s, prev_step=prev_step, position=position,
-        in_lead_time=np.arange(n_events) <= completion[event_case], segments=segments,
-        case_lead_time_s=cases["lead_time_s"].to_numpy(np.float64, na_value=np.nan))
+        in_lead_time=_in_lead_time(table["ends_so_far"], first, status[event_case] == 0), segments=segments,
+        case_lead_time_s=cases["lead_time_s"])
 
 
-def _first_event(event_case: np.ndarray, chosen: np.ndarray, n_cases: int) -> np.ndarray:
-    """Per case, the index of its first chosen event (-1 when it has none)."""
-    at = np.flatnonzero(chosen)
-    cases = event_case[at]
-    leading = np.r_[True, cases[1:] != cases[:-1]] if len(at) else np.zeros(0, bool)
-    found = np.full(n_cases, -1, dtype=np.int64)
-    found[cases[leading]] = at[leading]
-    return found
+def _in_lead_time(ends_so_far: np.ndarray, first: np.ndarray, completed: np.ndarray) -> np.ndarray:
+    """The events of completed cases up to and including completion, the first counted end event
+    (`ends_so_far` counts a case's end events up to each one): those before any end, and the one at
+    which the count leaves zero. Boolean arrays only (an index per event would be 80 MB at ten million)."""
+    before_any = ends_so_far == 0
+    reaching = ~before_any
+    reaching[1:] &= before_any[:-1] | first[1:]
+    return (before_any | reaching) & completed
 
 
 def _check_segments(lazy: nw.LazyFrame[Any], segments: Sequence[str]) -> None:
