@@ -37,6 +37,7 @@ from journeymap.journey.model import Journey
 from journeymap.log.columns import CASE_CODE
 from journeymap.measures.cases import STATUSES, case_table, mark_cases
 from journeymap.measures.metrics import (
+    CASE_FACTS,
     CaseRules,
     JourneyMetrics,
     MeasuredEvents,
@@ -48,8 +49,6 @@ from journeymap.measures.metrics import (
 __all__ = ["CaseTimes", "case_step_times", "metrics_and_times", "NO_TIME"]
 
 NO_TIME = np.iinfo(np.int64).max  # an end moment that has not happened (in-flight cases)
-# The case table's columns the times read (it has more: fingerprints, step codes, durations).
-_CASE_FACTS = ["case_code", "case", "first_ts", "last_ts", "completion_ts", "exit_ts", "status", "lead_time_s"]
 
 
 @dataclass(frozen=True)
@@ -206,7 +205,7 @@ def _times_from(measured: MeasuredEvents, journey: Journey | None, steps: tuple[
     """The case times of events ordered and marked by `prepare_events` and `mark_cases` and their case
     table, whatever numbering of the steps they were coded in (`measured.step_codes`)."""
     prepared, as_of_us = measured.prepared, measured.as_of_us
-    cases = _case_arrays(collect(measured.cases.select(*_CASE_FACTS).sort("case_code")))
+    cases = _case_arrays(collect(measured.cases.select(*CASE_FACTS).sort("case_code")))
     has_start = "start" in prepared.events.collect_schema().names()
     clocks = [CLOCK, AS_OF_CLOCK, *([START_CLOCK] if has_start else [])] if measured.working else []
     table = _event_arrays(collect(prepared.events.select(

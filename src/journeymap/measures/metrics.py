@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 
 from journeymap.core.moments import as_of_epoch_us
@@ -19,7 +20,7 @@ from journeymap.engine.prepare import (
     in_order,
     materialise,
     prepare_events,
-    sorted_column,
+    sorted_values,
     spark_caches,
     to_pandas,
 )
@@ -115,6 +116,20 @@ class MeasuredEvents:
     working: bool
 
 
+# The case table's columns the per-case times read (it has more: fingerprints, step codes, durations).
+CASE_FACTS = ("case_code", "case", "first_ts", "last_ts", "completion_ts", "exit_ts", "status", "lead_time_s")
+# The prepared events' columns they do not read (the working clocks and start times they do).
+_NOT_FOR_CASE_TIMES = ("pos", "is_last", "case_completed")
+
+
+def _for_case_times(prepared: PreparedEvents) -> PreparedEvents:
+    """The events kept for the per-case times, without the columns they do not read: at ten million
+    events the figures' other columns would hold a hundred megabytes through the times' own arrays."""
+    names = prepared.events.collect_schema().names()
+    kept = materialise(prepared.events.select(*(c for c in names if c not in _NOT_FOR_CASE_TIMES)))
+    return PreparedEvents(kept, prepared.source, prepared.eager)  # no plan over the wider frame keeps it alive
+
+
 def compute_metrics_keeping_events(events: Any, journey: Journey | None = None, *, as_of: Any = None,
                                    stale_after_s: float | None = None, team: str | None = None,
                                    time: str = "calendar") -> tuple[JourneyMetrics, MeasuredEvents | None]:
@@ -172,8 +187,8 @@ def _compute_metrics(events: Any, journey: Journey | None, as_of: Any, stale_aft
         lead_time=_summary(completed), completion=rules.completion, okr_cases=okr_cases, handoffs=handoffs,
         time=time,
     )
-    kept = MeasuredEvents(prepared, cases, step_of, step_codes, rules, int(as_of_us or 0), working
-                          ) if prepared.eager else None
+    kept = MeasuredEvents(_for_case_times(prepared), materialise(cases.select(*CASE_FACTS)), step_of, step_codes,
+                          rules, int(as_of_us or 0), working) if prepared.eager else None
     return metrics, kept
 
 
@@ -327,23 +342,10 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     # the completion flag rides in the lowest bit, as sorting one column beats sorting two.
     key = (nw.col("case_code").cast(nw.Int64) * n_codes + nw.col("step_code")) * 2 + nw.col("case_completed").cast(
         nw.Int64)
-    keys: Any  # eager or lazy, as the engine is
     if prepared.eager:
-        keys = sorted_column(prepared.frame().select(key=key), "key")
-    else:  # lazy engines order ties of equal keys by event, so that every window sees the same order
-        keys = prepared.frame().select("idx", "case_code", key=key)
-    step = in_order(prepared.eager, order_by=["key", "idx"])
-    visit, previous = nw.col("key") // 2, step(nw.col("key").shift(1)) // 2
-    keys = keys.with_columns(step_code=(visit % n_codes).cast(nw.Int32), new=(visit != previous) | previous.is_null(),
-                             completed=(nw.col("key") % 2).cast(nw.Int32))
-    keys = keys.drop("key") if prepared.eager else keys  # lazy engines still order by it
-    visits = (keys.with_columns(second=~nw.col("new") & step(nw.col("new").shift(1)))  # the 2nd visit of a run
-              .with_columns(new=nw.col("new").cast(nw.Int32), second=nw.col("second").cast(nw.Int32))
-              .with_columns(new_completed=nw.col("new") * nw.col("completed"))
-              .group_by("step_code").agg(nw.col("new").sum().alias("reached"), nw.len().alias("events"),
-                                         nw.col("second").sum().alias("rework_cases"),
-                                         nw.col("new_completed").sum().alias("completed_reached"))
-              .with_columns(nw.col("reached", "rework_cases", "completed_reached").cast(nw.Int64)))
+        visits = _visits_in_memory(sorted_values(prepared.frame().select(key=key), "key"), n_codes)
+    else:
+        visits = to_pandas(_visits_lazy(prepared.events.select("idx", "case_code", key=key), n_codes))
     # Arrival times and the lead time spent arriving, in one pass.
     arrivals = grouped_table(
         transitions.with_columns(lead_s=nw.when(nw.col("in_lead")).then(nw.col("duration_s")).otherwise(0.0)),
@@ -354,7 +356,7 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
         is_in_flight=(nw.col("status") == "in_flight").cast(nw.Int64),
     ).group_by("last_code").agg(nw.col("is_dropped").sum().alias("dropped"),
                                 nw.col("is_in_flight").sum().alias("in_flight")).rename({"last_code": "step_code"})
-    table = to_pandas(visits).merge(arrivals, on="step_code", how="left")
+    table = visits.merge(arrivals, on="step_code", how="left")
     table = table.merge(to_pandas(waiting), on="step_code", how="left")
     table.insert(0, "step", table.pop("step_code").map(names))
     table[["dropped", "in_flight"]] = table[["dropped", "in_flight"]].fillna(0).astype("int64")
@@ -363,6 +365,44 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     table["delay_share"] = table["delay_s"] / total_lead_s if total_lead_s > 0 else 0.0
     table["drop_off_rate"] = table["dropped"] / table["reached"]
     return _with_design(table, journey)
+
+
+_VISIT_COUNTS = ["reached", "events", "rework_cases", "completed_reached"]
+
+
+def _visits_in_memory(keys: np.ndarray, n_codes: int) -> pd.DataFrame:
+    """Per step with events: cases that reached it, its events, cases that came back to it (a second
+    visit) and completed cases that reached it, from the sorted (case, step, completed) keys.
+
+    Eager engines count in numpy: a handful of boolean arrays, where a frame of the same columns
+    held seven columns of ten million values at once (300 MB). `_visits_lazy` is the same count in the
+    engine, for engines whose data stays where it lives; the engine tests hold the two equal."""
+    visit = keys >> 1
+    completed = (keys & 1).astype(bool)
+    new = np.ones(len(visit), dtype=bool)  # the first event of a (case, step): the case reached the step
+    np.not_equal(visit[1:], visit[:-1], out=new[1:])
+    second = np.zeros_like(new)  # the second event of a (case, step): the case came back to the step
+    second[1:] = ~new[1:] & new[:-1]
+    step = np.remainder(visit, n_codes, out=visit)
+    counts = [np.bincount(step[chosen], minlength=n_codes) for chosen in (new, slice(None), second, new & completed)]
+    table = pd.DataFrame(dict(zip(_VISIT_COUNTS, counts)), dtype="int64").rename_axis("step_code").reset_index()
+    return table[table["events"] > 0].reset_index(drop=True)
+
+
+def _visits_lazy(keys: nw.LazyFrame[Any], n_codes: int) -> nw.LazyFrame[Any]:
+    """`_visits_in_memory` in a lazy engine, whose windows order ties of equal keys by event so that
+    every window sees the same order."""
+    step = in_order(False, order_by=["key", "idx"])
+    visit, previous = nw.col("key") // 2, step(nw.col("key").shift(1)) // 2
+    keys = keys.with_columns(step_code=(visit % n_codes).cast(nw.Int32), new=(visit != previous) | previous.is_null(),
+                             completed=(nw.col("key") % 2).cast(nw.Int32))
+    return (keys.with_columns(second=~nw.col("new") & step(nw.col("new").shift(1)))  # the 2nd visit of a run
+            .with_columns(new=nw.col("new").cast(nw.Int32), second=nw.col("second").cast(nw.Int32))
+            .with_columns(new_completed=nw.col("new") * nw.col("completed"))
+            .group_by("step_code").agg(nw.col("new").sum().alias("reached"), nw.len().alias("events"),
+                                       nw.col("second").sum().alias("rework_cases"),
+                                       nw.col("new_completed").sum().alias("completed_reached"))
+            .with_columns(nw.col(*_VISIT_COUNTS).cast(nw.Int64)))
 
 
 def _with_design(table: pd.DataFrame, journey: Journey | None) -> pd.DataFrame:
