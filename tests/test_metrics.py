@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import narwhals as nw
+import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from frames import comparable
 from journeymap.journey.definition import journey_from_yaml
 from journeymap.journey.model import Journey
-from journeymap.measures.metrics import JourneyMetrics, compute_metrics
+from journeymap.measures.metrics import JourneyMetrics, _visits_in_memory, _visits_lazy, compute_metrics
 from journeymap.testing import EPOCH, build_events
 
 HOUR = 3600.0
@@ -333,3 +337,28 @@ def test_variants_of_long_cases_with_many_activities() -> None:
                                                                        zip(swapped, path)]}), None)
     assert metrics.n_variants == 2
     assert metrics.variants["count"].tolist() == [2, 1]
+
+
+# The step table's visit counts: eager engines count in numpy, lazy ones in the engine's windows.
+
+
+def test_visits_are_counted_by_hand() -> None:
+    # Case 0: steps 1, 1, 2 (completed); case 1: step 1, then 0 (not completed). Three step codes.
+    events = [(0, 1, 1), (0, 1, 1), (0, 2, 1), (1, 1, 0), (1, 0, 0)]
+    keys = np.sort(np.array([(case * 3 + step) * 2 + done for case, step, done in events]), kind="stable")
+    table = _visits_in_memory(keys, 3).set_index("step_code")
+    assert table.loc[1].tolist() == [2, 3, 1, 1]  # reached by both, 3 events, case 0 came back, 1 completed
+    assert table.loc[0].tolist() == [1, 1, 0, 0]
+    assert table.loc[2].tolist() == [1, 1, 0, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3), st.booleans()), min_size=1, max_size=60))
+def test_visits_in_memory_equal_the_lazy_count(events: list[tuple[int, int, bool]]) -> None:
+    # A case is completed or not for all its events, as the key is built from the case's flag.
+    done = {case: flag for case, _, flag in events}
+    keys = [(case * 4 + step) * 2 + int(done[case]) for case, step, _ in events]
+    eager = _visits_in_memory(np.sort(np.array(keys, dtype=np.int64), kind="stable"), 4)
+    frame = nw.from_native(pl.DataFrame({"idx": range(len(keys)), "case_code": [k // 8 for k in keys], "key": keys}))
+    lazy = _visits_lazy(frame.lazy(), 4).collect().to_pandas().sort_values("step_code").reset_index(drop=True)
+    assert eager.astype("int64").equals(lazy[eager.columns].astype("int64"))
