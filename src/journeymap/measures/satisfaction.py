@@ -115,7 +115,8 @@ def case_scores(events: Any, times: CaseTimes, column: str, scale: SatisfactionS
     # each group is then taken from its few rows.
     key = CASE_CODE if CASE_CODE in lazy.collect_schema().names() else "case"
     found = collect(
-        lazy.select(*dict.fromkeys([key, "case"]), score=score)
+        lazy.filter(~nw.col(column).is_null())  # surveys answer few events: the others are left first
+        .select(*dict.fromkeys([key, "case"]), score=score)
         .filter(~nw.col("score").is_null())
         .group_by(key)
         .agg(nw.col("score").mean().alias("mean"), nw.col("score").n_unique().alias("answers"),
@@ -123,7 +124,7 @@ def case_scores(events: Any, times: CaseTimes, column: str, scale: SatisfactionS
     ).to_polars().select(pl.col("case").cast(pl.String), "mean", "answers")
     # Matched to the cases by a join on their ids in Polars: a pandas index of a million ids (and an
     # ingested log's ids as a pandas Categorical) cost ten times more.
-    matched = pl.DataFrame({"case": times.case.astype(str)}, schema={"case": pl.String}).join(
+    matched = pl.DataFrame({"case": pl.Series(times.case, dtype=pl.String)}).join(
         found, on="case", how="left", maintain_order="left")
     scores = matched.get_column("mean").fill_null(float("nan")).to_numpy().astype(np.float64, copy=False)
     answers = matched.get_column("answers").fill_null(0).to_numpy().astype(np.int64, copy=False)
