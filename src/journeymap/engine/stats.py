@@ -25,6 +25,8 @@ __all__ = [
     "MIN_CASES",
     "RESAMPLES",
     "distinct_keys",
+    "seconds_sum",
+    "ExactSeconds",
 ]
 
 # The statistics targets and OKRs may name (the schema's enum), as quantiles.
@@ -59,7 +61,60 @@ class Quantile(NamedTuple):
                 ).alias(self.name)
 
 
-Aggregation = nw.Expr | Quantile
+def _micro(column: str) -> nw.Expr:
+    # Missing values add nothing (filled first: pandas cannot hold a missing Int64 in numpy).
+    return (nw.col(column).fill_null(0.0) * 1_000_000).round(0).cast(nw.Int64)
+
+
+def _exact_sum(integers: nw.Expr) -> nw.Expr:
+    # A float once summed (DuckDB sums Int64 into a 128-bit integer, which reaches pandas as Decimal):
+    # exact, as neither sum comes near 2**53 (285 million years of seconds; 9 billion rows of micros).
+    return integers.sum().cast(nw.Float64)
+
+
+def seconds_sum(column: str) -> nw.Expr:
+    """The sum of a column of seconds, added as whole microseconds (the unit of every timestamp).
+
+    A float sum's last digits follow the order in which the threads happened to add, so a figure
+    changed from run to run (a million cases' lead times pass 2**53 microseconds, where a double
+    stops holding whole numbers exactly). Integers add exactly in any order: the whole seconds and
+    the microseconds left over are summed as two Int64 columns, exact and the same on every run and
+    engine, and neither can overflow (that would take 292 billion years of seconds). For a whole
+    frame; in `grouped_table` the same sum is an `ExactSeconds`.
+    """
+    micro = _micro(column)
+    return _exact_sum(micro // 1_000_000) + _exact_sum(micro % 1_000_000) / 1_000_000
+
+
+class ExactSeconds(NamedTuple):
+    """A group's sum (or mean) of a seconds column, added as `seconds_sum` adds it, for `grouped_table`.
+
+    The two integer parts are columns of their own before grouping, so every engine sums them as a
+    plain aggregation (pandas would run an expression over a group's rows in Python).
+    """
+
+    column: str
+    name: str
+    mean: bool = False
+
+    def parts(self) -> list[nw.Expr]:
+        micro = _micro(self.column)
+        return [(micro // 1_000_000).alias(f"{self.name}__whole"), (micro % 1_000_000).alias(f"{self.name}__micro")]
+
+    def sums(self) -> list[nw.Expr]:
+        count = [nw.col(self.column).count().alias(f"{self.name}__count")] if self.mean else []
+        return [nw.col(f"{self.name}__whole").sum(), nw.col(f"{self.name}__micro").sum(), *count]
+
+    def combine(self, table: pd.DataFrame) -> pd.Series:
+        # Floats once summed, as in `_exact_sum` (cast here: pandas cannot cast inside a group's sum).
+        whole, micro = (table.pop(f"{self.name}__{part}").astype("float64") for part in ("whole", "micro"))
+        if not self.mean:
+            return whole + micro / 1_000_000
+        # Divided in microseconds: 0.6 s over 3 is 0.2 s, where 0.6 / 3 is 0.19999999999999998.
+        return (whole * 1_000_000 + micro) / table.pop(f"{self.name}__count") / 1_000_000
+
+
+Aggregation = nw.Expr | Quantile | ExactSeconds
 
 
 def duration_stats(column: str, prefix: str = "") -> list[Aggregation]:
@@ -68,19 +123,33 @@ def duration_stats(column: str, prefix: str = "") -> list[Aggregation]:
     return [
         col.min().alias(f"{prefix}min_s"),
         Quantile(column, STATISTICS["median"], f"{prefix}median_s"),
-        col.mean().alias(f"{prefix}mean_s"),
+        ExactSeconds(column, f"{prefix}mean_s", mean=True),
         *(Quantile(column, q, f"{prefix}{name}_s") for name, q in QUANTILES.items()),
         col.max().alias(f"{prefix}max_s"),
     ]
 
 
 def grouped_table(frame: nw.LazyFrame[Any], key: str, aggregations: Sequence[Aggregation]) -> pd.DataFrame:
-    """`frame` grouped by `key` and aggregated, collected (a journey-sized table), columns in the given order.
+    """`frame` grouped by `key` and aggregated, collected (a journey-sized table), columns in the given order."""
+    exact = [a for a in aggregations if isinstance(a, ExactSeconds)]
+    if exact:
+        frame = frame.with_columns(*(part for a in exact for part in a.parts()))
+    flat = [part for a in aggregations for part in (a.sums() if isinstance(a, ExactSeconds) else [a])]
+    table = _grouped(frame, key, flat)
+    columns, order = iter(table.columns[1:]), [key]
+    for a in aggregations:
+        order.append(a.name if isinstance(a, ExactSeconds) else next(columns))
+        for _ in a.sums() if isinstance(a, ExactSeconds) else ():
+            next(columns)
+    for a in exact:
+        table[a.name] = a.combine(table)
+    return table[order]
 
-    On Spark the quantiles are an aggregation of their own (`journeymap.engine.spark.quantile_frame`):
+
+def _grouped(frame: nw.LazyFrame[Any], key: str, aggregations: Sequence[nw.Expr | Quantile]) -> pd.DataFrame:
+    """On Spark the quantiles are an aggregation of their own (`journeymap.engine.spark.quantile_frame`):
     in Spark's plan they would otherwise cost a buffer each, kept per group and case beside a distinct
-    count. Both read the same cached frame and are joined there, so one table comes back.
-    """
+    count. Both read the same cached frame and are joined there, so one table comes back."""
     if not is_spark(frame.to_native()) or not any(isinstance(a, Quantile) for a in aggregations):
         return to_pandas(frame.group_by(key).agg(*(a.expr() if isinstance(a, Quantile) else a for a in aggregations)))
     plain = [a for a in aggregations if not isinstance(a, Quantile)]

@@ -34,7 +34,7 @@ import pandas as pd
 from journeymap.core.errors import JourneyError
 from journeymap.core.jsonable import plain
 from journeymap.engine.prepare import collect, lookup, lookup_expr, to_pandas
-from journeymap.engine.stats import Quantile, grouped_table, quantile_of
+from journeymap.engine.stats import ExactSeconds, Quantile, grouped_table, quantile_of
 from journeymap.journey.model import Journey
 
 __all__ = ["Handoffs", "HandoffOwners", "handoff_owners", "handoff_table", "handoffs_json", "team_column",
@@ -153,9 +153,9 @@ def handoff_table(transitions: nw.LazyFrame[Any], owners: HandoffOwners, names: 
         lead_s=nw.when(nw.col("in_lead")).then(nw.col("duration_s")).otherwise(0.0))
     if eager:  # still in event order: a row number orders the handoffs of a case
         handoffs = handoffs.collect().with_row_index("idx").lazy()
-    by_steps = to_pandas(handoffs.with_columns(
-        key=(nw.col("pair") * n_steps + nw.col("step_code")) * n_steps + nw.col("next_step_code"))
-        .group_by("key").agg(nw.len().alias("handoffs"), nw.col("lead_s").sum()))
+    by_steps = grouped_table(handoffs.with_columns(
+        key=(nw.col("pair") * n_steps + nw.col("step_code")) * n_steps + nw.col("next_step_code")),
+        "key", [nw.len().alias("handoffs"), ExactSeconds("lead_s", "lead_s")])
     by_steps["pair"], rest = by_steps["key"] // (n_steps * n_steps), by_steps["key"] % (n_steps * n_steps)
     by_steps["from"], by_steps["to"] = (rest // n_steps).map(names), (rest % n_steps).map(names)
     pairs = _pair_table(handoffs, by_steps, owners.names, n_owners, total_lead_s)
@@ -182,7 +182,7 @@ def _pair_table(handoffs: nw.LazyFrame[Any], by_steps: pd.DataFrame, teams: tupl
     table = grouped_table(handoffs, "pair", [
         nw.len().alias("count"), nw.col("case_code").n_unique().alias("cases"),
         Quantile("duration_s", quantile_of("median"), "median_s"), Quantile("duration_s", quantile_of("p85"), "p85_s"),
-        nw.col("lead_s").sum()])
+        ExactSeconds("lead_s", "lead_s")])
     into = by_steps.groupby(["pair", "to"], as_index=False)[["lead_s", "handoffs"]].sum()
     landing = into.sort_values(["pair", "lead_s", "handoffs", "to"], ascending=[True, False, False, True])
     landing = landing.drop_duplicates("pair").set_index("pair")

@@ -24,7 +24,15 @@ from journeymap.engine.prepare import (
     spark_caches,
     to_pandas,
 )
-from journeymap.engine.stats import Aggregation, Quantile, duration_stats, grouped_table, quantile_of
+from journeymap.engine.stats import (
+    Aggregation,
+    ExactSeconds,
+    Quantile,
+    duration_stats,
+    grouped_table,
+    quantile_of,
+    seconds_sum,
+)
 from journeymap.engine.workingtime import (
     CLOCK,
     START_CLOCK,
@@ -349,7 +357,7 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     # Arrival times and the lead time spent arriving, in one pass.
     arrivals = grouped_table(
         transitions.with_columns(lead_s=nw.when(nw.col("in_lead")).then(nw.col("duration_s")).otherwise(0.0)),
-        "next_step_code", [*duration_stats("duration_s", "arrival_"), nw.col("lead_s").sum().alias("delay_s")],
+        "next_step_code", [*duration_stats("duration_s", "arrival_"), ExactSeconds("lead_s", "delay_s")],
     ).rename(columns={"next_step_code": "step_code"})
     waiting = cases.with_columns(
         is_dropped=(nw.col("status") == "dropped").cast(nw.Int64),
@@ -360,7 +368,7 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     table = table.merge(to_pandas(waiting), on="step_code", how="left")
     table.insert(0, "step", table.pop("step_code").map(names))
     table[["dropped", "in_flight"]] = table[["dropped", "in_flight"]].fillna(0).astype("int64")
-    total_lead_s = _scalar(completed.select(nw.col("lead_time_s").sum())) or 0.0
+    total_lead_s = _scalar(completed.select(seconds_sum("lead_time_s"))) or 0.0
     table["delay_s"] = table["delay_s"].fillna(0.0)
     table["delay_share"] = table["delay_s"] / total_lead_s if total_lead_s > 0 else 0.0
     table["drop_off_rate"] = table["dropped"] / table["reached"]
