@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
-import narwhals as nw
 import streamlit as st
 
 from journeymap.core.errors import JourneyError
-from journeymap.engine.filters import CaseFilter, filter_events, segment_values
+from journeymap.engine.filters import CaseFilter, filter_events, segment_values, start_bounds
 from journeymap.journey.definition import journey_to_yaml, load_journey
 from journeymap.journey.model import Journey
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
@@ -201,12 +200,8 @@ def date_bounds(source: Source) -> tuple[dt.date, dt.date] | None:
 
 @st.cache_resource(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def _date_bounds(key: str, _source: Source) -> tuple[dt.date, dt.date] | None:
-    frame = nw.from_native(_source.log.frame)
-    if frame.shape[0] == 0:
-        return None
-    firsts = frame.group_by(_case_key(frame.columns)).agg(nw.col("ts").min())
-    low, high = firsts["ts"].min(), firsts["ts"].max()
-    return _day(low), _day(high)
+    bounds = start_bounds(_source.log.frame)  # an ingested log's from its case order, without grouping
+    return None if bounds is None else (_day(bounds[0]), _day(bounds[1]))
 
 
 def log_counts(source: Source) -> tuple[int, int]:
