@@ -1,4 +1,4 @@
-"""The date-range filter's bounds (no browser)."""
+"""The date-range filter's bounds and the filtered events the pages share (no browser)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from journeymap.engine.filters import start_bounds
+from journeymap.engine import filters
+from journeymap.engine.filters import CaseFilter, filter_events, start_bounds
 from journeymap.journey.definition import load_journey
 from journeymap.journey.samples import sample_events_path, sample_journey_path
 from journeymap.log.columns import CASE_CODE
@@ -77,3 +78,38 @@ class TestStartBounds:
         days = tuple(dt.datetime.fromtimestamp(us / 1e6, dt.UTC).date() for us in (low, high))
         assert data.date_bounds(source_of(ingested, "bounds:ingested")) == days
         assert data.date_bounds(source_of(sample, "bounds:file")) == days
+
+
+class TestFilteredEvents:
+    def test_filtered_once_per_filter_and_only_the_last_kept(self, ingested: EventLog,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+        """The same filter asked twice is filtered once; another filter replaces it, so the first is filtered
+        again when it comes back; no filter is the log itself."""
+        calls: list[CaseFilter] = []
+
+        def counted(events: Any, case_filter: CaseFilter) -> Any:
+            calls.append(case_filter)
+            return filter_events(events, case_filter)
+
+        monkeypatch.setattr(data, "filter_events", counted)
+        source = source_of(ingested, "bounds:events")
+        berlin = CaseFilter(segments={"location": ("Berlin",)})
+        spring = CaseFilter(start=dt.date(2026, 3, 1), end=dt.date(2026, 5, 31))
+        first = data.events(source, berlin)
+        assert data.events(source, CaseFilter(segments={"location": ("Berlin",)})) is first
+        assert len(calls) == 1
+        assert data.events(source, spring).height == filter_events(ingested.frame, spring).height
+        assert data.events(source, berlin).equals(first)
+        assert len(calls) == 3
+        assert data.events(source, CaseFilter()) is ingested.frame and len(calls) == 3
+
+    def test_segment_filter_on_codes_equals_the_general_filter(self, sample: EventLog, ingested: EventLog) -> None:
+        """The case-order filter (codes of matching events, one or many values) keeps the same events as the
+        grouping filter on the source file."""
+        values = filters.segment_values(sample.frame, "location")
+        for chosen in (values[:1], values[:2], tuple(values) * 3):
+            case_filter = CaseFilter(segments={"location": tuple(chosen)})
+            fast = filter_events(ingested.frame, case_filter)
+            general = filter_events(sample.frame, case_filter)
+            assert 0 < fast.height == general.height
+            assert sorted(fast["case"].unique()) == sorted(general["case"].unique())

@@ -32,7 +32,7 @@ from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 from journeymap.measures.story import JourneyStory, journey_story
 from journeymap.ui.state import Selection
 
-__all__ = ["Source", "View", "sources", "get_source", "add_source", "upload_key", "view", "date_bounds",
+__all__ = ["Source", "View", "sources", "get_source", "add_source", "upload_key", "view", "events", "date_bounds",
            "segment_options", "log_counts", "sample_journey", "content_key", "SOURCES_KEY"]
 
 SOURCES_KEY = "jm_sources"
@@ -189,8 +189,21 @@ def view(source: Source, selection: Selection) -> View:
 def _view(key: str, filter_key: tuple[Any, ...], _source: Source, time: str = "calendar") -> View:
     start, end, segment, values = filter_key
     case_filter = CaseFilter(start, end, {segment: tuple(values)} if segment and values else {})
-    events = filter_events(_source.log.frame, case_filter)
-    return View(_source, case_filter, compute_metrics(events, _source.journey, time=time))
+    return View(_source, case_filter, compute_metrics(events(_source, case_filter), _source.journey, time=time))
+
+
+def events(source: Source, case_filter: CaseFilter) -> Any:
+    """The source's events of the cases that pass the filter (native frame): filtered once per source and
+    filter, and only the last filtered frame kept (ten million events are a gigabyte)."""
+    if case_filter.is_empty():
+        return source.log.frame
+    segments = tuple(sorted((column, tuple(values)) for column, values in case_filter.segments.items() if values))
+    return _events(source.key, (case_filter.start, case_filter.end, segments), source, case_filter)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _events(key: str, filter_key: tuple[Any, ...], _source: Source, _case_filter: CaseFilter) -> Any:
+    return filter_events(_source.log.frame, _case_filter)
 
 
 def date_bounds(source: Source) -> tuple[dt.date, dt.date] | None:
