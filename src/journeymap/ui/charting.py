@@ -52,11 +52,13 @@ def streamlit_spec(chart: Any) -> dict[str, Any]:
 def _unchecked_dict(chart: Any) -> dict[str, Any]:
     """`chart.to_dict()` (the same keys in the same order) without the schema check, and without Altair's
     walk through named datasets that are JSON-ready rows already (they are copied in as they are)."""
+    if not isinstance(chart, alt.TopLevelMixin):  # a spec made already (the replay's), behind a `to_dict`
+        return dict(chart.to_dict())
     datasets = getattr(chart, "datasets", alt.Undefined)
     if not isinstance(datasets, dict) or not all(
             isinstance(rows, list) and all(isinstance(row, dict) for row in rows) for rows in datasets.values()):
         return dict(chart.to_dict(validate=False))
-    shell = chart.copy(deep=False)
+    shell: Any = chart.copy(deep=False)  # type: ignore[attr-defined]  # every top-level chart is a SchemaBase
     shell.datasets = {name: [] for name in datasets}  # keeps the key where Altair puts it
     spec = shell.to_dict(validate=False)
     for name, rows in datasets.items():
