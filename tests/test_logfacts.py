@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from journeymap.engine import logarrays
 from journeymap.engine.logarrays import ordered_log
+from journeymap.log.columns import CASE_CODE
 from journeymap.measures import logfacts
 from journeymap.measures.logfacts import log_facts
 from journeymap.testing import build_events
@@ -238,3 +239,20 @@ class TestTimers:
         expected = plain_timers(frame)
         for name, events in engines(frame).items():
             assert log_facts(events).timers == expected, name
+
+
+class TestIngestedColumns:
+    @SETTINGS
+    @given(event_logs())
+    def test_case_codes_and_enum_activities_give_the_arrays_of_the_text(self, frame: pl.DataFrame) -> None:
+        """A log with an ingested log's columns (an integer code per case, activities an Enum in another order
+        than they appear) gives the very arrays of the same log as text: runs, codes, names and their order."""
+        categories = sorted(set(frame["activity"].to_list()), reverse=True)
+        coded = frame.with_columns(pl.col("case").rank("dense").cast(pl.Int32).alias(CASE_CODE),
+                                   pl.col("activity").cast(pl.Enum(categories)))
+        assert (logarrays._as_it_is(coded) is None) == (logarrays._as_it_is(frame) is None)
+        got, expected = ordered_log(coded), ordered_log(frame)
+        assert got.names == expected.names
+        for field in ("first", "starts", "step", "ts"):
+            assert np.array_equal(getattr(got, field), getattr(expected, field)), field
+        assert got.step.dtype == expected.step.dtype

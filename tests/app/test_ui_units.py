@@ -8,6 +8,12 @@ import json
 import altair as alt
 import pandas as pd
 
+from journeymap.charts.map import map_chart
+from journeymap.journey.definition import load_journey
+from journeymap.journey.samples import sample_events_path, sample_journey_path
+from journeymap.log.readers import read_events
+from journeymap.measures.metrics import compute_metrics
+from journeymap.ui import charting
 from journeymap.ui.charting import streamlit_spec
 from journeymap.ui.map_screen import map_height
 from journeymap.ui.state import Selection, parse_query, to_query
@@ -91,6 +97,18 @@ class TestStreamlitSpec:
         assert rows[0]["lines"] == "Equipment\nshipped" and spec["config"]["text"]["lineBreak"] == "\n"
         assert spec["layer"][1]["encoding"]["x"] == {"value": {"expr": "width - 10"}}
         json.dumps(spec)
+
+    def test_unchecked_spec_is_the_checked_one(self) -> None:
+        """The map's spec, made without the schema check and its walk through the named datasets, is the checked
+        `to_dict()` to the byte (the same keys in the same order), and the checked spec passes the schema."""
+        journey = load_journey(sample_journey_path("onboarding"))
+        metrics = compute_metrics(read_events(sample_events_path("onboarding")).frame, journey)
+        chart = map_chart(metrics, width=820, height=420)
+        checked = chart.to_dict()  # validates; raises on a spec the schema refuses
+        assert json.dumps(charting._unchecked_dict(chart)) == json.dumps(checked)
+        assert checked["datasets"] and json.dumps(streamlit_spec(chart)) == json.dumps(checked)
+        plain = alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")  # data Altair moves itself
+        assert json.dumps(charting._unchecked_dict(plain)) == json.dumps(plain.to_dict())
 
 
 class TestMapFirstScreen:

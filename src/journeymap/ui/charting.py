@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import altair as alt
 import streamlit as st
 
 from journeymap.ui import data, downloads
@@ -21,8 +22,11 @@ def streamlit_spec(chart: Any) -> dict[str, Any]:
     with brackets, so such labels become newline-joined text drawn with `lineBreak`; and it sets
     the width to the page column's, so a mark placed at a fixed pixel near the right edge of the
     designed width is placed the same distance from the right edge of the drawn width.
+
+    The spec is not checked against the Vega-Lite schema again (as for exports): its parts were
+    checked as the chart was built, and every chart's whole spec is checked by the test suite.
     """
-    spec = chart.to_dict()
+    spec = _unchecked_dict(chart)
     designed_width = spec.get("width")
     if isinstance(designed_width, (int, float)):
         _anchor_right(spec, float(designed_width))
@@ -43,6 +47,23 @@ def streamlit_spec(chart: Any) -> dict[str, Any]:
     if joined:
         spec.setdefault("config", {}).setdefault("text", {})["lineBreak"] = "\n"
     return spec
+
+
+def _unchecked_dict(chart: Any) -> dict[str, Any]:
+    """`chart.to_dict()` (the same keys in the same order) without the schema check, and without Altair's
+    walk through named datasets that are JSON-ready rows already (they are copied in as they are)."""
+    if not isinstance(chart, alt.TopLevelMixin):  # a spec made already (the replay's), behind a `to_dict`
+        return dict(chart.to_dict())
+    datasets = getattr(chart, "datasets", alt.Undefined)
+    if not isinstance(datasets, dict) or not all(
+            isinstance(rows, list) and all(isinstance(row, dict) for row in rows) for rows in datasets.values()):
+        return dict(chart.to_dict(validate=False))
+    shell: Any = chart.copy(deep=False)  # type: ignore[attr-defined]  # every top-level chart is a SchemaBase
+    shell.datasets = {name: [] for name in datasets}  # keeps the key where Altair puts it
+    spec = shell.to_dict(validate=False)
+    for name, rows in datasets.items():
+        spec["datasets"][name] = [dict(row) for row in rows]
+    return dict(spec)
 
 
 def _anchor_right(node: dict[str, Any], width: float) -> None:

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
-import narwhals as nw
 import streamlit as st
 
 from journeymap.core.errors import JourneyError
-from journeymap.engine.filters import CaseFilter, filter_events, segment_values
+from journeymap.engine.filters import CaseFilter, filter_events, segment_values, start_bounds
 from journeymap.journey.definition import journey_to_yaml, load_journey
 from journeymap.journey.model import Journey
 from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_events_path, sample_journey_path
@@ -33,7 +32,7 @@ from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 from journeymap.measures.story import JourneyStory, journey_story
 from journeymap.ui.state import Selection
 
-__all__ = ["Source", "View", "sources", "get_source", "add_source", "upload_key", "view", "date_bounds",
+__all__ = ["Source", "View", "sources", "get_source", "add_source", "upload_key", "view", "events", "date_bounds",
            "segment_options", "log_counts", "sample_journey", "content_key", "SOURCES_KEY"]
 
 SOURCES_KEY = "jm_sources"
@@ -190,8 +189,21 @@ def view(source: Source, selection: Selection) -> View:
 def _view(key: str, filter_key: tuple[Any, ...], _source: Source, time: str = "calendar") -> View:
     start, end, segment, values = filter_key
     case_filter = CaseFilter(start, end, {segment: tuple(values)} if segment and values else {})
-    events = filter_events(_source.log.frame, case_filter)
-    return View(_source, case_filter, compute_metrics(events, _source.journey, time=time))
+    return View(_source, case_filter, compute_metrics(events(_source, case_filter), _source.journey, time=time))
+
+
+def events(source: Source, case_filter: CaseFilter) -> Any:
+    """The source's events of the cases that pass the filter (native frame): filtered once per source and
+    filter, and only the last filtered frame kept (ten million events are a gigabyte)."""
+    if case_filter.is_empty():
+        return source.log.frame
+    segments = tuple(sorted((column, tuple(values)) for column, values in case_filter.segments.items() if values))
+    return _events(source.key, (case_filter.start, case_filter.end, segments), source, case_filter)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _events(key: str, filter_key: tuple[Any, ...], _source: Source, _case_filter: CaseFilter) -> Any:
+    return filter_events(_source.log.frame, _case_filter)
 
 
 def date_bounds(source: Source) -> tuple[dt.date, dt.date] | None:
@@ -201,12 +213,8 @@ def date_bounds(source: Source) -> tuple[dt.date, dt.date] | None:
 
 @st.cache_resource(show_spinner=False, max_entries=_CACHE_ENTRIES)
 def _date_bounds(key: str, _source: Source) -> tuple[dt.date, dt.date] | None:
-    frame = nw.from_native(_source.log.frame)
-    if frame.shape[0] == 0:
-        return None
-    firsts = frame.group_by(_case_key(frame.columns)).agg(nw.col("ts").min())
-    low, high = firsts["ts"].min(), firsts["ts"].max()
-    return _day(low), _day(high)
+    bounds = start_bounds(_source.log.frame)  # an ingested log's from its case order, without grouping
+    return None if bounds is None else (_day(bounds[0]), _day(bounds[1]))
 
 
 def log_counts(source: Source) -> tuple[int, int]:

@@ -26,7 +26,6 @@ from journeymap.decide import flow
 from journeymap.decide.compare import Comparison, SegmentComparison, change_groups, compare_change, compare_segment
 from journeymap.decide.pilot import PilotComparison, compare_pilot
 from journeymap.decide.whatif import WhatIf, p85_impact, what_if, with_p85_impact
-from journeymap.engine.filters import filter_events
 from journeymap.measures.casetimes import CaseTimes, case_step_times
 from journeymap.measures.metrics import JourneyMetrics
 from journeymap.measures.opsmeasures import (
@@ -77,7 +76,7 @@ def times(view: data.View) -> CaseTimes:
 @st.cache_resource(show_spinner="Timing each case…", max_entries=_TIMES_ENTRIES)
 def _times(key: str, filter_key: tuple[Any, ...], _view: data.View) -> CaseTimes:
     source = _view.source
-    events = filter_events(source.log.frame, _view.case_filter)
+    events = data.events(source, _view.case_filter)
     return case_step_times(events, source.journey, segments=tuple(source.log.attributes), time=_view.metrics.time)
 
 
@@ -112,7 +111,7 @@ def _available(key: str, filter_key: tuple[Any, ...], _view: data.View) -> dict[
     # Whether the log has a survey column and start times is cheap to tell; the measures themselves are
     # computed when a page shows them (ten million events: most of the first map's wait otherwise).
     source = _view.source
-    return available_measures(filter_events(source.log.frame, _view.case_filter), tuple(source.log.attributes))
+    return available_measures(data.events(source, _view.case_filter), tuple(source.log.attributes))
 
 
 def ops(view: data.View) -> OpsMeasures:
@@ -123,7 +122,7 @@ def ops(view: data.View) -> OpsMeasures:
 @st.cache_resource(show_spinner="Reading the surveys and the work times…", max_entries=_CACHE_ENTRIES)
 def _ops(key: str, filter_key: tuple[Any, ...], _view: data.View) -> OpsMeasures:
     source = _view.source
-    events = filter_events(source.log.frame, _view.case_filter)
+    events = data.events(source, _view.case_filter)
     return ops_measures(events, source.journey, tuple(source.log.attributes), times=times(_view))
 
 
