@@ -87,31 +87,32 @@ def seconds_sum(column: str) -> nw.Expr:
 
 
 class ExactSeconds(NamedTuple):
-    """A group's sum (or mean) of a seconds column, added as `seconds_sum` adds it, for `grouped_table`.
+    """A group's sum of a seconds column, added as `seconds_sum` adds it, for `grouped_table`: for sums
+    over rows whose order is not fixed (the rows of a join), where a float sum's last digits would
+    change from run to run. Sums over the ordered events (a step's delay, every mean) are float sums
+    in the events' order, the same on every run, without the extra columns below.
 
-    The two integer parts are columns of their own before grouping, so every engine sums them as a
-    plain aggregation (pandas would run an expression over a group's rows in Python).
+    On pandas the two integer parts are columns of their own before grouping, so that it sums them
+    as a plain aggregation (it would run an expression over each group's rows in Python); the other
+    engines sum the expressions in the aggregation itself.
     """
 
     column: str
     name: str
-    mean: bool = False
 
     def parts(self) -> list[nw.Expr]:
         micro = _micro(self.column)
         return [(micro // 1_000_000).alias(f"{self.name}__whole"), (micro % 1_000_000).alias(f"{self.name}__micro")]
 
-    def sums(self) -> list[nw.Expr]:
-        count = [nw.col(self.column).count().alias(f"{self.name}__count")] if self.mean else []
-        return [nw.col(f"{self.name}__whole").sum(), nw.col(f"{self.name}__micro").sum(), *count]
+    def sums(self, parts_added: bool) -> list[nw.Expr]:
+        if not parts_added:
+            return [part.sum() for part in self.parts()]
+        return [nw.col(f"{self.name}__whole").sum(), nw.col(f"{self.name}__micro").sum()]
 
     def combine(self, table: pd.DataFrame) -> pd.Series:
         # Floats once summed, as in `_exact_sum` (cast here: pandas cannot cast inside a group's sum).
         whole, micro = (table.pop(f"{self.name}__{part}").astype("float64") for part in ("whole", "micro"))
-        if not self.mean:
-            return whole + micro / 1_000_000
-        # Divided in microseconds: 0.6 s over 3 is 0.2 s, where 0.6 / 3 is 0.19999999999999998.
-        return (whole * 1_000_000 + micro) / table.pop(f"{self.name}__count") / 1_000_000
+        return whole + micro / 1_000_000
 
 
 Aggregation = nw.Expr | Quantile | ExactSeconds
@@ -123,7 +124,7 @@ def duration_stats(column: str, prefix: str = "") -> list[Aggregation]:
     return [
         col.min().alias(f"{prefix}min_s"),
         Quantile(column, STATISTICS["median"], f"{prefix}median_s"),
-        ExactSeconds(column, f"{prefix}mean_s", mean=True),
+        col.mean().alias(f"{prefix}mean_s"),
         *(Quantile(column, q, f"{prefix}{name}_s") for name, q in QUANTILES.items()),
         col.max().alias(f"{prefix}max_s"),
     ]
@@ -132,14 +133,15 @@ def duration_stats(column: str, prefix: str = "") -> list[Aggregation]:
 def grouped_table(frame: nw.LazyFrame[Any], key: str, aggregations: Sequence[Aggregation]) -> pd.DataFrame:
     """`frame` grouped by `key` and aggregated, collected (a journey-sized table), columns in the given order."""
     exact = [a for a in aggregations if isinstance(a, ExactSeconds)]
-    if exact:
+    parts_added = bool(exact) and frame.implementation.is_pandas_like()
+    if parts_added:
         frame = frame.with_columns(*(part for a in exact for part in a.parts()))
-    flat = [part for a in aggregations for part in (a.sums() if isinstance(a, ExactSeconds) else [a])]
+    flat = [part for a in aggregations for part in (a.sums(parts_added) if isinstance(a, ExactSeconds) else [a])]
     table = _grouped(frame, key, flat)
     columns, order = iter(table.columns[1:]), [key]
     for a in aggregations:
         order.append(a.name if isinstance(a, ExactSeconds) else next(columns))
-        for _ in a.sums() if isinstance(a, ExactSeconds) else ():
+        for _ in a.sums(parts_added) if isinstance(a, ExactSeconds) else ():
             next(columns)
     for a in exact:
         table[a.name] = a.combine(table)

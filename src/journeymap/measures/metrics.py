@@ -24,15 +24,7 @@ from journeymap.engine.prepare import (
     spark_caches,
     to_pandas,
 )
-from journeymap.engine.stats import (
-    Aggregation,
-    ExactSeconds,
-    Quantile,
-    duration_stats,
-    grouped_table,
-    quantile_of,
-    seconds_sum,
-)
+from journeymap.engine.stats import Aggregation, Quantile, duration_stats, grouped_table, quantile_of, seconds_sum
 from journeymap.engine.workingtime import (
     CLOCK,
     START_CLOCK,
@@ -357,7 +349,7 @@ def _step_table(prepared: PreparedEvents, transitions: nw.LazyFrame[Any], cases:
     # Arrival times and the lead time spent arriving, in one pass.
     arrivals = grouped_table(
         transitions.with_columns(lead_s=nw.when(nw.col("in_lead")).then(nw.col("duration_s")).otherwise(0.0)),
-        "next_step_code", [*duration_stats("duration_s", "arrival_"), ExactSeconds("lead_s", "delay_s")],
+        "next_step_code", [*duration_stats("duration_s", "arrival_"), nw.col("lead_s").sum().alias("delay_s")],
     ).rename(columns={"next_step_code": "step_code"})
     waiting = cases.with_columns(
         is_dropped=(nw.col("status") == "dropped").cast(nw.Int64),
