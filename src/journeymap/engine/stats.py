@@ -61,9 +61,11 @@ class Quantile(NamedTuple):
                 ).alias(self.name)
 
 
-def _micro(column: str) -> nw.Expr:
+def _parts(column: str) -> tuple[nw.Expr, nw.Expr]:
+    """A seconds column as whole seconds and the microseconds left over, both Int64."""
     # Missing values add nothing (filled first: pandas cannot hold a missing Int64 in numpy).
-    return (nw.col(column).fill_null(0.0) * 1_000_000).round(0).cast(nw.Int64)
+    micro = (nw.col(column).fill_null(0.0) * 1_000_000).round(0).cast(nw.Int64)
+    return micro // 1_000_000, micro % 1_000_000
 
 
 def _exact_sum(integers: nw.Expr) -> nw.Expr:
@@ -82,8 +84,8 @@ def seconds_sum(column: str) -> nw.Expr:
     engine, and neither can overflow (that would take 292 billion years of seconds). For a whole
     frame; in `grouped_table` the same sum is an `ExactSeconds`.
     """
-    micro = _micro(column)
-    return _exact_sum(micro // 1_000_000) + _exact_sum(micro % 1_000_000) / 1_000_000
+    whole, micro = _parts(column)
+    return _exact_sum(whole) + _exact_sum(micro) / 1_000_000
 
 
 class ExactSeconds(NamedTuple):
@@ -101,8 +103,8 @@ class ExactSeconds(NamedTuple):
     name: str
 
     def parts(self) -> list[nw.Expr]:
-        micro = _micro(self.column)
-        return [(micro // 1_000_000).alias(f"{self.name}__whole"), (micro % 1_000_000).alias(f"{self.name}__micro")]
+        whole, micro = _parts(self.column)
+        return [whole.alias(f"{self.name}__whole"), micro.alias(f"{self.name}__micro")]
 
     def sums(self, parts_added: bool) -> list[nw.Expr]:
         if not parts_added:
@@ -138,14 +140,10 @@ def grouped_table(frame: nw.LazyFrame[Any], key: str, aggregations: Sequence[Agg
         frame = frame.with_columns(*(part for a in exact for part in a.parts()))
     flat = [part for a in aggregations for part in (a.sums(parts_added) if isinstance(a, ExactSeconds) else [a])]
     table = _grouped(frame, key, flat)
-    columns, order = iter(table.columns[1:]), [key]
-    for a in aggregations:
-        order.append(a.name if isinstance(a, ExactSeconds) else next(columns))
-        for _ in a.sums(parts_added) if isinstance(a, ExactSeconds) else ():
-            next(columns)
-    for a in exact:
-        table[a.name] = a.combine(table)
-    return table[order]
+    for a in exact:  # each sum where its first part was
+        at = table.columns.get_loc(f"{a.name}__whole")
+        table.insert(at, a.name, a.combine(table))
+    return table
 
 
 def _grouped(frame: nw.LazyFrame[Any], key: str, aggregations: Sequence[nw.Expr | Quantile]) -> pd.DataFrame:
