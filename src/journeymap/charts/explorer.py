@@ -81,33 +81,32 @@ def funnel_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle:
 
 def lead_time_chart(metrics: JourneyMetrics, *, title: str | None = None,
                     subtitle: str | None = None) -> alt.LayerChart:
-    """Distribution of completed cases' lead times, with median, p85 and p95 marked."""
+    """Distribution of completed cases' lead times, with median, p85 and p95 marked.
+
+    The time axis is linear, unless the lead times are skewed (p95 over `SKEWED_LEAD_TIMES` times the
+    median, as on most real logs: most cases in hours, a tail in weeks): then it is a log axis, so
+    the typical cases and the tail both show instead of one tall bar at zero."""
     seconds = _completed(metrics)["lead_time_s"]
-    unit, unit_s = time_unit(float(seconds.median()) if len(seconds) else 86400.0)
-    values = seconds.to_numpy() / unit_s
-    # Bins from 0 to the longest lead time; when every case took 0 s, over the first unit, so the
-    # bar is not the width of a numerical rounding (and the axis never runs below 0).
-    longest = float(values.max()) if len(values) and values.max() > 0 else 1.0
-    edges = np.histogram_bin_edges(values, bins=int(np.clip(np.sqrt(len(values)), 8, 40)), range=(0.0, longest))
-    counts, _ = np.histogram(values, bins=edges)
-    bars = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts,
-                         "range": [f"{human(a * unit_s)} to {human(b * unit_s)}"
-                                   for a, b in zip(edges[:-1], edges[1:])]})
-    x = alt.X("start:Q", title=f"Lead time of completed cases ({unit})",
-              scale=alt.Scale(domain=[0.0, longest * 1.1], nice=False))  # room right of the last bar for its labels
+    median, p95 = metrics.lead_time.get("median_s"), metrics.lead_time.get("p95_s")
+    log = bool(len(seconds)) and _skewed(median, p95)
+    bars, x, unit_s = (_log_lead_bins if log else _linear_lead_bins)(seconds.to_numpy(dtype=float))
+    counts = bars["count"].to_numpy()
     y = alt.Y("count:Q", title="Cases", scale=alt.Scale(domain=[0, max(int(counts.max(initial=0)), 1) * 1.15]))
     chart = alt.Chart(bars).mark_rect(color="#3b6ea8", stroke="white", strokeWidth=0.5).encode(
         x=x, x2="end:Q", y=y, y2=alt.datum(0),
         tooltip=[alt.Tooltip("range:N", title="Lead time"), alt.Tooltip("count:Q", title="Cases", format=",")])
     quantiles = {name: metrics.lead_time.get(f"{name}_s") for name in ("median", "p85", "p95")}
     marked = {name: float(value) for name, value in quantiles.items() if value is not None and pd.notna(value)}
-    marks = pd.DataFrame([{"start": value / unit_s, "ypos": 6 + 20 * i, "text": f"{name} {human(value)}"}
+    marks = pd.DataFrame([{"start": max(value, _LOG_FLOOR_S) if log else value / unit_s, "ypos": 6 + 20 * i,
+                           "text": f"{name} {human(value)}"}
                           for i, (name, value) in enumerate(marked.items())])
     layers = [chart]
     if len(seconds) and seconds.min() == seconds.max():  # one bar: say what it means
         same = float(seconds.iloc[0])
         text = ("every case finished at once (0 s)" if same == 0 else
                 f"all {len(seconds):,} completed case{'s' if len(seconds) != 1 else ''} took {human(same)}")
+        edges = np.r_[bars["start"].to_numpy(), bars["end"].iloc[-1]]
+        longest = float(edges[-1])
         note = pd.DataFrame([{"start": float(edges[np.searchsorted(edges, same / unit_s, side="right") - 1])
                               if same else 0.0, "count": int(counts.max()), "text": text}])
         layers += text_labels(note, {"align": "left" if same / unit_s < longest / 2 else "right", "baseline": "bottom",
@@ -121,6 +120,52 @@ def lead_time_chart(metrics: JourneyMetrics, *, title: str | None = None,
         or_default(title, "Lead time: how long cases take"),
         or_default(subtitle, [chart_subtitle(metrics), done]),
     )
+
+
+SKEWED_LEAD_TIMES = 10.0  # p95 over this many medians: the lead-time histogram's axis is logarithmic
+
+
+def _skewed(median_s: Any, p95_s: Any) -> bool:
+    """True when the slowest twentieth of cases take over `SKEWED_LEAD_TIMES` times the median (or the median is 0 s
+    and they do not): a linear axis would put most cases in its first bar."""
+    if median_s is None or p95_s is None or not (pd.notna(median_s) and pd.notna(p95_s)):
+        return False
+    return float(p95_s) > SKEWED_LEAD_TIMES * max(float(median_s), 0.0) and float(p95_s) > _LOG_FLOOR_S
+
+
+def _linear_lead_bins(seconds: np.ndarray) -> tuple[pd.DataFrame, alt.X, float]:
+    """Equal bins from 0 to the longest lead time, their axis, and the seconds of its unit (the unit the
+    median reads best in)."""
+    unit, unit_s = time_unit(float(np.median(seconds)) if len(seconds) else 86400.0)
+    values = seconds / unit_s
+    # When every case took 0 s, the bins span the first unit, so the bar is not the width of a
+    # numerical rounding (and the axis never runs below 0).
+    longest = float(values.max()) if len(values) and values.max() > 0 else 1.0
+    edges = np.histogram_bin_edges(values, bins=int(np.clip(np.sqrt(len(values)), 8, 40)), range=(0.0, longest))
+    counts, _ = np.histogram(values, bins=edges)
+    bars = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts,
+                         "range": [f"{human(a * unit_s)} to {human(b * unit_s)}"
+                                   for a, b in zip(edges[:-1], edges[1:])]})
+    x = alt.X("start:Q", title=f"Lead time of completed cases ({unit})",
+              scale=alt.Scale(domain=[0.0, longest * 1.1], nice=False))  # room right of the last bar for its labels
+    return bars, x, unit_s
+
+
+_LEAD_BINS_PER_DECADE = 6
+
+
+def _log_lead_bins(seconds: np.ndarray) -> tuple[pd.DataFrame, alt.X, float]:
+    """Bins of equal width on a log axis (in seconds) from the shortest lead time to the longest;
+    lead times under a second (0 s included) count in the first bin, which the axis labels "0 s"."""
+    low = max(float(seconds.min()), _LOG_FLOOR_S)
+    high = max(float(seconds.max()), low * 10)
+    bins = int(np.clip(np.ceil(np.log10(high / low) * _LEAD_BINS_PER_DECADE), 8, 40))
+    edges = np.geomspace(low, high, bins + 1)
+    counts, _ = np.histogram(np.clip(seconds, low, high), bins=edges)
+    starts = ["0 s" if i == 0 and seconds.min() < low else human(a) for i, a in enumerate(edges[:-1])]
+    bars = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts,
+                         "range": [f"{a} to {human(b)}" for a, b in zip(starts, edges[1:])]})
+    return bars, _log_time_x(low, high * 1.5, "start", "Lead time of completed cases (log scale)"), 1.0
 
 
 def lead_time_trend_chart(metrics: JourneyMetrics, changes: Sequence[Change] | None = None, *,
@@ -267,13 +312,17 @@ def _arrival_domain(table: pd.DataFrame, figures: pd.Series) -> tuple[float, flo
 
 
 def _arrival_x(low: float, high: float) -> alt.X:
-    """The log time axis of arrival charts from `low` to `high` seconds, ticks at nice durations."""
+    """The log time axis of arrival charts from `low` to `high` seconds."""
+    return _log_time_x(low, high, "lower_s", "Time to arrive (log scale)")
+
+
+def _log_time_x(low: float, high: float, field: str, title: str) -> alt.X:
+    """A log time axis of seconds from `low` to `high`, ticks at nice durations, the floor written "0 s"."""
     ticks: list[float] = [t for t in NICE_TICKS_S if low <= t <= high]
     if len(ticks) < 2:  # beyond the nice ticks (years): the ends of the axis
         ticks = sorted({low, *ticks, high})
     labels = f"datum.value <= {_LOG_FLOOR_S} ? '0 s' : " + duration_expr(trim=True)
-    return alt.X("lower_s:Q", title="Time to arrive (log scale)",
-                 scale=alt.Scale(type="log", domain=[low, high], nice=False, clamp=True),
+    return alt.X(f"{field}:Q", title=title, scale=alt.Scale(type="log", domain=[low, high], nice=False, clamp=True),
                  axis=alt.Axis(values=ticks, labelExpr=labels, grid=True))
 
 
