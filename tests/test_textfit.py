@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyphen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,21 @@ class TestFit:
     def test_a_word_wider_than_the_slot_is_hyphenated_keeping_three_letters(self):
         lines = fit_label("Confirmation", 60, 12, 3)
         assert lines[0].endswith("-") and len(lines[-1]) >= 3 and "".join(lines).replace("-", "") == "Confirmation"
+
+    def test_a_long_word_breaks_at_a_syllable(self):
+        """receipt's first step on a narrow map column: "Confirma-tion", not "Confirmat-ion"."""
+        assert fit_label("Confirmation of receipt", 70, 12, 3) == ["Confirma-", "tion of", "receipt"]
+
+    @settings(max_examples=200, deadline=None)
+    @given(word=st.sampled_from(["Confirmation", "Administration", "Registration", "Notification", "Equipment",
+                                 "Documentation", "Reimbursement", "PARTLYSUBMITTED", "Escalation"]),
+           width=st.floats(min_value=30, max_value=110))
+    def test_a_hyphen_falls_where_the_dictionary_allows(self, word, width):
+        """Whenever a syllable of the word fits the line, the word is hyphenated at a syllable boundary."""
+        points = pyphen.Pyphen(lang="en_US").positions(word)
+        lines = fit_label(word, width, 12, 4)
+        if lines[0].endswith("-") and text_width(word[:points[0]] + "-", 12) <= width:
+            assert len(lines[0]) - 1 in points, lines
 
     def test_no_break_after_a_hotspot_number(self):
         """The no-break space after ① keeps the number with the first word."""

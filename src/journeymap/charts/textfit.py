@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
+import pyphen
 import uharfbuzz as hb
 
 from journeymap.core.fonts import FONT_FILES as _FILES
@@ -22,6 +23,11 @@ _FALLBACK_EM = 0.62
 # "A_PARTLYSUBMITTED" or "Payment/Refund" (real logs name activities like that).
 _BREAK_AFTER = re.compile(r"(?<=[_/\-.])(?=\S)")
 ELLIPSIS = "…"
+# Words too wide for a line break at a syllable ("Confirma-tion", not "Confirmat-ion"): Liang's
+# patterns of the English hyphenation dictionary (pyphen ships Hunspell's), English being the language
+# of most logs' activity names (a word of another language breaks where the English patterns put a
+# point, mostly between its syllables too; a word without one, between letters as before).
+_HYPHENATION_LANGUAGE = "en_US"
 
 
 @functools.cache
@@ -78,7 +84,7 @@ def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool =
             current, index = candidate, index + 1
         elif current and text_width(piece, size, bold) > width:  # too wide for any line: fill this one first
             joined = current + (" " if spaced else "")
-            cut = _longest_prefix(joined + piece, width, size, bold, hyphen=True) - len(joined)
+            cut = _break_at(joined, piece, width, size, bold)
             if cut >= 3:
                 lines.append(joined + piece[:cut] + ("-" if piece[cut - 1].isalpha() and piece[cut].isalpha() else ""))
                 pieces[index] = (piece[cut:], False)
@@ -89,7 +95,7 @@ def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool =
             lines.append(current)
             current = ""
         else:  # one piece alone is too wide: cut it by characters, with a hyphen
-            cut = _longest_prefix(piece, width, size, bold, hyphen=True)
+            cut = _break_at("", piece, width, size, bold)
             if 3 < cut and len(piece) - cut < 3:  # no "Confirmatio-" / "n": carry three letters over
                 cut = max(3, len(piece) - 3)
             lines.append(piece[:cut] + ("-" if piece[cut - 1].isalpha() and piece[cut:cut + 1].isalpha() else ""))
@@ -106,6 +112,27 @@ def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool =
         last = last[:-1]
     lines[-1] = last.rstrip(" _/-.") + ELLIPSIS
     return lines
+
+
+def _break_at(head: str, word: str, width: float, size: float, bold: bool) -> int:
+    """How many leading characters of `word` go on the line after `head`: up to its last hyphenation
+    point that fits with its hyphen, else (no point fits, or the word has none) as many as fit."""
+    fitting = [point for point in _hyphenation_points(word)
+               if text_width(head + word[:point] + "-", size, bold) <= width]
+    if fitting:
+        return fitting[-1]
+    return _longest_prefix(head + word, width, size, bold, hyphen=True) - len(head)
+
+
+@functools.lru_cache(maxsize=10_000)
+def _hyphenation_points(word: str) -> tuple[int, ...]:
+    """Where `word` may be hyphenated, ascending (two letters at least on either side)."""
+    return tuple(_hyphenator().positions(word))
+
+
+@functools.cache
+def _hyphenator() -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang=_HYPHENATION_LANGUAGE)  # read its dictionary when a word first needs it
 
 
 def _longest_prefix(word: str, width: float, size: float, bold: bool, hyphen: bool = False) -> int:
