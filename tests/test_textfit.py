@@ -48,7 +48,7 @@ class TestFit:
            width=st.floats(min_value=30, max_value=110))
     def test_a_hyphen_falls_where_the_dictionary_allows(self, word, width):
         """Whenever a syllable of the word fits the line, the word is hyphenated at a syllable boundary."""
-        points = pyphen.Pyphen(lang="en_US").positions(word)
+        points = pyphen.Pyphen(lang="en_US", left=2, right=3).positions(word)
         lines = fit_label(word, width, 12, 4)
         if lines[0].endswith("-") and text_width(word[:points[0]] + "-", 12) <= width:
             assert len(lines[0]) - 1 in points, lines

@@ -105,9 +105,8 @@ def lead_time_chart(metrics: JourneyMetrics, *, title: str | None = None,
         same = float(seconds.iloc[0])
         text = ("every case finished at once (0 s)" if same == 0 else
                 f"all {len(seconds):,} completed case{'s' if len(seconds) != 1 else ''} took {human(same)}")
-        edges = np.r_[bars["start"].to_numpy(), bars["end"].iloc[-1]]
-        longest = float(edges[-1])
-        note = pd.DataFrame([{"start": float(edges[np.searchsorted(edges, same / unit_s, side="right") - 1])
+        starts, longest = bars["start"].to_numpy(), float(bars["end"].iloc[-1])
+        note = pd.DataFrame([{"start": float(starts[np.searchsorted(starts, same / unit_s, side="right") - 1])
                               if same else 0.0, "count": int(counts.max()), "text": text}])
         layers += text_labels(note, {"align": "left" if same / unit_s < longest / 2 else "right", "baseline": "bottom",
                                      "dy": -6, "fontWeight": "bold"}, x=x, y=y, text="text:N")
@@ -126,11 +125,11 @@ SKEWED_LEAD_TIMES = 10.0  # p95 over this many medians: the lead-time histogram'
 
 
 def _skewed(median_s: Any, p95_s: Any) -> bool:
-    """True when the slowest twentieth of cases take over `SKEWED_LEAD_TIMES` times the median (or the median is 0 s
-    and they do not): a linear axis would put most cases in its first bar."""
-    if median_s is None or p95_s is None or not (pd.notna(median_s) and pd.notna(p95_s)):
+    """True when the slowest twentieth of cases take over `SKEWED_LEAD_TIMES` times the median (and over a
+    second): a linear axis would put most cases in its first bar."""
+    if not (pd.notna(median_s) and pd.notna(p95_s)):
         return False
-    return float(p95_s) > SKEWED_LEAD_TIMES * max(float(median_s), 0.0) and float(p95_s) > _LOG_FLOOR_S
+    return float(p95_s) > max(SKEWED_LEAD_TIMES * float(median_s), _LOG_FLOOR_S)
 
 
 def _linear_lead_bins(seconds: np.ndarray) -> tuple[pd.DataFrame, alt.X, float]:
@@ -162,9 +161,9 @@ def _log_lead_bins(seconds: np.ndarray) -> tuple[pd.DataFrame, alt.X, float]:
     bins = int(np.clip(np.ceil(np.log10(high / low) * _LEAD_BINS_PER_DECADE), 8, 40))
     edges = np.geomspace(low, high, bins + 1)
     counts, _ = np.histogram(np.clip(seconds, low, high), bins=edges)
-    starts = ["0 s" if i == 0 and seconds.min() < low else human(a) for i, a in enumerate(edges[:-1])]
+    froms = ["0 s" if i == 0 and seconds.min() < low else human(a) for i, a in enumerate(edges[:-1])]
     bars = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts,
-                         "range": [f"{a} to {human(b)}" for a, b in zip(starts, edges[1:])]})
+                         "range": [f"{a} to {human(b)}" for a, b in zip(froms, edges[1:])]})
     return bars, _log_time_x(low, high * 1.5, "start", "Lead time of completed cases (log scale)"), 1.0
 
 

@@ -126,13 +126,14 @@ def _break_at(head: str, word: str, width: float, size: float, bold: bool) -> in
 
 @functools.lru_cache(maxsize=10_000)
 def _hyphenation_points(word: str) -> tuple[int, ...]:
-    """Where `word` may be hyphenated, ascending (two letters at least on either side)."""
+    """Where `word` may be hyphenated, ascending (two letters at least before, three after: the
+    wrapping's own rule, so a dictionary point is never moved)."""
     return tuple(_hyphenator().positions(word))
 
 
 @functools.cache
 def _hyphenator() -> pyphen.Pyphen:
-    return pyphen.Pyphen(lang=_HYPHENATION_LANGUAGE)  # read its dictionary when a word first needs it
+    return pyphen.Pyphen(lang=_HYPHENATION_LANGUAGE, left=2, right=3)  # read its dictionary when a word first needs it
 
 
 def _longest_prefix(word: str, width: float, size: float, bold: bool, hyphen: bool = False) -> int:

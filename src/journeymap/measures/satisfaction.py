@@ -144,7 +144,7 @@ def satisfaction(times: CaseTimes, scores: np.ndarray, column: str, scale: Satis
             continue
         label = times.labels[code]
         row = {"step": times.steps[code], "label": label,
-               **_mean_difference(groups, cases[scored[cases]], None, min_cases, resamples, rng)}
+               **_mean_difference(groups, cases, None, min_cases, resamples, rng)}
         row["sentence"] = _step_sentence(row, scale)
         step_rows.append(row)
         wait_rows.append(_waiting_row(times.steps[code], label, cases, waited, groups, scale, threshold_s,
@@ -301,7 +301,7 @@ def _visits(times: CaseTimes, scored: np.ndarray) -> Iterator[tuple[np.ndarray, 
     for code in range(k):
         cases, arrivals = case[bounds[code]:bounds[code + 1]], arrival[bounds[code]:bounds[code + 1]]
         starts = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]]) if len(cases) else np.zeros(0, np.int64)
-        yield cases[starts].astype(np.int64), (np.add.reduceat(arrivals, starts) if len(cases) else np.zeros(0))
+        yield cases[starts], (np.add.reduceat(arrivals, starts) if len(cases) else np.zeros(0))
 
 
 def _nice(seconds: float) -> float:
@@ -319,8 +319,8 @@ def _waiting_row(step: str, label: str, cases: np.ndarray, waited: np.ndarray, g
                  scale: SatisfactionScale, threshold_s: float | None, min_cases: int, resamples: int,
                  rng: np.random.Generator, time: str = "calendar") -> dict[str, Any] | None:
     """Answering cases that waited longer than the threshold to arrive at the step against those that
-    waited less (`cases` reached the step, after `waited` seconds in all)."""
-    arrived = groups.scored[cases] & (waited > 0)
+    waited less (`cases`, answering, reached the step after `waited` seconds in all)."""
+    arrived = waited > 0
     if not arrived.any():
         return None
     cases, waited = cases[arrived], waited[arrived]
