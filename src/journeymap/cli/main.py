@@ -10,6 +10,7 @@ from importlib import import_module
 
 from journeymap.cli.options import HANDLERS, Command
 from journeymap.core.errors import JourneyError
+from journeymap.core.memory import return_freed_memory_promptly
 
 __all__ = ["main", "build_parser"]
 
@@ -76,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     the shell's code for a closed pipe) or on Ctrl-C (exit 130). Anything else that goes wrong is a
     bug: one sentence asks for a report, and JOURNEYMAP_DEBUG=1 shows the traceback.
     """
+    return_freed_memory_promptly()  # before a command loads Polars (`journeymap.core.memory`)
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = build_parser(_asked_for(argv)).parse_args(argv)

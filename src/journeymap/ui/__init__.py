@@ -6,4 +6,9 @@ Pages under ``pages/`` stay thin; they read the shared selection (:mod:`.state`)
 
 from __future__ import annotations
 
+from journeymap.core.memory import return_freed_memory_promptly
+
 __all__: list[str] = []
+
+# The app's first import of its own modules, before any of them loads Polars (`journeymap.core.memory`).
+return_freed_memory_promptly()
