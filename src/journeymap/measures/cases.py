@@ -37,7 +37,8 @@ def _with_weights(events: Any, n_positions: int, n_codes: int) -> Any:
     n_codes = max(n_codes, 1)
     if n_positions * n_codes <= _MAX_PAIRS:
         table = _weights(n_positions * n_codes, 3, bits=30)
-        events = events.with_columns(pair=nw.col("position").cast(nw.Int64) * n_codes + nw.col("step_code"))
+        # 32 bits hold every pair below _MAX_PAIRS
+        events = events.with_columns(pair=nw.col("position").cast(nw.Int32) * n_codes + nw.col("step_code"))
         for h in range(_FINGERPRINTS):
             events = lookup(events, "pair", table[h], f"w{h + 1}")
         return events.drop("pair")
