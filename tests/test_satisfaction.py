@@ -100,6 +100,16 @@ class TestTinyLog:
         assert [by_case[c] for c in ("c1", "c2", "c3", "c4")] == [5, 1, 4, 2]
         assert np.isnan(by_case["c5"]) and answers.max() == 1
 
+    def test_answers_held_as_codes_read_as_the_text(self, tiny) -> None:
+        # `journeymap metrics` holds the survey column as a Categorical while it measures (memory).
+        events, times, scores, answers = tiny
+        coded = events.with_columns(pl.col("csat").cast(pl.Categorical))
+        found = find_satisfaction_column(coded, ["csat"])
+        assert found == find_satisfaction_column(events, ["csat"])
+        coded_scores, coded_answers = case_scores(coded, times, "csat", found[1])
+        np.testing.assert_array_equal(coded_scores, scores)
+        np.testing.assert_array_equal(coded_answers, answers)
+
     def test_steps(self, tiny) -> None:
         """C: cases c1–c3 passed it (mean 3.33) against c4 (2); B: every answering case passed it."""
         _, times, scores, _ = tiny

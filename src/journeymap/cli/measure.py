@@ -10,6 +10,8 @@ import json
 import sys
 from typing import Any
 
+import polars as pl
+
 from journeymap.cli.options import (
     add_engine_options,
     add_events_options,
@@ -28,7 +30,7 @@ from journeymap.measures.draft import draft_header, draft_journey, propose_draft
 from journeymap.measures.handoffs import team_column
 from journeymap.measures.metrics import JourneyMetrics, compute_metrics
 from journeymap.measures.opsmeasures import available_measures, ops_measures, ops_summary
-from journeymap.measures.satisfaction import NAME_PATTERN
+from journeymap.measures.satisfaction import NAME_PATTERN, find_satisfaction_column
 from journeymap.measures.summary import metrics_summary
 
 __all__ = ["add_measure_commands"]
@@ -82,6 +84,7 @@ def _metrics(args: argparse.Namespace) -> int:
         metrics = compute_metrics(events, journey, as_of=args.as_of, team=args.team, time=args.time)
         summary = metrics_summary(metrics, log)
     else:  # the per-case times they read come from the same ordering of the events as the metrics
+        log.frame = events = _survey_as_codes(log.frame, tuple(log.attributes), args.satisfaction)
         metrics, times = metrics_and_times(events, journey, as_of=args.as_of, team=args.team, time=args.time)
         summary = metrics_summary(metrics, log)
         ops = ops_measures(log.frame, journey, tuple(log.attributes), times=times,
@@ -110,6 +113,17 @@ def _measured_attributes(args: argparse.Namespace) -> AttributeChoice:
         return tuple(a for a in attributes if a in named or team_column([a]) is not None or NAME_PATTERN.search(a))
 
     return keep
+
+
+def _survey_as_codes(frame: Any, attributes: tuple[str, ...], column: str | None) -> Any:
+    """The events with their survey column held as codes of its few answers (a Polars Categorical) while the
+    figures are computed: a survey answers few events, and ten million mostly missing texts take 160 MB
+    where their codes take 40 (the peak of `metrics` on ten million events; README, "How fast"). Its
+    figures read the same answers either way."""
+    found = find_satisfaction_column(frame, attributes, column)
+    if found is None or not isinstance(frame, pl.DataFrame) or frame.schema[found[0]] != pl.String:
+        return frame
+    return frame.with_columns(pl.col(found[0]).cast(pl.Categorical))
 
 
 @command("draft")
