@@ -231,6 +231,15 @@ class TestMetricsCommand:
         assert {"step", "mean", "cases", "difference", "ci_low", "ci_high", "sentence"} <= set(feel["steps"][0])
         assert isinstance(feel["paths"][0]["path"], list)
 
+    def test_the_command_holds_a_text_survey_as_codes(self, tiny) -> None:
+        from journeymap.cli.measure import _survey_as_codes
+
+        events = tiny[0]
+        assert _survey_as_codes(events, ("csat",), None).schema["csat"] == pl.Categorical
+        numbers = events.with_columns(pl.col("csat").cast(pl.Int64))  # not text: nothing to save
+        assert _survey_as_codes(numbers, ("csat",), None).schema["csat"] == pl.Int64
+        assert _survey_as_codes(events.drop("csat"), (), None).columns == events.drop("csat").columns
+
     def test_named_column_and_threshold(self, capsys) -> None:
         import json
 

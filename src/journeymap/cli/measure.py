@@ -84,7 +84,8 @@ def _metrics(args: argparse.Namespace) -> int:
         metrics = compute_metrics(events, journey, as_of=args.as_of, team=args.team, time=args.time)
         summary = metrics_summary(metrics, log)
     else:  # the per-case times they read come from the same ordering of the events as the metrics
-        log.frame = events = _survey_as_codes(log.frame, tuple(log.attributes), args.satisfaction)
+        log.frame = _survey_as_codes(log.frame, tuple(log.attributes), args.satisfaction)
+        events = on_engine(args, log.frame)
         metrics, times = metrics_and_times(events, journey, as_of=args.as_of, team=args.team, time=args.time)
         summary = metrics_summary(metrics, log)
         ops = ops_measures(log.frame, journey, tuple(log.attributes), times=times,
@@ -120,10 +121,11 @@ def _survey_as_codes(frame: Any, attributes: tuple[str, ...], column: str | None
     figures are computed: a survey answers few events, and ten million mostly missing texts take 160 MB
     where their codes take 40 (the peak of `metrics` on ten million events; README, "How fast"). Its
     figures read the same answers either way."""
-    found = find_satisfaction_column(frame, attributes, column)
-    if found is None or not isinstance(frame, pl.DataFrame) or frame.schema[found[0]] != pl.String:
+    found = find_satisfaction_column(frame, attributes, column) if isinstance(frame, pl.DataFrame) else None
+    if found is None or frame.schema[found[0]] != pl.String:
         return frame
-    return frame.with_columns(pl.col(found[0]).cast(pl.Categorical))
+    name, _ = found
+    return frame.with_columns(pl.col(name).cast(pl.Categorical))
 
 
 @command("draft")

@@ -25,8 +25,7 @@ import polars as pl
 from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
 
 __all__ = ["EVENT_COLUMNS", "PreparedEvents", "as_lazy", "distinct_activities", "prepare_events", "in_order", "lookup",
-           "key_type",
-           "sorted_values", "rows_in_order",
+           "key_type", "sorted_values", "rows_in_order",
            "materialise", "spark_caches", "collect", "to_pandas"]
 
 EVENT_COLUMNS = ("case", "activity", "ts", "start", "row")
@@ -181,10 +180,10 @@ def in_order(eager: bool, order_by: str | list[str] = "idx") -> Callable[[nw.Exp
     return (lambda expr: expr) if eager else (lambda expr: expr.over("case_code", order_by=order_by))
 
 
-def key_type(largest: int) -> Any:
-    """The narrower integer type, Int32 or Int64, that holds combined keys up to `largest`: a group-by
+def key_type(size: int) -> Any:
+    """The narrower integer type, Int32 or Int64, that holds combined keys below `size`: a group-by
     over ten million keys moves half the memory in 32 bits (70 MB less at the transition table's peak)."""
-    return nw.Int32 if largest < 2**31 else nw.Int64
+    return nw.Int32 if size <= 2**31 else nw.Int64
 
 
 def lookup_expr(key: nw.Expr, table: dict[Any, int], dtype: Any = nw.Int64) -> nw.Expr:
@@ -388,7 +387,7 @@ def to_pandas(frame: nw.LazyFrame[Any] | nw.DataFrame[Any]) -> pd.DataFrame:
 def _pandas_text(arrow_type: Any) -> Any:
     import pyarrow as pa  # Polars' own conversion to pandas needs it: loaded by now
 
-    return _PANDAS_TEXT if arrow_type in (pa.large_string(), pa.string()) else None
+    return _PANDAS_TEXT if pa.types.is_large_string(arrow_type) or pa.types.is_string(arrow_type) else None
 
 
 _PANDAS_TEXT = pd.Series([""], dtype="str").dtype  # what pandas makes of text by default
