@@ -118,6 +118,7 @@ class TestEachCommandImportsWhatItNeeds:
             "journeymap.cli.options",
             "journeymap.core",
             "journeymap.core.errors",
+            "journeymap.core.memory",  # the allocator setting: os and sys only
         }
 
     def test_a_command_imports_only_its_own_module(self, tmp_path: Path) -> None:
