@@ -213,7 +213,7 @@ def _ping_pong_cases(handoffs: nw.LazyFrame[Any], n_owners: int, eager: bool = F
     return int(collect(back.select((nw.col("key") // n_owners).n_unique())).item() or 0)
 
 
-_MAX_SLOTS = 50_000_000  # (case, team) slots the in-memory count may hold: 400 MB of int64
+_MAX_SLOTS = 50_000_000  # (case, team) slots the in-memory count may hold: 200 MB of int32
 
 
 def _ping_pong_in_memory(handoffs: nw.DataFrame[Any], n_owners: int) -> int | None:
@@ -222,16 +222,20 @@ def _ping_pong_in_memory(handoffs: nw.DataFrame[Any], n_owners: int) -> int | No
     join of millions of keys); None when the slots would not fit."""
     if not len(handoffs):
         return 0
-    case = handoffs.get_column("case_code").to_numpy().astype(np.int64)
-    pair = handoffs.get_column("pair").to_numpy().astype(np.int64)
-    idx = handoffs.get_column("idx").to_numpy().astype(np.int64)
+    case = handoffs.get_column("case_code").to_numpy()
+    pair = handoffs.get_column("pair").to_numpy().astype(np.intp, copy=False)  # pandas may hand floats over
     slots = (int(case.max()) + 1) * n_owners
     if slots > _MAX_SLOTS:
         return None
-    left = np.full(slots, np.iinfo(np.int64).max)
-    np.minimum.at(left, case * n_owners + pair // n_owners, idx)
-    came = np.full(slots, -1, dtype=np.int64)
-    np.maximum.at(came, case * n_owners + pair % n_owners, idx)
+    # The handoffs' own row numbers order them (`handoff_table`): 32 bits below 2**31 handoffs, which halves
+    # the slots and the positions (memory touched the first time is most of this count's cost).
+    order = np.int32 if len(handoffs) < 2**31 else np.int64
+    idx = handoffs.get_column("idx").to_numpy().astype(order)
+    slot = case.astype(np.intp) * n_owners
+    left = np.full(slots, np.iinfo(order).max, dtype=order)
+    np.minimum.at(left, slot + pair // n_owners, idx)
+    came = np.full(slots, -1, dtype=order)
+    np.maximum.at(came, np.add(slot, pair % n_owners, out=slot), idx)
     returning = np.flatnonzero(came > left) // n_owners  # sorted: a case's slots are adjacent
     return int(np.count_nonzero(np.diff(returning)) + 1) if len(returning) else 0
 
