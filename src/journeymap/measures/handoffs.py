@@ -141,8 +141,8 @@ def handoff_table(transitions: nw.LazyFrame[Any], owners: HandoffOwners, names: 
     """
     n_owners, n_steps = max(len(owners.names), 1), max(len(names), 1)
     if owners.column is None:
-        frame = lookup(lookup(transitions, "step_code", owners.step_codes, "from_owner"),
-                       "next_step_code", owners.step_codes, "to_owner")
+        frame = lookup(lookup(transitions, "step_code", owners.step_codes, "from_owner", nw.Int32),
+                       "next_step_code", owners.step_codes, "to_owner", nw.Int32)
     else:
         frame = transitions.rename({OWNER_CODE: "from_owner", f"next_{OWNER_CODE}": "to_owner"})
     handoffs = frame.filter((nw.col("from_owner") >= 0) & (nw.col("to_owner") >= 0)
@@ -232,9 +232,9 @@ def _ping_pong_in_memory(handoffs: nw.DataFrame[Any], n_owners: int) -> int | No
     order = np.int32 if len(handoffs) < 2**31 else np.int64
     idx = handoffs.get_column("idx").to_numpy().astype(order)
     slot = case.astype(np.intp) * n_owners
-    left = np.full(slots, np.iinfo(order).max, dtype=order)
+    left: np.ndarray = np.full(slots, np.iinfo(order).max, dtype=order)
     np.minimum.at(left, slot + pair // n_owners, idx)
-    came = np.full(slots, -1, dtype=order)
+    came: np.ndarray = np.full(slots, -1, dtype=order)
     np.maximum.at(came, np.add(slot, pair % n_owners, out=slot), idx)
     returning = np.flatnonzero(came > left) // n_owners  # sorted: a case's slots are adjacent
     return int(np.count_nonzero(np.diff(returning)) + 1) if len(returning) else 0
