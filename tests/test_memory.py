@@ -74,18 +74,19 @@ def test_the_command_line_and_the_app_make_it_before_they_load_polars() -> None:
 
 def test_jemalloc_runs_with_the_setting() -> None:
     # What Polars' jemalloc reports at exit: the setting reached it under the variable's name.
-    probe = f"""
-        import os
-        from journeymap.core.memory import return_freed_memory_promptly
-        {{set_it}}
-        os.environ["{ALLOCATOR_VARIABLE}"] = ",".join(filter(None, [os.environ.get("{ALLOCATOR_VARIABLE}"),
-                                                                    "stats_print:true"]))
-        import polars as pl
-        pl.DataFrame({{{{"a": [1, 2]}}}}).sum()
-    """
+    def probe(set_it: bool) -> str:
+        return f"""
+            import os
+            from journeymap.core.memory import return_freed_memory_promptly
+            {"return_freed_memory_promptly()" if set_it else ""}
+            os.environ["{ALLOCATOR_VARIABLE}"] = ",".join(filter(None, [os.environ.get("{ALLOCATOR_VARIABLE}"),
+                                                                        "stats_print:true"]))
+            import polars as pl
+            pl.DataFrame({{"a": [1, 2]}}).sum()
+        """
     options = {}
     for set_it in (True, False):
-        report = _run(probe.format(set_it="return_freed_memory_promptly()" if set_it else ""), _without_setting())
+        report = _run(probe(set_it), _without_setting())
         options[set_it] = dict(re.findall(r"opt\.(background_thread|dirty_decay_ms|muzzy_decay_ms): (\S+)",
                                           report.stderr))
     assert options[True] == {"background_thread": "true", "dirty_decay_ms": "200", "muzzy_decay_ms": "0"}

@@ -34,7 +34,8 @@ _POLARS_DEFAULTS = ("dirty_decay_ms:500,muzzy_decay_ms:1000",
 def return_freed_memory_promptly() -> bool:
     """Ask Polars' allocator to give freed memory back within 200 ms; True if the setting was made here
     (False when Polars is loaded already, where it could not apply, or the user chose their own)."""
-    if "polars" in sys.modules or os.environ.get(ALLOCATOR_VARIABLE, _POLARS_DEFAULTS[0]) not in _POLARS_DEFAULTS:
+    chosen = os.environ.get(ALLOCATOR_VARIABLE)
+    if "polars" in sys.modules or (chosen is not None and chosen not in _POLARS_DEFAULTS):
         return False
     os.environ[ALLOCATOR_VARIABLE] = ALLOCATOR_SETTING
     return True

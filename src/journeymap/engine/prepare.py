@@ -153,11 +153,14 @@ def _with_positions(ordered: nw.DataFrame[Any]) -> nw.DataFrame[Any]:
     """The ordered events with their position `idx`: the row each came from (`pos`) where they were in
     order already and none was left out (an ingested log), else numbered anew. The same column then
     serves as both, so ten million events hold one 40 MB column fewer."""
-    pos = ordered.get_column("pos")
-    if ordered.implementation.is_polars() and pos.to_native().is_sorted() and (
-            len(pos) == 0 or (pos[0] == 0 and pos[len(pos) - 1] == len(pos) - 1)):
+    if ordered.implementation.is_polars() and _counts_up(ordered.get_column("pos").to_native(), len(ordered)):
         return ordered.with_columns(idx=nw.col("pos"))
     return ordered.with_row_index("idx")
+
+
+def _counts_up(values: pl.Series, count: int) -> bool:
+    """Whether `values`, which hold `count` distinct numbers, run 0, ..., count - 1 in order (numbered already)."""
+    return count == 0 or (values[0] == 0 and values[-1] == count - 1 and values.is_sorted())
 
 
 _CASE_SPAN = 2**32  # lazy engines: idx = case_code * _CASE_SPAN + position (a case has fewer events)
@@ -277,8 +280,7 @@ def _precoded_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         coded = coded.sort(keys)
     codes = coded.get_column("case_code")
     starts = codes.ne_missing(codes.shift(1)).fill_null(True)
-    runs = int(starts.sum())
-    if runs == 0 or (codes[0] == 0 and codes[-1] == runs - 1 and codes.is_sorted()):
+    if _counts_up(codes, int(starts.sum())):
         return coded  # numbered 0..n-1 in order already (the whole folder): the log's own column serves
     return coded.with_columns((starts.cast(pl.Int32).cum_sum() - 1).alias("case_code"))
 
