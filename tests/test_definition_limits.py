@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from journeymap.core.errors import JourneyError
@@ -104,6 +104,7 @@ SAMPLE = sample_journey_path("onboarding").read_text("utf-8")
 
 @settings(max_examples=150, deadline=None)
 @given(cut=st.integers(0, len(SAMPLE)), junk=st.text(string.printable + "äß\u200b&*!|>", max_size=20))
+@example(cut=254, junk="\r\r")  # an id broken over two lines: its message stayed on two
 def test_damaged_journeys_load_or_fail_with_one_sentence(cut: int, junk: str) -> None:
     """A journey file cut short or with junk spliced in loads, or fails with a JourneyError: never anything else."""
     text = SAMPLE[:cut] + junk + SAMPLE[cut:]

@@ -361,7 +361,13 @@ def _error(source: str, lines: dict[_Path, int], path: _Path, message: str) -> J
             line = lines[path[:cut]]
             break
     where = f", line {line}" if line else ""
+    # One line whatever the file holds: a value quoted from it (an id with a line break in it) shows its
+    # control characters escaped, as Python writes them ('e\nquipment').
+    message = _CONTROL.sub(lambda found: repr(found.group())[1:-1], message)
     return JourneyError(f"{source}{where}: {message}", source=source, line=line)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def _line_numbers(node: yaml.Node | None, path: _Path = ()) -> dict[_Path, int]:
