@@ -49,14 +49,18 @@ def _generated():
     return compute_metrics(events, every_activity_journey(events))
 
 
-def _boxes(metrics, width: int, height: int, **options) -> tuple[list[Box], str]:
+def _boxes(metrics, width: int, height: int, drawn_width: int | None = None, **options) -> tuple[list[Box], str]:
+    """The labels of the map planned for width x height, drawn `drawn_width` wide (Streamlit stretches a
+    chart to its column: the spec is the same, its width the column's)."""
     chart = map_chart(metrics, hotspots=find_hotspots(metrics, top=3), width=width, height=height, **options)
-    svg = export_chart(chart, "svg", width=width, height=height).decode("utf-8")
+    svg = export_chart(chart, "svg", width=drawn_width or width, height=height).decode("utf-8")
     return text_boxes(svg), svg
 
 
-def _assert_readable(metrics, width: int, height: int, lines_clear: bool = True, **options) -> None:
-    boxes, svg = _boxes(metrics, width, height, **options)
+def _assert_readable(metrics, width: int, height: int, lines_clear: bool = True, drawn_width: int | None = None,
+                     **options) -> None:
+    boxes, svg = _boxes(metrics, width, height, drawn_width, **options)
+    width = drawn_width or width
     assert len(boxes) > 10, "the map has too few labels to be a map"
     clashes = [(a.text, b.text) for a, b in overlapping(boxes)]
     assert not clashes, f"labels overlap at {width}x{height}: {clashes}"
@@ -150,3 +154,26 @@ class TestWholeNames:
             drawn = row["lines"].split("\n")
             name = " ".join(line for line in drawn if not line.endswith(" cases")).split("\u00a0")[-1]
             assert name == row["label"], (row["label"], drawn)
+
+
+class TestStretched:
+    """The Map page plans its map for 820 px (the column at 1280x720) and Streamlit stretches it to the
+    column it gets: 1,460 px at 1920x1080. The labels follow the width it is drawn at."""
+
+    @pytest.mark.parametrize("drawn_width", [820, 1000, 1460, 2000])
+    def test_receipt_labels_apart_at_every_width(self, real_data: Path, drawn_width: int) -> None:
+        """The drafted receipt map (27 activities), planned for 820 x 416, stays readable however wide it is drawn."""
+        _assert_readable(_real(real_data / "receipt.csv", False), 820, 416, drawn_width=drawn_width)
+
+    def test_wider_drawing_cuts_fewer_names(self, real_data: Path) -> None:
+        """Drawn 1,460 px wide, the receipt map's names are cut far less often than at the planned 820 px:
+        at 820 most names end in "…" after a word or two; at 1,460 the wider columns hold more of each."""
+        metrics = _real(real_data / "receipt.csv", False)
+
+        def cut(drawn_width: int) -> tuple[int, int]:
+            labels = [box.text for box in _boxes(metrics, 820, 416, drawn_width)[0]]
+            return sum(text.endswith("…") for text in labels), sum(len(text) for text in labels)
+
+        (cut_planned, chars_planned), (cut_wide, chars_wide) = cut(820), cut(1460)
+        assert cut_planned >= 4, "the planned width should cut receipt's long names (else this test shows nothing)"
+        assert cut_wide < cut_planned and chars_wide > chars_planned

@@ -44,8 +44,8 @@ def roles_shown(at: AppTest) -> dict[str, str]:
 
 
 def messages(at: AppTest) -> str:
-    """Every error, warning and success text on the page, unescaped."""
-    texts = [m.value for kind in (at.error, at.warning, at.success) for m in kind]
+    """Every error, warning, success and toast text on the page, unescaped."""
+    texts = [m.value for kind in (at.error, at.warning, at.success, at.toast) for m in kind]
     return " ".join(texts).replace("\\", "")
 
 
@@ -61,6 +61,7 @@ class TestGoodFiles:
         at = upload(data_page, "helpdesk.xes.gz", (REAL / "helpdesk.xes.gz").read_bytes())
         assert at.title[0].value == "Drafted from helpdesk"
         assert "All 21,348 rows read." in messages(at)
+        assert not at.success, "good news is a toast: a box would push the map's legend off a 1280x720 screen"
         assert chart_specs(at) and '"name": "step"' in chart_specs(at)[0].replace('":"', '": "')
         assert at.query_params["journey"] == "upload-1"
         picker = at.selectbox(key="jm_w_journey")

@@ -62,7 +62,7 @@ def test_a_sheet_can_be_picked_and_the_log_loads() -> None:
     at.button(key="jm_load").click().run()
     no_exception(at)
     assert not at.error
-    assert "All 200 rows read." in _unescaped([m.value for kind in (at.success, at.warning) for m in kind])
+    assert "All 200 rows read." in _unescaped([m.value for kind in (at.toast, at.warning) for m in kind])
 
 
 def test_stray_xes_events_are_counted_when_loaded() -> None:
@@ -71,7 +71,7 @@ def test_stray_xes_events_are_counted_when_loaded() -> None:
     at = _upload(open_app("pages/data.py"), stray)
     at.button(key="jm_load").click().run()
     no_exception(at)
-    shown = _unescaped([m.value for kind in (at.success, at.warning, at.error) for m in kind])
+    shown = _unescaped([m.value for kind in (at.toast, at.warning, at.error) for m in kind])
     assert "1 of 3 rows skipped: 1 outside any trace." in shown, shown
 
 

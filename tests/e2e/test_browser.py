@@ -87,8 +87,8 @@ class TestBrowser:
         shoot(page, "data_helpdesk_mapping_1280")
         page.get_by_role("button", name="Show the map").click()
         expect(page.locator("h1", has_text="Drafted from helpdesk")).to_be_visible()
+        expect(page.get_by_text("All 21,348 rows read.")).to_be_visible()  # a toast, for ten seconds
         settle(page)
-        expect(page.get_by_text("All 21,348 rows read.")).to_be_visible()
         expect(page.locator('[data-testid="stVegaLiteChart"] svg').first).to_be_visible()
         assert "journey=upload-1" in page.url
         shoot(page, "helpdesk_map_1280")

@@ -157,8 +157,9 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     label_y = alt.Y("label_y:Q", axis=None, scale=alt.Scale(domain=[0, bottom], nice=False, zero=False, reverse=True))
     layers += text_labels(data["nodes"], {"fontSize": font, "baseline": "bottom", "fontWeight": "bold"}, halo=0,
                           x=x, y=value_y, text="value_text:N", opacity=alt.Opacity("opacity:Q", scale=None))
-    layers += text_labels(data["nodes"], {"fontSize": font, "baseline": "top", "lineHeight": geometry.line_px},
-                          halo=4 * k, x=x, y=label_y, text="lines:N", opacity=alt.Opacity("opacity:Q", scale=None))
+    layers += [layer.transform_calculate(shown=_shown_lines(width)) for layer in text_labels(
+        data["nodes"], {"fontSize": font, "baseline": "top", "lineHeight": geometry.line_px}, halo=4 * k, x=x,
+        y=label_y, text="shown:N", opacity=alt.Opacity("opacity:Q", scale=None))]
     chart = alt.layer(*layers).resolve_scale(color="independent")
     chart = chart.properties(width=width, height=height)
     default_title = f"{journey.name}: {measure.lower()} at each step"
@@ -168,6 +169,21 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     # chart, and Altair would copy and validate thousands of rows each time (two thirds of the time).
     chart.datasets = datasets
     return chart
+
+
+# Streamlit stretches a chart to the page's column, and only the browser knows how wide that is: the
+# map at 1920x1080 is drawn 1.8 times as wide as planned for 1280x720, and its labels, fitted to the
+# planned columns, would stay cut to a word each ("T04 / Determine…"). Each step brings its label
+# fitted to wider columns too, and the chart picks the widest that fits the width it is drawn at.
+_STRETCHES = (1.15, 1.4, 1.7, 2.3)
+
+
+def _shown_lines(width: float) -> str:
+    """The Vega expression for a step's label at the width the chart is drawn (its `width` signal)."""
+    shown = "datum.lines"
+    for i, stretch in enumerate(_STRETCHES):
+        shown = f"width >= {width * stretch:g} ? datum.lines_{i} : {shown}"
+    return shown
 
 
 class _Geometry:
@@ -189,7 +205,7 @@ class _Geometry:
         self.font = 13 * k if self.column_px >= 110 * k else 12 * k  # never under 12 px
         self.line_px = round(self.font * LINE_HEIGHT, 2)
         self.gap_px = max(10 * k, 0.12 * self.column_px)  # between the labels of two columns, where lines bend
-        self.label_px = self.column_px - self.gap_px
+        self.label_px = self.label_room(1.0)
         # Around a step: the value line above, 3 px either side of the step, 4 px more either
         # side for a hotspot ring (4 px out, 2.5 px wide), and 4 px spare.
         fixed = 3 * k + self.line_px + 3 * k + 8 * k + 4 * k
@@ -206,6 +222,12 @@ class _Geometry:
         below = self.r_max + 7 * k + (self.max_lines + self.counts) * self.line_px  # clear of a ring
         above = self.r_max + 7 * k + self.line_px
         self.lift = (below - above) / 2 / self.row_px
+
+    def label_room(self, stretch: float) -> float:
+        """Pixels for a step's label when the map is drawn `stretch` times as wide as planned: its
+        columns widen with it, and so does the gap between their labels."""
+        column = self.column_px * stretch
+        return column - max(10 * self.k, 0.12 * column)
 
     def lane_room(self, lane: Any) -> float:
         """Pixels along a lane's height for its name."""
@@ -269,15 +291,20 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         # A timer's wait is a rule, not work: off the time scales (grey, like an unmeasured step),
         # so the darkest step is the ① hotspot, as the ranking says; its value still reads.
         timer = row.step in automatic and color_by not in ("drop_off_rate", "satisfaction_mean")
-        lines = fit_label(marker + row.label if by_name else row.label, g.label_px, g.font, g.max_lines)
+        name = marker + row.label if by_name else row.label
+        # The label for the planned width, and for each wider drawing (`_STRETCHES`, `_shown_lines`).
+        rooms = (g.label_px, *(g.label_room(stretch) for stretch in _STRETCHES))
+        variants = [fit_label(name, room, g.font, g.max_lines) for room in rooms]
         if g.counts:  # else the count is in the node's size and tooltip (projectors, small charts)
-            lines.append(fit_label(f"{row.reached:,} cases", g.label_px, g.font, 1)[0])
+            variants = [[*found, fit_label(f"{row.reached:,} cases", g.label_px, g.font, 1)[0]] for found in variants]
+        lines = variants[0]
         value_text = (marker if not by_name else "") + ("timer " if timer else "") + _value_text(color_by, value)
         loop_lift = g.rows(12 * k) if row.step in looped else 0.0  # a self-loop arcs where the value would be
         target = f"{row.target_statistic} ≤ {human(row.target_s)}" if isinstance(row.target_statistic, str) else "–"
         dimmed = spotlight is not None and row.step != spotlight
         rows.append({
             "step": row.step, "label": row.label, "x": x, "y": y, "lines": "\n".join(lines), "radius": radius,
+            **{f"lines_{i}": "\n".join(found) for i, found in enumerate(variants[1:])},
             "value_y": y - g.rows(radius + (7 if rank or row.step == spotlight else 3) * k) - loop_lift,
             "label_y": y + g.rows(radius + (7 if rank or row.step == spotlight else 3) * k),
             "half_width_px": max([text_width(line, g.font) for line in lines]
@@ -293,7 +320,8 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
             "in_flight_text": f"{row.in_flight:,}", "share_text": format_share(row.delay_share),
             "rework_text": f"{row.rework_cases:,}",
             "hotspot_text": f"#{rank}" if rank else "–"})
-    columns = ["step", "x", "y", "lines", "radius", "value_y", "label_y", "half_width_px", "size", "measure", "valid",
+    columns = ["step", "x", "y", "lines", *(f"lines_{i}" for i in range(len(_STRETCHES))), "radius", "value_y",
+               "label_y", "half_width_px", "size", "measure", "valid",
                "value_text", "opacity", "ring", "ring_size"]
     return pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *_NODE_TOOLTIP])))
 

@@ -27,7 +27,10 @@ _CSS = """<style>
 .st-key-jm_map_header [data-testid="stMarkdownContainer"] p {font-size: 1rem; font-weight: 600; margin: 0;}
 .st-key-jm_map_hotspots summary [data-testid="stMarkdownContainer"], .st-key-jm_map_hotspots summary p {
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0;}
+.st-key-jm_map [data-testid="stElementToolbar"] {top: 2px !important;}
 </style>"""
+# The chart's toolbar (fullscreen, table) shows on hover 44 px above the chart by default, over the label of the
+# "Highlight handoffs" toggle; inside the chart's top right it covers only the end of the title's row.
 # The hotspots' fold keeps to one line (long names end in "…" there: they are whole on its cards and beside
 # their marks on the map), so the map's room does not depend on how long the names are.
 # Measured in Chromium at 1280×720: the page's top padding, the title, the gap to the summary; under the

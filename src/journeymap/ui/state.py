@@ -207,12 +207,21 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flash() -> list[str]:
-    """Show (once) the messages left by `flash`; returns their texts (the Map page makes room for them)."""
-    shown = []
+    """Show (once) the messages left by `flash`; returns the texts drawn in the page (the Map page makes
+    room for them).
+
+    Good news ("All 8,577 rows read.") is a toast for ten seconds: a box for it pushed the map's legend
+    off a 1280x720 screen, and the sidebar keeps the log's counts. A warning (rows skipped, activities
+    off the journey) stays in the page until the next one is drawn.
+    """
+    boxed = []
     for kind, text in st.session_state.pop(_FLASH_KEY, []):
-        {"success": st.success, "warning": st.warning}.get(kind, st.info)(md(text))
-        shown.append(text)
-    return shown
+        if kind == "success":
+            st.toast(md(text), icon=":material/check_circle:", duration="long")
+            continue
+        {"warning": st.warning}.get(kind, st.info)(md(text))
+        boxed.append(text)
+    return boxed
 
 
 def _date(text: str | None, name: str, notes: list[str]) -> dt.date | None:
