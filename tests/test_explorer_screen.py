@@ -61,6 +61,11 @@ class TestShares:
         assert [format_change(v) for v in (-0.003, 0.0, 0.004, 0.12)] == ["−<1%", "+0%", "+<1%", "+12%"]
         assert format_change(-0.0002, points=True) == "−<0.1 pts"
 
+    def test_a_fall_short_of_all_is_not_minus_100(self):
+        """From 2.1 d to 5 min is −99.8%, not "−100%" (which says the time went to nothing); all of it stays −100%."""
+        assert [format_change(v) for v in (-1.0, -0.9984, -0.995, -0.99997, -0.994)] == [
+            "−100%", "−99.8%", "−99.5%", "−99.9%", "−99%"]
+
 
 class TestTrendCharts:
     def test_change_title_whole_inside_the_chart(self):

@@ -10,12 +10,15 @@ __all__ = ["format_change", "format_share"]
 def format_change(value: float | None, points: bool = False) -> str:
     """A relative change as "+12%" / "−40%", or with `points` a change of a rate as "+1.5 pts" (one decimal:
     drop-off rates move by fractions of a point); a change too small to show as "+<1%" ("−<0.1 pts"), never as
-    "−0%"; "–" for None, NaN or infinity, as durations do."""
+    "−0%"; a fall short of all of it, which would round to "−100%", with a decimal ("−99.8%": from 2.1 d to
+    5 min is not to nothing); "–" for None, NaN or infinity, as durations do."""
     if value is None or not math.isfinite(value):
         return "–"
     text = f"{value * 100:+.1f} pts" if points else f"{value:+.0%}"
     if value and float(text.removesuffix(" pts").removesuffix("%")) == 0:  # never a "−0%" for a change of −0.3%
         text = f"{text[0]}<{'0.1 pts' if points else '1%'}"
+    elif not points and -1 < value and text == "-100%":
+        text = f"-{min(math.floor(-value * 1000) / 10, 99.9):.1f}%"
     return text.replace("-", "−")
 
 
