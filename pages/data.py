@@ -51,7 +51,7 @@ else:
 
 st.subheader("2 · Columns", anchor=False)
 if ingested is not None:
-    st.caption(md(f"{log_upload.name}: {ingested.frame.height:,} events, their columns chosen at ingest."))
+    st.caption(md(f"{log_upload.name}: {ingested.frame.height:,} events."))  # the columns: said above, under the pick
     roles = ingested.roles
 else:
     upload.show_notes(log_upload)
