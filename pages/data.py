@@ -80,7 +80,10 @@ else:
                "and targets.")
     try:
         log_key = f"jm_draft_{log_upload.key[:10]}"
-        choice = draft_choice.show(ingested or draft_choice.read_log(log_upload, table, roles), log_key)
+        drafted_from = ingested or draft_choice.read_log(log_upload, table, roles)
+        for note in upload.log_notes(drafted_from, log_upload):
+            st.info(md(note), icon=":material/info:")
+        choice = draft_choice.show(drafted_from, log_key)
     except JourneyError as error:
         st.error(md(str(error)), icon=":material/error:")
 
@@ -104,6 +107,8 @@ if st.button("Show the map", type="primary", icon=":material/account_tree:", key
         source_id = data.add_source(journey, log, key)
         state.flash("success" if not log.skipped else "warning",
                     f"Loaded {log_upload.name} against “{journey.name}”. {log.skipped_sentence()}")
+        for note in upload.log_notes(log, log_upload):  # far-dated events, a newest-first file: beside the map too
+            state.flash("info", note)
         share, examples = upload.unmapped_share(log, journey)
         if share > 0.5:
             state.flash("warning", f"{format_share(share)} of the events have activities that are no step of this "

@@ -14,7 +14,7 @@ from xml.sax.saxutils import quoteattr
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from journeymap.core.errors import JourneyError
@@ -60,6 +60,14 @@ def as_csv(events: list[tuple[str, str, dt.datetime]], sep: str, newline: str, s
     return out.getvalue()
 
 
+def runs_backwards(moments: list[dt.datetime]) -> bool:
+    """Whether rows at these moments run newest first, as the readers decide it: adjacent rows go back in time
+    at least twice, and more than twice as often as forward."""
+    forward = sum(b > a for a, b in zip(moments, moments[1:]))
+    backward = sum(b < a for a, b in zip(moments, moments[1:]))
+    return backward >= 2 and backward > 2 * forward
+
+
 def only_journey_errors(read) -> EventLog | None:
     """Call a reader: its result, None for a JourneyError; any other exception fails the test."""
     try:
@@ -92,7 +100,9 @@ class TestRoundTrip:
                 read_events(data, name=name)
             return
         log = read_events(data, name=name)
-        frame = log.frame.sort("row")
+        backwards = runs_backwards([moment for _, _, moment in events])
+        assert any("newest first" in note for note in log.notes) == backwards
+        frame = log.frame.sort("row", descending=backwards)  # `row` counts from the end of a newest-first file
         assert frame["case"].to_list() == [case for case, _, _ in events]
         assert frame["activity"].to_list() == [activity.strip() for _, activity, _ in events]
         written = [moment.replace(tzinfo=dt.UTC) for _, _, moment in events]
@@ -212,7 +222,7 @@ def test_parquet_reads_back_to_its_events(events: list[tuple[str, str, dt.dateti
     frame.write_parquet(buffer)
     log = read_events(buffer.getvalue(), name="log.parquet")
     assert _read_back(log) == _expected(events)
-    assert bool(log.notes) == nested
+    assert bool([note for note in log.notes if "newest first" not in note]) == nested  # the list column's note
 
 
 def _valid(kind: str) -> bytes:
@@ -247,3 +257,35 @@ def test_damaged_workbooks_and_parquet_give_a_sentence(kind: str, data: st.DataO
         read_events(bytes(content), name=f"log.{kind}")
     except JourneyError as error:
         assert "\n" not in str(error) and str(error).startswith("log.")
+
+
+class TestFileDirection:
+    @SETTINGS
+    @given(events=logs(), day_only=st.booleans())
+    def test_newest_first_reads_as_oldest_first(self, events: list[tuple[str, str, dt.datetime]],
+                                                day_only: bool) -> None:
+        """A log written oldest first and the same rows written newest first (as many systems export their
+        history) read into the same order of events, ties of time included: a date-only export has many, and
+        read in file order the newest-first one put a case's payment before its fine."""
+        if day_only:
+            events = [(case, activity, moment.replace(hour=0, minute=0)) for case, activity, moment in events]
+        events = sorted(events, key=lambda event: event[2])  # oldest first; ties keep their order
+        assume(sum(b[2] > a[2] for a, b in zip(events, events[1:])) >= 2)  # a file that runs one way
+
+        def ordered(rows: list[tuple[str, str, dt.datetime]]) -> list[tuple[str, str, int]]:
+            text = as_csv(rows, ",", "\n", "iso")
+            frame = read_events(text.encode(), name="log.csv").frame.sort("case", "ts", "row")
+            return list(zip(frame["case"], frame["activity"], frame["ts"]))
+
+        assert ordered(events[::-1]) == ordered(events)
+
+    def test_a_date_only_export_newest_first(self) -> None:
+        """Two events of a case on one day, in a file written newest first: the fine comes before its payment."""
+        rows = "case,activity,date\nB,Payment,2006-07-25\nB,Create Fine,2006-07-25\nA,Payment,2006-07-24\n" \
+               "A,Send Fine,2006-07-24\nA,Create Fine,2006-07-20\n"
+        log = read_events(rows.encode(), name="fines.csv")
+        frame = log.frame.sort("case", "ts", "row")
+        assert frame["activity"].to_list() == ["Create Fine", "Send Fine", "Payment", "Create Fine", "Payment"]
+        assert any("newest first" in note for note in log.notes)
+        oldest_first = "case,activity,date\nA,Create Fine,2006-07-20\nA,Send Fine,2006-07-24\nA,Payment,2006-07-24\n"
+        assert read_events(oldest_first.encode(), name="fines.csv").notes == ()

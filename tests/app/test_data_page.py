@@ -91,6 +91,22 @@ class TestGoodFiles:
         assert "2 of 12 rows skipped: 2 without a readable timestamp in 'timestamp'." in messages(at)
         assert at.title[0].value == "Drafted from gaps"
 
+    def test_far_dated_events_and_a_newest_first_file_are_said_beside_the_map(self, data_page: AppTest) -> None:
+        """A file written newest first, with a case dated 1948 among 2026: the Data page and the map say both,
+        naming the file; the events are all kept."""
+        rows = [f"C{i},{step},2026-01-{day:02d}T10:00:00Z" for i in range(1, 40) for day, step in ((1 + i % 20, "A"),
+                                                                                                  (2 + i % 20, "B"))]
+        rows.append("C99,A,1948-01-29T10:00:00Z")
+        content = ("case_id,activity,timestamp\n" + "\n".join(reversed(rows)) + "\n").encode()
+        at = upload(data_page, "old.csv", content, load=False)
+        infos = " ".join(box.value for box in at.info).replace("\\", "")
+        assert "old.csv: its rows run newest first" in infos
+        assert "old.csv: 1 event is dated far from the rest of the log (1948-01-29, where most events lie" in infos
+        at.button(key="jm_load").click().run()
+        no_exception(at)
+        beside_map = " ".join(box.value for box in at.info).replace("\\", "")
+        assert "1 event is dated far from the rest" in beside_map and "All 79 rows read." in messages(at)
+
 
 class TestBadFiles:
     @pytest.mark.parametrize("name, content, expected", [

@@ -46,7 +46,7 @@ _CODE_COLUMNS = {
     "activity_code": "activity: index in 'activities'",
     "ts": "timestamp, epoch microseconds UTC",
     "start": "start timestamp, epoch microseconds UTC (or null)",
-    "row": "row of the event in the source (0-based)",
+    "row": "row of the event in the source (0-based), counted from its end when its rows run newest first",
 }
 _SORTED_BY = ["case_code", "ts", "start (missing last)", "row"]
 

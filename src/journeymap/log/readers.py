@@ -19,6 +19,7 @@ from journeymap.log.excel import Sheet, choose_sheets, read_sheets
 from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
 from journeymap.log.parquet import read_parquet
 from journeymap.log.textfile import sniff_delimiter, utf8_text
+from journeymap.log.timeline import far_dated_note, in_file_direction
 from journeymap.log.timestamps import clock_times, parse_timestamps, present_text
 from journeymap.log.xes import scan_xes
 
@@ -211,10 +212,17 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
         if count:
             skipped[reason] = count
             frame = frame.filter(~bad)
+    frame, backwards = in_file_direction(frame)
+    if backwards:
+        notes = (*notes, "its rows run newest first, so events at the same moment are taken in the reverse of the "
+                         "file's order: the order they happened in.")
+    far = far_dated_note(frame.get_column("ts"))
+    notes = (*notes, far) if far else notes
     if roles.lifecycle:
         frame = _pair_lifecycle(frame, skipped)
     return EventLog(frame=frame, source=source, roles=roles, attributes=attributes, skipped=skipped,
                     rows_read=rows_read, notes=notes)
+
 
 
 # XES's standard lifecycle transitions (IEEE 1849), and "completed" as exports write it.

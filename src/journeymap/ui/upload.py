@@ -100,6 +100,12 @@ def show_notes(upload: Upload) -> None:
         st.info(md(note), icon=":material/info:")
 
 
+def log_notes(log: EventLog, upload: Upload) -> list[str]:
+    """What making the events noted beyond reading the file: rows that run newest first, events dated far
+    from the rest, a lifecycle column of statuses; each as a sentence naming the file."""
+    return [f"{upload.name}: {note}" for note in log.notes if note not in upload.notes]
+
+
 @st.cache_resource(show_spinner="Reading the file…", max_entries=4)
 def _raw_file(key: str, _upload: Upload) -> RawFile | str:
     try:
