@@ -7,6 +7,7 @@ import pytest
 from journeymap.charts.layout import journey_layout
 from journeymap.charts.map import map_chart
 from journeymap.charts.mapdetail import (
+    EXIT_SHOWN_SHARE,
     MIN_ROW_PX,
     MIN_STEPS,
     legible_height,
@@ -26,7 +27,7 @@ from journeymap.testing import build_events
 from map_cases import every_activity_journey, generated_log
 
 # a -> b -> c -> e, with a rare detour b -> d -> e and a rarer c -> d
-CHAIN = journey_from_yaml("""
+CHAIN_YAML = """
 id: chain
 name: Chain
 stages: [{id: s, label: S}]
@@ -45,7 +46,8 @@ transitions:
   - {from: d, to: e}
 start: a
 end: [e]
-""")
+"""
+CHAIN = journey_from_yaml(CHAIN_YAML)
 
 
 def _chain_metrics():
@@ -77,6 +79,17 @@ class TestSteps:
         """A hotspot on a rare step (D, 5 cases) is drawn even at the lowest setting."""
         assert "d" in map_detail(chain, steps=1, hotspots=["d"]).steps
         assert "d" not in map_detail(chain, steps=1).steps
+
+    @pytest.mark.parametrize(("leaving", "drawn"), [(2, True), (1, False)])
+    def test_an_exit_many_cases_reach_is_never_hidden(self, leaving: int, drawn: bool):
+        """D as an exit: reached by 2 of 20 cases (10%, over EXIT_SHOWN_SHARE) it is drawn at the lowest setting,
+        as the end is; reached by 1 of 39 (2.6%) it waits for its rank like any step."""
+        journey = journey_from_yaml(CHAIN_YAML.replace("end: [e]", "end: [e]\nexit: [d]"))
+        cases = {f"main{i}": [("A", 0), ("B", 1), ("C", 2), ("E", 3)] for i in range(18 if drawn else 38)}
+        cases |= {f"left{i}": [("A", 0), ("B", 1), ("D", 2)] for i in range(leaving)}
+        metrics = compute_metrics(build_events(cases), journey)
+        assert ("d" in map_detail(metrics, steps=1).steps) == drawn
+        assert (leaving / len(cases) >= EXIT_SHOWN_SHARE) == drawn
 
     def test_share_of_steps(self, chain):
         """--steps 80% of five steps is four: A, B and E (15 cases each), then C (11); D (5) is left out."""

@@ -25,12 +25,13 @@ from journeymap.measures.metrics import JourneyMetrics
 
 __all__ = ["MapDetail", "map_detail", "parse_steps", "parse_transitions", "MIN_STEPS", "map_plot_size",
            "legible_height",
-           "MIN_COLUMN_PX", "MIN_ROW_PX", "OFF_MAP_MIN_SHARE"]
+           "MIN_COLUMN_PX", "MIN_ROW_PX", "OFF_MAP_MIN_SHARE", "EXIT_SHOWN_SHARE"]
 
 MIN_STEPS = 8  # a default never shows fewer than the eight busiest steps
 MIN_COLUMN_PX = 84  # a layer of the map needs this many pixels: a label slot ("Background" at 12 px) and a gap
 MIN_ROW_PX = 84  # a row: the measure above a step, the step (8 px or more), two lines of label under it
 OFF_MAP_MIN_SHARE = 0.01  # off-map transitions taken by fewer cases than this are never drawn
+EXIT_SHOWN_SHARE = 0.05  # an exit step this share of the cases reach is always drawn
 _EDGES_PER_STEP = 1.6  # by default, about this many transitions per drawn step: more reads as spaghetti
 Edge = tuple[str, str]
 
@@ -145,8 +146,8 @@ def map_detail(metrics: JourneyMetrics, *, steps: int | float | None = None, tra
     `steps`: how many (an int), a share of them (a float up to 1.0), or None for the most that
     fit a width x height chart (at least the eight busiest). `transitions`: the percentage of the
     transitions between drawn steps to draw, busiest first, or None for about 1.6 per step.
-    The start and end steps and every hotspot in `hotspots` (steps or `Hotspot`s) are always
-    drawn. Ranks come from `reference` (default: `metrics`).
+    The start and end steps, every exit step that `EXIT_SHOWN_SHARE` of the cases reach and every
+    hotspot in `hotspots` (steps or `Hotspot`s) are always drawn. Ranks come from `reference` (default: `metrics`).
     """
     journey = metrics.journey
     if journey is None:
@@ -160,7 +161,10 @@ def map_detail(metrics: JourneyMetrics, *, steps: int | float | None = None, tra
         universe += sorted(set(off["step"]) - set(on_map))
     rank = {step: i for i, step in enumerate(sorted(universe, key=lambda s: (-int(reached.get(s, 0) or 0),
                                                                               universe.index(s))))}
-    must = [journey.start, *journey.end,
+    # Where a notable share of cases leave is part of the story even when few steps are drawn: BPIC 2012's
+    # A_DECLINED (18% of cases) was hidden behind a straight happy path.
+    exits = [step for step in journey.exit if reached.get(step, 0) >= EXIT_SHOWN_SHARE * reference.n_cases > 0]
+    must = [journey.start, *journey.end, *exits,
             *(getattr(h, "step", h) for h in hotspots)]
     forced = {step for step in must if step in rank}
     traffic = {(r["from"], r["to"]): int(r["count"]) for r in reference.transitions.to_dict("records")}
