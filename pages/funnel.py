@@ -38,7 +38,8 @@ steps_table, share_config = share_bars.share_bars(pd.DataFrame({
     "Drop-off rate": flow["drop_off_rate"].map(lambda rate: format_share(rate, 1)),
 }), ["Of all cases"])
 st.dataframe(steps_table, hide_index=True, width="stretch", height="content",
-             column_config={**share_config, "Cases reached": st.column_config.NumberColumn(format="localized")})
+             column_config={**share_config, **{name: st.column_config.NumberColumn(format="localized") for name in (
+                 "Cases reached", "In flight here now", "Dropped here")}})
 
 left, right = st.columns([2, 3], gap="large")
 with left:
@@ -50,7 +51,8 @@ with left:
         st.dataframe(pd.DataFrame({"Exit": exit_rows["label"], "Cases": exit_rows["reached"],
                                    "Of all cases": (exit_rows["reached"] / total).map(
                                        lambda share: format_share(share, 1))}),
-                     hide_index=True, width="stretch", height="content")
+                     hide_index=True, width="stretch", height="content",
+                     column_config={"Cases": st.column_config.NumberColumn(format="localized")})
 with right:
     st.subheader("Before going silent", anchor=False)
     dropped = metrics.cases[metrics.cases["status"] == "dropped"]

@@ -361,3 +361,18 @@ class TestMapLegendTicks:
         for (a, wa), (b, wb) in zip(zip(centres, words), zip(centres[1:], words[1:])):
             gap = (b - a) - (text_width(wa, size) + text_width(wb, size)) / 2
             assert gap >= size / 2, f"{wa} and {wb} at {scale}x are {gap:.1f} px apart"
+
+
+@pytest.mark.parametrize(("path", "words"), [
+    (["Create Fine", "Send Fine", "Add penalty"], "Send Fine → Add penalty instead of Payment"),
+    (["Create Fine", "Payment", "Payment"], "repeats Payment"),
+    (["Create Fine", "Payment", "Payment", "Payment"], "repeats Payment 2 more times"),
+    (["Create Fine", "Appeal"], "ends at Appeal after Create Fine"),
+    (["Create Fine"], "stops after Create Fine"),
+])
+def test_a_path_is_told_by_how_it_differs(path: list[str], words: str) -> None:
+    """Against #1 (Create Fine → Payment) a path reads as an ops lead would say it: not "adds Payment after
+    Payment", not "ends at A → B → C after Create Fine"."""
+    from journeymap.charts.explorer import _difference
+
+    assert _difference(["Create Fine", "Payment"], path) == words

@@ -28,7 +28,8 @@ class TestParse:
 
 class TestHuman:
     @pytest.mark.parametrize(("seconds", "text"), [(42, "42 s"), (720, "12 min"), (8280, "2.3 h"),
-                                                   (354240, "4.1 d"), (86400 * 70, "10.0 w"), (None, "–"),
+                                                   (354240, "4.1 d"), (86400 * 70, "10.0 w"), (86400 * 730, "104.3 w"),
+                                                   (86400 * 365.25 * 12.1, "12.1 y"), (None, "–"),
                                                    (float("nan"), "–"), (-7200, "−2.0 h")])
     def test_readable(self, seconds: float | None, text: str) -> None:
         """Seconds read as a person would say them, never raw."""

@@ -68,6 +68,19 @@ class TestShares:
 
 
 class TestTrendCharts:
+    def test_a_page_subtitle_keeps_what_the_chart_adds(self):
+        """The Time page gives its own context line (its filter); the week chart still says what its grey band
+        is, the lead-time chart how many cases completed, the OKR chart its status, under that line."""
+        _, metrics, _ = _onboarding()
+        page = "Employee onboarding · location Berlin"
+        charts = {"grey: recent starts, many not finished yet": explorer.lead_time_trend_chart(metrics, subtitle=page),
+                  "completed cases": explorer.lead_time_chart(metrics, subtitle=page)}
+        for added, chart in charts.items():
+            subtitle = chart.to_dict()["title"]["subtitle"]
+            assert subtitle[0] == page and added in " ".join(subtitle[1:]), subtitle
+        okr = explorer.okr_chart(metrics, metrics.journey.okrs[0], subtitle=page).to_dict()["title"]["subtitle"]
+        assert okr[0] == page and len(okr) >= 2
+
     def test_change_title_whole_inside_the_chart(self):
         """The dated change's title is drawn whole, on two lines, inside the chart and the plot full width."""
         _, metrics, _ = _onboarding()

@@ -21,13 +21,14 @@ def log(pattern: dict[tuple[str, ...], int]) -> object:
 class TestExitWords:
     @pytest.mark.parametrize("name", ["Application rejected", "A_DECLINED", "Order Cancelled", "Offer withdrawn",
                                       "Aanvraag afgewezen", "Antrag abgelehnt", "INVALID", "Payment failed",
-                                      "Request canceled by customer", "no-show"])
+                                      "Request canceled by customer", "no-show", "Delete Purchase Order Item",
+                                      "Position gelöscht"])
     def test_negative_outcomes_are_exits(self, name: str) -> None:
         """Rejections, cancellations and withdrawals, in several languages and spellings, read as exits."""
         assert looks_like_exit(name)
 
     @pytest.mark.parametrize("name", ["Closed", "Resolve ticket", "Approved", "First login", "Dispatched",
-                                      "Payment received", "Validate"])
+                                      "Payment received", "Validate", "Remove Payment Block"])
     def test_ordinary_steps_are_not(self, name: str) -> None:
         """Words inside other words do not count (a 'fail' must start a word)."""
         assert not looks_like_exit(name)

@@ -117,7 +117,7 @@ def lead_time_chart(metrics: JourneyMetrics, *, title: str | None = None,
     return titled(
         alt.layer(*layers).properties(width=1200, height=675),
         or_default(title, "Lead time: how long cases take"),
-        or_default(subtitle, [chart_subtitle(metrics), done]),
+        [*_context(metrics, subtitle), done],
     )
 
 
@@ -190,7 +190,7 @@ def lead_time_trend_chart(metrics: JourneyMetrics, changes: Sequence[Change] | N
     layers += _change_marks(changes, x, [*long["week"], metrics.as_of])
     note = f"weeks with at least {MIN_WEEK_CASES} completed cases; grey: recent starts, many not finished yet"
     return titled(alt.layer(*layers).properties(width=1200, height=675), or_default(title, "Lead time week by week"),
-                  or_default(subtitle, [chart_subtitle(metrics), note]))
+                  [*_context(metrics, subtitle), note])
 
 
 def arrival_chart(metrics: JourneyMetrics, step: str | None = None, *, title: str | None = None,
@@ -359,7 +359,7 @@ def okr_chart(metrics: JourneyMetrics, okr: Okr, *, title: str | None = None,
               *text_labels(lines, {"align": "right", "baseline": "bottom", "dx": -4, "dy": -4, "fontWeight": "bold"},
                            x=alt.value("width"), y=y, text="what:N", color=alt.Color("c:N", scale=None))]
     chart = alt.layer(*layers).properties(width=1200, height=675)
-    return titled(chart, or_default(title, okr.name), or_default(subtitle, [chart_subtitle(metrics), status.sentence]))
+    return titled(chart, or_default(title, okr.name), [*_context(metrics, subtitle), status.sentence])
 
 
 _PATH_LABEL_WIDTH = 330  # pixels of a path's name beside its bar: 3 lines of it leave 450 for the bars at 820
@@ -408,6 +408,14 @@ def paths_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: 
     return titled(alt.layer(bars, text).properties(width=1200, height=height),
                   or_default(title, "The paths cases take"),
                   [or_default(subtitle, chart_subtitle(metrics)), shown, head])
+
+
+def _context(metrics: JourneyMetrics, subtitle: str | Sequence[str] | None) -> list[str]:
+    """The context lines over a chart: the page's own (its filter), else the journey's and data's; the lines a
+    chart adds under them (what is shown, what the grey band means) come after either way."""
+    if subtitle is None:
+        return [chart_subtitle(metrics)]
+    return [subtitle] if isinstance(subtitle, str) else list(subtitle)
 
 
 def _completed(metrics: JourneyMetrics) -> pd.DataFrame:
@@ -463,11 +471,14 @@ def _difference(base: list[str], path: list[str]) -> str:
         if op == "delete":
             parts.append(f"stops after {path[-1]}" if i2 == len(base) and j1 == len(path) and path
                          else f"skips {', '.join(base[i1:i2])}")
+        elif op == "insert" and j1 and set(path[j1:j2]) == {path[j1 - 1]}:  # not "adds Payment after Payment"
+            more = j2 - j1
+            parts.append(f"repeats {path[j1 - 1]}" + (f" {more} more times" if more > 1 else ""))
         elif op == "insert":
             where = f" after {path[j1 - 1]}" if j1 else " first"
             parts.append(f"adds {' → '.join(path[j1:j2])}{where}")
-        elif op == "replace" and i2 == len(base) and j2 == len(path) and j1:
-            parts.append(f"ends at {' → '.join(path[j1:j2])} after {path[j1 - 1]}")
+        elif op == "replace" and i2 == len(base) and j2 == len(path) and j1 and j2 - j1 == 1:
+            parts.append(f"ends at {path[j1]} after {path[j1 - 1]}")  # a longer new ending reads as "… instead of …"
         elif op == "replace":
             parts.append(f"{' → '.join(path[j1:j2])} instead of {' → '.join(base[i1:i2])}")
     return "; ".join(dict.fromkeys(parts)) or "same steps"

@@ -296,7 +296,8 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         rooms = (g.label_px, *(g.label_room(stretch) for stretch in _STRETCHES))
         variants = [fit_label(name, room, g.font, g.max_lines) for room in rooms]
         if g.counts:  # else the count is in the node's size and tooltip (projectors, small charts)
-            variants = [[*found, fit_label(f"{row.reached:,} cases", g.label_px, g.font, 1)[0]] for found in variants]
+            variants = [[*found, fit_label(f"{row.reached:,} cases", room, g.font, 1)[0]]
+                        for found, room in zip(variants, rooms)]
         lines = variants[0]
         value_text = (marker if not by_name else "") + ("timer " if timer else "") + _value_text(color_by, value)
         loop_lift = g.rows(12 * k) if row.step in looped else 0.0  # a self-loop arcs where the value would be

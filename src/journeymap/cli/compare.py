@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from journeymap.charts.style import shorten
 from journeymap.cli.options import add_events_options, add_time_option, command, load_inputs
 from journeymap.core.durations import clock_words, format_seconds_as_text
 from journeymap.core.errors import JourneyError
@@ -137,7 +138,8 @@ def _pilot_table(result: PilotComparison) -> str:
              f"{'step':28} {'pilot':>17} {'others':>17} {'effect':>7} {'95% CI':>15}  sig"]
     for row in [result.lead_time, *result.steps.to_dict("records")]:
         lines.append(
-            f"{str(row['label'])[:28]:28} {_pair(row['median_s_pilot_before'], row['median_s_pilot_after']):>17} "
+            f"{shorten(str(row['label']), 28):28} "
+            f"{_pair(row['median_s_pilot_before'], row['median_s_pilot_after']):>17} "
             f"{_pair(row['median_s_others_before'], row['median_s_others_after']):>17} "
             f"{format_change(row['change']):>7} "
             f"{format_change(row['ci_low']) + '..' + format_change(row['ci_high']):>15}  "
@@ -210,7 +212,7 @@ def _comparison_table(result: Comparison, date: str, title: str | None) -> str:
              f"{'step':28} {'n before':>9} {'n after':>8} {'median':>17} {'change':>7} {'95% CI':>15}  sig"]
     for row in result.steps.itertuples(index=False):
         lines.append(
-            f"{str(row.label)[:28]:28} {row.n_before:>9,} {row.n_after:>8,} "
+            f"{shorten(str(row.label), 28):28} {row.n_before:>9,} {row.n_after:>8,} "
             f"{_pair(row.median_s_before, row.median_s_after):>17} {format_change(row.change):>7} "
             f"{format_change(row.ci_low) + '..' + format_change(row.ci_high):>15}  {'*' if row.significant else ''}"
         )
@@ -241,7 +243,7 @@ def _whatif_table(result: WhatIf) -> str:
 
 def _impact_table(impact: pd.DataFrame) -> str:
     lines = ["If a step's arrival times were halved, p85 lead time would fall by:", ""]
-    lines += [f"{str(row.label)[:32]:32} {format_seconds_as_text(row.p85_impact_s):>9} "
+    lines += [f"{shorten(str(row.label), 32):32} {format_seconds_as_text(row.p85_impact_s):>9} "
               f"{format_share(row.impact_share, 1):>6}" for row in impact.itertuples(index=False)]
     return "\n".join(lines)
 

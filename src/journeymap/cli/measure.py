@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from journeymap.charts.style import shorten
 from journeymap.cli.options import (
     add_engine_options,
     add_events_options,
@@ -145,7 +146,7 @@ def _table(metrics: JourneyMetrics, summary: dict[str, Any]) -> str:
              "cases: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary["cases"].items()), "",
              f"{'step':32} {'reached':>8} {'median in':>10} {'p85 in':>10} {'dropped':>8} {'delay':>6}"]
     for step in summary["steps"]:
-        lines.append(f"{str(step['label'])[:32]:32} {step['reached']:>8,} "
+        lines.append(f"{shorten(str(step['label']), 32):32} {step['reached']:>8,} "
                      f"{format_seconds_as_text(step['arrival_median_s']):>10} "
                      f"{format_seconds_as_text(step['arrival_p85_s']):>10} {step['dropped']:>8,} "
                      f"{format_share(step['delay_share']):>6}")

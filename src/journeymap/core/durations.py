@@ -7,6 +7,7 @@ import re
 
 __all__ = ["parse_duration", "format_duration", "format_seconds_as_text", "clock_words", "SECONDS", "MAX_DURATION_S"]
 
+_YEAR_S = 365.25 * 86400
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 # No journey waits a century; beyond this, epoch-microsecond arithmetic would overflow int64.
 MAX_DURATION_S = 100 * 365.25 * 86400
@@ -40,7 +41,8 @@ def format_duration(seconds: float) -> str:
 
 
 def format_seconds_as_text(seconds: float | None) -> str:
-    """Write seconds the way a person reads them: `45 s`, `12 min`, `2.3 h`, `4.1 d`, `3.0 w`."""
+    """Write seconds the way a person reads them: `45 s`, `12 min`, `2.3 h`, `4.1 d`, `3.0 w`, from two years
+    `2.1 y` (of 365.25 days)."""
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return "–"
     sign = "−" if seconds < 0 else ""
@@ -53,7 +55,9 @@ def format_seconds_as_text(seconds: float | None) -> str:
         return f"{sign}{seconds / 3600:.1f} h"
     if seconds < 60 * 86400:
         return f"{sign}{seconds / 86400:.1f} d"
-    return f"{sign}{seconds / (7 * 86400):.1f} w"
+    if seconds < 2 * _YEAR_S:
+        return f"{sign}{seconds / (7 * 86400):.1f} w"
+    return f"{sign}{seconds / _YEAR_S:.1f} y"  # "631.6 w" is not a figure anyone repeats; "12.1 y" is
 
 
 def clock_words(own: str, shown: str) -> str:

@@ -22,7 +22,7 @@ __all__ = ["Outcome", "Outcomes", "log_outcomes", "proposed_outcomes", "looks_li
 EXIT_WORDS = (
     "reject", "declin", "cancel", "withdr", "abort", "abandon", "refus", "denied", "deny", "denial", "lost",
     "void", "terminat", "expire", "dismiss", "invalid", "duplicat", "not approved", "no show", "no-show", "fail",
-    "afgewezen", "afwijz", "geannuleerd", "annul", "abgelehnt", "ablehn", "storn", "abgebrochen",
+    "delet", "gelöscht", "afgewezen", "afwijz", "geannuleerd", "annul", "abgelehnt", "ablehn", "storn", "abgebrochen",
     "zurückgezogen", "rechaz", "cancelad", "anulad", "rifiut", "respint",
 )
 _EXIT = re.compile(r"(?<![a-z])(" + "|".join(re.escape(word) for word in EXIT_WORDS) + ")", re.IGNORECASE)
