@@ -9,6 +9,7 @@ the app's width (820 x 416: the Map page's column on a 1280 x 720 screen, under 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -152,7 +153,7 @@ class TestWholeNames:
         chart = map_chart(metrics, hotspots=find_hotspots(metrics, top=3), width=size[0], height=size[1])
         for row in chart.datasets["journey_nodes"]:
             drawn = row["lines"].split("\n")
-            name = " ".join(line for line in drawn if not line.endswith(" cases")).split("\u00a0")[-1]
+            name = " ".join(line for line in drawn if not re.fullmatch(r"[\d,]+( cases)?", line)).split("\u00a0")[-1]
             assert name == row["label"], (row["label"], drawn)
 
 
@@ -177,3 +178,13 @@ class TestStretched:
         (cut_planned, chars_planned), (cut_wide, chars_wide) = cut(820), cut(1460)
         assert cut_planned >= 4, "the planned width should cut receipt's long names (else this test shows nothing)"
         assert cut_wide < cut_planned and chars_wide > chars_planned
+
+
+def test_a_count_that_does_not_fit_in_words_is_a_number(real_data: Path) -> None:
+    """Where "1,434 cases" is wider than a step's column (14 of receipt's activities at the app's width), the
+    line under the name is the number alone, never cut to "1,434…"."""
+    metrics = _real(real_data / "receipt.csv", True)
+    chart = map_chart(metrics, width=820, height=900, detail=map_detail(metrics, steps=14, width=820, height=900))
+    counts = [row["lines"].split("\n")[-1] for row in chart.datasets["journey_nodes"]]
+    assert "1,434" in counts and "40 cases" in counts, counts  # the first step's 1,434 needs the room 40 leaves
+    assert all(re.fullmatch(r"[\d,]+( cases)?", line) for line in counts), counts

@@ -296,8 +296,7 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         rooms = (g.label_px, *(g.label_room(stretch) for stretch in _STRETCHES))
         variants = [fit_label(name, room, g.font, g.max_lines) for room in rooms]
         if g.counts:  # else the count is in the node's size and tooltip (projectors, small charts)
-            variants = [[*found, fit_label(f"{row.reached:,} cases", room, g.font, 1)[0]]
-                        for found, room in zip(variants, rooms)]
+            variants = [[*found, _count_line(row.reached, room, g.font)] for found, room in zip(variants, rooms)]
         lines = variants[0]
         value_text = (marker if not by_name else "") + ("timer " if timer else "") + _value_text(color_by, value)
         loop_lift = g.rows(12 * k) if row.step in looped else 0.0  # a self-loop arcs where the value would be
@@ -325,6 +324,13 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
                "label_y", "half_width_px", "size", "measure", "valid",
                "value_text", "opacity", "ring", "ring_size"]
     return pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *_NODE_TOOLTIP])))
+
+
+def _count_line(reached: int, room: float, font: float) -> str:
+    """The cases a step reached under its name: "1,234 cases", or the number alone where the words do not
+    fit (not "5,000…")."""
+    words = f"{reached:,} cases"
+    return words if text_width(words, font) <= room else fit_label(f"{reached:,}", room, font, 1)[0]
 
 
 def handoff_edges(metrics: JourneyMetrics) -> dict[tuple[str, str], str]:
