@@ -376,3 +376,23 @@ def test_a_path_is_told_by_how_it_differs(path: list[str], words: str) -> None:
     from journeymap.charts.explorer import _difference
 
     assert _difference(["Create Fine", "Payment"], path) == words
+
+
+@pytest.mark.parametrize(("years", "period"), [(1.5, "week"), (5, "month"), (12, "quarter")])
+def test_the_trend_reads_by_week_month_or_quarter(years: float, period: str) -> None:
+    """Starts over 1.5 years draw week by week; over 5 years (260 weeks) month by month; over 12 (144 months)
+    quarter by quarter: twelve years of weeks were an unreadable zigzag. Each point is its period's median."""
+    from journeymap.testing import build_events
+
+    span_h = int(years * 365.25 * 24)
+    cases = {f"c{i}": [("open", i * span_h // 600), ("close", i * span_h // 600 + 24 + i % 5)] for i in range(600)}
+    metrics = compute_metrics(build_events(cases))
+    spec = lead_time_trend_chart(metrics).to_dict()
+    assert spec["title"]["text"] == f"Lead time {period} by {period}"
+    rows = next(rows for rows in spec["datasets"].values() if rows and "statistic" in rows[0])
+    starts = sorted({row["week"] for row in rows})
+    if period != "week":
+        assert all(start.endswith("-01") for start in starts), starts[:5]  # the first day of a month
+    if period == "quarter":
+        assert {start[5:7] for start in starts} <= {"01", "04", "07", "10"}
+    assert len(starts) <= 130

@@ -169,28 +169,30 @@ def _log_lead_bins(seconds: np.ndarray) -> tuple[pd.DataFrame, alt.X, float]:
 
 def lead_time_trend_chart(metrics: JourneyMetrics, changes: Sequence[Change] | None = None, *,
                           title: str | None = None, subtitle: str | None = None) -> alt.LayerChart:
-    """Weekly median and p85 lead time by week of case start, with dated process changes marked."""
+    """Median and p85 lead time by week of case start, with dated process changes marked; by month, or by
+    quarter, where the cases' starts span more weeks or months than a line reads as a line (`_period`)."""
     if changes is None:
         changes = metrics.journey.changes if metrics.journey else ()
-    weekly = _weekly(metrics, {name: quantile_of(name) for name in ("median", "p85")})
+    period = _period(metrics)
+    weekly = _weekly(metrics, {name: quantile_of(name) for name in ("median", "p85")}, period)
     unit, unit_s = time_unit(metrics.lead_time.get("median_s") or 86400.0)
     long = weekly.melt(id_vars=["week", "n"], value_vars=["median", "p85"], var_name="statistic", value_name="s")
     long["value"] = long["s"] / unit_s
     long["text"] = [human(s) for s in long["s"]]
-    x = alt.X("week:T", title="Week the cases started", scale=alt.Scale(type="utc"),
-              axis=alt.Axis(format="%d %b %Y", labelAngle=0))
+    x = alt.X("week:T", title=f"{period.title()} the cases started", scale=alt.Scale(type="utc"),
+              axis=alt.Axis(format="%d %b %Y" if period == "week" else "%b %Y", labelAngle=0))
     y = alt.Y("value:Q", title=f"Lead time ({unit})")
     color = alt.Color("statistic:N", title=None, legend=alt.Legend(orient="top"),
                       scale=alt.Scale(domain=["median", "p85"], range=["#0072B2", "#D55E00"]))
     base = alt.Chart(long).encode(x=x, y=y, color=color, tooltip=[
-        alt.Tooltip("week:N", title="Week of"), alt.Tooltip("statistic:N", title="Statistic"),
+        alt.Tooltip("week:N", title=f"{period.title()} from"), alt.Tooltip("statistic:N", title="Statistic"),
         alt.Tooltip("text:N", title="Lead time"), alt.Tooltip("n:Q", title="Completed cases", format=",")])
     layers = [_finishing_band(metrics, x), base.mark_line(strokeWidth=2.5),
               base.mark_point(filled=True, size=40).encode(shape=alt.Shape("statistic:N", legend=None))]
     layers += _change_marks(changes, x, [*long["week"], metrics.as_of])
-    note = f"weeks with at least {MIN_WEEK_CASES} completed cases; grey: recent starts, many not finished yet"
-    return titled(alt.layer(*layers).properties(width=1200, height=675), or_default(title, "Lead time week by week"),
-                  [*_context(metrics, subtitle), note])
+    note = f"{period}s with at least {MIN_WEEK_CASES} completed cases; grey: recent starts, many not finished yet"
+    return titled(alt.layer(*layers).properties(width=1200, height=675),
+                  or_default(title, f"Lead time {period} by {period}"), [*_context(metrics, subtitle), note])
 
 
 def arrival_chart(metrics: JourneyMetrics, step: str | None = None, *, title: str | None = None,
@@ -424,10 +426,33 @@ def _completed(metrics: JourneyMetrics) -> pd.DataFrame:
     return cases[(cases["status"] == "completed") & cases["lead_time_s"].notna()]
 
 
-def _weekly(metrics: JourneyMetrics, quantiles: dict[str, float]) -> pd.DataFrame:
-    """Quantiles of lead time per week of case start (Monday, UTC), weeks with enough cases only."""
+# A line of more points than this reads as a zigzag (twelve years of weeks on a 1280 screen): the next period.
+_MOST_PERIODS = 130
+
+
+def _period(metrics: JourneyMetrics) -> str:
+    """'week', 'month' or 'quarter': the shortest period of which the completed cases' starts span at most
+    `_MOST_PERIODS`."""
+    starts = _completed(metrics)["first_ts"].to_numpy(np.int64)
+    weeks = (int(starts.max()) - int(starts.min())) / (7 * 86_400 * 1e6) if len(starts) else 0.0
+    return "week" if weeks <= _MOST_PERIODS else "month" if weeks / 4.35 <= _MOST_PERIODS else "quarter"
+
+
+def _period_start(first_ts: np.ndarray, period: str) -> pd.Series:
+    """The start of each case's week (Monday), month or quarter, UTC, as a date."""
+    if period == "week":
+        return pd.Series(week_start(first_ts)).dt.strftime("%Y-%m-%d")
+    months = first_ts.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+    if period == "quarter":
+        months = months - months % 3
+    return pd.Series(months.astype("datetime64[M]")).dt.strftime("%Y-%m-%d")
+
+
+def _weekly(metrics: JourneyMetrics, quantiles: dict[str, float], period: str = "week") -> pd.DataFrame:
+    """Quantiles of lead time per week (Monday, UTC), month or quarter of case start, those with enough cases
+    only (the `week` column holds the period's first day whichever it is)."""
     done = _completed(metrics)
-    week = pd.Series(week_start(done["first_ts"].to_numpy(np.int64)), index=done.index).dt.strftime("%Y-%m-%d")
+    week = _period_start(done["first_ts"].to_numpy(np.int64), period).set_axis(done.index)
     grouped = done.groupby(week)["lead_time_s"]
     table = pd.DataFrame({name: grouped.quantile(q) for name, q in quantiles.items()})
     table["n"] = grouped.size()
