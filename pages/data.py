@@ -107,8 +107,9 @@ if st.button("Show the map", type="primary", icon=":material/account_tree:", key
         source_id = data.add_source(journey, log, key)
         state.flash("success" if not log.skipped else "warning",
                     f"Loaded {log_upload.name} against “{journey.name}”. {log.skipped_sentence()}")
-        for note in upload.log_notes(log, log_upload):  # far-dated events, a newest-first file: beside the map too
-            state.flash("info", note)
+        noted = upload.log_notes_in_one(log, log_upload)  # far-dated events, a newest-first file: by the map too
+        if noted:
+            state.flash("info", noted)
         share, examples = upload.unmapped_share(log, journey)
         if share > 0.5:
             state.flash("warning", f"{format_share(share)} of the events have activities that are no step of this "

@@ -222,7 +222,7 @@ def test_parquet_reads_back_to_its_events(events: list[tuple[str, str, dt.dateti
     frame.write_parquet(buffer)
     log = read_events(buffer.getvalue(), name="log.parquet")
     assert _read_back(log) == _expected(events)
-    assert bool([note for note in log.notes if "newest first" not in note]) == nested  # the list column's note
+    assert bool([note for note in log.notes if "lists or structs" in note]) == nested  # the list column's note
 
 
 def _valid(kind: str) -> bytes:
@@ -288,4 +288,4 @@ class TestFileDirection:
         assert frame["activity"].to_list() == ["Create Fine", "Send Fine", "Payment", "Create Fine", "Payment"]
         assert any("newest first" in note for note in log.notes)
         oldest_first = "case,activity,date\nA,Create Fine,2006-07-20\nA,Send Fine,2006-07-24\nA,Payment,2006-07-24\n"
-        assert read_events(oldest_first.encode(), name="fines.csv").notes == ()
+        assert not [note for note in read_events(oldest_first.encode(), name="fines.csv").notes if "newest" in note]

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from journeymap.log.readers import read_events
-from journeymap.log.timeline import far_dated_note
+from journeymap.log.timeline import date_only_note, far_dated_note
 
 
 def _log(moments: list[dt.datetime]) -> bytes:
@@ -61,3 +61,14 @@ def test_only_events_beyond_the_bulk_are_named(values: list[int]) -> None:
     assert (note is None) == (not far)
     if note is not None:
         assert note.startswith(f"{len(far):,} event")
+
+
+def test_dates_without_a_time_of_day_are_said() -> None:
+    """A log of dates only says that events of one day cannot be told apart; one time of day anywhere, and
+    it does not."""
+    dates = "case,activity,date\nA,Create Fine,2006-07-20\nA,Payment,2006-07-20\nB,Create Fine,2006-07-21\n"
+    notes = read_events(dates.encode(), name="fines.csv").notes
+    assert any(note.startswith("its timestamps are dates without a time of day") for note in notes), notes
+    timed = dates.replace("2006-07-21", "2006-07-21 09:30")
+    assert not [note for note in read_events(timed.encode(), name="fines.csv").notes if "time of day" in note]
+    assert date_only_note(pl.Series([0, 86_400 * 10**6 + 1])) is None

@@ -19,7 +19,7 @@ from journeymap.log.excel import Sheet, choose_sheets, read_sheets
 from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
 from journeymap.log.parquet import read_parquet
 from journeymap.log.textfile import sniff_delimiter, utf8_text
-from journeymap.log.timeline import far_dated_note, in_file_direction
+from journeymap.log.timeline import date_only_note, far_dated_note, in_file_direction
 from journeymap.log.timestamps import clock_times, parse_timestamps, present_text
 from journeymap.log.xes import scan_xes
 
@@ -216,8 +216,8 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     if backwards:
         notes = (*notes, "its rows run newest first, so events at the same moment are taken in the reverse of the "
                          "file's order: the order they happened in.")
-    far = far_dated_note(frame.get_column("ts"))
-    notes = (*notes, far) if far else notes
+    notes = (*notes, *(note for note in (date_only_note(frame.get_column("ts")), far_dated_note(frame.get_column("ts")))
+                       if note))
     if roles.lifecycle:
         frame = _pair_lifecycle(frame, skipped)
     return EventLog(frame=frame, source=source, roles=roles, attributes=attributes, skipped=skipped,

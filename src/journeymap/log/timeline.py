@@ -1,4 +1,5 @@
-"""What a log's timestamps say about the file: the direction its rows run, and events dated far from the rest.
+"""What a log's timestamps say about the file: the direction its rows run, dates without a time of day, and
+events dated far from the rest.
 
 Both are read once, as the events are made canonical (`readers.canonical_events`), and said in the log's notes:
 neither is an error, and no event is dropped for either.
@@ -10,7 +11,7 @@ import datetime as dt
 
 import polars as pl
 
-__all__ = ["in_file_direction", "far_dated_note"]
+__all__ = ["in_file_direction", "far_dated_note", "date_only_note"]
 
 # The bulk of a log's time: from this quantile of its timestamps to the one opposite. An event more than the
 # bulk's own length (at least a day) before or after it is dated far from the rest.
@@ -58,3 +59,12 @@ def far_dated_note(ts: pl.Series) -> str | None:
 
 def _day(epoch_us: int) -> str:
     return (dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=epoch_us)).strftime("%Y-%m-%d")
+
+
+def date_only_note(ts: pl.Series) -> str | None:
+    """A sentence when every timestamp is a date without a time of day (midnight UTC), else None: a fines log
+    said "median lead time 0 s" with nothing to tell that two events of one day cannot be told apart."""
+    if ts.len() < 2 or bool((ts % _LEAST_BULK_US != 0).any()):
+        return None
+    return ("its timestamps are dates without a time of day: events of one day are 0 s apart and keep the order "
+            "of the file's rows, and every duration is a whole number of days.")

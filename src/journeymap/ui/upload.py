@@ -101,9 +101,16 @@ def show_notes(upload: Upload) -> None:
 
 
 def log_notes(log: EventLog, upload: Upload) -> list[str]:
-    """What making the events noted beyond reading the file: rows that run newest first, events dated far
-    from the rest, a lifecycle column of statuses; each as a sentence naming the file."""
+    """What making the events noted beyond reading the file: rows that run newest first, dates without a
+    time of day, events dated far from the rest, a lifecycle column of statuses; each a sentence naming the
+    file."""
     return [f"{upload.name}: {note}" for note in log.notes if note not in upload.notes]
+
+
+def log_notes_in_one(log: EventLog, upload: Upload) -> str | None:
+    """The same notes as one message (beside the map they take one box, not one each), or None."""
+    notes = [note for note in log.notes if note not in upload.notes]
+    return f"{upload.name}: " + " ".join(note[:1].upper() + note[1:] for note in notes) if notes else None
 
 
 @st.cache_resource(show_spinner="Reading the file…", max_entries=4)
