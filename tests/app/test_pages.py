@@ -88,7 +88,7 @@ class TestMapPage:
         assert (at.slider(key="jm_w_steps").value, at.slider(key="jm_w_transitions").value) == fitting
         at.slider(key="jm_w_steps").set_value(5).run()
         chosen_map = chart_specs(at)[0]
-        assert "4 of 12 steps and 8 of 16 transitions are hidden" in chosen_map  # Offer withdrawn (6%) drawn too
+        assert "5 of 12 steps and 11 of 16 transitions are hidden" in chosen_map
         at.switch_page("pages/whatif.py").run()
         at.switch_page("pages/map.py").run()
         no_exception(at)

@@ -12,13 +12,14 @@ import altair as alt
 import pandas as pd
 
 from journeymap.charts.textfit import text_width
+from journeymap.core.text import shorten
 from journeymap.engine.filters import CaseFilter
 from journeymap.measures.metrics import JourneyMetrics
 
 __all__ = ["FONT", "INK", "MUTED", "FAINT", "SCHEME", "OUTCOMES", "EDGE_KINDS", "NICE_TICKS_S",
            "RULE_LABEL", "duration_expr", "titled", "chart_subtitle", "duration_ticks", "share_ticks",
            "legend_labels_fit", "text_labels", "records",
-           "or_default", "time_unit", "shorten", "date_text", "change_labels", "wrap_lines"]
+           "or_default", "time_unit", "date_text", "change_labels", "wrap_lines"]
 
 INK, MUTED, FAINT = "#1f2933", "#52606d", "#9aa5b1"
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
@@ -200,11 +201,6 @@ def time_unit(seconds: float) -> tuple[str, float]:
     if seconds < 2 * 86400:
         return "hours", 3600.0
     return ("days", 86400.0) if seconds < 70 * 86400 else ("weeks", 7 * 86400.0)
-
-
-def shorten(text: str, limit: int) -> str:
-    """Text cut to `limit` characters with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def date_text(epoch_us: Any) -> str:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pandas as pd
 
-from journeymap.charts.style import shorten
 from journeymap.cli.options import add_events_options, add_time_option, command, load_inputs
 from journeymap.core.durations import clock_words, format_seconds_as_text
 from journeymap.core.errors import JourneyError
 from journeymap.core.jsonable import plain, records
 from journeymap.core.numbers import format_change, format_share
+from journeymap.core.text import shorten
 from journeymap.decide.compare import Comparison, SegmentComparison, compare_change, compare_segment, latest_change
 from journeymap.decide.pilot import GROUPS, PilotComparison, compare_pilot, parse_pilot, pilot_text
 from journeymap.decide.whatif import WhatIf, p85_impact, what_if

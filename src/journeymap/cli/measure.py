@@ -12,7 +12,6 @@ from typing import Any
 
 import polars as pl
 
-from journeymap.charts.style import shorten
 from journeymap.cli.options import (
     add_engine_options,
     add_events_options,
@@ -24,6 +23,7 @@ from journeymap.cli.options import (
 )
 from journeymap.core.durations import format_seconds_as_text, parse_duration
 from journeymap.core.numbers import format_share
+from journeymap.core.text import shorten
 from journeymap.journey.definition import journey_to_yaml
 from journeymap.log.eventlog import AttributeChoice
 from journeymap.measures.casetimes import metrics_and_times
