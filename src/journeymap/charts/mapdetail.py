@@ -161,9 +161,9 @@ def map_detail(metrics: JourneyMetrics, *, steps: int | float | None = None, tra
         universe += sorted(set(off["step"]) - set(on_map))
     rank = {step: i for i, step in enumerate(sorted(universe, key=lambda s: (-int(reached.get(s, 0) or 0),
                                                                               universe.index(s))))}
-    # Where a tenth of the cases leave is part of the story even when few steps are drawn: BPIC 2012's
-    # A_DECLINED (18% of cases) was hidden behind a straight happy path. (Onboarding's Offer withdrawn, 6%,
-    # waits for its rank: drawn, it would push the sample's map past a 1280x720 screen.)
+    # Where a tenth of the cases leave is part of the story even when few steps are drawn: in a log like
+    # BPIC 2012, A_DECLINED (46% of the cases) was hidden behind a straight happy path. (Onboarding's Offer
+    # withdrawn, 6%, waits for its rank: drawn, it would push the sample's map past a 1280x720 screen.)
     exits = [step for step in journey.exit if reached.get(step, 0) >= EXIT_SHOWN_SHARE * reference.n_cases > 0]
     must = [journey.start, *journey.end, *exits,
             *(getattr(h, "step", h) for h in hotspots)]
