@@ -21,10 +21,6 @@ OWN_DATA = Path(__file__).resolve().parent / "data" / "own"
 
 # Real logs and the pm4py figures stored beside them (tests/data/real/reference).
 PM4PY = {"helpdesk": "helpdesk.xes.gz", "receipt": "receipt.csv"}
-# Logs of the shared data folder beside the checkout (CI has it; a user's clone need not) that are not copied
-# here, having no known licence: checked against their pm4py figures where the folder is there.
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-SHARED = {"interval": "interval_event_log.csv", "running_example": "running-example.csv"}
 # Logs of our own (tests/data/own), whose figures are computed below in plain Python.
 OWN = {"interval": "interval.csv", "two_activity_columns": "two_activity_columns.csv"}
 MAPPING = {"case": "case:concept:name", "activity": "concept:name", "timestamp": "time:timestamp",
@@ -66,24 +62,14 @@ def plain_reference(path: Path) -> dict:
 def _reference(name: str) -> dict:
     if name in PM4PY:
         return json.loads((REAL_DATA / "reference" / f"{name}.json").read_text())
-    if name in SHARED:
-        _skip_without_shared(name)
-        return json.loads((SHARED_DATA / "reference" / f"{name}.json").read_text())
     return plain_reference(OWN_DATA / OWN[name])
 
 
 def _path(name: str) -> Path:
-    if name in SHARED:
-        return SHARED_DATA / SHARED[name]
     return REAL_DATA / PM4PY[name] if name in PM4PY else OWN_DATA / OWN[name]
 
 
-def _skip_without_shared(name: str) -> None:
-    if not (SHARED_DATA / SHARED[name]).is_file() or not (SHARED_DATA / "reference" / f"{name}.json").is_file():
-        pytest.skip(f"{SHARED[name]} and its reference are in ../shared/data/real, which is not beside this clone")
-
-
-@pytest.fixture(scope="module", params=sorted(PM4PY) + sorted(SHARED) + sorted(OWN))
+@pytest.fixture(scope="module", params=sorted(PM4PY) + sorted(OWN))
 def measured(request: pytest.FixtureRequest) -> tuple[dict, JourneyMetrics]:
     """A log read with the column mapping its reference records, and its metrics."""
     reference = _reference(request.param)
@@ -136,10 +122,11 @@ class TestAgainstReference:
         assert off == []
 
 
-@pytest.mark.parametrize("name", sorted(PM4PY) + sorted(SHARED))
+@pytest.mark.parametrize("name", sorted(PM4PY) + sorted(OWN))
 def test_columns_are_found_as_the_reference_maps_them(name: str) -> None:
     """Read as a user reads a log, with no column named: the case, activity and timestamp columns found are the
-    ones the reference's figures were computed with (the running example also has an `Activity` column)."""
+    ones the reference's figures were computed with (two_activity_columns.csv, standing in for the running
+    example, also has an `Activity` column)."""
     mapping = _reference(name)["mapping"]
     roles = read_events(_path(name)).roles
     assert (roles.case, roles.activity, roles.timestamp) == (mapping["case"], mapping["activity"], mapping["timestamp"])
