@@ -173,8 +173,9 @@ def lead_time_trend_chart(metrics: JourneyMetrics, changes: Sequence[Change] | N
     quarter, where the cases' starts span more weeks or months than a line reads as a line (`_period`)."""
     if changes is None:
         changes = metrics.journey.changes if metrics.journey else ()
-    period = _period(metrics)
-    weekly = _weekly(metrics, {name: quantile_of(name) for name in ("median", "p85")}, period)
+    done = _completed(metrics)
+    period = _period(done["first_ts"].to_numpy(np.int64))
+    weekly = _weekly(done, {name: quantile_of(name) for name in ("median", "p85")}, period)
     unit, unit_s = time_unit(metrics.lead_time.get("median_s") or 86400.0)
     long = weekly.melt(id_vars=["week", "n"], value_vars=["median", "p85"], var_name="statistic", value_name="s")
     long["value"] = long["s"] / unit_s
@@ -409,7 +410,7 @@ def paths_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: 
     height = max(675, _PATH_ROW * len(table) + 240)  # a row holds three lines of name; the title, legend and axis
     return titled(alt.layer(bars, text).properties(width=1200, height=height),
                   or_default(title, "The paths cases take"),
-                  [or_default(subtitle, chart_subtitle(metrics)), shown, head])
+                  [*_context(metrics, subtitle), shown, head])
 
 
 def _context(metrics: JourneyMetrics, subtitle: str | Sequence[str] | None) -> list[str]:
@@ -430,10 +431,9 @@ def _completed(metrics: JourneyMetrics) -> pd.DataFrame:
 _MOST_PERIODS = 130
 
 
-def _period(metrics: JourneyMetrics) -> str:
-    """'week', 'month' or 'quarter': the shortest period of which the completed cases' starts span at most
-    `_MOST_PERIODS`."""
-    starts = _completed(metrics)["first_ts"].to_numpy(np.int64)
+def _period(starts: np.ndarray) -> str:
+    """'week', 'month' or 'quarter': the shortest period of which the completed cases' starts (epoch µs)
+    span at most `_MOST_PERIODS`."""
     weeks = (int(starts.max()) - int(starts.min())) / (7 * 86_400 * 1e6) if len(starts) else 0.0
     return "week" if weeks <= _MOST_PERIODS else "month" if weeks / 4.35 <= _MOST_PERIODS else "quarter"
 
@@ -448,10 +448,9 @@ def _period_start(first_ts: np.ndarray, period: str) -> pd.Series:
     return pd.Series(months.astype("datetime64[M]")).dt.strftime("%Y-%m-%d")
 
 
-def _weekly(metrics: JourneyMetrics, quantiles: dict[str, float], period: str = "week") -> pd.DataFrame:
-    """Quantiles of lead time per week (Monday, UTC), month or quarter of case start, those with enough cases
-    only (the `week` column holds the period's first day whichever it is)."""
-    done = _completed(metrics)
+def _weekly(done: pd.DataFrame, quantiles: dict[str, float], period: str) -> pd.DataFrame:
+    """Quantiles of lead time of the completed cases `done` per week (Monday, UTC), month or quarter of case
+    start, those with enough cases only (the `week` column holds the period's first day whichever it is)."""
     week = _period_start(done["first_ts"].to_numpy(np.int64), period).set_axis(done.index)
     grouped = done.groupby(week)["lead_time_s"]
     table = pd.DataFrame({name: grouped.quantile(q) for name, q in quantiles.items()})

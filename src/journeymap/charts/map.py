@@ -276,6 +276,8 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
     first_words = {row.step: row.label.split(" ")[0] for row in steps.itertuples(index=False) if row.step in ranks}
     markers = {step: "".join(f"{hotspot_marker(r)}\u00a0" for r in found) for step, found in all_ranks.items()}
     by_name = all(text_width(f"{markers[step]}{word}", g.font) <= g.label_px for step, word in first_words.items())
+    # A label for the planned width, and one for each wider drawing (`_STRETCHES`, `_shown_lines`).
+    rooms = (g.label_px, *(g.label_room(stretch) for stretch in _STRETCHES))
     rows = []
     k = g.k
     for row in steps.itertuples(index=False):
@@ -292,8 +294,6 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         # so the darkest step is the ① hotspot, as the ranking says; its value still reads.
         timer = row.step in automatic and color_by not in ("drop_off_rate", "satisfaction_mean")
         name = marker + row.label if by_name else row.label
-        # The label for the planned width, and for each wider drawing (`_STRETCHES`, `_shown_lines`).
-        rooms = (g.label_px, *(g.label_room(stretch) for stretch in _STRETCHES))
         variants = [fit_label(name, room, g.font, g.max_lines) for room in rooms]
         if g.counts:  # else the count is in the node's size and tooltip (projectors, small charts)
             variants = [[*found, _count_line(row.reached, room, g.font)] for found, room in zip(variants, rooms)]

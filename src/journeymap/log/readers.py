@@ -216,13 +216,12 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
     if backwards:
         notes = (*notes, "its rows run newest first, so events at the same moment are taken in the reverse of the "
                          "file's order: the order they happened in.")
-    notes = (*notes, *(note for note in (date_only_note(frame.get_column("ts")), far_dated_note(frame.get_column("ts")))
-                       if note))
+    ts = frame.get_column("ts")
+    notes = (*notes, *(note for note in (date_only_note(ts), far_dated_note(ts)) if note))
     if roles.lifecycle:
         frame = _pair_lifecycle(frame, skipped)
     return EventLog(frame=frame, source=source, roles=roles, attributes=attributes, skipped=skipped,
                     rows_read=rows_read, notes=notes)
-
 
 
 # XES's standard lifecycle transitions (IEEE 1849), and "completed" as exports write it.

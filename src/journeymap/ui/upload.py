@@ -100,16 +100,20 @@ def show_notes(upload: Upload) -> None:
         st.info(md(note), icon=":material/info:")
 
 
+def _own_notes(log: EventLog, upload: Upload) -> list[str]:
+    """What making the events noted beyond reading the file (`show_notes` shows that): rows that run newest
+    first, dates without a time of day, events dated far from the rest, a lifecycle column of statuses."""
+    return [note for note in log.notes if note not in upload.notes]
+
+
 def log_notes(log: EventLog, upload: Upload) -> list[str]:
-    """What making the events noted beyond reading the file: rows that run newest first, dates without a
-    time of day, events dated far from the rest, a lifecycle column of statuses; each a sentence naming the
-    file."""
-    return [f"{upload.name}: {note}" for note in log.notes if note not in upload.notes]
+    """The log's own notes, each a sentence naming the file."""
+    return [f"{upload.name}: {note}" for note in _own_notes(log, upload)]
 
 
 def log_notes_in_one(log: EventLog, upload: Upload) -> str | None:
     """The same notes as one message (beside the map they take one box, not one each), or None."""
-    notes = [note for note in log.notes if note not in upload.notes]
+    notes = _own_notes(log, upload)
     return f"{upload.name}: " + " ".join(note[:1].upper() + note[1:] for note in notes) if notes else None
 
 
