@@ -6,7 +6,7 @@ import pyphen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeymap.charts.textfit import ELLIPSIS, fit_label, text_width
+from journeymap.charts.textfit import ELLIPSIS, LabelLanguage, fit_label, label_language, text_width
 
 
 class TestWidth:
@@ -65,3 +65,55 @@ class TestFit:
         fitted = fit_label(text, width, 12, lines)
         assert 1 <= len(fitted) <= lines
         assert all(text_width(line, 12) <= width or len(line) <= 2 for line in fitted)
+
+
+# Activity names as real exports write them: an SAP-like German purchase-to-pay log, BPIC 2012's Dutch
+# work items, and English ones (receipt, road fines) with a few codes among them.
+GERMAN = ("Bestellanforderung angelegt", "Freigabe Kostenstelle", "Wareneingang gebucht", "Rechnungsprüfung",
+          "Zahlung ausgeführt", "Bestellanforderung abgelehnt")
+DUTCH = ("A_SUBMITTED", "A_PARTLYSUBMITTED", "W_Completeren aanvraag", "W_Nabellen offertes", "O_SENT_BACK",
+         "W_Valideren aanvraag", "W_Wijzigen contractgegevens", "W_Afhandelen leads", "W_Beoordelen fraude")
+ENGLISH = ("Create Fine", "Send Fine", "Insert Fine Notification", "Add penalty", "Payment",
+           "Send for Credit Collection", "T02 Check confirmation of receipt")
+
+
+class TestLanguage:
+    def test_the_labels_language_is_read_from_all_of_them(self):
+        assert label_language(GERMAN) == "de_DE"
+        assert label_language(DUTCH) == "nl_NL"
+        assert label_language(ENGLISH) == "en_US"
+
+    def test_codes_and_numbers_keep_the_english_patterns(self):
+        """Labels that tell no language (short codes, numbers) are not guessed at."""
+        assert label_language(("A", "B", "NEW", "FIN")) == "en_US"
+        assert label_language(("T01", "T02 12", "X_9")) == "en_US"
+
+    def test_a_german_word_breaks_at_a_german_syllable(self):
+        """'Waren-eingang' by the German patterns; the English ones have no point that fits: 'Warenei-ngang'."""
+        german = LabelLanguage(GERMAN)
+        points = pyphen.Pyphen(lang="de_DE", left=2, right=3).positions("Wareneingang")
+        lines = fit_label("Wareneingang gebucht", 60, 12, 3, language=german)
+        assert lines[0].endswith("-") and len(lines[0]) - 1 in points, lines
+        english = fit_label("Wareneingang gebucht", 60, 12, 3)  # the English patterns have no point that fits
+        assert lines[0] == "Waren-" and english[0] == "Warenei-"
+
+    def test_the_language_is_found_only_when_a_word_needs_breaking(self):
+        """Labels that fit whole never ask for the language (reading the identifier's model costs time)."""
+        language = LabelLanguage(GERMAN)
+        assert fit_label("Zahlung", 200, 12, 2, language=language) == ["Zahlung"]
+        assert "dictionary" not in vars(language)
+        fit_label("Bestellanforderung", 60, 12, 3, language=language)
+        assert vars(language)["dictionary"] == "de_DE"
+
+    def test_the_real_logs_and_samples_keep_the_english_patterns(self, real_data):
+        """The English logs in the repository and the sample journeys still break by the English patterns."""
+        from journeymap import load_journey, read_events
+        from journeymap.journey.samples import SAMPLE_JOURNEYS, sample_journey_path
+
+        for name in ("receipt.csv", "helpdesk.xes.gz"):
+            activities = read_events(real_data / name).frame.get_column("activity").cast(str).unique().to_list()
+            assert label_language(tuple(sorted(activities))) == "en_US", name
+        for journey_id in SAMPLE_JOURNEYS:
+            journey = load_journey(sample_journey_path(journey_id))
+            assert label_language(tuple(sorted({*(s.label for s in journey.steps), *(s.label for s in journey.stages)}))
+                                  ) == "en_US", journey_id

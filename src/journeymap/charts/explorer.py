@@ -30,7 +30,7 @@ from journeymap.charts.style import (
     time_unit,
     titled,
 )
-from journeymap.charts.textfit import fit_label
+from journeymap.charts.textfit import LabelLanguage, fit_label
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
 from journeymap.core.moments import week_start
@@ -382,6 +382,7 @@ def paths_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: 
     """
     variants = metrics.variants
     first = [metrics.step_label(s) for s in variants["path"].iloc[0]] if len(variants) else []
+    language = LabelLanguage(metrics.step_label(s) for s in metrics.steps["step"])
     rows = []
     for rank, row in enumerate(variants.itertuples(index=False), start=1):
         labels = [metrics.step_label(s) for s in row.path]
@@ -390,7 +391,7 @@ def paths_chart(metrics: JourneyMetrics, *, title: str | None = None, subtitle: 
         outcome = ("Finished" if last in metrics.end_steps else "Exited" if last in metrics.exit_steps
                    else "Not finished")
         lead = f" · median lead time {human(row.median_lead_time_s)}" if pd.notna(row.median_lead_time_s) else ""
-        name = fit_label(f"#{rank} {how}", _PATH_LABEL_WIDTH, 13, _PATH_LABEL_LINES)
+        name = fit_label(f"#{rank} {how}", _PATH_LABEL_WIDTH, 13, _PATH_LABEL_LINES, language=language)
         rows.append({"variant": "\n".join(name), "count": int(row.count), "outcome": outcome,
                      "text": f"{row.count:,} cases ({format_share(row.share)}){lead}", "path": " → ".join(labels)})
     table = pd.DataFrame(rows, columns=["variant", "count", "outcome", "text", "path"])

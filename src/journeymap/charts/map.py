@@ -34,7 +34,7 @@ from journeymap.charts.style import (
     type_scale,
     wrap_lines,
 )
-from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
+from journeymap.charts.textfit import LINE_HEIGHT, LabelLanguage, fit_label, text_width
 from journeymap.core.durations import format_seconds_as_text as human
 from journeymap.core.errors import JourneyError
 from journeymap.core.numbers import format_share
@@ -92,7 +92,8 @@ def map_chart(metrics: JourneyMetrics, *, color_by: str = DEFAULT_MEASURE, hotsp
     shown_lanes = {lane.stage for lane in lanes}
     wrapped = wrap_lines([line for line in subtitle_lines if line], 760 * k, 14 * k)  # as `titled` will draw them
     plot_width, plot_height = map_plot_size(width, height, large, titled_, max(len(wrapped), 1), scale)
-    geometry = _Geometry(layout, plot_width, plot_height, k)
+    language = LabelLanguage([*(s.label for s in journey.steps), *(s.label for s in journey.stages), *off_map])
+    geometry = _Geometry(layout, plot_width, plot_height, k, language)
     nodes = _map_nodes(metrics, layout, color_by, hotspots or (), spotlight, shown_lanes, geometry)
     edges, arrows = _map_edges(metrics, layout, detail, set(nodes["step"]), spotlight, geometry, nodes,
                                handoff_edges(metrics) if handoffs else {})
@@ -189,15 +190,18 @@ def _shown_lines(width: float) -> str:
 class _Geometry:
     """Pixel sizes of one map: columns, rows, fonts, step radii and where labels go."""
 
-    def __init__(self, layout: JourneyLayout, plot_width: float, plot_height: float, k: float) -> None:
+    def __init__(self, layout: JourneyLayout, plot_width: float, plot_height: float, k: float,
+                 language: LabelLanguage | None = None) -> None:
         self.k = k
+        self.language = language  # where the labels' long words break (`textfit.LabelLanguage`)
         self.bottom = max(layout.height, 1.0)
         self.row_px = plot_height / self.bottom
         self.lane_font = 13 * k
         # A lane's name reads along its height; where a short lane cannot hold it on one line it
         # takes two (a wider gutter) rather than being cut to "Equipmen…".
         self.lane_lines = 1 if all(
-            fit_label(lane.label, self.lane_room(lane), self.lane_font, 1, bold=True) == [lane.label]
+            fit_label(lane.label, self.lane_room(lane), self.lane_font, 1, bold=True,
+                      language=self.language) == [lane.label]
             for lane in layout.lanes) else 2
         self.gutter_px = (_GUTTER_PX if self.lane_lines == 1 else _GUTTER_TWO_LINES_PX) * k
         self.column_px = (plot_width - self.gutter_px + _GUTTER_PX * k) / max(layout.n_layers, 1)
@@ -243,7 +247,7 @@ class _Geometry:
 def _band(lane: Any, index: int, left: float, right: float, geometry: _Geometry) -> dict[str, Any]:
     """A lane's band and its name, turned to read upwards in the gutter and cut to the lane's height."""
     label = "\n".join(fit_label(lane.label, geometry.lane_room(lane), geometry.lane_font, geometry.lane_lines,
-                                 bold=True))
+                                 bold=True, language=geometry.language))
     return {"x": left, "x2": right, "y": lane.top, "y2": lane.bottom, "label": label, "full_label": lane.label,
             "label_x": left + geometry.layers(geometry.gutter_px) / 2, "label_y": lane.middle,
             "stripe": index % 2}
@@ -294,7 +298,7 @@ def _map_nodes(metrics: JourneyMetrics, layout: JourneyLayout, color_by: str, ho
         # so the darkest step is the ① hotspot, as the ranking says; its value still reads.
         timer = row.step in automatic and color_by not in ("drop_off_rate", "satisfaction_mean")
         name = marker + row.label if by_name else row.label
-        variants = [fit_label(name, room, g.font, g.max_lines) for room in rooms]
+        variants = [fit_label(name, room, g.font, g.max_lines, language=g.language) for room in rooms]
         if g.counts:  # else the count is in the node's size and tooltip (projectors, small charts)
             variants = [[*found, _count_line(row.reached, room, g.font)] for found, room in zip(variants, rooms)]
         lines = variants[0]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
+from typing import Any
 
 import pyphen
 import uharfbuzz as hb
 
 from journeymap.core.fonts import FONT_FILES as _FILES
 
-__all__ = ["text_width", "fit_label", "LINE_HEIGHT"]
+__all__ = ["text_width", "fit_label", "LINE_HEIGHT", "LabelLanguage", "label_language"]
 
 LINE_HEIGHT = 1.25  # a label line is this many font sizes high (the map sets lineHeight to match)
 _FALLBACK_EM = 0.62
@@ -24,10 +26,21 @@ _FALLBACK_EM = 0.62
 _BREAK_AFTER = re.compile(r"(?<=[_/\-.])(?=\S)")
 ELLIPSIS = "…"
 # Words too wide for a line break at a syllable ("Confirma-tion", not "Confirmat-ion"): Liang's
-# patterns of the English hyphenation dictionary (pyphen ships Hunspell's), English being the language
-# of most logs' activity names (a word of another language breaks where the English patterns put a
-# point, mostly between its syllables too; a word without one, between letters as before).
-_HYPHENATION_LANGUAGE = "en_US"
+# patterns of Hunspell's hyphenation dictionaries (pyphen ships them), in the language a journey's
+# labels are written in (`LabelLanguage`): an ERP export names its activities in German
+# ("Waren-eingang", where English patterns give "Warenein-gang"), BPI logs in Dutch. English, the
+# language of most logs' activity names, when the labels do not tell.
+_DEFAULT_DICTIONARY = "en_US"
+# The languages told apart, each with its dictionary: py3langid's, restricted to those pyphen has
+# patterns for (a language it has none for would only be mistaken for one of these).
+_DICTIONARIES = {"en": "en_US", "de": "de_DE", "nl": "nl_NL", "fr": "fr", "es": "es", "it": "it_IT", "pt": "pt_PT",
+                 "sv": "sv", "da": "da_DK", "no": "nb_NO", "nn": "nn_NO", "pl": "pl_PL", "cs": "cs_CZ", "sk": "sk_SK",
+                 "sl": "sl_SI", "hu": "hu_HU", "ro": "ro_RO", "hr": "hr_HR", "et": "et_EE", "lt": "lt",
+                 "lv": "lv_LV", "ca": "ca", "gl": "gl", "eu": "eu", "is": "is", "id": "id_ID", "af": "af_ZA",
+                 "ru": "ru_RU", "uk": "uk_UA", "bg": "bg_BG", "el": "el_GR"}
+# How sure the identifier must be before a journey's words break by another language's patterns: a
+# handful of codes ("A", "B", "NEW") reads as any language, and English patterns are the safer guess.
+_SURE = 0.9
 
 
 @functools.cache
@@ -67,11 +80,48 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
     return pieces
 
 
-def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool = False) -> list[str]:
+class LabelLanguage:
+    """The language a set of labels (a journey's steps and stages) is written in, as the name of its
+    hyphenation dictionary: found when one of their words first needs hyphenating, since most maps'
+    labels fit without (reading the identifier's model takes most of a second)."""
+
+    def __init__(self, labels: Iterable[str]) -> None:
+        self._labels = tuple(sorted({str(label) for label in labels}))
+
+    @functools.cached_property
+    def dictionary(self) -> str:
+        return label_language(self._labels)
+
+
+@functools.lru_cache(maxsize=64)
+def label_language(labels: tuple[str, ...]) -> str:
+    """The hyphenation dictionary of the language `labels` are written in; English unless the labels,
+    read together, are clearly of another language with a dictionary."""
+    text = " . ".join(re.sub(r"[_/]+", " ", label) for label in labels)
+    if not re.search(r"[^\W\d_]{4}", text):  # no word of four letters: codes, numbers
+        return _DEFAULT_DICTIONARY
+    language, probability = _identifier().classify(text)
+    return _DICTIONARIES.get(language, _DEFAULT_DICTIONARY) if probability >= _SURE else _DEFAULT_DICTIONARY
+
+
+@functools.cache
+def _identifier() -> Any:
+    # py3langid (BSD) over a hand-written guess: a naive Bayes model of byte n-grams trained on
+    # a hundred languages, read from NumPy arrays (no pickle); a journey's labels are classified in a millisecond.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(sorted(_DICTIONARIES))
+    return identifier
+
+
+def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool = False,
+              language: LabelLanguage | None = None) -> list[str]:
     """`text` wrapped into at most `max_lines` lines no wider than `width` pixels.
 
-    Breaks go between words (and after _ / - .); a word wider than the slot is cut by characters;
-    what does not fit on the last line is cut off with an ellipsis (the full name is in the tooltip).
+    Breaks go between words (and after _ / - .); a word wider than the slot breaks at a syllable of
+    the labels' `language` (English when not given), else by characters; what does not fit on the
+    last line is cut off with an ellipsis (the full name is in the tooltip).
     """
     pieces = _pieces(text)
     lines: list[str] = []
@@ -84,7 +134,7 @@ def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool =
             current, index = candidate, index + 1
         elif current and text_width(piece, size, bold) > width:  # too wide for any line: fill this one first
             joined = current + (" " if spaced else "")
-            cut = _break_at(joined, piece, width, size, bold)
+            cut = _break_at(joined, piece, width, size, bold, language)
             if cut >= 3:
                 lines.append(joined + piece[:cut] + ("-" if piece[cut - 1].isalpha() and piece[cut].isalpha() else ""))
                 pieces[index] = (piece[cut:], False)
@@ -95,7 +145,7 @@ def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool =
             lines.append(current)
             current = ""
         else:  # one piece alone is too wide: cut it by characters, with a hyphen
-            cut = _break_at("", piece, width, size, bold)
+            cut = _break_at("", piece, width, size, bold, language)
             if 3 < cut and len(piece) - cut < 3:  # no "Confirmatio-" / "n": carry three letters over
                 cut = max(3, len(piece) - 3)
             lines.append(piece[:cut] + ("-" if piece[cut - 1].isalpha() and piece[cut:cut + 1].isalpha() else ""))
@@ -114,10 +164,11 @@ def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool =
     return lines
 
 
-def _break_at(head: str, word: str, width: float, size: float, bold: bool) -> int:
+def _break_at(head: str, word: str, width: float, size: float, bold: bool, language: LabelLanguage | None) -> int:
     """How many leading characters of `word` go on the line after `head`: up to its last hyphenation
     point that fits with its hyphen, else (no point fits, or the word has none) as many as fit."""
-    fitting = [point for point in _hyphenation_points(word)
+    dictionary = language.dictionary if language is not None else _DEFAULT_DICTIONARY
+    fitting = [point for point in _hyphenation_points(word, dictionary)
                if text_width(head + word[:point] + "-", size, bold) <= width]
     if fitting:
         return fitting[-1]
@@ -125,15 +176,15 @@ def _break_at(head: str, word: str, width: float, size: float, bold: bool) -> in
 
 
 @functools.lru_cache(maxsize=10_000)
-def _hyphenation_points(word: str) -> tuple[int, ...]:
+def _hyphenation_points(word: str, dictionary: str) -> tuple[int, ...]:
     """Where `word` may be hyphenated, ascending (two letters at least before, three after: the
     wrapping's own rule, so a dictionary point is never moved)."""
-    return tuple(_hyphenator().positions(word))
+    return tuple(_hyphenator(dictionary).positions(word))
 
 
 @functools.cache
-def _hyphenator() -> pyphen.Pyphen:
-    return pyphen.Pyphen(lang=_HYPHENATION_LANGUAGE, left=2, right=3)  # read its dictionary when a word first needs it
+def _hyphenator(dictionary: str) -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang=dictionary, left=2, right=3)  # read a dictionary when a word first needs it
 
 
 def _longest_prefix(word: str, width: float, size: float, bold: bool, hyphen: bool = False) -> int:

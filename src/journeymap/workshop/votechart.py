@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 
 from journeymap.charts.style import FONT, INK, type_scale
-from journeymap.charts.textfit import LINE_HEIGHT, fit_label, text_width
+from journeymap.charts.textfit import LINE_HEIGHT, LabelLanguage, fit_label, text_width
 from journeymap.workshop.reveal import MARKS, place_names
 
 __all__ = ["VOTE", "VOTE_LIGHT", "with_workshop_marks", "vote_ranking"]
@@ -108,7 +108,8 @@ def vote_ranking(ranked: Sequence[tuple[str, int]], labels: Mapping[str, str], *
     font, pad, bar_px, gap_px = 13 * k, 6 * k, 14 * k, 8 * k
     line_px = font * LINE_HEIGHT
     plot_width = width - 2 * pad
-    names = {step: fit_label(labels.get(step, step), plot_width, font, 2) for step, _count in ranked}
+    language = LabelLanguage(labels.values())
+    names = {step: fit_label(labels.get(step, step), plot_width, font, 2, language=language) for step, _count in ranked}
     counts = {step: f"{count} · {places[step]}" if step in places else f"{count}" for step, count in ranked}
     # Every step the same height (its name on as many lines as the longest takes), so the bars read as a list.
     item_px = max((len(lines) for lines in names.values()), default=1) * line_px + 3 * k + bar_px + gap_px
