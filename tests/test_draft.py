@@ -99,6 +99,15 @@ class TestTimers:
         journey = draft_journey(events)
         assert [s.label for s in journey.steps if s.automatic] == ["closed"]
 
+    def test_dates_without_a_time_have_no_timers(self) -> None:
+        """In a log of dates only, every wait is whole days: the many "next day" steps are work, not timers.
+        The same waits at 09:00 and one day apart still read as a timer, so the rule is what differs."""
+        cases = {f"c{i}": [("open", i), ("checked", i + 1 + (i % 3 == 0) * (i % 7)), ("closed", 2 * i + 30)]
+                 for i in range(40)}
+        midnight = {case: [(activity, day * 24 - 9) for activity, day in events] for case, events in cases.items()}
+        assert timer_steps(build_events(midnight)) == ()  # EPOCH is 09:00: nine hours back is midnight
+        assert "checked" in timer_steps(build_events(cases, unit="d"))
+
     def test_short_fixed_gaps_are_not_timers(self) -> None:
         """Events a few seconds apart (one system writing two rows) are under the hour a timer needs."""
         cases = {f"c{i}": [("open", i), ("logged", i + 0.001)] for i in range(40)}

@@ -17,6 +17,7 @@ from journeymap.log.csvrows import read_rows
 from journeymap.log.eventlog import AttributeChoice, EventLog, only_attributes
 from journeymap.log.excel import Sheet, choose_sheets, read_sheets
 from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
+from journeymap.log.milestones import as_events
 from journeymap.log.parquet import read_parquet
 from journeymap.log.textfile import sniff_delimiter, utf8_text
 from journeymap.log.timeline import date_only_note, far_dated_note, in_file_direction
@@ -53,8 +54,17 @@ class RawFile:
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
 
-    def table(self, sheet: str | None = None) -> RawTable:
-        """The table to read events from: the file's, or the sheet(s) `excel.choose_sheets` takes for `sheet`."""
+    def table(self, sheet: str | None = None, milestones: bool = True) -> RawTable:
+        """The table to read events from: the file's, or the sheet(s) `excel.choose_sheets` takes for `sheet`;
+        a milestone table (one row per case, a date column per step) as one row per event unless
+        `milestones` is false (`journeymap.log.milestones`)."""
+        found = self._table(sheet)
+        events = as_events(found.frame, self.name) if milestones else None
+        if events is None:
+            return found
+        return RawTable(events[0], (*found.notes, events[1]), found.skipped, found.sheets)
+
+    def _table(self, sheet: str | None) -> RawTable:
         if self.frame is not None:
             if sheet is not None:
                 raise JourneyError(f"{self.name}: is not a workbook, so it has no sheet '{sheet[:40]}'.",
@@ -93,7 +103,8 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
                                  timestamp_format=timestamp_format, time_of_day=time_of_day, sep=sep, sheet=sheet,
                                  keep_attributes=keep_attributes)
     label = name or Path(str(source)).name if not isinstance(source, bytes) else (name or "upload")
-    raw = read_raw(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet, limits=limits)
+    raw = read_raw(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet, limits=limits,
+                   milestones=activity is None)  # a named activity column: an event log, whatever its shape
     table = raw.frame
     roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
                                start_timestamp=start_timestamp, lifecycle=lifecycle, time_of_day=time_of_day)
@@ -125,9 +136,11 @@ def read_table(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | 
 
 def read_raw(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,
              max_decompressed_mb: float | None = None, sheet: str | None = None,
-             limits: Limits | None = None) -> RawTable:
-    """A file's rows as they are, with what reading them noted; `sheet` picks a workbook's sheet."""
-    return read_file(source, name=name, sep=sep, max_decompressed_mb=max_decompressed_mb, limits=limits).table(sheet)
+             limits: Limits | None = None, milestones: bool = True) -> RawTable:
+    """A file's rows as they are, with what reading them noted; `sheet` picks a workbook's sheet;
+    a milestone table's as one row per event unless `milestones` is false (`RawFile.table`)."""
+    return read_file(source, name=name, sep=sep, max_decompressed_mb=max_decompressed_mb,
+                     limits=limits).table(sheet, milestones)
 
 
 def read_file(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | None = None,

@@ -37,6 +37,7 @@ _TIMER_BIN = math.log(1.02)  # bins 2% wide: a value within 1% of a bin's middle
 _LOWEST_BIN = round(math.log(TIMER_MIN_S) / _TIMER_BIN)
 _BIN_RANGE = round(math.log(2**63 / 1_000_000) / _TIMER_BIN) + 1 - _LOWEST_BIN
 _TIMER_MIN_US = int(TIMER_MIN_S * 1_000_000)
+_DAY_US = 86_400 * 1_000_000
 # Waits are first counted in coarse bins, the bits of a float32 past the top 4 of its mantissa:
 # bins 3.1% to 6.25% wide, so that a 2% timer bin lies within two neighbouring ones, whose sum bounds
 # how many waits it holds. Only an activity whose bound can pass the timer rule gets its waits'
@@ -307,8 +308,12 @@ def _timers(step: np.ndarray, first: np.ndarray, log: OrderedLog, tally: _Tally,
     """Activities whose arrival looks like a system timer (see `TIMER_SHARE`); `arrivals` per activity.
 
     The waits in two neighbouring coarse bins bound the busiest 2% bin from above, so an activity
-    whose bound fails the rule is no timer; the others are counted exactly."""
+    whose bound fails the rule is no timer; the others are counted exactly. A log of dates without a
+    time of day has none: every wait is a whole number of days, so "done the next day" would peak at
+    one day for every step like a timer does."""
     n_steps = len(names)
+    if len(log.ts) > 1 and not np.any(log.ts % _DAY_US):
+        return ()
     if tally.waits is not None:
         coarse = tally.waits.reshape(_COARSE_RANGE, n_steps)[1:]
         bound = (coarse[:-1] + coarse[1:]).max(axis=0, initial=0)

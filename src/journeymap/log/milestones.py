@@ -1,0 +1,106 @@
+"""A milestone table (one row per case, one date column per step) turned into one row per event.
+
+HR and ERP systems export a journey like that more often than as an event log: "Employee ID, Offer
+signed, Background check done, Laptop shipped, First login", each cell the day the case got there and
+empty where it has not (yet). Such a table has no activity column, so the event reader would stop at
+"no activity column found"; read as events, each filled date cell is an event whose activity is its
+column's name, in the columns' order where two fall on the same moment, and the other columns stay
+attributes of every event of their row.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from journeymap.log.columns import detect_roles
+from journeymap.log.contentroles import SAMPLE_ROWS, detect_table_roles
+from journeymap.log.timestamps import present_text, timestamp_share
+
+__all__ = ["MILESTONE_ACTIVITY", "MILESTONE_TIME", "as_events"]
+
+MILESTONE_ACTIVITY, MILESTONE_TIME = "activity", "timestamp"  # the columns the events are read from
+_DATES = 0.8  # share of a column's present values that must read as timestamps (as `contentroles`)
+_SHOWN = 4  # milestone columns named in the note
+
+
+def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str] | None:
+    """The events of a milestone table and a note saying how it was read, or None for any other table.
+
+    A milestone table: at least two date columns and a column, not a date, whose values tell the rows
+    apart, its case id. An event log is never one: its case id repeats, one row per event (`_case_column`).
+    """
+    if table.height == 0:
+        return None
+    sample = table.head(SAMPLE_ROWS)
+    dates = [c for c in table.columns if timestamp_share(_present_sample(table, sample, c)) >= _DATES]
+    if len(dates) < 2:
+        return None
+    case = _case_column(table, sample, [c for c in table.columns if c not in dates], dates)
+    if case is None:
+        return None
+    attributes = [c for c in table.columns if c not in dates and c != case]
+    taken = {case, *attributes}
+    activity = _free_name(MILESTONE_ACTIVITY, taken)
+    time = _free_name(MILESTONE_TIME, taken | {activity})
+    order = _free_name("__milestone", taken | {activity, time})
+    rows = table.with_row_index(f"{order}_row")
+    # Dates in a column's own type cannot be stacked with another's (Excel dates beside text dates):
+    # each is read as text, which the event reader parses as it would any timestamp column.
+    long = pl.concat([rows.select(pl.col(case), *attributes, pl.lit(column).alias(activity),
+                                  pl.col(column).cast(pl.String).alias(time), f"{order}_row",
+                                  pl.lit(position, dtype=pl.Int32).alias(f"{order}_column"))
+                      for position, column in enumerate(dates)])
+    filled = present_text(long.get_column(time)).len()
+    long = (long.filter(pl.col(time).str.strip_chars().str.len_chars() > 0)
+            .sort(f"{order}_row", f"{order}_column").drop(f"{order}_row", f"{order}_column")
+            .select(case, activity, time, *attributes))
+    assert long.height == filled  # every filled date cell is an event, no more
+    named = ", ".join(f"'{c[:40]}'" for c in dates[:_SHOWN]) + (f" and {len(dates) - _SHOWN} more"
+                                                                  if len(dates) > _SHOWN else "")
+    empty = table.height * len(dates) - filled
+    note = (f"{name} has one row per case ('{case[:40]}') and a date column per step, so each filled date is "
+            f"read as an event of that step: {named}. {long.height:,} events from {table.height:,} rows"
+            + (f"; {empty:,} empty date cells are steps a case has not reached." if empty else "."))
+    return long, note
+
+
+def _present_sample(table: pl.DataFrame, sample: pl.DataFrame, column: str) -> pl.Series:
+    """The sampled values of a column, or where none of them is filled (a milestone few cases reach, such
+    as "Offer withdrawn"), its first filled values in the whole table."""
+    values = sample.get_column(column)
+    if present_text(values).len() or values.dtype != pl.String:
+        return values
+    return present_text(table.get_column(column)).head(sample.height)
+
+
+def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str], dates: list[str]) -> str | None:
+    """The milestone table's case id, or None where the table is an event log.
+
+    A column named as the case id decides: an event log where it repeats, the case id where it does
+    not. Without one, the first column from the left (ids come first in exports) whose values tell the
+    rows apart, unless the table reads as an event log by its values (an activity column found, and
+    a case column that repeats) and has only two date columns, as an event log's start and end times.
+    """
+    named = detect_roles(candidates).case
+    if named is not None:
+        return named if _tells_rows_apart(table, named) else None
+    unique = next((column for column in candidates if _tells_rows_apart(table, column)), None)
+    if unique is None or len(dates) >= 3:
+        return unique
+    found = detect_table_roles(sample)
+    if found.activity is not None and found.case is not None and not _tells_rows_apart(sample, found.case):
+        return None
+    return unique
+
+
+def _tells_rows_apart(table: pl.DataFrame, column: str) -> bool:
+    """Whether every row has a value of its own in `column`."""
+    values = table.get_column(column)
+    return values.null_count() == 0 and values.n_unique() == table.height
+
+
+def _free_name(wanted: str, taken: set[str]) -> str:
+    """`wanted`, or with underscores added until no column of the table has the name."""
+    while wanted in taken:
+        wanted += "_"
+    return wanted

@@ -1,0 +1,114 @@
+"""Tests for journeymap.log.milestones: one row per case with a date column per step, read as events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from journeymap import compute_metrics, read_events
+from journeymap.log.milestones import as_events
+from journeymap.log.readers import read_raw
+
+DAY = 86_400
+
+HR_EXPORT = (
+    "Employee ID;Department;Offer signed;Background check done;Laptop shipped;First login\r\n"
+    "E1;Sales;01.03.2024;04.03.2024;10.03.2024;11.03.2024\r\n"
+    "E2;IT;05.03.2024;;07.03.2024;15.03.2024\r\n"
+    "E3;IT;20.03.2024;22.03.2024;;\r\n"
+).encode("cp1252")
+
+
+class TestReading:
+    def test_each_filled_date_is_an_event_of_its_column(self):
+        """Hand-counted: 3 rows x 4 date columns, 3 cells empty -> 9 events; the cases' durations are
+        last - first date (E1 and E2 10 days, E3 2 days)."""
+        log = read_events(HR_EXPORT, name="hr.csv")
+        assert log.frame.height == 9
+        assert log.attributes == ("Department",)
+        events = log.frame.sort("case", "ts", "row")
+        assert events.filter(pl.col("case") == "E2")["activity"].to_list() == [
+            "Offer signed", "Laptop shipped", "First login"]
+        assert events.filter(pl.col("case") == "E3")["Department"].to_list() == ["IT", "IT"]
+        metrics = compute_metrics(log.frame)
+        assert metrics.n_cases == 3 and "First login" in metrics.end_steps
+        durations = metrics.cases.set_index("case")["duration_s"]
+        assert durations.to_dict() == {"E1": 10 * DAY, "E2": 10 * DAY, "E3": 2 * DAY}
+        assert any("one row per case ('Employee ID')" in note and "9 events from 3 rows" in note
+                   and "3 empty date cells" in note for note in log.notes)
+
+    def test_same_day_milestones_keep_the_columns_order(self):
+        """Dates without a time: two steps of one day follow each other as the columns do."""
+        table = pl.DataFrame({"id": ["a"], "Requested": ["2024-05-02"], "Approved": ["2024-05-02"],
+                              "Ordered": ["2024-05-01"]})
+        events, _ = as_events(table, "t.csv")
+        log = read_events(events.write_csv().encode(), name="t.csv")
+        ordered = log.frame.sort("ts", "row")["activity"].to_list()
+        assert ordered == ["Ordered", "Requested", "Approved"]
+
+    def test_excel_dates_beside_text_dates(self):
+        """A workbook's typed date cells and text dates in another column stack into one column."""
+        table = pl.DataFrame({"Case": ["c1", "c2"], "Opened": [dt.date(2024, 1, 1), dt.date(2024, 1, 3)],
+                              "Closed": ["2024-01-05", None]})
+        events, note = as_events(table, "book.xlsx")
+        assert events.height == 3 and events.columns == ["Case", "activity", "timestamp"]
+        assert "1 empty date cells" in note
+
+    def test_a_sparse_milestone_column_counts_as_a_date_column(self):
+        """A step few cases reach (withdrawn) has no date in the first rows; it is still a step."""
+        rows = 3000
+        table = pl.DataFrame({"id": [f"c{i}" for i in range(rows)], "Offer": ["2024-01-01"] * rows,
+                              "Start": ["2024-02-01"] * (rows - 1) + [None],
+                              "Withdrawn": [None] * (rows - 1) + ["2024-01-15"]})
+        events, _ = as_events(table, "t.csv")
+        assert set(events["activity"]) == {"Offer", "Start", "Withdrawn"}
+
+
+class TestNotAMilestoneTable:
+    def test_an_event_log_stays_as_it_is(self, real_data):
+        """A log with start and completion times has two date columns and an activity: it is not melted."""
+        table = read_raw(real_data / "receipt.csv", name="receipt.csv").frame
+        assert as_events(table, "receipt.csv") is None
+        log = pl.DataFrame({"case": ["1", "1", "2"], "activity": ["A", "B", "A"],
+                            "start": ["2024-01-01 09:00", "2024-01-02 09:00", "2024-01-01 10:00"],
+                            "end": ["2024-01-01 10:00", "2024-01-02 11:00", "2024-01-01 12:00"]})
+        assert as_events(log, "log.csv") is None
+
+    def test_one_date_column_or_no_row_id_is_not_one(self):
+        assert as_events(pl.DataFrame({"id": ["a", "b"], "Opened": ["2024-01-01", "2024-01-02"]}), "t") is None
+        same = pl.DataFrame({"team": ["x", "x"], "Opened": ["2024-01-01", "2024-01-02"],
+                             "Closed": ["2024-01-03", "2024-01-04"]})
+        assert as_events(same, "t") is None  # no column tells the rows apart: no case id
+
+    def test_a_named_activity_column_reads_the_table_as_an_event_log(self):
+        """`--activity` given: the user says it is an event log, whatever its shape."""
+        raw = read_raw(HR_EXPORT, name="hr.csv", milestones=False)
+        assert raw.frame.height == 3 and "Offer signed" in raw.frame.columns
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=st.lists(st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=400)), min_size=2, max_size=5),
+                      min_size=1, max_size=30).filter(lambda rows: len({len(r) for r in rows}) == 1))
+def test_every_filled_cell_is_one_event_in_its_case(cells):
+    """Whatever the table, the events are exactly its filled date cells, each in its own row's case."""
+    columns = [f"Step {i}" for i in range(len(cells[0]))]
+    base = dt.date(2024, 1, 1)
+    table = pl.DataFrame({"id": [f"case {i}" for i in range(len(cells))],
+                         **{c: [None if row[j] is None else (base + dt.timedelta(days=row[j])).isoformat()
+                                for row in cells] for j, c in enumerate(columns)}},
+                         schema={"id": pl.String, **dict.fromkeys(columns, pl.String)})
+    found = as_events(table, "t.csv")
+    filled = sum(value is not None for row in cells for value in row)
+    dated = [j for j in range(len(columns)) if any(row[j] is not None for row in cells)]
+    if len(dated) < 2:  # fewer than two steps hold a date: not a milestone table
+        assert found is None
+        return
+    assert found is not None
+    events = found[0]
+    assert events.height == filled
+    for i, row in enumerate(cells):
+        mine = events.filter(pl.col("id") == f"case {i}")
+        assert mine["activity"].to_list() == [columns[j] for j, value in enumerate(row) if value is not None]
