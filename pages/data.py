@@ -17,9 +17,9 @@ HOW = {"draft": "Draft a journey from the log", "yaml": "A journey definition fi
        "sample": "A sample journey's definition"}
 
 st.title("Your data", anchor=False)
-st.write("Load an event log (one row per event: a case id, an activity, a timestamp) and measure it against "
-         "a journey definition, or let journeymap draft one from the log. What you load here stays in this "
-         "browser session and can be picked in the sidebar.")
+st.write("Load an event log (one row per event: a case id, an activity, a timestamp; or one row per case with a "
+         "date column per step) and measure it against a journey definition, or let journeymap draft one from "
+         "the log. What you load here stays in this browser session and can be picked in the sidebar.")
 
 st.subheader("1 · Event log", anchor=False)
 where = sources.choose_where()  # a file, or what the server offers: its events database, ingested logs

@@ -44,7 +44,7 @@ class TestReading:
         """Dates without a time: two steps of one day follow each other as the columns do."""
         table = pl.DataFrame({"id": ["a"], "Requested": ["2024-05-02"], "Approved": ["2024-05-02"],
                               "Ordered": ["2024-05-01"]})
-        events, _ = as_events(table, "t.csv")
+        events, _, _ = as_events(table, "t.csv")
         log = read_events(events.write_csv().encode(), name="t.csv")
         ordered = log.frame.sort("ts", "row")["activity"].to_list()
         assert ordered == ["Ordered", "Requested", "Approved"]
@@ -53,7 +53,7 @@ class TestReading:
         """A workbook's typed date cells and text dates in another column stack into one column."""
         table = pl.DataFrame({"Case": ["c1", "c2"], "Opened": [dt.date(2024, 1, 1), dt.date(2024, 1, 3)],
                               "Closed": ["2024-01-05", None]})
-        events, note = as_events(table, "book.xlsx")
+        events, note, _ = as_events(table, "book.xlsx")
         assert events.height == 3 and events.columns == ["Case", "activity", "timestamp"]
         assert "1 empty date cells" in note
 
@@ -63,8 +63,18 @@ class TestReading:
         table = pl.DataFrame({"id": [f"c{i}" for i in range(rows)], "Offer": ["2024-01-01"] * rows,
                               "Start": ["2024-02-01"] * (rows - 1) + [None],
                               "Withdrawn": [None] * (rows - 1) + ["2024-01-15"]})
-        events, _ = as_events(table, "t.csv")
+        events, _, _ = as_events(table, "t.csv")
         assert set(events["activity"]) == {"Offer", "Start", "Withdrawn"}
+
+
+    def test_an_unreadable_date_is_set_aside_and_counted_by_its_column(self):
+        """31.02 is no date: that cell is skipped, counted under its own column's name, and nothing else is."""
+        rows = "".join(f"E{i};01.03.2024;{i:02d}.04.2024\r\n" for i in range(1, 21))
+        data = ("Employee ID;Offer signed;First login\r\n" + rows + "E99;05.03.2024;31.02.2024\r\n").encode()
+        log = read_events(data, name="hr.csv")
+        assert log.skipped == {"without a readable date in 'First login'": 1}
+        assert log.frame.height == 41 and log.rows_read == 42
+        assert log.frame.filter(pl.col("case") == "E99")["activity"].to_list() == ["Offer signed"]
 
 
 class TestNotAMilestoneTable:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from journeymap.core.errors import JourneyError
 from journeymap.log.columns import detect_roles
 from journeymap.log.contentroles import SAMPLE_ROWS, detect_table_roles
-from journeymap.log.timestamps import present_text, timestamp_share
+from journeymap.log.timestamps import parse_timestamps, present_text, timestamp_share
 
 __all__ = ["MILESTONE_ACTIVITY", "MILESTONE_TIME", "as_events"]
 
@@ -23,8 +24,10 @@ _DATES = 0.8  # share of a column's present values that must read as timestamps 
 _SHOWN = 4  # milestone columns named in the note
 
 
-def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str] | None:
-    """The events of a milestone table and a note saying how it was read, or None for any other table.
+def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[str, int]] | None:
+    """The events of a milestone table, a note saying how it was read and the date cells set aside as
+    unreadable, counted by their column ("without a readable date in 'First login'"); None for any
+    other table.
 
     A milestone table: at least two date columns and a column, not a date, whose values tell the rows
     apart, its case id. An event log is never one: its case id repeats, one row per event (`_case_column`).
@@ -55,13 +58,30 @@ def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str] | None
             .sort(f"{order}_row", f"{order}_column").drop(f"{order}_row", f"{order}_column")
             .select(case, activity, time, *attributes))
     assert long.height == filled  # every filled date cell is an event, no more
+    long, skipped = _without_unreadable(long, activity, time)
     named = ", ".join(f"'{c[:40]}'" for c in dates[:_SHOWN]) + (f" and {len(dates) - _SHOWN} more"
                                                                   if len(dates) > _SHOWN else "")
     empty = table.height * len(dates) - filled
     note = (f"{name} has one row per case ('{case[:40]}') and a date column per step, so each filled date is "
-            f"read as an event of that step: {named}. {long.height:,} events from {table.height:,} rows"
+            f"read as an event of that step: {named}. {filled:,} events from {table.height:,} rows"
             + (f"; {empty:,} empty date cells are steps a case has not reached." if empty else "."))
-    return long, note
+    return long, note, skipped
+
+
+def _without_unreadable(long: pl.DataFrame, activity: str, time: str) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The events whose date reads, and the others counted by their column: the event reader would count
+    them as "without a readable timestamp in 'timestamp'", a column the file does not have. Where the
+    dates cannot be read at all (day-first and month-first alike, say), the event reader says so."""
+    try:
+        parsed = parse_timestamps(long.get_column(time), column=time)
+    except (JourneyError, ValueError):
+        return long, {}
+    unreadable = parsed.is_null()
+    if not unreadable.any() or unreadable.all():
+        return long, {}
+    counts = long.filter(unreadable).group_by(activity, maintain_order=True).len()
+    skipped = {f"without a readable date in '{column[:40]}'": int(n) for column, n in counts.iter_rows()}
+    return long.filter(~unreadable), skipped
 
 
 def _present_sample(table: pl.DataFrame, sample: pl.DataFrame, column: str) -> pl.Series:

@@ -62,7 +62,8 @@ class RawFile:
         events = as_events(found.frame, self.name) if milestones else None
         if events is None:
             return found
-        return RawTable(events[0], (*found.notes, events[1]), found.skipped, found.sheets)
+        frame, note, unreadable = events
+        return RawTable(frame, (*found.notes, note), {**found.skipped, **unreadable}, found.sheets)
 
     def _table(self, sheet: str | None) -> RawTable:
         if self.frame is not None:
