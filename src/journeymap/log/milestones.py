@@ -22,6 +22,7 @@ __all__ = ["MILESTONE_ACTIVITY", "MILESTONE_TIME", "as_events"]
 MILESTONE_ACTIVITY, MILESTONE_TIME = "activity", "timestamp"  # the columns the events are read from
 _DATES = 0.8  # share of a column's present values that must read as timestamps (as `contentroles`)
 _SHOWN = 4  # milestone columns named in the note
+_LOOK_FURTHER = 200_000  # rows searched for a date in a column the sample has none in
 
 
 def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[str, int]] | None:
@@ -86,11 +87,12 @@ def _without_unreadable(long: pl.DataFrame, activity: str, time: str) -> tuple[p
 
 def _present_sample(table: pl.DataFrame, sample: pl.DataFrame, column: str) -> pl.Series:
     """The sampled values of a column, or where none of them is filled (a milestone few cases reach, such
-    as "Offer withdrawn"), its first filled values in the whole table."""
+    as "Offer withdrawn"), its first filled values further down (within `_LOOK_FURTHER` rows: an event
+    log's column that is empty at first costs no pass over ten million rows)."""
     values = sample.get_column(column)
     if present_text(values).len() or values.dtype != pl.String:
         return values
-    return present_text(table.get_column(column)).head(sample.height)
+    return present_text(table.get_column(column).head(_LOOK_FURTHER)).head(sample.height)
 
 
 def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str], dates: list[str]) -> str | None:
@@ -103,20 +105,25 @@ def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str
     """
     named = detect_roles(candidates).case
     if named is not None:
-        return named if _tells_rows_apart(table, named) else None
-    unique = next((column for column in candidates if _tells_rows_apart(table, column)), None)
+        return named if _tells_rows_apart(named, sample, table) else None
+    unique = next((column for column in candidates if _tells_rows_apart(column, sample, table)), None)
     if unique is None or len(dates) >= 3:
         return unique
     found = detect_table_roles(sample)
-    if found.activity is not None and found.case is not None and not _tells_rows_apart(sample, found.case):
+    if found.activity is not None and found.case is not None and not _tells_rows_apart(found.case, sample):
         return None
     return unique
 
 
-def _tells_rows_apart(table: pl.DataFrame, column: str) -> bool:
-    """Whether every row has a value of its own in `column`."""
-    values = table.get_column(column)
-    return values.null_count() == 0 and values.n_unique() == table.height
+def _tells_rows_apart(column: str, *frames: pl.DataFrame) -> bool:
+    """Whether every row of each frame has a value of its own in `column`. Given the sample before the
+    table, an event log's case id, which repeats within its first rows, is told without counting ten
+    million values."""
+    for rows in frames:
+        values = rows.get_column(column)
+        if values.null_count() or values.n_unique() != rows.height:
+            return False
+    return True
 
 
 def _free_name(wanted: str, taken: set[str]) -> str:
