@@ -87,6 +87,14 @@ class TestNotAMilestoneTable:
                             "end": ["2024-01-01 10:00", "2024-01-02 11:00", "2024-01-01 12:00"]})
         assert as_events(log, "log.csv") is None
 
+    def test_an_event_log_with_a_row_id_and_three_dates_is_not_one(self):
+        """A database export's primary key 'id' never repeats, but the log has an activity and a repeating case."""
+        rows = [(i, f"o{i // 3}", ["Ordered", "Packed", "Shipped"][i % 3], f"2024-01-{1 + i % 28:02d} 09:00",
+                 f"2024-01-{1 + i % 28:02d} 10:00", "2024-01-01") for i in range(150)]
+        log = pl.DataFrame(rows, schema=["id", "order_number", "activity", "started_at", "completed_at", "order_date"],
+                           orient="row")
+        assert as_events(log, "orders.csv") is None
+
     def test_one_date_column_or_no_row_id_is_not_one(self):
         assert as_events(pl.DataFrame({"id": ["a", "b"], "Opened": ["2024-01-01", "2024-01-02"]}), "t") is None
         same = pl.DataFrame({"team": ["x", "x"], "Opened": ["2024-01-01", "2024-01-02"],

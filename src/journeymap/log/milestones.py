@@ -98,20 +98,19 @@ def _present_sample(table: pl.DataFrame, sample: pl.DataFrame, column: str) -> p
 def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str], dates: list[str]) -> str | None:
     """The milestone table's case id, or None where the table is an event log.
 
-    A column named as the case id decides: an event log where it repeats, the case id where it does
-    not. Without one, the first column from the left (ids come first in exports) whose values tell the
-    rows apart, unless the table reads as an event log by its values (an activity column found, and
-    a case column that repeats) and has only two date columns, as an event log's start and end times.
+    None where the table reads as an event log by its values (an activity column found, and a case
+    column that repeats) and has a column named as the activity or only two date columns (an event
+    log's start and end). Else a column named as the case id decides (the case id where it does not
+    repeat), or the first column from the left (ids come first) whose values tell the rows apart.
     """
+    found = detect_table_roles(sample)  # an event log by its values first, whatever its columns are named
+    if (found.activity is not None and found.case is not None and not _tells_rows_apart(found.case, sample)
+            and (len(dates) < 3 or detect_roles(list(table.columns)).activity is not None)):
+        return None
     named = detect_roles(candidates).case
     if named is not None:
         return named if _tells_rows_apart(named, sample, table) else None
     unique = next((column for column in candidates if _tells_rows_apart(column, sample, table)), None)
-    if unique is None or len(dates) >= 3:
-        return unique
-    found = detect_table_roles(sample)
-    if found.activity is not None and found.case is not None and not _tells_rows_apart(found.case, sample):
-        return None
     return unique
 
 
