@@ -83,6 +83,11 @@ class TestLanguage:
         assert label_language(DUTCH) == "nl_NL"
         assert label_language(ENGLISH) == "en_US"
 
+    def test_a_language_without_a_dictionary_keeps_the_english_patterns(self):
+        """Finnish has no pyphen dictionary: its labels are not taken for Estonian, which has one."""
+        finnish = ("Tilaus vastaanotettu", "Lasku lähetetty", "Maksu vastaanotettu", "Toimitus valmis")
+        assert label_language(finnish) == "en_US"
+
     def test_codes_and_numbers_keep_the_english_patterns(self):
         """Labels that tell no language (short codes, numbers) are not guessed at."""
         assert label_language(("A", "B", "NEW", "FIN")) == "en_US"

@@ -31,8 +31,8 @@ ELLIPSIS = "…"
 # ("Waren-eingang", where English patterns give "Warenein-gang"), BPI logs in Dutch. English, the
 # language of most logs' activity names, when the labels do not tell.
 _DEFAULT_DICTIONARY = "en_US"
-# The languages told apart, each with its dictionary: py3langid's, restricted to those pyphen has
-# patterns for (a language it has none for would only be mistaken for one of these).
+# The languages with a pyphen dictionary, by py3langid's code. The identifier tells all its languages
+# apart: restricted to these, Finnish labels read as Estonian; any other language keeps English patterns.
 _DICTIONARIES = {"en": "en_US", "de": "de_DE", "nl": "nl_NL", "fr": "fr", "es": "es", "it": "it_IT", "pt": "pt_PT",
                  "sv": "sv", "da": "da_DK", "no": "nb_NO", "nn": "nn_NO", "pl": "pl_PL", "cs": "cs_CZ", "sk": "sk_SK",
                  "sl": "sl_SI", "hu": "hu_HU", "ro": "ro_RO", "hr": "hr_HR", "et": "et_EE", "lt": "lt",
@@ -96,7 +96,7 @@ class LabelLanguage:
 @functools.lru_cache(maxsize=64)
 def label_language(labels: tuple[str, ...]) -> str:
     """The hyphenation dictionary of the language `labels` are written in; English unless the labels,
-    read together, are clearly of another language with a dictionary."""
+    read together, are clearly of another language that has a dictionary."""
     text = " . ".join(re.sub(r"[_/]+", " ", label) for label in labels)
     if not re.search(r"[^\W\d_]{4}", text):  # no word of four letters: codes, numbers
         return _DEFAULT_DICTIONARY
@@ -110,9 +110,7 @@ def _identifier() -> Any:
     # a hundred languages, read from NumPy arrays (no pickle); a journey's labels are classified in a millisecond.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(sorted(_DICTIONARIES))
-    return identifier
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def fit_label(text: str, width: float, size: float, max_lines: int, bold: bool = False,
