@@ -23,11 +23,11 @@ import polars as pl
 from journeymap.log.columns import ROLES, ColumnRoles, detect_roles
 from journeymap.log.timestamps import clock_share, dated_columns, epoch_unit, has_clock, timestamp_share
 
-__all__ = ["detect_table_roles", "SAMPLE_ROWS"]
+__all__ = ["detect_table_roles", "SAMPLE_ROWS", "DATE_SHARE"]
 
 Dates = Callable[[str], float]  # a column's share of values that read as timestamps (remembered)
 SAMPLE_ROWS = 5_000  # rows whose values the content checks look at
-_DATES = 0.8  # share of values that must read as timestamps for a column to count as one
+DATE_SHARE = 0.8  # share of values that must read as timestamps for a column to count as one
 _NAMED_DATES = 0.5  # below this share a column named as the timestamp is taken to be misnamed
 _NUMBER = r"^[-+]?[\d.,\s]+$"  # a plain number (an amount, an id), not a name
 _TIME_HINTS = ("time", "zeit", "uhr", "hour", "heure", "hora")
@@ -111,7 +111,7 @@ class _Profiles:
         """The share of the column's present values that are times of day (`timestamps.clock_share`)."""
         if column not in self._clocks:  # parsed only where most values could be times
             colons = self.of([column])[column].colons
-            self._clocks[column] = clock_share(self.sample.get_column(column)) if colons >= _DATES else 0.0
+            self._clocks[column] = clock_share(self.sample.get_column(column)) if colons >= DATE_SHARE else 0.0
         return self._clocks[column]
 
     def of(self, columns: list[str]) -> dict[str, _Profile]:
@@ -157,13 +157,13 @@ def _free(table: pl.DataFrame, roles: ColumnRoles) -> list[str]:
 
 def _time_of_day_column(profiles: _Profiles, columns: list[str]) -> str | None:
     """The column of times of day beside a date-only timestamp (one named for time first)."""
-    found = [column for column in columns if profiles.clock(column) >= _DATES]
+    found = [column for column in columns if profiles.clock(column) >= DATE_SHARE]
     named = [column for column in found if any(word in column.lower() for word in _TIME_HINTS)]
     return next(iter(named or found), None)
 
 
 def _timestamp_column(sample: pl.DataFrame, columns: list[str], dates: Dates) -> str | None:
-    found = [column for column in columns if dates(column) >= _DATES]
+    found = [column for column in columns if dates(column) >= DATE_SHARE]
     if not found:
         return None
     # Each event has its own time; a case's opening or due date repeats over its events.
@@ -182,7 +182,7 @@ def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], 
             continue
         if profile.distinct < 2 or profile.repeated < 0.5 * profile.present:
             continue  # an event id, a comment: (nearly) every value once
-        if profile.digits >= 0.8 and profiles.clock(column) >= _DATES:
+        if profile.digits >= 0.8 and profiles.clock(column) >= DATE_SHARE:
             continue  # times of day repeat over events too, but are no case
         id_like = profile.digits >= 0.8 and profile.longest <= 40
         scored.append(((id_like, profile.distinct), -index, column))
@@ -225,7 +225,7 @@ def _could_be_activity(profiles: _Profiles, column: str, dates: Dates) -> bool:
     profile = profiles.of([column])[column]
     if profile.present < 0.5 * profiles.sample.height:
         return False
-    return profile.numbers < 0.5 and dates(column) < _NAMED_DATES and profiles.clock(column) < _DATES
+    return profile.numbers < 0.5 and dates(column) < _NAMED_DATES and profiles.clock(column) < DATE_SHARE
 
 
 def _changes_within_case(sample: pl.DataFrame, columns: list[str], case: str | None) -> dict[str, float]:

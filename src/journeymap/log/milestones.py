@@ -14,13 +14,11 @@ import polars as pl
 
 from journeymap.core.errors import JourneyError
 from journeymap.log.columns import detect_roles
-from journeymap.log.contentroles import SAMPLE_ROWS, detect_table_roles
+from journeymap.log.contentroles import DATE_SHARE, SAMPLE_ROWS, detect_table_roles
 from journeymap.log.timestamps import parse_timestamps, present_text, timestamp_share
 
-__all__ = ["MILESTONE_ACTIVITY", "MILESTONE_TIME", "as_events"]
+__all__ = ["as_events"]
 
-MILESTONE_ACTIVITY, MILESTONE_TIME = "activity", "timestamp"  # the columns the events are read from
-_DATES = 0.8  # share of a column's present values that must read as timestamps (as `contentroles`)
 _SHOWN = 4  # milestone columns named in the note
 _LOOK_FURTHER = 200_000  # rows searched for a date in a column the sample has none in
 
@@ -31,12 +29,12 @@ def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[s
     other table.
 
     A milestone table: at least two date columns and a column, not a date, whose values tell the rows
-    apart, its case id. An event log is never one: its case id repeats, one row per event (`_case_column`).
+    apart, its case id; a table that reads as an event log is not one (`_case_column`).
     """
     if table.height == 0:
         return None
     sample = table.head(SAMPLE_ROWS)
-    dates = [c for c in table.columns if timestamp_share(_present_sample(table, sample, c)) >= _DATES]
+    dates = [c for c in table.columns if timestamp_share(_present_sample(table, sample, c)) >= DATE_SHARE]
     if len(dates) < 2:
         return None
     case = _case_column(table, sample, [c for c in table.columns if c not in dates], dates)
@@ -44,8 +42,8 @@ def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[s
         return None
     attributes = [c for c in table.columns if c not in dates and c != case]
     taken = {case, *attributes}
-    activity = _free_name(MILESTONE_ACTIVITY, taken)
-    time = _free_name(MILESTONE_TIME, taken | {activity})
+    activity = _free_name("activity", taken)  # the columns the event reader finds by their names
+    time = _free_name("timestamp", taken | {activity})
     order = _free_name("__milestone", taken | {activity, time})
     rows = table.with_row_index(f"{order}_row")
     # Dates in a column's own type cannot be stacked with another's (Excel dates beside text dates):
@@ -54,17 +52,16 @@ def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[s
                                   pl.col(column).cast(pl.String).alias(time), f"{order}_row",
                                   pl.lit(position, dtype=pl.Int32).alias(f"{order}_column"))
                       for position, column in enumerate(dates)])
-    filled = present_text(long.get_column(time)).len()
-    long = (long.filter(pl.col(time).str.strip_chars().str.len_chars() > 0)
+    long = (long.filter(pl.col(time).str.strip_chars() != "")  # a null or blank cell: a step not reached
             .sort(f"{order}_row", f"{order}_column").drop(f"{order}_row", f"{order}_column")
             .select(case, activity, time, *attributes))
-    assert long.height == filled  # every filled date cell is an event, no more
+    filled = long.height
     long, skipped = _without_unreadable(long, activity, time)
     named = ", ".join(f"'{c[:40]}'" for c in dates[:_SHOWN]) + (f" and {len(dates) - _SHOWN} more"
                                                                   if len(dates) > _SHOWN else "")
     empty = table.height * len(dates) - filled
     note = (f"{name} has one row per case ('{case[:40]}') and a date column per step, so each filled date is "
-            f"read as an event of that step: {named}. {filled:,} events from {table.height:,} rows"
+            f"read as an event of that step: {named}. {long.height:,} events from {table.height:,} rows"
             + (f"; {empty:,} empty date cells are steps a case has not reached." if empty else "."))
     return long, note, skipped
 
@@ -110,8 +107,7 @@ def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str
     named = detect_roles(candidates).case
     if named is not None:
         return named if _tells_rows_apart(named, sample, table) else None
-    unique = next((column for column in candidates if _tells_rows_apart(column, sample, table)), None)
-    return unique
+    return next((column for column in candidates if _tells_rows_apart(column, sample, table)), None)
 
 
 def _tells_rows_apart(column: str, *frames: pl.DataFrame) -> bool:

@@ -104,9 +104,9 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
                                  timestamp_format=timestamp_format, time_of_day=time_of_day, sep=sep, sheet=sheet,
                                  keep_attributes=keep_attributes)
     label = name or Path(str(source)).name if not isinstance(source, bytes) else (name or "upload")
+    named = any((case, activity, timestamp, start_timestamp, lifecycle, time_of_day))  # an event log, any shape
     raw = read_raw(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet, limits=limits,
-                   milestones=not any((case, activity, timestamp, start_timestamp, lifecycle, time_of_day)))
-    # a column named for a role: an event log, whatever its shape
+                   milestones=not named)
     table = raw.frame
     roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
                                start_timestamp=start_timestamp, lifecycle=lifecycle, time_of_day=time_of_day)
