@@ -57,7 +57,7 @@ else:
     upload.show_notes(log_upload)
     st.caption(md(f"{log_upload.name}: {table.height:,} rows, {table.width} columns.") + " The roles recognised "
                "from the column names, or else from the values, are preselected; change them if they are wrong.")
-    roles = upload.map_columns(table, key=f"jm_roles_{log_upload.key[:10]}")
+    roles = upload.map_columns(table, key=f"jm_roles_{log_upload.key[:10]}", made=log_upload.roles)
 st.dataframe(table.head(8).to_pandas(), hide_index=True, width="stretch", height=320)
 
 st.subheader("3 · Journey", anchor=False)

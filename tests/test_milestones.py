@@ -44,7 +44,7 @@ class TestReading:
         """Dates without a time: two steps of one day follow each other as the columns do."""
         table = pl.DataFrame({"id": ["a"], "Requested": ["2024-05-02"], "Approved": ["2024-05-02"],
                               "Ordered": ["2024-05-01"]})
-        events, _, _ = as_events(table, "t.csv")
+        events, _, _, _ = as_events(table, "t.csv")
         log = read_events(events.write_csv().encode(), name="t.csv")
         ordered = log.frame.sort("ts", "row")["activity"].to_list()
         assert ordered == ["Ordered", "Requested", "Approved"]
@@ -53,7 +53,7 @@ class TestReading:
         """A workbook's typed date cells and text dates in another column stack into one column."""
         table = pl.DataFrame({"Case": ["c1", "c2"], "Opened": [dt.date(2024, 1, 1), dt.date(2024, 1, 3)],
                               "Closed": ["2024-01-05", None]})
-        events, note, _ = as_events(table, "book.xlsx")
+        events, note, _, _ = as_events(table, "book.xlsx")
         assert events.height == 3 and events.columns == ["Case", "activity", "timestamp"]
         assert "1 empty date cells" in note
 
@@ -63,7 +63,7 @@ class TestReading:
         table = pl.DataFrame({"id": [f"c{i}" for i in range(rows)], "Offer": ["2024-01-01"] * rows,
                               "Start": ["2024-02-01"] * (rows - 1) + [None],
                               "Withdrawn": [None] * (rows - 1) + ["2024-01-15"]})
-        events, _, _ = as_events(table, "t.csv")
+        events, _, _, _ = as_events(table, "t.csv")
         assert set(events["activity"]) == {"Offer", "Start", "Withdrawn"}
 
 
@@ -75,6 +75,33 @@ class TestReading:
         assert log.skipped == {"without a readable date in 'First login'": 1}
         assert log.frame.height == 41 and log.rows_read == 42
         assert log.frame.filter(pl.col("case") == "E99")["activity"].to_list() == ["Offer signed"]
+
+
+    def test_a_status_column_is_the_employees_not_an_activity(self):
+        """'Status' is named like an activity and Department repeats like a case, but the first column is each
+        row's own id: the table is a milestone table and Status an attribute of every event of its row."""
+        rows = "".join(f"E{i:03d},{['IT', 'Ops', 'Sales'][i % 3]},{'Active' if i % 2 else 'Onboarding'},"
+                       f"0{1 + i % 5}/03/2024,1{i % 9}/03/2024,2{i % 8}/03/2024\r\n" for i in range(40))
+        data = ("Employee ID,Department,Status,Offer signed,Laptop shipped,First login\r\n" + rows).encode()
+        log = read_events(data, name="hires.csv")
+        assert (log.roles.case, log.roles.activity) == ("Employee ID", "activity")
+        assert log.frame.get_column("case").n_unique() == 40 and log.frame.height == 120
+        assert set(log.frame["activity"]) == {"Offer signed", "Laptop shipped", "First login"}
+        assert log.attributes == ("Department", "Status")
+        assert log.skipped_sentence() == "All 120 date cells read."
+
+    def test_skipped_date_cells_are_counted_as_date_cells(self):
+        rows = "".join(f"E{i};01.03.2024;{i:02d}.04.2024\r\n" for i in range(1, 21))
+        data = ("Employee ID;Offer signed;First login\r\n" + rows + "E99;05.03.2024;31.02.2024\r\n").encode()
+        assert read_events(data, name="hr.csv").skipped_sentence() == (
+            "1 of 42 date cells skipped: 1 without a readable date in 'First login'.")
+
+    def test_the_reader_takes_the_columns_the_conversion_made(self):
+        """The roles come with the events: the reader does not guess them again from the long table."""
+        raw = read_raw(HR_EXPORT, name="hr.csv")
+        assert raw.roles is not None and (raw.roles.case, raw.roles.activity, raw.roles.timestamp) == (
+            "Employee ID", "activity", "timestamp")
+        assert read_raw(HR_EXPORT, name="hr.csv", milestones=False).roles is None
 
 
 class TestNotAMilestoneTable:
@@ -130,3 +157,11 @@ def test_every_filled_cell_is_one_event_in_its_case(cells):
     for i, row in enumerate(cells):
         mine = events.filter(pl.col("id") == f"case {i}")
         assert mine["activity"].to_list() == [columns[j] for j, value in enumerate(row) if value is not None]
+
+
+def test_an_ingested_milestone_table_still_counts_date_cells(tmp_path):
+    """The folder's manifest keeps what the reading counted, so the app's message stays the same."""
+    from journeymap.log.ingest import ingest_log, read_ingested
+
+    ingest_log(read_events(HR_EXPORT, name="hr.csv"), tmp_path / "hr")
+    assert read_ingested(tmp_path / "hr").skipped_sentence() == "All 9 date cells read."

@@ -91,6 +91,20 @@ class TestGoodFiles:
         assert "2 of 12 rows skipped: 2 without a readable timestamp in 'timestamp'." in messages(at)
         assert at.title[0].value == "Drafted from gaps"
 
+    def test_a_milestone_export_with_a_status_column_is_read_as_events(self, data_page: AppTest) -> None:
+        """An HR export (one row per employee, a date column per step, the employee's Status): the case, the
+        activity and the timestamp reading made are preselected, and the toast counts date cells, not rows."""
+        rows = "".join(f"E{i:03d},{'IT' if i % 3 else 'Ops'},{'Active' if i % 2 else 'Onboarding'},"
+                       f"0{1 + i % 5}/03/2024,1{i % 9}/03/2024,2{i % 8}/03/2024\n" for i in range(30))
+        content = ("Employee ID,Department,Status,Offer signed,Laptop shipped,First login\n" + rows).encode()
+        at = upload(data_page, "hires.csv", content, load=False)
+        assert roles_shown(at) == {"case": "Employee ID", "activity": "activity", "timestamp": "timestamp",
+                                   "start_timestamp": "", "lifecycle": ""}
+        at.button(key="jm_load").click().run()
+        no_exception(at)
+        assert "All 90 date cells read." in messages(at)
+        assert at.title[0].value == "Drafted from hires"
+
     def test_far_dated_events_and_a_newest_first_file_are_said_beside_the_map(self, data_page: AppTest) -> None:
         """A file written newest first, with a case dated 1948 among 2026: the Data page and the map say both,
         naming the file; the events are all kept."""

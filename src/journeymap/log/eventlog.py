@@ -26,6 +26,7 @@ class EventLog:
     skipped: dict[str, int] = field(default_factory=dict)
     rows_read: int = 0
     notes: tuple[str, ...] = ()  # what reading the file changed or left out besides rows (sheets, columns)
+    counted: str = "rows"  # what `rows_read` counts: a milestone table's events are its "date cells"
 
     @property
     def skipped_rows(self) -> int:
@@ -35,9 +36,9 @@ class EventLog:
     def skipped_sentence(self) -> str:
         """One line on rows set aside, e.g. '12 of 5,000 rows skipped: 12 without a timestamp.'."""
         if not self.skipped:
-            return f"All {self.rows_read:,} rows read."
+            return f"All {self.rows_read:,} {self.counted} read."
         reasons = "; ".join(f"{count:,} {reason}" for reason, count in self.skipped.items())
-        return f"{self.skipped_rows:,} of {self.rows_read:,} rows skipped: {reasons}."
+        return f"{self.skipped_rows:,} of {self.rows_read:,} {self.counted} skipped: {reasons}."
 
 
 def only_attributes(log: EventLog, keep: AttributeChoice | None) -> EventLog:

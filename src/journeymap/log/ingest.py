@@ -70,6 +70,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     columns: dict[str, str] | None = None
     sorted_by: list[str] | None = None
+    counted: str = "rows"  # what rows_read counts (`EventLog.counted`)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
@@ -111,7 +112,7 @@ def ingest_log(log: EventLog, out: str | os.PathLike[str]) -> Manifest:
         attributes=list(log.attributes), n_events=events.height, n_cases=len(cases), rows_read=log.rows_read,
         skipped=dict(log.skipped), notes=list(log.notes), columns={**_CODE_COLUMNS, **{a: "attribute (text)"
                                                                                   for a in log.attributes}},
-        sorted_by=_SORTED_BY)
+        sorted_by=_SORTED_BY, counted=log.counted)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -194,7 +195,8 @@ def read_ingested(path: str | os.PathLike[str], *, keep_attributes: AttributeCho
     )
     roles = ColumnRoles(**{key: manifest.roles.get(key) for key in ColumnRoles.__dataclass_fields__})
     return EventLog(frame=frame, source=manifest.source, roles=roles, attributes=attributes,
-                    skipped=dict(manifest.skipped), rows_read=manifest.rows_read, notes=tuple(manifest.notes))
+                    skipped=dict(manifest.skipped), rows_read=manifest.rows_read, notes=tuple(manifest.notes),
+                    counted=manifest.counted)
 
 
 def _as_enum(codes: pl.Expr, enum: pl.Enum) -> pl.Expr:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from journeymap.core.errors import JourneyError
-from journeymap.log.columns import detect_roles
+from journeymap.log.columns import ColumnRoles, detect_roles
 from journeymap.log.contentroles import DATE_SHARE, SAMPLE_ROWS, detect_table_roles
 from journeymap.log.timestamps import parse_timestamps, present_text, timestamp_share
 
@@ -23,10 +23,10 @@ _SHOWN = 4  # milestone columns named in the note
 _LOOK_FURTHER = 200_000  # rows searched for a date in a column the sample has none in
 
 
-def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[str, int]] | None:
-    """The events of a milestone table, a note saying how it was read and the date cells set aside as
-    unreadable, counted by their column ("without a readable date in 'First login'"); None for any
-    other table.
+def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[str, int], ColumnRoles] | None:
+    """The events of a milestone table, a note saying how it was read, the date cells set aside as
+    unreadable, counted by their column ("without a readable date in 'First login'"), and the columns
+    made for the case, activity and timestamp; None for any other table.
 
     A milestone table: at least two date columns and a column, not a date, whose values tell the rows
     apart, its case id; a table that reads as an event log is not one (`_case_column`).
@@ -63,7 +63,7 @@ def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[s
     note = (f"{name} has one row per case ('{case[:40]}') and a date column per step, so each filled date is "
             f"read as an event of that step: {named}. {long.height:,} events from {table.height:,} rows"
             + (f"; {empty:,} empty date cells are steps a case has not reached." if empty else "."))
-    return long, note, skipped
+    return long, note, skipped, ColumnRoles(case=case, activity=activity, timestamp=time)
 
 
 def _without_unreadable(long: pl.DataFrame, activity: str, time: str) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -96,13 +96,19 @@ def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str
     """The milestone table's case id, or None where the table is an event log.
 
     None where the table reads as an event log by its values (an activity column found, and a case
-    column that repeats) and has a column named as the activity or only two date columns (an event
-    log's start and end). Else a column named as the case id decides (the case id where it does not
-    repeat), or the first column from the left (ids come first) whose values tell the rows apart.
+    column that repeats) and has only two date columns (an event log's start and end) or a column
+    named as the activity. A column named just "Status" beside a first column that is each row's own
+    id does not count: an HR export's "Employee ID, Department, Status, Offer signed, ..." is a
+    milestone table whose Status is the employee's, however much Department repeats. Else a column
+    named as the case id decides (the case id where it does not repeat), or the first column from
+    the left (ids come first) whose values tell the rows apart.
     """
     found = detect_table_roles(sample)  # an event log by its values first, whatever its columns are named
+    named_activity = detect_roles(list(table.columns)).activity
+    records_status = (named_activity is not None and named_activity.strip().lower() == "status"
+                      and _tells_rows_apart(candidates[0], sample, table))
     if (found.activity is not None and found.case is not None and not _tells_rows_apart(found.case, sample)
-            and (len(dates) < 3 or detect_roles(list(table.columns)).activity is not None)):
+            and (len(dates) < 3 or (named_activity is not None and not records_status))):
         return None
     named = detect_roles(candidates).case
     if named is not None:

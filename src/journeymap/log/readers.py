@@ -42,6 +42,7 @@ class RawTable:
     notes: tuple[str, ...] = ()
     skipped: dict[str, int] = field(default_factory=dict)
     sheets: tuple[str, ...] = ()  # every sheet's name, for a workbook
+    roles: ColumnRoles | None = None  # the columns a conversion made (a milestone table's), not to be guessed
 
 
 @dataclass
@@ -62,8 +63,8 @@ class RawFile:
         events = as_events(found.frame, self.name) if milestones else None
         if events is None:
             return found
-        frame, note, unreadable = events
-        return RawTable(frame, (*found.notes, note), {**found.skipped, **unreadable}, found.sheets)
+        frame, note, unreadable, roles = events
+        return RawTable(frame, (*found.notes, note), {**found.skipped, **unreadable}, found.sheets, roles)
 
     def _table(self, sheet: str | None) -> RawTable:
         if self.frame is not None:
@@ -108,6 +109,8 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
     raw = read_raw(source, name=label, sep=sep, max_decompressed_mb=max_decompressed_mb, sheet=sheet, limits=limits,
                    milestones=not named)
     table = raw.frame
+    made = raw.roles or ColumnRoles()  # a milestone table's own: an attribute named 'concept:name' is not its activity
+    case, activity, timestamp = case or made.case, activity or made.activity, timestamp or made.timestamp
     roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
                                start_timestamp=start_timestamp, lifecycle=lifecycle, time_of_day=time_of_day)
     roles = ColumnRoles(**{**roles.__dict__, "timestamp_format": timestamp_format})
@@ -125,6 +128,8 @@ def with_reading(log: EventLog, raw: RawTable) -> EventLog:
         log.skipped = {**raw.skipped, **log.skipped}
         log.rows_read += sum(raw.skipped.values())
     log.notes = (*raw.notes, *log.notes)
+    if raw.roles is not None:  # the events were made of a milestone table's date cells, one event each
+        log.counted = "date cells"
     return log
 
 

@@ -59,6 +59,7 @@ class Upload:
     sheet: str | None = None
     notes: tuple[str, ...] = ()
     skipped: tuple[tuple[str, int], ...] = ()  # rows the reader set aside (XES events outside a trace)
+    roles: ColumnRoles | None = None  # the columns reading made (a milestone table's events), preselected as they are
 
     @property
     def key(self) -> str:
@@ -142,7 +143,7 @@ def _pick_sheet(raw: RawFile, key: str) -> str | None:
 
 
 def _with_table(upload: Upload, table: RawTable) -> tuple[Upload, pl.DataFrame]:
-    return replace(upload, notes=table.notes, skipped=tuple(table.skipped.items())), table.frame
+    return replace(upload, notes=table.notes, skipped=tuple(table.skipped.items()), roles=table.roles), table.frame
 
 
 def sample_table(journey_id: str) -> tuple[Upload, pl.DataFrame]:
@@ -181,9 +182,10 @@ def ambiguous_dates(table: pl.DataFrame, roles: ColumnRoles) -> DateChoice | Non
     return None
 
 
-def map_columns(table: pl.DataFrame, key: str) -> ColumnRoles:
-    """Column-role pickers, preselected with the detected roles; a day-first/month-first choice when needed."""
-    detected = _detected_roles(table, key)
+def map_columns(table: pl.DataFrame, key: str, made: ColumnRoles | None = None) -> ColumnRoles:
+    """Column-role pickers, preselected with the roles reading `made` (a milestone table's events) or else
+    the detected ones; a day-first/month-first choice when needed."""
+    detected = _detected_roles(table, key, made)
     columns = list(table.columns)
     chosen: dict[str, str | None] = {}
     # The required roles in one row, the optional ones under them: six in a row cut the names at 1280 px.
@@ -212,11 +214,13 @@ def map_columns(table: pl.DataFrame, key: str) -> ColumnRoles:
     return roles
 
 
-def _detected_roles(table: pl.DataFrame, key: str) -> ColumnRoles:
+def _detected_roles(table: pl.DataFrame, key: str, made: ColumnRoles | None = None) -> ColumnRoles:
     """Roles from names and values, worked out once per table (the page reruns on every click)."""
     memo = f"{key}_detected"
     if memo not in st.session_state:
-        st.session_state[memo] = detect_table_roles(table)
+        given = made or ColumnRoles()
+        st.session_state[memo] = detect_table_roles(table, case=given.case, activity=given.activity,
+                                                    timestamp=given.timestamp)
     return st.session_state[memo]
 
 
@@ -251,7 +255,7 @@ def read_log(upload: Upload, table: pl.DataFrame, roles: ColumnRoles) -> EventLo
                            "its own column.")
     try:
         log = canonical_events(table, roles, source=upload.name)
-        log = with_reading(log, RawTable(table, upload.notes, dict(upload.skipped)))
+        log = with_reading(log, RawTable(table, upload.notes, dict(upload.skipped), roles=upload.roles))
     except AmbiguousDatesError as error:
         raise JourneyError(f"{upload.name}: the dates in '{error.column}' read day-first or month-first alike; "
                            "choose which in the column step.", source=upload.name) from None
