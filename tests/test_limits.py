@@ -106,7 +106,7 @@ class TestReaderLimits:
         for env, _, _ in ENV.values():
             monkeypatch.delenv(env, raising=False)
         assert Limits().resolved() == Limits(decompressed_mb=2048, columns=2000, cell_kb=1024, xml_depth=100,
-                                             excel_cells=20_000_000)
+                                             excel_cells=20_000_000, milestone_cells=50_000_000)
         monkeypatch.setenv("JOURNEYMAP_MAX_COLUMNS", "3")
         assert Limits().resolved().columns == 3 and Limits(columns=9).resolved().columns == 9
         monkeypatch.setenv("JOURNEYMAP_MAX_COLUMNS", "many")

@@ -165,3 +165,21 @@ def test_an_ingested_milestone_table_still_counts_date_cells(tmp_path):
 
     ingest_log(read_events(HR_EXPORT, name="hr.csv"), tmp_path / "hr")
     assert read_ingested(tmp_path / "hr").skipped_sentence() == "All 9 date cells read."
+
+
+def test_a_milestone_table_too_big_as_events_is_refused_with_the_limit_named():
+    """9 events x 4 columns = 36 cells: over a limit of 30 the file is refused in one sentence naming the
+    file, what it would hold and how to raise the limit; at 36 it reads."""
+    from journeymap.core.errors import JourneyError
+    from journeymap.log.limits import Limits
+
+    try:
+        read_events(HR_EXPORT, name="hr.csv", limits=Limits(milestone_cells=30))
+    except JourneyError as error:
+        message = str(error)
+    else:
+        raise AssertionError("the limit was not applied")
+    assert message.startswith("hr.csv: read as events, this milestone table (3 rows, 4 date columns, 1 other "
+                              "columns) would hold 36 cells (the limit is 30 cells)")
+    assert "JOURNEYMAP_MAX_MILESTONE_CELLS" in message and "\n" not in message
+    assert read_events(HR_EXPORT, name="hr.csv", limits=Limits(milestone_cells=36)).frame.height == 9

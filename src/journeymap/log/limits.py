@@ -13,6 +13,7 @@ seconds and with little memory. A genuine file past a limit reads once the limit
 | length of one value (cell, attribute)    | 1,024 KB | JOURNEYMAP_MAX_CELL_KB             | cell_kb          |
 | nesting depth of XES elements            | 100      | JOURNEYMAP_MAX_XML_DEPTH           | xml_depth        |
 | cells of an Excel workbook               | 20 M     | JOURNEYMAP_MAX_EXCEL_CELLS         | excel_cells      |
+| cells of a milestone table read as events| 50 M     | JOURNEYMAP_MAX_MILESTONE_CELLS     | milestone_cells  |
 
 In Python, `read_events(..., limits=Limits(columns=5000))` (fields left None fall back to the
 environment, then to the default); `max_decompressed_mb=` is still taken as before. The server's
@@ -56,6 +57,11 @@ ENV: dict[str, tuple[str, float, str]] = {
     "cell_kb": ("JOURNEYMAP_MAX_CELL_KB", 1024, "KB"),
     "xml_depth": ("JOURNEYMAP_MAX_XML_DEPTH", 100, "levels"),
     "excel_cells": ("JOURNEYMAP_MAX_EXCEL_CELLS", 20_000_000, "cells"),
+    # Every filled date of a milestone table becomes an event carrying all the row's other columns: a
+    # 54 MB export (100,000 rows, 20 dates, 20 other columns) became 46 M cells and read at a peak of
+    # 1.8 GB. The conversion runs where the file is taken up (the app's own process), so the default
+    # keeps it near that, under an upload's 4 GB budget (`journeymap.log.isolate`).
+    "milestone_cells": ("JOURNEYMAP_MAX_MILESTONE_CELLS", 50_000_000, "cells"),
 }
 
 
@@ -68,6 +74,7 @@ class Limits:
     cell_kb: float | None = None
     xml_depth: int | None = None
     excel_cells: int | None = None
+    milestone_cells: int | None = None
 
     def resolved(self) -> Limits:
         """These limits with every field filled in (given, else environment, else default); checked positive."""

@@ -15,6 +15,7 @@ import polars as pl
 from journeymap.core.errors import JourneyError
 from journeymap.log.columns import ColumnRoles, detect_roles
 from journeymap.log.contentroles import DATE_SHARE, SAMPLE_ROWS, detect_table_roles
+from journeymap.log.limits import Limits, over_limit
 from journeymap.log.timestamps import parse_timestamps, present_text, timestamp_share
 
 __all__ = ["as_events"]
@@ -23,10 +24,12 @@ _SHOWN = 4  # milestone columns named in the note
 _LOOK_FURTHER = 200_000  # rows searched for a date in a column the sample has none in
 
 
-def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[str, int], ColumnRoles] | None:
+def as_events(table: pl.DataFrame, name: str, limits: Limits | None = None
+              ) -> tuple[pl.DataFrame, str, dict[str, int], ColumnRoles] | None:
     """The events of a milestone table, a note saying how it was read, the date cells set aside as
     unreadable, counted by their column ("without a readable date in 'First login'"), and the columns
-    made for the case, activity and timestamp; None for any other table.
+    made for the case, activity and timestamp; None for any other table. The events may hold at most
+    `limits.milestone_cells` cells (a JourneyError before they are made: each repeats its row's columns).
 
     A milestone table: at least two date columns and a column, not a date, whose values tell the rows
     apart, its case id; a table that reads as an event log is not one (`_case_column`).
@@ -41,6 +44,7 @@ def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[s
     if case is None:
         return None
     attributes = [c for c in table.columns if c not in dates and c != case]
+    _check_size(table, name, dates, len(attributes) + 3, (limits or Limits()).resolved())
     taken = {case, *attributes}
     activity = _free_name("activity", taken)  # the columns the event reader finds by their names
     time = _free_name("timestamp", taken | {activity})
@@ -64,6 +68,16 @@ def as_events(table: pl.DataFrame, name: str) -> tuple[pl.DataFrame, str, dict[s
             f"read as an event of that step: {named}. {long.height:,} events from {table.height:,} rows"
             + (f"; {empty:,} empty date cells are steps a case has not reached." if empty else "."))
     return long, note, skipped, ColumnRoles(case=case, activity=activity, timestamp=time)
+
+
+def _check_size(table: pl.DataFrame, name: str, dates: list[str], width: int, limits: Limits) -> None:
+    """Refuse, before making them, events that would hold more cells than the limit allows."""
+    filled = sum(table.height - table.get_column(c).null_count() for c in dates)  # blank text counted: a bound
+    cap = int(limits.milestone_cells)  # type: ignore[arg-type]
+    if filled * width > cap:
+        raise over_limit(name, f"read as events, this milestone table ({table.height:,} rows, {len(dates)} date "
+                               f"columns, {width - 3} other columns) would hold {filled * width:,} cells",
+                         "milestone_cells", cap)
 
 
 def _without_unreadable(long: pl.DataFrame, activity: str, time: str) -> tuple[pl.DataFrame, dict[str, int]]:

@@ -54,13 +54,14 @@ class RawFile:
     sheets: list[Sheet] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    limits: Limits | None = None  # those it was read within (else the environment's), for the conversion too
 
     def table(self, sheet: str | None = None, milestones: bool = True) -> RawTable:
         """The table to read events from: the file's, or the sheet(s) `excel.choose_sheets` takes for `sheet`;
         a milestone table (one row per case, a date column per step) as one row per event unless
         `milestones` is false (`journeymap.log.milestones`)."""
         found = self._table(sheet)
-        events = as_events(found.frame, self.name) if milestones else None
+        events = as_events(found.frame, self.name, self.limits) if milestones else None
         if events is None:
             return found
         frame, note, unreadable, roles = events
@@ -166,7 +167,7 @@ def read_file(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | N
             sheets = read_sheets(data, name, limits)
             for found in sheets:
                 _check_table(found.frame, f"{name}, sheet '{found.name}'", limits)
-            return RawFile(name, sheets=sheets)
+            return RawFile(name, sheets=sheets, limits=limits)
         notes: list[str] = []
         skipped: dict[str, int] = {}
         if lower.endswith((".xes", ".xes.gz")):
@@ -177,7 +178,7 @@ def read_file(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | N
         else:
             frame = _read_csv(data, name, sep, limits)
         _check_table(frame, name, limits)
-        return RawFile(name, frame=frame, notes=notes, skipped=skipped)
+        return RawFile(name, frame=frame, notes=notes, skipped=skipped, limits=limits)
     except (JourneyError, MemoryError):  # a memory error is the caller's budget (journeymap.log.isolate)
         raise
     except ValueError as error:
