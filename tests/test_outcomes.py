@@ -67,3 +67,47 @@ class TestProposedEnds:
         events = log({("a", "cancelled"): 3, ("a", "b", "rejected"): 2})
         metrics = compute_metrics(events)
         assert metrics.end_steps == ("cancelled",) and metrics.exit_steps == ("rejected",)
+
+
+DAY = 86_400.0
+
+
+class TestStaleAfter:
+    @pytest.mark.parametrize(("wait_days", "stale_days"), [(None, 30), (3, 30), (30, 30), (31, 35), (49, 49),
+                                                           (52.2, 56)])
+    def test_thirty_days_or_the_usual_longest_wait_in_whole_weeks(self, wait_days, stale_days) -> None:
+        from journeymap.measures.outcomes import stale_after_of_waits
+
+        assert stale_after_of_waits(None if wait_days is None else wait_days * DAY) == stale_days * DAY
+
+    def test_a_slow_log_calls_a_case_in_a_usual_wait_in_flight(self) -> None:
+        """Hand-made: 100 cases wait 40 days from Order to Invoice, so 99% of waits are 40 days and a case
+        is dropped after 6 weeks (42 d), not 30. At the last event (day 100): 'mid' has been silent 35 days
+        (in flight; 30 days would have dropped it), 'gone' 50 days (dropped). The draft writes the same."""
+        from journeymap.measures.casetimes import case_step_times
+        from journeymap.measures.draft import draft_journey
+
+        cases = {f"c{i}": [("Order", i * 0.5), ("Invoice", i * 0.5 + 40)] for i in range(100)}
+        cases |= {"mid": [("Order", 65)], "gone": [("Order", 50)], "late": [("Order", 59.5), ("Invoice", 100)]}
+        events = build_events(cases, unit="d")
+        metrics = compute_metrics(events)
+        statuses = metrics.cases.set_index("case")["status"]
+        assert (statuses["mid"], statuses["gone"]) == ("in_flight", "dropped")
+        assert case_step_times(events).stale_after_s == 42 * DAY
+        assert draft_journey(events).stale_after_s == 42 * DAY
+        assert compute_metrics(events, stale_after_s=30 * DAY).cases.set_index("case")["status"]["mid"] == "dropped"
+
+    def test_the_draft_and_the_bare_log_agree_on_a_real_log(self, real_data) -> None:
+        """helpdesk: the 99th percentile wait, computed here apart (sort, a case's next event, linear
+        quantile), is 52.2 days: 8 weeks for the bare log's statuses and the drafted journey alike."""
+        import polars as pl
+
+        from journeymap import read_events
+        from journeymap.measures.casetimes import case_step_times
+        from journeymap.measures.draft import draft_journey
+
+        events = read_events(real_data / "helpdesk.xes.gz").frame
+        waits = (events.sort("case", "ts", "row").select(wait=pl.col("ts").diff().over("case")).drop_nulls()
+                 .get_column("wait").quantile(0.99, "linear") / 1e6 / DAY)
+        assert 52 < waits < 53
+        assert case_step_times(events).stale_after_s == draft_journey(events).stale_after_s == 56 * DAY

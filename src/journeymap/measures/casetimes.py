@@ -63,6 +63,7 @@ class CaseTimes:
 
     journey: Journey | None
     as_of_us: int
+    stale_after_s: float  # the statuses' (`metrics.case_rules`): the journey's, or the bare log's own
     steps: tuple[str, ...]
     labels: tuple[str, ...]
     end_steps: tuple[str, ...]
@@ -173,7 +174,7 @@ def case_step_times(events: Any, journey: Journey | None = None, *, as_of: Any =
     if as_of_us is None:
         latest = collect(prepared.events.select(nw.col("ts").max())).item()
         as_of_us = 0 if latest is None else int(latest)
-    rules = case_rules(journey, prepared.events, dict(enumerate(steps)), stale_after_s)
+    rules = case_rules(journey, prepared, dict(enumerate(steps)), stale_after_s)
     end_codes = [codes[s] for s in rules.end_steps if s in codes]
     exit_codes = [codes[s] for s in rules.exit_steps if s in codes]
     prepared = mark_cases(prepared, end_codes, at_last_event=rules.at_last_event)
@@ -317,7 +318,7 @@ def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], ru
         end_us[status == code] = moment[status == code]
     labels = tuple(journey.step(s).label if journey and s in journey.steps_by_id else s for s in steps)
     return CaseTimes(
-        journey=journey, as_of_us=as_of_us, steps=steps, labels=labels, end_steps=rules.end_steps,
+        journey=journey, as_of_us=as_of_us, stale_after_s=rules.stale_after_s, steps=steps, labels=labels, end_steps=rules.end_steps,
         exit_steps=rules.exit_steps, case=cases["case"], start_us=cases["first_ts"].astype(np.int64, copy=False),
         last_us=last_us, end_us=end_us, status=status, last_step=event_step[last], event_case=event_case,
         event_step=event_step, event_ts=event_ts, arrival_s=arrival_s, prev_step=prev_step, position=position,

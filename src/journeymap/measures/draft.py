@@ -16,10 +16,11 @@ from typing import Any
 
 import networkx as nx
 
+from journeymap.core.durations import format_duration
 from journeymap.core.errors import JourneyError
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Journey, Stage, Step, Transition
 from journeymap.measures.logfacts import LogFacts, log_facts
-from journeymap.measures.outcomes import Outcomes
+from journeymap.measures.outcomes import WAIT_QUANTILE, Outcomes
 
 __all__ = ["DraftProposal", "propose_draft", "draft_journey", "draft_header", "timer_steps"]
 
@@ -79,7 +80,7 @@ def draft_journey(events: Any, journey_id: str = "drafted", name: str = "Drafted
         steps=tuple(Step(ids[s], s, "journey", aliases=(s,), automatic=s in automatic) for s in names),
         transitions=tuple(Transition(ids[a], ids[b]) for a, b in transitions),
         start=ids[start], end=tuple(ids[s] for s in end), exit=tuple(ids[s] for s in exit if s not in end),
-        stale_after_s=DEFAULT_STALE_AFTER_S, completion="last_event",
+        stale_after_s=facts.stale_after_s, completion="last_event",
     )
 
 
@@ -105,6 +106,11 @@ def draft_header(proposal: DraftProposal, journey: Journey, source: str) -> str:
         "completion: last_event = a case is completed when its last event is at an end step; lead time is "
         "its last event minus its first.",
         *([f"automatic (reached by a timer, not ranked as hotspots): {', '.join(automatic)}"] if automatic else []),
+        f"stale_after: {format_duration(journey.stale_after_s)} = a case silent longer than this counts as dropped "
+        + ("(30 days, or the log's own longest usual wait where that is longer)."
+           if journey.stale_after_s == DEFAULT_STALE_AFTER_S else
+           f"(longer than {WAIT_QUANTILE:.0%} of this log's waits between two events of a case; 30 days would "
+           "call slow cases dropped)."),
         "Change them with --start/--end/--exit, or edit below; add stages, owners and targets.",
     ]
     return "".join(f"# {line}\n" for line in lines)

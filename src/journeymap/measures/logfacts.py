@@ -22,7 +22,7 @@ import pandas as pd
 import polars as pl
 
 from journeymap.engine.logarrays import SLICE, OrderedLog, ordered_log, small_codes
-from journeymap.measures.outcomes import Outcomes, proposed_outcomes
+from journeymap.measures.outcomes import WAIT_QUANTILE, Outcomes, proposed_outcomes, stale_after_of_waits
 
 __all__ = ["LogFacts", "log_facts"]
 
@@ -51,7 +51,8 @@ _WORD = 64  # bits of the word that holds a case's activities so far (`_visits_b
 @dataclass(frozen=True)
 class LogFacts:
     """Per activity of a log: `reached` cases, `starting` cases, mean `first_position` in its cases;
-    the `transitions` (from, to, cases) between activities; `outcomes`; `timers`."""
+    the `transitions` (from, to, cases) between activities; `outcomes`; `timers`; `stale_after_s`, how
+    long a case may be silent before it counts as dropped (`outcomes.stale_after_of_waits`)."""
 
     n_cases: int
     reached: dict[str, int]
@@ -60,6 +61,7 @@ class LogFacts:
     transitions: pd.DataFrame
     outcomes: Outcomes
     timers: tuple[str, ...]
+    stale_after_s: float
 
 
 def log_facts(events: Any) -> LogFacts:
@@ -83,7 +85,15 @@ def log_facts(events: Any) -> LogFacts:
         first_position={names[c]: float(p / n) for c, (p, n) in enumerate(zip(position_sum, reached)) if n},
         transitions=_transitions(step, first, looping, tally, names),
         outcomes=proposed_outcomes({names[c]: int(n) for c, n in enumerate(ending) if n}, reached_by_name),
-        timers=_timers(step, first, log, tally, _arrivals(tally, starting), names))
+        timers=_timers(step, first, log, tally, _arrivals(tally, starting), names),
+        stale_after_s=_stale_after(log))
+
+
+def _stale_after(log: OrderedLog) -> float:
+    """The bare-log rule of `outcomes.log_stale_after_s` on these arrays (the same linear quantile of the
+    same waits), so that a drafted journey's cases get the statuses the bare log gave them."""
+    waits = log.waits(0, len(log.ts) - 1)[~log.first[1:]]
+    return stale_after_of_waits(float(np.quantile(waits, WAIT_QUANTILE)) / 1_000_000 if len(waits) else None)
 
 
 def _visits(step: np.ndarray, starts: np.ndarray, lengths: np.ndarray, tally: _Tally, by_position: bool

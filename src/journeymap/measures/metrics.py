@@ -33,11 +33,11 @@ from journeymap.engine.workingtime import (
     check_time,
     with_clock_for,
 )
-from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Journey
+from journeymap.journey.model import Journey
 from journeymap.measures.cases import STATUSES, case_table, mark_cases
 from journeymap.measures.handoffs import OWNER_CODE, HandoffOwners, Handoffs, handoff_owners, handoff_table
 from journeymap.measures.okr import OKR_CASE_COLUMNS, okr_case_times
-from journeymap.measures.outcomes import log_outcomes
+from journeymap.measures.outcomes import log_outcomes, log_stale_after_s
 from journeymap.measures.variants import variant_table
 
 __all__ = ["JourneyMetrics", "compute_metrics", "arrival_histogram", "activity_to_step", "case_rules", "CaseRules",
@@ -155,7 +155,7 @@ def _compute_metrics(events: Any, journey: Journey | None, as_of: Any, stale_aft
     events_nw = prepared.events
     if as_of_us is None:
         as_of_us = _scalar(events_nw.select(nw.col("ts").max()))
-    rules = case_rules(journey, events_nw, names, stale_after_s)
+    rules = case_rules(journey, prepared, names, stale_after_s)
     end_steps, exit_steps, stale = rules.end_steps, rules.exit_steps, rules.stale_after_s
     has_start = "start" in events_nw.collect_schema().names()
 
@@ -293,16 +293,17 @@ class CaseRules(NamedTuple):
         return self.completion == "last_event"
 
 
-def case_rules(journey: Journey | None, events: nw.LazyFrame[Any], names: dict[int, str],
+def case_rules(journey: Journey | None, prepared: PreparedEvents, names: dict[int, str],
                stale_after_s: float | None) -> CaseRules:
     """The journey's rules, or for a bare log: the end and exit steps its cases really end at
-    (`outcomes.log_outcomes`), 30 days, and completion with the last event (case duration, as
-    pm4py and Disco measure it)."""
+    (`outcomes.log_outcomes`), 30 days or the log's own longest usual wait
+    (`outcomes.log_stale_after_s`), and completion with the last event (case duration, as pm4py and
+    Disco measure it)."""
     if journey is not None:
         stale = journey.stale_after_s if stale_after_s is None else stale_after_s
         return CaseRules(tuple(journey.end), tuple(journey.exit), stale, journey.completion)
-    stale = DEFAULT_STALE_AFTER_S if stale_after_s is None else stale_after_s
-    outcomes = log_outcomes(events, names)
+    stale = log_stale_after_s(prepared) if stale_after_s is None else stale_after_s
+    outcomes = log_outcomes(prepared.events, names)
     return CaseRules(outcomes.end_steps, outcomes.exit_steps, stale, "last_event")
 
 

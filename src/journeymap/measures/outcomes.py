@@ -1,5 +1,6 @@
-"""How a log's cases end: the activities that really end them (end steps) and the negative
-outcomes among those (exit steps: rejections, cancellations, withdrawals).
+"""How a log's cases end: the activities that really end them (end steps), the negative
+outcomes among those (exit steps: rejections, cancellations, withdrawals), and how long a case may
+be silent before it counts as dropped (`stale_after_of_waits`).
 
 One definition serves a bare log's case status (`metrics.case_rules`), the draft's proposal and
 the Data page where a user confirms it, so all three name the same steps with the same counts.
@@ -7,15 +8,18 @@ the Data page where a user confirms it, so all three name the same steps with th
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import narwhals as nw
 
-from journeymap.engine.prepare import to_pandas
+from journeymap.engine.prepare import PreparedEvents, collect, in_order, to_pandas
+from journeymap.journey.model import DEFAULT_STALE_AFTER_S
 
-__all__ = ["Outcome", "Outcomes", "log_outcomes", "proposed_outcomes", "looks_like_exit", "EXIT_WORDS"]
+__all__ = ["Outcome", "Outcomes", "log_outcomes", "proposed_outcomes", "looks_like_exit", "EXIT_WORDS",
+           "stale_after_of_waits", "log_stale_after_s", "WAIT_QUANTILE"]
 
 # Words that name a negative outcome, matched at the start of a word in any letter case. English
 # first, then the Dutch, German, French, Spanish and Italian spellings seen in public logs.
@@ -29,6 +33,8 @@ _EXIT = re.compile(r"(?<![a-z])(" + "|".join(re.escape(word) for word in EXIT_WO
 END_MIN_SHARE = 0.02     # an end step ends at least this share of the cases ...
 END_MIN_TERMINAL = 0.5   # ... and is the last event of at least half of the cases that reach it,
 END_ALWAYS_SHARE = 0.2   # ... or, whatever follows it elsewhere, ends this share of all cases
+WAIT_QUANTILE = 0.99     # a case silent longer than this share of the log's waits between two events is dropped
+_WEEK_S = 7 * 86_400.0
 
 
 def looks_like_exit(activity: str) -> bool:
@@ -107,3 +113,26 @@ def proposed_outcomes(ending: dict[str, int], reached: dict[str, int]) -> Outcom
         ends = (fallback[0],)
         exits = tuple(o for o in exits if o != fallback[0])
     return Outcomes(ends, exits, tuple(outcomes))
+
+
+def stale_after_of_waits(usual_longest_wait_s: float | None) -> float:
+    """A bare log's `stale_after`: 30 days (DESIGN.md's default), or longer where this log's cases wait
+    longer between two of their events: the `WAIT_QUANTILE` wait rounded up to whole weeks.
+
+    An invoice log whose cases often wait six weeks for a payment would otherwise call every case in
+    such a wait "dropped" on its 31st day, and the map's drop-outs would be slow cases, not lost ones.
+    Never shorter than 30 days, so a fast log's statuses stay as they were."""
+    if usual_longest_wait_s is None or not usual_longest_wait_s > DEFAULT_STALE_AFTER_S:
+        return DEFAULT_STALE_AFTER_S
+    return math.ceil(usual_longest_wait_s / _WEEK_S) * _WEEK_S
+
+
+def log_stale_after_s(prepared: PreparedEvents) -> float:
+    """`stale_after_of_waits` of prepared events (`engine.prepare_events`): the waits are the times
+    between a case's consecutive events."""
+    step = in_order(prepared.eager)
+    wait = nw.when(step(nw.col("case_code").shift(1)) == nw.col("case_code")).then(
+        nw.col("ts") - step(nw.col("ts").shift(1)))
+    waits = prepared.frame().select(wait=wait).lazy()
+    found = collect(waits.select(nw.col("wait").quantile(WAIT_QUANTILE, "linear"))).item()
+    return stale_after_of_waits(None if found is None else float(found) / 1_000_000)

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from journeymap.core.errors import JourneyError
-from journeymap.journey.model import DEFAULT_STALE_AFTER_S
 from journeymap.measures.cases import STATUSES
 from journeymap.measures.casetimes import CaseTimes
 
@@ -71,8 +70,7 @@ def replay_frames(times: CaseTimes, *, start_us: int | None = None, end_us: int 
     end_us = last if end_us is None else int(end_us)
     if end_us <= start_us:
         raise JourneyError("The replay's period ends before it starts; choose a later end date.")
-    stale_us = int((stale_after_s if stale_after_s is not None else
-                    getattr(times.journey, "stale_after_s", DEFAULT_STALE_AFTER_S)) * _US)
+    stale_us = int((stale_after_s if stale_after_s is not None else times.stale_after_s) * _US)
     bucket_us = _bucket_us(end_us - start_us, frames)
     n_frames = int(math.ceil((end_us - start_us) / bucket_us)) + 1
     finish = _finish_us(times, stale_us)
