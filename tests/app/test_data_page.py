@@ -105,6 +105,18 @@ class TestGoodFiles:
         assert "All 90 date cells read." in messages(at)
         assert at.title[0].value == "Drafted from hires"
 
+    def test_the_milestone_reading_can_be_turned_off(self, data_page: AppTest) -> None:
+        """Turned off, the file's own rows are the table (its six columns), and the roles are guessed from them."""
+        content = ("Employee ID,Department,Offer signed,First login\n"
+                   + "".join(f"E{i},IT,0{1 + i % 5}/03/2024,2{i % 8}/03/2024\n" for i in range(20))).encode()
+        at = upload(data_page, "hires.csv", content, load=False)
+        toggle = at.toggle(key="jm_log_milestones")
+        assert toggle.value and roles_shown(at)["activity"] == "activity"
+        toggle.set_value(False).run()
+        no_exception(at)
+        assert len(at.dataframe[0].value.columns) == 4 and "activity" not in roles_shown(at).values()
+        assert at.toggle(key="jm_log_milestones").value is False  # still there, to turn the reading back on
+
     def test_far_dated_events_and_a_newest_first_file_are_said_beside_the_map(self, data_page: AppTest) -> None:
         """A file written newest first, with a case dated 1948 among 2026: the Data page and the map say both,
         naming the file; the events are all kept."""

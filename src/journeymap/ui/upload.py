@@ -92,7 +92,22 @@ def load(upload: Upload, key: str) -> tuple[Upload, pl.DataFrame]:
     if isinstance(raw, str):  # the sentence of a file that cannot be read, kept so reruns do not read it again
         raise JourneyError(raw, source=upload.name)
     sheet = _pick_sheet(raw, key) if raw.sheets else None
-    return _with_table(replace(upload, sheet=sheet), raw.table(sheet))
+    chosen = replace(upload, sheet=sheet)
+    table = _table(chosen.key, raw, sheet, True)
+    if table.roles is not None and not st.toggle(
+            "Read one row per case: each date column is a step", value=True, key=f"{key}_milestones",
+            help="The file has one row per case and a date column per step (a milestone table), so each filled "
+                 "date was read as an event. Turn this off to read its rows as events and pick the columns "
+                 "yourself."):
+        table = _table(chosen.key, raw, sheet, False)
+    return _with_table(chosen, table)
+
+
+@st.cache_resource(show_spinner="Reading the table…", max_entries=4)
+def _table(key: str, _raw: RawFile, sheet: str | None, milestones: bool) -> RawTable:
+    """The file's table (a milestone table's events unless `milestones` is false), made once per file, sheet
+    and choice: the page reruns on every click, and turning a wide table into events takes seconds."""
+    return _raw.table(sheet, milestones)
 
 
 def show_notes(upload: Upload) -> None:
