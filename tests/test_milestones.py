@@ -122,6 +122,24 @@ class TestNotAMilestoneTable:
                            orient="row")
         assert as_events(log, "orders.csv") is None
 
+    def test_a_status_history_with_a_row_key_stays_an_event_log(self):
+        """A database table of status changes ("id, issue_id, status, changed_at, created_at, updated_at"):
+        its 'status' is the activity, its row key no case id; nor does an event id beside a Ticket column
+        make a milestone table of it."""
+        rows = [(str(i + 1), str(i // 4), ["new", "open", "closed", "new"][i % 4], f"2024-01-{1 + i % 28:02d} 09:00",
+                 "2024-01-01 08:00", f"2024-02-{1 + i % 28:02d} 10:00") for i in range(60)]
+        table = pl.DataFrame(rows, schema=["id", "issue_id", "status", "changed_at", "created_at", "updated_at"],
+                             orient="row")
+        assert as_events(table, "status_changes.csv") is None
+        events = table.rename({"id": "event_id", "issue_id": "Ticket"}).with_columns("EV" + pl.col("event_id"))
+        assert as_events(events, "audit.csv") is None
+
+    def test_a_table_of_dates_named_status_is_no_case_table(self):
+        """No column but dates (one of them named Status): no case id, no milestone table, no error."""
+        table = pl.DataFrame({"Status": ["2024-01-01", "2024-01-02"], "Opened": ["2024-01-01", "2024-01-02"],
+                              "Closed": ["2024-01-03", "2024-01-04"]})
+        assert as_events(table, "t.csv") is None
+
     def test_one_date_column_or_no_row_id_is_not_one(self):
         assert as_events(pl.DataFrame({"id": ["a", "b"], "Opened": ["2024-01-01", "2024-01-02"]}), "t") is None
         same = pl.DataFrame({"team": ["x", "x"], "Opened": ["2024-01-01", "2024-01-02"],

@@ -78,16 +78,27 @@ class TestStaleAfter:
     def test_thirty_days_or_the_usual_longest_wait_in_whole_weeks(self, wait_days, stale_days) -> None:
         from journeymap.measures.outcomes import stale_after_of_waits
 
-        assert stale_after_of_waits(None if wait_days is None else wait_days * DAY) == stale_days * DAY
+        assert stale_after_of_waits(None if wait_days is None else wait_days * DAY, 1000) == stale_days * DAY
+
+    def test_a_few_waits_say_nothing_usual(self) -> None:
+        """Of 199 waits the 99th percentile is near the longest one: 30 days stay; of 200 it counts."""
+        from journeymap.measures.outcomes import MIN_WAITS, stale_after_of_waits
+
+        assert MIN_WAITS == 200
+        assert stale_after_of_waits(400 * DAY, 199) == 30 * DAY
+        assert stale_after_of_waits(400 * DAY, 200) == 406 * DAY
+        few = build_events({**{f"c{i}": [("A", 0), ("B", 5)] for i in range(29)}, "slow": [("A", 0), ("B", 400)],
+                            "quiet": [("A", 200)]}, unit="d")
+        assert compute_metrics(few).cases.set_index("case")["status"]["quiet"] == "dropped"
 
     def test_a_slow_log_calls_a_case_in_a_usual_wait_in_flight(self) -> None:
-        """Hand-made: 100 cases wait 40 days from Order to Invoice, so 99% of waits are 40 days and a case
+        """Hand-made: 300 cases wait 40 days from Order to Invoice, so 99% of waits are 40 days and a case
         is dropped after 6 weeks (42 d), not 30. At the last event (day 100): 'mid' has been silent 35 days
         (in flight; 30 days would have dropped it), 'gone' 50 days (dropped). The draft writes the same."""
         from journeymap.measures.casetimes import case_step_times
         from journeymap.measures.draft import draft_journey
 
-        cases = {f"c{i}": [("Order", i * 0.5), ("Invoice", i * 0.5 + 40)] for i in range(100)}
+        cases = {f"c{i}": [("Order", i * 0.15), ("Invoice", i * 0.15 + 40)] for i in range(300)}
         cases |= {"mid": [("Order", 65)], "gone": [("Order", 50)], "late": [("Order", 59.5), ("Invoice", 100)]}
         events = build_events(cases, unit="d")
         metrics = compute_metrics(events)

@@ -106,16 +106,43 @@ class TestGoodFiles:
         assert at.title[0].value == "Drafted from hires"
 
     def test_the_milestone_reading_can_be_turned_off(self, data_page: AppTest) -> None:
-        """Turned off, the file's own rows are the table (its six columns), and the roles are guessed from them."""
-        content = ("Employee ID,Department,Offer signed,First login\n"
-                   + "".join(f"E{i},IT,0{1 + i % 5}/03/2024,2{i % 8}/03/2024\n" for i in range(20))).encode()
+        """Turned off, the file's own rows are the table and the roles are those detected from them; turned on
+        again, the roles the reading made come back. Each file has its own switch."""
+        import polars as pl
+
+        from journeymap.log.contentroles import detect_table_roles
+
+        content = ("Employee ID,Worker,Offer signed,First login\n"
+                   + "".join(f"E{i},W{i % 3},0{1 + i % 5}/03/2024,2{i % 8}/03/2024\n" for i in range(20))).encode()
         at = upload(data_page, "hires.csv", content, load=False)
-        toggle = at.toggle(key="jm_log_milestones")
-        assert toggle.value and roles_shown(at)["activity"] == "activity"
-        toggle.set_value(False).run()
+        made = {"case": "Employee ID", "activity": "activity", "timestamp": "timestamp", "start_timestamp": "",
+                "lifecycle": ""}
+        assert roles_shown(at) == made
+        (switch,) = [t for t in at.toggle if t.label.startswith("Read one row per case")]
+        switch.set_value(False).run()
         no_exception(at)
-        assert len(at.dataframe[0].value.columns) == 4 and "activity" not in roles_shown(at).values()
-        assert at.toggle(key="jm_log_milestones").value is False  # still there, to turn the reading back on
+        rows = detect_table_roles(pl.read_csv(content, infer_schema_length=0))
+        assert list(at.dataframe[0].value.columns) == ["Employee ID", "Worker", "Offer signed", "First login"]
+        assert roles_shown(at) == {role: getattr(rows, role) or "" for role in made}
+        assert roles_shown(at) != made
+        at.toggle(key=switch.key).set_value(True).run()
+        no_exception(at)
+        assert roles_shown(at) == made
+        at.button(key="jm_load").click().run()
+        no_exception(at)
+        assert "All 40 date cells read." in messages(at)
+
+    def test_a_milestone_table_too_large_as_events_is_read_as_its_rows(self, data_page: AppTest,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past the cells limit the page says so, with the limit's name, and shows the file's own rows."""
+        monkeypatch.setenv("JOURNEYMAP_MAX_MILESTONE_CELLS", "10")
+        content = ("Employee ID,Offer signed,First login\n"
+                   + "".join(f"E{i},0{1 + i % 5}/03/2024,2{i % 8}/03/2024\n" for i in range(20))).encode()
+        at = upload(data_page, "hires.csv", content, load=False)
+        warned = " ".join(w.value for w in at.warning).replace("\\", "")
+        assert "would hold 120 cells" in warned and "JOURNEYMAP_MAX_MILESTONE_CELLS" in warned
+        assert "Its rows are read as they are instead" in warned
+        assert list(at.dataframe[0].value.columns) == ["Employee ID", "Offer signed", "First login"]
 
     def test_far_dated_events_and_a_newest_first_file_are_said_beside_the_map(self, data_page: AppTest) -> None:
         """A file written newest first, with a case dated 1948 among 2026: the Data page and the map say both,

@@ -10,6 +10,8 @@ attributes of every event of their row.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from journeymap.core.errors import JourneyError
@@ -18,10 +20,15 @@ from journeymap.log.contentroles import DATE_SHARE, SAMPLE_ROWS, detect_table_ro
 from journeymap.log.limits import Limits, over_limit
 from journeymap.log.timestamps import parse_timestamps, present_text, timestamp_share
 
-__all__ = ["as_events"]
+__all__ = ["as_events", "MilestonesTooLarge"]
 
 _SHOWN = 4  # milestone columns named in the note
 _LOOK_FURTHER = 200_000  # rows searched for a date in a column the sample has none in
+
+
+class MilestonesTooLarge(JourneyError):
+    """A milestone table whose events would hold more cells than `Limits.milestone_cells`: its own rows can
+    still be read (the Data page does so, and says why)."""
 
 
 def as_events(table: pl.DataFrame, name: str, limits: Limits | None = None
@@ -52,11 +59,14 @@ def as_events(table: pl.DataFrame, name: str, limits: Limits | None = None
     rows = table.with_row_index(f"{order}_row")
     # Dates in a column's own type cannot be stacked with another's (Excel dates beside text dates):
     # each is read as text, which the event reader parses as it would any timestamp column.
-    long = pl.concat([rows.select(pl.col(case), *attributes, pl.lit(column).alias(activity),
-                                  pl.col(column).cast(pl.String).alias(time), f"{order}_row",
-                                  pl.lit(position, dtype=pl.Int32).alias(f"{order}_column"))
+    # Each column's empty cells are left out before the stacking, so that a sparse table (250 date
+    # columns, 2% filled) needs memory for its events, not for every row of every date column.
+    long = pl.concat([rows.filter(pl.col(column).is_not_null())
+                      .select(pl.col(case), *attributes, pl.lit(column).alias(activity),
+                              pl.col(column).cast(pl.String).alias(time), f"{order}_row",
+                              pl.lit(position, dtype=pl.Int32).alias(f"{order}_column"))
                       for position, column in enumerate(dates)])
-    long = (long.filter(pl.col(time).str.strip_chars() != "")  # a null or blank cell: a step not reached
+    long = (long.filter(pl.col(time).str.strip_chars() != "")  # a blank cell: a step not reached
             .sort(f"{order}_row", f"{order}_column").drop(f"{order}_row", f"{order}_column")
             .select(case, activity, time, *attributes))
     filled = long.height
@@ -75,9 +85,10 @@ def _check_size(table: pl.DataFrame, name: str, dates: list[str], width: int, li
     filled = sum(table.height - table.get_column(c).null_count() for c in dates)  # blank text counted: a bound
     cap = int(limits.milestone_cells)  # type: ignore[arg-type]
     if filled * width > cap:
-        raise over_limit(name, f"read as events, this milestone table ({table.height:,} rows, {len(dates)} date "
-                               f"columns, {width - 3} other columns) would hold {filled * width:,} cells",
-                         "milestone_cells", cap)
+        refusal = over_limit(name, f"read as events, this milestone table ({table.height:,} rows, {len(dates)} "
+                                   f"date columns, {width - 3} other columns) would hold {filled * width:,} cells",
+                             "milestone_cells", cap)
+        raise MilestonesTooLarge(str(refusal), source=name)
 
 
 def _without_unreadable(long: pl.DataFrame, activity: str, time: str) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -111,15 +122,20 @@ def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str
 
     None where the table reads as an event log by its values (an activity column found, and a case
     column that repeats) and has only two date columns (an event log's start and end) or a column
-    named as the activity. A column named just "Status" beside a first column that is each row's own
-    id does not count: an HR export's "Employee ID, Department, Status, Offer signed, ..." is a
-    milestone table whose Status is the employee's, however much Department repeats. Else a column
+    named as the activity. A column named just "Status" does not count where the first column is
+    each row's own id (not a table's row key: "id", whole numbers) and the repeating column is no
+    identifier (an issue, ticket or order column is an event log's case): an HR export's "Employee
+    ID, Department, Status, Offer signed, ..." is a milestone table whose Status is the employee's,
+    however much Department repeats, while "id, issue_id, status, changed_at, created_at,
+    updated_at" stays a status history. Else a column
     named as the case id decides (the case id where it does not repeat), or the first column from
     the left (ids come first) whose values tell the rows apart.
     """
     found = detect_table_roles(sample)  # an event log by its values first, whatever its columns are named
     named_activity = detect_roles(list(table.columns)).activity
     records_status = (named_activity is not None and named_activity.strip().lower() == "status"
+                      and found.case is not None and not _IDENTIFIER.search(found.case)
+                      and bool(candidates) and not _is_row_key(candidates[0], sample)
                       and _tells_rows_apart(candidates[0], sample, table))
     if (found.activity is not None and found.case is not None and not _tells_rows_apart(found.case, sample)
             and (len(dates) < 3 or (named_activity is not None and not records_status))):
@@ -128,6 +144,21 @@ def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str
     if named is not None:
         return named if _tells_rows_apart(named, sample, table) else None
     return next((column for column in candidates if _tells_rows_apart(column, sample, table)), None)
+
+
+# Names of a column that identifies something (an issue, a ticket, an order): a repeating one is an event
+# log's case, never a category such as Department or Location that an HR export's rows share.
+_IDENTIFIER = re.compile(r"(?i:(^|[^a-z])(id|key|no|nr|num|number|ticket|issue|incident|order|case|request)"
+                         r"([^a-z]|$))|(?<=[a-z])I[dD]$")  # "issue_id", "Ticket No", "IssueId"; not "Paid"
+
+
+def _is_row_key(column: str, sample: pl.DataFrame) -> bool:
+    """Whether a column is a database table's own row key: named just "id", or whole numbers (an
+    events table's serial key), never a case's id such as "E00017"."""
+    values = sample.get_column(column)
+    if column.strip().lower() == "id" or values.dtype.is_integer():
+        return True
+    return values.dtype == pl.String and bool(values.str.strip_chars().str.contains(r"^\d+$").all())
 
 
 def _tells_rows_apart(column: str, *frames: pl.DataFrame) -> bool:

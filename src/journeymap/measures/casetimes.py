@@ -318,8 +318,9 @@ def _assemble(journey: Journey | None, as_of_us: int, steps: tuple[str, ...], ru
         end_us[status == code] = moment[status == code]
     labels = tuple(journey.step(s).label if journey and s in journey.steps_by_id else s for s in steps)
     return CaseTimes(
-        journey=journey, as_of_us=as_of_us, stale_after_s=rules.stale_after_s, steps=steps, labels=labels, end_steps=rules.end_steps,
-        exit_steps=rules.exit_steps, case=cases["case"], start_us=cases["first_ts"].astype(np.int64, copy=False),
+        journey=journey, as_of_us=as_of_us, stale_after_s=rules.stale_after_s, steps=steps, labels=labels,
+        end_steps=rules.end_steps, exit_steps=rules.exit_steps, case=cases["case"],
+        start_us=cases["first_ts"].astype(np.int64, copy=False),
         last_us=last_us, end_us=end_us, status=status, last_step=event_step[last], event_case=event_case,
         event_step=event_step, event_ts=event_ts, arrival_s=arrival_s, prev_step=prev_step, position=position,
         in_lead_time=_in_lead_time(table["ends_so_far"], first, status[event_case] == 0), segments=segments,

@@ -93,7 +93,8 @@ def _stale_after(log: OrderedLog) -> float:
     """The bare-log rule of `outcomes.log_stale_after_s` on these arrays (the same linear quantile of the
     same waits), so that a drafted journey's cases get the statuses the bare log gave them."""
     waits = log.waits(0, len(log.ts) - 1)[~log.first[1:]]
-    return stale_after_of_waits(float(np.quantile(waits, WAIT_QUANTILE)) / 1_000_000 if len(waits) else None)
+    return stale_after_of_waits(float(np.quantile(waits, WAIT_QUANTILE)) / 1_000_000 if len(waits) else None,
+                                len(waits))
 
 
 def _visits(step: np.ndarray, starts: np.ndarray, lengths: np.ndarray, tally: _Tally, by_position: bool

@@ -33,7 +33,7 @@ from journeymap.engine.workingtime import (
     check_time,
     with_clock_for,
 )
-from journeymap.journey.model import Journey
+from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Journey
 from journeymap.measures.cases import STATUSES, case_table, mark_cases
 from journeymap.measures.handoffs import OWNER_CODE, HandoffOwners, Handoffs, handoff_owners, handoff_table
 from journeymap.measures.okr import OKR_CASE_COLUMNS, okr_case_times
@@ -70,6 +70,7 @@ class JourneyMetrics:
     okr_cases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OKR_CASE_COLUMNS))
     handoffs: Handoffs | None = None  # None when neither the journey nor a log column names teams
     time: str = "calendar"  # the clock of every duration: "calendar" or "working" (journeymap.engine.workingtime)
+    stale_after_s: float = DEFAULT_STALE_AFTER_S  # the statuses' silence before "dropped" (`case_rules`)
 
     @property
     def as_of(self) -> dt.datetime:
@@ -188,7 +189,7 @@ def _compute_metrics(events: Any, journey: Journey | None, as_of: Any, stale_aft
         has_start_times=has_start, arrival_histogram=histogram,
         status_counts={status: int((cases_pd["status"] == status).sum()) for status in STATUSES},
         lead_time=_summary(completed), completion=rules.completion, okr_cases=okr_cases, handoffs=handoffs,
-        time=time,
+        time=time, stale_after_s=stale,
     )
     kept = MeasuredEvents(_for_case_times(prepared), materialise(cases.select(*CASE_FACTS)), step_of, step_codes,
                           rules, int(as_of_us or 0), working) if prepared.eager else None

@@ -19,7 +19,7 @@ from journeymap.engine.prepare import PreparedEvents, collect, in_order, to_pand
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S
 
 __all__ = ["Outcome", "Outcomes", "log_outcomes", "proposed_outcomes", "looks_like_exit", "EXIT_WORDS",
-           "stale_after_of_waits", "log_stale_after_s", "WAIT_QUANTILE"]
+           "stale_after_of_waits", "log_stale_after_s", "WAIT_QUANTILE", "MIN_WAITS"]
 
 # Words that name a negative outcome, matched at the start of a word in any letter case. English
 # first, then the Dutch, German, French, Spanish and Italian spellings seen in public logs.
@@ -34,6 +34,7 @@ END_MIN_SHARE = 0.02     # an end step ends at least this share of the cases ...
 END_MIN_TERMINAL = 0.5   # ... and is the last event of at least half of the cases that reach it,
 END_ALWAYS_SHARE = 0.2   # ... or, whatever follows it elsewhere, ends this share of all cases
 WAIT_QUANTILE = 0.99     # a case silent longer than this share of the log's waits between two events is dropped
+MIN_WAITS = 200          # ... read from this many waits at least (two of them above the quantile)
 _WEEK_S = 7 * 86_400.0
 
 
@@ -115,14 +116,18 @@ def proposed_outcomes(ending: dict[str, int], reached: dict[str, int]) -> Outcom
     return Outcomes(ends, exits, tuple(outcomes))
 
 
-def stale_after_of_waits(usual_longest_wait_s: float | None) -> float:
+def stale_after_of_waits(usual_longest_wait_s: float | None, n_waits: int) -> float:
     """A bare log's `stale_after`: 30 days (DESIGN.md's default), or longer where this log's cases wait
-    longer between two of their events: the `WAIT_QUANTILE` wait rounded up to whole weeks.
+    longer between two of their events: the `WAIT_QUANTILE` wait of its `n_waits` rounded up to whole
+    weeks, given at least `MIN_WAITS` of them.
 
     An invoice log whose cases often wait six weeks for a payment would otherwise call every case in
     such a wait "dropped" on its 31st day, and the map's drop-outs would be slow cases, not lost ones.
-    Never shorter than 30 days, so a fast log's statuses stay as they were."""
-    if usual_longest_wait_s is None or not usual_longest_wait_s > DEFAULT_STALE_AFTER_S:
+    Never shorter than 30 days, so a fast log's statuses stay as they were; and of a few waits the
+    99th percentile is the longest one, which says nothing usual (29 waits of 5 days and one of 400
+    would keep a case silent 200 days in flight)."""
+    if (usual_longest_wait_s is None or n_waits < MIN_WAITS
+            or not usual_longest_wait_s > DEFAULT_STALE_AFTER_S):
         return DEFAULT_STALE_AFTER_S
     return math.ceil(usual_longest_wait_s / _WEEK_S) * _WEEK_S
 
@@ -134,5 +139,7 @@ def log_stale_after_s(prepared: PreparedEvents) -> float:
     wait = nw.when(step(nw.col("case_code").shift(1)) == nw.col("case_code")).then(
         nw.col("ts") - step(nw.col("ts").shift(1)))
     waits = prepared.frame().select(wait=wait).lazy()
-    found = collect(waits.select(nw.col("wait").quantile(WAIT_QUANTILE, "linear"))).item()
-    return stale_after_of_waits(None if found is None else float(found) / 1_000_000)
+    found = collect(waits.select(nw.col("wait").quantile(WAIT_QUANTILE, "linear").alias("q"),
+                                 nw.col("wait").count().alias("n")))
+    usual, n = found.row(0)
+    return stale_after_of_waits(None if usual is None else float(usual) / 1_000_000, int(n or 0))

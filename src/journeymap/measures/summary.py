@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from journeymap.core.durations import format_duration
 from journeymap.core.jsonable import plain, records
 from journeymap.log.eventlog import EventLog
 from journeymap.measures.handoffs import handoffs_json
@@ -31,6 +32,7 @@ def metrics_summary(metrics: JourneyMetrics, log: EventLog | None = None) -> dic
         "end_steps": list(metrics.end_steps),
         "exit_steps": list(metrics.exit_steps),
         "completion": metrics.completion,
+        "stale_after": format_duration(metrics.stale_after_s),
         "time": metrics.time,
         "summary": story.summary,
         "cases": {status: metrics.status_counts[status] for status in ("completed", "in_flight", "dropped", "exited")},

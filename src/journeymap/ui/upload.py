@@ -23,6 +23,7 @@ from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.eventlog import EventLog
 from journeymap.log.excel import ALL_SHEETS
 from journeymap.log.isolate import read_file_isolated
+from journeymap.log.milestones import MilestonesTooLarge
 from journeymap.log.readers import RawFile, RawTable, canonical_events, read_file, with_reading
 from journeymap.log.timestamps import DAY_FIRST, MONTH_FIRST, AmbiguousDatesError, day_month, parse_timestamps
 from journeymap.measures.draft import draft_journey
@@ -60,13 +61,15 @@ class Upload:
     notes: tuple[str, ...] = ()
     skipped: tuple[tuple[str, int], ...] = ()  # rows the reader set aside (XES events outside a trace)
     roles: ColumnRoles | None = None  # the columns reading made (a milestone table's events), preselected as they are
+    as_rows: bool = False  # a milestone table read as its own rows (turned off, or too large as events)
 
     @property
     def key(self) -> str:
-        """A digest of name, content and sheet, for caches."""
-        if self.sheet is None:
-            return data.content_key(self.name, self.content)
-        return data.content_key(self.name, self.content, self.sheet)
+        """A digest of name, content, sheet and how a milestone table was read, for caches (the column
+        pickers' too: the same file read two ways has two sets of columns)."""
+        parts: list[bytes | str] = [self.name, self.content, *([self.sheet] if self.sheet is not None else []),
+                                    *(["as rows"] if self.as_rows else [])]
+        return data.content_key(*parts)
 
 
 def limit_mb() -> int:
@@ -93,13 +96,19 @@ def load(upload: Upload, key: str) -> tuple[Upload, pl.DataFrame]:
         raise JourneyError(raw, source=upload.name)
     sheet = _pick_sheet(raw, key) if raw.sheets else None
     chosen = replace(upload, sheet=sheet)
-    table = _table(chosen.key, raw, sheet, True)
+    as_rows = replace(chosen, as_rows=True)
+    try:
+        table = _table(chosen.key, raw, sheet, True)
+    except MilestonesTooLarge as error:  # its own rows still read: say so, and read those
+        st.warning(md(f"{error} Its rows are read as they are instead: pick the columns below."),
+                   icon=":material/warning:")
+        return _with_table(as_rows, _table(as_rows.key, raw, sheet, False))
     if table.roles is not None and not st.toggle(
-            "Read one row per case: each date column is a step", value=True, key=f"{key}_milestones",
+            "Read one row per case: each date column is a step", value=True, key=f"{key}_milestones_{chosen.key[:10]}",
             help="The file has one row per case and a date column per step (a milestone table), so each filled "
                  "date was read as an event. Turn this off to read its rows as events and pick the columns "
                  "yourself."):
-        table = _table(chosen.key, raw, sheet, False)
+        return _with_table(as_rows, _table(as_rows.key, raw, sheet, False))
     return _with_table(chosen, table)
 
 
