@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.outcomes import looks_like_exit
@@ -122,3 +124,22 @@ class TestStaleAfter:
                  .get_column("wait").quantile(0.99, "linear") / 1e6 / DAY)
         assert 52 < waits < 53
         assert case_step_times(events).stale_after_s == draft_journey(events).stale_after_s == 56 * DAY
+
+
+@settings(max_examples=25, deadline=None)
+@given(waits=st.lists(st.one_of(st.floats(0, 29), st.floats(31, 90)), min_size=195, max_size=420))
+def test_the_bare_logs_rule_is_the_quantile_of_its_waits(waits) -> None:
+    """Whatever the waits (around the 1% of them over 30 days where the rule skips the quantile), the
+    statuses' threshold is `stale_after_of_waits` of the linear 99th percentile computed apart, and the
+    draft's is the same."""
+    import polars as pl
+
+    from journeymap.measures.casetimes import case_step_times
+    from journeymap.measures.draft import draft_journey
+    from journeymap.measures.outcomes import stale_after_of_waits
+
+    events = build_events({f"c{i}": [("A", 0.0), ("B", wait)] for i, wait in enumerate(waits)}, unit="d")
+    apart = pl.Series(waits) * DAY
+    expected = stale_after_of_waits(apart.quantile(0.99, "linear"), len(waits))
+    assert case_step_times(events).stale_after_s == expected
+    assert draft_journey(events).stale_after_s == expected
