@@ -201,3 +201,13 @@ def test_a_milestone_table_too_big_as_events_is_refused_with_the_limit_named():
                               "columns) would hold 36 cells (the limit is 30 cells)")
     assert "JOURNEYMAP_MAX_MILESTONE_CELLS" in message and "\n" not in message
     assert read_events(HR_EXPORT, name="hr.csv", limits=Limits(milestone_cells=36)).frame.height == 9
+
+
+def test_the_cli_table_counts_date_cells(tmp_path, capsys):
+    """`metrics --format table` of a milestone table says what it skipped in the cells it read."""
+    from journeymap.cli.main import main
+
+    path = tmp_path / "hr.csv"
+    path.write_bytes(HR_EXPORT)
+    assert main(["metrics", str(path), "--format", "table"]) == 0
+    assert "3 cases, 9 events, 0 date cells skipped" in capsys.readouterr().out

@@ -97,7 +97,7 @@ def _metrics(args: argparse.Namespace) -> int:
         json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
-        print(_table(metrics, summary))
+        print(_table(metrics, summary, log.counted))
     return 0
 
 
@@ -140,9 +140,10 @@ def _draft(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(metrics: JourneyMetrics, summary: dict[str, Any]) -> str:
+def _table(metrics: JourneyMetrics, summary: dict[str, Any], counted: str = "rows") -> str:
     lines = [summary["summary"], "",
-             f"{summary['n_cases']:,} cases, {summary['n_events']:,} events, {summary['skipped_rows']:,} rows skipped",
+             f"{summary['n_cases']:,} cases, {summary['n_events']:,} events, "
+             f"{summary['skipped_rows']:,} {counted} skipped",
              "cases: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary["cases"].items()), "",
              f"{'step':32} {'reached':>8} {'median in':>10} {'p85 in':>10} {'dropped':>8} {'delay':>6}"]
     for step in summary["steps"]:
