@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -75,23 +77,34 @@ DAY = 86_400.0
 
 
 class TestStaleAfter:
-    @pytest.mark.parametrize(("wait_days", "stale_days"), [(None, 30), (3, 30), (30, 30), (31, 35), (49, 49),
-                                                           (52.2, 56)])
+    @pytest.mark.parametrize(("wait_days", "stale_days"), [(3, 30), (30, 30), (31, 35), (49, 49), (52.2, 56)])
     def test_thirty_days_or_the_usual_longest_wait_in_whole_weeks(self, wait_days, stale_days) -> None:
         from journeymap.measures.outcomes import stale_after_of_waits
 
-        assert stale_after_of_waits(None if wait_days is None else wait_days * DAY, 1000) == stale_days * DAY
+        assert stale_after_of_waits(1000, 1000, lambda: wait_days * DAY) == stale_days * DAY
+        assert stale_after_of_waits(0, 0, lambda: wait_days * DAY) == 30 * DAY  # no waits at all
 
     def test_a_few_waits_say_nothing_usual(self) -> None:
         """Of 199 waits the 99th percentile is near the longest one: 30 days stay; of 200 it counts."""
         from journeymap.measures.outcomes import MIN_WAITS, stale_after_of_waits
 
         assert MIN_WAITS == 200
-        assert stale_after_of_waits(400 * DAY, 199) == 30 * DAY
-        assert stale_after_of_waits(400 * DAY, 200) == 406 * DAY
+        assert stale_after_of_waits(199, 199, lambda: 400 * DAY) == 30 * DAY
+        assert stale_after_of_waits(200, 200, lambda: 400 * DAY) == 406 * DAY
         few = build_events({**{f"c{i}": [("A", 0), ("B", 5)] for i in range(29)}, "slow": [("A", 0), ("B", 400)],
                             "quiet": [("A", 200)]}, unit="d")
         assert compute_metrics(few).cases.set_index("case")["status"]["quiet"] == "dropped"
+
+    def test_the_quantile_is_only_computed_where_it_can_matter(self) -> None:
+        """Of 1,000 waits the linear 99th percentile lies between the 990th and 991st: with 9 longer than
+        30 days it cannot pass 30 days (not computed); with 10 it can."""
+        from journeymap.measures.outcomes import stale_after_of_waits
+
+        def never() -> float:
+            raise AssertionError("the quantile was computed")
+
+        assert stale_after_of_waits(1000, 9, never) == 30 * DAY
+        assert stale_after_of_waits(1000, 10, lambda: 40 * DAY) == 42 * DAY
 
     def test_a_slow_log_calls_a_case_in_a_usual_wait_in_flight(self) -> None:
         """Hand-made: 300 cases wait 40 days from Order to Invoice, so 99% of waits are 40 days and a case
@@ -130,16 +143,15 @@ class TestStaleAfter:
 @given(waits=st.lists(st.one_of(st.floats(0, 29), st.floats(31, 90)), min_size=195, max_size=420))
 def test_the_bare_logs_rule_is_the_quantile_of_its_waits(waits) -> None:
     """Whatever the waits (around the 1% of them over 30 days where the rule skips the quantile), the
-    statuses' threshold is `stale_after_of_waits` of the linear 99th percentile computed apart, and the
+    statuses' threshold is the rule applied by hand to the linear 99th percentile computed apart, and the
     draft's is the same."""
     import polars as pl
 
     from journeymap.measures.casetimes import case_step_times
     from journeymap.measures.draft import draft_journey
-    from journeymap.measures.outcomes import stale_after_of_waits
 
     events = build_events({f"c{i}": [("A", 0.0), ("B", wait)] for i, wait in enumerate(waits)}, unit="d")
-    apart = pl.Series(waits) * DAY
-    expected = stale_after_of_waits(apart.quantile(0.99, "linear"), len(waits))
+    usual = pl.Series(waits).quantile(0.99, "linear")
+    expected = math.ceil(usual / 7) * 7 * DAY if len(waits) >= 200 and usual > 30 else 30 * DAY
     assert case_step_times(events).stale_after_s == expected
     assert draft_journey(events).stale_after_s == expected

@@ -22,6 +22,7 @@ import pandas as pd
 import polars as pl
 
 from journeymap.engine.logarrays import SLICE, OrderedLog, ordered_log, small_codes
+from journeymap.journey.model import DEFAULT_STALE_AFTER_S
 from journeymap.measures.outcomes import WAIT_QUANTILE, Outcomes, proposed_outcomes, stale_after_of_waits
 
 __all__ = ["LogFacts", "log_facts"]
@@ -93,8 +94,8 @@ def _stale_after(log: OrderedLog) -> float:
     """The bare-log rule of `outcomes.log_stale_after_s` on these arrays (the same linear quantile of the
     same waits), so that a drafted journey's cases get the statuses the bare log gave them."""
     waits = log.waits(0, len(log.ts) - 1)[~log.first[1:]]
-    return stale_after_of_waits(float(np.quantile(waits, WAIT_QUANTILE)) / 1_000_000 if len(waits) else None,
-                                len(waits))
+    longer = int(np.count_nonzero(waits > int(DEFAULT_STALE_AFTER_S * 1_000_000)))
+    return stale_after_of_waits(len(waits), longer, lambda: float(np.quantile(waits, WAIT_QUANTILE)) / 1_000_000)
 
 
 def _visits(step: np.ndarray, starts: np.ndarray, lengths: np.ndarray, tally: _Tally, by_position: bool

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,20 +117,25 @@ def proposed_outcomes(ending: dict[str, int], reached: dict[str, int]) -> Outcom
     return Outcomes(ends, exits, tuple(outcomes))
 
 
-def stale_after_of_waits(usual_longest_wait_s: float | None, n_waits: int) -> float:
+def stale_after_of_waits(n_waits: int, n_longer: int, quantile_s: Callable[[], float]) -> float:
     """A bare log's `stale_after`: 30 days (DESIGN.md's default), or longer where this log's cases wait
-    longer between two of their events: the `WAIT_QUANTILE` wait of its `n_waits` rounded up to whole
-    weeks, given at least `MIN_WAITS` of them.
+    longer between two of their events: the `WAIT_QUANTILE` wait rounded up to whole weeks, given at
+    least `MIN_WAITS` waits. `n_longer` of the `n_waits` are longer than 30 days; `quantile_s()` computes
+    the quantile in seconds, and is called only when it can matter: where so few waits are longer
+    than 30 days that the quantile's upper neighbour is not one of them, it is 30 days or less, and
+    two counts spare sorting ten million waits.
 
     An invoice log whose cases often wait six weeks for a payment would otherwise call every case in
     such a wait "dropped" on its 31st day, and the map's drop-outs would be slow cases, not lost ones.
     Never shorter than 30 days, so a fast log's statuses stay as they were; and of a few waits the
     99th percentile is the longest one, which says nothing usual (29 waits of 5 days and one of 400
     would keep a case silent 200 days in flight)."""
-    if (usual_longest_wait_s is None or n_waits < MIN_WAITS
-            or not usual_longest_wait_s > DEFAULT_STALE_AFTER_S):
+    if n_waits < MIN_WAITS or n_longer <= n_waits - 1 - math.ceil(WAIT_QUANTILE * (n_waits - 1)):
         return DEFAULT_STALE_AFTER_S
-    return math.ceil(usual_longest_wait_s / _WEEK_S) * _WEEK_S
+    usual = quantile_s()
+    if not usual > DEFAULT_STALE_AFTER_S:
+        return DEFAULT_STALE_AFTER_S
+    return math.ceil(usual / _WEEK_S) * _WEEK_S
 
 
 def log_stale_after_s(prepared: PreparedEvents) -> float:
@@ -139,12 +145,8 @@ def log_stale_after_s(prepared: PreparedEvents) -> float:
     wait = nw.when(step(nw.col("case_code").shift(1)) == nw.col("case_code")).then(
         nw.col("ts") - step(nw.col("ts").shift(1)))
     waits = prepared.frame().select(wait=wait).lazy().filter(~nw.col("wait").is_null())
-    default_us = int(DEFAULT_STALE_AFTER_S * 1_000_000)
     n, longer = (int(v or 0) for v in collect(waits.select(
-        nw.len().alias("n"), (nw.col("wait") > default_us).cast(nw.Int64).sum().alias("longer"))).row(0))
-    # Where so few waits are longer than 30 days that the quantile's upper neighbour is not one of them, the
-    # quantile is 30 days or less and the rule gives 30 days: two sums spare sorting ten million waits.
-    if n < MIN_WAITS or longer <= n - 1 - math.ceil(WAIT_QUANTILE * (n - 1)):
-        return DEFAULT_STALE_AFTER_S
-    usual = collect(waits.select(nw.col("wait").quantile(WAIT_QUANTILE, "linear"))).item()
-    return stale_after_of_waits(float(usual) / 1_000_000, n)
+        nw.len().alias("n"), (nw.col("wait") > int(DEFAULT_STALE_AFTER_S * 1_000_000)).cast(nw.Int64).sum()
+        .alias("longer"))).row(0))
+    return stale_after_of_waits(n, longer, lambda: float(collect(waits.select(
+        nw.col("wait").quantile(WAIT_QUANTILE, "linear"))).item()) / 1_000_000)
