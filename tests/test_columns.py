@@ -6,6 +6,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.readers import read_events, read_table
@@ -97,6 +99,52 @@ class TestNamesFirst:
         """An explicitly given role stays, even on a column whose values look wrong for it."""
         assert roles_of(SERVICE_DESK, case="sys_id")[0] == "sys_id"
         assert roles_of(SERVICE_DESK, activity="priority")[1] == "priority"
+
+
+# A ticket log whose times are epoch numbers, as database and JSON exports write them, in a column whose
+# name says time but is on no list of timestamp names.
+EPOCH_MS = [1709283600000, 1709290800000, 1709377200000, 1709290800000, 1709463600000, 1709550000000]
+EPOCH_LOG = pl.DataFrame({"ticket": ["000101"] * 3 + ["000102"] * 3,
+                          "event": ["Created", "Assigned", "Resolved"] * 2,
+                          "amount": [1700000000, 1700000500, 1700001000, 1700001500, 1700002000, 1700002500],
+                          "ts_ms": EPOCH_MS})
+
+
+class TestEpochNumbersByName:
+    @pytest.mark.parametrize(("name", "scale"), [("ts_ms", 1), ("unix_time", 1000), ("createdAtMs", 1),
+                                                 ("Event epoch", 1000)])
+    def test_a_time_named_column_of_epoch_numbers_is_the_timestamp(self, name: str, scale: int) -> None:
+        """With no column of dates, "ts_ms" (milliseconds) or "unix_time" (seconds) is the timestamp and is read
+        as such; the ten-digit "amount" beside it, whose name says no time, is not."""
+        table = EPOCH_LOG.with_columns(pl.col("ts_ms") // scale).rename({"ts_ms": name})
+        assert roles_of(table) == ("ticket", "event", name)
+        log = read_events(table.write_csv().encode(), name="tickets.csv")
+        assert log.frame.height == 6 and log.frame["case"].to_list()[:1] == ["000101"]
+        assert pl.from_epoch(log.frame["ts"], "us")[0].isoformat() == "2024-03-01T09:00:00"
+
+    def test_numbers_whose_name_says_no_time_are_never_taken(self) -> None:
+        """Epoch-sized numbers under a name without a time word ("amount", "ref") stay no timestamp."""
+        table = EPOCH_LOG.rename({"ts_ms": "ref"})
+        assert roles_of(table)[2] is None
+
+    def test_a_column_of_dates_wins_over_epoch_numbers(self) -> None:
+        """Where a column reads as dates, it is the timestamp, even beside a time-named column of numbers."""
+        table = EPOCH_LOG.with_columns(changed=pl.Series([f"2024-03-0{d} 10:00" for d in range(1, 7)]))
+        assert roles_of(table)[2] == "changed"
+
+    @settings(max_examples=40, deadline=None)
+    @given(seconds=st.lists(st.integers(1_000_000_000, 9_999_999_999), min_size=4, max_size=30),
+           unit=st.sampled_from([("s", 1), ("ms", 1000)]))
+    def test_epoch_numbers_read_back_to_their_moments(self, seconds: list[int], unit: tuple[str, int]) -> None:
+        """Any epoch seconds (or milliseconds) from 2001 to 2286 in a column "time_<unit>" are read as the
+        moments they count, none skipped."""
+        suffix, scale = unit
+        table = pl.DataFrame({"case_no": [f"C{i % 3}" for i in range(len(seconds))],
+                              "step": [f"s{i % 4}" for i in range(len(seconds))],
+                              f"time_{suffix}": [value * scale for value in seconds]})
+        log = read_events(table.write_csv().encode(), name="t.csv", case="case_no", activity="step")
+        assert log.roles.timestamp == f"time_{suffix}" and not log.skipped
+        assert sorted(log.frame["ts"].to_list()) == sorted(value * 1_000_000 for value in seconds)
 
 
 class TestRealLogsRenamed:

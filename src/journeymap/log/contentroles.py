@@ -6,6 +6,7 @@ does not parse), is looked for in the values of the first few thousand rows:
 
 - the timestamp is the column whose values read as dates and times (most of them), the one with
   the most distinct values when several do (event times differ, a case's opening date repeats);
+  where none does, a column of epoch numbers whose name has a time word ("ts_ms", "unix_time");
 - the case is the column whose values repeat over events that happen at different times, the
   most distinct such column, id-like values (short, with digits) preferred over text;
 - the activity is a few-valued text column (not numeric, not a date) that changes from one event of
@@ -67,7 +68,8 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     roles = replace(roles, **dict.fromkeys(doubtful))
     free = [column for column in _free(table, roles) if column not in kept.values()]
     if roles.timestamp is None:
-        roles = replace(roles, timestamp=_timestamp_column(sample, free, dates) or kept.get("timestamp"))
+        roles = replace(roles, timestamp=_timestamp_column(sample, free, dates) or _epoch_column(sample, free)
+                        or kept.get("timestamp"))
         free = [column for column in free if column != roles.timestamp]
     if ("time_of_day" not in fixed and roles.timestamp in sample.columns
             and not has_clock(sample.get_column(roles.timestamp)) and dates(roles.timestamp) >= _NAMED_DATES):
@@ -168,6 +170,25 @@ def _timestamp_column(sample: pl.DataFrame, columns: list[str], dates: Dates) ->
         return None
     # Each event has its own time; a case's opening or due date repeats over its events.
     return max(found, key=lambda column: (sample.get_column(column).n_unique(), -columns.index(column)))
+
+
+def _epoch_column(sample: pl.DataFrame, columns: list[str]) -> str | None:
+    """Where no column reads as dates: one whose name says it is a time ("ts_ms", "unix_time",
+    "created_epoch") and whose values are all epoch numbers of one unit (`timestamps.epoch_unit`); the
+    most distinct such column, as in `_timestamp_column`. Numbers alone never make a time: ids and
+    amounts look the same, and their names do not say time."""
+    found = [column for column in columns
+             if _TIME_WORDS & set(_words(column)) and epoch_unit(sample.get_column(column))]
+    return max(found, key=lambda column: (sample.get_column(column).n_unique(), -columns.index(column)), default=None)
+
+
+def _words(name: str) -> list[str]:
+    """A column name's words in lower case: "createdAtMs" and "created_at_ms" give created, at, ms."""
+    return [word.lower() for word in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)]
+
+
+_TIME_WORDS = {"time", "timestamp", "ts", "epoch", "unix", "date", "datetime", "at", "when", "zeit", "datum",
+               "zeitstempel", "fecha", "heure", "tijd", "tijdstip"}
 
 
 def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], timestamp: str | None,

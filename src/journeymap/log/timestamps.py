@@ -128,8 +128,8 @@ def epoch_unit(values: pl.Series) -> str | None:
     digits from 2001 to 2286 (10, 13, 16, 19), as databases and JSON exports write them; seconds
     may carry a fraction. Five digits, from 1970 to 2100, are Excel's serial dates (days, the time
     as a fraction), as a CSV saved from a sheet in the General format holds them. Only for a column
-    that is the timestamp by name or by choice: detection by values never takes numbers for times
-    (ids and amounts look the same).
+    that is the timestamp by name or by choice, or whose name has a time word ("ts_ms"): detection by
+    values alone never takes numbers for times (ids and amounts look the same).
     """
     if not (values.dtype.is_integer() or values.dtype == pl.String):
         return None
