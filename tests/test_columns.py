@@ -72,8 +72,34 @@ class TestByContent:
 class TestNamesFirst:
     def test_names_win_over_values(self) -> None:
         """Columns found by name are kept even where another column's values would also fit."""
-        table = SERVICE_DESK.rename({"number": "case_id", "short_description": "activity"})
+        table = SERVICE_DESK.rename({"number": "case_id"}).with_columns(
+            activity=pl.Series(["log", "route", "fix", "log", "fix", "log", "route", "wait", "fix"]))
         assert roles_of(table)[:2] == ("case_id", "activity")
+
+    def test_named_activity_that_never_changes_in_a_case_gives_way(self) -> None:
+        """A Jira changelog: "Status" is the issue's status now, the same on every row of an issue; the
+        history is in "Changed (to)", which changes from row to row (its word "to" says the new value,
+        not "Changed (from)")."""
+        flow = ["Open", "In Progress", "In QA", "Blocked", "Done"]
+        rows = [(f"OPS-{issue}", flow[-1 - issue % 2], flow[k], flow[k + 1], f"{issue + 1:02d}/Mar/24 {k + 1}:15 PM")
+                for issue in range(10) for k in range(4)]
+        table = pl.DataFrame(rows, schema=["Issue key", "Status", "Changed (from)", "Changed (to)", "Change date"],
+                             orient="row")
+        assert roles_of(table) == ("Issue key", "Changed (to)", "Change date")
+        assert roles_of(table, activity="Status")[1] == "Status"  # a chosen column is never changed
+
+    def test_identifier_name_wins_over_a_code_with_more_values(self) -> None:
+        """BPIC13-like: a team code that events share ("Involved ST") has more values in the rows than there
+        are service requests; "SR Number" names an identifier and is the case (lead times of days, not months).
+        "Agent ID" names who did the work, not the case."""
+        rows = [(f"1-{500 + case}", f"G{(case * 7 + k) % 40}", f"A{(case + k) % 30}",
+                 f"2024-04-{case + 1:02d} {k + 8}:00", ["Queued", "Accepted", "Completed"][k % 3])
+                for case in range(12) for k in range(3)]
+        table = pl.DataFrame(rows, schema=["SR Number", "Involved ST", "Agent ID", "Change Date+Time", "Status"],
+                             orient="row")
+        assert table["Involved ST"].n_unique() > table["SR Number"].n_unique()
+        assert roles_of(table)[0] == "SR Number"
+        assert roles_of(table.drop("SR Number"))[0] in ("Involved ST", "Agent ID")  # the rule is the name, not luck
 
     def test_activity_named_column_of_numbers_gives_way(self) -> None:
         """An 'activity' column holding numbers (a code, a count) yields to the text column that changes."""
@@ -108,6 +134,41 @@ EPOCH_LOG = pl.DataFrame({"ticket": ["000101"] * 3 + ["000102"] * 3,
                           "event": ["Created", "Assigned", "Resolved"] * 2,
                           "amount": [1700000000, 1700000500, 1700001000, 1700001500, 1700002000, 1700002500],
                           "ts_ms": EPOCH_MS})
+
+
+class TestFoundByValuesIsSaid:
+    def test_a_note_names_the_columns_found_from_values(self) -> None:
+        """The service-desk export: every role found from the values, and the note says which columns were read
+        and which option changes each."""
+        log = read_events(SERVICE_DESK.write_csv().encode(), name="desk.csv")
+        assert log.notes == ("read the case from 'number', the activity from 'state', the timestamp from "
+                             "'sys_updated_at' (case, activity and timestamp found from the values, as no column "
+                             "name said; name another with --case, --activity, --timestamp).",)
+
+    def test_no_note_when_names_or_options_tell(self) -> None:
+        """Columns found by their names, or given, need no note; one found by values among them is the only one
+        named as guessed."""
+        named = SERVICE_DESK.rename({"number": "case_id", "state": "activity", "sys_updated_at": "timestamp"})
+        assert read_events(named.write_csv().encode(), name="desk.csv").notes == ()
+        given = read_events(SERVICE_DESK.write_csv().encode(), name="desk.csv", case="number", activity="state",
+                            timestamp="sys_updated_at")
+        assert given.notes == ()
+        partly = read_events(SERVICE_DESK.rename({"number": "case_id"}).write_csv().encode(), name="desk.csv",
+                             timestamp="sys_updated_at")
+        assert "(activity found from the values" in partly.notes[0] and "--activity)" in partly.notes[0]
+
+
+class TestTimeOfDayBesideDate:
+    def test_a_time_column_named_time_joins_the_date(self) -> None:
+        """"Date" holds days and "Time" the clock: "Time" is named like a timestamp but holds no dates, and is
+        the time of day of the date column, not dropped."""
+        table = pl.DataFrame({"Ticket": ["T1", "T1", "T2", "T2"], "Activity": ["open", "close"] * 2,
+                              "Date": ["2024-03-04", "2024-03-05", "2024-03-04", "2024-03-04"],
+                              "Time": ["09:15", "17:40", "10:00", "16:30"]})
+        roles = detect_table_roles(table)
+        assert (roles.timestamp, roles.time_of_day) == ("Date", "Time")
+        log = read_events(table.write_csv().encode(), name="tickets.csv")
+        assert pl.from_epoch(log.frame["ts"], "us")[1].isoformat() == "2024-03-05T17:40:00"
 
 
 class TestEpochNumbersByName:

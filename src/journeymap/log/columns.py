@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-__all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "ROLE_NAMES", "ROLES"]
+__all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "IDENTIFIER_NAME", "ROLE_NAMES", "ROLES"]
 
 # The working columns of a log `journeymap ingest` wrote: an integer per case (equal codes, one case)
 # and per activity, so that the engine needs neither to hash case ids nor to sort.
@@ -22,6 +22,12 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "start_timestamp": ("start_timestamp", "time:start", "start_time", "started_at", "starttime"),
     "lifecycle": ("lifecycle:transition", "lifecycle", "transition", "event_type"),
 }
+
+# Names of a column that identifies something (an issue, a ticket, an order): where no name above fits,
+# a repeating column so named is the case before one that is not (a team, a product, a location, which
+# events or rows share), and a milestone table's repeating column so named makes it an event log.
+IDENTIFIER_NAME = re.compile(r"(?i:(^|[^a-z])(id|key|no|nr|num|number|ticket|issue|incident|order|case|request)"
+                             r"([^a-z]|$))|(?<=[a-z])I[dD]$")  # "issue_id", "Ticket No", "IssueId"; not "Paid"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from journeymap.log.columns import ROLES, ColumnRoles, detect_roles
+from journeymap.log.columns import IDENTIFIER_NAME, ROLES, ColumnRoles, detect_roles
 from journeymap.log.timestamps import clock_share, dated_columns, epoch_unit, has_clock, timestamp_share
 
 __all__ = ["detect_table_roles", "SAMPLE_ROWS", "DATE_SHARE"]
@@ -31,6 +31,7 @@ SAMPLE_ROWS = 5_000  # rows whose values the content checks look at
 DATE_SHARE = 0.8  # share of values that must read as timestamps for a column to count as one
 _NAMED_DATES = 0.5  # below this share a column named as the timestamp is taken to be misnamed
 _NUMBER = r"^[-+]?[\d.,\s]+$"  # a plain number (an amount, an id), not a name
+_CHANGED_TO = {"to", "new"}  # a change history's new value ("Changed (to)", "New value"): what happened
 _TIME_HINTS = ("time", "zeit", "uhr", "hour", "heure", "hora")
 _ACTIVITY_HINTS = ("activity", "status", "state", "event", "task", "step", "action", "stage", "phase",
                    "operation", "conceptname")
@@ -74,7 +75,10 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     if ("time_of_day" not in fixed and roles.timestamp in sample.columns
             and not has_clock(sample.get_column(roles.timestamp)) and dates(roles.timestamp) >= _NAMED_DATES):
         # Dates without a time of day: the time may be in a column of its own.
-        roles = replace(roles, time_of_day=_time_of_day_column(profiles, free))
+        # A column named as the timestamp that holds clock times only ("Time" beside "Date") is the
+        # time of day it gave way for.
+        aside = [kept["timestamp"]] if kept.get("timestamp") not in (None, roles.timestamp) else []
+        roles = replace(roles, time_of_day=_time_of_day_column(profiles, [*free, *aside]))
         free = [column for column in free if column != roles.time_of_day]
     if roles.case is None:
         roles = replace(roles, case=_case_column(sample, profiles, free, roles.timestamp, dates) or kept.get("case"))
@@ -82,6 +86,12 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     if roles.activity is None:
         roles = replace(roles, activity=_activity_column(sample, profiles, free, roles.case, dates)
                         or kept.get("activity"))
+    elif ("activity" not in fixed and roles.case not in (None, roles.activity)
+          and _changes_within_case(sample, [roles.activity], roles.case)[roles.activity] < 0.2):
+        # A named activity that stays the same through a case (a Jira changelog's "Status", the issue's
+        # status now, beside "Changed (to)") gives way to a column that changes, if there is one.
+        others = [column for column in free if column != roles.activity]
+        roles = replace(roles, activity=_activity_column(sample, profiles, others, roles.case, dates) or roles.activity)
     return roles
 
 
@@ -197,7 +207,7 @@ def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], 
 
     Scores are found first and the costlier time check made from the best down, until one passes:
     the same choice as checking every column."""
-    scored: list[tuple[tuple[bool, int], int, str]] = []
+    scored: list[tuple[tuple[bool, bool, int], int, str]] = []
     for index, (column, profile) in enumerate(profiles.of(columns).items()):
         if profile.present < 0.9 * sample.height or dates(column) >= _NAMED_DATES:
             continue
@@ -206,11 +216,27 @@ def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], 
         if profile.digits >= 0.8 and profiles.clock(column) >= DATE_SHARE:
             continue  # times of day repeat over events too, but are no case
         id_like = profile.digits >= 0.8 and profile.longest <= 40
-        scored.append(((id_like, profile.distinct), -index, column))
+        scored.append(((_names_identifier(column), id_like, profile.distinct), -index, column))
     for _, _, column in sorted(scored, reverse=True):
         if timestamp is None or _spans_time(sample, column, timestamp):
             return column  # else a batch or import id: its events all happen at once
     return None
+
+
+def _names_identifier(column: str) -> bool:
+    """Whether a column's name ends in a word that names an identifier ("SR Number", "Ticket No", "Issue
+    key", "Belegnummer"), not a kind of thing ("Order type") nor who did the work ("Agent ID"). Such a
+    column is the case before any other: a team or product code that events share can have more values
+    than there are cases in the sampled rows, and take lead times from weeks to months."""
+    words = _words(column)
+    if not words or _RESOURCE_WORDS & set(words):
+        return False
+    last = words[-1]
+    return bool(IDENTIFIER_NAME.search(last)) or last.endswith(("nummer", "nr"))
+
+
+_RESOURCE_WORDS = {"user", "agent", "resource", "worker", "operator", "assignee", "owner", "author", "staff",
+                   "team", "group", "by", "person", "analyst", "engineer", "technician", "clerk", "actor"}
 
 
 def _spans_time(sample: pl.DataFrame, column: str, timestamp: str) -> bool:
@@ -231,7 +257,8 @@ def _activity_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[st
     for column, distinct in candidates.items():
         if changes[column] < 0.2:
             continue  # a priority or department: one value per case
-        hint = any(word in re.sub(r"[^a-z:]", "", column.lower()).replace(":", "") for word in _ACTIVITY_HINTS)
+        hint = (any(word in re.sub(r"[^a-z:]", "", column.lower()).replace(":", "") for word in _ACTIVITY_HINTS)
+                or bool(_CHANGED_TO & set(_words(column))))
         score = (hint, round(changes[column], 1), -distinct)
         if best_score is None or score > best_score:
             best, best_score = column, score

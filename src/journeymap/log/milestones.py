@@ -10,12 +10,10 @@ attributes of every event of their row.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
 from journeymap.core.errors import JourneyError
-from journeymap.log.columns import ColumnRoles, detect_roles
+from journeymap.log.columns import IDENTIFIER_NAME, ColumnRoles, detect_roles
 from journeymap.log.contentroles import DATE_SHARE, SAMPLE_ROWS, detect_table_roles
 from journeymap.log.limits import Limits, over_limit
 from journeymap.log.timestamps import parse_timestamps, present_text, timestamp_share
@@ -134,7 +132,7 @@ def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str
     found = detect_table_roles(sample)  # an event log by its values first, whatever its columns are named
     named_activity = detect_roles(list(table.columns)).activity
     records_status = (named_activity is not None and named_activity.strip().lower() == "status"
-                      and found.case is not None and not _IDENTIFIER.search(found.case)
+                      and found.case is not None and not IDENTIFIER_NAME.search(found.case)
                       and bool(candidates) and not _is_row_key(candidates[0], sample)
                       and _tells_rows_apart(candidates[0], sample, table))
     if (found.activity is not None and found.case is not None and not _tells_rows_apart(found.case, sample)
@@ -144,12 +142,6 @@ def _case_column(table: pl.DataFrame, sample: pl.DataFrame, candidates: list[str
     if named is not None:
         return named if _tells_rows_apart(named, sample, table) else None
     return next((column for column in candidates if _tells_rows_apart(column, sample, table)), None)
-
-
-# Names of a column that identifies something (an issue, a ticket, an order): a repeating one is an event
-# log's case, never a category such as Department or Location that an HR export's rows share.
-_IDENTIFIER = re.compile(r"(?i:(^|[^a-z])(id|key|no|nr|num|number|ticket|issue|incident|order|case|request)"
-                         r"([^a-z]|$))|(?<=[a-z])I[dD]$")  # "issue_id", "Ticket No", "IssueId"; not "Paid"
 
 
 def _is_row_key(column: str, sample: pl.DataFrame) -> bool:

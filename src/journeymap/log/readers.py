@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from journeymap.core.errors import JourneyError
-from journeymap.log.columns import ROLES, ColumnRoles
+from journeymap.log.columns import ROLES, ColumnRoles, detect_roles
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.csvrows import read_rows
 from journeymap.log.eventlog import AttributeChoice, EventLog, only_attributes
@@ -115,12 +115,30 @@ def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = No
     roles = detect_table_roles(table, case=case, activity=activity, timestamp=timestamp,
                                start_timestamp=start_timestamp, lifecycle=lifecycle, time_of_day=time_of_day)
     roles = ColumnRoles(**{**roles.__dict__, "timestamp_format": timestamp_format})
+    found = _found_by_values(table.columns, roles, case=case, activity=activity, timestamp=timestamp)
     try:
-        return only_attributes(with_reading(canonical_events(table, roles, source=label), raw), keep_attributes)
+        log = with_reading(canonical_events(table, roles, source=label), raw)
+        log.notes = (*log.notes, *found)
+        return only_attributes(log, keep_attributes)
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as error:
         # Damaged input must end in a sentence, not a traceback, even where no check foresaw it.
         raise JourneyError(f"{label}: the events could not be made from its columns ({_first_line(error)}).",
                            source=label) from None
+
+
+def _found_by_values(columns: list[str], roles: ColumnRoles, **given: str | None) -> tuple[str, ...]:
+    """A note naming the columns read for the case, activity and timestamp when any of them was found
+    from the values, not from its name nor given: a guess the user should be able to see and undo."""
+    by_name = detect_roles(columns)
+    guessed = [role for role in ("case", "activity", "timestamp")
+               if not given[role] and getattr(roles, role) and getattr(roles, role) != getattr(by_name, role)]
+    if not guessed:
+        return ()
+    read = ", ".join(f"the {role} from '{getattr(roles, role)}'" for role in ("case", "activity", "timestamp"))
+    options = ", ".join(f"--{role}" for role in guessed)
+    which = " and ".join([", ".join(guessed[:-1]), guessed[-1]] if len(guessed) > 1 else guessed)
+    return (f"read {read} ({which} found from the values, as no column name said; "
+            f"name another with {options}).",)
 
 
 def with_reading(log: EventLog, raw: RawTable) -> EventLog:
