@@ -114,6 +114,60 @@ class TestTimers:
         assert timer_steps(build_events(cases)) == ()
 
 
+def loan_log_spelled_apart() -> pl.DataFrame:
+    """The loans, with a quarter of the approvals and checks written in capitals or with a trailing space, as
+    two systems feeding one log write them."""
+    events = loan_log()
+    odd = pl.int_range(pl.len()) % 4 == 0
+    return events.with_columns(activity=pl.when(odd & (pl.col("activity") == "approved")).then(pl.lit("APPROVED"))
+                               .when(odd & (pl.col("activity") == "checked")).then(pl.lit("checked "))
+                               .otherwise(pl.col("activity")))
+
+
+class TestOneSpelling:
+    def test_activities_alike_but_for_case_are_one_step(self) -> None:
+        """"APPROVED" and "approved", "checked " and "checked" make one step each, written as most events write
+        it; measured against its own log the draft has every approval at its end step and no step unreached."""
+        events = loan_log_spelled_apart()
+        assert set(events["activity"]) >= {"APPROVED", "approved", "checked ", "checked"}
+        proposal = propose_draft(events)
+        assert sorted(proposal.activities) == sorted(propose_draft(loan_log()).activities)
+        journey = draft_journey(events)
+        assert [s.label for s in journey.steps] == [s.label for s in draft_journey(loan_log()).steps]
+        assert journey.name_clashes() == []
+        metrics = compute_metrics(events, journey)
+        assert metrics.status_counts == {"completed": 24, "exited": 13, "in_flight": 0, "dropped": 0}
+        assert (metrics.steps["reached"] > 0).all()
+
+    def test_an_ingested_log_is_coded_anew(self, tmp_path) -> None:
+        """An ingested folder's activity codes are of the spellings as they were; its draft merges them too."""
+        from journeymap.cli.main import main
+        from journeymap.log.ingest import read_ingested
+
+        log = tmp_path / "loans.csv"
+        loan_log_spelled_apart().with_columns(
+            timestamp=pl.from_epoch("ts", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S")
+        ).select("case", "activity", "timestamp").write_csv(log)
+        assert main(["ingest", str(log), "--out", str(tmp_path / "loans.ingested")]) == 0
+        frame = read_ingested(tmp_path / "loans.ingested").frame
+        assert [s.label for s in draft_journey(frame).steps] == [s.label for s in draft_journey(loan_log()).steps]
+
+    def test_validate_names_two_steps_that_answer_to_one_name(self, tmp_path, capsys) -> None:
+        """A journey whose steps 'checked' (relabelled "Approved") and 'approved' both match "approved" is valid,
+        and `validate` says which step the events count for; the draft as written draws no such note."""
+        from journeymap.cli.main import main
+
+        text = journey_to_yaml(draft_journey(loan_log()))
+        path = tmp_path / "loans.yaml"
+        path.write_text(text.replace("label: checked", "label: Approved"))
+        assert main(["validate", str(path)]) == 0
+        err = capsys.readouterr().err
+        assert ("the steps 'checked' and 'approved' both answer to the activity name 'approved', so its events "
+                "count for 'checked' only") in err
+        assert main(["validate", str(tmp_path / "own.yaml")] if (tmp_path / "own.yaml").write_text(text) else []) == 0
+        assert "answer to" not in capsys.readouterr().err
+
+
 class TestCommandLine:
     def test_draft_header_and_choices(self, tmp_path, capsys) -> None:
         """`journeymap draft` names its start, ends and exits with case counts, and takes the user's choice."""

@@ -26,6 +26,10 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             journey = load_journey(path)
             print(f"{path}: ok ({len(journey.steps)} steps, {len(journey.transitions)} transitions)")
+            for name, owner, other in journey.name_clashes():
+                print(f"{path}: note: the steps '{owner}' and '{other}' both answer to the activity name "
+                      f"'{name}', so its events count for '{owner}' only; merge the two steps or rename one.",
+                      file=sys.stderr)
         except JourneyError as error:
             print(error, file=sys.stderr)
             failed += 1

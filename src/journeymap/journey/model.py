@@ -182,3 +182,15 @@ class Journey:
             for name in (step.id, step.label, *step.aliases):
                 mapping.setdefault(name.strip().lower(), step.id)
         return mapping
+
+    def name_clashes(self) -> list[tuple[str, str, str]]:
+        """(activity name, the step it matches, a later step that answers to it too) wherever two steps share
+        a name in `activity_map`'s sense: events so named count for the first step only."""
+        first: dict[str, str] = {}
+        clashes = []
+        for step in self.steps:
+            for name in dict.fromkeys(n.strip().lower() for n in (step.id, step.label, *step.aliases)):
+                owner = first.setdefault(name, step.id)
+                if owner != step.id:
+                    clashes.append((name, owner, step.id))
+        return clashes

@@ -14,15 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import narwhals as nw
 import networkx as nx
 
 from journeymap.core.durations import format_duration
 from journeymap.core.errors import JourneyError
+from journeymap.engine.prepare import collect, distinct_activities
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Journey, Stage, Step, Transition
+from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
 from journeymap.measures.logfacts import LogFacts, log_facts
 from journeymap.measures.outcomes import WAIT_QUANTILE, Outcomes
 
-__all__ = ["DraftProposal", "propose_draft", "draft_journey", "draft_header", "timer_steps"]
+__all__ = ["DraftProposal", "propose_draft", "draft_journey", "draft_header", "one_spelling", "timer_steps"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,9 @@ class DraftProposal:
 
 
 def propose_draft(events: Any) -> DraftProposal:
-    """The start, end, exit and automatic steps a draft of this log would propose."""
-    facts = log_facts(events)
+    """The start, end, exit and automatic steps a draft of this log would propose (activities that differ
+    only in letter case or surrounding spaces are one, `one_spelling`)."""
+    facts = log_facts(one_spelling(events))
     if facts.n_cases == 0:
         raise JourneyError("The event log has no events to draft a journey from.")
     starts = tuple(sorted(facts.starting.items(), key=lambda item: (-item[1], item[0])))
@@ -82,6 +86,29 @@ def draft_journey(events: Any, journey_id: str = "drafted", name: str = "Drafted
         start=ids[start], end=tuple(ids[s] for s in end), exit=tuple(ids[s] for s in exit if s not in end),
         stale_after_s=facts.stale_after_s, completion="last_event",
     )
+
+
+def one_spelling(events: Any) -> Any:
+    """The events with activities that differ only in letter case or surrounding spaces ("STEP A",
+    "Step A ") written the way most of their events write them; the same events when none do.
+
+    A journey matches activities so (`Journey.activity_map`): two drafted steps for one name would leave
+    the second unreached and `validate` silent. Rare, so the check is one look at the activities."""
+    spellings: dict[str, list[str]] = {}
+    for activity in distinct_activities(events):
+        spellings.setdefault(activity.strip().lower(), []).append(activity)
+    alike = [name for group in spellings.values() if len(group) > 1 for name in group]
+    if not alike:
+        return events
+    frame = nw.from_native(events).with_columns(nw.col("activity").cast(nw.String))
+    counts = collect(frame.lazy().filter(nw.col("activity").is_in(alike)).group_by("activity").agg(nw.len()))
+    events_of = dict(zip(counts.get_column("activity").to_list(), counts.get_column("len").to_list()))
+    written = {name: max(group, key=lambda a: (events_of.get(a, 0), a))
+               for group in spellings.values() if len(group) > 1 for name in group}
+    # An ingested log's activity codes are of the spellings as they were: dropped, so the engine codes anew.
+    codes = [column for column in (CASE_CODE, ACTIVITY_CODE) if column in frame.columns]
+    return frame.drop(codes).with_columns(
+        nw.col("activity").replace_strict(written, default=nw.col("activity"), return_dtype=nw.String)).to_native()
 
 
 def draft_header(proposal: DraftProposal, journey: Journey, source: str) -> str:
