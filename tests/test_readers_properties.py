@@ -188,13 +188,19 @@ def _read_back(log: EventLog) -> list[tuple[str, str, int]]:
 
 
 @SETTINGS
-@given(logs(), st.integers(0, 2))
-def test_excel_sheets_read_back_to_their_events(events: list[tuple[str, str, dt.datetime]], others: int) -> None:
-    """Events on one sheet among empty and unrelated ones read back exactly, times as Excel stores them."""
+@given(logs(), st.integers(0, 2), st.integers(0, 3), st.booleans())
+def test_excel_sheets_read_back_to_their_events(events: list[tuple[str, str, dt.datetime]], others: int,
+                                                blanks: int, title: bool) -> None:
+    """Events on one sheet among empty and unrelated ones read back exactly, times as Excel stores them,
+    with or without a title and blank rows above the header (said in a note when there is a title)."""
     import openpyxl
 
     book = openpyxl.Workbook()
     book.active.title = "Events"
+    if title:
+        book.active.append(["Onboarding export – all sites"])
+    for _ in range(blanks):
+        book.active.append([])
     book.active.append(["case", "activity", "timestamp"])
     for row in events:
         book.active.append(list(row))
@@ -207,6 +213,9 @@ def test_excel_sheets_read_back_to_their_events(events: list[tuple[str, str, dt.
     book.save(buffer)
     log = read_events(buffer.getvalue(), name="log.xlsx")
     assert _read_back(log) == _expected(events)
+    said = [note for note in log.notes if "above the header" in note]
+    assert said == ([f"sheet 'Events': the rows above the header on row {1 + blanks + 1} (a title: 'Onboarding "
+                     "export – all sites') were left out."] if title else [])
 
 
 @SETTINGS

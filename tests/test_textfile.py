@@ -6,9 +6,12 @@ import codecs
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from journeymap.core.errors import JourneyError
 from journeymap.log.readers import read_events, read_table
-from journeymap.log.textfile import sniff_delimiter, utf8_text
+from journeymap.log.textfile import lines_above_header, sniff_delimiter, utf8_text
 
 ROWS = [("C-1", "Prüfung", "2024-01-02 10:00"), ("C-1", "Übergabe an Büro", "2024-01-03 11:00"),
         ("C-2", "Café crème", "2024-01-04 12:00")]
@@ -91,3 +94,42 @@ class TestLineEndings:
         log = read_events(text(",", newline).encode("cp1252"), name="log.csv")
         assert log.frame["activity"].to_list() == ACTIVITIES
         assert not any("\r" in value for value in log.frame["case"].to_list())
+
+
+class TestTitleAboveHeader:
+    """Reports exported from ticketing and ERP systems open with a title and a blank line over the table."""
+
+    @pytest.mark.parametrize("sep", [",", ";", "\t"])
+    @pytest.mark.parametrize("newline", ["\n", "\r\n"])
+    def test_title_and_blank_line_are_left_out_and_said(self, sep: str, newline: str) -> None:
+        data = ("Incident report - exported 2024-12-01 by admin" + newline + newline + text(sep, newline)).encode()
+        log = read_events(data, name="report.csv")
+        assert log.frame["activity"].to_list() == ACTIVITIES and log.skipped_rows == 0
+        assert log.notes[0] == ("the 2 lines above the header on line 3 (a title: 'Incident report - exported "
+                                "2024-12-01 by admin') were left out.")
+
+    def test_line_numbers_count_the_title(self) -> None:
+        """A broken row is named by its line in the file, the title's lines counted."""
+        data = b"Export of all tickets\ncase,activity,timestamp\nc1,a,2024-01-01\nc1,b,\"2024-01-02\n"
+        with pytest.raises(JourneyError, match=r"report\.csv, line 4"):
+            read_events(data, name="report.csv")
+
+    @pytest.mark.parametrize("data", [
+        b"case_id,activity,timestamp\nc1,Apply,2026-01-01,\nc1,Review,2026-01-02,\n",  # rows end in a delimiter
+        b'case,activity,timestamp\nC-0,"two\nlines",2024-01-01\nC-0,"semi;colon",2024-01-02\n',  # a value on 2 lines
+        b"case;activity,x;timestamp\nc1;a,1;2024-01-01\nc1;b,2;2024-01-02\n",  # commas inside ';' fields
+    ])
+    def test_a_header_on_line_one_is_never_a_title(self, data: bytes) -> None:
+        assert lines_above_header(data) == 0
+        log = read_events(data, name="log.csv")
+        assert log.frame.height == 2 and not any("above the header" in note for note in log.notes)
+
+    @settings(max_examples=60, deadline=None)
+    @given(title=st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=",;\t|\"\r\n"),
+                         min_size=1, max_size=80).filter(str.strip),
+           blanks=st.integers(0, 3), sep=st.sampled_from([",", ";", "\t", "|"]))
+    def test_any_title_over_any_table_reads_the_table(self, title: str, blanks: int, sep: str) -> None:
+        """Whatever one-value title and blank lines stand above the table, the table reads as without them."""
+        data = (title + "\n" * (blanks + 1) + text(sep)).encode()
+        assert lines_above_header(data) == blanks + 1
+        assert read_table(data, name="t.csv").equals(read_table(text(sep).encode(), name="t.csv"))

@@ -22,8 +22,9 @@ _ECHO = 100  # characters of the file a message may show
 _SCAN_LINES = 10_000  # lines looked through for the quote that opened a value that never closes
 
 
-def read_rows(data: bytes, sep: str, name: str) -> pl.DataFrame:
-    """The CSV's rows as text columns, or a JourneyError naming the first broken line and its column."""
+def read_rows(data: bytes, sep: str, name: str, skip_lines: int = 0) -> pl.DataFrame:
+    """The CSV's rows as text columns, or a JourneyError naming the first broken line and its column;
+    the first `skip_lines` lines (a title above the header) are not read, and count in line numbers."""
     text = data.decode("utf-8", errors="replace")
     # The field limit would stop a value that runs to the end of the file after 128 KB; keep it:
     # that is an unclosed quote, and it is found sooner.
@@ -34,7 +35,7 @@ def read_rows(data: bytes, sep: str, name: str) -> pl.DataFrame:
     try:
         for row in reader:
             first_line, last_line = last_line + 1, reader.line_num
-            if not row:
+            if not row or last_line <= skip_lines:
                 continue
             if header is None:
                 header = unique_names(row)

@@ -36,6 +36,7 @@ __all__ = ["Sheet", "read_sheets", "choose_sheets", "ALL_SHEETS", "SHEET_COLUMN"
 ALL_SHEETS = "*"  # `sheet=` value that reads every sheet with the chosen sheet's columns together
 SHEET_COLUMN = "sheet"
 _FORMULA_ROWS = 200  # rows of a sheet looked through for formulas without a saved value
+_TITLE_ROWS = 20  # rows a title, an export date and blank rows may take above the header
 
 
 @dataclass
@@ -64,7 +65,8 @@ def read_sheets(data: bytes, name: str, limits: Limits | None = None) -> list[Sh
     try:
         for worksheet in values.worksheets:
             rows, cells_left = _rows(worksheet, name, limits, cells_left)
-            sheets.append(Sheet(worksheet.title, _frame(rows)))
+            rows, notes = _from_header(rows, f"sheet '{worksheet.title}'")
+            sheets.append(Sheet(worksheet.title, _frame(rows), notes=notes))
     finally:
         values.close()
     _find_formulas(data, sheets, name)
@@ -172,9 +174,25 @@ def _rows(worksheet: object, name: str, limits: Limits, cells_left: int) -> tupl
         rows.append(values)
     while rows and not rows[-1]:
         rows.pop()
-    while rows and not rows[0]:  # a header further down: the rows above it are empty
-        rows.pop(0)
     return rows, cells_left
+
+
+def _from_header(rows: list[list[object]], where: str) -> tuple[list[list[object]], list[str]]:
+    """The rows from the header on, and a note when a title stood above it.
+
+    The header is the first row of two values or more, where the rows above it hold one value at
+    most (a sheet's title, an export date, blank rows) and it is within the first 20 rows; else the
+    first row that is not empty, as before a title was looked for."""
+    filled = [sum(1 for value in row if value is not None and str(value).strip()) for row in rows]
+    header = next((i for i, count in enumerate(filled[:_TITLE_ROWS + 1]) if count >= 2), None)
+    if header is None or any(count > 1 for count in filled[:header]):
+        header = next((i for i, count in enumerate(filled) if count), len(rows))
+    titles = [str(value).strip() for row in rows[:header] for value in row if value is not None and str(value).strip()]
+    if not titles:  # blank rows above the header: nothing to say
+        return rows[header:], []
+    shown = titles[0] if len(titles[0]) <= 60 else titles[0][:59] + "…"
+    return rows[header:], [f"{where}: the rows above the header on row {header + 1} (a title: '{shown}') were "
+                           "left out."]
 
 
 def _frame(rows: list[list[object]]) -> pl.DataFrame:

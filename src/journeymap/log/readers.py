@@ -19,7 +19,7 @@ from journeymap.log.excel import Sheet, choose_sheets, read_sheets
 from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
 from journeymap.log.milestones import as_events
 from journeymap.log.parquet import read_parquet
-from journeymap.log.textfile import sniff_delimiter, utf8_text
+from journeymap.log.textfile import lines_above_header, sniff_delimiter, utf8_text
 from journeymap.log.timeline import date_only_note, far_dated_note, in_file_direction
 from journeymap.log.timestamps import clock_times, parse_timestamps, present_text
 from journeymap.log.xes import scan_xes
@@ -194,7 +194,7 @@ def read_file(source: str | os.PathLike[str] | bytes, *, name: str, sep: str | N
         elif lower.endswith(".parquet"):
             frame, notes = read_parquet(data, name, limits)
         else:
-            frame = _read_csv(data, name, sep, limits)
+            frame, notes = _read_csv(data, name, sep, limits)
         _check_table(frame, name, limits)
         return RawFile(name, frame=frame, notes=notes, skipped=skipped, limits=limits)
     except (JourneyError, MemoryError):  # a memory error is the caller's budget (journeymap.log.isolate)
@@ -286,29 +286,41 @@ def _read_bytes(path: Path, name: str) -> bytes:
                            "ingest.", source=name) from None
 
 
-def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> pl.DataFrame:
+def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> tuple[pl.DataFrame, list[str]]:
     if data[:2] == GZIP_MAGIC:
         data = gunzip(data, name, limits.decompressed_bytes)
     data, _ = utf8_text(data)
     if not data or data.isspace():
         raise JourneyError(f"{name}: the file is empty; export the event log again with its rows.", source=name)
-    sep = sep or sniff_delimiter(data)
-    if len(sep) != 1:
+    if sep is not None and len(sep) != 1:
         raise JourneyError(f"{name}: the delimiter must be one character, not '{sep[:10]}'.", source=name)
-    _check_header(data, name, sep, limits)
+    above = lines_above_header(data, sep)  # a title over the table: the header is further down
+    table_text = data.split(b"\n", above)[-1] if above else data
+    sep = sep or sniff_delimiter(table_text)
+    _check_header(table_text, name, sep, limits, line=above + 1)
     try:
         table = pl.read_csv(io.BytesIO(data), separator=sep, infer_schema=False, encoding="utf8",
-                            truncate_ragged_lines=False)
+                            truncate_ragged_lines=False, skip_lines=above)
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
         # Polars' message is a parser dump; a second, row-by-row reading names the broken line, or
         # reads what Polars is stricter about than the csv module (a quote inside a value).
-        table = read_rows(data, sep, name)
+        table = read_rows(data, sep, name, skip_lines=above)
     if table.height == 0:
         raise JourneyError(f"{name}: has a header but no rows.", source=name)
-    return table
+    notes = [_title_note(data, above)] if above else []
+    return table, notes
 
 
-def _check_header(data: bytes, name: str, sep: str, limits: Limits) -> None:
+def _title_note(data: bytes, above: int) -> str:
+    """What was left out above the header, with the title's first words."""
+    title = next((line.strip() for line in data.split(b"\n", above)[:above] if line.strip()), b"")
+    shown = title.decode("utf-8", errors="replace")
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    lines, were = ("the line", "was") if above == 1 else (f"the {above} lines", "were")
+    return f"{lines} above the header on line {above + 1} (a title: '{shown}') {were} left out."
+
+
+def _check_header(data: bytes, name: str, sep: str, limits: Limits, line: int = 1) -> None:
     """Refuse a header of more columns than the limit, or holding a NUL byte, before the rows are parsed.
 
     Polars takes minutes and gigabytes over 100,000 columns; counting the header's delimiters takes
@@ -318,12 +330,12 @@ def _check_header(data: bytes, name: str, sep: str, limits: Limits) -> None:
     header = data[: end if end >= 0 else len(data)]
     columns = header.count(sep.encode()) + 1
     if columns > limits.columns:  # type: ignore[operator]
-        raise over_limit(f"{name}, line 1", f"has {columns:,} columns", "columns", limits.columns)  # type: ignore
+        raise over_limit(f"{name}, line {line}", f"has {columns:,} columns", "columns", limits.columns)  # type: ignore
     if b"\0" in header:
         column = header[: header.index(b"\0")].count(sep.encode()) + 1
-        raise JourneyError(f"{name}, line 1, column {column}: the header holds a NUL byte, which no text file has; "
-                           "export the log again as CSV (UTF-8), or check that this is the right file.", source=name,
-                           line=1)
+        raise JourneyError(f"{name}, line {line}, column {column}: the header holds a NUL byte, which no text file "
+                           "has; export the log again as CSV (UTF-8), or check that this is the right file.",
+                           source=name, line=line)
 
 
 def _check_table(frame: pl.DataFrame, name: str, limits: Limits) -> None:

@@ -15,7 +15,7 @@ import io
 
 import numpy as np
 
-__all__ = ["utf8_text", "sniff_delimiter", "DELIMITERS"]
+__all__ = ["utf8_text", "sniff_delimiter", "lines_above_header", "DELIMITERS"]
 
 DELIMITERS = (",", ";", "\t", "|")
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
@@ -24,6 +24,7 @@ _CHECK_PIECE = 16 << 20  # UTF-8 validity is checked piece by piece, so no secon
 _SAMPLE_BYTES = 64 << 10  # bytes of non-ASCII lines charset-normalizer gets to judge
 _SNIFF_BYTES = 64 << 10
 _SNIFF_LINES = 50
+_TITLE_LINES = 20  # lines a title and blank lines above the header may take
 _WESTERN = "cp1252"
 _LATIN_PAGES = ("cp1252", "cp1250", "cp1254", "cp1257", "iso8859_15")
 
@@ -73,6 +74,50 @@ def sniff_delimiter(data: bytes) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def lines_above_header(data: bytes, sep: str | None = None) -> int:
+    """How many lines a title takes above the header, as reports exported from ticketing and ERP systems
+    open ("Incident report - exported 2024-12-01", a blank line, then the table); 0 for a file whose
+    first line is its header.
+
+    The table is told by its width: with the delimiter (`sep`, or each candidate) under which most
+    rows (quotes respected, across lines too) have one number of fields, the header is the first row
+    of that many, within the first 20 lines; every row above it has one value at most (a title, a
+    blank line), and most rows from it on have that many."""
+    sample = data[:_SNIFF_BYTES].decode("utf-8", errors="replace")
+    if len(data) > _SNIFF_BYTES:  # the last line of the sample is cut short
+        sample = sample[: sample.rfind("\n") + 1] or sample
+    best, best_score = 0, (0, 0)
+    for delimiter in [sep] if sep else DELIMITERS:
+        rows = _row_widths(sample, delimiter)
+        wide = [count for count, _, _ in rows if count >= 2]
+        if not wide:
+            continue
+        width = max(set(wide), key=lambda count: (wide.count(count), count))
+        header = next(i for i, (count, _, _) in enumerate(rows) if count == width)
+        below = [count for count, _, _ in rows[header:] if count]
+        agree = sum(count == width for count in below)
+        above = rows[header - 1][1] if header else 0  # the line the row above the header ends on
+        titles = all(filled <= 1 for _, _, filled in rows[:header])  # not a header whose rows end in a delimiter
+        if titles and agree >= 0.8 * len(below) and (agree, width) > best_score:
+            best, best_score = above, (agree, width)
+    return best if best <= _TITLE_LINES else 0
+
+
+def _row_widths(sample: str, delimiter: str) -> list[tuple[int, int, int]]:
+    """(fields, the line it ends on, fields not blank) of the sample's first rows, a blank line 0 fields."""
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for row in reader:
+            filled = sum(1 for value in row if value.strip())
+            rows.append((len(row) if filled else 0, reader.line_num, filled))
+            if len(rows) >= _SNIFF_LINES + _TITLE_LINES:
+                break
+    except csv.Error:
+        pass  # rows read up to a broken one are enough to judge
+    return rows
 
 
 def _first_rows(sample: str, delimiter: str) -> list[list[str]]:
