@@ -175,6 +175,10 @@ class TestOwnersFromTheLog:
         (["Resource", "priority"], "Resource"),
         (["Assignment Group"], "Assignment Group"),
         (["department", "priority"], None),
+        (["Belegnummer", "Aktivität", "Sachbearbeiter"], "Sachbearbeiter"),  # a German ERP export
+        (["Case ID", "Resource", "Role"], "Role"),  # Disco's purchasing example: the role is the team
+        (["User", "Équipe"], "Équipe"),
+        (["Handled by", "priority"], "Handled by"),
     ])
     def test_team_column_names(self, columns: list[str], found: str | None) -> None:
         """A team beats a person; a department (whose segment a case is) is no team."""

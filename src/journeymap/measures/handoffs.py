@@ -23,6 +23,7 @@ only team-sized tables leave the engine.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,9 @@ __all__ = ["Handoffs", "HandoffOwners", "handoff_owners", "handoff_table", "hand
 # Spellings of a team or resource column, best first (compared lower-cased, non-letters dropped);
 # a team beats a person: handoffs between teams are what ops leads fight.
 TEAM_NAMES = ("org:group", "team", "owner_team", "owner", "assignment_group", "assigned_group", "support_group",
-              "resolver_group", "group", "org:resource", "resource", "assignee", "assigned_to")
+              "resolver_group", "group", "role", "equipe", "groupe", "org:resource", "resource", "assignee",
+              "assigned_to", "handled_by", "performer", "agent", "user", "worker", "sachbearbeiter", "bearbeiter",
+              "mitarbeiter", "benutzer", "responsable", "usuario")
 OWNER_CODE = "owner_code"  # the events' integer team code, when owners come from a column (-1: none)
 PAIR_COLUMNS = ["from_owner", "to_owner", "count", "cases", "per_case", "median_s", "p85_s", "lead_s",
                 "share_of_lead_time", "step", "step_share"]
@@ -91,9 +94,13 @@ class Handoffs:
 
 def team_column(columns: Iterable[str]) -> str | None:
     """The log column that names the team (or person) doing each event, by its name; None if none does."""
-    squashed = {re.sub(r"[^a-z0-9:]", "", str(c).lower()): c for c in reversed(list(columns))}
-    return next((squashed[name] for name in (re.sub(r"[^a-z0-9:]", "", n) for n in TEAM_NAMES)
-                 if name in squashed), None)
+    squashed = {_squash(str(c)): c for c in reversed(list(columns))}
+    return next((squashed[name] for name in map(_squash, TEAM_NAMES) if name in squashed), None)
+
+
+def _squash(name: str) -> str:
+    """A name lower-cased, accents dropped ("Équipe": equipe) and only letters, digits and ':' kept."""
+    return re.sub(r"[^a-z0-9:]", "", unicodedata.normalize("NFKD", name.lower()))
 
 
 # What exports write in a team column when nobody holds the event: no team, so no handoff to or from it.
