@@ -133,3 +133,21 @@ class TestTitleAboveHeader:
         data = (title + "\n" * (blanks + 1) + text(sep)).encode()
         assert lines_above_header(data) == blanks + 1
         assert read_table(data, name="t.csv").equals(read_table(text(sep).encode(), name="t.csv"))
+
+    def test_excel_delimiter_hint_is_followed(self) -> None:
+        """Excel's "sep=;" first line names the delimiter (commas inside values stay in them) and is no title."""
+        data = (b"sep=;\r\nCase;Activity;Timestamp\r\nC-1;Check, then file;2024-01-02 10:00\r\n"
+                b"C-1;Send;2024-01-03 11:00\r\n")
+        log = read_events(data, name="excel.csv")
+        assert log.frame["activity"].to_list() == ["Check, then file", "Send"]
+        assert log.notes[0] == "its first line, Excel's delimiter hint 'sep=;', was followed and left out."
+
+    def test_one_case_is_one_case_in_the_table(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """The command line's table counts in words that agree: "1 case, 2 events"."""
+        from journeymap.cli.main import main
+
+        path = tmp_path / "one.csv"
+        path.write_bytes(b"sep=;\nCase;Activity;Timestamp\nC-1;Check;2024-01-02 10:00\nC-1;Send;2024-01-03 11:00\n")
+        assert main(["metrics", str(path), "--format", "table"]) == 0
+        captured = capsys.readouterr()
+        assert "\n1 case, 2 events, 0 rows skipped\n" in captured.out and "delimiter hint 'sep=;'" in captured.err

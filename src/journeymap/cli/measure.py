@@ -22,7 +22,7 @@ from journeymap.cli.options import (
     read_log,
 )
 from journeymap.core.durations import format_seconds_as_text, parse_duration
-from journeymap.core.numbers import format_share
+from journeymap.core.numbers import format_count, format_share
 from journeymap.core.text import shorten
 from journeymap.journey.definition import journey_to_yaml
 from journeymap.log.eventlog import AttributeChoice
@@ -142,7 +142,7 @@ def _draft(args: argparse.Namespace) -> int:
 
 def _table(metrics: JourneyMetrics, summary: dict[str, Any], counted: str = "rows") -> str:
     lines = [summary["summary"], "",
-             f"{summary['n_cases']:,} cases, {summary['n_events']:,} events, "
+             f"{format_count(summary['n_cases'], 'case')}, {format_count(summary['n_events'], 'event')}, "
              f"{summary['skipped_rows']:,} {counted} skipped",
              "cases: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary["cases"].items()), "",
              f"{'step':32} {'reached':>8} {'median in':>10} {'p85 in':>10} {'dropped':>8} {'delay':>6}"]

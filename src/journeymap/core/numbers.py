@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_change", "format_share"]
+__all__ = ["format_change", "format_count", "format_share"]
 
 
 def format_change(value: float | None, points: bool = False) -> str:
@@ -36,3 +36,8 @@ def format_share(value: float | None, decimals: int = 0) -> str:
     if value < 1 and shown >= 100:
         return f">{100 - step:.{decimals}f}%"
     return text.replace("-", "−")
+
+
+def format_count(count: int, noun: str) -> str:
+    """"1 case", "2,400 cases": the count with thousands separators and the noun in its number."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

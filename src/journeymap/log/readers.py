@@ -294,7 +294,10 @@ def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> tuple[
         raise JourneyError(f"{name}: the file is empty; export the event log again with its rows.", source=name)
     if sep is not None and len(sep) != 1:
         raise JourneyError(f"{name}: the delimiter must be one character, not '{sep[:10]}'.", source=name)
-    above = lines_above_header(data, sep)  # a title over the table: the header is further down
+    hint = re.match(rb"sep=(.)\r?\n", data)  # Excel's "sep=;" line: the delimiter, above the header
+    if hint:
+        sep = sep or hint.group(1).decode("utf-8", errors="replace")
+    above = 1 if hint else lines_above_header(data, sep)  # a title over the table: the header is further down
     table_text = data.split(b"\n", above)[-1] if above else data
     sep = sep or sniff_delimiter(table_text)
     _check_header(table_text, name, sep, limits, line=above + 1)
@@ -307,7 +310,8 @@ def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> tuple[
         table = read_rows(data, sep, name, skip_lines=above)
     if table.height == 0:
         raise JourneyError(f"{name}: has a header but no rows.", source=name)
-    notes = [_title_note(data, above)] if above else []
+    notes = ([f"its first line, Excel's delimiter hint '{hint.group(0).decode(errors='replace').strip()}', was "
+              "followed and left out."] if hint else [_title_note(data, above)] if above else [])
     return table, notes
 
 
