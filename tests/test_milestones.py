@@ -198,7 +198,7 @@ def test_a_milestone_table_too_big_as_events_is_refused_with_the_limit_named():
     else:
         raise AssertionError("the limit was not applied")
     assert message.startswith("hr.csv: read as events, this milestone table (3 rows, 4 date columns, 1 other "
-                              "columns) would hold 36 cells (the limit is 30 cells)")
+                              "column) would hold 36 cells (the limit is 30 cells)")
     assert "JOURNEYMAP_MAX_MILESTONE_CELLS" in message and "\n" not in message
     assert read_events(HR_EXPORT, name="hr.csv", limits=Limits(milestone_cells=36)).frame.height == 9
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from journeymap.core.errors import JourneyError
+from journeymap.core.numbers import format_count
 from journeymap.log.columns import IDENTIFIER_NAME, ColumnRoles, detect_roles
 from journeymap.log.contentroles import DATE_SHARE, SAMPLE_ROWS, detect_table_roles
 from journeymap.log.limits import Limits, over_limit
@@ -83,9 +84,10 @@ def _check_size(table: pl.DataFrame, name: str, dates: list[str], width: int, li
     filled = sum(table.height - table.get_column(c).null_count() for c in dates)  # blank text counted: a bound
     cap = int(limits.milestone_cells)  # type: ignore[arg-type]
     if filled * width > cap:
-        refusal = over_limit(name, f"read as events, this milestone table ({table.height:,} rows, {len(dates)} "
-                                   f"date columns, {width - 3} other columns) would hold {filled * width:,} cells",
-                             "milestone_cells", cap)
+        shape = ", ".join(format_count(n, noun) for n, noun in ((table.height, "row"), (len(dates), "date column"),
+                                                                (width - 3, "other column")))
+        refusal = over_limit(name, f"read as events, this milestone table ({shape}) would hold "
+                                   f"{filled * width:,} cells", "milestone_cells", cap)
         raise MilestonesTooLarge(str(refusal), source=name)
 
 
