@@ -88,6 +88,17 @@ class TestNamesFirst:
         assert roles_of(table) == ("Issue key", "Changed (to)", "Change date")
         assert roles_of(table, activity="Status")[1] == "Status"  # a chosen column is never changed
 
+    def test_assigned_to_is_who_not_what(self) -> None:
+        """ServiceNow's incident event log (Kaggle): "assigned_to" changes on every event, but its "to" is no new
+        value; "incident_state" is the activity."""
+        states = ["New", "Active", "Awaiting User Info", "Active", "Resolved", "Closed"]
+        rows = [(f"INC{case:07d}", state, f"Resolver {(case * 5 + k) % 23}", f"Group {case % 4}",
+                 f"{k + 1}/3/2016 {case % 12 + 8:02d}:{k * 7:02d}", f"29/2/2016 0{case % 9}:16")
+                for case in range(15) for k, state in enumerate(states)]
+        table = pl.DataFrame(rows, schema=["number", "incident_state", "assigned_to", "assignment_group",
+                                           "sys_updated_at", "opened_at"], orient="row")
+        assert roles_of(table) == ("number", "incident_state", "sys_updated_at")
+
     def test_identifier_name_wins_over_a_code_with_more_values(self) -> None:
         """BPIC13-like: a team code that events share ("Involved ST") has more values in the rows than there
         are service requests; "SR Number" names an identifier and is the case (lead times of days, not months).

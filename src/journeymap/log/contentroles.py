@@ -31,7 +31,6 @@ SAMPLE_ROWS = 5_000  # rows whose values the content checks look at
 DATE_SHARE = 0.8  # share of values that must read as timestamps for a column to count as one
 _NAMED_DATES = 0.5  # below this share a column named as the timestamp is taken to be misnamed
 _NUMBER = r"^[-+]?[\d.,\s]+$"  # a plain number (an amount, an id), not a name
-_CHANGED_TO = {"to", "new"}  # a change history's new value ("Changed (to)", "New value"): what happened
 _TIME_HINTS = ("time", "zeit", "uhr", "hour", "heure", "hora")
 _ACTIVITY_HINTS = ("activity", "status", "state", "event", "task", "step", "action", "stage", "phase",
                    "operation", "conceptname")
@@ -223,6 +222,14 @@ def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], 
     return None
 
 
+def _names_new_value(column: str) -> bool:
+    """Whether a column's name says it holds a change history's new value ("Changed (to)", "To Status",
+    "New value", "new_state"): what happened, where "Changed (from)" is what was. "Assigned to" is not."""
+    words = set(_words(column))
+    return "new" in words or ("to" in words and bool(words & {"changed", "change", "status", "state", "stage",
+                                                              "value"}))
+
+
 def _names_identifier(column: str) -> bool:
     """Whether a column's name ends in a word that names an identifier ("SR Number", "Ticket No", "Issue
     key", "Belegnummer"), not a kind of thing ("Order type") nor who did the work ("Agent ID"). Such a
@@ -258,7 +265,7 @@ def _activity_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[st
         if changes[column] < 0.2:
             continue  # a priority or department: one value per case
         hint = (any(word in re.sub(r"[^a-z:]", "", column.lower()).replace(":", "") for word in _ACTIVITY_HINTS)
-                or bool(_CHANGED_TO & set(_words(column))))
+                or _names_new_value(column))
         score = (hint, round(changes[column], 1), -distinct)
         if best_score is None or score > best_score:
             best, best_score = column, score
