@@ -91,7 +91,7 @@ class TestNamesFirst:
     def test_assigned_to_is_who_not_what(self) -> None:
         """ServiceNow's incident event log (Kaggle): "assigned_to" changes on every event, but its "to" is no new
         value; "incident_state" is the activity."""
-        states = ["New", "Active", "Awaiting User Info", "Active", "Resolved", "Closed"]
+        states = ["New", "Active", "Active", "Awaiting User Info", "Active", "Active", "Resolved", "Closed"]
         rows = [(f"INC{case:07d}", state, f"Resolver {(case * 5 + k) % 23}", f"Group {case % 4}",
                  f"{k + 1}/3/2016 {case % 12 + 8:02d}:{k * 7:02d}", f"29/2/2016 0{case % 9}:16")
                 for case in range(15) for k, state in enumerate(states)]
