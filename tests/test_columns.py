@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from journeymap.log.columns import detect_roles
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.readers import read_events, read_table
 
@@ -70,6 +71,15 @@ class TestByContent:
 
 
 class TestNamesFirst:
+    def test_bpic_2019_csv_names(self) -> None:
+        """The BPI Challenge 2019 CSV writes the XES names after "case " and "event "; "case Item" and
+        "event User" stay attributes."""
+        columns = ["eventID ", "case Item", "case concept:name", "event User", "event org:resource",
+                   "event concept:name", "event time:timestamp"]
+        roles = detect_roles(columns)
+        assert (roles.case, roles.activity, roles.timestamp) == ("case concept:name", "event concept:name",
+                                                                 "event time:timestamp")
+
     def test_names_win_over_values(self) -> None:
         """Columns found by name are kept even where another column's values would also fit."""
         table = SERVICE_DESK.rename({"number": "case_id"}).with_columns(

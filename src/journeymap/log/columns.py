@@ -11,16 +11,17 @@ __all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "IDENTIF
 # and per activity, so that the engine needs neither to hash case ids nor to sort.
 CASE_CODE, ACTIVITY_CODE = "__case_code", "__activity_code"
 
-# Spellings seen in the wild, best first; compared after lower-casing and dropping non-letters.
+# Spellings seen in the wild, best first; compared after lower-casing and dropping non-letters. The XES
+# names with "case " and "event " before them are how the BPI Challenge 2019 CSV (a pm4py export) writes them.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
-    "case": ("case:concept:name", "case_id", "caseid", "case", "case_key", "ticket_id", "request_id",
-             "process_instance", "trace_id", "id"),
-    "activity": ("concept:name", "activity", "activity_name", "activityname", "event", "event_name",
-                 "task", "step", "action", "status"),
-    "timestamp": ("time:timestamp", "timestamp", "complete_timestamp", "end_timestamp", "time",
-                  "completed_at", "end_time", "event_time", "datetime", "date"),
+    "case": ("case:concept:name", "case concept:name", "case_id", "caseid", "case", "case_key", "ticket_id",
+             "request_id", "process_instance", "trace_id", "id"),
+    "activity": ("concept:name", "event concept:name", "activity", "activity_name", "activityname", "event",
+                 "event_name", "task", "step", "action", "status"),
+    "timestamp": ("time:timestamp", "event time:timestamp", "timestamp", "complete_timestamp", "end_timestamp",
+                  "time", "completed_at", "end_time", "event_time", "datetime", "date"),
     "start_timestamp": ("start_timestamp", "time:start", "start_time", "started_at", "starttime"),
-    "lifecycle": ("lifecycle:transition", "lifecycle", "transition", "event_type"),
+    "lifecycle": ("lifecycle:transition", "event lifecycle:transition", "lifecycle", "transition", "event_type"),
 }
 
 # Names of a column that identifies something (an issue, a ticket, an order): where no name above fits,
