@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from journeymap.core.errors import JourneyError
 from journeymap.log.columns import detect_roles
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.readers import read_events, read_table
@@ -141,6 +142,19 @@ class TestNamesFirst:
         """With no better column, the named one stays (so the error about it names it and a value)."""
         table = pl.DataFrame({"case": ["a", "a"], "activity": ["x", "y"], "timestamp": ["soon", "later"]})
         assert roles_of(table) == ("case", "activity", "timestamp")
+
+    def test_xes_activity_of_numbers_stays_the_activity(self) -> None:
+        """An XES log whose concept:name is a number (an <int>, or a code) keeps it: the standard says what the
+        column is, where an "activity" column of numbers gives way to the resource's names."""
+        table = pl.DataFrame({"case:concept:name": ["1"] * 3 + ["2"] * 3, "concept:name": ["10", "20", "30"] * 2,
+                              "org:resource": ["Pete", "Sue", "Pete", "Sue", "Pete", "Sue"],
+                              "time:timestamp": [f"2024-05-0{d} 10:00" for d in range(1, 7)]})
+        assert roles_of(table) == ("case:concept:name", "concept:name", "time:timestamp")
+
+    def test_a_mistyped_case_option_is_one_sentence(self) -> None:
+        """--case naming no column says which columns there are (no check of values runs on a missing column)."""
+        with pytest.raises(JourneyError, match=r"there is no column 'Nope' for the case; the columns are: sys_id"):
+            read_events(SERVICE_DESK.write_csv().encode(), name="desk.csv", case="Nope")
 
     def test_given_columns_are_never_changed(self) -> None:
         """An explicitly given role stays, even on a column whose values look wrong for it."""

@@ -31,6 +31,7 @@ SAMPLE_ROWS = 5_000  # rows whose values the content checks look at
 DATE_SHARE = 0.8  # share of values that must read as timestamps for a column to count as one
 _NAMED_DATES = 0.5  # below this share a column named as the timestamp is taken to be misnamed
 _NUMBER = r"^[-+]?[\d.,\s]+$"  # a plain number (an amount, an id), not a name
+_XES_NAMES = ("concept:name", "event concept:name")  # the XES standard's activity key: numbers there are names
 _TIME_HINTS = ("time", "zeit", "uhr", "hour", "heure", "hora")
 _ACTIVITY_HINTS = ("activity", "status", "state", "event", "task", "step", "action", "stage", "phase",
                    "operation", "conceptname")
@@ -62,7 +63,8 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
         doubtful.add("timestamp")
     if "case" not in fixed and roles.case and _never_repeats(table, sample, roles.case):
         doubtful.add("case")
-    if "activity" not in fixed and roles.activity and not _could_be_activity(profiles, roles.activity, dates):
+    if ("activity" not in fixed and roles.activity and roles.activity not in _XES_NAMES
+            and not _could_be_activity(profiles, roles.activity, dates)):  # XES says what concept:name is
         doubtful.add("activity")
     kept = {role: getattr(roles, role) for role in doubtful}
     roles = replace(roles, **dict.fromkeys(doubtful))
@@ -85,7 +87,8 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     if roles.activity is None:
         roles = replace(roles, activity=_activity_column(sample, profiles, free, roles.case, dates)
                         or kept.get("activity"))
-    elif ("activity" not in fixed and roles.case not in (None, roles.activity)
+    elif ("activity" not in fixed and roles.activity not in _XES_NAMES and roles.case in sample.columns
+          and roles.activity in sample.columns and roles.case != roles.activity
           and _changes_within_case(sample, [roles.activity], roles.case)[roles.activity] < 0.2):
         # A named activity that stays the same through a case (a Jira changelog's "Status", the issue's
         # status now, beside "Changed (to)") gives way to a column that changes, if there is one.
