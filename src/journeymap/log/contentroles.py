@@ -87,8 +87,8 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     if roles.activity is None:
         roles = replace(roles, activity=_activity_column(sample, profiles, free, roles.case, dates)
                         or kept.get("activity"))
-    elif ("activity" not in fixed and roles.activity not in _XES_NAMES and roles.case in sample.columns
-          and roles.activity in sample.columns and roles.case != roles.activity
+    elif ("activity" not in fixed and roles.activity not in _XES_NAMES and roles.activity in sample.columns
+          and roles.case != roles.activity
           and _changes_within_case(sample, [roles.activity], roles.case)[roles.activity] < 0.2):
         # A named activity that stays the same through a case (a Jira changelog's "Status", the issue's
         # status now, beside "Changed (to)") gives way to a column that changes, if there is one.
@@ -292,7 +292,7 @@ def _changes_within_case(sample: pl.DataFrame, columns: list[str], case: str | N
     An activity changes from one event to the next; who did the work often stays for a few events,
     and a case attribute (priority, department) never changes.
     """
-    if case is None or not columns:
+    if case not in sample.columns or not columns:  # no case (or a given one the file lacks: named later)
         return dict.fromkeys(columns, 1.0)
     # The sample's rows grouped by case (file order within each), every column in one select.
     ordered = (sample.select(pl.col(case).cast(pl.String).alias("case"),
