@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from journeymap.measures.draft import propose_draft
 from journeymap.measures.metrics import compute_metrics
 from journeymap.measures.outcomes import looks_like_exit
 from journeymap.testing import build_events
@@ -71,6 +72,22 @@ class TestProposedEnds:
         events = log({("a", "cancelled"): 3, ("a", "b", "rejected"): 2})
         metrics = compute_metrics(events)
         assert metrics.end_steps == ("cancelled",) and metrics.exit_steps == ("rejected",)
+
+    def test_cases_of_one_event_do_not_make_an_end(self) -> None:
+        """A quarter of the tickets were only created: they have not moved, so "created" is no end (they were
+        "finished" in 0 s); they are in flight or dropped, and the draft proposes the same ends."""
+        events = log({("created", "assigned", "closed"): 30, ("created",): 10})
+        metrics = compute_metrics(events)
+        assert metrics.end_steps == ("closed",)
+        assert metrics.status_counts["completed"] == 30 and metrics.lead_time["count"] == 30
+        assert [o.step for o in propose_draft(events).outcomes.end] == ["closed"]
+        assert [(o.step, o.ending) for o in propose_draft(events).outcomes.last_steps] == [("closed", 30),
+                                                                                           ("created", 10)]
+
+    def test_a_log_of_one_event_cases_still_has_an_end(self) -> None:
+        """Where no case has two events, their activity is what the log has to end at."""
+        events = log({("visit",): 8, ("signup",): 3})
+        assert compute_metrics(events).end_steps == ("visit", "signup")
 
 
 DAY = 86_400.0

@@ -78,6 +78,7 @@ def log_facts(events: Any) -> LogFacts:
     reached, position_sum, looping = _visits(step, starts, lengths, tally, by_position)
     starting = np.bincount(step[starts], minlength=n_steps)
     ending = np.bincount(step[starts + lengths - 1], minlength=n_steps)
+    alone = np.bincount(step[starts[lengths == 1]], minlength=n_steps)  # cases of one event
     reached_by_name = {names[c]: int(n) for c, n in enumerate(reached) if n}
     return LogFacts(
         n_cases=len(starts),
@@ -85,7 +86,8 @@ def log_facts(events: Any) -> LogFacts:
         starting={names[c]: int(n) for c, n in enumerate(starting) if n},
         first_position={names[c]: float(p / n) for c, (p, n) in enumerate(zip(position_sum, reached)) if n},
         transitions=_transitions(step, first, looping, tally, names),
-        outcomes=proposed_outcomes({names[c]: int(n) for c, n in enumerate(ending) if n}, reached_by_name),
+        outcomes=proposed_outcomes({names[c]: int(n) for c, n in enumerate(ending) if n}, reached_by_name,
+                                   {names[c]: int(n) for c, n in enumerate(alone) if n}),
         timers=_timers(step, first, log, tally, _arrivals(tally, starting), names),
         stale_after_s=_stale_after(log))
 

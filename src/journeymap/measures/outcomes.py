@@ -85,7 +85,8 @@ def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str], reached: dict
     last one that is not an exit is the end. `reached` (cases per step name), when the caller has
     counted it, spares a pass over the events.
     """
-    lasts = to_pandas(events.filter(nw.col("is_last")).group_by("step_code").agg(nw.len().alias("ending")))
+    lasts = to_pandas(events.filter(nw.col("is_last")).with_columns(alone=nw.col("is_first").cast(nw.Int64))
+                      .group_by("step_code").agg(nw.len().alias("ending"), nw.col("alone").sum()))
     if lasts.empty:
         return Outcomes((), (), ())
     table = lasts.assign(step=lasts["step_code"].map(names))
@@ -95,21 +96,32 @@ def log_outcomes(events: nw.LazyFrame[Any], names: dict[int, str], reached: dict
         table = table.merge(counted, on="step_code")
     else:
         table["reached"] = table["step"].map(reached)
-    return proposed_outcomes(dict(zip(table["step"], table["ending"])), dict(zip(table["step"], table["reached"])))
+    return proposed_outcomes(dict(zip(table["step"], table["ending"])), dict(zip(table["step"], table["reached"])),
+                             dict(zip(table["step"], table["alone"])))
 
 
-def proposed_outcomes(ending: dict[str, int], reached: dict[str, int]) -> Outcomes:
+def proposed_outcomes(ending: dict[str, int], reached: dict[str, int], alone: dict[str, int] | None = None
+                      ) -> Outcomes:
     """The end and exit steps (`log_outcomes`' rule) from the cases whose last event is at each step
-    (steps no case ends at left out) and the cases that reach each."""
+    (steps no case ends at left out) and the cases that reach each.
+
+    `alone` counts, of the cases ending at a step, those with no other event: a ticket only created,
+    an employee only hired. They have not moved, so they do not make their step an end (a wide export's
+    open tickets made "Created" an end, finished with a lead time of 0 s); they still count as ending
+    there."""
     if not ending:
         return Outcomes((), (), ())
-    n_cases = sum(int(n) for n in ending.values())
+    alone = alone or {}
+    moved = {step: int(n) - int(alone.get(step, 0)) for step, n in ending.items()}
+    if not any(moved.values()):  # every case is one event: its step is what the log has
+        moved = {step: int(n) for step, n in ending.items()}
+    n_cases = sum(moved.values())
     outcomes = [Outcome(step, int(ending[step]), int(reached[step]))
                 for step in sorted(ending, key=lambda step: (-ending[step], step))]
     exits = tuple(o for o in outcomes if looks_like_exit(o.step))
     ends = tuple(o for o in outcomes if not looks_like_exit(o.step) and (
-        o.ending >= END_ALWAYS_SHARE * n_cases
-        or (o.ending >= END_MIN_SHARE * n_cases and o.ending >= END_MIN_TERMINAL * o.reached)))
+        moved[o.step] >= END_ALWAYS_SHARE * n_cases
+        or (moved[o.step] >= END_MIN_SHARE * n_cases and moved[o.step] >= END_MIN_TERMINAL * o.reached)))
     if not ends:
         fallback = [o for o in outcomes if not looks_like_exit(o.step)] or outcomes
         ends = (fallback[0],)
