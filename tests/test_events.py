@@ -226,3 +226,28 @@ def test_upload_bytes_helper_is_plain_io() -> None:
     """read_events takes bytes, not a file object: callers read uploads themselves."""
     with pytest.raises(TypeError):
         read_events(io.BytesIO(CSV.encode()))  # type: ignore[arg-type]
+
+
+class TestSequenceColumn:
+    """Celonis writes `_SORTING`, the order of a case's events, beside times that often tie (a date, a batch)."""
+
+    DATA = ("_CASE_KEY;ACTIVITY_DE;EVENTTIME;_SORTING\n"
+            "K1;Zahlung durchgeführt;2024-03-01;3\nK1;Bestellanforderung angelegt;2024-03-01;1\n"
+            "K1;Bestellung angelegt;2024-03-01;2\nK2;Bestellung angelegt;2024-03-02;20\n"
+            "K2;Bestellanforderung angelegt;2024-03-02;10\n").encode()
+
+    def test_events_at_one_moment_follow_the_sequence(self) -> None:
+        log = read_events(self.DATA, name="celonis.csv")
+        ordered = log.frame.sort("case", "ts", "row")
+        assert ordered.filter(pl.col("case") == "K1")["activity"].to_list() == [
+            "Bestellanforderung angelegt", "Bestellung angelegt", "Zahlung durchgeführt"]
+        assert ordered.filter(pl.col("case") == "K2")["activity"].to_list()[0] == "Bestellanforderung angelegt"
+        assert "events of a case at the same moment are taken in the order of '_SORTING'." in log.notes
+        assert log.roles.activity == "ACTIVITY_DE"
+
+    def test_a_sequence_of_other_than_whole_numbers_is_not_used(self) -> None:
+        """"_SORTING" of text leaves the file's order, and no note claims otherwise."""
+        log = read_events(self.DATA.replace(b";3\n", b";c\n"), name="celonis.csv")
+        assert log.frame.sort("case", "ts", "row").filter(pl.col("case") == "K1")["activity"][0] == (
+            "Zahlung durchgeführt")
+        assert not any("_SORTING" in note for note in log.notes)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-__all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "IDENTIFIER_NAME", "ROLE_NAMES", "ROLES"]
+__all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "IDENTIFIER_NAME", "ROLE_NAMES", "ROLES",
+           "sequence_column"]
 
 # The working columns of a log `journeymap ingest` wrote: an integer per case (equal codes, one case)
 # and per activity, so that the engine needs neither to hash case ids nor to sort.
@@ -16,13 +17,25 @@ CASE_CODE, ACTIVITY_CODE = "__case_code", "__activity_code"
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "case": ("case:concept:name", "case concept:name", "case_id", "caseid", "case", "case_key", "ticket_id",
              "request_id", "process_instance", "trace_id", "id"),
-    "activity": ("concept:name", "event concept:name", "activity", "activity_name", "activityname", "event",
-                 "event_name", "task", "step", "action", "status"),
+    "activity": ("concept:name", "event concept:name", "activity", "activity_name", "activityname", "activity_en",
+                 "activity_de", "event", "event_name", "task", "step", "action", "status"),
     "timestamp": ("time:timestamp", "event time:timestamp", "timestamp", "complete_timestamp", "end_timestamp",
                   "time", "completed_at", "end_time", "event_time", "datetime", "date"),
     "start_timestamp": ("start_timestamp", "time:start", "start_time", "started_at", "starttime"),
     "lifecycle": ("lifecycle:transition", "event lifecycle:transition", "lifecycle", "transition", "event_type"),
 }
+
+# Names of a column that numbers a case's events in order (Celonis' `_SORTING`): it orders events at the
+# same moment, which are otherwise taken in the file's order.
+SEQUENCE_NAMES = ("_sorting", "sorting", "sort_order", "sortorder", "event_order", "event_index", "event_seq",
+                  "sequence", "sequence_number", "seq", "seq_no")
+
+
+def sequence_column(columns: list[str]) -> str | None:
+    """The column named as the order of a case's events, if one is."""
+    squashed = {_squash(column): column for column in reversed(columns)}
+    return next((squashed[name] for name in map(_squash, SEQUENCE_NAMES) if name in squashed), None)
+
 
 # Names of a column that identifies something (an issue, a ticket, an order): where no name above fits,
 # a repeating column so named is the case before one that is not (a team, a product, a location, which

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from journeymap.core.errors import JourneyError
-from journeymap.log.columns import ROLES, ColumnRoles, detect_roles
+from journeymap.log.columns import ROLES, ColumnRoles, detect_roles, sequence_column
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.csvrows import read_rows
 from journeymap.log.eventlog import AttributeChoice, EventLog, only_attributes
@@ -252,7 +252,12 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
             skipped[reason] = count
             frame = frame.filter(~bad)
     frame, backwards = in_file_direction(frame)
-    if backwards:
+    sequence = sequence_column([renamed[c] for c in kept])
+    ordered = _in_sequence(frame, sequence) if sequence else None
+    if ordered is not None:
+        frame = ordered
+        notes = (*notes, f"events of a case at the same moment are taken in the order of '{_cut(sequence, 40)}'.")
+    elif backwards:
         notes = (*notes, "its rows run newest first, so events at the same moment are taken in the reverse of the "
                          "file's order: the order they happened in.")
     ts = frame.get_column("ts")
@@ -261,6 +266,19 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
         frame = _pair_lifecycle(frame, skipped)
     return EventLog(frame=frame, source=source, roles=roles, attributes=attributes, skipped=skipped,
                     rows_read=rows_read, notes=notes)
+
+
+def _in_sequence(frame: pl.DataFrame, column: str) -> pl.DataFrame | None:
+    """The events with `row` (the tie-break of events at one moment) in the order of a sequence column of
+    whole numbers, where a case has events at one moment; None where it has none, or the column holds
+    other than whole numbers (then the file's order stays)."""
+    numbers = frame.get_column(column).str.strip_chars().cast(pl.Int64, strict=False)
+    if numbers.null_count() > frame.get_column(column).null_count() or numbers.null_count() == frame.height:
+        return None
+    if not frame.select(pl.struct("case", "ts").is_duplicated().any()).item():
+        return None
+    return (frame.with_columns(numbers.alias("__sequence")).sort("__sequence", "row", nulls_last=True)
+            .with_columns(row=pl.int_range(pl.len(), dtype=pl.Int64)).drop("__sequence"))
 
 
 # XES's standard lifecycle transitions (IEEE 1849), and "completed" as exports write it.
