@@ -251,3 +251,28 @@ class TestSequenceColumn:
         assert log.frame.sort("case", "ts", "row").filter(pl.col("case") == "K1")["activity"][0] == (
             "Zahlung durchgeführt")
         assert not any("_SORTING" in note for note in log.notes)
+
+
+class TestFieldAudits:
+    """ServiceNow's sys_audit: a row per changed field; only the state's rows are the journey's events."""
+
+    DATA = (b"documentkey,fieldname,oldvalue,newvalue,sys_created_on,user\n"
+            b"a1,state,,New,2024-03-01 09:00,admin\na1,priority,,2,2024-03-01 09:00,admin\n"
+            b"a1,state,New,In Progress,2024-03-02 10:00,beth\na1,assigned_to,,beth.anglin,2024-03-02 10:00,admin\n"
+            b"a1,state,In Progress,Closed,2024-03-04 10:00,beth\na2,state,,New,2024-03-01 11:00,admin\n"
+            b"a2,work_notes,,called back,2024-03-01 12:00,joe\na2,state,New,Closed,2024-03-03 11:00,joe\n")
+
+    def test_only_status_changes_are_events_and_the_rest_is_counted(self) -> None:
+        log = read_events(self.DATA, name="sys_audit.csv", case="documentkey", activity="newvalue",
+                          timestamp="sys_created_on")
+        assert sorted(set(log.frame["activity"])) == ["Closed", "In Progress", "New"]
+        assert log.frame.height == 5 and log.rows_read == 8
+        assert log.skipped == {"changes of fields other than 'state' in 'fieldname' ('assigned_to', 'priority', "
+                               "'work_notes'…)": 3}
+
+    def test_a_field_column_without_a_status_field_changes_nothing(self) -> None:
+        """A "field" column of other values (a farm's fields, say) is an attribute like any other."""
+        data = self.DATA.replace(b",state,", b",north,")
+        log = read_events(data, name="audit.csv", case="documentkey", activity="newvalue",
+                          timestamp="sys_created_on")
+        assert log.frame.height == 8 and not log.skipped

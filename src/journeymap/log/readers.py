@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from journeymap.core.errors import JourneyError
+from journeymap.log.audit import status_changes
 from journeymap.log.columns import ROLES, ColumnRoles, detect_roles, sequence_column
 from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.csvrows import read_rows
@@ -242,7 +243,7 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
           for _ in [0] if roles.lifecycle),
         *(pl.col(c).cast(pl.String).alias(renamed[c]) for c in kept),
     )
-    skipped: dict[str, int] = {}
+    frame, skipped = status_changes(frame, "activity", {"case", "activity", "ts", "start", "row", "__lifecycle"})
     for reason, bad in (("without a case id", pl.col("case").is_null() | (pl.col("case") == "")),
                         ("without an activity", pl.col("activity").is_null() | (pl.col("activity") == "")),
                         (f"without a readable timestamp in '{roles.timestamp}'"
