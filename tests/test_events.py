@@ -276,3 +276,25 @@ class TestFieldAudits:
         log = read_events(data, name="audit.csv", case="documentkey", activity="newvalue",
                           timestamp="sys_created_on")
         assert log.frame.height == 8 and not log.skipped
+
+
+class TestGroupedIds:
+    """A report writes a case's id on its first row only (merged cells in Excel, blanks in its CSV)."""
+
+    DATA = (b"Claim ID,Activity,Timestamp,Handler,Problem ID\n"
+            b"CL-1,Claim received,2024-03-02 10:00,Ben,\n,Documents checked,2024-03-04 09:00,Cid,P-7\n"
+            b",Claim closed,2024-03-06 12:00,Ann,\nCL-2,Claim received,2024-03-03 10:00,Ann,\n"
+            b",Claim closed,2024-03-05 10:00,Ben,P-9\n")
+
+    def test_the_id_is_filled_down_and_said(self) -> None:
+        log = read_events(self.DATA, name="claims.csv", case="Claim ID")
+        assert log.frame["case"].to_list() == ["CL-1"] * 3 + ["CL-2"] * 2 and not log.skipped
+        assert log.notes[0] == ("'Claim ID' is written on the first row of each case only (merged or grouped "
+                                "cells): the 3 rows under an id take it, up to the next one.")
+        assert log.frame["Problem ID"].null_count() == 3  # an attribute further right is never filled
+
+    def test_ids_that_repeat_are_left_as_they_are(self) -> None:
+        """Blanks in a column whose ids repeat are rows without a case id: set aside and counted."""
+        data = self.DATA.replace(b"\n,Claim closed,2024-03-06", b"\nCL-1,Claim closed,2024-03-06")
+        log = read_events(data, name="claims.csv", case="Claim ID")
+        assert log.skipped == {"without a case id": 2} and not any("first row" in n for n in log.notes)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 
 __all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "IDENTIFIER_NAME", "ROLE_NAMES", "ROLES",
-           "sequence_column"]
+           "name_words", "names_identifier", "sequence_column"]
 
 # The working columns of a log `journeymap ingest` wrote: an integer per case (equal codes, one case)
 # and per activity, so that the engine needs neither to hash case ids nor to sort.
@@ -82,3 +82,24 @@ def detect_roles(columns: list[str]) -> ColumnRoles:
                 found[role] = column
                 break
     return ColumnRoles(**found)
+
+
+def name_words(name: str) -> list[str]:
+    """A column name's words in lower case: "createdAtMs" and "created_at_ms" give created, at, ms."""
+    return [word.lower() for word in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)]
+
+
+def names_identifier(column: str) -> bool:
+    """Whether a column's name ends in a word that names an identifier ("SR Number", "Ticket No", "Issue
+    key", "Belegnummer"), not a kind of thing ("Order type") nor who did the work ("Agent ID"). Such a
+    column is the case before any other: a team or product code that events share can have more values
+    than there are cases in the sampled rows, and take lead times from weeks to months."""
+    words = name_words(column)
+    if not words or _RESOURCE_WORDS & set(words):
+        return False
+    last = words[-1]
+    return bool(IDENTIFIER_NAME.search(last)) or last.endswith(("nummer", "nr"))
+
+
+_RESOURCE_WORDS = {"user", "agent", "resource", "worker", "operator", "assignee", "owner", "author", "staff",
+                   "team", "group", "by", "person", "analyst", "engineer", "technician", "clerk", "actor"}

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from journeymap.log.columns import IDENTIFIER_NAME, ROLES, ColumnRoles, detect_roles
+from journeymap.log.columns import ROLES, ColumnRoles, detect_roles, name_words, names_identifier
 from journeymap.log.timestamps import clock_share, dated_columns, epoch_unit, has_clock, timestamp_share
 
 __all__ = ["detect_table_roles", "SAMPLE_ROWS", "DATE_SHARE"]
@@ -190,13 +190,8 @@ def _epoch_column(sample: pl.DataFrame, columns: list[str]) -> str | None:
     most distinct such column, as in `_timestamp_column`. Numbers alone never make a time: ids and
     amounts look the same, and their names do not say time."""
     found = [column for column in columns
-             if _TIME_WORDS & set(_words(column)) and epoch_unit(sample.get_column(column))]
+             if _TIME_WORDS & set(name_words(column)) and epoch_unit(sample.get_column(column))]
     return max(found, key=lambda column: (sample.get_column(column).n_unique(), -columns.index(column)), default=None)
-
-
-def _words(name: str) -> list[str]:
-    """A column name's words in lower case: "createdAtMs" and "created_at_ms" give created, at, ms."""
-    return [word.lower() for word in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)]
 
 
 _TIME_WORDS = {"time", "timestamp", "ts", "epoch", "unix", "date", "datetime", "at", "when", "zeit", "datum",
@@ -218,7 +213,7 @@ def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], 
         if profile.digits >= 0.8 and profiles.clock(column) >= DATE_SHARE:
             continue  # times of day repeat over events too, but are no case
         id_like = profile.digits >= 0.8 and profile.longest <= 40
-        scored.append(((_names_identifier(column), id_like, profile.distinct), -index, column))
+        scored.append(((names_identifier(column), id_like, profile.distinct), -index, column))
     for _, _, column in sorted(scored, reverse=True):
         if timestamp is None or _spans_time(sample, column, timestamp):
             return column  # else a batch or import id: its events all happen at once
@@ -228,25 +223,9 @@ def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], 
 def _names_new_value(column: str) -> bool:
     """Whether a column's name says it holds a change history's new value ("Changed (to)", "To Status",
     "New value", "new_state"): what happened, where "Changed (from)" is what was. "Assigned to" is not."""
-    words = set(_words(column))
+    words = set(name_words(column))
     return "new" in words or ("to" in words and bool(words & {"changed", "change", "status", "state", "stage",
                                                               "value"}))
-
-
-def _names_identifier(column: str) -> bool:
-    """Whether a column's name ends in a word that names an identifier ("SR Number", "Ticket No", "Issue
-    key", "Belegnummer"), not a kind of thing ("Order type") nor who did the work ("Agent ID"). Such a
-    column is the case before any other: a team or product code that events share can have more values
-    than there are cases in the sampled rows, and take lead times from weeks to months."""
-    words = _words(column)
-    if not words or _RESOURCE_WORDS & set(words):
-        return False
-    last = words[-1]
-    return bool(IDENTIFIER_NAME.search(last)) or last.endswith(("nummer", "nr"))
-
-
-_RESOURCE_WORDS = {"user", "agent", "resource", "worker", "operator", "assignee", "owner", "author", "staff",
-                   "team", "group", "by", "person", "analyst", "engineer", "technician", "clerk", "actor"}
 
 
 def _spans_time(sample: pl.DataFrame, column: str, timestamp: str) -> bool:

@@ -17,6 +17,7 @@ from journeymap.log.contentroles import detect_table_roles
 from journeymap.log.csvrows import read_rows
 from journeymap.log.eventlog import AttributeChoice, EventLog, only_attributes
 from journeymap.log.excel import Sheet, choose_sheets, read_sheets
+from journeymap.log.grouped import filled_down
 from journeymap.log.limits import GZIP_MAGIC, Limits, gunzip, over_limit
 from journeymap.log.milestones import as_events
 from journeymap.log.parquet import read_parquet
@@ -73,9 +74,11 @@ class RawFile:
             if sheet is not None:
                 raise JourneyError(f"{self.name}: is not a workbook, so it has no sheet '{sheet[:40]}'.",
                                    source=self.name)
-            return RawTable(self.frame, tuple(self.notes), dict(self.skipped))
+            frame, filled = filled_down(self.frame)
+            return RawTable(frame, (*self.notes, *filled), dict(self.skipped))
         frame, notes = choose_sheets(self.sheets, self.name, sheet)
-        return RawTable(frame, (*self.notes, *notes), dict(self.skipped), tuple(s.name for s in self.sheets))
+        frame, filled = filled_down(frame)
+        return RawTable(frame, (*self.notes, *notes, *filled), dict(self.skipped), tuple(s.name for s in self.sheets))
 
 
 def read_events(source: str | os.PathLike[str] | bytes, *, name: str | None = None, case: str | None = None,
