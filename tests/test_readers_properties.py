@@ -188,11 +188,12 @@ def _read_back(log: EventLog) -> list[tuple[str, str, int]]:
 
 
 @SETTINGS
-@given(logs(), st.integers(0, 2), st.integers(0, 3), st.booleans())
+@given(logs(), st.integers(0, 2), st.integers(0, 3), st.booleans(), st.booleans())
 def test_excel_sheets_read_back_to_their_events(events: list[tuple[str, str, dt.datetime]], others: int,
-                                                blanks: int, title: bool) -> None:
+                                                blanks: int, title: bool, groups: bool) -> None:
     """Events on one sheet among empty and unrelated ones read back exactly, times as Excel stores them,
-    with or without a title and blank rows above the header (said in a note when there is a title)."""
+    with or without a title and blank rows above the header (said in a note when there is a title), and
+    with or without a group row over the header ("Case", "", "Event")."""
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -201,6 +202,8 @@ def test_excel_sheets_read_back_to_their_events(events: list[tuple[str, str, dt.
         book.active.append(["Onboarding export – all sites"])
     for _ in range(blanks):
         book.active.append([])
+    if groups:
+        book.active.append(["Case", None, "Event"])
     book.active.append(["case", "activity", "timestamp"])
     for row in events:
         book.active.append(list(row))
@@ -213,9 +216,12 @@ def test_excel_sheets_read_back_to_their_events(events: list[tuple[str, str, dt.
     book.save(buffer)
     log = read_events(buffer.getvalue(), name="log.xlsx")
     assert _read_back(log) == _expected(events)
-    said = [note for note in log.notes if "above the header" in note]
-    assert said == ([f"sheet 'Events': the rows above the header on row {1 + blanks + 1} (a title: 'Onboarding "
-                     "export – all sites') were left out."] if title else [])
+    said = [note for note in log.notes if "header" in note]
+    header = 1 + blanks + title  # the row of the names, or of the group row over them
+    assert said == ([f"sheet 'Events': the rows above the header on row {header} (a title: 'Onboarding "
+                     "export – all sites') were left out."] if title else []) + (
+        [f"sheet 'Events': row {header} ('Case', 'Event') groups the header's columns; the header is row "
+         f"{header + 1}."] if groups else [])
 
 
 @SETTINGS

@@ -187,12 +187,25 @@ def _from_header(rows: list[list[object]], where: str) -> tuple[list[list[object
     header = next((i for i, count in enumerate(filled[:_TITLE_ROWS + 1]) if count >= 2), None)
     if header is None or any(count > 1 for count in filled[:header]):
         header = next((i for i, count in enumerate(filled) if count), len(rows))
+    notes = []
     titles = [str(value).strip() for row in rows[:header] for value in row if value is not None and str(value).strip()]
-    if not titles:  # blank rows above the header: nothing to say
-        return rows[header:], []
-    shown = titles[0] if len(titles[0]) <= 60 else titles[0][:59] + "…"
-    return rows[header:], [f"{where}: the rows above the header on row {header + 1} (a title: '{shown}') were "
-                           "left out."]
+    if titles:  # blank rows above the header: nothing to say
+        shown = titles[0] if len(titles[0]) <= 60 else titles[0][:59] + "…"
+        notes.append(f"{where}: the rows above the header on row {header + 1} (a title: '{shown}') were left out.")
+    if header + 1 < len(rows) and _groups_the_header(rows[header], rows[header + 1], filled[header]):
+        groups = ", ".join(f"'{str(v).strip()[:30]}'" for v in rows[header] if v is not None and str(v).strip())
+        notes.append(f"{where}: row {header + 1} ({groups}) groups the header's columns; the header is row "
+                     f"{header + 2}.")
+        header += 1
+    return rows[header:], notes
+
+
+def _groups_the_header(row: list[object], below: list[object], filled: int) -> bool:
+    """Whether a row is a group row over the header ("Case", "", "Event", "", ""): the row below it is all
+    names (text in every cell) and about twice as full or more ("Case", "", "Event" over three names)."""
+    names = [value for value in below if value is not None and str(value).strip()]
+    return (2 * filled <= len(names) + 1 and filled < len(names) and len(names) == len(below)
+            and all(isinstance(value, str) for value in names))
 
 
 def _frame(rows: list[list[object]]) -> pl.DataFrame:
