@@ -151,3 +151,9 @@ class TestTitleAboveHeader:
         assert main(["metrics", str(path), "--format", "table"]) == 0
         captured = capsys.readouterr()
         assert "\n1 case, 2 events, 0 rows skipped\n" in captured.out and "delimiter hint 'sep=;'" in captured.err
+
+    def test_quotes_inside_a_quoted_header_name_are_one(self) -> None:
+        """A quoted header name with doubled quotes in it reads as Note "x", as its values do."""
+        data = b'case,activity,timestamp,"Note ""x"""\nc1,a,2024-01-01 10:00,"say ""hi"""\n'
+        table = read_table(data, name="q.csv")
+        assert table.columns[-1] == 'Note "x"' and table.row(0)[-1] == 'say "hi"'

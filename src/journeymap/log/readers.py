@@ -332,6 +332,9 @@ def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> tuple[
         table = read_rows(data, sep, name, skip_lines=above)
     if table.height == 0:
         raise JourneyError(f"{name}: has a header but no rows.", source=name)
+    if any('""' in column for column in table.columns):  # Polars keeps a quoted name's doubled quotes
+        table = table.rename({c: c.replace('""', '"') for c in table.columns if '""' in c
+                              and c.replace('""', '"') not in table.columns})
     notes = ([f"its first line, Excel's delimiter hint '{hint.group(0).decode(errors='replace').strip()}', was "
               "followed and left out."] if hint else [_title_note(data, above)] if above else [])
     return table, notes
