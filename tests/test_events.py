@@ -298,3 +298,15 @@ class TestGroupedIds:
         data = self.DATA.replace(b"\n,Claim closed,2024-03-06", b"\nCL-1,Claim closed,2024-03-06")
         log = read_events(data, name="claims.csv", case="Claim ID")
         assert log.skipped == {"without a case id": 2} and not any("first row" in n for n in log.notes)
+
+
+def test_work_begun_and_not_done_is_placed_at_its_start() -> None:
+    """A deal's current stage has a start and no end yet: it stays, at its start, and a note says so."""
+    data = (b"deal,stage,entered,exited\nD1,Qualified,2024-03-01 09:00,2024-03-04 09:00\n"
+            b"D1,Proposal,2024-03-04 09:00,\nD2,Qualified,2024-03-02 09:00,2024-03-03 09:00\n")
+    log = read_events(data, name="deals.csv", case="deal", activity="stage", start_timestamp="entered",
+                      timestamp="exited")
+    assert log.frame.height == 3 and not log.skipped
+    proposal = log.frame.filter(pl.col("activity") == "Proposal")
+    assert proposal["ts"].to_list() == proposal["start"].to_list()
+    assert "1 event with a start in 'entered' and no end yet (still under way) is placed at its start." in log.notes
