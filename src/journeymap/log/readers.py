@@ -273,11 +273,24 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
         notes = (*notes, "its rows run newest first, so events at the same moment are taken in the reverse of the "
                          "file's order: the order they happened in.")
     ts = frame.get_column("ts")
-    notes = (*notes, *(note for note in (date_only_note(ts), far_dated_note(ts)) if note))
+    notes = (*notes, *(note for note in (date_only_note(ts), far_dated_note(ts), _one_activity_note(frame, activity))
+                       if note))
     if roles.lifecycle:
         frame = _pair_lifecycle(frame, skipped)
     return EventLog(frame=frame, source=source, roles=roles, attributes=attributes, skipped=skipped,
                     rows_read=rows_read, notes=notes)
+
+
+def _one_activity_note(frame: pl.DataFrame, column: str) -> str | None:
+    """A sentence when every event has the same activity (a clickstream's "page_view"): the map is one
+    step, and another column (the page, the status) may say what happened."""
+    if frame.height < 2 or frame.get_column("activity").head(1000).n_unique() > 1:  # the usual log stops here
+        return None
+    values = frame.get_column("activity")
+    if values.n_unique() > 1:
+        return None
+    return (f"every event's activity in '{_cut(column, 40)}' is '{_cut(str(values[0]), 40)}', so the journey has one "
+            "step; if another column says what happened (a page, a status), name it with --activity.")
 
 
 def _in_sequence(frame: pl.DataFrame, column: str) -> pl.DataFrame | None:
