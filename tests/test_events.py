@@ -315,8 +315,9 @@ def test_work_begun_and_not_done_is_placed_at_its_start() -> None:
 def test_a_log_of_one_activity_says_so() -> None:
     """Every event "page_view": the note names the column and how to choose another; two activities draw none."""
     data = b"session,event,page,timestamp\ns1,page_view,/home,2024-03-01 09:00\ns1,page_view,/cart,2024-03-01 09:05\n"
-    log = read_events(data, name="clicks.csv", activity="event")
+    log = read_events(data, name="clicks.csv", case="session", activity="event")
     assert ("every event's activity in 'event' is 'page_view', so the journey has one step; if another column says "
             "what happened (a page, a status), name it with --activity.") in log.notes
-    other = read_events(data.replace(b"s1,page_view,/cart", b"s1,add_to_cart,/cart"), name="c.csv", activity="event")
+    other = read_events(data.replace(b"s1,page_view,/cart", b"s1,add_to_cart,/cart"), name="c.csv", case="session",
+                        activity="event")
     assert not any("one step" in note for note in other.notes)
