@@ -278,8 +278,19 @@ class TestFieldAudits:
         assert log.frame.height == 8 and not log.skipped
 
 
+def _sheet(rows: list[list[object]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 class TestGroupedIds:
-    """A report writes a case's id on its first row only (merged cells in Excel, blanks in its CSV)."""
+    """A report writes a case's id on its first row only (merged cells in Excel)."""
 
     DATA = (b"Claim ID,Activity,Timestamp,Handler,Problem ID\n"
             b"CL-1,Claim received,2024-03-02 10:00,Ben,\n,Documents checked,2024-03-04 09:00,Cid,P-7\n"
@@ -287,7 +298,8 @@ class TestGroupedIds:
             b",Claim closed,2024-03-05 10:00,Ben,P-9\n")
 
     def test_the_id_is_filled_down_and_said(self) -> None:
-        log = read_events(self.DATA, name="claims.csv", case="Claim ID")
+        rows = [[value or None for value in line.split(",")] for line in self.DATA.decode().splitlines()]
+        log = read_events(_sheet(rows), name="claims.xlsx", case="Claim ID")
         assert log.frame["case"].to_list() == ["CL-1"] * 3 + ["CL-2"] * 2 and not log.skipped
         assert log.notes[0] == ("'Claim ID' is written on the first row of each case only (merged or grouped "
                                 "cells): the 3 rows under an id take it, up to the next one.")
@@ -296,8 +308,18 @@ class TestGroupedIds:
     def test_ids_that_repeat_are_left_as_they_are(self) -> None:
         """Blanks in a column whose ids repeat are rows without a case id: set aside and counted."""
         data = self.DATA.replace(b"\n,Claim closed,2024-03-06", b"\nCL-1,Claim closed,2024-03-06")
-        log = read_events(data, name="claims.csv", case="Claim ID")
+        rows = [[value or None for value in line.split(",")] for line in data.decode().splitlines()]
+        log = read_events(_sheet(rows), name="claims.xlsx", case="Claim ID")
         assert log.skipped == {"without a case id": 2} and not any("first row" in n for n in log.notes)
+
+    def test_a_csv_keeps_its_blanks(self) -> None:
+        """In a CSV an invoice number on the "Receive invoice" rows only is no grouped case id: the PO is the case."""
+        data = (b"Invoice No,PO,Activity,Timestamp\nINV-1,PO-1,Receive invoice,2024-12-22 10:00\n"
+                b",PO-1,Receive goods,2024-12-21 10:00\n,PO-1,Create PO,2024-12-20 10:00\n"
+                b",PO-2,Pay,2024-12-16 13:35\nINV-2,PO-2,Receive invoice,2024-12-15 10:00\n"
+                b",PO-2,Create PO,2024-12-10 10:00\n")
+        log = read_events(data, name="p2p.csv", case="PO")
+        assert log.frame["Invoice No"].null_count() == 4 and not any("first row" in n for n in log.notes)
 
 
 def test_work_begun_and_not_done_is_placed_at_its_start() -> None:

@@ -1,9 +1,11 @@
-"""Ids written once per group: a report's case id on the first row of its case only, blank below.
+"""Ids written once per group: a sheet's case id on the first row of its case only, blank below.
 
-Excel reports merge a case's id over its rows, or write it once above them ("grouped" layout); a CSV
-saved from such a sheet has the id on the first row and blanks under it. Read as they are, every
-row but the first of each case has no case id and is set aside, and the detection of columns takes
-the resource for the case. Such a column is filled down: each blank takes the id above it.
+Excel reports merge a case's id over its rows, or write it once above them ("grouped" layout); the
+reader gets the value in the first row and blanks under it. Read as they are, every row but the first
+of each case has no case id and is set aside, and the detection of columns takes the resource for
+the case. Such a column is filled down: each blank takes the id above it. Only sheets: in a CSV an id
+on some rows only is as often a column that only some events have (an invoice number on the
+"Receive invoice" rows), and filling it down would make a false case.
 """
 
 from __future__ import annotations

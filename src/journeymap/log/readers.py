@@ -74,10 +74,9 @@ class RawFile:
             if sheet is not None:
                 raise JourneyError(f"{self.name}: is not a workbook, so it has no sheet '{sheet[:40]}'.",
                                    source=self.name)
-            frame, filled = filled_down(self.frame)
-            return RawTable(frame, (*self.notes, *filled), dict(self.skipped))
+            return RawTable(self.frame, tuple(self.notes), dict(self.skipped))
         frame, notes = choose_sheets(self.sheets, self.name, sheet)
-        frame, filled = filled_down(frame)
+        frame, filled = filled_down(frame)  # a sheet's merged cells: the value is in the first row only
         return RawTable(frame, (*self.notes, *notes, *filled), dict(self.skipped), tuple(s.name for s in self.sheets))
 
 
