@@ -268,7 +268,15 @@ class TestFieldAudits:
         assert sorted(set(log.frame["activity"])) == ["Closed", "In Progress", "New"]
         assert log.frame.height == 5 and log.rows_read == 8
         assert log.skipped == {"changes of fields other than 'state' in 'fieldname' ('assigned_to', 'priority', "
-                               "'work_notes'…)": 3}
+                               "'work_notes')": 3}
+
+    def test_an_event_log_with_a_field_column_is_no_audit(self) -> None:
+        """A CRM log's own "field" column (which field an "Field updated" event changed) beside its activity
+        column: no new-value activity, no old-value column, so every event stays."""
+        data = (b"case,activity,field,timestamp\nL1,Lead created,,2024-03-01 09:00\nL1,Field updated,Status,"
+                b"2024-03-02 09:00\nL1,Field updated,Owner,2024-03-03 09:00\nL1,Won,,2024-03-04 09:00\n")
+        log = read_events(data, name="crm.csv")
+        assert log.frame.height == 4 and not log.skipped
 
     def test_a_field_column_without_a_status_field_changes_nothing(self) -> None:
         """A "field" column of other values (a farm's fields, say) is an attribute like any other."""

@@ -253,7 +253,8 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
           for _ in [0] if roles.lifecycle),
         *(pl.col(c).cast(pl.String).alias(renamed[c]) for c in kept),
     )
-    frame, skipped = status_changes(frame, "activity", {"case", "activity", "ts", "start", "row", "__lifecycle"})
+    frame, skipped = status_changes(frame, "activity", activity, {"case", "activity", "ts", "start", "row",
+                                                                  "__lifecycle"})
     for reason, bad in (("without a case id", pl.col("case").is_null() | (pl.col("case") == "")),
                         ("without an activity", pl.col("activity").is_null() | (pl.col("activity") == "")),
                         (f"without a readable timestamp in '{roles.timestamp}'"
