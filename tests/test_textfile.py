@@ -118,6 +118,8 @@ class TestTitleAboveHeader:
         b"case_id,activity,timestamp\nc1,Apply,2026-01-01,\nc1,Review,2026-01-02,\n",  # rows end in a delimiter
         b'case,activity,timestamp\nC-0,"two\nlines",2024-01-01\nC-0,"semi;colon",2024-01-02\n',  # a value on 2 lines
         b"case;activity,x;timestamp\nc1;a,1;2024-01-01\nc1;b,2;2024-01-02\n",  # commas inside ';' fields
+        b"Case;Activity;Timestamp;Amount\n0;A;2024-01-01 10:00;12,50;\n0;B;2024-01-02 10:00;3,10;\n",  # SAP-like
+        b"Case\tActivity\tTimestamp\tName\n0\tA\t2024-01-01\tSmith, John\t\n0\tB\t2024-01-02\tDoe, Jane\n",
     ])
     def test_a_header_on_line_one_is_never_a_title(self, data: bytes) -> None:
         assert lines_above_header(data) == 0

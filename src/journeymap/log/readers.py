@@ -341,7 +341,10 @@ def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> tuple[
     if hint:
         sep = sep or hint.group(1).decode("utf-8", errors="replace")
     above = 1 if hint else lines_above_header(data, sep)  # a title over the table: the header is further down
-    table_text = data.split(b"\n", above)[-1] if above else data
+    header_at = 0
+    for _ in range(above):
+        header_at = data.index(b"\n", header_at) + 1
+    table_text = data[header_at: header_at + (1 << 20)] if above else data  # what sniffing and the header need
     sep = sep or sniff_delimiter(table_text)
     _check_header(table_text, name, sep, limits, line=above + 1)
     try:
@@ -357,13 +360,13 @@ def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> tuple[
         table = table.rename({c: c.replace('""', '"') for c in table.columns if '""' in c
                               and c.replace('""', '"') not in table.columns})
     notes = ([f"its first line, Excel's delimiter hint '{hint.group(0).decode(errors='replace').strip()}', was "
-              "followed and left out."] if hint else [_title_note(data, above)] if above else [])
+              "followed and left out."] if hint else [_title_note(data[:header_at], above)] if above else [])
     return table, notes
 
 
-def _title_note(data: bytes, above: int) -> str:
-    """What was left out above the header, with the title's first words."""
-    title = next((line.strip() for line in data.split(b"\n", above)[:above] if line.strip()), b"")
+def _title_note(title_lines: bytes, above: int) -> str:
+    """What was left out above the header (the `above` lines `title_lines` holds), with the title's first words."""
+    title = next((line.strip() for line in title_lines.split(b"\n") if line.strip()), b"")
     shown = title.decode("utf-8", errors="replace")
     shown = shown if len(shown) <= 60 else shown[:59] + "…"
     lines, were = ("the line", "was") if above == 1 else (f"the {above} lines", "were")

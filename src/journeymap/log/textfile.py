@@ -84,12 +84,18 @@ def lines_above_header(data: bytes, sep: str | None = None) -> int:
     The table is told by its width: with the delimiter (`sep`, or each candidate) under which most
     rows (quotes respected, across lines too) have one number of fields, the header is the first row
     of that many, within the first 20 lines; every row above it has one value at most (a title, a
-    blank line), and most rows from it on have that many."""
+    blank line), and most rows from it on have that many. A first line of two values or more under any
+    delimiter is a header, whatever the rows below it look like (rows ending in a delimiter, decimal
+    commas in a semicolon file)."""
     sample = data[:_SNIFF_BYTES].decode("utf-8", errors="replace")
     if len(data) > _SNIFF_BYTES:  # the last line of the sample is cut short
         sample = sample[: sample.rfind("\n") + 1] or sample
+    candidates = [sep] if sep else DELIMITERS
+    first = next((line for line in sample.split("\n") if line.strip()), "")
+    if any(_filled(first, delimiter) >= 2 for delimiter in candidates):
+        return 0  # a first line of two values or more is a header under some delimiter, never a title
     best, best_score = 0, (0, 0)
-    for delimiter in [sep] if sep else DELIMITERS:
+    for delimiter in candidates:
         rows = _row_widths(sample, delimiter)
         wide = [count for count, _, _ in rows if count >= 2]
         if not wide:
@@ -103,6 +109,14 @@ def lines_above_header(data: bytes, sep: str | None = None) -> int:
         if titles and agree >= 0.8 * len(below) and (agree, width) > best_score:
             best, best_score = above, (agree, width)
     return best if best <= _TITLE_LINES else 0
+
+
+def _filled(line: str, delimiter: str) -> int:
+    """The values of one line that are not blank, quotes respected."""
+    try:
+        return sum(1 for value in next(csv.reader([line], delimiter=delimiter), []) if value.strip())
+    except csv.Error:
+        return 1
 
 
 def _row_widths(sample: str, delimiter: str) -> list[tuple[int, int, int]]:
