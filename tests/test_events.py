@@ -351,3 +351,12 @@ def test_a_log_of_one_activity_says_so() -> None:
     other = read_events(data.replace(b"s1,page_view,/cart", b"s1,add_to_cart,/cart"), name="c.csv", case="session",
                         activity="event")
     assert not any("one step" in note for note in other.notes)
+
+
+def test_an_end_that_cannot_be_read_is_no_work_under_way() -> None:
+    """"#VALUE!" in the end column is an end that cannot be read: the row is set aside and counted, not kept."""
+    data = (b"deal,stage,entered,exited\nD1,Qualified,2024-03-01 09:00,#VALUE!\n"
+            b"D1,Proposal,2024-03-04 09:00,2024-03-05 09:00\n")
+    log = read_events(data, name="deals.csv", case="deal", activity="stage", start_timestamp="entered",
+                      timestamp="exited")
+    assert log.skipped == {"without a readable timestamp in 'exited'": 1} and log.frame.height == 1

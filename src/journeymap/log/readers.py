@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from journeymap.core.errors import JourneyError
+from journeymap.core.numbers import format_count
 from journeymap.log.audit import status_changes
 from journeymap.log.columns import ROLES, ColumnRoles, detect_roles, sequence_column
 from journeymap.log.contentroles import detect_table_roles
@@ -231,14 +232,17 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
         ts = ts + _parse_clock(frame, roles.time_of_day, source)
     start = (_parse_time(frame, roles.start_timestamp, roles.timestamp_format, source)
              if roles.start_timestamp else pl.lit(None, dtype=pl.Int64))
-    if isinstance(start, pl.Series) and (open_ended := int((ts.is_null() & start.is_not_null()).sum())):
+    raw_end = frame.get_column(timestamp)
+    no_end = raw_end.is_null() | (raw_end.cast(pl.String).str.strip_chars() == "") if raw_end.dtype == pl.String \
+        else raw_end.is_null()  # empty: an end that is not yet, where "#VALUE!" is an end that cannot be read
+    if isinstance(start, pl.Series) and (open_ended := int((no_end & start.is_not_null()).sum())):
         # Work begun and not yet done (a deal's current stage, entered and not exited): it happened when it
         # began, so it stays, placed at its start, rather than being set aside without a timestamp.
-        ts = ts.fill_null(start)
-        notes = (*notes, f"{open_ended:,} event{'s' * (open_ended != 1)} with a start in "
-                         f"'{_cut(roles.start_timestamp or '', 40)}' and no end yet (still under way) "
-                         f"{'are' if open_ended != 1 else 'is'} placed at {'their' if open_ended != 1 else 'its'} "
-                         "start.")
+        ts = pl.select(pl.when(no_end).then(start).otherwise(ts)).to_series()
+        column = _cut(roles.start_timestamp or "", 40)
+        verb, whose = ("is", "its") if open_ended == 1 else ("are", "their")
+        notes = (*notes, f"{format_count(open_ended, 'event')} with a start in '{column}' and no end yet (still "
+                         f"under way) {verb} placed at {whose} start.")
     role_columns = {getattr(roles, role) for role in ROLES} - {None}
     kept = [c for c in table.columns if c not in role_columns and c.strip()]
     # An attribute may share a name with a canonical column (a second "activity" column, say).
