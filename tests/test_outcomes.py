@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from journeymap.measures.draft import propose_draft
 from journeymap.measures.metrics import compute_metrics
-from journeymap.measures.outcomes import looks_like_exit
+from journeymap.measures.outcomes import looks_like_exit, proposed_outcomes
 from journeymap.testing import build_events
 
 
@@ -83,6 +83,13 @@ class TestProposedEnds:
         assert [o.step for o in propose_draft(events).outcomes.end] == ["closed"]
         assert [(o.step, o.ending) for o in propose_draft(events).outcomes.last_steps] == [("closed", 30),
                                                                                            ("created", 10)]
+
+    def test_cases_of_one_event_count_on_neither_side(self) -> None:
+        """Closed ends every case that reaches it; that 60 of them were closed-only (a windowed export) takes them
+        from both counts, and Closed stays an end."""
+        outcomes = proposed_outcomes({"Closed": 100, "Escalated": 300, "Created": 50},
+                                     {"Closed": 100, "Escalated": 300, "Created": 1000}, {"Closed": 60, "Created": 50})
+        assert [o.step for o in outcomes.end] == ["Escalated", "Closed"]
 
     def test_a_log_of_one_event_cases_still_has_an_end(self) -> None:
         """Where no case has two events, their activity is what the log has to end at."""

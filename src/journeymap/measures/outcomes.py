@@ -121,7 +121,8 @@ def proposed_outcomes(ending: dict[str, int], reached: dict[str, int], alone: di
     exits = tuple(o for o in outcomes if looks_like_exit(o.step))
     ends = tuple(o for o in outcomes if not looks_like_exit(o.step) and (
         moved[o.step] >= END_ALWAYS_SHARE * n_cases
-        or (moved[o.step] >= END_MIN_SHARE * n_cases and moved[o.step] >= END_MIN_TERMINAL * o.reached)))
+        or (moved[o.step] >= END_MIN_SHARE * n_cases
+            and moved[o.step] >= END_MIN_TERMINAL * (o.reached - (o.ending - moved[o.step])))))
     if not ends:
         fallback = [o for o in outcomes if not looks_like_exit(o.step)] or outcomes
         ends = (fallback[0],)
