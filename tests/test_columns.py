@@ -110,6 +110,27 @@ class TestNamesFirst:
                                            "sys_updated_at", "opened_at"], orient="row")
         assert roles_of(table) == ("number", "incident_state", "sys_updated_at")
 
+    def test_a_named_activity_that_repeats_stays(self) -> None:
+        """A loan's "activity" is Open, Payment twelve times, Close: it rarely changes, but it does, and no
+        column named as an activity stands beside it; the payment channel (which changes more) is no activity."""
+        rows = [(f"L{case}", activity, f"2024-{month + 1:02d}-0{case % 9 + 1} 10:00", ["online", "branch"][month % 2])
+                for case in range(10)
+                for month, activity in enumerate(["Open", *["Payment"] * 10, "Close"])]
+        table = pl.DataFrame(rows, schema=["case_id", "activity", "timestamp", "channel"], orient="row")
+        assert roles_of(table)[1] == "activity"
+        log = read_events(table.write_csv().encode(), name="loans.csv")
+        assert not any("found from the values" in note for note in log.notes)
+
+    def test_the_note_names_a_named_column_that_gave_way(self) -> None:
+        """Jira's "Status" gave way to "Changed (to)": the note says the named column did not fit."""
+        flow = ["Open", "In Progress", "In QA", "Blocked", "Done"]
+        rows = [(f"OPS-{issue}", "Done", flow[k + 1], f"{issue + 1:02d}/Mar/24 {k + 1}:15 PM")
+                for issue in range(10) for k in range(4)]
+        table = pl.DataFrame(rows, schema=["Issue key", "Status", "Changed (to)", "Change date"], orient="row")
+        note = read_events(table.write_csv().encode(), name="jira.csv").notes[-1]
+        assert "the activity from 'Changed (to)'" in note
+        assert "where the column named for it ('Status') did not fit" in note
+
     def test_identifier_name_wins_over_a_code_with_more_values(self) -> None:
         """BPIC13-like: a team code that events share ("Involved ST") has more values in the rows than there
         are service requests; "SR Number" names an identifier and is the case (lead times of days, not months).

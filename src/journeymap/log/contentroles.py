@@ -31,6 +31,7 @@ SAMPLE_ROWS = 5_000  # rows whose values the content checks look at
 DATE_SHARE = 0.8  # share of values that must read as timestamps for a column to count as one
 _NAMED_DATES = 0.5  # below this share a column named as the timestamp is taken to be misnamed
 _NUMBER = r"^[-+]?[\d.,\s]+$"  # a plain number (an amount, an id), not a name
+_CONSTANT = 0.05  # at most this share of a case's steps changing the named activity: it never changes
 _XES_NAMES = ("concept:name", "event concept:name")  # the XES standard's activity key: numbers there are names
 _TIME_HINTS = ("time", "zeit", "uhr", "hour", "heure", "hora")
 _ACTIVITY_HINTS = ("activity", "status", "state", "event", "task", "step", "action", "stage", "phase",
@@ -63,7 +64,7 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
         doubtful.add("timestamp")
     if "case" not in fixed and roles.case and _never_repeats(table, sample, roles.case):
         doubtful.add("case")
-    if ("activity" not in fixed and roles.activity and roles.activity not in _XES_NAMES
+    if ("activity" not in fixed and roles.activity and roles.activity.lower() not in _XES_NAMES
             and not _could_be_activity(profiles, roles.activity, dates)):  # XES says what concept:name is
         doubtful.add("activity")
     kept = {role: getattr(roles, role) for role in doubtful}
@@ -87,13 +88,15 @@ def detect_table_roles(table: pl.DataFrame, *, sample_rows: int = SAMPLE_ROWS, *
     if roles.activity is None:
         roles = replace(roles, activity=_activity_column(sample, profiles, free, roles.case, dates)
                         or kept.get("activity"))
-    elif ("activity" not in fixed and roles.activity not in _XES_NAMES and roles.activity in sample.columns
+    elif ("activity" not in fixed and str(roles.activity).lower() not in _XES_NAMES and roles.activity in sample.columns
           and roles.case != roles.activity
-          and _changes_within_case(sample, [roles.activity], roles.case)[roles.activity] < 0.2):
+          and _changes_within_case(sample, [roles.activity], roles.case)[roles.activity] <= _CONSTANT):
         # A named activity that stays the same through a case (a Jira changelog's "Status", the issue's
-        # status now, beside "Changed (to)") gives way to a column that changes, if there is one.
+        # status now) gives way to a column named as an activity or a new value ("Changed (to)") that
+        # changes, if there is one; a payment run's "Payment" after "Payment" is no such case.
         others = [column for column in free if column != roles.activity]
-        roles = replace(roles, activity=_activity_column(sample, profiles, others, roles.case, dates) or roles.activity)
+        found = _activity_column(sample, profiles, others, roles.case, dates, named_only=True)
+        roles = replace(roles, activity=found or roles.activity)
     return roles
 
 
@@ -237,7 +240,9 @@ def _spans_time(sample: pl.DataFrame, column: str, timestamp: str) -> bool:
 
 
 def _activity_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], case: str | None,
-                     dates: Dates) -> str | None:
+                     dates: Dates, named_only: bool = False) -> str | None:
+    """The few-valued text column that changes most within a case, one named like an activity first;
+    with `named_only`, only such a named one."""
     candidates = {column: profile.distinct_any for column, profile in profiles.of(columns).items()
                   if _could_be_activity(profiles, column, dates)
                   and 2 <= profile.distinct_any <= max(2, 0.5 * sample.height)}
@@ -249,7 +254,7 @@ def _activity_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[st
         hint = (any(word in re.sub(r"[^a-z:]", "", column.lower()).replace(":", "") for word in _ACTIVITY_HINTS)
                 or _names_new_value(column))
         score = (hint, round(changes[column], 1), -distinct)
-        if best_score is None or score > best_score:
+        if (hint or not named_only) and (best_score is None or score > best_score):
             best, best_score = column, score
     return best
 

@@ -141,8 +141,10 @@ def _found_by_values(columns: list[str], roles: ColumnRoles, **given: str | None
     read = ", ".join(f"the {role} from '{getattr(roles, role)}'" for role in ("case", "activity", "timestamp"))
     options = ", ".join(f"--{role}" for role in guessed)
     which = " and ".join([", ".join(guessed[:-1]), guessed[-1]] if len(guessed) > 1 else guessed)
-    return (f"read {read} ({which} found from the values, as no column name said; "
-            f"name another with {options}).",)
+    overruled = [f"'{getattr(by_name, role)}'" for role in guessed if getattr(by_name, role)]
+    why = (f"where the column{'s' * (len(overruled) > 1)} named for {'them' if len(overruled) > 1 else 'it'} "
+           f"({', '.join(overruled)}) did not fit" if overruled else "as no column name said")
+    return (f"read {read} ({which} found from the values, {why}; name another with {options}).",)
 
 
 def with_reading(log: EventLog, raw: RawTable) -> EventLog:
