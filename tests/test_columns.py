@@ -99,6 +99,19 @@ class TestNamesFirst:
         assert roles_of(table) == ("Issue key", "Changed (to)", "Change date")
         assert roles_of(table, activity="Status")[1] == "Status"  # a chosen column is never changed
 
+    def test_an_identifier_name_loses_to_finer_ids(self) -> None:
+        """"Customer ID" names an identifier, but each "Ref" belongs to one customer: the Ref is the case. And a
+        clerk's "Personalnummer", there all year, is no case beside the "Vorgang" ids that last days."""
+        refs = [(f"R-{1000 + case}", activity, f"2024-{case % 12 + 1:02d}-0{k + 1} 10:00", f"K{case % 5:03d}")
+                for case in range(30) for k, activity in enumerate(["Open", "Review", "Close"])]
+        table = pl.DataFrame(refs, schema=["Ref", "Activity", "Timestamp", "Customer ID"], orient="row")
+        assert roles_of(table)[0] == "Ref"
+        files = [(f"V{5000 + case}", activity, f"2024-{case % 12 + 1:02d}-{k * 3 + 1:02d} 10:00",
+                  str(100 + (case + k) % 8))
+                 for case in range(30) for k, activity in enumerate(["Eingang", "Prüfung", "Bescheid"])]
+        table = pl.DataFrame(files, schema=["Vorgang", "Aktivität", "Datum", "Personalnummer"], orient="row")
+        assert roles_of(table) == ("Vorgang", "Aktivität", "Datum")
+
     def test_assigned_to_is_who_not_what(self) -> None:
         """ServiceNow's incident event log (Kaggle): "assigned_to" changes on every event, but its "to" is no new
         value; "incident_state" is the activity."""

@@ -21,8 +21,16 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from journeymap.core.errors import JourneyError
 from journeymap.log.columns import ROLES, ColumnRoles, detect_roles, name_words, names_identifier
-from journeymap.log.timestamps import clock_share, dated_columns, epoch_unit, has_clock, timestamp_share
+from journeymap.log.timestamps import (
+    clock_share,
+    dated_columns,
+    epoch_unit,
+    has_clock,
+    parse_timestamps,
+    timestamp_share,
+)
 
 __all__ = ["detect_table_roles", "SAMPLE_ROWS", "DATE_SHARE"]
 
@@ -217,10 +225,49 @@ def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], 
             continue  # times of day repeat over events too, but are no case
         id_like = profile.digits >= 0.8 and profile.longest <= 40
         scored.append(((names_identifier(column), id_like, profile.distinct), -index, column))
-    for _, _, column in sorted(scored, reverse=True):
-        if timestamp is None or _spans_time(sample, column, timestamp):
-            return column  # else a batch or import id: its events all happen at once
-    return None
+    passing = [(score, column) for score, _, column in sorted(scored, reverse=True)
+               if timestamp is None or _spans_time(sample, column, timestamp)]  # else a batch id: all at once
+    if not passing:
+        return None
+    (named, _, distinct), best = passing[0]
+    if named:
+        # An identifier's name wins over more values, unless those values (ids too) sit inside its own (each "Ref"
+        # of one "Customer ID" is a case of that customer), or its values last as long as the log where
+        # the others' do not (a clerk's "Personalnummer" beside the "Vorgang" the clerk works on).
+        finer = [column for (_, id_like, more), column in passing if id_like and more > distinct
+                 and (_nests(sample, column, best) or _briefer(sample, column, best, timestamp))]
+        return max(finer, key=lambda column: profiles.of([column])[column].distinct, default=best)
+    return best
+
+
+def _briefer(sample: pl.DataFrame, column: str, than: str, timestamp: str | None) -> bool:
+    """Whether the values of `column` (id-like: digits) last a fraction of what the values of `than` last
+    (the median time from a value's first event to its last, at most a third): a case lasts days where
+    the person or team working on many cases is there the whole log long."""
+    if timestamp is None:
+        return False
+    try:
+        ts = parse_timestamps(sample.get_column(timestamp).cast(pl.String), source="sample")
+    except JourneyError:
+        return False  # dates that need a format to read: no judging by time
+    timed = sample.select(pl.col(column).cast(pl.String).alias("a"), pl.col(than).cast(pl.String).alias("b")
+                          ).with_columns(ts=ts)
+
+    def lasting(key: str) -> float:  # of the values with two events or more
+        spans = timed.group_by(key).agg(pl.len().alias("n"), (pl.col("ts").max() - pl.col("ts").min()).alias("span"))
+        return _number(spans.filter(pl.col("n") > 1).get_column("span").median())
+
+    mine, theirs = lasting("a"), lasting("b")
+    return theirs > 0 and mine <= theirs / 3
+
+
+def _nests(sample: pl.DataFrame, inner: str, outer: str) -> bool:
+    """Whether every value of `inner` that repeats goes with one value of `outer` (in 95% of them, and at
+    least three): `inner` is finer than `outer`, as cases are within a customer."""
+    groups = (sample.group_by(pl.col(inner).cast(pl.String)).agg(pl.len().alias("n"),
+                                                                 pl.col(outer).n_unique().alias("outer"))
+              .filter(pl.col("n") > 1))
+    return groups.height >= 3 and _number((groups.get_column("outer") == 1).mean()) >= 0.95
 
 
 def _names_new_value(column: str) -> bool:
