@@ -360,3 +360,11 @@ def test_an_end_that_cannot_be_read_is_no_work_under_way() -> None:
     log = read_events(data, name="deals.csv", case="deal", activity="stage", start_timestamp="entered",
                       timestamp="exited")
     assert log.skipped == {"without a readable timestamp in 'exited'": 1} and log.frame.height == 1
+
+
+def test_a_header_with_unnamed_columns_is_no_group_row() -> None:
+    """Names, then two unnamed columns, over rows of text in every cell: the names are the header."""
+    rows = [["case", "activity", "timestamp", None, None],
+            *[[f"c{i // 2}", f"step {i % 2}", f"2024-03-0{i % 2 + 1} 10:00", "x", "y"] for i in range(6)]]
+    log = read_events(_sheet(rows), name="log.xlsx")
+    assert log.frame.height == 6 and not any("groups the header" in note for note in log.notes)

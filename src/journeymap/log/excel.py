@@ -202,9 +202,13 @@ def _from_header(rows: list[list[object]], where: str) -> tuple[list[list[object
 
 def _groups_the_header(row: list[object], below: list[object], filled: int) -> bool:
     """Whether a row is a group row over the header ("Case", "", "Event", "", ""): the row below it is all
-    names (text in every cell) and about twice as full or more ("Case", "", "Event" over three names)."""
+    names (text in every cell) and about twice as full or more ("Case", "", "Event" over three names), and
+    each label but the last spans a blank cell after it (a header with unnamed columns at its end is no
+    group row)."""
     names = [value for value in below if value is not None and str(value).strip()]
-    return (2 * filled <= len(names) + 1 and filled < len(names) and len(names) == len(below)
+    labels = [i for i, value in enumerate(row) if value is not None and str(value).strip()]
+    spans = all(i + 1 < len(below) and (i + 1 >= len(row) or row[i + 1] in (None, "")) for i in labels[:-1])
+    return (spans and 2 * filled <= len(names) + 1 and filled < len(names) and len(names) == len(below)
             and all(isinstance(value, str) for value in names))
 
 
