@@ -139,6 +139,13 @@ class TestOneSpelling:
         assert metrics.status_counts == {"completed": 24, "exited": 13, "in_flight": 0, "dropped": 0}
         assert (metrics.steps["reached"] > 0).all()
 
+    def test_a_choice_in_another_spelling_is_that_step(self) -> None:
+        """"APPROVED" chosen as the end is the step "approved" (as most events write it), not an unknown name."""
+        journey = draft_journey(loan_log_spelled_apart(), end=["APPROVED"], exit=["offer cancelled "])
+        labels = {s.id: s.label for s in journey.steps}
+        assert [labels[e] for e in journey.end] == ["approved"] and [labels[e] for e in journey.exit] == [
+            "Offer cancelled"]
+
     def test_an_ingested_log_is_coded_anew(self, tmp_path) -> None:
         """An ingested folder's activity codes are of the spellings as they were; its draft merges them too."""
         from journeymap.cli.main import main

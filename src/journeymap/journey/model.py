@@ -185,12 +185,12 @@ class Journey:
 
     def name_clashes(self) -> list[tuple[str, str, str]]:
         """(activity name, the step it matches, a later step that answers to it too) wherever two steps share
-        a name in `activity_map`'s sense: events so named count for the first step only."""
+        a name in `activity_map`'s sense (once a pair): events so named count for the first step only."""
         first: dict[str, str] = {}
-        clashes = []
+        clashes: dict[tuple[str, str], str] = {}  # one per pair of steps, whatever names they share
         for step in self.steps:
             for name in dict.fromkeys(n.strip().lower() for n in (step.id, step.label, *step.aliases)):
                 owner = first.setdefault(name, step.id)
                 if owner != step.id:
-                    clashes.append((name, owner, step.id))
-        return clashes
+                    clashes.setdefault((owner, step.id), name)
+        return [(name, owner, other) for (owner, other), name in clashes.items()]

@@ -183,10 +183,14 @@ def _from_header(rows: list[list[object]], where: str) -> tuple[list[list[object
     The header is the first row of two values or more, where the rows above it hold one value at
     most (a sheet's title, an export date, blank rows) and it is within the first 20 rows; else the
     first row that is not empty, as before a title was looked for."""
-    filled = [sum(1 for value in row if value is not None and str(value).strip()) for row in rows]
-    header = next((i for i, count in enumerate(filled[:_TITLE_ROWS + 1]) if count >= 2), None)
-    if header is None or any(count > 1 for count in filled[:header]):
-        header = next((i for i, count in enumerate(filled) if count), len(rows))
+    def count(row: list[object]) -> int:
+        return sum(1 for value in row if value is not None and str(value).strip())
+
+    filled = [count(row) for row in rows[:_TITLE_ROWS + 2]]  # the rows a title and header can take, not all
+    header = next((i for i, n in enumerate(filled[:_TITLE_ROWS + 1]) if n >= 2), None)
+    if header is None or any(n > 1 for n in filled[:header]):
+        header = next((i for i, row in enumerate(rows) if count(row)), len(rows))  # stops at the first with a value
+        filled = [count(row) for row in rows[:header + 2]]
     notes = []
     titles = [str(value).strip() for row in rows[:header] for value in row if value is not None and str(value).strip()]
     if titles:  # blank rows above the header: nothing to say

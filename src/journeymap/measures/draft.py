@@ -48,7 +48,9 @@ class DraftProposal:
 def propose_draft(events: Any) -> DraftProposal:
     """The start, end, exit and automatic steps a draft of this log would propose (activities that differ
     only in letter case or surrounding spaces are one, `one_spelling`)."""
-    facts = log_facts(one_spelling(events))
+    facts = log_facts(events)
+    if _spelled_apart(facts.reached):  # rare: the facts again, of the events with one spelling each
+        facts = log_facts(one_spelling(events))
     if facts.n_cases == 0:
         raise JourneyError("The event log has no events to draft a journey from.")
     starts = tuple(sorted(facts.starting.items(), key=lambda item: (-item[1], item[0])))
@@ -68,7 +70,14 @@ def draft_journey(events: Any, journey_id: str = "drafted", name: str = "Drafted
     """
     proposal = proposal or propose_draft(events)
     facts = proposal.facts
-    start = start or proposal.start
+    spelled = {activity.strip().lower(): activity for activity in proposal.activities}
+
+    def as_written(name: str) -> str:  # a choice spelled as another spelling of a merged activity
+        return spelled.get(name.strip().lower(), name)
+
+    start = as_written(start) if start else proposal.start
+    end = [as_written(name) for name in end] if end is not None else None
+    exit = [as_written(name) for name in exit] if exit is not None else None
     exit = tuple(exit) if exit is not None else proposal.outcomes.exit_steps
     end = tuple(end) if end else tuple(s for s in proposal.outcomes.end_steps if s not in exit)
     _check_chosen(proposal, start, end, exit)
@@ -86,6 +95,12 @@ def draft_journey(events: Any, journey_id: str = "drafted", name: str = "Drafted
         start=ids[start], end=tuple(ids[s] for s in end), exit=tuple(ids[s] for s in exit if s not in end),
         stale_after_s=facts.stale_after_s, completion="last_event",
     )
+
+
+def _spelled_apart(activities: Any) -> bool:
+    """Whether two activities differ only in letter case or surrounding spaces."""
+    names = [str(activity).strip().lower() for activity in activities]
+    return len(set(names)) < len(names)
 
 
 def one_spelling(events: Any) -> Any:
