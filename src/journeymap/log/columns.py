@@ -37,9 +37,9 @@ def sequence_column(columns: list[str]) -> str | None:
     return next((squashed[name] for name in map(_squash, SEQUENCE_NAMES) if name in squashed), None)
 
 
-# Names of a column that identifies something (an issue, a ticket, an order): where no name above fits,
-# a repeating column so named is the case before one that is not (a team, a product, a location, which
-# events or rows share), and a milestone table's repeating column so named makes it an event log.
+# A word that names an identifier (an issue, a ticket, an order), anywhere in a column's name: a milestone
+# table's repeating column so named makes it an event log. `names_identifier` asks more of the name (the
+# last word, not a person's), for the case the detection by values prefers.
 IDENTIFIER_NAME = re.compile(r"(?i:(^|[^a-z])(id|key|no|nr|num|number|ticket|issue|incident|order|case|request)"
                              r"([^a-z]|$))|(?<=[a-z])I[dD]$")  # "issue_id", "Ticket No", "IssueId"; not "Paid"
 

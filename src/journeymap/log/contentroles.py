@@ -7,10 +7,14 @@ does not parse), is looked for in the values of the first few thousand rows:
 - the timestamp is the column whose values read as dates and times (most of them), the one with
   the most distinct values when several do (event times differ, a case's opening date repeats);
   where none does, a column of epoch numbers whose name has a time word ("ts_ms", "unix_time");
-- the case is the column whose values repeat over events that happen at different times, the
-  most distinct such column, id-like values (short, with digits) preferred over text;
+- the case is the column whose values repeat over events that happen at different times: one whose
+  name ends in an identifier word ("SR Number", `columns.names_identifier`) first, unless ids with more
+  values sit inside it or last a fraction of its time; then the most distinct, id-like values (short,
+  with digits) preferred over text;
 - the activity is a few-valued text column (not numeric, not a date) that changes from one event of
-  a case to the next (who did the work changes less often, a case's priority never).
+  a case to the next (who did the work changes less often, a case's priority never); a named one that
+  never changes in a case (Jira's current "Status") gives way to one named as an activity or a new
+  value ("Changed (to)").
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ _NAMED_DATES = 0.5  # below this share a column named as the timestamp is taken 
 _NUMBER = r"^[-+]?[\d.,\s]+$"  # a plain number (an amount, an id), not a name
 _CONSTANT = 0.05  # at most this share of a case's steps changing the named activity: it never changes
 _XES_NAMES = ("concept:name", "event concept:name")  # the XES standard's activity key: numbers there are names
-_TIME_HINTS = ("time", "zeit", "uhr", "hour", "heure", "hora")
+_TIME_HINTS = ("time", "zeit", "uhr", "hour", "heure", "hora")  # a time-of-day column's name (`_TIME_WORDS`: epochs)
 _ACTIVITY_HINTS = ("activity", "status", "state", "event", "task", "step", "action", "stage", "phase",
                    "operation", "conceptname")
 

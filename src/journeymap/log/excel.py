@@ -27,6 +27,7 @@ from itertools import islice
 import polars as pl
 
 from journeymap.core.errors import JourneyError
+from journeymap.core.text import shorten
 from journeymap.log.columns import detect_roles
 from journeymap.log.csvrows import unique_names
 from journeymap.log.limits import Limits, over_limit
@@ -194,7 +195,7 @@ def _from_header(rows: list[list[object]], where: str) -> tuple[list[list[object
     notes = []
     titles = [str(value).strip() for row in rows[:header] for value in row if value is not None and str(value).strip()]
     if titles:  # blank rows above the header: nothing to say
-        shown = titles[0] if len(titles[0]) <= 60 else titles[0][:59] + "…"
+        shown = shorten(titles[0], 60)
         notes.append(f"{where}: the rows above the header on row {header + 1} (a title: '{shown}') were left out.")
     if header + 1 < len(rows) and _groups_the_header(rows[header], rows[header + 1], filled[header]):
         groups = ", ".join(f"'{str(v).strip()[:30]}'" for v in rows[header] if v is not None and str(v).strip())

@@ -12,6 +12,7 @@ import polars as pl
 
 from journeymap.core.errors import JourneyError
 from journeymap.core.numbers import format_count
+from journeymap.core.text import shorten
 from journeymap.log.audit import status_changes
 from journeymap.log.columns import ROLES, ColumnRoles, detect_roles, sequence_column
 from journeymap.log.contentroles import detect_table_roles
@@ -373,8 +374,7 @@ def _read_csv(data: bytes, name: str, sep: str | None, limits: Limits) -> tuple[
 def _title_note(title_lines: bytes, above: int) -> str:
     """What was left out above the header (the `above` lines `title_lines` holds), with the title's first words."""
     title = next((line.strip() for line in title_lines.split(b"\n") if line.strip()), b"")
-    shown = title.decode("utf-8", errors="replace")
-    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    shown = shorten(title.decode("utf-8", errors="replace"), 60)
     lines, were = ("the line", "was") if above == 1 else (f"the {above} lines", "were")
     return f"{lines} above the header on line {above + 1} (a title: '{shown}') {were} left out."
 
