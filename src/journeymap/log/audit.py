@@ -11,9 +11,9 @@ it, so that an event log with a "Field" column of its own (a farm's fields) stay
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
+
+from journeymap.log.columns import column_named
 
 __all__ = ["status_changes"]
 
@@ -27,10 +27,6 @@ _OLD_VALUES = ("oldvalue", "old_value", "old value", "previous_value", "previous
 _MAX_FIELDS = 500  # distinct values of a column that names fields; more and it is something else
 
 
-def _squash(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def status_changes(frame: pl.DataFrame, activity: str, activity_column: str, used: set[str]
                    ) -> tuple[pl.DataFrame, dict[str, int]]:
     """The rows that change the status field, and what was set aside, when `frame` is an audit table:
@@ -40,16 +36,16 @@ def status_changes(frame: pl.DataFrame, activity: str, activity_column: str, use
     `used` holds the columns playing a role: the field and old-value columns are none of them. Rows
     whose field is empty stay: they change no other field."""
     others = [column for column in frame.columns if column not in used and column != activity]
-    field = next((column for column in others if _squash(column) in map(_squash, _FIELD_NAMES)), None)
-    if (field is None or _squash(activity_column) not in map(_squash, _NEW_VALUES)
-            or not any(_squash(column) in map(_squash, _OLD_VALUES) for column in others)):
+    field = column_named(others, _FIELD_NAMES)
+    audit = column_named([activity_column], _NEW_VALUES) and column_named(others, _OLD_VALUES)
+    if field is None or not audit:
         return frame, {}
     names = frame.get_column(field).cast(pl.String).str.strip_chars()
     counts = names.value_counts().sort(["count", field], descending=[True, False], nulls_last=True)
     if counts.height > _MAX_FIELDS:
         return frame, {}
     statuses = [value for value in counts.get_column(field).to_list()
-                if value is not None and _squash(value) in map(_squash, _STATUS_FIELDS)]
+                if value is not None and column_named([value], _STATUS_FIELDS)]
     if not statuses:
         return frame, {}
     status = statuses[0]  # the most often changed of them

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 __all__ = ["CASE_CODE", "ACTIVITY_CODE", "ColumnRoles", "detect_roles", "IDENTIFIER_NAME", "ROLE_NAMES", "ROLES",
-           "name_words", "names_identifier", "sequence_column"]
+           "column_named", "name_words", "names_identifier", "sequence_column", "squash_name"]
 
 # The working columns of a log `journeymap ingest` wrote: an integer per case (equal codes, one case)
 # and per activity, so that the engine needs neither to hash case ids nor to sort.
@@ -33,8 +35,7 @@ SEQUENCE_NAMES = ("_sorting", "sorting", "sort_order", "sortorder", "event_order
 
 def sequence_column(columns: list[str]) -> str | None:
     """The column named as the order of a case's events, if one is."""
-    squashed = {_squash(column): column for column in reversed(columns)}
-    return next((squashed[name] for name in map(_squash, SEQUENCE_NAMES) if name in squashed), None)
+    return column_named(columns, SEQUENCE_NAMES)
 
 
 # A word that names an identifier (an issue, a ticket, an order), anywhere in a column's name: a milestone
@@ -67,17 +68,25 @@ class ColumnRoles:
 ROLES = ("case", "activity", "timestamp", "start_timestamp", "lifecycle", "time_of_day")
 
 
-def _squash(name: str) -> str:
-    return re.sub(r"[^a-z0-9:]", "", name.lower())
+def squash_name(name: str) -> str:
+    """A column name as names are compared: lower case, accents dropped ("Équipe": equipe), only letters,
+    digits and ':' kept ("Case ID" and "case_id" alike)."""
+    return re.sub(r"[^a-z0-9:]", "", unicodedata.normalize("NFKD", str(name).lower()))
+
+
+def column_named(columns: Iterable[str], names: Iterable[str]) -> str | None:
+    """The column that one of `names` (best first) names, compared by `squash_name`; the first such column."""
+    squashed = {squash_name(column): column for column in reversed(list(columns))}
+    return next((squashed[name] for name in map(squash_name, names) if name in squashed), None)
 
 
 def detect_roles(columns: list[str]) -> ColumnRoles:
     """Guess each role from the column names; a role no column fits is left as None."""
-    squashed = {_squash(column): column for column in reversed(columns)}
+    squashed = {squash_name(column): column for column in reversed(columns)}
     found: dict[str, str] = {}
     for role, names in ROLE_NAMES.items():
         for name in names:
-            column = squashed.get(_squash(name))
+            column = squashed.get(squash_name(name))
             if column is not None and column not in found.values():
                 found[role] = column
                 break

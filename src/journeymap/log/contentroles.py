@@ -238,9 +238,9 @@ def _case_column(sample: pl.DataFrame, profiles: _Profiles, columns: list[str], 
         # An identifier's name wins over more values, unless those values (ids too) sit inside its own (each "Ref"
         # of one "Customer ID" is a case of that customer), or its values last as long as the log where
         # the others' do not (a clerk's "Personalnummer" beside the "Vorgang" the clerk works on).
-        finer = [column for (_, id_like, more), column in passing if id_like and more > distinct
+        finer = [(more, column) for (_, id_like, more), column in passing if id_like and more > distinct
                  and (_nests(sample, column, best) or _briefer(sample, column, best, timestamp))]
-        return max(finer, key=lambda column: profiles.of([column])[column].distinct, default=best)
+        return max(finer, key=lambda found: found[0], default=(distinct, best))[1]
     return best
 
 

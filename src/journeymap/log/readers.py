@@ -235,10 +235,8 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
         ts = ts + _parse_clock(frame, roles.time_of_day, source)
     start = (_parse_time(frame, roles.start_timestamp, roles.timestamp_format, source)
              if roles.start_timestamp else pl.lit(None, dtype=pl.Int64))
-    raw_end = frame.get_column(timestamp)
-    no_end = raw_end.is_null() | (raw_end.cast(pl.String).str.strip_chars() == "") if raw_end.dtype == pl.String \
-        else raw_end.is_null()  # empty: an end that is not yet, where "#VALUE!" is an end that cannot be read
-    if isinstance(start, pl.Series) and (open_ended := int((no_end & start.is_not_null()).sum())):
+    no_end = _empty(frame.get_column(timestamp)) if isinstance(start, pl.Series) else None
+    if no_end is not None and (open_ended := int((no_end & start.is_not_null()).sum())):
         # Work begun and not yet done (a deal's current stage, entered and not exited): it happened when it
         # began, so it stays, placed at its start, rather than being set aside without a timestamp.
         ts = pl.select(pl.when(no_end).then(start).otherwise(ts)).to_series()
@@ -286,6 +284,11 @@ def canonical_events(table: pl.DataFrame, roles: ColumnRoles, *, source: str = "
         frame = _pair_lifecycle(frame, skipped)
     return EventLog(frame=frame, source=source, roles=roles, attributes=attributes, skipped=skipped,
                     rows_read=rows_read, notes=notes)
+
+
+def _empty(values: pl.Series) -> pl.Series:
+    """Where a column holds nothing: an end that is not yet, where "#VALUE!" is an end that cannot be read."""
+    return values.is_null() | (values.str.strip_chars() == "") if values.dtype == pl.String else values.is_null()
 
 
 def _one_activity_note(frame: pl.DataFrame, column: str) -> str | None:

@@ -19,7 +19,7 @@ import networkx as nx
 
 from journeymap.core.durations import format_duration
 from journeymap.core.errors import JourneyError
-from journeymap.engine.prepare import collect, distinct_activities
+from journeymap.engine.prepare import collect
 from journeymap.journey.model import DEFAULT_STALE_AFTER_S, Journey, Stage, Step, Transition
 from journeymap.log.columns import ACTIVITY_CODE, CASE_CODE
 from journeymap.measures.logfacts import LogFacts, log_facts
@@ -47,10 +47,11 @@ class DraftProposal:
 
 def propose_draft(events: Any) -> DraftProposal:
     """The start, end, exit and automatic steps a draft of this log would propose (activities that differ
-    only in letter case or surrounding spaces are one, `one_spelling`)."""
+    only in letter case or surrounding spaces are one, `one_spelling`: looked for in the facts' names, so
+    the usual log is read once)."""
     facts = log_facts(events)
     if _spelled_apart(facts.reached):  # rare: the facts again, of the events with one spelling each
-        facts = log_facts(one_spelling(events))
+        facts = log_facts(one_spelling(events, list(facts.reached)))
     if facts.n_cases == 0:
         raise JourneyError("The event log has no events to draft a journey from.")
     starts = tuple(sorted(facts.starting.items(), key=lambda item: (-item[1], item[0])))
@@ -76,10 +77,8 @@ def draft_journey(events: Any, journey_id: str = "drafted", name: str = "Drafted
         return spelled.get(name.strip().lower(), name)
 
     start = as_written(start) if start else proposal.start
-    end = [as_written(name) for name in end] if end is not None else None
-    exit = [as_written(name) for name in exit] if exit is not None else None
-    exit = tuple(exit) if exit is not None else proposal.outcomes.exit_steps
-    end = tuple(end) if end else tuple(s for s in proposal.outcomes.end_steps if s not in exit)
+    exit = tuple(map(as_written, exit)) if exit is not None else proposal.outcomes.exit_steps
+    end = tuple(map(as_written, end)) if end else tuple(s for s in proposal.outcomes.end_steps if s not in exit)
     _check_chosen(proposal, start, end, exit)
     chosen = {start, *end, *exit}
     kept = {s for s, n in facts.reached.items() if n >= min_case_share * facts.n_cases or s in chosen}
@@ -103,14 +102,15 @@ def _spelled_apart(activities: Any) -> bool:
     return len(set(names)) < len(names)
 
 
-def one_spelling(events: Any) -> Any:
-    """The events with activities that differ only in letter case or surrounding spaces ("STEP A",
-    "Step A ") written the way most of their events write them; the same events when none do.
+def one_spelling(events: Any, activities: Sequence[str]) -> Any:
+    """The events with activities (`activities`: those they have) that differ only in letter case or
+    surrounding spaces ("STEP A", "Step A ") written the way most of their events write them; the same
+    events when none do.
 
     A journey matches activities so (`Journey.activity_map`): two drafted steps for one name would leave
-    the second unreached and `validate` silent. Rare, so the check is one look at the activities."""
+    the second unreached and `validate` silent."""
     spellings: dict[str, list[str]] = {}
-    for activity in distinct_activities(events):
+    for activity in activities:
         spellings.setdefault(activity.strip().lower(), []).append(activity)
     alike = [name for group in spellings.values() if len(group) > 1 for name in group]
     if not alike:

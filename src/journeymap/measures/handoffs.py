@@ -22,8 +22,6 @@ only team-sized tables leave the engine.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +35,7 @@ from journeymap.core.jsonable import plain
 from journeymap.engine.prepare import collect, lookup, lookup_expr, to_pandas
 from journeymap.engine.stats import ExactSeconds, Quantile, grouped_table, quantile_of
 from journeymap.journey.model import Journey
+from journeymap.log.columns import column_named
 
 __all__ = ["Handoffs", "HandoffOwners", "handoff_owners", "handoff_table", "handoffs_json", "team_column",
            "TEAM_NAMES", "OWNER_CODE", "discrete_quantile"]
@@ -94,13 +93,7 @@ class Handoffs:
 
 def team_column(columns: Iterable[str]) -> str | None:
     """The log column that names the team (or person) doing each event, by its name; None if none does."""
-    squashed = {_squash(str(c)): c for c in reversed(list(columns))}
-    return next((squashed[name] for name in map(_squash, TEAM_NAMES) if name in squashed), None)
-
-
-def _squash(name: str) -> str:
-    """A name lower-cased, accents dropped ("Équipe": equipe) and only letters, digits and ':' kept."""
-    return re.sub(r"[^a-z0-9:]", "", unicodedata.normalize("NFKD", name.lower()))
+    return column_named(columns, TEAM_NAMES)
 
 
 # What exports write in a team column when nobody holds the event: no team, so no handoff to or from it.
